@@ -1,0 +1,222 @@
+// cfdm: the command-line front end. `cfdm --help` lists the commands; README.md documents them.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "cli/args.hpp"
+#include "cli/plot.hpp"
+#include "cli/progress.hpp"
+#include "core/error.hpp"
+#include "core/rng.hpp"
+#include "core/sampler.hpp"
+#include "core/thread_pool.hpp"
+#include "data/dataset.hpp"
+#include "data/files.hpp"
+#include "data/toy.hpp"
+
+namespace cfdm::cli {
+namespace {
+
+#if defined(__EMSCRIPTEN__)
+constexpr int kMaxThreads = 4;  // the build's preallocated worker pool (-sPTHREAD_POOL_SIZE)
+constexpr const char* kPlatform = "wasm32 (Emscripten)";
+#else
+constexpr int kMaxThreads = 1024;
+constexpr const char* kPlatform = "native";
+#endif
+
+const char* kUsage = R"(cfdm: sampling with smoothed closed-form diffusion models (sigma-CFDM)
+
+usage:
+  cfdm sample   --data NAME|FILE [--n-train N] [--n-samples B] [--sigma S] [--draws M]
+                [--steps S] [--start-t T] [--seed N] [--threads N] [--out FILE.npy|FILE.csv]
+                [--plot FILE.png] [--redraw] [--data-seed N] [--isa NAME]
+  cfdm velocity --train FILE --points FILE --t T [--sigma S (--eps FILE | --draws M --seed N)]
+                [--threads N] --out FILE.npy|FILE.csv
+  cfdm info
+
+sample options (defaults in brackets):
+  --data NAME|FILE  a toy set (moons, circles, swissroll, checkerboard, 8gaussians, spirals,
+                    pinwheel) or a .npy/.csv of training points, one per row   [moons]
+  --n-train N       training points: toy sets generate N [1000]; files use the first N [all]
+  --n-samples B     samples to draw [1000]
+  --sigma S         smoothing scale in data units; 0 is the exact model, which memorizes [0]
+  --draws M         smoothing draws per step [1]; M = 2 or more makes new points
+  --steps S         Euler steps over [0, 1] [100]
+  --start-t T       start at time T in [0, 1), skipping [0, T] exactly [0]
+  --seed N          random seed of the samples [0]; --data-seed N: of toy data [0]
+  --threads N       threads, 0 for all [0]; results do not depend on it
+  --redraw          draw new smoothing perturbations every step (default: fixed per sample)
+  --out FILE        samples, float32 .npy (B x d) or .csv
+  --plot FILE.png   training points (grey) and samples (orange)
+  --isa NAME        force a kernel: scalar, sse2, avx2, avx512, simd128 [fastest available]
+)";
+
+int thread_count(const Args& args) {
+  const int64_t threads = args.integer("threads", 0);
+  if (threads < 0 || threads > kMaxThreads)
+    throw Error("--threads must be between 0 (all) and " + std::to_string(kMaxThreads) + " in this build (got " +
+                std::to_string(threads) + ")");
+  return threads == 0 ? std::min(ThreadPool::hardware_threads(), kMaxThreads) : int(threads);
+}
+
+int checked_int(const Args& args, const std::string& name, int64_t fallback) {
+  const int64_t value = args.integer(name, fallback);
+  if (value < -1 || value > 1000000000) throw Error("--" + name + " is out of range (got " + std::to_string(value) + ")");
+  return int(value);
+}
+
+void check_output_path(const std::string& path, const std::vector<std::string>& extensions, const char* option) {
+  for (const auto& extension : extensions)
+    if (data::has_extension(path, extension)) return;
+  std::string list;
+  for (const auto& extension : extensions) list += (list.empty() ? "" : " or ") + extension;
+  throw Error(std::string(option) + " " + path + ": the file name must end in " + list);
+}
+
+Isa parse_isa(const std::string& name) {
+  for (Isa isa : {Isa::scalar, Isa::sse2, Isa::avx2, Isa::avx512, Isa::simd128})
+    if (name == isa_name(isa) || (name == "avx2" && isa == Isa::avx2) || (name == "avx512" && isa == Isa::avx512) ||
+        (name == "simd128" && isa == Isa::simd128)) {
+      if (!isa_available(isa)) throw Error("--isa " + name + " is not available in this build or on this CPU");
+      return isa;
+    }
+  throw Error("--isa: unknown instruction set '" + name + "' (scalar, sse2, avx2, avx512, simd128)");
+}
+
+int command_sample(const Args& args) {
+  SamplerParams params = default_sampler_params();
+  params.n_samples = checked_int(args, "n-samples", 1000);
+  params.n_steps = checked_int(args, "steps", params.n_steps);
+  params.n_draws = checked_int(args, "draws", params.n_draws);
+  params.sigma = args.number("sigma", params.sigma);
+  params.start_t = args.number("start-t", params.start_t);
+  params.seed = args.seed("seed", 0);
+  params.draw_mode = args.has("redraw") ? DrawMode::per_step : DrawMode::per_trajectory;
+  if (args.has("isa")) params.kernel.isa = parse_isa(args.text("isa", ""));
+  validate(params);
+  const int n_train = checked_int(args, "n-train", -1);
+  if (args.has("n-train") && n_train < 1) throw Error("n-train must be at least 1 (got " + std::to_string(n_train) + ")");
+  const std::string out = args.text("out", ""), plot = args.text("plot", "");
+  if (!out.empty()) check_output_path(out, {".npy", ".csv"}, "--out");
+  if (!plot.empty()) check_output_path(plot, {".png"}, "--plot");
+  ThreadPool pool(thread_count(args));
+
+  const std::string spec = args.text("data", "moons");
+  const TrainingSet train(data::load_training_data(spec, n_train, args.seed("data-seed", 0)));
+  Sampler sampler(train, params, pool);
+  Progress progress("sampling", params.n_steps - sampler.first_step());
+  const auto start = std::chrono::steady_clock::now();
+  sampler.run([&](int step) {
+    progress.update(step - sampler.first_step());
+    return true;
+  });
+  progress.finish();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::fprintf(stderr, "cfdm: %d samples from %s (N = %d, d = %d), sigma = %g, M = %d, %d steps from t = %g, %d threads, %s: %.3f s\n",
+               params.n_samples, spec.c_str(), train.n(), train.dim(), params.sigma, params.n_draws,
+               params.n_steps - sampler.first_step(), double(sampler.first_step()) / params.n_steps, pool.size(),
+               isa_name(params.kernel.isa), seconds);
+  if (!out.empty()) data::write_matrix(out, sampler.states());
+  if (!plot.empty()) write_scatter_png(plot, train.points(), sampler.states());
+  return 0;
+}
+
+int command_velocity(const Args& args) {
+  const double t = args.number("t", NAN);
+  if (!args.has("t")) throw Error("--t is required");
+  if (!(t >= 0.0 && t < 1.0)) throw Error("--t must be in [0, 1) (got " + args.text("t", "") + ")");
+  const double sigma = args.number("sigma", 0.0);
+  if (!std::isfinite(sigma) || sigma < 0.0) throw Error("--sigma must be a finite number >= 0 (got " + args.text("sigma", "") + ")");
+  const std::string out = args.required("out");
+  check_output_path(out, {".npy", ".csv"}, "--out");
+  if (args.has("eps") && args.has("draws")) throw Error("give either --eps FILE or --draws M, not both");
+  ThreadPool pool(thread_count(args));
+  const TrainingSet train(data::read_matrix(args.required("train")));
+  const MatrixXfR points = data::read_matrix(args.required("points"));
+  const int n_points = int(points.rows()), d = int(points.cols());
+  if (d != train.dim())
+    throw Error("--points has dimension " + std::to_string(d) + " but --train has " + std::to_string(train.dim()) +
+                ": both need the same number of columns");
+  std::vector<float> eps;
+  int n_draws = 0;
+  if (args.has("eps")) {
+    const std::string path = args.text("eps", "");
+    data::Array draws = data::read_npy(path);
+    if (draws.shape.size() != 3 || draws.shape[1] != n_points || draws.shape[2] != d || draws.shape[0] < 1)
+      throw Error(path + ": --eps must have shape M x B x d = M x " + std::to_string(n_points) + " x " + std::to_string(d));
+    for (float v : draws.values)
+      if (!std::isfinite(v)) throw Error(path + ": --eps holds a value that is not finite (NaN/Inf)");
+    n_draws = int(draws.shape[0]);
+    eps = std::move(draws.values);
+  } else if (sigma > 0.0) {
+    n_draws = checked_int(args, "draws", 1);
+    if (n_draws < 1) throw Error("draws must be at least 1 (got " + std::to_string(n_draws) + ")");
+    eps.resize(size_t(n_draws) * n_points * d);
+    const uint64_t seed = args.seed("seed", 0);
+    for (int b = 0; b < n_points; ++b) {
+      Rng rng(seed, uint64_t(b), uint64_t(Stream::draws));
+      for (int m = 0; m < n_draws; ++m)
+        for (int k = 0; k < d; ++k) eps[(size_t(m) * n_points + b) * d + k] = float(rng.normal());
+    }
+  }
+  MatrixXfR velocity(n_points, d);
+  smoothed_velocity(train, points.data(), n_points, t, sigma, eps.empty() ? nullptr : eps.data(), n_draws,
+                    velocity.data(), pool);
+  data::write_matrix(out, velocity);
+  return 0;
+}
+
+int command_info() {
+  std::printf("cfdm %s\n", CFDM_VERSION);
+  std::printf("build type: %s\n", CFDM_BUILD_TYPE);
+  std::printf("platform: %s\n", kPlatform);
+  std::printf("compiler: %s\n", __VERSION__);
+  std::printf("simd: %s\n", isa_name(best_isa()));
+  std::string available;
+  for (Isa isa : {Isa::scalar, Isa::sse2, Isa::avx2, Isa::avx512, Isa::simd128})
+    if (isa_available(isa)) available += std::string(available.empty() ? "" : ", ") + isa_name(isa);
+  std::printf("kernels available: %s\n", available.c_str());
+  std::printf("threads: %d (hardware), at most %d in this build\n", ThreadPool::hardware_threads(), kMaxThreads);
+  std::printf("toy datasets:");
+  for (const auto& name : data::toy_names()) std::printf(" %s", name.c_str());
+  std::printf("\n");
+  return 0;
+}
+
+int run(int argc, char** argv) {
+  std::vector<std::string> rest(argv + std::min(argc, 2), argv + argc);
+  const std::string command = argc > 1 ? argv[1] : "";
+  if (command == "sample")
+    return command_sample(Args(rest, {"data", "n-train", "n-samples", "sigma", "draws", "steps", "start-t", "seed",
+                                      "threads", "out", "plot", "data-seed", "isa"}, {"redraw"}));
+  if (command == "velocity")
+    return command_velocity(Args(rest, {"train", "points", "t", "sigma", "eps", "draws", "seed", "threads", "out"}));
+  if (command == "info") return command_info();
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  std::fputs(kUsage, stderr);
+  throw Error(command.empty() ? "no command given" : "unknown command '" + command + "'");
+}
+
+}  // namespace
+}  // namespace cfdm::cli
+
+int main(int argc, char** argv) {
+  try {
+    return cfdm::cli::run(argc, argv);
+  } catch (const cfdm::Error& error) {
+    std::fprintf(stderr, "cfdm: error: %s\n", error.what());
+    return 2;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "cfdm: error: out of memory: reduce --n-train, --n-samples or --draws\n");
+    return 2;
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "cfdm: internal error: %s\n", error.what());
+    return 1;
+  }
+}

@@ -1,0 +1,75 @@
+#include "cli/plot.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#define STB_IMAGE_WRITE_STATIC
+#include <stb/stb_image_write.h>
+
+#include "core/error.hpp"
+#include "data/files.hpp"
+
+namespace cfdm::cli {
+namespace {
+
+struct Canvas {
+  int size;
+  std::vector<unsigned char> rgb;
+  // Blends a disc of the given radius (pixels) at (x, y) with opacity alpha.
+  void disc(double x, double y, double radius, const unsigned char color[3], double alpha) {
+    const int x0 = std::max(0, int(x - radius - 1)), x1 = std::min(size - 1, int(x + radius + 1));
+    const int y0 = std::max(0, int(y - radius - 1)), y1 = std::min(size - 1, int(y + radius + 1));
+    for (int py = y0; py <= y1; ++py) {
+      for (int px = x0; px <= x1; ++px) {
+        const double dist = std::hypot(px + 0.5 - x, py + 0.5 - y);
+        const double coverage = std::clamp(radius + 0.5 - dist, 0.0, 1.0) * alpha;
+        if (coverage <= 0.0) continue;
+        unsigned char* pixel = &rgb[(size_t(py) * size + px) * 3];
+        for (int c = 0; c < 3; ++c) pixel[c] = static_cast<unsigned char>(pixel[c] + (color[c] - pixel[c]) * coverage);
+      }
+    }
+  }
+};
+
+void write_png_callback(void* context, void* data, int size) {
+  static_cast<std::ostream*>(context)->write(static_cast<const char*>(data), size);
+}
+
+}  // namespace
+
+void write_scatter_png(const std::string& path, const MatrixXfR& train, const MatrixXfR& samples, int size) {
+  double lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
+  const int dims = std::min<int>(2, int(train.cols()));
+  for (const MatrixXfR* m : {&train, &samples})
+    for (Eigen::Index i = 0; i < m->rows(); ++i)
+      for (int k = 0; k < dims; ++k) {
+        lo[k] = std::min(lo[k], double((*m)(i, k)));
+        hi[k] = std::max(hi[k], double((*m)(i, k)));
+      }
+  if (dims == 1) lo[1] = -1.0, hi[1] = 1.0;  // 1-D data: points on a line
+  const double span = std::max({hi[0] - lo[0], hi[1] - lo[1], 1e-12}) * 1.1;
+  const double center[2] = {(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2};
+  Canvas canvas{size, std::vector<unsigned char>(size_t(size) * size * 3, 255)};
+  auto to_pixel = [&](const MatrixXfR& m, Eigen::Index i, double* x, double* y) {
+    *x = (m(i, 0) - center[0]) / span * size + size / 2.0;
+    *y = size / 2.0 - ((dims > 1 ? m(i, 1) : 0.0) - center[1]) / span * size;
+  };
+  const unsigned char grey[3] = {150, 150, 150}, orange[3] = {230, 110, 20};
+  double x, y;
+  for (Eigen::Index i = 0; i < train.rows(); ++i) {
+    to_pixel(train, i, &x, &y);
+    canvas.disc(x, y, 2.0, grey, 0.6);
+  }
+  for (Eigen::Index i = 0; i < samples.rows(); ++i) {
+    to_pixel(samples, i, &x, &y);
+    canvas.disc(x, y, 1.6, orange, 0.8);
+  }
+  data::write_file_atomic(path, [&](std::ostream& out) {
+    if (!stbi_write_png_to_func(write_png_callback, &out, size, size, 3, canvas.rgb.data(), size * 3))
+      throw Error(path + ": PNG encoding failed");
+  });
+}
+
+}  // namespace cfdm::cli

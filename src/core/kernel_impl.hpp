@@ -1,0 +1,251 @@
+// The posterior-mean kernels, written once for a vector width W and compiled per instruction set
+// (kernel_isa_*.cpp). Include only from those files. No Eigen, no standard-library templates
+// here (see kernel_job.hpp). Formulas: kernel.hpp; method.md section 2.
+#pragma once
+#include "core/kernel_job.hpp"
+#include "core/simd.hpp"
+
+namespace cfdm {
+namespace CFDM_KERNEL_NAMESPACE {
+
+using namespace simd;
+constexpr float kNegInf = -__builtin_inff();
+constexpr int Q = kQueryBlock;
+
+inline int min_int(int a, int b) { return a < b ? a : b; }
+inline float max_float(float a, float b) { return b > a ? b : a; }
+inline bool cancelled(const KernelJob& job) {
+  return job.cancel && __atomic_load_n(job.cancel, __ATOMIC_RELAXED);
+}
+
+// Online softmax of one query: running max m and sum s = sum_i exp(l_i - m). Raises m to a
+// tile's max and returns exp(m_old - m_new) (1 if unchanged), by which the caller also scales
+// its running weighted sum.
+inline float raise_max(float& max, float& sum, float tile_max) {
+  if (!(tile_max > max)) return 1.0f;
+  const float scale = exp_nonpositive<1>(splat<1>(max - tile_max))[0];
+  max = tile_max;
+  sum *= scale;
+  return scale;
+}
+
+// ---- direct form, d = D <= 8 (TrainingSet::kDirectMaxDim), training set as d x N columns ----
+
+template <int W, int D>
+void direct_block(const KernelJob& job, const float* query_rows, float* out_rows) {
+  constexpr int kTile = 256;
+  const int n = job.n, n_padded = job.n_padded, stride = job.stride;
+  const float* columns = job.columns;
+  const float t = job.t;
+  const float one_minus_t = 1.0f - t;
+  // l = -dist_sq * half_inv_var, half_inv_var = 1 / (2 (1-t)^2)
+  const float half_inv_var = 0.5f / (one_minus_t * one_minus_t);
+
+  float q[Q][D];
+  for (int r = 0; r < Q; ++r)
+    for (int k = 0; k < D; ++k) q[r][k] = query_rows[r * stride + k];
+
+  alignas(64) float logits[Q][kTile];
+  float run_max[Q], run_sum[Q];  // run_sum stays 0: the lane sums in sum[] carry the total
+  VecF<W> sum[Q], acc[Q][D];
+  for (int r = 0; r < Q; ++r) {
+    run_max[r] = kNegInf;
+    run_sum[r] = 0.0f;
+    sum[r] = VecF<W>{};
+    for (int k = 0; k < D; ++k) acc[r][k] = VecF<W>{};
+  }
+  VecF<W> lane_index;
+  for (int l = 0; l < W; ++l) lane_index[l] = float(l);
+
+  for (int i0 = 0; i0 < n_padded; i0 += kTile) {
+    const int len = min_int(kTile, n_padded - i0);
+    VecF<W> tile_max[Q];
+    for (int r = 0; r < Q; ++r) tile_max[r] = splat<W>(kNegInf);
+    // Pass 1: logits of the tile; padding points (i >= n) get -inf.
+    for (int j = 0; j < len; j += W) {
+      VecF<W> dist_sq[Q];
+      for (int r = 0; r < Q; ++r) dist_sq[r] = VecF<W>{};
+      for (int k = 0; k < D; ++k) {
+        const VecF<W> tx = load<W>(columns + size_t(k) * n_padded + i0 + j) * t;
+        for (int r = 0; r < Q; ++r) {
+          const VecF<W> diff = q[r][k] - tx;  // q_k - t x_ik
+          dist_sq[r] += diff * diff;
+        }
+      }
+      const auto valid = (lane_index + float(i0 + j)) < float(n);
+      for (int r = 0; r < Q; ++r) {
+        const VecF<W> logit = valid ? -dist_sq[r] * half_inv_var : splat<W>(kNegInf);
+        store<W>(&logits[r][j], logit);
+        tile_max[r] = vmax<W>(tile_max[r], logit);
+      }
+    }
+    for (int r = 0; r < Q; ++r) {
+      const float scale = raise_max(run_max[r], run_sum[r], hmax<W>(tile_max[r]));
+      if (scale != 1.0f) {
+        sum[r] *= scale;
+        for (int k = 0; k < D; ++k) acc[r][k] *= scale;
+      }
+    }
+    // Pass 2: p_i = exp(l_i - m); sum += p_i; acc += p_i x_i.
+    for (int j = 0; j < len; j += W) {
+      VecF<W> x[D];
+      for (int k = 0; k < D; ++k) x[k] = load<W>(columns + size_t(k) * n_padded + i0 + j);
+      for (int r = 0; r < Q; ++r) {
+        const VecF<W> p = exp_nonpositive<W>(load<W>(&logits[r][j]) - run_max[r]);
+        sum[r] += p;
+        for (int k = 0; k < D; ++k) acc[r][k] += p * x[k];
+      }
+    }
+  }
+  for (int r = 0; r < Q; ++r) {
+    const float total = hsum<W>(sum[r]);
+    for (int k = 0; k < D; ++k) out_rows[r * stride + k] = hsum<W>(acc[r][k]) / total;
+  }
+}
+
+template <int W, int D>
+void direct_range(const KernelJob& job, int block_begin, int block_end) {
+  const int stride = job.stride;
+  for (int b = block_begin; b < block_end; ++b) {
+    if (cancelled(job)) return;
+    const size_t offset = size_t(b) * Q * stride;
+    direct_block<W, D>(job, job.queries + offset, job.out + offset);
+  }
+}
+
+template <int W>
+void direct(const KernelJob& job, int block_begin, int block_end) {
+  switch (job.dim) {
+    case 1: return direct_range<W, 1>(job, block_begin, block_end);
+    case 2: return direct_range<W, 2>(job, block_begin, block_end);
+    case 3: return direct_range<W, 3>(job, block_begin, block_end);
+    case 4: return direct_range<W, 4>(job, block_begin, block_end);
+    case 5: return direct_range<W, 5>(job, block_begin, block_end);
+    case 6: return direct_range<W, 6>(job, block_begin, block_end);
+    case 7: return direct_range<W, 7>(job, block_begin, block_end);
+    default: return direct_range<W, 8>(job, block_begin, block_end);
+  }
+}
+
+// ---- expanded form, any d, training set as N x stride rows ----
+
+// G[r][c] = <q_r, x_c> for Q queries and C training rows (stride floats each, zero padded).
+template <int W, int C>
+inline void dots_block(const float* q, const float* x, int stride, float* dots, int dots_stride) {
+  VecF<W> a[Q][C];
+  for (int r = 0; r < Q; ++r)
+    for (int c = 0; c < C; ++c) a[r][c] = VecF<W>{};
+  for (int k = 0; k < stride; k += W) {
+    VecF<W> qv[Q], xv[C];
+    for (int r = 0; r < Q; ++r) qv[r] = load<W>(q + r * stride + k);
+    for (int c = 0; c < C; ++c) xv[c] = load<W>(x + c * stride + k);
+    for (int r = 0; r < Q; ++r)
+      for (int c = 0; c < C; ++c) a[r][c] += qv[r] * xv[c];
+  }
+  for (int r = 0; r < Q; ++r)
+    for (int c = 0; c < C; ++c) dots[r * dots_stride + c] = hsum<W>(a[r][c]);
+}
+
+// acc_r[k0 .. k0 + V W) += sum_j p[r][j] x_j[k0 ...] for Q queries over len training rows.
+template <int W, int V>
+inline void weighted_sum_block(float* acc, int acc_stride, const float* p, int p_stride,
+                               const float* x, int stride, int len, int k0) {
+  VecF<W> a[Q][V];
+  for (int r = 0; r < Q; ++r)
+    for (int v = 0; v < V; ++v) a[r][v] = load<W>(acc + r * acc_stride + k0 + v * W);
+  for (int j = 0; j < len; ++j) {
+    VecF<W> xv[V];
+    for (int v = 0; v < V; ++v) xv[v] = load<W>(x + size_t(j) * stride + k0 + v * W);
+    for (int r = 0; r < Q; ++r) {
+      const float pr = p[r * p_stride + j];
+      for (int v = 0; v < V; ++v) a[r][v] += pr * xv[v];
+    }
+  }
+  for (int r = 0; r < Q; ++r)
+    for (int v = 0; v < V; ++v) store<W>(acc + r * acc_stride + k0 + v * W, a[r][v]);
+}
+
+// Register blocking: 32 vector registers (AVX-512) take 4x4 dot blocks and 4 vectors per
+// weighted-sum row; 16 registers (SSE2, AVX2, SIMD128) take 4x2 and 2.
+constexpr int kDotColumns = CFDM_KERNEL_REGISTERS >= 32 ? 4 : 2;
+constexpr int kSumVectors = CFDM_KERNEL_REGISTERS >= 32 ? 4 : 2;
+
+template <int W>
+void expanded(const KernelJob& job, int block_begin, int block_end, float* scratch) {
+  const int n = job.n, stride = job.stride, tile = job.tile;
+  const float t = job.t;
+  const float one_minus_t = 1.0f - t;
+  const float inv_var = 1.0f / (one_minus_t * one_minus_t);  // 1 / (1-t)^2
+  const float half_t_sq = 0.5f * t * t;
+  const int n_queries = (block_end - block_begin) * Q;
+  const float* queries = job.queries + long(block_begin) * Q * stride;
+
+  // Scratch (expanded_scratch_floats): running weighted sums, maxima, sums, tile buffers.
+  float* acc = scratch;
+  float* run_max = acc + long(n_queries) * stride;
+  float* run_sum = run_max + n_queries;
+  float* logits = run_sum + n_queries;
+  float* weights = logits + Q * (tile + 16);
+  for (long i = 0; i < long(n_queries) * stride; ++i) acc[i] = 0.0f;
+  for (int r = 0; r < n_queries; ++r) {
+    run_max[r] = kNegInf;
+    run_sum[r] = 0.0f;
+  }
+
+  // Training rows are the outer loop: a tile stays in L2 while every query block uses it, so the
+  // training set streams from memory once per task.
+  for (int i0 = 0; i0 < n; i0 += tile) {
+    if (cancelled(job)) return;
+    const int len = min_int(tile, n - i0);
+    const int len_blocked = (len + kDotColumns - 1) / kDotColumns * kDotColumns;  // within n_padded
+    const int len_vector = (len + W - 1) / W * W;
+    const float* x = job.rows + long(i0) * stride;
+    const float* norms_sq = job.norms_sq + i0;
+    for (int b = 0; b < n_queries; b += Q) {
+      const float* q = queries + long(b) * stride;
+      for (int c = 0; c < len_blocked; c += kDotColumns)
+        dots_block<W, kDotColumns>(q, x + long(c) * stride, stride, logits + c, tile + 16);
+      for (int r = 0; r < Q; ++r) {
+        float* l = logits + r * (tile + 16);
+        float tile_max = kNegInf;
+        for (int j = 0; j < len; ++j) {
+          l[j] = (t * l[j] - half_t_sq * norms_sq[j]) * inv_var;
+          tile_max = max_float(tile_max, l[j]);
+        }
+        for (int j = len; j < len_vector; ++j) l[j] = kNegInf;
+        const float scale = raise_max(run_max[b + r], run_sum[b + r], tile_max);
+        if (scale != 1.0f) {
+          float* a = acc + long(b + r) * stride;
+          for (int k = 0; k < stride; ++k) a[k] *= scale;
+        }
+        float* p = weights + r * (tile + 16);
+        VecF<W> tile_sum{};
+        for (int j = 0; j < len_vector; j += W) {
+          const VecF<W> pv = exp_nonpositive<W>(load<W>(l + j) - run_max[b + r]);
+          store<W>(p + j, pv);
+          tile_sum += pv;
+        }
+        run_sum[b + r] += hsum<W>(tile_sum);
+      }
+      float* a = acc + long(b) * stride;
+      int k0 = 0;
+      for (; k0 + kSumVectors * W <= stride; k0 += kSumVectors * W)
+        weighted_sum_block<W, kSumVectors>(a, stride, weights, tile + 16, x, stride, len, k0);
+      for (; k0 < stride; k0 += W)
+        weighted_sum_block<W, 1>(a, stride, weights, tile + 16, x, stride, len, k0);
+    }
+  }
+  float* out = job.out + long(block_begin) * Q * stride;
+  for (int r = 0; r < n_queries; ++r) {
+    const float inv_sum = 1.0f / run_sum[r];
+    for (int k = 0; k < stride; ++k) out[long(r) * stride + k] = acc[long(r) * stride + k] * inv_sum;
+  }
+}
+
+inline const KernelTable& table() {
+  static const KernelTable t = {&direct<CFDM_KERNEL_WIDTH>, &expanded<CFDM_KERNEL_WIDTH>};
+  return t;
+}
+
+}  // namespace CFDM_KERNEL_NAMESPACE
+}  // namespace cfdm

@@ -1,0 +1,37 @@
+// What the per-instruction-set kernels (kernel_impl.hpp) receive.
+//
+// Those translation units are compiled with -mavx2 / -mavx512f, so they include no Eigen and
+// instantiate no standard-library template: an inline function emitted there could be merged by
+// the linker into the baseline path and execute AVX-512 code on a CPU without it. Everything here
+// is plain data; scratch memory is allocated by the caller (kernel.cpp).
+#pragma once
+
+namespace cfdm {
+
+// Queries per register block; queries are padded to a multiple of this.
+constexpr int kQueryBlock = 4;
+
+struct KernelJob {
+  const float* rows;      // training set, n_padded x stride, centered, zero padded
+  const float* columns;   // the same, d x n_padded (direct kernel only)
+  const float* norms_sq;  // |x'_i|^2 (squared norms), n_padded
+  int n, n_padded, dim, stride;
+  const float* queries;   // centered queries q - t c, rows of stride floats, kQueryBlock-padded
+  float* out;             // centered posterior means D - c, same layout
+  float t;
+  int tile;               // expanded kernel: training rows per tile
+  const bool* cancel;     // storage of a std::atomic<bool> (or null), read with __atomic_load_n
+};
+
+// Floats of scratch the expanded kernel needs for n_queries queries.
+inline long expanded_scratch_floats(const KernelJob& job, int n_queries) {
+  return long(n_queries) * (job.stride + 2) + 2L * kQueryBlock * (job.tile + 16);
+}
+
+struct KernelTable {
+  // Query blocks [block_begin, block_end) of the job.
+  void (*direct)(const KernelJob& job, int block_begin, int block_end);
+  void (*expanded)(const KernelJob& job, int block_begin, int block_end, float* scratch);
+};
+
+}  // namespace cfdm

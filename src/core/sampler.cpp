@@ -1,0 +1,119 @@
+#include "core/sampler.hpp"
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/rng.hpp"
+#include "core/thread_pool.hpp"
+
+namespace cfdm {
+
+SamplerParams default_sampler_params() { return SamplerParams{}; }
+
+void validate(const SamplerParams& p) {
+  auto fail = [](const std::string& message) { throw Error(message); };
+  if (p.n_samples < 1) fail("n-samples must be at least 1 (got " + std::to_string(p.n_samples) + ")");
+  if (p.n_steps < 1) fail("steps must be at least 1 (got " + std::to_string(p.n_steps) + ")");
+  if (!(p.start_t >= 0.0 && p.start_t < 1.0))
+    fail("start-t must be in [0, 1) (got " + std::to_string(p.start_t) + ")");
+  if (!std::isfinite(p.sigma) || p.sigma < 0.0)
+    fail("sigma must be a finite number >= 0 (got " + std::to_string(p.sigma) + ")");
+  if (p.n_draws < 1) fail("draws must be at least 1 (got " + std::to_string(p.n_draws) + ")");
+  if (int64_t(p.n_draws) * p.n_samples > (int64_t(1) << 31) / 4)
+    fail("n-samples x draws = " + std::to_string(int64_t(p.n_draws) * p.n_samples) +
+         " is too large: reduce n-samples or draws");
+}
+
+bool smoothed_posterior_mean(const TrainingSet& train, const float* points, int n_points,
+                             double t, double sigma, const float* eps, int n_draws, float* out,
+                             ThreadPool& pool, const KernelOptions& options) {
+  const int d = train.dim();
+  if (sigma == 0.0 || eps == nullptr || n_draws <= 0)
+    return posterior_mean(train, points, n_points, d, t, out, d, pool, options);
+  // Queries z_b + sigma eps_{m,b}, row m B + b.
+  const size_t per_draw = size_t(n_points) * d;
+  std::vector<float> queries(per_draw * n_draws), means(per_draw * n_draws);
+  const float s = static_cast<float>(sigma);
+  for (int m = 0; m < n_draws; ++m)
+    for (size_t i = 0; i < per_draw; ++i) queries[m * per_draw + i] = points[i] + s * eps[m * per_draw + i];
+  if (!posterior_mean(train, queries.data(), n_points * n_draws, d, t, means.data(), d, pool, options))
+    return false;
+  // Dbar = (1/M) sum_m D(z + sigma eps_m), summed in the fixed order m = 0 .. M-1.
+  for (size_t i = 0; i < per_draw; ++i) {
+    float sum = 0.0f;
+    for (int m = 0; m < n_draws; ++m) sum += means[m * per_draw + i];
+    out[i] = sum / float(n_draws);
+  }
+  return true;
+}
+
+bool smoothed_velocity(const TrainingSet& train, const float* points, int n_points, double t,
+                       double sigma, const float* eps, int n_draws, float* out, ThreadPool& pool,
+                       const KernelOptions& options) {
+  if (!smoothed_posterior_mean(train, points, n_points, t, sigma, eps, n_draws, out, pool, options))
+    return false;
+  // vbar = (Dbar - z) / (1 - t): the unperturbed z is subtracted (method.md section 3).
+  const float inv = static_cast<float>(1.0 / (1.0 - t));
+  for (size_t i = 0; i < size_t(n_points) * train.dim(); ++i) out[i] = (out[i] - points[i]) * inv;
+  return true;
+}
+
+Sampler::Sampler(const TrainingSet& train, const SamplerParams& params, ThreadPool& pool)
+    : train_(train), pool_(pool), params_(params) {
+  validate(params_);
+  const int b_count = params_.n_samples, d = train_.dim();
+  first_step_ = static_cast<int>(std::lround(params_.start_t * params_.n_steps));
+  if (first_step_ >= params_.n_steps) first_step_ = params_.n_steps - 1;
+  step_ = first_step_;
+  const double start = double(first_step_) / params_.n_steps;
+  // z_T = T x_i + (1 - T) xi, i uniform: the exact marginal of the sigma = 0 flow (T = 0: noise).
+  states_.resize(b_count, d);
+  for (int b = 0; b < b_count; ++b) {
+    Rng rng(params_.seed, uint64_t(b), uint64_t(Stream::initial_noise));
+    const int i = first_step_ > 0 ? int(rng.uniform_index(uint32_t(train_.n()))) : 0;
+    for (int k = 0; k < d; ++k) {
+      const double xi = rng.normal();
+      states_(b, k) = first_step_ > 0 ? float(start * train_.coordinate(i, k) + (1.0 - start) * xi)
+                                      : float(xi);
+    }
+  }
+  denoised_.resize(b_count, d);
+  if (params_.sigma > 0.0) {
+    draws_.resize(int64_t(params_.n_draws) * b_count, d);
+    if (params_.draw_mode == DrawMode::per_trajectory) fill_draws(uint64_t(Stream::draws));
+  }
+}
+
+void Sampler::fill_draws(uint64_t substream) {
+  const int b_count = params_.n_samples, d = train_.dim();
+  for (int b = 0; b < b_count; ++b) {
+    Rng rng(params_.seed, uint64_t(b), substream);
+    for (int m = 0; m < params_.n_draws; ++m)
+      for (int k = 0; k < d; ++k) draws_(int64_t(m) * b_count + b, k) = float(rng.normal());
+  }
+}
+
+bool Sampler::step() {
+  if (done()) return false;
+  const int b_count = params_.n_samples, d = train_.dim();
+  if (params_.sigma > 0.0 && params_.draw_mode == DrawMode::per_step)
+    fill_draws(uint64_t(Stream::draws) + (uint64_t(step_ + 1) << 8));
+  const float* eps = params_.sigma > 0.0 ? draws_.data() : nullptr;
+  if (!smoothed_posterior_mean(train_, states_.data(), b_count, t(), params_.sigma, eps,
+                               params_.n_draws, denoised_.data(), pool_, params_.kernel))
+    return false;
+  const int remaining = params_.n_steps - step_;  // S - n
+  if (remaining == 1) {
+    states_ = denoised_;  // the last step lands exactly on Dbar (method.md section 4)
+  } else {
+    const float inv = 1.0f / float(remaining);
+    for (int64_t i = 0; i < int64_t(b_count) * d; ++i)
+      states_.data()[i] += (denoised_.data()[i] - states_.data()[i]) * inv;
+  }
+  ++step_;
+  return true;
+}
+
+}  // namespace cfdm

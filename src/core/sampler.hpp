@@ -1,0 +1,91 @@
+// The smoothed closed-form diffusion model (sigma-CFDM) and its Euler sampler.
+//
+// C. Scarvelis, H. Saez de Ocariz Borde, J. Solomon, "Closed-Form Diffusion Models",
+// TMLR 2025 (arXiv 2310.12395). Conventions and formulas: method.md. Time runs from noise
+// (t = 0) to data (t = 1); x_t = t x1 + (1 - t) x0.
+#pragma once
+#include <atomic>
+#include <cstdint>
+
+#include "core/kernel.hpp"
+#include "core/types.hpp"
+
+namespace cfdm {
+
+class ThreadPool;
+
+// How the smoothing draws eps_m are chosen (method.md section 3, a [choice]).
+enum class DrawMode {
+  per_trajectory,  // drawn once per trajectory and reused at every step (default)
+  per_step,        // drawn afresh at every step
+};
+
+struct SamplerParams {
+  int n_samples = 1000;   // B, trajectories sampled together; >= 1
+  int n_steps = 100;      // S, Euler steps on the grid t_n = n / S over [0, 1]; >= 1
+  double start_t = 0.0;   // T in [0, 1): start at the exact sigma = 0 marginal at T, rounded
+                          // to the grid (n0 = round(T S)) (method.md section 4)
+  double sigma = 0.0;     // smoothing scale, in data units; >= 0 (0: the exact, memorizing model)
+  int n_draws = 1;        // M, draws per evaluation of the smoothed posterior mean; >= 1
+  DrawMode draw_mode = DrawMode::per_trajectory;
+  uint64_t seed = 0;      // same seed, same samples, on every thread count
+  KernelOptions kernel;   // kernel path, instruction set, cancel flag
+};
+
+SamplerParams default_sampler_params();
+
+// Throws cfdm::Error naming the first invalid field.
+void validate(const SamplerParams& params);
+
+// Smoothed posterior mean Dbar_t(z) = (1/M) sum_m D_t(z + sigma eps_m) (method.md section 3)
+// for B points z (B x d, row-major). eps holds M x B x d draws (row (m B + b) for point b),
+// ignored when sigma == 0 or M == 0 (then M = 1 and eps = 0). Returns false if cancelled.
+bool smoothed_posterior_mean(const TrainingSet& train, const float* points, int n_points,
+                             double t, double sigma, const float* eps, int n_draws, float* out,
+                             ThreadPool& pool, const KernelOptions& options = {});
+
+// Smoothed velocity vbar_t(z) = (Dbar_t(z) - z) / (1 - t) of the same arguments.
+bool smoothed_velocity(const TrainingSet& train, const float* points, int n_points, double t,
+                       double sigma, const float* eps, int n_draws, float* out, ThreadPool& pool,
+                       const KernelOptions& options = {});
+
+// Streams a batch of trajectories from noise to samples, one Euler step per call:
+//   z_{n+1} = z_n + (Dbar_{t_n}(z_n) - z_n) / (S - n),  t_n = n / S,
+// the last step landing exactly on Dbar(z_{S-1}) (method.md section 4).
+class Sampler {
+ public:
+  // Keeps references to train and pool: both must outlive the sampler.
+  Sampler(const TrainingSet& train, const SamplerParams& params, ThreadPool& pool);
+
+  int first_step() const { return first_step_; }  // n0
+  int step_index() const { return step_; }        // n: states() holds z at t = n / S
+  int n_steps() const { return params_.n_steps; }
+  double t() const { return double(step_) / params_.n_steps; }
+  bool done() const { return step_ >= params_.n_steps; }
+  const SamplerParams& params() const { return params_; }
+
+  // Advances every trajectory one step. Returns false (states unchanged) if cancelled through
+  // params.kernel.cancel, and when already done.
+  bool step();
+  // Runs the remaining steps, calling progress(step) after each; stops early when it returns false.
+  template <class Progress>
+  bool run(Progress&& progress) {
+    while (!done()) {
+      if (!step() || !progress(step_)) return false;
+    }
+    return true;
+  }
+
+  const MatrixXfR& states() const { return states_; }  // B x d, data coordinates
+
+ private:
+  void fill_draws(uint64_t substream);
+
+  const TrainingSet& train_;
+  ThreadPool& pool_;
+  SamplerParams params_;
+  int first_step_ = 0, step_ = 0;
+  MatrixXfR states_, draws_, denoised_;
+};
+
+}  // namespace cfdm
