@@ -77,6 +77,8 @@ class Sampler {
   }
 
   const MatrixXfR& states() const { return states_; }  // B x d, data coordinates
+  // The smoothing draws eps of the current step, row m B + b (empty when sigma == 0).
+  const MatrixXfR& draws() const { return draws_; }
 
  private:
   void fill_draws(uint64_t substream);

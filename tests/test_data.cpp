@@ -1,0 +1,191 @@
+// RNG, deterministic math, toy generators and file formats.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+#include "core/detmath.hpp"
+#include "core/error.hpp"
+#include "core/rng.hpp"
+#include "data/dataset.hpp"
+#include "data/files.hpp"
+#include "data/toy.hpp"
+#include "test_helpers.hpp"
+
+namespace cfdm::test {
+namespace {
+
+std::string temp_path(const std::string& name) {
+  return ::testing::TempDir() + "cfdm_test_" + std::to_string(::getpid()) + "_" + name;
+}
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out << bytes;
+}
+
+TEST(DetMath, AgreesWithLibm) {
+  for (double x = 1e-300; x < 1e300; x *= 3.7) EXPECT_NEAR(detmath::log(x), std::log(x), 4e-16 * std::abs(std::log(x)) + 1e-300);
+  for (double x = -700; x < 700; x += 1.37) EXPECT_NEAR(detmath::exp(x), std::exp(x), 1e-15 * std::exp(x));
+  for (double x = -100; x < 100; x += 0.0731) {
+    EXPECT_NEAR(detmath::sin(x), std::sin(x), 2e-16 * (1 + std::abs(x)));
+    EXPECT_NEAR(detmath::cos(x), std::cos(x), 2e-16 * (1 + std::abs(x)));
+  }
+  EXPECT_NEAR(detmath::log(4.9e-324), std::log(4.9e-324), 1e-12);  // subnormal
+}
+
+TEST(Rng, StreamsAreReproducibleAndDistinct) {
+  Rng a(1, 2, 3), b(1, 2, 3), c(1, 2, 4), d(2, 2, 3);
+  const uint64_t first = a.next_u64();
+  EXPECT_EQ(first, b.next_u64());
+  EXPECT_NE(first, c.next_u64());
+  EXPECT_NE(first, d.next_u64());
+}
+
+TEST(Rng, NormalMomentsAndUniformIndex) {
+  Rng rng(5, 6);
+  const int n = 200000;
+  double sum = 0, sum_sq = 0, sum_4 = 0;
+  for (int i = 0; i < n; ++i) {
+    const double v = rng.normal();
+    sum += v;
+    sum_sq += v * v;
+    sum_4 += v * v * v * v;
+  }
+  EXPECT_NEAR(sum / n, 0.0, 5 * std::sqrt(1.0 / n));
+  EXPECT_NEAR(sum_sq / n, 1.0, 5 * std::sqrt(2.0 / n));
+  EXPECT_NEAR(sum_4 / n, 3.0, 5 * std::sqrt(96.0 / n));
+  // uniform_index: chi-square over 7 cells (6 dof, critical value 22.46 at p = 0.001).
+  std::vector<int> counts(7, 0);
+  for (int i = 0; i < 70000; ++i) ++counts[rng.uniform_index(7)];
+  double chi = 0;
+  for (int c : counts) chi += (c - 10000.0) * (c - 10000.0) / 10000.0;
+  EXPECT_LT(chi, 22.46);
+  for (int i = 0; i < 1000; ++i) EXPECT_EQ(rng.uniform_index(1), 0u);
+}
+
+TEST(Toy, EveryDatasetIsSeededFiniteAndBounded) {
+  for (const std::string& name : data::toy_names()) {
+    const MatrixXfR a = data::make_toy(name, 500, 9), b = data::make_toy(name, 500, 9), c = data::make_toy(name, 500, 10);
+    EXPECT_TRUE(bit_identical(a, b)) << name;
+    EXPECT_FALSE(bit_identical(a, c)) << name;
+    ASSERT_EQ(a.rows(), 500);
+    ASSERT_EQ(a.cols(), 2);
+    EXPECT_TRUE(a.allFinite()) << name;
+    EXPECT_LT(a.cwiseAbs().maxCoeff(), 4.0f) << name;
+    EXPECT_GT(a.cwiseAbs().maxCoeff(), 0.5f) << name;
+  }
+  EXPECT_THROW(data::make_toy("moon", 10, 0), Error);
+  EXPECT_THROW(data::make_toy("moons", 0, 0), Error);
+}
+
+// Checkerboard: every point lies on a dark square ((floor(x) + floor(y)) even on [-2, 2]^2).
+TEST(Toy, CheckerboardFillsOnlyDarkSquares) {
+  const MatrixXfR a = data::make_toy("checkerboard", 2000, 1);
+  for (int i = 0; i < a.rows(); ++i) {
+    const int parity = int(std::floor(a(i, 0)) + std::floor(a(i, 1)) + 4) % 2;
+    EXPECT_EQ(parity, 0) << a.row(i);
+  }
+}
+
+TEST(Files, NpyRoundTripAndFloat64) {
+  const MatrixXfR m = normal_points(7, 3, 1);
+  const std::string path = temp_path("a.npy");
+  data::write_matrix(path, m);
+  EXPECT_TRUE(bit_identical(data::read_matrix(path), m));
+  // A float64 file written by hand (NumPy's layout, version 1.0).
+  std::string header = "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }";
+  header.append(63 - (10 + header.size()) % 64, ' ');
+  header += '\n';
+  std::string bytes = std::string("\x93NUMPY\x01\x00", 8) + char(header.size() & 0xff) + char(header.size() >> 8) + header;
+  const double values[4] = {1.5, -2.0, 3.25, 1e-3};
+  bytes.append(reinterpret_cast<const char*>(values), sizeof values);
+  write_bytes(path, bytes);
+  const MatrixXfR read = data::read_matrix(path);
+  EXPECT_EQ(read(1, 0), 3.25f);
+  EXPECT_EQ(read(1, 1), 1e-3f);
+  std::remove(path.c_str());
+}
+
+TEST(Files, NpyRejectsBrokenFiles) {
+  const std::string path = temp_path("bad.npy");
+  const MatrixXfR m = normal_points(4, 2, 1);
+  data::write_matrix(path, m);
+  std::ifstream in(path, std::ios::binary);
+  std::string good((std::istreambuf_iterator<char>(in)), {});
+  auto expect_error = [&](const std::string& bytes, const std::string& fragment) {
+    write_bytes(path, bytes);
+    try {
+      data::read_matrix(path);
+      ADD_FAILURE() << "no error for " << fragment;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+    }
+  };
+  expect_error(good.substr(0, good.size() - 3), "truncated");
+  expect_error("hello world, not numpy", "not a .npy");
+  std::string big_endian = good;
+  big_endian.replace(big_endian.find("<f4"), 3, ">f4");
+  expect_error(big_endian, "dtype");
+  std::string fortran = good;
+  fortran.replace(fortran.find("False"), 5, "True ");
+  expect_error(fortran, "Fortran");
+  std::string rank3 = good;
+  rank3.replace(rank3.find("(4,2), }  "), 10, "(2,2,2), }");  // same header length
+  expect_error(rank3, "2-D");
+  std::string nan_value = good;
+  const float nan = NAN;
+  nan_value.replace(nan_value.size() - 4, 4, reinterpret_cast<const char*>(&nan), 4);
+  expect_error(nan_value, "not finite");
+  std::remove(path.c_str());
+}
+
+TEST(Files, CsvParsesHeadersAndRejectsBadRows) {
+  const std::string path = temp_path("a.csv");
+  write_bytes(path, "x,y\n1,2\n\n3.5, -4e-1\n");
+  const MatrixXfR m = data::read_matrix(path);
+  ASSERT_EQ(m.rows(), 2);
+  EXPECT_EQ(m(1, 1), -0.4f);
+  auto expect_error = [&](const std::string& text, const std::string& fragment) {
+    write_bytes(path, text);
+    try {
+      data::read_matrix(path);
+      ADD_FAILURE() << "no error for " << text;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+    }
+  };
+  expect_error("1,2\n3\n", "line 2 has 1 values");
+  expect_error("1,2\n3,abc\n", "not a number");
+  expect_error("1,2\nnan,2\n", "not finite");
+  expect_error("", "no numeric rows");
+  expect_error("a,b\n", "no numeric rows");
+  const MatrixXfR back = normal_points(5, 4, 2);
+  data::write_matrix(path, back);
+  EXPECT_TRUE(bit_identical(data::read_matrix(path), back));  // %.9g round-trips float32
+  std::remove(path.c_str());
+}
+
+TEST(Files, AtomicWriteLeavesNothingOnFailure) {
+  const std::string path = temp_path("atomic.npy");
+  EXPECT_THROW(data::write_file_atomic(path, [](std::ostream&) { throw Error("boom"); }), Error);
+  EXPECT_FALSE(data::file_exists(path));
+  EXPECT_FALSE(data::file_exists(path + ".partial"));
+}
+
+TEST(Dataset, ResolvesNamesAndFiles) {
+  EXPECT_EQ(data::load_training_data("moons", -1, 0).rows(), data::kDefaultToyPoints);
+  EXPECT_EQ(data::load_training_data("spirals", 77, 0).rows(), 77);
+  const std::string path = temp_path("train.csv");
+  write_bytes(path, "1,2\n3,4\n5,6\n");
+  EXPECT_EQ(data::load_training_data(path, -1, 0).rows(), 3);
+  EXPECT_EQ(data::load_training_data(path, 2, 0).rows(), 2);
+  EXPECT_THROW(data::load_training_data(path, 4, 0), Error);
+  EXPECT_THROW(data::load_training_data("nosuchset", -1, 0), Error);
+  EXPECT_THROW(data::load_training_data(temp_path("missing.npy"), -1, 0), Error);
+  std::remove(path.c_str());
+}
+
+}  // namespace
+}  // namespace cfdm::test
