@@ -2,11 +2,26 @@
 
 #include <cstdio>
 #include <unistd.h>
+#if defined(__EMSCRIPTEN__)
+#include <emscripten.h>
+#endif
 
 namespace cfdm::cli {
+namespace {
+
+bool stderr_is_terminal() {
+#if defined(__EMSCRIPTEN__)
+  // Emscripten's isatty reports a terminal for pipes too: ask node.
+  return EM_ASM_INT({ return (typeof process !== 'undefined' && process.stderr && process.stderr.isTTY) ? 1 : 0; }) == 1;
+#else
+  return isatty(STDERR_FILENO) == 1;
+#endif
+}
+
+}  // namespace
 
 Progress::Progress(std::string label, int total)
-    : label_(std::move(label)), total_(total), enabled_(isatty(STDERR_FILENO) == 1),
+    : label_(std::move(label)), total_(total), enabled_(stderr_is_terminal()),
       start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
 
 void Progress::update(int done) {

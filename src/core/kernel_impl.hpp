@@ -10,7 +10,11 @@ namespace CFDM_KERNEL_NAMESPACE {
 
 using namespace simd;
 constexpr float kNegInf = -__builtin_inff();
-constexpr int Q = kQueryBlock;
+// Queries per register block: the direct kernel always takes 4; the expanded kernel takes 8 with
+// 32 vector registers (AVX-512), halving how often a training tile is re-read from L2, else 4.
+constexpr int Q = 4;
+constexpr int kExpandedQueries = CFDM_KERNEL_REGISTERS >= 32 ? 8 : 4;
+static_assert(kQueryBlock % Q == 0 && kQueryBlock % kExpandedQueries == 0, "blocks must split evenly");
 
 inline int min_int(int a, int b) { return a < b ? a : b; }
 inline float max_float(float a, float b) { return b > a ? b : a; }
@@ -106,9 +110,9 @@ void direct_block(const KernelJob& job, const float* query_rows, float* out_rows
 template <int W, int D>
 void direct_range(const KernelJob& job, int block_begin, int block_end) {
   const int stride = job.stride;
-  for (int b = block_begin; b < block_end; ++b) {
+  for (int b = block_begin * (kQueryBlock / Q); b < block_end * (kQueryBlock / Q); ++b) {
     if (cancelled(job)) return;
-    const size_t offset = size_t(b) * Q * stride;
+    const long offset = long(b) * Q * stride;
     direct_block<W, D>(job, job.queries + offset, job.out + offset);
   }
 }
@@ -129,46 +133,53 @@ void direct(const KernelJob& job, int block_begin, int block_end) {
 
 // ---- expanded form, any d, training set as N x stride rows ----
 
-// G[r][c] = <q_r, x_c> for Q queries and C training rows (stride floats each, zero padded).
-template <int W, int C>
+// G[r][c] = <q_r, x_c> for R queries and C training rows (stride floats each, zero padded).
+template <int W, int R, int C>
 inline void dots_block(const float* q, const float* x, int stride, float* dots, int dots_stride) {
-  VecF<W> a[Q][C];
-  for (int r = 0; r < Q; ++r)
+  VecF<W> a[R][C];
+  for (int r = 0; r < R; ++r)
     for (int c = 0; c < C; ++c) a[r][c] = VecF<W>{};
   for (int k = 0; k < stride; k += W) {
-    VecF<W> qv[Q], xv[C];
-    for (int r = 0; r < Q; ++r) qv[r] = load<W>(q + r * stride + k);
+    VecF<W> qv[R], xv[C];
+    for (int r = 0; r < R; ++r) qv[r] = load<W>(q + r * stride + k);
     for (int c = 0; c < C; ++c) xv[c] = load<W>(x + c * stride + k);
-    for (int r = 0; r < Q; ++r)
+    for (int r = 0; r < R; ++r)
       for (int c = 0; c < C; ++c) a[r][c] += qv[r] * xv[c];
   }
-  for (int r = 0; r < Q; ++r)
-    for (int c = 0; c < C; ++c) dots[r * dots_stride + c] = hsum<W>(a[r][c]);
+  // The R x C accumulators, reduced W at a time (flat index r C + c).
+  static_assert((R * C) % W == 0, "the block must hold whole groups of W accumulators");
+  const VecF<W>* flat = &a[0][0];
+  for (int g = 0; g < R * C; g += W) {
+    const VecF<W> sums = transpose_sum<W>(flat + g);
+    for (int l = 0; l < W; ++l) dots[((g + l) / C) * dots_stride + (g + l) % C] = sums[l];
+  }
 }
 
-// acc_r[k0 .. k0 + V W) += sum_j p[r][j] x_j[k0 ...] for Q queries over len training rows.
-template <int W, int V>
+// acc_r[k0 .. k0 + V W) += sum_j p[r][j] x_j[k0 ...] for R queries over len training rows.
+template <int W, int R, int V>
 inline void weighted_sum_block(float* acc, int acc_stride, const float* p, int p_stride,
                                const float* x, int stride, int len, int k0) {
-  VecF<W> a[Q][V];
-  for (int r = 0; r < Q; ++r)
+  VecF<W> a[R][V];
+  for (int r = 0; r < R; ++r)
     for (int v = 0; v < V; ++v) a[r][v] = load<W>(acc + r * acc_stride + k0 + v * W);
   for (int j = 0; j < len; ++j) {
     VecF<W> xv[V];
     for (int v = 0; v < V; ++v) xv[v] = load<W>(x + size_t(j) * stride + k0 + v * W);
-    for (int r = 0; r < Q; ++r) {
+    for (int r = 0; r < R; ++r) {
       const float pr = p[r * p_stride + j];
       for (int v = 0; v < V; ++v) a[r][v] += pr * xv[v];
     }
   }
-  for (int r = 0; r < Q; ++r)
+  for (int r = 0; r < R; ++r)
     for (int v = 0; v < V; ++v) store<W>(acc + r * acc_stride + k0 + v * W, a[r][v]);
 }
 
-// Register blocking: 32 vector registers (AVX-512) take 4x4 dot blocks and 4 vectors per
-// weighted-sum row; 16 registers (SSE2, AVX2, SIMD128) take 4x2 and 2.
+// Register blocking. Dot products: 4 queries x 4 training rows with 32 vector registers
+// (AVX-512), 4 x 2 with 16 (SSE2, AVX2, SIMD128). Weighted sums: kExpandedQueries queries x 2
+// vectors of coordinates.
+constexpr int kDotQueries = 4;
 constexpr int kDotColumns = CFDM_KERNEL_REGISTERS >= 32 ? 4 : 2;
-constexpr int kSumVectors = CFDM_KERNEL_REGISTERS >= 32 ? 4 : 2;
+constexpr int kSumVectors = 2;
 
 template <int W>
 void expanded(const KernelJob& job, int block_begin, int block_end, float* scratch) {
@@ -177,15 +188,15 @@ void expanded(const KernelJob& job, int block_begin, int block_end, float* scrat
   const float one_minus_t = 1.0f - t;
   const float inv_var = 1.0f / (one_minus_t * one_minus_t);  // 1 / (1-t)^2
   const float half_t_sq = 0.5f * t * t;
-  const int n_queries = (block_end - block_begin) * Q;
-  const float* queries = job.queries + long(block_begin) * Q * stride;
+  const int n_queries = (block_end - block_begin) * kQueryBlock;
+  const float* queries = job.queries + long(block_begin) * kQueryBlock * stride;
 
   // Scratch (expanded_scratch_floats): running weighted sums, maxima, sums, tile buffers.
   float* acc = scratch;
   float* run_max = acc + long(n_queries) * stride;
   float* run_sum = run_max + n_queries;
   float* logits = run_sum + n_queries;
-  float* weights = logits + Q * (tile + 16);
+  float* weights = logits + kQueryBlock * (tile + 16);
   for (long i = 0; i < long(n_queries) * stride; ++i) acc[i] = 0.0f;
   for (int r = 0; r < n_queries; ++r) {
     run_max[r] = kNegInf;
@@ -201,11 +212,13 @@ void expanded(const KernelJob& job, int block_begin, int block_end, float* scrat
     const int len_vector = (len + W - 1) / W * W;
     const float* x = job.rows + long(i0) * stride;
     const float* norms_sq = job.norms_sq + i0;
-    for (int b = 0; b < n_queries; b += Q) {
+    for (int b = 0; b < n_queries; b += kExpandedQueries) {
       const float* q = queries + long(b) * stride;
-      for (int c = 0; c < len_blocked; c += kDotColumns)
-        dots_block<W, kDotColumns>(q, x + long(c) * stride, stride, logits + c, tile + 16);
-      for (int r = 0; r < Q; ++r) {
+      for (int r = 0; r < kExpandedQueries; r += kDotQueries)
+        for (int c = 0; c < len_blocked; c += kDotColumns)
+          dots_block<W, kDotQueries, kDotColumns>(q + long(r) * stride, x + long(c) * stride, stride,
+                                                  logits + r * (tile + 16) + c, tile + 16);
+      for (int r = 0; r < kExpandedQueries; ++r) {
         float* l = logits + r * (tile + 16);
         float tile_max = kNegInf;
         for (int j = 0; j < len; ++j) {
@@ -230,12 +243,12 @@ void expanded(const KernelJob& job, int block_begin, int block_end, float* scrat
       float* a = acc + long(b) * stride;
       int k0 = 0;
       for (; k0 + kSumVectors * W <= stride; k0 += kSumVectors * W)
-        weighted_sum_block<W, kSumVectors>(a, stride, weights, tile + 16, x, stride, len, k0);
+        weighted_sum_block<W, kExpandedQueries, kSumVectors>(a, stride, weights, tile + 16, x, stride, len, k0);
       for (; k0 < stride; k0 += W)
-        weighted_sum_block<W, 1>(a, stride, weights, tile + 16, x, stride, len, k0);
+        weighted_sum_block<W, kExpandedQueries, 1>(a, stride, weights, tile + 16, x, stride, len, k0);
     }
   }
-  float* out = job.out + long(block_begin) * Q * stride;
+  float* out = job.out + long(block_begin) * kQueryBlock * stride;
   for (int r = 0; r < n_queries; ++r) {
     const float inv_sum = 1.0f / run_sum[r];
     for (int k = 0; k < stride; ++k) out[long(r) * stride + k] = acc[long(r) * stride + k] * inv_sum;

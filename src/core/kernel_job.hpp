@@ -9,7 +9,7 @@
 namespace cfdm {
 
 // Queries per register block; queries are padded to a multiple of this.
-constexpr int kQueryBlock = 4;
+constexpr int kQueryBlock = 8;
 
 struct KernelJob {
   const float* rows;      // training set, n_padded x stride, centered, zero padded

@@ -6,6 +6,7 @@
 #pragma once
 #include <cstdint>
 #include <cstring>
+#include <utility>
 
 // Everything here has internal linkage (unnamed namespace): each per-ISA translation unit gets
 // its own copies, so the linker can never hand an AVX-512 instantiation to the baseline path.
@@ -66,6 +67,34 @@ inline float hmax(VecF<W> v) {
     std::memcpy(&lo, &v, sizeof lo);
     std::memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof lo, sizeof hi);
     return hmax<W / 2>(vmax<W / 2>(lo, hi));
+  }
+}
+
+template <int W, int... I>
+inline VecF<W> even_lanes(VecF<W> a, VecF<W> b, std::integer_sequence<int, I...>) {
+  return __builtin_shufflevector(a, b, (2 * I)...);
+}
+template <int W, int... I>
+inline VecF<W> odd_lanes(VecF<W> a, VecF<W> b, std::integer_sequence<int, I...>) {
+  return __builtin_shufflevector(a, b, (2 * I + 1)...);
+}
+
+// Sums of W vectors at once: lane j of the result is the sum of v[j]'s lanes. Each level folds
+// neighbouring lanes pairwise (a0+a1, a2+a3, ..., b0+b1, ...), so log2(W) levels of shuffles
+// replace W separate horizontal sums. The order is a fixed tree that depends only on W.
+template <int W>
+inline VecF<W> transpose_sum(const VecF<W>* v) {
+  if constexpr (W == 1) {
+    return v[0];
+  } else {
+    using Lanes = std::make_integer_sequence<int, W>;
+    VecF<W> level[W];
+    for (int i = 0; i < W; ++i) level[i] = v[i];
+    for (int count = W; count > 1; count /= 2)
+      for (int i = 0; i < count / 2; ++i)
+        level[i] = even_lanes<W>(level[2 * i], level[2 * i + 1], Lanes{}) +
+                   odd_lanes<W>(level[2 * i], level[2 * i + 1], Lanes{});
+    return level[0];
   }
 }
 

@@ -1,1 +1,159 @@
-import sys; sys.exit(0)
+#!/usr/bin/env python3
+"""End-to-end tests of the cfdm command-line tool, native or WebAssembly.
+
+usage: test_cli.py CFDM_COMMAND...   (e.g. build/native/src/cfdm, or node --no-experimental-fetch cfdm.js)
+
+Checks that good runs write what they should (velocity against a float64 NumPy oracle) and that
+every bad input gets a one-line error on stderr, a non-zero exit, and no output file.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+CFDM = sys.argv[1:]
+TMP = tempfile.mkdtemp(prefix="cfdm_cli_")
+passed = failed = 0
+
+
+def path(name):
+    return os.path.join(TMP, name)
+
+
+def run(*args):
+    return subprocess.run(CFDM + [str(a) for a in args], capture_output=True, text=True, timeout=600)
+
+
+def check(name, condition, detail=""):
+    global passed, failed
+    if condition:
+        passed += 1
+    else:
+        failed += 1
+        print(f"FAIL {name}: {detail}")
+
+
+def oracle_velocity(train, points, t, sigma, eps):
+    """vbar = (mean_m D(z + sigma eps_m) - z) / (1 - t), in float64 (method.md sections 2-3)."""
+    train = train.astype(np.float64)
+    means = []
+    for draw in (eps if eps is not None else [np.zeros_like(points)]):
+        q = points.astype(np.float64) + sigma * draw
+        logits = -((q[:, None, :] - t * train[None, :, :]) ** 2).sum(-1) / (2 * (1 - t) ** 2)
+        logits -= logits.max(1, keepdims=True)
+        w = np.exp(logits)
+        w /= w.sum(1, keepdims=True)
+        means.append(w @ train)
+    return (np.mean(means, 0) - points) / (1 - t)
+
+
+# ---- good runs ----
+out = path("s.npy")
+r = run("sample", "--data", "moons", "--n-train", 300, "--n-samples", 50, "--steps", 20, "--out", out, "--plot", path("s.png"))
+check("sample runs", r.returncode == 0, r.stderr)
+if r.returncode == 0:
+    s = np.load(out)
+    check("sample shape", s.shape == (50, 2) and s.dtype == np.float32, s.shape)
+    check("sample finite", np.isfinite(s).all())
+    with open(path("s.png"), "rb") as f:
+        check("plot is a PNG", f.read(8) == b"\x89PNG\r\n\x1a\n")
+r = run("sample", "--data", "spirals", "--n-samples", 7, "--steps", 5, "--sigma", 0.1, "--draws", 3, "--out", path("s.csv"))
+check("sample to csv", r.returncode == 0 and np.loadtxt(path("s.csv"), delimiter=",").shape == (7, 2), r.stderr)
+
+rng = np.random.default_rng(0)
+train = rng.normal(size=(40, 3)).astype(np.float32)
+points = rng.normal(size=(6, 3)).astype(np.float32)
+eps = rng.normal(size=(4, 6, 3)).astype(np.float32)
+np.save(path("train.npy"), train)
+np.savetxt(path("train.csv"), train, delimiter=",")
+np.save(path("points.npy"), points)
+np.save(path("eps.npy"), eps)
+for t, sigma, use_eps in [(0.0, 0.0, False), (0.5, 0.0, False), (0.9, 0.0, False), (0.7, 0.3, True)]:
+    args = ["velocity", "--train", path("train.npy"), "--points", path("points.npy"), "--t", t, "--out", path("v.npy")]
+    if use_eps:
+        args += ["--sigma", sigma, "--eps", path("eps.npy")]
+    r = run(*args)
+    if r.returncode != 0:
+        check(f"velocity t={t}", False, r.stderr)
+        continue
+    got = np.load(path("v.npy"))
+    want = oracle_velocity(train, points, t, sigma, eps if use_eps else None)
+    err = np.abs(got - want).max() / (1 + np.abs(want).max())
+    check(f"velocity t={t} sigma={sigma} vs float64 NumPy", err < 1e-5, f"relative error {err}")
+r = run("velocity", "--train", path("train.csv"), "--points", path("points.npy"), "--t", 0.5, "--out", path("v.csv"))
+check("velocity from csv training set", r.returncode == 0 and np.loadtxt(path("v.csv"), delimiter=",").shape == (6, 3), r.stderr)
+r = run("info")
+check("info", r.returncode == 0 and "simd:" in r.stdout and "threads:" in r.stdout and "build type:" in r.stdout, r.stdout)
+
+# ---- bad input: one line on stderr naming the problem, non-zero exit, no output file ----
+with open(path("garbage.npy"), "wb") as f:
+    f.write(b"this is not numpy")
+np.save(path("truncated_src.npy"), train)
+with open(path("truncated_src.npy"), "rb") as f:
+    data = f.read()
+with open(path("truncated.npy"), "wb") as f:
+    f.write(data[:-10])
+np.save(path("rank3.npy"), eps)
+np.save(path("points2d.npy"), points[:, :2])
+bad_train = train.copy()
+bad_train[3, 1] = np.nan
+np.save(path("nan.npy"), bad_train)
+np.save(path("eps_wrong.npy"), eps[:, :5])
+np.save(path("int.npy"), np.ones((3, 2), dtype=np.int64))
+with open(path("ragged.csv"), "w") as f:
+    f.write("1,2\n3\n")
+with open(path("text.csv"), "w") as f:
+    f.write("1,2\n3,abc\n")
+
+S = ["sample", "--n-samples", 5, "--steps", 3]
+V = ["velocity", "--train", path("train.npy"), "--points", path("points.npy"), "--t", 0.5]
+bad_cases = [
+    ("unknown dataset", S + ["--data", "moooons"], "unknown dataset"),
+    ("missing file", S + ["--data", path("nope.npy")], "no such file"),
+    ("not a npy", S + ["--data", path("garbage.npy")], "not a .npy"),
+    ("truncated npy", S + ["--data", path("truncated.npy")], "truncated"),
+    ("rank 3 training set", S + ["--data", path("rank3.npy")], "2-D"),
+    ("integer npy", S + ["--data", path("int.npy")], "dtype"),
+    ("NaN in training set", S + ["--data", path("nan.npy")], "not finite"),
+    ("ragged csv", S + ["--data", path("ragged.csv")], "values, expected"),
+    ("non-numeric csv", S + ["--data", path("text.csv")], "not a number"),
+    ("negative sigma", S + ["--sigma", -1], "sigma"),
+    ("NaN sigma", S + ["--sigma", "nan"], "sigma"),
+    ("sigma not a number", S + ["--sigma", "abc"], "not a number"),
+    ("zero steps", ["sample", "--steps", 0], "steps"),
+    ("start-t 1", S + ["--start-t", 1], "start-t"),
+    ("start-t negative", S + ["--start-t", -0.1], "start-t"),
+    ("zero draws", S + ["--draws", 0], "draws"),
+    ("zero samples", ["sample", "--n-samples", 0], "n-samples"),
+    ("zero n-train", S + ["--n-train", 0], "n-train"),
+    ("fractional steps", ["sample", "--steps", 2.5], "whole number"),
+    ("unknown option", S + ["--sigmaa", 1], "unknown option"),
+    ("bad output extension", S, "must end in"),
+    ("n-train beyond file", S + ["--data", path("train.npy"), "--n-train", 41], "fewer than"),
+    ("threads negative", S + ["--threads", -1], "threads"),
+    ("velocity d mismatch", ["velocity", "--train", path("train.npy"), "--points", path("points2d.npy"), "--t", 0.5], "dimension"),
+    ("velocity t = 1", ["velocity", "--train", path("train.npy"), "--points", path("points.npy"), "--t", 1], "--t"),
+    ("velocity without t", ["velocity", "--train", path("train.npy"), "--points", path("points.npy")], "--t"),
+    ("velocity eps shape", V + ["--sigma", 0.1, "--eps", path("eps_wrong.npy")], "M x B x d"),
+    ("velocity eps not npy", V + ["--sigma", 0.1, "--eps", path("garbage.npy")], "not a .npy"),
+    ("velocity NaN train", ["velocity", "--train", path("nan.npy"), "--points", path("points.npy"), "--t", 0.5], "not finite"),
+    ("unknown command", ["sampel"], "unknown command"),
+]
+for name, args, fragment in bad_cases:
+    target = path("bad_out.png" if name == "bad output extension" else "bad_out.npy")
+    if name == "bad output extension":
+        args = args + ["--out", path("bad_out.txt")]
+        target = path("bad_out.txt")
+    elif "--out" not in args:
+        args = args + ["--out", target]
+    r = run(*args)
+    lines = [l for l in r.stderr.splitlines() if l.startswith("cfdm: error:")]
+    check(f"bad input: {name}",
+          r.returncode != 0 and len(lines) == 1 and fragment in lines[0] and not os.path.exists(target)
+          and not os.path.exists(target + ".partial"),
+          f"exit {r.returncode}, stderr {r.stderr.strip()[-300:]!r}")
+
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)

@@ -1,0 +1,129 @@
+// cfdm_bench: figures for the posterior-mean kernel and the sampler, native or wasm (same
+// source). Prints one JSON object per line; tests/bench/run_bench.py runs it beside the NumPy
+// reference and the machine's roofline and prints the comparison.
+//
+// usage: cfdm_bench [--workload moons|mnist|bandwidth|all] [--threads N] [--isa NAME]
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "core/rng.hpp"
+#include "core/sampler.hpp"
+#include "core/thread_pool.hpp"
+#include "data/toy.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+#if defined(__EMSCRIPTEN__)
+const char* kPlatform = "wasm";
+#else
+const char* kPlatform = "native";
+#endif
+
+struct Workload {
+  const char* name;
+  int n_train, dim, n_samples, n_steps;
+  double start_t;
+};
+
+// Runs a workload's Euler steps (the best of `repeats` runs) and prints its figures.
+void run_workload(const Workload& w, const cfdm::MatrixXfR& points, cfdm::ThreadPool& pool, cfdm::Isa isa, int repeats) {
+  const cfdm::TrainingSet train(points);
+  cfdm::SamplerParams params = cfdm::default_sampler_params();
+  params.n_samples = w.n_samples;
+  params.n_steps = w.n_steps;
+  params.start_t = w.start_t;
+  params.kernel.isa = isa;
+  double best = 1e30;
+  int steps = 0;
+  for (int r = 0; r < repeats; ++r) {
+    cfdm::Sampler sampler(train, params, pool);
+    const auto start = Clock::now();
+    sampler.run([](int) { return true; });
+    best = std::min(best, seconds_since(start));
+    steps = sampler.n_steps() - sampler.first_step();
+  }
+  const double per_step = best / steps;
+  const double pairs = double(w.n_samples) * w.n_train;
+  // FLOPs by the GEMM convention: 2 B N d for the distances, 2 B N d for the weighted sum.
+  const double flops = 4.0 * pairs * w.dim;
+  const double bytes = double(w.n_train) * w.dim * sizeof(float);  // one pass over the training set
+  std::printf("{\"workload\": \"%s\", \"platform\": \"%s\", \"isa\": \"%s\", \"threads\": %d, \"n_train\": %d, "
+              "\"dim\": %d, \"n_samples\": %d, \"steps\": %d, \"seconds_per_step\": %.6g, \"gflops\": %.4g, "
+              "\"train_gb_per_s\": %.4g, \"pairs_per_s\": %.4g}\n",
+              w.name, kPlatform, cfdm::isa_name(isa), pool.size(), w.n_train, w.dim, w.n_samples, steps, per_step,
+              flops / per_step / 1e9, bytes / per_step / 1e9, pairs / per_step);
+  std::fflush(stdout);
+}
+
+// Streaming read bandwidth: sum of a 512 MB buffer, split over the pool's threads.
+void run_bandwidth(cfdm::ThreadPool& pool) {
+  const size_t n = size_t(128) << 20;  // floats
+  std::vector<float> buffer(n, 1.0f);
+  std::vector<double> partial(pool.size());
+  double best = 1e30;
+  for (int r = 0; r < 5; ++r) {
+    const auto start = Clock::now();
+    pool.run(pool.size(), [&](int task) {
+      const size_t begin = n * task / pool.size(), end = n * (task + 1) / pool.size();
+      float acc[16] = {0};
+      for (size_t i = begin; i + 16 <= end; i += 16)
+        for (int l = 0; l < 16; ++l) acc[l] += buffer[i + l];
+      double s = 0;
+      for (float a : acc) s += a;
+      partial[task] = s;
+    });
+    best = std::min(best, seconds_since(start));
+  }
+  double total = 0;
+  for (double p : partial) total += p;
+  std::printf("{\"workload\": \"bandwidth\", \"platform\": \"%s\", \"threads\": %d, \"gb_per_s\": %.4g, \"check\": %.0f}\n",
+              kPlatform, pool.size(), n * sizeof(float) / best / 1e9, total);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string workload = "all";
+  int threads = 2;
+  cfdm::Isa isa = cfdm::Isa::best;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string key = argv[i], value = argv[i + 1];
+    if (key == "--workload") workload = value;
+    else if (key == "--threads") threads = std::stoi(value);
+    else if (key == "--isa") {
+      for (cfdm::Isa candidate : {cfdm::Isa::scalar, cfdm::Isa::sse2, cfdm::Isa::avx2, cfdm::Isa::avx512, cfdm::Isa::simd128})
+        if (value == cfdm::isa_name(candidate)) isa = candidate;
+    } else {
+      std::fprintf(stderr, "usage: cfdm_bench [--workload moons|mnist|bandwidth|all] [--threads N] [--isa NAME]\n");
+      return 2;
+    }
+  }
+  if (!cfdm::isa_available(isa)) {
+    std::fprintf(stderr, "cfdm_bench: %s is not available here\n", cfdm::isa_name(isa));
+    return 2;
+  }
+  cfdm::ThreadPool pool(threads);
+  if (workload == "bandwidth" || workload == "all") run_bandwidth(pool);
+  if (workload == "moons" || workload == "all") {
+    // (a) moons, N = 10,000, 2,000 samples, 100 steps, sigma = 0.
+    const Workload w{"moons", 10000, 2, 2000, 100, 0.0};
+    run_workload(w, cfdm::data::make_toy("moons", w.n_train, 0), pool, isa, 3);
+  }
+  if (workload == "mnist" || workload == "all") {
+    // (b) random MNIST-shaped data: N = 60,000, d = 784 uniform in [0, 1), 64 samples, sigma = 0,
+    // start-t 0.9 of 100 steps: 10 Euler steps.
+    const Workload w{"mnist", 60000, 784, 64, 100, 0.9};
+    cfdm::MatrixXfR points(w.n_train, w.dim);
+    cfdm::Rng rng(0, 1);
+    for (Eigen::Index i = 0; i < points.size(); ++i) points.data()[i] = float(rng.uniform());
+    run_workload(w, points, pool, isa, 2);
+  }
+  return 0;
+}

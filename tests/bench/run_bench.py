@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Benchmark: cfdm native and wasm against NumPy and this machine's roofline, in one run.
+
+usage: run_bench.py NATIVE_BUILD_DIR [WASM_BUILD_DIR] [--save FILE.md]
+
+Speeds are compared within the run (ratios), as the machines are shared and noisy.
+"""
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import numpy_reference  # noqa: E402
+
+
+def run_bench(command):
+    r = subprocess.run(command, capture_output=True, text=True, timeout=3600)
+    if r.returncode != 0:
+        sys.exit(f"benchmark failed: {' '.join(command)}\n{r.stderr}")
+    return {(d["workload"]): d for d in map(json.loads, r.stdout.splitlines())}
+
+
+def main():
+    args = sys.argv[1:]
+    save = None
+    if "--save" in args:
+        save = args[args.index("--save") + 1]
+        args = args[: args.index("--save")] + args[args.index("--save") + 2:]
+    native_dir = args[0]
+    wasm_dir = args[1] if len(args) > 1 else None
+
+    print("running the native benchmark ...", file=sys.stderr)
+    native = run_bench([os.path.join(native_dir, "tests/bench/cfdm_bench"), "--threads", "2"])
+    wasm = None
+    if wasm_dir and os.path.exists(os.path.join(wasm_dir, "tests/bench/cfdm_bench.js")):
+        print("running the wasm benchmark under node ...", file=sys.stderr)
+        wasm = run_bench(["node", "--no-experimental-fetch", os.path.join(wasm_dir, "tests/bench/cfdm_bench.js"),
+                          "--threads", "2"])
+    print("running the NumPy reference ...", file=sys.stderr)
+    sgemm = numpy_reference.sgemm_gflops()
+    bandwidth = native["bandwidth"]["gb_per_s"]
+    from_data = {}
+    rng = np.random.default_rng(0)
+    # Same shapes as bench.cpp: (a) moons-sized 2-D data, (b) uniform MNIST-shaped data.
+    theta = rng.uniform(0, np.pi, 10000)
+    moons = np.stack([np.cos(theta), np.sin(theta)], 1).astype(np.float32)
+    from_data["moons"] = numpy_reference.time_steps(moons, 2000, 100, 0, 10)
+    mnist = rng.uniform(size=(60000, 784)).astype(np.float32)
+    from_data["mnist"] = numpy_reference.time_steps(mnist, 64, 100, 90, 10)
+
+    lines = []
+    out = lines.append
+    out(f"# cfdm benchmark ({time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} cores)")
+    out("")
+    out(f"Roofline measured in this run: streaming read {bandwidth:.1f} GB/s (2 threads), "
+        f"OpenBLAS sgemm {sgemm:.1f} GFLOP/s (NumPy {np.__version__}).")
+    out("FLOPs by the GEMM convention: 4 B N d per step (distances and weighted sum).")
+    out("")
+    out("| workload | build | s/step | GFLOP/s | training set GB/s | vs NumPy | vs roofline | wasm / native |")
+    out("|---|---|---|---|---|---|---|---|")
+    verdicts = []
+    targets = {"moons": (5.0, None), "mnist": (3.0, 2.0)}
+    for name in ("moons", "mnist"):
+        n = native[name]
+        flops = n["gflops"] * 1e9 * n["seconds_per_step"]
+        bytes_ = n["train_gb_per_s"] * 1e9 * n["seconds_per_step"]
+        roofline = max(flops / (sgemm * 1e9), bytes_ / (bandwidth * 1e9))
+        out(f"| {name} | NumPy | {from_data[name]:.4g} | {flops / from_data[name] / 1e9:.1f} | "
+            f"{bytes_ / from_data[name] / 1e9:.2f} | 1 | {from_data[name] / roofline:.2f} | |")
+        out(f"| {name} | roofline | {roofline:.4g} | | | | 1 | |")
+        for build, data in (("native", native), ("wasm", wasm)):
+            if not data:
+                continue
+            b = data[name]
+            speedup = from_data[name] / b["seconds_per_step"]
+            ratio_roof = b["seconds_per_step"] / roofline
+            wasm_ratio = f"{b['seconds_per_step'] / n['seconds_per_step']:.2f}" if build == "wasm" else ""
+            out(f"| {name} | {build} ({b['isa']}, {b['threads']} threads) | {b['seconds_per_step']:.4g} | "
+                f"{b['gflops']:.1f} | {b['train_gb_per_s']:.2f} | {speedup:.1f}x faster | {ratio_roof:.2f} | {wasm_ratio} |")
+        speed_target, roof_target = targets[name]
+        speedup = from_data[name] / n["seconds_per_step"]
+        verdicts.append(f"- {name}: native {speedup:.1f}x faster than NumPy (target >= {speed_target:g}x): "
+                        f"{'met' if speedup >= speed_target else 'NOT met'}")
+        if roof_target:
+            ratio = n["seconds_per_step"] / roofline
+            verdicts.append(f"- {name}: native at {ratio:.2f}x the roofline time (target <= {roof_target:g}x): "
+                            f"{'met' if ratio <= roof_target else 'NOT met'}")
+        if wasm:
+            ratio = wasm[name]["seconds_per_step"] / n["seconds_per_step"]
+            verdicts.append(f"- {name}: wasm {ratio:.2f}x the native time (target <= 3x): {'met' if ratio <= 3 else 'NOT met'}")
+    out("")
+    out("Targets:")
+    lines.extend(verdicts)
+    text = "\n".join(lines)
+    print(text)
+    if save:
+        with open(save, "w") as f:
+            f.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

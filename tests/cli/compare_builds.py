@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""Native and WebAssembly builds give the same samples for the same seed (within 1e-5).
+
+usage: compare_builds.py NATIVE_CFDM WASM_CFDM_JS
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+native, wasm = sys.argv[1], sys.argv[2]
+tmp = tempfile.mkdtemp(prefix="cfdm_cmp_")
+rng = np.random.default_rng(1)
+np.save(os.path.join(tmp, "d20.npy"), rng.normal(size=(300, 20)).astype(np.float32))
+configs = [
+    ["--data", "moons", "--n-samples", 400, "--steps", 50],
+    ["--data", "checkerboard", "--n-samples", 300, "--steps", 40, "--sigma", 0.1, "--draws", 4],
+    ["--data", "pinwheel", "--n-samples", 300, "--steps", 40, "--sigma", 0.05, "--draws", 2, "--redraw", "--start-t", 0.5],
+    ["--data", os.path.join(tmp, "d20.npy"), "--n-samples", 64, "--steps", 30, "--sigma", 0.2, "--draws", 2],
+]
+passed = failed = 0
+for i, config in enumerate(configs):
+    outputs = []
+    for name, command in (("native", [native]), ("wasm", ["node", "--no-experimental-fetch", wasm])):
+        out = os.path.join(tmp, f"{name}{i}.npy")
+        r = subprocess.run(command + ["sample", "--seed", "11", "--out", out] + [str(a) for a in config],
+                           capture_output=True, text=True, timeout=600)
+        if r.returncode != 0:
+            print(f"FAIL {name} {config}: {r.stderr}")
+            sys.exit(1)
+        outputs.append(np.load(out))
+    diff = np.abs(outputs[0] - outputs[1]).max()
+    identical = (outputs[0] == outputs[1]).mean()
+    ok = diff <= 1e-5
+    passed += ok
+    failed += not ok
+    print(f"{'ok  ' if ok else 'FAIL'} {' '.join(map(str, config[:2]))}: max |native - wasm| = {diff:.3g}, "
+          f"{identical:.1%} of coordinates bit-identical")
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
