@@ -32,7 +32,7 @@ const char* kUsage = R"(cfdm: sampling with smoothed closed-form diffusion model
 usage:
   cfdm sample   --data NAME|FILE [--n-train N] [--n-samples B] [--sigma S] [--draws M]
                 [--steps S] [--start-t T] [--seed N] [--threads N] [--out FILE.npy|FILE.csv]
-                [--plot FILE.png] [--redraw] [--data-seed N] [--isa NAME]
+                [--plot FILE.png] [--save-train FILE] [--redraw] [--data-seed N] [--isa NAME]
   cfdm velocity --train FILE --points FILE --t T [--sigma S (--eps FILE | --draws M --seed N)]
                 [--threads N] --out FILE.npy|FILE.csv
   cfdm info
@@ -50,7 +50,8 @@ sample options (defaults in brackets):
   --threads N       threads, 0 for all [0]; results do not depend on it
   --redraw          draw new smoothing perturbations every step (default: fixed per sample)
   --out FILE        samples, float32 .npy (B x d) or .csv
-  --plot FILE.png   training points (grey) and samples (orange)
+  --plot FILE.png   samples (orange) and training points (dark rings)
+  --save-train FILE the training set used, .npy or .csv (e.g. a generated toy set)
   --isa NAME        force a kernel: scalar, sse2, avx2, avx512, simd128 [fastest available]
 )";
 
@@ -99,8 +100,9 @@ int command_sample(const Args& args) {
   validate(params);
   const int n_train = checked_int(args, "n-train", -1);
   if (args.has("n-train") && n_train < 1) throw Error("n-train must be at least 1 (got " + std::to_string(n_train) + ")");
-  const std::string out = args.text("out", ""), plot = args.text("plot", "");
+  const std::string out = args.text("out", ""), plot = args.text("plot", ""), save_train = args.text("save-train", "");
   if (!out.empty()) check_output_path(out, {".npy", ".csv"}, "--out");
+  if (!save_train.empty()) check_output_path(save_train, {".npy", ".csv"}, "--save-train");
   if (!plot.empty()) check_output_path(plot, {".png"}, "--plot");
   ThreadPool pool(thread_count(args));
 
@@ -121,6 +123,7 @@ int command_sample(const Args& args) {
                isa_name(params.kernel.isa), seconds);
   if (!out.empty()) data::write_matrix(out, sampler.states());
   if (!plot.empty()) write_scatter_png(plot, train.points(), sampler.states());
+  if (!save_train.empty()) data::write_matrix(save_train, train.points());
   return 0;
 }
 
@@ -191,7 +194,7 @@ int run(int argc, char** argv) {
   const std::string command = argc > 1 ? argv[1] : "";
   if (command == "sample")
     return command_sample(Args(rest, {"data", "n-train", "n-samples", "sigma", "draws", "steps", "start-t", "seed",
-                                      "threads", "out", "plot", "data-seed", "isa"}, {"redraw"}));
+                                      "threads", "out", "plot", "data-seed", "isa", "save-train"}, {"redraw"}));
   if (command == "velocity")
     return command_velocity(Args(rest, {"train", "points", "t", "sigma", "eps", "draws", "seed", "threads", "out"}));
   if (command == "info") return command_info();

@@ -17,14 +17,15 @@ namespace {
 struct Canvas {
   int size;
   std::vector<unsigned char> rgb;
-  // Blends a disc of the given radius (pixels) at (x, y) with opacity alpha.
-  void disc(double x, double y, double radius, const unsigned char color[3], double alpha) {
+  // Blends a disc (inner = 0) or ring of the given radii (pixels) at (x, y) with opacity alpha.
+  void disc(double x, double y, double radius, const unsigned char color[3], double alpha, double inner = 0.0) {
     const int x0 = std::max(0, int(x - radius - 1)), x1 = std::min(size - 1, int(x + radius + 1));
     const int y0 = std::max(0, int(y - radius - 1)), y1 = std::min(size - 1, int(y + radius + 1));
     for (int py = y0; py <= y1; ++py) {
       for (int px = x0; px <= x1; ++px) {
         const double dist = std::hypot(px + 0.5 - x, py + 0.5 - y);
-        const double coverage = std::clamp(radius + 0.5 - dist, 0.0, 1.0) * alpha;
+        const double coverage =
+            std::clamp(radius + 0.5 - dist, 0.0, 1.0) * std::clamp(dist - inner + 0.5, 0.0, 1.0) * alpha;
         if (coverage <= 0.0) continue;
         unsigned char* pixel = &rgb[(size_t(py) * size + px) * 3];
         for (int c = 0; c < 3; ++c) pixel[c] = static_cast<unsigned char>(pixel[c] + (color[c] - pixel[c]) * coverage);
@@ -56,15 +57,18 @@ void write_scatter_png(const std::string& path, const MatrixXfR& train, const Ma
     *x = (m(i, 0) - center[0]) / span * size + size / 2.0;
     *y = size / 2.0 - ((dims > 1 ? m(i, 1) : 0.0) - center[1]) / span * size;
   };
-  const unsigned char grey[3] = {150, 150, 150}, orange[3] = {230, 110, 20};
+  // Samples first, training points on top as rings: a sample that copies a training point sits
+  // inside its ring, a new sample stands alone.
+  const unsigned char dark[3] = {40, 40, 60}, orange[3] = {230, 110, 20};
+  const double ring = train.rows() > 2000 ? 1.5 : 3.5;
   double x, y;
-  for (Eigen::Index i = 0; i < train.rows(); ++i) {
-    to_pixel(train, i, &x, &y);
-    canvas.disc(x, y, 2.0, grey, 0.6);
-  }
   for (Eigen::Index i = 0; i < samples.rows(); ++i) {
     to_pixel(samples, i, &x, &y);
-    canvas.disc(x, y, 1.6, orange, 0.8);
+    canvas.disc(x, y, 1.8, orange, 0.7);
+  }
+  for (Eigen::Index i = 0; i < train.rows(); ++i) {
+    to_pixel(train, i, &x, &y);
+    canvas.disc(x, y, ring, dark, 0.8, ring - 1.2);
   }
   data::write_file_atomic(path, [&](std::ostream& out) {
     if (!stbi_write_png_to_func(write_png_callback, &out, size, size, 3, canvas.rgb.data(), size * 3))

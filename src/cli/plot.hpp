@@ -6,7 +6,7 @@
 
 namespace cfdm::cli {
 
-// Training points in grey, samples in orange, on a square canvas of size x size pixels that
+// Samples in orange, training points as dark rings on top, on a square canvas of size x size pixels that
 // frames both. Written atomically; throws cfdm::Error on failure.
 void write_scatter_png(const std::string& path, const MatrixXfR& train, const MatrixXfR& samples,
                        int size = 800);

@@ -155,16 +155,18 @@ inline void dots_block(const float* q, const float* x, int stride, float* dots, 
   }
 }
 
-// acc_r[k0 .. k0 + V W) += sum_j p[r][j] x_j[k0 ...] for R queries over len training rows.
+// acc_r[k0 .. k0 + V W) += sum_j p[r][j] x_j[k0 ...] for R queries over the training rows
+// listed in rows[0 .. n_rows), in order.
 template <int W, int R, int V>
 inline void weighted_sum_block(float* acc, int acc_stride, const float* p, int p_stride,
-                               const float* x, int stride, int len, int k0) {
+                               const float* x, int stride, const int* rows, int n_rows, int k0) {
   VecF<W> a[R][V];
   for (int r = 0; r < R; ++r)
     for (int v = 0; v < V; ++v) a[r][v] = load<W>(acc + r * acc_stride + k0 + v * W);
-  for (int j = 0; j < len; ++j) {
+  for (int i = 0; i < n_rows; ++i) {
+    const int j = rows[i];
     VecF<W> xv[V];
-    for (int v = 0; v < V; ++v) xv[v] = load<W>(x + size_t(j) * stride + k0 + v * W);
+    for (int v = 0; v < V; ++v) xv[v] = load<W>(x + long(j) * stride + k0 + v * W);
     for (int r = 0; r < R; ++r) {
       const float pr = p[r * p_stride + j];
       for (int v = 0; v < V; ++v) a[r][v] += pr * xv[v];
@@ -197,6 +199,7 @@ void expanded(const KernelJob& job, int block_begin, int block_end, float* scrat
   float* run_sum = run_max + n_queries;
   float* logits = run_sum + n_queries;
   float* weights = logits + kQueryBlock * (tile + 16);
+  int* active_rows = reinterpret_cast<int*>(weights + kQueryBlock * (tile + 16));
   for (long i = 0; i < long(n_queries) * stride; ++i) acc[i] = 0.0f;
   for (int r = 0; r < n_queries; ++r) {
     run_max[r] = kNegInf;
@@ -240,12 +243,22 @@ void expanded(const KernelJob& job, int block_begin, int block_end, float* scrat
         }
         run_sum[b + r] += hsum<W>(tile_sum);
       }
+      // Rows whose weight is exactly 0 for every query of the block (exp underflow: late in the
+      // flow nearly all of them) add +0 and are skipped; the result is bit-identical.
+      int n_active = 0;
+      for (int j = 0; j < len; ++j) {
+        bool any = false;
+        for (int r = 0; r < kExpandedQueries; ++r) any |= weights[r * (tile + 16) + j] != 0.0f;
+        if (any) active_rows[n_active++] = j;
+      }
       float* a = acc + long(b) * stride;
       int k0 = 0;
       for (; k0 + kSumVectors * W <= stride; k0 += kSumVectors * W)
-        weighted_sum_block<W, kExpandedQueries, kSumVectors>(a, stride, weights, tile + 16, x, stride, len, k0);
+        weighted_sum_block<W, kExpandedQueries, kSumVectors>(a, stride, weights, tile + 16, x, stride,
+                                                             active_rows, n_active, k0);
       for (; k0 < stride; k0 += W)
-        weighted_sum_block<W, kExpandedQueries, 1>(a, stride, weights, tile + 16, x, stride, len, k0);
+        weighted_sum_block<W, kExpandedQueries, 1>(a, stride, weights, tile + 16, x, stride, active_rows,
+                                                   n_active, k0);
     }
   }
   float* out = job.out + long(block_begin) * kQueryBlock * stride;

@@ -23,9 +23,10 @@ struct KernelJob {
   const bool* cancel;     // storage of a std::atomic<bool> (or null), read with __atomic_load_n
 };
 
-// Floats of scratch the expanded kernel needs for n_queries queries.
+// Floats of scratch the expanded kernel needs for n_queries queries (the last tile + 16 hold
+// row indices, an int per float).
 inline long expanded_scratch_floats(const KernelJob& job, int n_queries) {
-  return long(n_queries) * (job.stride + 2) + 2L * kQueryBlock * (job.tile + 16);
+  return long(n_queries) * (job.stride + 2) + 2L * kQueryBlock * (job.tile + 16) + job.tile + 16;
 }
 
 struct KernelTable {
