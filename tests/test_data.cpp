@@ -25,8 +25,20 @@ void write_bytes(const std::string& path, const std::string& bytes) {
   out << bytes;
 }
 
+// Writes bytes to path and expects read_matrix to reject them with a message containing fragment.
+void expect_read_error(const std::string& path, const std::string& bytes, const std::string& fragment) {
+  write_bytes(path, bytes);
+  try {
+    data::read_matrix(path);
+    ADD_FAILURE() << "no error, expected one containing '" << fragment << "'";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+  }
+}
+
 TEST(DetMath, AgreesWithLibm) {
-  for (double x = 1e-300; x < 1e300; x *= 3.7) EXPECT_NEAR(detmath::log(x), std::log(x), 4e-16 * std::abs(std::log(x)) + 1e-300);
+  for (double x = 1e-300; x < 1e300; x *= 3.7)
+    EXPECT_NEAR(detmath::log(x), std::log(x), 4e-16 * std::abs(std::log(x)) + 1e-300);
   for (double x = -700; x < 700; x += 1.37) EXPECT_NEAR(detmath::exp(x), std::exp(x), 1e-15 * std::exp(x));
   for (double x = -100; x < 100; x += 0.0731) {
     EXPECT_NEAR(detmath::sin(x), std::sin(x), 2e-16 * (1 + std::abs(x)));
@@ -67,7 +79,8 @@ TEST(Rng, NormalMomentsAndUniformIndex) {
 
 TEST(Toy, EveryDatasetIsSeededFiniteAndBounded) {
   for (const std::string& name : data::toy_names()) {
-    const MatrixXfR a = data::make_toy(name, 500, 9), b = data::make_toy(name, 500, 9), c = data::make_toy(name, 500, 10);
+    const MatrixXfR a = data::make_toy(name, 500, 9), b = data::make_toy(name, 500, 9),
+                    c = data::make_toy(name, 500, 10);
     EXPECT_TRUE(bit_identical(a, b)) << name;
     EXPECT_FALSE(bit_identical(a, c)) << name;
     ASSERT_EQ(a.rows(), 500);
@@ -98,7 +111,8 @@ TEST(Files, NpyRoundTripAndFloat64) {
   std::string header = "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }";
   header.append(63 - (10 + header.size()) % 64, ' ');
   header += '\n';
-  std::string bytes = std::string("\x93NUMPY\x01\x00", 8) + char(header.size() & 0xff) + char(header.size() >> 8) + header;
+  std::string bytes =
+      std::string("\x93NUMPY\x01\x00", 8) + char(header.size() & 0xff) + char(header.size() >> 8) + header;
   const double values[4] = {1.5, -2.0, 3.25, 1e-3};
   bytes.append(reinterpret_cast<const char*>(values), sizeof values);
   write_bytes(path, bytes);
@@ -115,13 +129,7 @@ TEST(Files, NpyRejectsBrokenFiles) {
   std::ifstream in(path, std::ios::binary);
   std::string good((std::istreambuf_iterator<char>(in)), {});
   auto expect_error = [&](const std::string& bytes, const std::string& fragment) {
-    write_bytes(path, bytes);
-    try {
-      data::read_matrix(path);
-      ADD_FAILURE() << "no error for " << fragment;
-    } catch (const Error& e) {
-      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-    }
+    expect_read_error(path, bytes, fragment);
   };
   expect_error(good.substr(0, good.size() - 3), "truncated");
   expect_error("hello world, not numpy", "not a .npy");
@@ -148,13 +156,7 @@ TEST(Files, CsvParsesHeadersAndRejectsBadRows) {
   ASSERT_EQ(m.rows(), 2);
   EXPECT_EQ(m(1, 1), -0.4f);
   auto expect_error = [&](const std::string& text, const std::string& fragment) {
-    write_bytes(path, text);
-    try {
-      data::read_matrix(path);
-      ADD_FAILURE() << "no error for " << text;
-    } catch (const Error& e) {
-      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-    }
+    expect_read_error(path, text, fragment);
   };
   expect_error("1,2\n3\n", "line 2 has 1 values");
   expect_error("1,2\n3,abc\n", "not a number");

@@ -32,9 +32,8 @@ inline double max_abs_diff(const MatrixXfR& a, const MatrixXdR& b) {
 
 inline bool bit_identical(const MatrixXfR& a, const MatrixXfR& b) {
   return a.rows() == b.rows() && a.cols() == b.cols() &&
-         std::equal(a.data(), a.data() + a.size(), b.data(), [](float x, float y) {
-           return std::memcmp(&x, &y, sizeof x) == 0;
-         });
+         std::equal(a.data(), a.data() + a.size(), b.data(),
+                    [](float x, float y) { return std::memcmp(&x, &y, sizeof x) == 0; });
 }
 
 }  // namespace cfdm::test

@@ -13,11 +13,11 @@
 namespace cfdm::test {
 namespace {
 
-MatrixXfR kernel_mean(const TrainingSet& train, const MatrixXfR& z, double t, KernelOptions options,
-                      int threads = 2) {
+MatrixXfR kernel_mean(const TrainingSet& train, const MatrixXfR& z, double t, KernelOptions options, int threads = 2) {
   ThreadPool pool(threads);
   MatrixXfR out(z.rows(), z.cols());
-  EXPECT_TRUE(posterior_mean(train, z.data(), int(z.rows()), int(z.cols()), t, out.data(), int(z.cols()), pool, options));
+  EXPECT_TRUE(
+      posterior_mean(train, z.data(), int(z.rows()), int(z.cols()), t, out.data(), int(z.cols()), pool, options));
   return out;
 }
 
@@ -49,8 +49,7 @@ TEST_P(KernelVsReference, MatchesFloat64) {
       const double tolerance = 1.5e-6 * (1 + std::sqrt(double(c.d))) * (t > 0.95 ? 10 : 1);
       const double error = max_abs_diff(got, expected);
       worst_ratio = std::max(worst_ratio, error / tolerance);
-      EXPECT_LT(error, tolerance)
-          << "n=" << c.n << " d=" << c.d << " t=" << t << " isa=" << isa_name(isa);
+      EXPECT_LT(error, tolerance) << "n=" << c.n << " d=" << c.d << " t=" << t << " isa=" << isa_name(isa);
     }
   }
   char text[32];

@@ -1,10 +1,9 @@
 // The sampler against method.md section 7: checks 3, 4, 5, 6, 7, 9, 10 and 12.
 #include <gtest/gtest.h>
 
+#include <Eigen/Eigenvalues>
 #include <algorithm>
 #include <numeric>
-
-#include <Eigen/Eigenvalues>
 
 #include "core/error.hpp"
 #include "core/sampler.hpp"
@@ -36,7 +35,8 @@ SamplerParams params(int n_samples, int n_steps, double sigma = 0.0, int n_draws
 }
 
 // Distance from each output to the nearest of the candidate points.
-std::vector<double> nearest_distances(const MatrixXfR& out, const MatrixXdR& candidates, std::vector<int>* index = nullptr) {
+std::vector<double> nearest_distances(const MatrixXfR& out, const MatrixXdR& candidates,
+                                      std::vector<int>* index = nullptr) {
   std::vector<double> dist(out.rows());
   if (index) index->assign(out.rows(), -1);
   for (Eigen::Index b = 0; b < out.rows(); ++b) {
@@ -213,7 +213,8 @@ TEST(Sampler, TwoPointClosedForm) {
           << "t=" << t;
       // With the same draws, exactly: w_1 averages sigmoid(a + slope xi_m), xi_m = <eps_m, Delta> / |Delta|.
       double mean_w1 = 0;
-      for (int k = 0; k < draws; ++k) mean_w1 += sigmoid(a + slope * eps.row(k).cast<double>().dot(delta) / delta.norm());
+      for (int k = 0; k < draws; ++k)
+        mean_w1 += sigmoid(a + slope * eps.row(k).cast<double>().dot(delta) / delta.norm());
       const Eigen::RowVector3d exact_same_draws = m + (mean_w1 / draws - 0.5) * delta;
       EXPECT_LT((smoothed.row(0).cast<double>() - exact_same_draws).cwiseAbs().maxCoeff(), 2e-5);
     }

@@ -70,8 +70,7 @@ double Args::number(const std::string& name, double fallback) const {
   char* end = nullptr;
   errno = 0;
   const double value = std::strtod(it->second.c_str(), &end);
-  if (end == it->second.c_str() || *end != '\0')
-    throw Error("--" + name + ": '" + it->second + "' is not a number");
+  if (end == it->second.c_str() || *end != '\0') throw Error("--" + name + ": '" + it->second + "' is not a number");
   return value;
 }
 

@@ -65,7 +65,8 @@ int thread_count(const Args& args) {
 
 int checked_int(const Args& args, const std::string& name, int64_t fallback) {
   const int64_t value = args.integer(name, fallback);
-  if (value < -1 || value > 1000000000) throw Error("--" + name + " is out of range (got " + std::to_string(value) + ")");
+  if (value < -1 || value > 1000000000)
+    throw Error("--" + name + " is out of range (got " + std::to_string(value) + ")");
   return int(value);
 }
 
@@ -99,7 +100,8 @@ int command_sample(const Args& args) {
   if (args.has("isa")) params.kernel.isa = parse_isa(args.text("isa", ""));
   validate(params);
   const int n_train = checked_int(args, "n-train", -1);
-  if (args.has("n-train") && n_train < 1) throw Error("n-train must be at least 1 (got " + std::to_string(n_train) + ")");
+  if (args.has("n-train") && n_train < 1)
+    throw Error("n-train must be at least 1 (got " + std::to_string(n_train) + ")");
   const std::string out = args.text("out", ""), plot = args.text("plot", ""), save_train = args.text("save-train", "");
   if (!out.empty()) check_output_path(out, {".npy", ".csv"}, "--out");
   if (!save_train.empty()) check_output_path(save_train, {".npy", ".csv"}, "--save-train");
@@ -117,10 +119,12 @@ int command_sample(const Args& args) {
   });
   progress.finish();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::fprintf(stderr, "cfdm: %d samples from %s (N = %d, d = %d), sigma = %g, M = %d, %d steps from t = %g, %d threads, %s: %.3f s\n",
-               params.n_samples, spec.c_str(), train.n(), train.dim(), params.sigma, params.n_draws,
-               params.n_steps - sampler.first_step(), double(sampler.first_step()) / params.n_steps, pool.size(),
-               isa_name(params.kernel.isa), seconds);
+  std::fprintf(
+      stderr,
+      "cfdm: %d samples from %s (N = %d, d = %d), sigma = %g, M = %d, %d steps from t = %g, %d threads, %s: %.3f s\n",
+      params.n_samples, spec.c_str(), train.n(), train.dim(), params.sigma, params.n_draws,
+      params.n_steps - sampler.first_step(), double(sampler.first_step()) / params.n_steps, pool.size(),
+      isa_name(params.kernel.isa), seconds);
   if (!out.empty()) data::write_matrix(out, sampler.states());
   if (!plot.empty()) write_scatter_png(plot, train.points(), sampler.states());
   if (!save_train.empty()) data::write_matrix(save_train, train.points());
@@ -132,7 +136,8 @@ int command_velocity(const Args& args) {
   if (!args.has("t")) throw Error("--t is required");
   if (!(t >= 0.0 && t < 1.0)) throw Error("--t must be in [0, 1) (got " + args.text("t", "") + ")");
   const double sigma = args.number("sigma", 0.0);
-  if (!std::isfinite(sigma) || sigma < 0.0) throw Error("--sigma must be a finite number >= 0 (got " + args.text("sigma", "") + ")");
+  if (!std::isfinite(sigma) || sigma < 0.0)
+    throw Error("--sigma must be a finite number >= 0 (got " + args.text("sigma", "") + ")");
   const std::string out = args.required("out");
   check_output_path(out, {".npy", ".csv"}, "--out");
   if (args.has("eps") && args.has("draws")) throw Error("give either --eps FILE or --draws M, not both");
@@ -149,7 +154,8 @@ int command_velocity(const Args& args) {
     const std::string path = args.text("eps", "");
     data::Array draws = data::read_npy(path);
     if (draws.shape.size() != 3 || draws.shape[1] != n_points || draws.shape[2] != d || draws.shape[0] < 1)
-      throw Error(path + ": --eps must have shape M x B x d = M x " + std::to_string(n_points) + " x " + std::to_string(d));
+      throw Error(path + ": --eps must have shape M x B x d = M x " + std::to_string(n_points) + " x " +
+                  std::to_string(d));
     for (float v : draws.values)
       if (!std::isfinite(v)) throw Error(path + ": --eps holds a value that is not finite (NaN/Inf)");
     n_draws = int(draws.shape[0]);
@@ -193,8 +199,10 @@ int run(int argc, char** argv) {
   std::vector<std::string> rest(argv + std::min(argc, 2), argv + argc);
   const std::string command = argc > 1 ? argv[1] : "";
   if (command == "sample")
-    return command_sample(Args(rest, {"data", "n-train", "n-samples", "sigma", "draws", "steps", "start-t", "seed",
-                                      "threads", "out", "plot", "data-seed", "isa", "save-train"}, {"redraw"}));
+    return command_sample(Args(rest,
+                               {"data", "n-train", "n-samples", "sigma", "draws", "steps", "start-t", "seed", "threads",
+                                "out", "plot", "data-seed", "isa", "save-train"},
+                               {"redraw"}));
   if (command == "velocity")
     return command_velocity(Args(rest, {"train", "points", "t", "sigma", "eps", "draws", "seed", "threads", "out"}));
   if (command == "info") return command_info();

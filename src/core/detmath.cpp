@@ -15,7 +15,7 @@ double split_exponent(double x, int* e) {
   uint64_t bits;
   std::memcpy(&bits, &x, sizeof bits);
   int exponent = static_cast<int>((bits >> 52) & 0x7ff);
-  if (exponent == 0) {  // subnormal: scale into the normal range first
+  if (exponent == 0) {         // subnormal: scale into the normal range first
     x *= 18014398509481984.0;  // 2^54
     std::memcpy(&bits, &x, sizeof bits);
     exponent = static_cast<int>((bits >> 52) & 0x7ff) - 54;
@@ -56,7 +56,7 @@ double cos_kernel(double r) {
 double reduce_half_pi(double x, long long* quadrant) {
   const double q = std::nearbyint(x * (2.0 / kPi));
   *quadrant = static_cast<long long>(q);
-  const double p1 = 1.5707963267341256e+00;  // pi/2 split into parts whose products with
+  const double p1 = 1.5707963267341256e+00;      // pi/2 split into parts whose products with
   const double p2 = 6.07710050630396597660e-11;  // q < 2^20 are exact
   const double p3 = 2.0222662487959506e-21;
   return ((x - q * p1) - q * p2) - q * p3;
@@ -94,10 +94,14 @@ double sin(double x) {
   long long q;
   const double r = reduce_half_pi(x, &q);
   switch (q & 3) {
-    case 0: return sin_kernel(r);
-    case 1: return cos_kernel(r);
-    case 2: return -sin_kernel(r);
-    default: return -cos_kernel(r);
+    case 0:
+      return sin_kernel(r);
+    case 1:
+      return cos_kernel(r);
+    case 2:
+      return -sin_kernel(r);
+    default:
+      return -cos_kernel(r);
   }
 }
 
@@ -105,10 +109,14 @@ double cos(double x) {
   long long q;
   const double r = reduce_half_pi(x, &q);
   switch (q & 3) {
-    case 0: return cos_kernel(r);
-    case 1: return -sin_kernel(r);
-    case 2: return -cos_kernel(r);
-    default: return sin_kernel(r);
+    case 0:
+      return cos_kernel(r);
+    case 1:
+      return -sin_kernel(r);
+    case 2:
+      return -cos_kernel(r);
+    default:
+      return sin_kernel(r);
   }
 }
 

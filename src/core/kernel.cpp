@@ -26,12 +26,18 @@ const KernelTable& kernel_table_simd128();
 
 const char* isa_name(Isa isa) {
   switch (isa) {
-    case Isa::best: return isa_name(best_isa());
-    case Isa::scalar: return "scalar";
-    case Isa::sse2: return "sse2";
-    case Isa::avx2: return "avx2+fma";
-    case Isa::avx512: return "avx512f";
-    case Isa::simd128: return "wasm-simd128";
+    case Isa::best:
+      return isa_name(best_isa());
+    case Isa::scalar:
+      return "scalar";
+    case Isa::sse2:
+      return "sse2";
+    case Isa::avx2:
+      return "avx2+fma";
+    case Isa::avx512:
+      return "avx512f";
+    case Isa::simd128:
+      return "wasm-simd128";
   }
   return "unknown";
 }
@@ -39,20 +45,26 @@ const char* isa_name(Isa isa) {
 bool isa_available(Isa isa) {
   switch (isa) {
     case Isa::best:
-    case Isa::scalar: return true;
+    case Isa::scalar:
+      return true;
 #if defined(CFDM_HAVE_SSE2)
-    case Isa::sse2: return true;
+    case Isa::sse2:
+      return true;
 #endif
 #if defined(CFDM_HAVE_AVX2)
-    case Isa::avx2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case Isa::avx2:
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #endif
 #if defined(CFDM_HAVE_AVX512)
-    case Isa::avx512: return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
+    case Isa::avx512:
+      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
 #endif
 #if defined(CFDM_HAVE_SIMD128)
-    case Isa::simd128: return true;
+    case Isa::simd128:
+      return true;
 #endif
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -74,24 +86,28 @@ const KernelTable& kernel_table(Isa isa) {
   }
   switch (isa) {
 #if defined(CFDM_HAVE_SSE2)
-    case Isa::sse2: return kernel_table_sse2();
+    case Isa::sse2:
+      return kernel_table_sse2();
 #endif
 #if defined(CFDM_HAVE_AVX2)
-    case Isa::avx2: return kernel_table_avx2();
+    case Isa::avx2:
+      return kernel_table_avx2();
 #endif
 #if defined(CFDM_HAVE_AVX512)
-    case Isa::avx512: return kernel_table_avx512();
+    case Isa::avx512:
+      return kernel_table_avx512();
 #endif
 #if defined(CFDM_HAVE_SIMD128)
-    case Isa::simd128: return kernel_table_simd128();
+    case Isa::simd128:
+      return kernel_table_simd128();
 #endif
-    default: return kernel_table_scalar();
+    default:
+      return kernel_table_scalar();
   }
 }
 
-bool posterior_mean(const TrainingSet& train, const float* queries, int n_queries,
-                    int query_stride, double t, float* out, int out_stride, ThreadPool& pool,
-                    const KernelOptions& options) {
+bool posterior_mean(const TrainingSet& train, const float* queries, int n_queries, int query_stride, double t,
+                    float* out, int out_stride, ThreadPool& pool, const KernelOptions& options) {
   if (!(t >= 0.0 && t < 1.0)) {
     throw Error("time t = " + std::to_string(t) + " is outside [0, 1): the posterior mean is " +
                 "defined for 0 <= t < 1");
@@ -114,18 +130,16 @@ bool posterior_mean(const TrainingSet& train, const float* queries, int n_querie
       centered[size_t(r) * stride + k] = queries[size_t(r) * query_stride + k] - tf * train.mean()[k];
   std::vector<float> result(centered.size());
   static_assert(sizeof(std::atomic<bool>) == sizeof(bool), "the kernels read the flag as a bool");
-  KernelJob job{train.rows(), train.columns(), train.norms_sq(), train.n(), train.n_padded(), d,
-                stride, centered.data(), result.data(), tf,
+  KernelJob job{train.rows(), train.columns(), train.norms_sq(), train.n(), train.n_padded(), d, stride,
+                centered.data(), result.data(), tf,
                 // A tile of training rows (about 256 KB) stays in L2 across the query blocks.
-                std::clamp((65536 / stride) / 16 * 16, 16, 1024),
-                reinterpret_cast<const bool*>(options.cancel)};
+                std::clamp((65536 / stride) / 16 * 16, 16, 1024), reinterpret_cast<const bool*>(options.cancel)};
   // The expanded kernel streams the training set once per task: one task per thread. The direct
   // kernel's training set sits in cache: smaller tasks balance the load.
   const int per_thread = direct ? 8 : 1;
   const int n_tasks = std::min(n_blocks, pool.size() * per_thread);
   auto block_range = [&](int task) {
-    return std::pair<int, int>(int(int64_t(n_blocks) * task / n_tasks),
-                               int(int64_t(n_blocks) * (task + 1) / n_tasks));
+    return std::pair<int, int>(int(int64_t(n_blocks) * task / n_tasks), int(int64_t(n_blocks) * (task + 1) / n_tasks));
   };
   pool.run(n_tasks, [&](int task) {
     const auto [begin, end] = block_range(task);
@@ -138,8 +152,7 @@ bool posterior_mean(const TrainingSet& train, const float* queries, int n_querie
   });
   if (options.cancel && options.cancel->load()) return false;
   for (int r = 0; r < n_queries; ++r)
-    for (int k = 0; k < d; ++k)
-      out[size_t(r) * out_stride + k] = result[size_t(r) * stride + k] + train.mean()[k];
+    for (int k = 0; k < d; ++k) out[size_t(r) * out_stride + k] = result[size_t(r) * stride + k] + train.mean()[k];
   return true;
 }
 

@@ -23,21 +23,20 @@ enum class KernelPath { automatic, direct, expanded };
 enum class Isa { best, scalar, sse2, avx2, avx512, simd128 };
 
 const char* isa_name(Isa isa);
-Isa best_isa();        // the widest instruction set this CPU and build support
+Isa best_isa();  // the widest instruction set this CPU and build support
 bool isa_available(Isa isa);
 
 struct KernelOptions {
-  KernelPath path = KernelPath::automatic;  // automatic: direct for d <= kDirectMaxDim
-  Isa isa = Isa::best;                      // force a narrower path (tests, benchmarks)
+  KernelPath path = KernelPath::automatic;    // automatic: direct for d <= kDirectMaxDim
+  Isa isa = Isa::best;                        // force a narrower path (tests, benchmarks)
   const std::atomic<bool>* cancel = nullptr;  // polled between tiles; set it to abandon a call
 };
 
 // Posterior means D_t(q) of n_queries query rows (data coordinates, row stride query_stride
 // floats) into out (row stride out_stride), for t in [0, 1). Returns false if cancelled (out
 // is then incomplete). Throws cfdm::Error on a bad t or an unavailable forced ISA.
-bool posterior_mean(const TrainingSet& train, const float* queries, int n_queries,
-                    int query_stride, double t, float* out, int out_stride, ThreadPool& pool,
-                    const KernelOptions& options = {});
+bool posterior_mean(const TrainingSet& train, const float* queries, int n_queries, int query_stride, double t,
+                    float* out, int out_stride, ThreadPool& pool, const KernelOptions& options = {});
 
 const KernelTable& kernel_table(Isa isa);
 

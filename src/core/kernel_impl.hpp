@@ -18,9 +18,7 @@ static_assert(kQueryBlock % Q == 0 && kQueryBlock % kExpandedQueries == 0, "bloc
 
 inline int min_int(int a, int b) { return a < b ? a : b; }
 inline float max_float(float a, float b) { return b > a ? b : a; }
-inline bool cancelled(const KernelJob& job) {
-  return job.cancel && __atomic_load_n(job.cancel, __ATOMIC_RELAXED);
-}
+inline bool cancelled(const KernelJob& job) { return job.cancel && __atomic_load_n(job.cancel, __ATOMIC_RELAXED); }
 
 // Online softmax of one query: running max m and sum s = sum_i exp(l_i - m). Raises m to a
 // tile's max and returns exp(m_old - m_new) (1 if unchanged), by which the caller also scales
@@ -120,14 +118,22 @@ void direct_range(const KernelJob& job, int block_begin, int block_end) {
 template <int W>
 void direct(const KernelJob& job, int block_begin, int block_end) {
   switch (job.dim) {
-    case 1: return direct_range<W, 1>(job, block_begin, block_end);
-    case 2: return direct_range<W, 2>(job, block_begin, block_end);
-    case 3: return direct_range<W, 3>(job, block_begin, block_end);
-    case 4: return direct_range<W, 4>(job, block_begin, block_end);
-    case 5: return direct_range<W, 5>(job, block_begin, block_end);
-    case 6: return direct_range<W, 6>(job, block_begin, block_end);
-    case 7: return direct_range<W, 7>(job, block_begin, block_end);
-    default: return direct_range<W, 8>(job, block_begin, block_end);
+    case 1:
+      return direct_range<W, 1>(job, block_begin, block_end);
+    case 2:
+      return direct_range<W, 2>(job, block_begin, block_end);
+    case 3:
+      return direct_range<W, 3>(job, block_begin, block_end);
+    case 4:
+      return direct_range<W, 4>(job, block_begin, block_end);
+    case 5:
+      return direct_range<W, 5>(job, block_begin, block_end);
+    case 6:
+      return direct_range<W, 6>(job, block_begin, block_end);
+    case 7:
+      return direct_range<W, 7>(job, block_begin, block_end);
+    default:
+      return direct_range<W, 8>(job, block_begin, block_end);
   }
 }
 
@@ -158,8 +164,8 @@ inline void dots_block(const float* q, const float* x, int stride, float* dots, 
 // acc_r[k0 .. k0 + V W) += sum_j p[r][j] x_j[k0 ...] for R queries over the training rows
 // listed in rows[0 .. n_rows), in order.
 template <int W, int R, int V>
-inline void weighted_sum_block(float* acc, int acc_stride, const float* p, int p_stride,
-                               const float* x, int stride, const int* rows, int n_rows, int k0) {
+inline void weighted_sum_block(float* acc, int acc_stride, const float* p, int p_stride, const float* x, int stride,
+                               const int* rows, int n_rows, int k0) {
   VecF<W> a[R][V];
   for (int r = 0; r < R; ++r)
     for (int v = 0; v < V; ++v) a[r][v] = load<W>(acc + r * acc_stride + k0 + v * W);
@@ -254,11 +260,10 @@ void expanded(const KernelJob& job, int block_begin, int block_end, float* scrat
       float* a = acc + long(b) * stride;
       int k0 = 0;
       for (; k0 + kSumVectors * W <= stride; k0 += kSumVectors * W)
-        weighted_sum_block<W, kExpandedQueries, kSumVectors>(a, stride, weights, tile + 16, x, stride,
-                                                             active_rows, n_active, k0);
+        weighted_sum_block<W, kExpandedQueries, kSumVectors>(a, stride, weights, tile + 16, x, stride, active_rows,
+                                                             n_active, k0);
       for (; k0 < stride; k0 += W)
-        weighted_sum_block<W, kExpandedQueries, 1>(a, stride, weights, tile + 16, x, stride, active_rows,
-                                                   n_active, k0);
+        weighted_sum_block<W, kExpandedQueries, 1>(a, stride, weights, tile + 16, x, stride, active_rows, n_active, k0);
     }
   }
   float* out = job.out + long(block_begin) * kQueryBlock * stride;

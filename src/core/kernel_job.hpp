@@ -16,11 +16,11 @@ struct KernelJob {
   const float* columns;   // the same, d x n_padded (direct kernel only)
   const float* norms_sq;  // |x'_i|^2 (squared norms), n_padded
   int n, n_padded, dim, stride;
-  const float* queries;   // centered queries q - t c, rows of stride floats, kQueryBlock-padded
-  float* out;             // centered posterior means D - c, same layout
+  const float* queries;  // centered queries q - t c, rows of stride floats, kQueryBlock-padded
+  float* out;            // centered posterior means D - c, same layout
   float t;
-  int tile;               // expanded kernel: training rows per tile
-  const bool* cancel;     // storage of a std::atomic<bool> (or null), read with __atomic_load_n
+  int tile;            // expanded kernel: training rows per tile
+  const bool* cancel;  // storage of a std::atomic<bool> (or null), read with __atomic_load_n
 };
 
 // Floats of scratch the expanded kernel needs for n_queries queries (the last tile + 16 hold

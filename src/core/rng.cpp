@@ -16,8 +16,7 @@ uint64_t mix64(uint64_t z) {
 }  // namespace
 
 Rng::Rng(uint64_t seed, uint64_t stream, uint64_t substream)
-    : state_(mix64(mix64(mix64(seed) ^ (stream + 0x632be59bd9b4e019ULL)) ^
-                   (substream + 0x8cb92ba72f3d8dd7ULL))) {}
+    : state_(mix64(mix64(mix64(seed) ^ (stream + 0x632be59bd9b4e019ULL)) ^ (substream + 0x8cb92ba72f3d8dd7ULL))) {}
 
 uint64_t Rng::next_u64() {
   state_ += 0x9e3779b97f4a7c15ULL;

@@ -15,9 +15,9 @@ class Rng {
   Rng(uint64_t seed, uint64_t stream, uint64_t substream = 0);
 
   uint64_t next_u64();
-  double uniform();                  // [0, 1), 53 random bits
+  double uniform();                    // [0, 1), 53 random bits
   uint32_t uniform_index(uint32_t n);  // uniform in [0, n), unbiased (rejection); n >= 1
-  double normal();                   // standard normal
+  double normal();                     // standard normal
 
  private:
   uint64_t state_;

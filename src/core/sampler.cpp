@@ -16,8 +16,7 @@ void validate(const SamplerParams& p) {
   auto fail = [](const std::string& message) { throw Error(message); };
   if (p.n_samples < 1) fail("n-samples must be at least 1 (got " + std::to_string(p.n_samples) + ")");
   if (p.n_steps < 1) fail("steps must be at least 1 (got " + std::to_string(p.n_steps) + ")");
-  if (!(p.start_t >= 0.0 && p.start_t < 1.0))
-    fail("start-t must be in [0, 1) (got " + std::to_string(p.start_t) + ")");
+  if (!(p.start_t >= 0.0 && p.start_t < 1.0)) fail("start-t must be in [0, 1) (got " + std::to_string(p.start_t) + ")");
   if (!std::isfinite(p.sigma) || p.sigma < 0.0)
     fail("sigma must be a finite number >= 0 (got " + std::to_string(p.sigma) + ")");
   if (p.n_draws < 1) fail("draws must be at least 1 (got " + std::to_string(p.n_draws) + ")");
@@ -26,9 +25,9 @@ void validate(const SamplerParams& p) {
          " is too large: reduce n-samples or draws");
 }
 
-bool smoothed_posterior_mean(const TrainingSet& train, const float* points, int n_points,
-                             double t, double sigma, const float* eps, int n_draws, float* out,
-                             ThreadPool& pool, const KernelOptions& options) {
+bool smoothed_posterior_mean(const TrainingSet& train, const float* points, int n_points, double t, double sigma,
+                             const float* eps, int n_draws, float* out, ThreadPool& pool,
+                             const KernelOptions& options) {
   const int d = train.dim();
   if (sigma == 0.0 || eps == nullptr || n_draws <= 0)
     return posterior_mean(train, points, n_points, d, t, out, d, pool, options);
@@ -38,8 +37,7 @@ bool smoothed_posterior_mean(const TrainingSet& train, const float* points, int 
   const float s = static_cast<float>(sigma);
   for (int m = 0; m < n_draws; ++m)
     for (size_t i = 0; i < per_draw; ++i) queries[m * per_draw + i] = points[i] + s * eps[m * per_draw + i];
-  if (!posterior_mean(train, queries.data(), n_points * n_draws, d, t, means.data(), d, pool, options))
-    return false;
+  if (!posterior_mean(train, queries.data(), n_points * n_draws, d, t, means.data(), d, pool, options)) return false;
   // Dbar = (1/M) sum_m D(z + sigma eps_m), summed in the fixed order m = 0 .. M-1.
   for (size_t i = 0; i < per_draw; ++i) {
     float sum = 0.0f;
@@ -49,11 +47,9 @@ bool smoothed_posterior_mean(const TrainingSet& train, const float* points, int 
   return true;
 }
 
-bool smoothed_velocity(const TrainingSet& train, const float* points, int n_points, double t,
-                       double sigma, const float* eps, int n_draws, float* out, ThreadPool& pool,
-                       const KernelOptions& options) {
-  if (!smoothed_posterior_mean(train, points, n_points, t, sigma, eps, n_draws, out, pool, options))
-    return false;
+bool smoothed_velocity(const TrainingSet& train, const float* points, int n_points, double t, double sigma,
+                       const float* eps, int n_draws, float* out, ThreadPool& pool, const KernelOptions& options) {
+  if (!smoothed_posterior_mean(train, points, n_points, t, sigma, eps, n_draws, out, pool, options)) return false;
   // vbar = (Dbar - z) / (1 - t): the unperturbed z is subtracted (method.md section 3).
   const float inv = static_cast<float>(1.0 / (1.0 - t));
   for (size_t i = 0; i < size_t(n_points) * train.dim(); ++i) out[i] = (out[i] - points[i]) * inv;
@@ -75,8 +71,7 @@ Sampler::Sampler(const TrainingSet& train, const SamplerParams& params, ThreadPo
     const int i = first_step_ > 0 ? int(rng.uniform_index(uint32_t(train_.n()))) : 0;
     for (int k = 0; k < d; ++k) {
       const double xi = rng.normal();
-      states_(b, k) = first_step_ > 0 ? float(start * train_.coordinate(i, k) + (1.0 - start) * xi)
-                                      : float(xi);
+      states_(b, k) = first_step_ > 0 ? float(start * train_.coordinate(i, k) + (1.0 - start) * xi) : float(xi);
     }
   }
   denoised_.resize(b_count, d);
@@ -101,8 +96,8 @@ bool Sampler::step() {
   if (params_.sigma > 0.0 && params_.draw_mode == DrawMode::per_step)
     fill_draws(uint64_t(Stream::draws) + (uint64_t(step_ + 1) << 8));
   const float* eps = params_.sigma > 0.0 ? draws_.data() : nullptr;
-  if (!smoothed_posterior_mean(train_, states_.data(), b_count, t(), params_.sigma, eps,
-                               params_.n_draws, denoised_.data(), pool_, params_.kernel))
+  if (!smoothed_posterior_mean(train_, states_.data(), b_count, t(), params_.sigma, eps, params_.n_draws,
+                               denoised_.data(), pool_, params_.kernel))
     return false;
   const int remaining = params_.n_steps - step_;  // S - n
   if (remaining == 1) {

@@ -21,15 +21,15 @@ enum class DrawMode {
 };
 
 struct SamplerParams {
-  int n_samples = 1000;   // B, trajectories sampled together; >= 1
-  int n_steps = 100;      // S, Euler steps on the grid t_n = n / S over [0, 1]; >= 1
-  double start_t = 0.0;   // T in [0, 1): start at the exact sigma = 0 marginal at T, rounded
-                          // to the grid (n0 = round(T S)) (method.md section 4)
-  double sigma = 0.0;     // smoothing scale, in data units; >= 0 (0: the exact, memorizing model)
-  int n_draws = 1;        // M, draws per evaluation of the smoothed posterior mean; >= 1
+  int n_samples = 1000;  // B, trajectories sampled together; >= 1
+  int n_steps = 100;     // S, Euler steps on the grid t_n = n / S over [0, 1]; >= 1
+  double start_t = 0.0;  // T in [0, 1): start at the exact sigma = 0 marginal at T, rounded
+                         // to the grid (n0 = round(T S)) (method.md section 4)
+  double sigma = 0.0;    // smoothing scale, in data units; >= 0 (0: the exact, memorizing model)
+  int n_draws = 1;       // M, draws per evaluation of the smoothed posterior mean; >= 1
   DrawMode draw_mode = DrawMode::per_trajectory;
-  uint64_t seed = 0;      // same seed, same samples, on every thread count
-  KernelOptions kernel;   // kernel path, instruction set, cancel flag
+  uint64_t seed = 0;     // same seed, same samples, on every thread count
+  KernelOptions kernel;  // kernel path, instruction set, cancel flag
 };
 
 SamplerParams default_sampler_params();
@@ -40,14 +40,13 @@ void validate(const SamplerParams& params);
 // Smoothed posterior mean Dbar_t(z) = (1/M) sum_m D_t(z + sigma eps_m) (method.md section 3)
 // for B points z (B x d, row-major). eps holds M x B x d draws (row (m B + b) for point b),
 // ignored when sigma == 0 or M == 0 (then M = 1 and eps = 0). Returns false if cancelled.
-bool smoothed_posterior_mean(const TrainingSet& train, const float* points, int n_points,
-                             double t, double sigma, const float* eps, int n_draws, float* out,
-                             ThreadPool& pool, const KernelOptions& options = {});
+bool smoothed_posterior_mean(const TrainingSet& train, const float* points, int n_points, double t, double sigma,
+                             const float* eps, int n_draws, float* out, ThreadPool& pool,
+                             const KernelOptions& options = {});
 
 // Smoothed velocity vbar_t(z) = (Dbar_t(z) - z) / (1 - t) of the same arguments.
-bool smoothed_velocity(const TrainingSet& train, const float* points, int n_points, double t,
-                       double sigma, const float* eps, int n_draws, float* out, ThreadPool& pool,
-                       const KernelOptions& options = {});
+bool smoothed_velocity(const TrainingSet& train, const float* points, int n_points, double t, double sigma,
+                       const float* eps, int n_draws, float* out, ThreadPool& pool, const KernelOptions& options = {});
 
 // Streams a batch of trajectories from noise to samples, one Euler step per call:
 //   z_{n+1} = z_n + (Dbar_{t_n}(z_n) - z_n) / (S - n),  t_n = n / S,

@@ -45,29 +45,28 @@ inline VecF<W> vmax(VecF<W> a, VecF<W> b) {
   return a > b ? a : b;
 }
 
-// Horizontal sum by halving: a fixed tree, so the order depends only on W.
-template <int W>
-inline float hsum(VecF<W> v) {
+// Horizontal reduction by halving (lo op hi, down to one lane): a fixed tree, so the order
+// depends only on W.
+template <int W, class Op>
+inline float reduce(VecF<W> v, Op op) {
   if constexpr (W == 1) {
     return v[0];
   } else {
     VecF<W / 2> lo, hi;
     std::memcpy(&lo, &v, sizeof lo);
     std::memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof lo, sizeof hi);
-    return hsum<W / 2>(lo + hi);
+    return reduce<W / 2>(op(lo, hi), op);
   }
 }
 
 template <int W>
+inline float hsum(VecF<W> v) {
+  return reduce<W>(v, [](auto a, auto b) { return a + b; });
+}
+
+template <int W>
 inline float hmax(VecF<W> v) {
-  if constexpr (W == 1) {
-    return v[0];
-  } else {
-    VecF<W / 2> lo, hi;
-    std::memcpy(&lo, &v, sizeof lo);
-    std::memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof lo, sizeof hi);
-    return hmax<W / 2>(vmax<W / 2>(lo, hi));
-  }
+  return reduce<W>(v, [](auto a, auto b) { return a > b ? a : b; });
 }
 
 template <int W, int... I>

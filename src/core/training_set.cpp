@@ -21,9 +21,8 @@ TrainingSet::TrainingSet(const MatrixXfR& points)
   for (int i = 0; i < n_; ++i) {
     for (int k = 0; k < dim_; ++k) {
       if (!std::isfinite(points(i, k))) {
-        throw Error("training point " + std::to_string(i) + ", coordinate " + std::to_string(k) +
-                    " is not finite (" + std::to_string(points(i, k)) +
-                    "): remove or replace NaN/Inf values");
+        throw Error("training point " + std::to_string(i) + ", coordinate " + std::to_string(k) + " is not finite (" +
+                    std::to_string(points(i, k)) + "): remove or replace NaN/Inf values");
       }
     }
   }

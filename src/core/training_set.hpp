@@ -27,10 +27,10 @@ class TrainingSet {
   int stride() const { return stride_; }      // floats between rows of rows(): d rounded up to kPad
   int n_padded() const { return n_padded_; }  // N rounded up to kPad; padding rows are zero
 
-  const float* rows() const { return rows_.data(); }  // n_padded x stride, centered
+  const float* rows() const { return rows_.data(); }                                     // n_padded x stride, centered
   const float* columns() const { return columns_.empty() ? nullptr : columns_.data(); }  // d x n_padded
-  const float* norms_sq() const { return norms_sq_.data(); }  // |x'_i|^2, squared norms
-  const std::vector<float>& mean() const { return mean_; }    // c, length d
+  const float* norms_sq() const { return norms_sq_.data(); }                             // |x'_i|^2, squared norms
+  const std::vector<float>& mean() const { return mean_; }                               // c, length d
 
   float coordinate(int i, int k) const { return rows_[size_t(i) * stride_ + k] + mean_[k]; }
   MatrixXfR points() const;  // x_i as stored (c + x'_i), N x d

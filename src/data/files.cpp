@@ -1,5 +1,7 @@
 #include "data/files.hpp"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -8,16 +10,13 @@
 #include <fstream>
 #include <limits>
 #include <sstream>
-#include <sys/stat.h>
 
 #include "core/error.hpp"
 
 namespace cfdm::data {
 namespace {
 
-[[noreturn]] void fail(const std::string& path, const std::string& message) {
-  throw Error(path + ": " + message);
-}
+[[noreturn]] void fail(const std::string& path, const std::string& message) { throw Error(path + ": " + message); }
 
 std::string read_all(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -127,8 +126,7 @@ bool file_exists(const std::string& path) {
 Array read_npy(const std::string& path) {
   const std::string bytes = read_all(path);
   const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
-  if (bytes.size() < 10 || std::memcmp(data, "\x93NUMPY", 6) != 0)
-    fail(path, "not a .npy file (no \\x93NUMPY magic)");
+  if (bytes.size() < 10 || std::memcmp(data, "\x93NUMPY", 6) != 0) fail(path, "not a .npy file (no \\x93NUMPY magic)");
   const int major = data[6];
   if (major < 1 || major > 3) fail(path, "unsupported .npy version " + std::to_string(major));
   const int length_bytes = major == 1 ? 2 : 4;
@@ -140,9 +138,12 @@ Array read_npy(const std::string& path) {
 
   const std::string descr = header_field(path, header, "descr");
   int item_size;
-  if (descr == "<f4" || descr == "|f4") item_size = 4;
-  else if (descr == "<f8" || descr == "|f8") item_size = 8;
-  else fail(path, "dtype '" + descr + "' is not supported: save as little-endian float32 or float64 (arr.astype('<f4'))");
+  if (descr == "<f4" || descr == "|f4")
+    item_size = 4;
+  else if (descr == "<f8" || descr == "|f8")
+    item_size = 8;
+  else
+    fail(path, "dtype '" + descr + "' is not supported: save as little-endian float32 or float64 (arr.astype('<f4'))");
   if (header_field(path, header, "fortran_order") != "False")
     fail(path, "array is in Fortran order: save np.ascontiguousarray(arr) instead");
   Array array;
@@ -151,8 +152,7 @@ Array read_npy(const std::string& path) {
   const size_t payload = bytes.size() - header_start - header_length;
   int64_t count = 1;
   for (int64_t dim : array.shape) {
-    if (dim != 0 && count > std::numeric_limits<int64_t>::max() / 8 / dim)
-      fail(path, "shape is too large");
+    if (dim != 0 && count > std::numeric_limits<int64_t>::max() / 8 / dim) fail(path, "shape is too large");
     count *= dim;
   }
   if (uint64_t(count) * item_size != payload)
@@ -195,8 +195,8 @@ MatrixXfR read_csv(const std::string& path) {
         columns = int64_t(fields.size());
         continue;
       }
-      fail(path, "line " + std::to_string(line_number) + ", column " + std::to_string(bad + 1) +
-                     ": '" + fields[bad] + "' is not a number");
+      fail(path, "line " + std::to_string(line_number) + ", column " + std::to_string(bad + 1) + ": '" + fields[bad] +
+                     "' is not a number");
     }
     if (columns >= 0 && int64_t(fields.size()) != columns)
       fail(path, "line " + std::to_string(line_number) + " has " + std::to_string(fields.size()) +
@@ -293,9 +293,12 @@ void write_csv(const std::string& path, const MatrixXfR& matrix) {
 }
 
 void write_matrix(const std::string& path, const MatrixXfR& matrix) {
-  if (has_extension(path, ".npy")) write_npy(path, {matrix.rows(), matrix.cols()}, matrix.data());
-  else if (has_extension(path, ".csv")) write_csv(path, matrix);
-  else fail(path, "unknown output type: use .npy or .csv");
+  if (has_extension(path, ".npy"))
+    write_npy(path, {matrix.rows(), matrix.cols()}, matrix.data());
+  else if (has_extension(path, ".csv"))
+    write_csv(path, matrix);
+  else
+    fail(path, "unknown output type: use .npy or .csv");
 }
 
 }  // namespace cfdm::data

@@ -44,7 +44,7 @@ void swiss_roll(Rng& rng, int, int, float* xy) {
 // 4 x 4 checkerboard on [-2, 2]^2, the 8 dark squares filled uniformly.
 void checkerboard(Rng& rng, int, int, float* xy) {
   const double x = 4.0 * rng.uniform() - 2.0;
-  const double column = std::floor(x + 2.0);  // 0 .. 3
+  const double column = std::floor(x + 2.0);                                       // 0 .. 3
   const double row = 2.0 * double(rng.uniform_index(2)) + std::fmod(column, 2.0);  // 0 .. 3
   xy[0] = float(x);
   xy[1] = float(row + rng.uniform() - 2.0);
@@ -80,9 +80,9 @@ struct Toy {
   const char* name;
   Generator generate;
 };
-constexpr Toy kToys[] = {{"moons", moons},       {"circles", circles}, {"swissroll", swiss_roll},
-                         {"checkerboard", checkerboard}, {"8gaussians", gaussians},
-                         {"spirals", spirals},   {"pinwheel", pinwheel}};
+constexpr Toy kToys[] = {
+    {"moons", moons},          {"circles", circles}, {"swissroll", swiss_roll}, {"checkerboard", checkerboard},
+    {"8gaussians", gaussians}, {"spirals", spirals}, {"pinwheel", pinwheel}};
 
 }  // namespace
 

@@ -32,7 +32,8 @@ struct Workload {
 };
 
 // Runs a workload's Euler steps (the best of `repeats` runs) and prints its figures.
-void run_workload(const Workload& w, const cfdm::MatrixXfR& points, cfdm::ThreadPool& pool, cfdm::Isa isa, int repeats) {
+void run_workload(const Workload& w, const cfdm::MatrixXfR& points, cfdm::ThreadPool& pool, cfdm::Isa isa,
+                  int repeats) {
   const cfdm::TrainingSet train(points);
   cfdm::SamplerParams params = cfdm::default_sampler_params();
   params.n_samples = w.n_samples;
@@ -53,11 +54,12 @@ void run_workload(const Workload& w, const cfdm::MatrixXfR& points, cfdm::Thread
   // FLOPs by the GEMM convention: 2 B N d for the distances, 2 B N d for the weighted sum.
   const double flops = 4.0 * pairs * w.dim;
   const double bytes = double(w.n_train) * w.dim * sizeof(float);  // one pass over the training set
-  std::printf("{\"workload\": \"%s\", \"platform\": \"%s\", \"isa\": \"%s\", \"threads\": %d, \"n_train\": %d, "
-              "\"dim\": %d, \"n_samples\": %d, \"steps\": %d, \"seconds_per_step\": %.6g, \"gflops\": %.4g, "
-              "\"train_gb_per_s\": %.4g, \"pairs_per_s\": %.4g}\n",
-              w.name, kPlatform, cfdm::isa_name(isa), pool.size(), w.n_train, w.dim, w.n_samples, steps, per_step,
-              flops / per_step / 1e9, bytes / per_step / 1e9, pairs / per_step);
+  std::printf(
+      "{\"workload\": \"%s\", \"platform\": \"%s\", \"isa\": \"%s\", \"threads\": %d, \"n_train\": %d, "
+      "\"dim\": %d, \"n_samples\": %d, \"steps\": %d, \"seconds_per_step\": %.6g, \"gflops\": %.4g, "
+      "\"train_gb_per_s\": %.4g, \"pairs_per_s\": %.4g}\n",
+      w.name, kPlatform, cfdm::isa_name(isa), pool.size(), w.n_train, w.dim, w.n_samples, steps, per_step,
+      flops / per_step / 1e9, bytes / per_step / 1e9, pairs / per_step);
   std::fflush(stdout);
 }
 
@@ -82,8 +84,9 @@ void run_bandwidth(cfdm::ThreadPool& pool) {
   }
   double total = 0;
   for (double p : partial) total += p;
-  std::printf("{\"workload\": \"bandwidth\", \"platform\": \"%s\", \"threads\": %d, \"gb_per_s\": %.4g, \"check\": %.0f}\n",
-              kPlatform, pool.size(), n * sizeof(float) / best / 1e9, total);
+  std::printf(
+      "{\"workload\": \"bandwidth\", \"platform\": \"%s\", \"threads\": %d, \"gb_per_s\": %.4g, \"check\": %.0f}\n",
+      kPlatform, pool.size(), n * sizeof(float) / best / 1e9, total);
   std::fflush(stdout);
 }
 
@@ -95,10 +98,13 @@ int main(int argc, char** argv) {
   cfdm::Isa isa = cfdm::Isa::best;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string key = argv[i], value = argv[i + 1];
-    if (key == "--workload") workload = value;
-    else if (key == "--threads") threads = std::stoi(value);
+    if (key == "--workload")
+      workload = value;
+    else if (key == "--threads")
+      threads = std::stoi(value);
     else if (key == "--isa") {
-      for (cfdm::Isa candidate : {cfdm::Isa::scalar, cfdm::Isa::sse2, cfdm::Isa::avx2, cfdm::Isa::avx512, cfdm::Isa::simd128})
+      for (cfdm::Isa candidate :
+           {cfdm::Isa::scalar, cfdm::Isa::sse2, cfdm::Isa::avx2, cfdm::Isa::avx512, cfdm::Isa::simd128})
         if (value == cfdm::isa_name(candidate)) isa = candidate;
     } else {
       std::fprintf(stderr, "usage: cfdm_bench [--workload moons|mnist|bandwidth|all] [--threads N] [--isa NAME]\n");
