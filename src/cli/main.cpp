@@ -2,6 +2,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,8 +35,10 @@ usage:
   cfdm sample   --data NAME|FILE [--n-train N] [--n-samples B] [--sigma S] [--draws M]
                 [--steps S] [--start-t T] [--seed N] [--threads N] [--out FILE.npy|FILE.csv]
                 [--plot FILE.png] [--save-train FILE] [--redraw] [--data-seed N] [--isa NAME]
+                [--estimator exact|knn [--k K] [--l L] [--knn-numerator all|neighbors]
+                 [--knn-neighbors per-draw|shared] [--knn-search auto|kd-tree|brute-force]]
   cfdm velocity --train FILE --points FILE --t T [--sigma S (--eps FILE | --draws M --seed N)]
-                [--threads N] --out FILE.npy|FILE.csv
+                [--threads N] [--estimator exact|knn --k K --l L ...] --out FILE.npy|FILE.csv
   cfdm info
 
 sample options (defaults in brackets):
@@ -53,6 +57,15 @@ sample options (defaults in brackets):
   --plot FILE.png   samples (orange) and training points (dark rings)
   --save-train FILE the training set used, .npy or .csv (e.g. a generated toy set)
   --isa NAME        force a kernel: scalar, sse2, avx2, avx512, simd128 [fastest available]
+
+nearest-neighbour estimator (sample and velocity):
+  --estimator knn   sum the K nearest training points of z/t exactly, plus L uniform draws
+                    from the rest weighted (N-K)/L [exact]
+  --k K, --l L      [15, 15]; K + L <= N, and K + L = N is exact
+  --knn-numerator all|neighbors    DEANN weights on numerator and denominator, or the
+                    numerator over the K neighbours only [all]
+  --knn-neighbors per-draw|shared  search neighbours for each z + sigma eps_m, or once for z [per-draw]
+  --knn-search auto|kd-tree|brute-force   [auto: kd-tree up to d = 7]
 )";
 
 int thread_count(const Args& args) {
@@ -88,6 +101,45 @@ Isa parse_isa(const std::string& name) {
   throw Error("--isa: unknown instruction set '" + name + "' (scalar, sse2, avx2, avx512, simd128)");
 }
 
+const std::vector<std::string> kKnnOptions = {"estimator", "k", "l", "knn-numerator", "knn-neighbors", "knn-search"};
+
+std::set<std::string> with_knn_options(std::set<std::string> names) {
+  names.insert(kKnnOptions.begin(), kKnnOptions.end());
+  return names;
+}
+
+// --estimator and the nearest-neighbour switches; returns true for the knn estimator.
+bool parse_estimator(const Args& args, KnnOptions* knn) {
+  const std::string estimator = args.text("estimator", "exact");
+  if (estimator != "exact" && estimator != "knn")
+    throw Error("--estimator must be exact or knn (got '" + estimator + "')");
+  if (estimator == "exact") {
+    for (const auto& name : kKnnOptions)
+      if (name != "estimator" && args.has(name)) throw Error("--" + name + " needs --estimator knn");
+    return false;
+  }
+  knn->k = checked_int(args, "k", knn->k);
+  knn->l = checked_int(args, "l", knn->l);
+  const std::string numerator = args.text("knn-numerator", "all");
+  if (numerator != "all" && numerator != "neighbors")
+    throw Error("--knn-numerator must be all or neighbors (got '" + numerator + "')");
+  knn->weight_numerator = numerator == "all";
+  const std::string neighbors = args.text("knn-neighbors", "per-draw");
+  if (neighbors != "per-draw" && neighbors != "shared")
+    throw Error("--knn-neighbors must be per-draw or shared (got '" + neighbors + "')");
+  knn->neighbors_per_draw = neighbors == "per-draw";
+  const std::string search = args.text("knn-search", "auto");
+  if (search == "auto")
+    knn->search = NeighborSearch::automatic;
+  else if (search == "kd-tree")
+    knn->search = NeighborSearch::kd_tree;
+  else if (search == "brute-force")
+    knn->search = NeighborSearch::brute_force;
+  else
+    throw Error("--knn-search must be auto, kd-tree or brute-force (got '" + search + "')");
+  return true;
+}
+
 int command_sample(const Args& args) {
   SamplerParams params = default_sampler_params();
   params.n_samples = checked_int(args, "n-samples", 1000);
@@ -98,6 +150,7 @@ int command_sample(const Args& args) {
   params.seed = args.seed("seed", 0);
   params.draw_mode = args.has("redraw") ? DrawMode::per_step : DrawMode::per_trajectory;
   if (args.has("isa")) params.kernel.isa = parse_isa(args.text("isa", ""));
+  if (parse_estimator(args, &params.knn)) params.estimator = Estimator::knn;
   validate(params);
   const int n_train = checked_int(args, "n-train", -1);
   if (args.has("n-train") && n_train < 1)
@@ -119,12 +172,15 @@ int command_sample(const Args& args) {
   });
   progress.finish();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::fprintf(
-      stderr,
-      "cfdm: %d samples from %s (N = %d, d = %d), sigma = %g, M = %d, %d steps from t = %g, %d threads, %s: %.3f s\n",
-      params.n_samples, spec.c_str(), train.n(), train.dim(), params.sigma, params.n_draws,
-      params.n_steps - sampler.first_step(), double(sampler.first_step()) / params.n_steps, pool.size(),
-      isa_name(params.kernel.isa), seconds);
+  const std::string estimator = params.estimator == Estimator::exact ? "exact"
+                                                                     : "knn K = " + std::to_string(params.knn.k) +
+                                                                           ", L = " + std::to_string(params.knn.l);
+  std::fprintf(stderr,
+               "cfdm: %d samples from %s (N = %d, d = %d), sigma = %g, M = %d, %d steps from t = %g, %s, %d threads, "
+               "%s: %.3f s\n",
+               params.n_samples, spec.c_str(), train.n(), train.dim(), params.sigma, params.n_draws,
+               params.n_steps - sampler.first_step(), double(sampler.first_step()) / params.n_steps, estimator.c_str(),
+               pool.size(), isa_name(params.kernel.isa), seconds);
   if (!out.empty()) data::write_matrix(out, sampler.states());
   if (!plot.empty()) write_scatter_png(plot, train.points(), sampler.states());
   if (!save_train.empty()) data::write_matrix(save_train, train.points());
@@ -172,8 +228,15 @@ int command_velocity(const Args& args) {
     }
   }
   MatrixXfR velocity(n_points, d);
+  KnnOptions knn_options;
+  std::unique_ptr<NeighborIndex> index;
+  if (parse_estimator(args, &knn_options)) {
+    validate(knn_options, train.n());
+    index = std::make_unique<NeighborIndex>(train, knn_options.search);
+  }
+  const KnnEstimate knn{index.get(), knn_options, args.seed("seed", 0), uint64_t(Stream::knn_draws)};
   smoothed_velocity(train, points.data(), n_points, t, sigma, eps.empty() ? nullptr : eps.data(), n_draws,
-                    velocity.data(), pool);
+                    velocity.data(), pool, {}, index ? &knn : nullptr);
   data::write_matrix(out, velocity);
   return 0;
 }
@@ -200,11 +263,12 @@ int run(int argc, char** argv) {
   const std::string command = argc > 1 ? argv[1] : "";
   if (command == "sample")
     return command_sample(Args(rest,
-                               {"data", "n-train", "n-samples", "sigma", "draws", "steps", "start-t", "seed", "threads",
-                                "out", "plot", "data-seed", "isa", "save-train"},
+                               with_knn_options({"data", "n-train", "n-samples", "sigma", "draws", "steps", "start-t",
+                                                 "seed", "threads", "out", "plot", "data-seed", "isa", "save-train"}),
                                {"redraw"}));
   if (command == "velocity")
-    return command_velocity(Args(rest, {"train", "points", "t", "sigma", "eps", "draws", "seed", "threads", "out"}));
+    return command_velocity(
+        Args(rest, with_knn_options({"train", "points", "t", "sigma", "eps", "draws", "seed", "threads", "out"})));
   if (command == "info") return command_info();
   if (command == "--help" || command == "-h" || command == "help") {
     std::fputs(kUsage, stdout);

@@ -40,4 +40,8 @@ bool posterior_mean(const TrainingSet& train, const float* queries, int n_querie
 
 const KernelTable& kernel_table(Isa isa);
 
+// Training rows per tile of the blocked kernels: a tile (about 256 KB) stays in L2 while every
+// query block uses it.
+int kernel_tile_rows(int stride);
+
 }  // namespace cfdm

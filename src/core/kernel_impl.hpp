@@ -273,8 +273,58 @@ void expanded(const KernelJob& job, int block_begin, int block_end, float* scrat
   }
 }
 
+// ---- exact k-nearest-neighbour search (method.md section 5), blocked like the expanded kernel ----
+
+// Ranks training rows by key_j = |x_j|^2 - 2 <q, x_j> (= |q - x_j|^2 - |q|^2: squared distance
+// up to a per-query constant). Rows are scanned in index order and only a strictly smaller key
+// displaces a kept one, so ties go to the lower index.
+template <int W>
+void nearest(const KernelJob& job, int block_begin, int block_end, int k, int* neighbors, float* scratch) {
+  const int n = job.n, stride = job.stride, tile = job.tile;
+  const int n_queries = (block_end - block_begin) * kQueryBlock;
+  const float* queries = job.queries + long(block_begin) * kQueryBlock * stride;
+  int* best_index = neighbors + long(block_begin) * kQueryBlock * k;
+  float* best_key = scratch;  // n_queries x k, ascending
+  float* dots = best_key + long(n_queries) * k;
+  const int kept_max = min_int(k, n);
+  for (long i = 0; i < long(n_queries) * k; ++i) {
+    best_key[i] = -kNegInf;
+    best_index[i] = -1;
+  }
+  for (int i0 = 0; i0 < n; i0 += tile) {
+    if (cancelled(job)) return;
+    const int len = min_int(tile, n - i0);
+    const int len_blocked = (len + kDotColumns - 1) / kDotColumns * kDotColumns;
+    const float* x = job.rows + long(i0) * stride;
+    for (int b = 0; b < n_queries; b += kQueryBlock) {
+      const float* q = queries + long(b) * stride;
+      for (int r = 0; r < kQueryBlock; r += kDotQueries)
+        for (int c = 0; c < len_blocked; c += kDotColumns)
+          dots_block<W, kDotQueries, kDotColumns>(q + long(r) * stride, x + long(c) * stride, stride,
+                                                  dots + r * (tile + 16) + c, tile + 16);
+      for (int r = 0; r < kQueryBlock; ++r) {
+        float* keys = best_key + long(b + r) * k;
+        int* index = best_index + long(b + r) * k;
+        const float* d = dots + r * (tile + 16);
+        for (int j = 0; j < len; ++j) {
+          const float key = job.norms_sq[i0 + j] - 2.0f * d[j];
+          if (!(key < keys[kept_max - 1])) continue;
+          int pos = kept_max - 1;  // insertion into the sorted list
+          while (pos > 0 && key < keys[pos - 1]) {
+            keys[pos] = keys[pos - 1];
+            index[pos] = index[pos - 1];
+            --pos;
+          }
+          keys[pos] = key;
+          index[pos] = i0 + j;
+        }
+      }
+    }
+  }
+}
+
 inline const KernelTable& table() {
-  static const KernelTable t = {&direct<CFDM_KERNEL_WIDTH>, &expanded<CFDM_KERNEL_WIDTH>};
+  static const KernelTable t = {&direct<CFDM_KERNEL_WIDTH>, &expanded<CFDM_KERNEL_WIDTH>, &nearest<CFDM_KERNEL_WIDTH>};
   return t;
 }
 

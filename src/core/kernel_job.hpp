@@ -29,10 +29,18 @@ inline long expanded_scratch_floats(const KernelJob& job, int n_queries) {
   return long(n_queries) * (job.stride + 2) + 2L * kQueryBlock * (job.tile + 16) + job.tile + 16;
 }
 
+// Floats of scratch the nearest-neighbour search needs for n_queries queries and k neighbours.
+inline long nearest_scratch_floats(const KernelJob& job, int n_queries, int k) {
+  return 2L * n_queries * k + long(kQueryBlock) * (job.tile + 16);
+}
+
 struct KernelTable {
   // Query blocks [block_begin, block_end) of the job.
   void (*direct)(const KernelJob& job, int block_begin, int block_end);
   void (*expanded)(const KernelJob& job, int block_begin, int block_end, float* scratch);
+  // The k nearest training rows of each query (job.queries; job.t is unused), nearest first,
+  // ties to the lower index: indices into neighbors (k per query, queries of the block range).
+  void (*nearest)(const KernelJob& job, int block_begin, int block_end, int k, int* neighbors, float* scratch);
 };
 
 }  // namespace cfdm

@@ -31,6 +31,7 @@ enum class Stream : uint64_t {
   initial_noise = 1,  // z_0 (or xi and the training index for a start at T)
   draws = 2,          // smoothing draws eps_m; per-step draws use draws + (step + 1) << 8
   toy_data = 3,       // toy dataset generators
+  knn_draws = 4,      // the nearest-neighbour estimator's L uniform draws; + (step + 1) << 8
 };
 
 }  // namespace cfdm

@@ -6,8 +6,10 @@
 #pragma once
 #include <atomic>
 #include <cstdint>
+#include <memory>
 
 #include "core/kernel.hpp"
+#include "core/knn.hpp"
 #include "core/types.hpp"
 
 namespace cfdm {
@@ -20,6 +22,12 @@ enum class DrawMode {
   per_step,        // drawn afresh at every step
 };
 
+// How the posterior mean is evaluated.
+enum class Estimator {
+  exact,  // all N training points, one streaming pass (method.md section 2)
+  knn,    // K nearest neighbours + L uniform draws (method.md section 5)
+};
+
 struct SamplerParams {
   int n_samples = 1000;  // B, trajectories sampled together; >= 1
   int n_steps = 100;     // S, Euler steps on the grid t_n = n / S over [0, 1]; >= 1
@@ -28,7 +36,9 @@ struct SamplerParams {
   double sigma = 0.0;    // smoothing scale, in data units; >= 0 (0: the exact, memorizing model)
   int n_draws = 1;       // M, draws per evaluation of the smoothed posterior mean; >= 1
   DrawMode draw_mode = DrawMode::per_trajectory;
-  uint64_t seed = 0;     // same seed, same samples, on every thread count
+  uint64_t seed = 0;  // same seed, same samples, on every thread count
+  Estimator estimator = Estimator::exact;
+  KnnOptions knn;        // used when estimator == knn
   KernelOptions kernel;  // kernel path, instruction set, cancel flag
 };
 
@@ -37,16 +47,27 @@ SamplerParams default_sampler_params();
 // Throws cfdm::Error naming the first invalid field.
 void validate(const SamplerParams& params);
 
+// What the nearest-neighbour estimator needs besides the training set: its index and options,
+// and the random stream of its draws (query row r draws from Rng(seed, r, substream)).
+struct KnnEstimate {
+  const NeighborIndex* index;
+  KnnOptions options;
+  uint64_t seed;
+  uint64_t substream;
+};
+
 // Smoothed posterior mean Dbar_t(z) = (1/M) sum_m D_t(z + sigma eps_m) (method.md section 3)
 // for B points z (B x d, row-major). eps holds M x B x d draws (row (m B + b) for point b),
-// ignored when sigma == 0 or M == 0 (then M = 1 and eps = 0). Returns false if cancelled.
+// ignored when sigma == 0 or M == 0 (then M = 1 and eps = 0). D is exact, or estimated when knn
+// is given. Returns false if cancelled.
 bool smoothed_posterior_mean(const TrainingSet& train, const float* points, int n_points, double t, double sigma,
                              const float* eps, int n_draws, float* out, ThreadPool& pool,
-                             const KernelOptions& options = {});
+                             const KernelOptions& options = {}, const KnnEstimate* knn = nullptr);
 
 // Smoothed velocity vbar_t(z) = (Dbar_t(z) - z) / (1 - t) of the same arguments.
 bool smoothed_velocity(const TrainingSet& train, const float* points, int n_points, double t, double sigma,
-                       const float* eps, int n_draws, float* out, ThreadPool& pool, const KernelOptions& options = {});
+                       const float* eps, int n_draws, float* out, ThreadPool& pool, const KernelOptions& options = {},
+                       const KnnEstimate* knn = nullptr);
 
 // Streams a batch of trajectories from noise to samples, one Euler step per call:
 //   z_{n+1} = z_n + (Dbar_{t_n}(z_n) - z_n) / (S - n),  t_n = n / S,
@@ -55,6 +76,7 @@ class Sampler {
  public:
   // Keeps references to train and pool: both must outlive the sampler.
   Sampler(const TrainingSet& train, const SamplerParams& params, ThreadPool& pool);
+  ~Sampler();
 
   int first_step() const { return first_step_; }  // n0
   int step_index() const { return step_; }        // n: states() holds z at t = n / S
@@ -84,6 +106,7 @@ class Sampler {
 
   const TrainingSet& train_;
   ThreadPool& pool_;
+  std::unique_ptr<NeighborIndex> index_;  // the nearest-neighbour estimator's search structure
   SamplerParams params_;
   int first_step_ = 0, step_ = 0;
   MatrixXfR states_, draws_, denoised_;

@@ -2,17 +2,19 @@
 // source). Prints one JSON object per line; tests/bench/run_bench.py runs it beside the NumPy
 // reference and the machine's roofline and prints the comparison.
 //
-// usage: cfdm_bench [--workload moons|mnist|bandwidth|all] [--threads N] [--isa NAME]
+// usage: cfdm_bench [--workload moons|mnist|knn|crossover|bandwidth|all] [--threads N] [--isa NAME]
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "core/neighbors.hpp"
 #include "core/rng.hpp"
 #include "core/sampler.hpp"
 #include "core/thread_pool.hpp"
 #include "data/toy.hpp"
+#include "eval/metrics.hpp"
 
 namespace {
 
@@ -90,6 +92,64 @@ void run_bandwidth(cfdm::ThreadPool& pool) {
   std::fflush(stdout);
 }
 
+cfdm::MatrixXfR sample_moons(const cfdm::TrainingSet& train, cfdm::ThreadPool& pool, cfdm::Estimator estimator,
+                             uint64_t seed, double* seconds) {
+  cfdm::SamplerParams params = cfdm::default_sampler_params();
+  params.n_samples = 2000;
+  params.n_steps = 100;
+  params.seed = seed;
+  params.estimator = estimator;
+  const auto start = Clock::now();
+  cfdm::Sampler sampler(train, params, pool);
+  sampler.run([](int) { return true; });
+  *seconds = seconds_since(start);
+  return sampler.states();
+}
+
+// The nearest-neighbour estimator (K = L = 15) against the exact kernel on moons, N = 100,000,
+// 2,000 samples, 100 steps, sigma = 0: speed, and sliced W2 to exact samples against the sliced
+// W2 between two independent exact runs.
+void run_knn(cfdm::ThreadPool& pool) {
+  const cfdm::TrainingSet train(cfdm::data::make_toy("moons", 100000, 0));
+  double exact_seconds, exact2_seconds, knn_seconds;
+  const cfdm::MatrixXfR exact = sample_moons(train, pool, cfdm::Estimator::exact, 1, &exact_seconds);
+  const cfdm::MatrixXfR exact2 = sample_moons(train, pool, cfdm::Estimator::exact, 2, &exact2_seconds);
+  const cfdm::MatrixXfR knn = sample_moons(train, pool, cfdm::Estimator::knn, 3, &knn_seconds);
+  std::printf(
+      "{\"workload\": \"knn\", \"platform\": \"%s\", \"threads\": %d, \"exact_seconds\": %.4g, "
+      "\"knn_seconds\": %.4g, \"speedup\": %.3g, \"sw2_knn_exact\": %.4g, \"sw2_exact_exact\": %.4g}\n",
+      kPlatform, pool.size(), std::min(exact_seconds, exact2_seconds), knn_seconds,
+      std::min(exact_seconds, exact2_seconds) / knn_seconds, cfdm::eval::sliced_wasserstein2(knn, exact),
+      cfdm::eval::sliced_wasserstein2(exact2, exact));
+  std::fflush(stdout);
+}
+
+// Where the kd-tree stops paying off: K = 15 neighbours of 2,000 queries among N = 20,000
+// Gaussian points, by dimension, kd-tree against the blocked brute-force search.
+void run_crossover(cfdm::ThreadPool& pool) {
+  for (int d : {2, 3, 4, 6, 8, 12, 16, 24, 32, 64}) {
+    cfdm::MatrixXfR points(20000, d), queries(2000, d);
+    cfdm::Rng rng(0, 7);
+    for (Eigen::Index i = 0; i < points.size(); ++i) points.data()[i] = float(rng.normal());
+    for (Eigen::Index i = 0; i < queries.size(); ++i) queries.data()[i] = float(rng.normal());
+    const cfdm::TrainingSet train(points);
+    std::vector<int> found(2000 * 15);
+    double seconds[2];
+    for (int s = 0; s < 2; ++s) {
+      const cfdm::NeighborIndex index(train,
+                                      s == 0 ? cfdm::NeighborSearch::kd_tree : cfdm::NeighborSearch::brute_force);
+      const auto start = Clock::now();
+      index.find(queries.data(), 2000, d, 15, found.data(), pool);
+      seconds[s] = seconds_since(start);
+    }
+    std::printf(
+        "{\"workload\": \"crossover\", \"platform\": \"%s\", \"dim\": %d, \"kd_tree_seconds\": %.4g, "
+        "\"brute_force_seconds\": %.4g}\n",
+        kPlatform, d, seconds[0], seconds[1]);
+    std::fflush(stdout);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -107,7 +167,9 @@ int main(int argc, char** argv) {
            {cfdm::Isa::scalar, cfdm::Isa::sse2, cfdm::Isa::avx2, cfdm::Isa::avx512, cfdm::Isa::simd128})
         if (value == cfdm::isa_name(candidate)) isa = candidate;
     } else {
-      std::fprintf(stderr, "usage: cfdm_bench [--workload moons|mnist|bandwidth|all] [--threads N] [--isa NAME]\n");
+      std::fprintf(
+          stderr,
+          "usage: cfdm_bench [--workload moons|mnist|knn|crossover|bandwidth|all] [--threads N] [--isa NAME]\n");
       return 2;
     }
   }
@@ -117,6 +179,8 @@ int main(int argc, char** argv) {
   }
   cfdm::ThreadPool pool(threads);
   if (workload == "bandwidth" || workload == "all") run_bandwidth(pool);
+  if (workload == "knn" || workload == "all") run_knn(pool);
+  if (workload == "crossover" || workload == "all") run_crossover(pool);
   if (workload == "moons" || workload == "all") {
     // (a) moons, N = 10,000, 2,000 samples, 100 steps, sigma = 0.
     const Workload w{"moons", 10000, 2, 2000, 100, 0.0};

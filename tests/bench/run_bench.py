@@ -22,7 +22,13 @@ def run_bench(command):
     r = subprocess.run(command, capture_output=True, text=True, timeout=3600)
     if r.returncode != 0:
         sys.exit(f"benchmark failed: {' '.join(command)}\n{r.stderr}")
-    return {(d["workload"]): d for d in map(json.loads, r.stdout.splitlines())}
+    results = {}
+    for d in map(json.loads, r.stdout.splitlines()):
+        if d["workload"] == "crossover":
+            results.setdefault("_crossover", []).append(d)
+        else:
+            results[d["workload"]] = d
+    return results
 
 
 def main():
@@ -105,6 +111,27 @@ def main():
             same_width = wasm[name]["seconds_per_step"] / native_4[name]["seconds_per_step"]
             verdicts.append(f"- {name}: wasm {ratio:.2f}x the native time (target <= 3x): {'met' if ratio <= 3 else 'NOT met'}; "
                             f"{same_width:.2f}x native at the same 4-lane width (sse2)")
+    for build, data in (("native", native), ("wasm", wasm)):
+        if not data or "knn" not in data:
+            continue
+        k = data["knn"]
+        ratio = k["sw2_knn_exact"] / k["sw2_exact_exact"]
+        out("")
+        out(f"Nearest-neighbour estimator, {build} ({k['threads']} threads): moons N = 100,000, 2,000 samples, 100 steps, "
+            f"K = L = 15: exact {k['exact_seconds']:.3f} s, knn {k['knn_seconds']:.3f} s ({k['speedup']:.1f}x); "
+            f"sliced W2 knn-exact {k['sw2_knn_exact']:.4f}, exact-exact {k['sw2_exact_exact']:.4f} ({ratio:.2f}x).")
+        verdicts.append(f"- knn ({build}): {k['speedup']:.1f}x faster than exact (target >= 50x): "
+                        f"{'met' if k['speedup'] >= 50 else 'NOT met'}; sliced W2 {ratio:.2f}x the exact-exact noise floor "
+                        f"(target <= 1.5x): {'met' if ratio <= 1.5 else 'NOT met'}")
+    crossover = [d for d in native.get("_crossover", [])]
+    if crossover:
+        out("")
+        out("Neighbour search, K = 15 of 2,000 queries among N = 20,000 Gaussian points (native, seconds):")
+        out("")
+        out("| d | " + " | ".join(str(c["dim"]) for c in crossover) + " |")
+        out("|---|" + "---|" * len(crossover))
+        out("| kd-tree | " + " | ".join(f"{c['kd_tree_seconds']:.4f}" for c in crossover) + " |")
+        out("| brute force | " + " | ".join(f"{c['brute_force_seconds']:.4f}" for c in crossover) + " |")
     out("")
     out("Targets:")
     lines.extend(verdicts)

@@ -82,6 +82,18 @@ for t, sigma, use_eps in [(0.0, 0.0, False), (0.5, 0.0, False), (0.9, 0.0, False
     want = oracle_velocity(train, points, t, sigma, eps if use_eps else None)
     err = np.abs(got - want).max() / (1 + np.abs(want).max())
     check(f"velocity t={t} sigma={sigma} vs float64 NumPy", err < 1e-5, f"relative error {err}")
+# The nearest-neighbour estimator with K + L = N is exact.
+for t in (0.3, 0.9):
+    r = run("velocity", "--train", path("train.npy"), "--points", path("points.npy"), "--t", t, "--out", path("vk.npy"),
+            "--estimator", "knn", "--k", 10, "--l", 30)
+    if r.returncode != 0:
+        check(f"knn velocity t={t}", False, r.stderr)
+        continue
+    err = np.abs(np.load(path("vk.npy")) - oracle_velocity(train, points, t, 0.0, None)).max()
+    check(f"knn velocity K + L = N t={t} vs float64 NumPy", err < 1e-4 * (1 + 1 / (1 - t)), f"error {err}")
+r = run("sample", "--data", "moons", "--n-train", 2000, "--n-samples", 30, "--steps", 10, "--estimator", "knn",
+        "--knn-search", "brute-force", "--knn-neighbors", "shared", "--sigma", 0.1, "--draws", 2, "--out", path("k.npy"))
+check("sample with knn", r.returncode == 0 and np.load(path("k.npy")).shape == (30, 2), r.stderr)
 r = run("velocity", "--train", path("train.csv"), "--points", path("points.npy"), "--t", 0.5, "--out", path("v.csv"))
 check("velocity from csv training set", r.returncode == 0 and np.loadtxt(path("v.csv"), delimiter=",").shape == (6, 3), r.stderr)
 r = run("info")
@@ -140,6 +152,11 @@ bad_cases = [
     ("velocity eps not npy", V + ["--sigma", 0.1, "--eps", path("garbage.npy")], "not a .npy"),
     ("velocity NaN train", ["velocity", "--train", path("nan.npy"), "--points", path("points.npy"), "--t", 0.5], "not finite"),
     ("unknown command", ["sampel"], "unknown command"),
+    ("K + L > N", S + ["--n-train", 20, "--estimator", "knn", "--k", 15, "--l", 6], "K + L"),
+    ("k without knn", S + ["--k", 5], "needs --estimator knn"),
+    ("zero k", S + ["--estimator", "knn", "--k", 0], "at least 1"),
+    ("unknown estimator", S + ["--estimator", "fast"], "--estimator"),
+    ("bad knn-search", S + ["--estimator", "knn", "--knn-search", "ball"], "--knn-search"),
 ]
 for name, args, fragment in bad_cases:
     target = path("bad_out.png" if name == "bad output extension" else "bad_out.npy")

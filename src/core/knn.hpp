@@ -1,0 +1,61 @@
+// The nearest-neighbour estimator of the posterior mean (method.md section 5).
+//
+// Far from z the posterior weights vanish, so the N-term sums of D_t(z) are replaced by the K
+// nearest training points of z/t, summed exactly, plus L points drawn uniformly without
+// replacement from the other N - K, each weighted (N - K)/L: the unbiased kernel-density
+// estimator of Karppa, Aumueller and Pagh (DEANN, AISTATS 2022). K = N, or K + L = N, is exact.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "core/neighbors.hpp"
+#include "core/rng.hpp"
+
+namespace cfdm {
+
+struct KnnOptions {
+  int k = 15;  // K, nearest neighbours of z/t summed exactly; 1 <= K <= N
+  int l = 15;  // L, further points drawn uniformly from the rest, weighted (N-K)/L; K + L <= N
+  // [choice] true: the DEANN weights enter numerator and denominator (default); false: only the
+  // denominator, the numerator sums the K neighbours alone.
+  bool weight_numerator = true;
+  // [choice] true: neighbours are searched for each perturbed query z + sigma eps_m (default);
+  // false: shared from the unperturbed z (one search per trajectory: cheaper, approximate).
+  bool neighbors_per_draw = true;
+  NeighborSearch search = NeighborSearch::automatic;
+};
+
+// Throws cfdm::Error naming the first invalid field for a training set of n_train points.
+void validate(const KnnOptions& options, int n_train);
+
+// Estimated D_t(q) for n_queries query rows (data coordinates, row stride `stride`) into out.
+// The L draws of query r come from Rng(seed, r, substream). neighbors, when given, holds K
+// precomputed neighbours per query (the shared-neighbour choice); otherwise they are searched
+// for each q / t. At t = 0 every weight is 1/N and the exact mean is returned. Returns false if
+// cancelled.
+bool knn_posterior_mean(const TrainingSet& train, const NeighborIndex& index, const KnnOptions& options,
+                        const float* queries, int n_queries, int stride, double t, uint64_t seed, uint64_t substream,
+                        float* out, int out_stride, ThreadPool& pool, const KernelOptions& kernel = {},
+                        const int* neighbors = nullptr);
+
+// The estimator's sums for one query q (data coordinates) with its K neighbours and L drawn
+// points (training indices): numerator sum_K w_i x'_i + (N-K)/L sum_L w_i x'_i (centered x',
+// or over K only without weight_numerator) and denominator likewise, w_i = exp(l_i - log_scale).
+struct KnnSums {
+  std::vector<double> numerator;
+  double denominator = 0;
+  double log_scale = 0;                  // the largest logit: exp(log_scale) * denominator estimates sum_i exp(l_i)
+  std::vector<double> logits, centered;  // scratch, reused between calls
+};
+void knn_sums(const TrainingSet& train, const KnnOptions& options, const float* query, double t, const int* neighbors,
+              const int* drawn, KnnSums* sums);
+
+// L distinct training indices, uniform among those not in sorted_neighbors, ascending (Floyd's
+// algorithm over the non-neighbours), from rng.
+void knn_draw_others(Rng& rng, int n_train, const std::vector<int>& sorted_neighbors, int l, std::vector<int>* drawn);
+
+// The K neighbours of each query's z/t (data coordinates), for knn_posterior_mean's neighbors.
+bool knn_neighbors(const TrainingSet& train, const NeighborIndex& index, int k, const float* queries, int n_queries,
+                   int stride, double t, int* neighbors, ThreadPool& pool, const KernelOptions& kernel = {});
+
+}  // namespace cfdm

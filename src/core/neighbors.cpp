@@ -1,0 +1,201 @@
+#include "core/neighbors.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <nanoflann.hpp>
+#include <string>
+
+#include "core/error.hpp"
+#include "core/thread_pool.hpp"
+
+namespace cfdm {
+namespace {
+
+// nanoflann's view of a dense n x dim array of points (the tree owns the array: see KdTree).
+struct PointsAdaptor {
+  const float* points;
+  int n, dim;
+  size_t kdtree_get_point_count() const { return size_t(n); }
+  float kdtree_get_pt(uint32_t index, size_t c) const { return points[size_t(index) * dim + c]; }
+  template <class Box>
+  bool kdtree_get_bbox(Box&) const {
+    return false;
+  }
+};
+
+// The next float above a finite, non-negative x (std::nextafter without the libm call).
+inline float next_float_up(float x) {
+  uint32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  ++bits;
+  std::memcpy(&x, &bits, sizeof bits);
+  return x;
+}
+
+// Keeps the k smallest (squared distance, index) pairs in lexicographic order. nanoflann only
+// offers points strictly closer than worstDist(), so a full set reports the next float above
+// its worst distance: a point at exactly that distance with a lower index still gets in.
+class TieBreakingResultSet {
+ public:
+  // original maps the tree's point numbers to training indices (see KdTreeOf).
+  TieBreakingResultSet(int k, float* dist_sq, int* index, const uint32_t* original)
+      : k_(k), dist_sq_(dist_sq), index_(index), original_(original) {}
+  bool full() const { return count_ == k_; }
+  float worstDist() const { return full() ? next_float_up(dist_sq_[k_ - 1]) : std::numeric_limits<float>::max(); }
+  bool addPoint(float dist_sq, uint32_t number) {
+    const int i = int(original_[number]);
+    auto before = [&](int pos) { return dist_sq < dist_sq_[pos] || (dist_sq == dist_sq_[pos] && i < index_[pos]); };
+    if (full() && !before(k_ - 1)) return true;
+    int pos = full() ? k_ - 1 : count_++;
+    while (pos > 0 && before(pos - 1)) {
+      dist_sq_[pos] = dist_sq_[pos - 1];
+      index_[pos] = index_[pos - 1];
+      --pos;
+    }
+    dist_sq_[pos] = dist_sq;
+    index_[pos] = i;
+    return true;
+  }
+
+ private:
+  int k_, count_ = 0;
+  float* dist_sq_;
+  int* index_;
+  const uint32_t* original_;
+};
+
+}  // namespace
+
+// The kd-tree keeps its own dense copy of the centered points, renumbered after the build into
+// the order of the tree's leaves: a leaf's points are then contiguous in memory (8 bytes a point
+// in 2-D), where nanoflann would otherwise gather them from anywhere. Dimensions up to
+// kKdTreeMaxDim are compiled in, which lets nanoflann unroll its distance loops.
+struct NeighborIndex::KdTree {
+  virtual ~KdTree() = default;
+  virtual void find(const float* query, int k, int* neighbors, float* dist_sq) const = 0;
+};
+
+namespace {
+
+template <int Dim>
+struct KdTreeOf final : NeighborIndex::KdTree {
+  using Tree = nanoflann::KDTreeSingleIndexAdaptor<nanoflann::L2_Simple_Adaptor<float, PointsAdaptor, float, uint32_t>,
+                                                   PointsAdaptor, Dim, uint32_t>;
+  std::vector<float> points;       // in leaf order after the build
+  std::vector<uint32_t> original;  // training index of each renumbered point
+  PointsAdaptor adaptor;
+  Tree tree;
+  explicit KdTreeOf(const TrainingSet& train)
+      : points(size_t(train.n()) * train.dim()),
+        adaptor{points.data(), train.n(), train.dim()},
+        tree(train.dim(), adaptor, nanoflann::KDTreeSingleIndexAdaptorParams(10)) {
+    const int d = train.dim();
+    for (int i = 0; i < train.n(); ++i)
+      for (int c = 0; c < d; ++c) points[size_t(i) * d + c] = train.rows()[size_t(i) * train.stride() + c];
+    tree.buildIndex();
+    // Renumber: point j of the new order is training point vAcc[j]; the tree's nodes refer to
+    // positions in vAcc, so they stay valid with vAcc the identity.
+    original.assign(tree.vAcc.begin(), tree.vAcc.end());
+    std::vector<float> reordered(points.size());
+    for (size_t j = 0; j < original.size(); ++j) std::copy_n(&points[size_t(original[j]) * d], d, &reordered[j * d]);
+    points.swap(reordered);
+    adaptor.points = points.data();
+    for (size_t j = 0; j < tree.vAcc.size(); ++j) tree.vAcc[j] = uint32_t(j);
+  }
+  void find(const float* query, int k, int* neighbors, float* dist_sq) const override {
+    TieBreakingResultSet result(k, dist_sq, neighbors, original.data());
+    tree.findNeighbors(result, query, nanoflann::SearchParams(32, 0.0f, false));
+  }
+};
+
+std::unique_ptr<NeighborIndex::KdTree> make_kd_tree(const TrainingSet& train) {
+  switch (train.dim()) {
+    case 1:
+      return std::make_unique<KdTreeOf<1>>(train);
+    case 2:
+      return std::make_unique<KdTreeOf<2>>(train);
+    case 3:
+      return std::make_unique<KdTreeOf<3>>(train);
+    case 4:
+      return std::make_unique<KdTreeOf<4>>(train);
+    case 5:
+      return std::make_unique<KdTreeOf<5>>(train);
+    case 6:
+      return std::make_unique<KdTreeOf<6>>(train);
+    case 7:
+      return std::make_unique<KdTreeOf<7>>(train);
+    default:
+      return std::make_unique<KdTreeOf<-1>>(train);
+  }
+}
+
+}  // namespace
+
+const char* neighbor_search_name(NeighborSearch search) {
+  switch (search) {
+    case NeighborSearch::automatic:
+      return "automatic";
+    case NeighborSearch::kd_tree:
+      return "kd-tree";
+    case NeighborSearch::brute_force:
+      return "brute-force";
+  }
+  return "unknown";
+}
+
+NeighborIndex::NeighborIndex(const TrainingSet& train, NeighborSearch search) : train_(train), search_(search) {
+  if (search_ == NeighborSearch::automatic)
+    search_ = train.dim() <= kKdTreeMaxDim ? NeighborSearch::kd_tree : NeighborSearch::brute_force;
+  if (search_ == NeighborSearch::kd_tree) tree_ = make_kd_tree(train);
+}
+
+NeighborIndex::~NeighborIndex() = default;
+
+bool NeighborIndex::find(const float* queries, int n_queries, int stride, int k, int* neighbors, ThreadPool& pool,
+                         const KernelOptions& options) const {
+  if (k < 1 || k > train_.n())
+    throw Error("K = " + std::to_string(k) + " nearest neighbours need 1 <= K <= N = " + std::to_string(train_.n()));
+  if (n_queries <= 0) return true;
+  const int d = train_.dim(), blocks = (n_queries + kQueryBlock - 1) / kQueryBlock;
+  if (search_ == NeighborSearch::kd_tree) {
+    const int n_tasks = std::min(blocks, pool.size() * 8);
+    pool.run(n_tasks, [&](int task) {
+      std::vector<float> dist_sq(k);
+      for (int r = int(int64_t(n_queries) * task / n_tasks); r < int(int64_t(n_queries) * (task + 1) / n_tasks); ++r)
+        tree_->find(queries + size_t(r) * stride, k, neighbors + size_t(r) * k, dist_sq.data());
+    });
+    return !(options.cancel && options.cancel->load());
+  }
+  // Brute force on the kernels: padded query rows of train.stride() floats.
+  const int padded_stride = train_.stride();
+  std::vector<float> padded(size_t(blocks) * kQueryBlock * padded_stride, 0.0f);
+  for (int r = 0; r < n_queries; ++r)
+    std::copy(queries + size_t(r) * stride, queries + size_t(r) * stride + d,
+              padded.begin() + size_t(r) * padded_stride);
+  std::vector<int> found(size_t(blocks) * kQueryBlock * k);
+  KernelJob job{train_.rows(),
+                train_.columns(),
+                train_.norms_sq(),
+                train_.n(),
+                train_.n_padded(),
+                d,
+                padded_stride,
+                padded.data(),
+                nullptr,
+                0.0f,
+                kernel_tile_rows(padded_stride),
+                reinterpret_cast<const bool*>(options.cancel)};
+  const KernelTable& table = kernel_table(options.isa);
+  const int n_tasks = std::min(blocks, pool.size());
+  pool.run(n_tasks, [&](int task) {
+    const int begin = int(int64_t(blocks) * task / n_tasks), end = int(int64_t(blocks) * (task + 1) / n_tasks);
+    std::vector<float> scratch(nearest_scratch_floats(job, (end - begin) * kQueryBlock, k));
+    table.nearest(job, begin, end, k, found.data(), scratch.data());
+  });
+  if (options.cancel && options.cancel->load()) return false;
+  std::copy(found.begin(), found.begin() + size_t(n_queries) * k, neighbors);
+  return true;
+}
+
+}  // namespace cfdm

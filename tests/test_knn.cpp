@@ -1,0 +1,251 @@
+// The nearest-neighbour estimator (method.md section 5, check 11) and the neighbour searches.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <numeric>
+
+#include "core/error.hpp"
+#include "core/knn.hpp"
+#include "core/sampler.hpp"
+#include "core/thread_pool.hpp"
+#include "eval/metrics.hpp"
+#include "reference.hpp"
+#include "test_helpers.hpp"
+
+namespace cfdm::test {
+namespace {
+
+// Brute-force oracle: the k nearest rows of x to q by (squared distance in double, index).
+std::vector<int> oracle_neighbors(const MatrixXfR& x, const float* q, int k) {
+  std::vector<std::pair<double, int>> all;
+  for (int i = 0; i < x.rows(); ++i) {
+    double dist_sq = 0;
+    for (int c = 0; c < x.cols(); ++c) dist_sq += (double(q[c]) - x(i, c)) * (double(q[c]) - x(i, c));
+    all.emplace_back(dist_sq, i);
+  }
+  std::sort(all.begin(), all.end());
+  std::vector<int> out;
+  for (int j = 0; j < k; ++j) out.push_back(all[j].second);
+  return out;
+}
+
+// Integer grid points with duplicates: distances are exact in float, so ties are real ties.
+MatrixXfR grid_with_duplicates(int dim) {
+  std::vector<std::vector<float>> rows;
+  const int side = dim == 2 ? 7 : 3;
+  int total = 1;
+  for (int c = 0; c < dim; ++c) total *= side;
+  for (int i = 0; i < total; ++i) {
+    std::vector<float> p(dim);
+    for (int c = 0, rest = i; c < dim; ++c, rest /= side) p[c] = float(rest % side);
+    rows.push_back(p);
+    if (i % 3 == 0) rows.push_back(p);  // a duplicate
+  }
+  MatrixXfR m(rows.size(), dim);
+  for (size_t i = 0; i < rows.size(); ++i)
+    for (int c = 0; c < dim; ++c) m(i, c) = rows[i][c];
+  return m;
+}
+
+TEST(Neighbors, KdTreeAndBruteForceEqualOracleWithTiesAndDuplicates) {
+  ThreadPool pool(2);
+  for (int dim : {2, 3, 5}) {
+    const MatrixXfR x = grid_with_duplicates(dim);
+    const TrainingSet train(x);
+    // Queries on grid points, half-integers and corners: many exactly tied distances.
+    MatrixXfR q(12, dim);
+    for (int r = 0; r < 12; ++r)
+      for (int c = 0; c < dim; ++c) q(r, c) = float((r * 7 + c * 3) % 5) * 0.5f;
+    // Centered queries for the index (x - mean), as the estimator passes them.
+    MatrixXfR centered = q;
+    for (int c = 0; c < dim; ++c) centered.col(c).array() -= train.mean()[c];
+    for (int k : {1, 4, 9, int(x.rows())}) {
+      for (NeighborSearch search : {NeighborSearch::kd_tree, NeighborSearch::brute_force}) {
+        const NeighborIndex index(train, search);
+        std::vector<int> got(12 * k);
+        ASSERT_TRUE(index.find(centered.data(), 12, dim, k, got.data(), pool));
+        for (int r = 0; r < 12; ++r) {
+          // The oracle works on the same centered coordinates the index stores.
+          const std::vector<int> want = oracle_neighbors(
+              train.points().rowwise() - Eigen::Map<const Eigen::RowVectorXf>(train.mean().data(), dim),
+              centered.row(r).data(), k);
+          EXPECT_EQ(std::vector<int>(got.begin() + r * k, got.begin() + (r + 1) * k), want)
+              << neighbor_search_name(search) << " dim " << dim << " k " << k << " query " << r;
+        }
+      }
+    }
+  }
+}
+
+TEST(Neighbors, BruteForceMatchesOracleOnRandomDataEveryIsa) {
+  ThreadPool pool(2);
+  const MatrixXfR x = normal_points(3000, 40, 3);
+  const TrainingSet train(x);
+  MatrixXfR q = normal_points(20, 40, 4);
+  for (int c = 0; c < 40; ++c) q.col(c).array() -= train.mean()[c];
+  MatrixXfR centered_x = x;
+  for (int c = 0; c < 40; ++c) centered_x.col(c).array() -= train.mean()[c];
+  for (Isa isa : available_isas()) {
+    KernelOptions options;
+    options.isa = isa;
+    const NeighborIndex index(train, NeighborSearch::brute_force);
+    std::vector<int> got(20 * 10);
+    ASSERT_TRUE(index.find(q.data(), 20, 40, 10, got.data(), pool, options));
+    for (int r = 0; r < 20; ++r)
+      EXPECT_EQ(std::vector<int>(got.begin() + r * 10, got.begin() + (r + 1) * 10),
+                oracle_neighbors(centered_x, q.row(r).data(), 10))
+          << isa_name(isa);
+  }
+}
+
+// Check 11: K = N, and K + L = N, reproduce the exact posterior mean (float64 oracle).
+TEST(Knn, AllPointsReproduceExactPosteriorMean) {
+  ThreadPool pool(2);
+  const MatrixXfR x = normal_points(60, 3, 5);
+  const TrainingSet train(x);
+  const NeighborIndex index(train);
+  const MatrixXfR z = normal_points(9, 3, 6);
+  for (double t : {0.0, 0.3, 0.8, 0.97}) {
+    const MatrixXdR expected = oracle_mean(x.cast<double>(), z.cast<double>(), t);
+    for (auto [k, l] : {std::pair{60, 0}, std::pair{20, 40}, std::pair{1, 59}}) {
+      KnnOptions options;
+      options.k = k;
+      options.l = l;
+      MatrixXfR got(9, 3);
+      ASSERT_TRUE(knn_posterior_mean(train, index, options, z.data(), 9, 3, t, 1, 2, got.data(), 3, pool));
+      EXPECT_LT(max_abs_diff(got, expected), 2e-6) << "t=" << t << " K=" << k << " L=" << l;
+    }
+  }
+}
+
+// Check 11: the estimated denominator is unbiased: E[(N-K)/L sum_L w + sum_K w] = sum_N w.
+// 20,000 independent draws; the mean must lie within 4 standard errors of the exact sum.
+TEST(Knn, DenominatorIsUnbiased) {
+  const MatrixXfR x = normal_points(50, 2, 7);
+  const TrainingSet train(x);
+  const NeighborIndex index(train);
+  ThreadPool pool(1);
+  KnnOptions options;
+  options.k = 4;
+  options.l = 6;
+  const double t = 0.6;
+  const float z[2] = {0.3f, -0.2f};
+  std::vector<int> neighbors(4);
+  ASSERT_TRUE(knn_neighbors(train, index, 4, z, 1, 2, t, neighbors.data(), pool));
+  double log_exact = -INFINITY;
+  std::vector<double> logits;
+  for (int i = 0; i < 50; ++i) {
+    const double dist_sq = std::pow(z[0] - t * x(i, 0), 2) + std::pow(z[1] - t * x(i, 1), 2);
+    logits.push_back(-dist_sq / (2 * (1 - t) * (1 - t)));
+    log_exact = std::max(log_exact, logits.back());
+  }
+  double exact = 0;
+  for (double l : logits) exact += std::exp(l - log_exact);
+  std::vector<int> sorted = neighbors, drawn;
+  std::sort(sorted.begin(), sorted.end());
+  const int trials = 20000;
+  double sum = 0, sum_sq = 0;
+  KnnSums sums;
+  for (int trial = 0; trial < trials; ++trial) {
+    Rng rng(99, uint64_t(trial));
+    knn_draw_others(rng, 50, sorted, 6, &drawn);
+    ASSERT_EQ(drawn.size(), 6u);
+    for (int j : drawn) ASSERT_FALSE(std::binary_search(sorted.begin(), sorted.end(), j));
+    knn_sums(train, options, z, t, neighbors.data(), drawn.data(), &sums);
+    const double estimate = sums.denominator * std::exp(sums.log_scale - log_exact);
+    sum += estimate;
+    sum_sq += estimate * estimate;
+  }
+  const double mean = sum / trials, std_error = std::sqrt((sum_sq / trials - mean * mean) / trials);
+  EXPECT_GT(std_error, 0.0);
+  EXPECT_NEAR(mean, exact, 4 * std_error) << "exact " << exact;
+}
+
+TEST(Knn, DrawsAreUniformOverNonNeighbors) {
+  const std::vector<int> sorted = {2, 5, 6};
+  std::vector<int> counts(10, 0), drawn;
+  for (int trial = 0; trial < 14000; ++trial) {
+    Rng rng(3, uint64_t(trial));
+    knn_draw_others(rng, 10, sorted, 2, &drawn);
+    ASSERT_TRUE(std::is_sorted(drawn.begin(), drawn.end()));
+    ASSERT_NE(drawn[0], drawn[1]);
+    for (int j : drawn) ++counts[j];
+  }
+  for (int j : sorted) EXPECT_EQ(counts[j], 0);
+  // 7 non-neighbours, each drawn with probability 2/7: 4000 expected; chi-square, 6 dof, p = 0.001.
+  double chi = 0;
+  for (int j = 0; j < 10; ++j)
+    if (!std::binary_search(sorted.begin(), sorted.end(), j)) chi += std::pow(counts[j] - 4000.0, 2) / 4000.0;
+  EXPECT_LT(chi, 22.46);
+}
+
+SamplerParams knn_params(int k, int l, bool per_draw = true) {
+  SamplerParams p = default_sampler_params();
+  p.n_samples = 64;
+  p.n_steps = 25;
+  p.sigma = 0.2;
+  p.n_draws = 2;
+  p.seed = 4;
+  p.estimator = Estimator::knn;
+  p.knn.k = k;
+  p.knn.l = l;
+  p.knn.neighbors_per_draw = per_draw;
+  return p;
+}
+
+MatrixXfR run(const TrainingSet& train, const SamplerParams& p, int threads) {
+  ThreadPool pool(threads);
+  Sampler sampler(train, p, pool);
+  EXPECT_TRUE(sampler.run([](int) { return true; }));
+  return sampler.states();
+}
+
+TEST(Knn, SamplerWithAllPointsMatchesExactSampler) {
+  const TrainingSet train(normal_points(80, 2, 8));
+  SamplerParams exact = knn_params(1, 0);
+  exact.estimator = Estimator::exact;
+  const MatrixXfR want = run(train, exact, 2);
+  EXPECT_LT((run(train, knn_params(30, 50), 2) - want).cwiseAbs().maxCoeff(), 1e-4);
+  EXPECT_LT((run(train, knn_params(80, 0, false), 2) - want).cwiseAbs().maxCoeff(), 1e-4);
+}
+
+TEST(Knn, SamplerBitIdenticalAcrossThreadCounts) {
+  for (int d : {2, 20}) {
+    const TrainingSet train(normal_points(500, d, 9));
+    for (bool per_draw : {true, false}) {
+      const MatrixXfR one = run(train, knn_params(15, 15, per_draw), 1);
+      EXPECT_TRUE(bit_identical(one, run(train, knn_params(15, 15, per_draw), 2)));
+      EXPECT_TRUE(bit_identical(one, run(train, knn_params(15, 15, per_draw), 4)));
+    }
+  }
+}
+
+TEST(Knn, RejectsBadKAndL) {
+  EXPECT_THROW(validate(KnnOptions{0, 5}, 100), Error);
+  EXPECT_THROW(validate(KnnOptions{5, -1}, 100), Error);
+  EXPECT_THROW(validate(KnnOptions{60, 41}, 100), Error);
+  EXPECT_NO_THROW(validate(KnnOptions{60, 40}, 100));
+  const TrainingSet train(normal_points(10, 2, 1));
+  ThreadPool pool(1);
+  EXPECT_THROW(Sampler(train, knn_params(8, 3), pool), Error);
+}
+
+}  // namespace
+}  // namespace cfdm::test
+
+namespace cfdm::test {
+namespace {
+
+// Sliced W2 against closed forms: a set against itself is 0; a shift by c moves every 1-D
+// projection by <u, c>, so SW2^2 = E_u <u, c>^2 = |c|^2 / d.
+TEST(Metrics, SlicedWassersteinClosedForms) {
+  const MatrixXfR a = normal_points(500, 3, 1);
+  EXPECT_DOUBLE_EQ(eval::sliced_wasserstein2(a, a), 0.0);
+  MatrixXfR shifted = a;
+  shifted.rowwise() += Eigen::RowVector3f(0.6f, 0.0f, 0.0f);
+  EXPECT_NEAR(eval::sliced_wasserstein2(a, shifted, 4000), 0.6 / std::sqrt(3.0), 0.01);
+  EXPECT_THROW(eval::sliced_wasserstein2(a, normal_points(499, 3, 1)), Error);
+}
+
+}  // namespace
+}  // namespace cfdm::test
