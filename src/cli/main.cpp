@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/args.hpp"
+#include "cli/image_grid.hpp"
 #include "cli/plot.hpp"
 #include "cli/progress.hpp"
 #include "core/error.hpp"
@@ -16,7 +17,9 @@
 #include "core/thread_pool.hpp"
 #include "data/dataset.hpp"
 #include "data/files.hpp"
+#include "data/prepare.hpp"
 #include "data/toy.hpp"
+#include "eval/metrics.hpp"
 
 namespace cfdm::cli {
 namespace {
@@ -39,11 +42,16 @@ usage:
                  [--knn-neighbors per-draw|shared] [--knn-search auto|kd-tree|brute-force]]
   cfdm velocity --train FILE --points FILE --t T [--sigma S (--eps FILE | --draws M --seed N)]
                 [--threads N] [--estimator exact|knn --k K --l L ...] --out FILE.npy|FILE.csv
+  cfdm prepare-data [--mnist DIR] [--fashion-mnist DIR] --out DIR
   cfdm info
 
 sample options (defaults in brackets):
   --data NAME|FILE  a toy set (moons, circles, swissroll, checkerboard, 8gaussians, spirals,
-                    pinwheel) or a .npy/.csv of training points, one per row   [moons]
+                    pinwheel), mnist or fashion-mnist (pixels in [0, 1]), a folder of .png
+                    images, or a .npy/.csv of training points, one per row   [moons]
+  --classes 3,5     image datasets: keep these labels only
+  --image-size S    PNG folders: resize to S x S [28]; --rgb keeps colour (default grey)
+  --data-dir DIR    where prepare-data put mnist and fashion-mnist [$CFDM_DATA_DIR or build/data]
   --n-train N       training points: toy sets generate N [1000]; files use the first N [all]
   --n-samples B     samples to draw [1000]
   --sigma S         smoothing scale in data units; 0 is the exact model, which memorizes [0]
@@ -67,6 +75,9 @@ nearest-neighbour estimator (sample and velocity):
   --knn-neighbors per-draw|shared  search neighbours for each z + sigma eps_m, or once for z [per-draw]
   --knn-search auto|kd-tree|brute-force   [auto: kd-tree up to d = 7]
 )";
+
+// A sample closer than this (Euclidean, in [0, 1] pixel units) to a training image is a copy.
+constexpr double kCopyThreshold = 0.5;
 
 int thread_count(const Args& args) {
   const int64_t threads = args.integer("threads", 0);
@@ -161,8 +172,17 @@ int command_sample(const Args& args) {
   if (!plot.empty()) check_output_path(plot, {".png"}, "--plot");
   ThreadPool pool(thread_count(args));
 
-  const std::string spec = args.text("data", "moons");
-  const TrainingSet train(data::load_training_data(spec, n_train, args.seed("data-seed", 0)));
+  data::DataRequest request;
+  request.spec = args.text("data", "moons");
+  request.n_train = n_train;
+  request.seed = args.seed("data-seed", 0);
+  if (args.has("classes")) request.classes = data::parse_classes(args.text("classes", ""));
+  request.image_size = checked_int(args, "image-size", 28);
+  request.rgb = args.has("rgb");
+  request.data_dir = args.text("data-dir", "");
+  const std::string& spec = request.spec;
+  const data::Dataset dataset = data::load_dataset(request);
+  const TrainingSet train(dataset.points);
   Sampler sampler(train, params, pool);
   Progress progress("sampling", params.n_steps - sampler.first_step());
   const auto start = std::chrono::steady_clock::now();
@@ -182,7 +202,13 @@ int command_sample(const Args& args) {
                params.n_steps - sampler.first_step(), double(sampler.first_step()) / params.n_steps, estimator.c_str(),
                pool.size(), isa_name(params.kernel.isa), seconds);
   if (!out.empty()) data::write_matrix(out, sampler.states());
-  if (!plot.empty()) write_scatter_png(plot, train.points(), sampler.states());
+  if (!plot.empty() && dataset.is_image()) {
+    const eval::Nearest nearest = eval::nearest_training(train, sampler.states(), 1, pool);
+    write_image_grid_png(plot, sampler.states(), dataset.points, nearest,
+                         {dataset.height, dataset.width, dataset.channels}, kCopyThreshold);
+  } else if (!plot.empty()) {
+    write_scatter_png(plot, train.points(), sampler.states());
+  }
   if (!save_train.empty()) data::write_matrix(save_train, train.points());
   return 0;
 }
@@ -264,12 +290,18 @@ int run(int argc, char** argv) {
   if (command == "sample")
     return command_sample(Args(rest,
                                with_knn_options({"data", "n-train", "n-samples", "sigma", "draws", "steps", "start-t",
-                                                 "seed", "threads", "out", "plot", "data-seed", "isa", "save-train"}),
-                               {"redraw"}));
+                                                 "seed", "threads", "out", "plot", "data-seed", "isa", "save-train",
+                                                 "classes", "image-size", "data-dir"}),
+                               {"redraw", "rgb"}));
   if (command == "velocity")
     return command_velocity(
         Args(rest, with_knn_options({"train", "points", "t", "sigma", "eps", "draws", "seed", "threads", "out"})));
   if (command == "info") return command_info();
+  if (command == "prepare-data") {
+    const Args args(rest, {"mnist", "fashion-mnist", "out"});
+    data::prepare_datasets(args.text("mnist", ""), args.text("fashion-mnist", ""), args.required("out"));
+    return 0;
+  }
   if (command == "--help" || command == "-h" || command == "help") {
     std::fputs(kUsage, stdout);
     return 0;

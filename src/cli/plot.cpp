@@ -4,12 +4,7 @@
 #include <cmath>
 #include <vector>
 
-#define STB_IMAGE_WRITE_IMPLEMENTATION
-#define STB_IMAGE_WRITE_STATIC
-#include <stb/stb_image_write.h>
-
-#include "core/error.hpp"
-#include "data/files.hpp"
+#include "cli/png.hpp"
 
 namespace cfdm::cli {
 namespace {
@@ -33,10 +28,6 @@ struct Canvas {
     }
   }
 };
-
-void write_png_callback(void* context, void* data, int size) {
-  static_cast<std::ostream*>(context)->write(static_cast<const char*>(data), size);
-}
 
 }  // namespace
 
@@ -70,10 +61,7 @@ void write_scatter_png(const std::string& path, const MatrixXfR& train, const Ma
     to_pixel(train, i, &x, &y);
     canvas.disc(x, y, ring, dark, 0.8, ring - 1.2);
   }
-  data::write_file_atomic(path, [&](std::ostream& out) {
-    if (!stbi_write_png_to_func(write_png_callback, &out, size, size, 3, canvas.rgb.data(), size * 3))
-      throw Error(path + ": PNG encoding failed");
-  });
+  write_png_rgb(path, size, size, canvas.rgb);
 }
 
 }  // namespace cfdm::cli

@@ -1,10 +1,32 @@
 #include "data/dataset.hpp"
 
+#include <sstream>
+#include <sys/stat.h>
+
 #include "core/error.hpp"
 #include "data/files.hpp"
+#include "data/images.hpp"
 #include "data/toy.hpp"
 
 namespace cfdm::data {
+namespace {
+
+bool is_directory(const std::string& path) {
+  struct stat info;
+  return ::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
+}
+
+Dataset from_images(const ImageSet& images) {
+  Dataset out;
+  out.points = to_matrix(images);
+  out.height = images.height;
+  out.width = images.width;
+  out.channels = images.channels;
+  out.labels = images.labels;
+  return out;
+}
+
+}  // namespace
 
 MatrixXfR load_training_data(const std::string& spec, int n_train, uint64_t seed) {
   if (is_toy(spec)) return make_toy(spec, n_train < 0 ? kDefaultToyPoints : n_train, seed);
@@ -18,6 +40,35 @@ MatrixXfR load_training_data(const std::string& spec, int n_train, uint64_t seed
                 std::to_string(n_train));
   if (n_train > 0) points.conservativeResize(n_train, Eigen::NoChange);
   return points;
+}
+
+Dataset load_dataset(const DataRequest& request) {
+  const std::string& spec = request.spec;
+  if (is_image_dataset(spec)) {
+    const std::string dir = request.data_dir.empty() ? default_data_dir() : request.data_dir;
+    return from_images(select(load_image_dataset(spec, dir), request.classes, request.n_train));
+  }
+  if (is_directory(spec))
+    return from_images(select(read_png_folder(spec, request.image_size, request.rgb), request.classes, request.n_train));
+  if (!request.classes.empty()) throw Error("--classes applies to mnist, fashion-mnist and labelled image data only");
+  Dataset out;
+  out.points = load_training_data(spec, request.n_train, request.seed);
+  return out;
+}
+
+std::vector<int> parse_classes(const std::string& text) {
+  std::vector<int> classes;
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, ',')) {
+    char* end = nullptr;
+    const long value = std::strtol(item.c_str(), &end, 10);
+    if (item.empty() || *end != '\0' || value < 0 || value > 255)
+      throw Error("--classes: '" + item + "' is not a class label (a whole number 0-255; e.g. --classes 3,5)");
+    classes.push_back(int(value));
+  }
+  if (classes.empty()) throw Error("--classes needs at least one label (e.g. --classes 3,5)");
+  return classes;
 }
 
 }  // namespace cfdm::data

@@ -1,7 +1,9 @@
-// Resolving a --data argument: a toy dataset's name or a .npy/.csv file of points.
+// Resolving --data: a toy set's name, an image dataset (mnist, fashion-mnist), a folder of PNG
+// images, or a .npy/.csv file of points.
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/types.hpp"
 
@@ -9,8 +11,30 @@ namespace cfdm::data {
 
 constexpr int kDefaultToyPoints = 1000;
 
-// n_train < 0: the toy default (kDefaultToyPoints) or every row of a file; otherwise that many
-// toy points, or the first n_train rows of a file. Throws cfdm::Error with the reason.
+struct DataRequest {
+  std::string spec = "moons";
+  int n_train = -1;          // < 0: toy default (kDefaultToyPoints) or all of a dataset/file; else the first n_train
+  uint64_t seed = 0;         // toy generators
+  std::vector<int> classes;  // image datasets: keep these labels only (empty: all)
+  int image_size = 28;       // PNG folders: images are resized to image_size x image_size
+  bool rgb = false;          // PNG folders: keep colour
+  std::string data_dir;      // prepared image datasets (empty: default_data_dir())
+};
+
+struct Dataset {
+  MatrixXfR points;            // N x d; images as pixels in [0, 1]
+  int height = 0, width = 0, channels = 0;  // image datasets only
+  std::vector<uint8_t> labels;              // image datasets with labels
+  bool is_image() const { return height > 0; }
+};
+
+// Throws cfdm::Error naming the problem (unknown name, missing or malformed file, empty selection).
+Dataset load_dataset(const DataRequest& request);
+
+// The points of a toy set or a .npy/.csv file (no images).
 MatrixXfR load_training_data(const std::string& spec, int n_train, uint64_t seed);
+
+// Parses a class list "3,5,8" (labels 0-255). Throws cfdm::Error on anything else.
+std::vector<int> parse_classes(const std::string& text);
 
 }  // namespace cfdm::data

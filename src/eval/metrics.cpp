@@ -6,7 +6,9 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/neighbors.hpp"
 #include "core/rng.hpp"
+#include "core/training_set.hpp"
 
 namespace cfdm::eval {
 
@@ -37,6 +39,32 @@ double sliced_wasserstein2(const MatrixXfR& a, const MatrixXfR& b, int n_directi
     total += w2_sq / n;
   }
   return std::sqrt(total / n_directions);
+}
+
+Nearest nearest_training(const TrainingSet& train, const MatrixXfR& samples, int k, ThreadPool& pool) {
+  if (samples.cols() != train.dim())
+    throw Error("samples have dimension " + std::to_string(samples.cols()) + " but the training set has " +
+                std::to_string(train.dim()));
+  k = std::min(k, train.n());
+  const int n = int(samples.rows()), d = train.dim();
+  MatrixXfR centered = samples;
+  for (int c = 0; c < d; ++c) centered.col(c).array() -= train.mean()[c];
+  Nearest out;
+  out.k = k;
+  out.index.resize(size_t(n) * k);
+  out.distance.resize(size_t(n) * k);
+  const NeighborIndex index(train);
+  index.find(centered.data(), n, d, k, out.index.data(), pool);
+  for (int r = 0; r < n; ++r)
+    for (int j = 0; j < k; ++j) {
+      double dist_sq = 0;
+      for (int c = 0; c < d; ++c) {
+        const double diff = double(samples(r, c)) - train.coordinate(out.index[size_t(r) * k + j], c);
+        dist_sq += diff * diff;
+      }
+      out.distance[size_t(r) * k + j] = std::sqrt(dist_sq);
+    }
+  return out;
 }
 
 }  // namespace cfdm::eval

@@ -1,0 +1,19 @@
+// A PNG grid of image samples, each beside its nearest training image and their distance.
+#pragma once
+#include <string>
+
+#include "core/types.hpp"
+#include "eval/metrics.hpp"
+
+namespace cfdm::cli {
+
+struct ImageShape {
+  int height, width, channels;
+};
+
+// Cells of [sample | nearest training image] with the Euclidean distance under each pair; a
+// distance below copy_threshold is printed in red (a copy). Values in [0, 1] (clamped).
+void write_image_grid_png(const std::string& path, const MatrixXfR& samples, const MatrixXfR& train,
+                          const eval::Nearest& nearest, ImageShape shape, double copy_threshold);
+
+}  // namespace cfdm::cli

@@ -1,0 +1,231 @@
+#include "data/images.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <dirent.h>
+#include <fstream>
+#include <sstream>
+
+#define STB_IMAGE_IMPLEMENTATION
+#define STB_IMAGE_STATIC
+#define STBI_ONLY_PNG
+#include <stb/stb_image.h>
+
+#include "core/error.hpp"
+#include "data/files.hpp"
+
+namespace cfdm::data {
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const std::string& message) { throw Error(path + ": " + message); }
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, std::string("cannot open (") + std::strerror(errno) + ")");
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+uint32_t big_endian32(const std::string& bytes, size_t at) {
+  return (uint32_t(uint8_t(bytes[at])) << 24) | (uint32_t(uint8_t(bytes[at + 1])) << 16) |
+         (uint32_t(uint8_t(bytes[at + 2])) << 8) | uint32_t(uint8_t(bytes[at + 3]));
+}
+
+void put_big_endian32(std::ostream& out, uint32_t v) {
+  const char bytes[4] = {char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
+  out.write(bytes, 4);
+}
+
+}  // namespace
+
+ImageSet read_idx(const std::string& images_path, const std::string& labels_path) {
+  const std::string images = read_all(images_path);
+  // Header: 0x00 0x00, type 0x08 (uint8), rank 3; then n, rows, columns (big-endian uint32).
+  if (images.size() < 16 || images[0] != 0 || images[1] != 0 || uint8_t(images[2]) != 0x08 || images[3] != 3)
+    fail(images_path, "not an IDX file of uint8 images (expected magic 00 00 08 03)");
+  const uint64_t n = big_endian32(images, 4), height = big_endian32(images, 8), width = big_endian32(images, 12);
+  if (n == 0 || height == 0 || width == 0 || height > 4096 || width > 4096 || n > (1u << 28))
+    fail(images_path, "implausible IDX shape " + std::to_string(n) + " x " + std::to_string(height) + " x " +
+                          std::to_string(width));
+  if (images.size() != 16 + n * height * width)
+    fail(images_path, "holds " + std::to_string(images.size() - 16) + " pixel bytes but its header says " +
+                          std::to_string(n * height * width) + " (truncated or corrupt file)");
+  ImageSet set;
+  set.n = int(n);
+  set.height = int(height);
+  set.width = int(width);
+  set.pixels.assign(images.begin() + 16, images.end());
+  if (!labels_path.empty()) {
+    const std::string labels = read_all(labels_path);
+    if (labels.size() < 8 || labels[0] != 0 || labels[1] != 0 || uint8_t(labels[2]) != 0x08 || labels[3] != 1)
+      fail(labels_path, "not an IDX file of uint8 labels (expected magic 00 00 08 01)");
+    if (big_endian32(labels, 4) != n || labels.size() != 8 + n)
+      fail(labels_path, "holds " + std::to_string(labels.size() >= 8 ? labels.size() - 8 : 0) + " labels for " +
+                            std::to_string(n) + " images");
+    set.labels.assign(labels.begin() + 8, labels.end());
+  }
+  return set;
+}
+
+void write_idx(const std::string& images_path, const std::string& labels_path, const ImageSet& set) {
+  if (set.channels != 1) throw Error(images_path + ": IDX holds grey images only");
+  write_file_atomic(images_path, [&](std::ostream& out) {
+    out.write("\0\0\x08\x03", 4);
+    put_big_endian32(out, uint32_t(set.n));
+    put_big_endian32(out, uint32_t(set.height));
+    put_big_endian32(out, uint32_t(set.width));
+    out.write(reinterpret_cast<const char*>(set.pixels.data()), std::streamsize(set.pixels.size()));
+  });
+  write_file_atomic(labels_path, [&](std::ostream& out) {
+    out.write("\0\0\x08\x01", 4);
+    put_big_endian32(out, uint32_t(set.n));
+    out.write(reinterpret_cast<const char*>(set.labels.data()), std::streamsize(set.labels.size()));
+  });
+}
+
+ImageSet read_fashion_mnist_json(const std::string& path, uint8_t label) {
+  const std::string text = read_all(path);
+  size_t at = 0;
+  auto skip_space = [&] {
+    while (at < text.size() && (text[at] == ' ' || text[at] == '\n' || text[at] == '\r' || text[at] == '\t')) ++at;
+  };
+  auto expect = [&](char c) {
+    skip_space();
+    if (at >= text.size() || text[at] != c)
+      fail(path, std::string("malformed Fashion-MNIST JSON at byte ") + std::to_string(at) + ": expected '" + c + "'");
+    ++at;
+  };
+  auto peek = [&] {
+    skip_space();
+    return at < text.size() ? text[at] : '\0';
+  };
+  expect('{');
+  skip_space();
+  if (text.compare(at, 6, "\"data\"") != 0) fail(path, "malformed Fashion-MNIST JSON: expected {\"data\": [...]}");
+  at += 6;
+  expect(':');
+  expect('[');
+  ImageSet set;
+  set.height = set.width = 28;
+  while (peek() == '[') {
+    ++at;
+    size_t count = 0;
+    if (peek() == ']') {  // the package has a few empty entries: skipped
+      ++at;
+      ++set.skipped;
+      if (peek() != ',') break;
+      ++at;
+      continue;
+    }
+    for (;;) {
+      skip_space();
+      int value = 0, digits = 0;
+      while (at < text.size() && text[at] >= '0' && text[at] <= '9' && digits < 4) value = value * 10 + (text[at++] - '0'), ++digits;
+      if (digits == 0 || value > 255)
+        fail(path, "malformed Fashion-MNIST JSON at byte " + std::to_string(at) + ": expected a pixel value 0-255");
+      set.pixels.push_back(uint8_t(value));
+      ++count;
+      if (peek() == ',') {
+        ++at;
+        continue;
+      }
+      expect(']');
+      break;
+    }
+    if (count != 784)
+      fail(path, "image " + std::to_string(set.n) + " has " + std::to_string(count) + " pixels, expected 784 (28 x 28)");
+    ++set.n;
+    if (peek() != ',') break;
+    ++at;
+  }
+  expect(']');
+  expect('}');
+  if (peek() != '\0') fail(path, "unexpected data after the JSON object at byte " + std::to_string(at));
+  if (set.n == 0) fail(path, "holds no images");
+  set.labels.assign(set.n, label);
+  return set;
+}
+
+ImageSet read_png_folder(const std::string& folder, int size, bool rgb) {
+  if (size < 1 || size > 1024) throw Error("image size must be between 1 and 1024 pixels (got " + std::to_string(size) + ")");
+  DIR* dir = opendir(folder.c_str());
+  if (!dir) fail(folder, std::string("cannot open folder (") + std::strerror(errno) + ")");
+  std::vector<std::string> names;
+  while (dirent* entry = readdir(dir))
+    if (has_extension(entry->d_name, ".png")) names.push_back(entry->d_name);
+  closedir(dir);
+  std::sort(names.begin(), names.end());
+  if (names.empty()) fail(folder, "holds no .png images");
+  ImageSet set;
+  set.height = set.width = size;
+  set.channels = rgb ? 3 : 1;
+  for (const std::string& name : names) {
+    const std::string path = folder + "/" + name;
+    int w, h, channels_in_file;
+    uint8_t* pixels = stbi_load(path.c_str(), &w, &h, &channels_in_file, set.channels);
+    if (!pixels) fail(path, std::string("not a readable PNG (") + stbi_failure_reason() + ")");
+    // Area average onto size x size: each output pixel averages the input pixels whose centers
+    // fall in its footprint (at least the nearest one).
+    for (int y = 0; y < size; ++y) {
+      const int y0 = y * h / size, y1 = std::max(y0 + 1, (y + 1) * h / size);
+      for (int x = 0; x < size; ++x) {
+        const int x0 = x * w / size, x1 = std::max(x0 + 1, (x + 1) * w / size);
+        for (int c = 0; c < set.channels; ++c) {
+          int sum = 0;
+          for (int yy = y0; yy < y1; ++yy)
+            for (int xx = x0; xx < x1; ++xx) sum += pixels[(size_t(yy) * w + xx) * set.channels + c];
+          const int count = (y1 - y0) * (x1 - x0);
+          set.pixels.push_back(uint8_t((sum + count / 2) / count));
+        }
+      }
+    }
+    stbi_image_free(pixels);
+    ++set.n;
+  }
+  return set;
+}
+
+ImageSet select(const ImageSet& images, const std::vector<int>& classes, int n_keep) {
+  if (!classes.empty() && images.labels.empty()) throw Error("--classes needs a labelled dataset");
+  ImageSet out;
+  out.height = images.height;
+  out.width = images.width;
+  out.channels = images.channels;
+  const size_t per = size_t(images.pixels_per_image());
+  for (int i = 0; i < images.n && (n_keep < 0 || out.n < n_keep); ++i) {
+    if (!classes.empty() && std::find(classes.begin(), classes.end(), images.labels[i]) == classes.end()) continue;
+    out.pixels.insert(out.pixels.end(), images.pixels.begin() + i * per, images.pixels.begin() + (i + 1) * per);
+    if (!images.labels.empty()) out.labels.push_back(images.labels[i]);
+    ++out.n;
+  }
+  if (out.n == 0) throw Error("the class filter selects no images: the labels of this dataset are 0-9");
+  if (n_keep > out.n)
+    throw Error("only " + std::to_string(out.n) + " images match, fewer than --n-train " + std::to_string(n_keep));
+  return out;
+}
+
+MatrixXfR to_matrix(const ImageSet& images) {
+  MatrixXfR m(images.n, images.pixels_per_image());
+  for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = images.pixels[i] * (1.0f / 255.0f);
+  return m;
+}
+
+bool is_image_dataset(const std::string& name) { return name == "mnist" || name == "fashion-mnist"; }
+
+std::string default_data_dir() {
+  const char* env = std::getenv("CFDM_DATA_DIR");
+  return env && *env ? env : CFDM_DEFAULT_DATA_DIR;
+}
+
+ImageSet load_image_dataset(const std::string& name, const std::string& data_dir) {
+  const std::string images = data_dir + "/" + name + "-images.idx", labels = data_dir + "/" + name + "-labels.idx";
+  if (!file_exists(images))
+    throw Error("dataset '" + name + "' is not prepared in " + data_dir +
+                ": run scripts/setup.sh (it fetches MNIST and Fashion-MNIST and converts them), or set CFDM_DATA_DIR");
+  return read_idx(images, labels);
+}
+
+}  // namespace cfdm::data

@@ -1,0 +1,44 @@
+// Image datasets: uint8 images with labels, IDX files (MNIST's format, also used for our
+// converted Fashion-MNIST), Fashion-MNIST's JSON, and folders of PNG images.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/types.hpp"
+
+namespace cfdm::data {
+
+struct ImageSet {
+  int n = 0, height = 0, width = 0, channels = 1;
+  std::vector<uint8_t> pixels;  // n x height x width x channels, row-major
+  std::vector<uint8_t> labels;  // n class labels (empty when unlabelled)
+  int skipped = 0;              // empty entries passed over while reading (Fashion-MNIST JSON)
+  int pixels_per_image() const { return height * width * channels; }
+};
+
+// IDX (big-endian header, uint8 data): images idx3 (n x h x w) and labels idx1 (n).
+ImageSet read_idx(const std::string& images_path, const std::string& labels_path);
+void write_idx(const std::string& images_path, const std::string& labels_path, const ImageSet& images);
+
+// One Fashion-MNIST class file, {"data": [[784 values 0-255], ...]}; every image gets `label`.
+// Empty entries ([]) are skipped and counted in `skipped`; any other length is an error.
+ImageSet read_fashion_mnist_json(const std::string& path, uint8_t label);
+
+// Every .png in a folder (sorted by name), resized to size x size (area average), grey or RGB.
+// Throws cfdm::Error for an empty folder, an unreadable file, or channels that differ.
+ImageSet read_png_folder(const std::string& folder, int size, bool rgb);
+
+// Keeps the images whose label is in classes (all when empty), then the first n_keep (all when
+// n_keep < 0). Throws cfdm::Error when nothing is left.
+ImageSet select(const ImageSet& images, const std::vector<int>& classes, int n_keep);
+
+// Images as an n x (h w c) float matrix with values in [0, 1].
+MatrixXfR to_matrix(const ImageSet& images);
+
+// The built-in image datasets, prepared in data_dir by `cfdm prepare-data`.
+bool is_image_dataset(const std::string& name);
+ImageSet load_image_dataset(const std::string& name, const std::string& data_dir);
+std::string default_data_dir();  // $CFDM_DATA_DIR, else the build's data folder
+
+}  // namespace cfdm::data
