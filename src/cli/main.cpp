@@ -50,7 +50,8 @@ sample options (defaults in brackets):
                     pinwheel), mnist or fashion-mnist (pixels in [0, 1]), a folder of .png
                     images, or a .npy/.csv of training points, one per row   [moons]
   --classes 3,5     image datasets: keep these labels only
-  --image-size S    PNG folders: resize to S x S [28]; --rgb keeps colour (default grey)
+  --image-size S    PNG folders: resize every image to S x S [keep; sizes must agree];
+                    --rgb keeps colour (default grey)
   --data-dir DIR    where prepare-data put mnist and fashion-mnist [$CFDM_DATA_DIR or build/data]
   --n-train N       training points: toy sets generate N [1000]; files use the first N [all]
   --n-samples B     samples to draw [1000]
@@ -177,7 +178,9 @@ int command_sample(const Args& args) {
   request.n_train = n_train;
   request.seed = args.seed("data-seed", 0);
   if (args.has("classes")) request.classes = data::parse_classes(args.text("classes", ""));
-  request.image_size = checked_int(args, "image-size", 28);
+  request.image_size = checked_int(args, "image-size", 0);
+  if (args.has("image-size") && request.image_size < 1)
+    throw Error("--image-size must be at least 1 (got " + args.text("image-size", "") + ")");
   request.rgb = args.has("rgb");
   request.data_dir = args.text("data-dir", "");
   const std::string& spec = request.spec;
@@ -288,11 +291,11 @@ int run(int argc, char** argv) {
   std::vector<std::string> rest(argv + std::min(argc, 2), argv + argc);
   const std::string command = argc > 1 ? argv[1] : "";
   if (command == "sample")
-    return command_sample(Args(rest,
-                               with_knn_options({"data", "n-train", "n-samples", "sigma", "draws", "steps", "start-t",
-                                                 "seed", "threads", "out", "plot", "data-seed", "isa", "save-train",
-                                                 "classes", "image-size", "data-dir"}),
-                               {"redraw", "rgb"}));
+    return command_sample(
+        Args(rest,
+             with_knn_options({"data", "n-train", "n-samples", "sigma", "draws", "steps", "start-t", "seed", "threads",
+                               "out", "plot", "data-seed", "isa", "save-train", "classes", "image-size", "data-dir"}),
+             {"redraw", "rgb"}));
   if (command == "velocity")
     return command_velocity(
         Args(rest, with_knn_options({"train", "points", "t", "sigma", "eps", "draws", "seed", "threads", "out"})));

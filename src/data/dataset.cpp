@@ -1,7 +1,8 @@
 #include "data/dataset.hpp"
 
-#include <sstream>
 #include <sys/stat.h>
+
+#include <sstream>
 
 #include "core/error.hpp"
 #include "data/files.hpp"
@@ -49,7 +50,8 @@ Dataset load_dataset(const DataRequest& request) {
     return from_images(select(load_image_dataset(spec, dir), request.classes, request.n_train));
   }
   if (is_directory(spec))
-    return from_images(select(read_png_folder(spec, request.image_size, request.rgb), request.classes, request.n_train));
+    return from_images(
+        select(read_png_folder(spec, request.image_size, request.rgb), request.classes, request.n_train));
   if (!request.classes.empty()) throw Error("--classes applies to mnist, fashion-mnist and labelled image data only");
   Dataset out;
   out.points = load_training_data(spec, request.n_train, request.seed);

@@ -16,13 +16,13 @@ struct DataRequest {
   int n_train = -1;          // < 0: toy default (kDefaultToyPoints) or all of a dataset/file; else the first n_train
   uint64_t seed = 0;         // toy generators
   std::vector<int> classes;  // image datasets: keep these labels only (empty: all)
-  int image_size = 28;       // PNG folders: images are resized to image_size x image_size
+  int image_size = 0;        // PNG folders: resize to image_size x image_size (0: keep, sizes must agree)
   bool rgb = false;          // PNG folders: keep colour
   std::string data_dir;      // prepared image datasets (empty: default_data_dir())
 };
 
 struct Dataset {
-  MatrixXfR points;            // N x d; images as pixels in [0, 1]
+  MatrixXfR points;                         // N x d; images as pixels in [0, 1]
   int height = 0, width = 0, channels = 0;  // image datasets only
   std::vector<uint8_t> labels;              // image datasets with labels
   bool is_image() const { return height > 0; }

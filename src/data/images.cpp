@@ -1,10 +1,11 @@
 #include "data/images.hpp"
 
+#include <dirent.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <dirent.h>
 #include <fstream>
 #include <sstream>
 
@@ -48,8 +49,8 @@ ImageSet read_idx(const std::string& images_path, const std::string& labels_path
     fail(images_path, "not an IDX file of uint8 images (expected magic 00 00 08 03)");
   const uint64_t n = big_endian32(images, 4), height = big_endian32(images, 8), width = big_endian32(images, 12);
   if (n == 0 || height == 0 || width == 0 || height > 4096 || width > 4096 || n > (1u << 28))
-    fail(images_path, "implausible IDX shape " + std::to_string(n) + " x " + std::to_string(height) + " x " +
-                          std::to_string(width));
+    fail(images_path,
+         "implausible IDX shape " + std::to_string(n) + " x " + std::to_string(height) + " x " + std::to_string(width));
   if (images.size() != 16 + n * height * width)
     fail(images_path, "holds " + std::to_string(images.size() - 16) + " pixel bytes but its header says " +
                           std::to_string(n * height * width) + " (truncated or corrupt file)");
@@ -123,7 +124,8 @@ ImageSet read_fashion_mnist_json(const std::string& path, uint8_t label) {
     for (;;) {
       skip_space();
       int value = 0, digits = 0;
-      while (at < text.size() && text[at] >= '0' && text[at] <= '9' && digits < 4) value = value * 10 + (text[at++] - '0'), ++digits;
+      while (at < text.size() && text[at] >= '0' && text[at] <= '9' && digits < 4)
+        value = value * 10 + (text[at++] - '0'), ++digits;
       if (digits == 0 || value > 255)
         fail(path, "malformed Fashion-MNIST JSON at byte " + std::to_string(at) + ": expected a pixel value 0-255");
       set.pixels.push_back(uint8_t(value));
@@ -136,7 +138,8 @@ ImageSet read_fashion_mnist_json(const std::string& path, uint8_t label) {
       break;
     }
     if (count != 784)
-      fail(path, "image " + std::to_string(set.n) + " has " + std::to_string(count) + " pixels, expected 784 (28 x 28)");
+      fail(path,
+           "image " + std::to_string(set.n) + " has " + std::to_string(count) + " pixels, expected 784 (28 x 28)");
     ++set.n;
     if (peek() != ',') break;
     ++at;
@@ -150,7 +153,8 @@ ImageSet read_fashion_mnist_json(const std::string& path, uint8_t label) {
 }
 
 ImageSet read_png_folder(const std::string& folder, int size, bool rgb) {
-  if (size < 1 || size > 1024) throw Error("image size must be between 1 and 1024 pixels (got " + std::to_string(size) + ")");
+  if (size < 0 || size > 1024)
+    throw Error("--image-size must be between 1 and 1024 pixels (got " + std::to_string(size) + ")");
   DIR* dir = opendir(folder.c_str());
   if (!dir) fail(folder, std::string("cannot open folder (") + std::strerror(errno) + ")");
   std::vector<std::string> names;
@@ -160,19 +164,30 @@ ImageSet read_png_folder(const std::string& folder, int size, bool rgb) {
   std::sort(names.begin(), names.end());
   if (names.empty()) fail(folder, "holds no .png images");
   ImageSet set;
-  set.height = set.width = size;
   set.channels = rgb ? 3 : 1;
+  std::string first;
   for (const std::string& name : names) {
     const std::string path = folder + "/" + name;
     int w, h, channels_in_file;
     uint8_t* pixels = stbi_load(path.c_str(), &w, &h, &channels_in_file, set.channels);
     if (!pixels) fail(path, std::string("not a readable PNG (") + stbi_failure_reason() + ")");
-    // Area average onto size x size: each output pixel averages the input pixels whose centers
-    // fall in its footprint (at least the nearest one).
-    for (int y = 0; y < size; ++y) {
-      const int y0 = y * h / size, y1 = std::max(y0 + 1, (y + 1) * h / size);
-      for (int x = 0; x < size; ++x) {
-        const int x0 = x * w / size, x1 = std::max(x0 + 1, (x + 1) * w / size);
+    const int out_h = size > 0 ? size : h, out_w = size > 0 ? size : w;
+    if (set.n == 0) {
+      set.height = out_h;
+      set.width = out_w;
+      first = name;
+    } else if (out_h != set.height || out_w != set.width) {
+      stbi_image_free(pixels);
+      fail(path, "is " + std::to_string(w) + " x " + std::to_string(h) + " but " + first + " is " +
+                     std::to_string(set.width) + " x " + std::to_string(set.height) +
+                     ": give --image-size S to resize every image to S x S");
+    }
+    // Area average onto out_w x out_h: each output pixel averages the input pixels of its
+    // footprint (at least the nearest one); the identity when the sizes agree.
+    for (int y = 0; y < out_h; ++y) {
+      const int y0 = y * h / out_h, y1 = std::max(y0 + 1, (y + 1) * h / out_h);
+      for (int x = 0; x < out_w; ++x) {
+        const int x0 = x * w / out_w, x1 = std::max(x0 + 1, (x + 1) * w / out_w);
         for (int c = 0; c < set.channels; ++c) {
           int sum = 0;
           for (int yy = y0; yy < y1; ++yy)

@@ -25,8 +25,9 @@ void write_idx(const std::string& images_path, const std::string& labels_path, c
 // Empty entries ([]) are skipped and counted in `skipped`; any other length is an error.
 ImageSet read_fashion_mnist_json(const std::string& path, uint8_t label);
 
-// Every .png in a folder (sorted by name), resized to size x size (area average), grey or RGB.
-// Throws cfdm::Error for an empty folder, an unreadable file, or channels that differ.
+// Every .png in a folder (sorted by name), grey or RGB. size > 0: each resized to size x size
+// (area average); size == 0: native sizes, which must all agree. Throws cfdm::Error for an empty
+// folder, an unreadable file, or mixed sizes without a size.
 ImageSet read_png_folder(const std::string& folder, int size, bool rgb);
 
 // Keeps the images whose label is in classes (all when empty), then the first n_keep (all when

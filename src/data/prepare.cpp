@@ -1,8 +1,9 @@
 #include "data/prepare.hpp"
 
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <numeric>
-#include <sys/stat.h>
 
 #include "core/error.hpp"
 #include "core/rng.hpp"
@@ -43,7 +44,8 @@ void prepare_datasets(const std::string& mnist_dir, const std::string& fashion_d
   ::mkdir(out_dir.c_str(), 0755);
   if (!mnist_dir.empty()) {
     write(out_dir, "mnist", read_idx(mnist_dir + "/train-images-idx3-ubyte", mnist_dir + "/train-labels-idx1-ubyte"));
-    write(out_dir, "mnist-test", read_idx(mnist_dir + "/t10k-images-idx3-ubyte", mnist_dir + "/t10k-labels-idx1-ubyte"));
+    write(out_dir, "mnist-test",
+          read_idx(mnist_dir + "/t10k-images-idx3-ubyte", mnist_dir + "/t10k-labels-idx1-ubyte"));
   }
   if (!fashion_dir.empty()) {
     ImageSet all;

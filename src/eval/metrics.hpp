@@ -1,7 +1,6 @@
 // Measures of what a sampler produced: distances between sample sets, nearness to training data.
 #pragma once
 #include <cstdint>
-
 #include <vector>
 
 #include "core/types.hpp"

@@ -22,8 +22,18 @@ def path(name):
     return os.path.join(TMP, name)
 
 
-def run(*args):
-    return subprocess.run(CFDM + [str(a) for a in args], capture_output=True, text=True, timeout=600)
+def run(*args, env=None):
+    return subprocess.run(CFDM + [str(a) for a in args], capture_output=True, text=True, timeout=600,
+                          env=None if env is None else {**os.environ, **env})
+
+
+def write_idx(prefix, images, labels):
+    """IDX files (MNIST's format): big-endian header, uint8 data."""
+    n, h, w = images.shape
+    with open(prefix + "-images.idx", "wb") as f:
+        f.write(bytes([0, 0, 8, 3]) + np.array([n, h, w], ">u4").tobytes() + images.astype(np.uint8).tobytes())
+    with open(prefix + "-labels.idx", "wb") as f:
+        f.write(bytes([0, 0, 8, 1]) + np.array([n], ">u4").tobytes() + labels.astype(np.uint8).tobytes())
 
 
 def check(name, condition, detail=""):
@@ -96,6 +106,25 @@ r = run("sample", "--data", "moons", "--n-train", 2000, "--n-samples", 30, "--st
 check("sample with knn", r.returncode == 0 and np.load(path("k.npy")).shape == (30, 2), r.stderr)
 r = run("velocity", "--train", path("train.csv"), "--points", path("points.npy"), "--t", 0.5, "--out", path("v.csv"))
 check("velocity from csv training set", r.returncode == 0 and np.loadtxt(path("v.csv"), delimiter=",").shape == (6, 3), r.stderr)
+# Image datasets: a tiny "mnist" in a data folder of our own (CFDM_DATA_DIR).
+data_dir = path("data")
+os.makedirs(data_dir)
+images = np.random.default_rng(2).integers(0, 256, size=(30, 5, 4))
+labels = np.arange(30) % 3
+write_idx(os.path.join(data_dir, "mnist"), images, labels)
+env = {"CFDM_DATA_DIR": data_dir}
+r = run("sample", "--data", "mnist", "--classes", "1,2", "--n-samples", 6, "--steps", 30, "--out", path("img.npy"),
+        "--plot", path("grid.png"), env=env)
+check("sample mnist", r.returncode == 0, r.stderr)
+if r.returncode == 0:
+    s_img = np.load(path("img.npy"))
+    train_img = images[labels != 0].reshape(-1, 20) / 255.0
+    nearest = np.sqrt(((s_img[:, None] - train_img[None]) ** 2).sum(-1)).min(1)
+    check("mnist samples are 20-pixel images and copies at sigma = 0", s_img.shape == (6, 20) and nearest.max() < 1e-4,
+          f"{s_img.shape} {nearest.max()}")
+    with open(path("grid.png"), "rb") as f:
+        check("image grid is a PNG", f.read(8) == b"\x89PNG\r\n\x1a\n")
+
 r = run("info")
 check("info", r.returncode == 0 and "simd:" in r.stdout and "threads:" in r.stdout and "build type:" in r.stdout, r.stdout)
 
@@ -158,6 +187,18 @@ bad_cases = [
     ("unknown estimator", S + ["--estimator", "fast"], "--estimator"),
     ("bad knn-search", S + ["--estimator", "knn", "--knn-search", "ball"], "--knn-search"),
 ]
+with open(path("corrupt-images.idx"), "wb") as f:
+    f.write(bytes([0, 0, 8, 3]) + np.array([10, 5, 4], ">u4").tobytes() + bytes(50))
+bad_data_dir = path("bad_data")
+os.makedirs(bad_data_dir)
+os.rename(path("corrupt-images.idx"), os.path.join(bad_data_dir, "mnist-images.idx"))
+bad_cases += [
+    ("class filter selects nothing", S + ["--data", "mnist", "--classes", 7], "selects no images"),
+    ("bad class list", S + ["--data", "mnist", "--classes", "1,a"], "not a class label"),
+    ("classes on a toy set", S + ["--classes", 1], "--classes applies"),
+    ("fashion-mnist not prepared", S + ["--data", "fashion-mnist"], "not prepared"),
+]
+env_cases = {"class filter selects nothing", "bad class list", "fashion-mnist not prepared"}
 for name, args, fragment in bad_cases:
     target = path("bad_out.png" if name == "bad output extension" else "bad_out.npy")
     if name == "bad output extension":
@@ -165,12 +206,16 @@ for name, args, fragment in bad_cases:
         target = path("bad_out.txt")
     elif "--out" not in args:
         args = args + ["--out", target]
-    r = run(*args)
+    r = run(*args, env=env if name in env_cases else None)
     lines = [l for l in r.stderr.splitlines() if l.startswith("cfdm: error:")]
     check(f"bad input: {name}",
           r.returncode != 0 and len(lines) == 1 and fragment in lines[0] and not os.path.exists(target)
           and not os.path.exists(target + ".partial"),
           f"exit {r.returncode}, stderr {r.stderr.strip()[-300:]!r}")
+
+r = run("sample", "--data", "mnist", "--n-samples", 2, "--out", path("x.npy"), env={"CFDM_DATA_DIR": bad_data_dir})
+check("corrupt IDX dataset", r.returncode == 2 and "truncated" in r.stderr and not os.path.exists(path("x.npy")),
+      r.stderr)
 
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

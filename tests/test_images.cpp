@@ -1,0 +1,142 @@
+// Image datasets: IDX, Fashion-MNIST JSON, PNG folders, class selection (files the tests write).
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <fstream>
+
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#define STB_IMAGE_WRITE_STATIC
+#include <stb/stb_image_write.h>
+
+#include "core/error.hpp"
+#include "data/dataset.hpp"
+#include "data/images.hpp"
+
+namespace cfdm::test {
+namespace {
+
+std::string temp_dir(const std::string& name) {
+  const std::string dir = ::testing::TempDir() + "cfdm_img_" + std::to_string(::getpid()) + "_" + name;
+  ::mkdir(dir.c_str(), 0755);
+  return dir;
+}
+
+void write_text(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+
+template <class F>
+void expect_error(F f, const std::string& fragment) {
+  try {
+    f();
+    ADD_FAILURE() << "no error, expected one containing '" << fragment << "'";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+  }
+}
+
+data::ImageSet small_set(int n) {
+  data::ImageSet set;
+  set.n = n;
+  set.height = 3;
+  set.width = 2;
+  for (int i = 0; i < n * 6; ++i) set.pixels.push_back(uint8_t(i * 7));
+  for (int i = 0; i < n; ++i) set.labels.push_back(uint8_t(i % 3));
+  return set;
+}
+
+TEST(Idx, RoundTripAndCorruption) {
+  const std::string dir = temp_dir("idx");
+  const data::ImageSet set = small_set(5);
+  data::write_idx(dir + "/a-images.idx", dir + "/a-labels.idx", set);
+  const data::ImageSet back = data::read_idx(dir + "/a-images.idx", dir + "/a-labels.idx");
+  EXPECT_EQ(back.n, 5);
+  EXPECT_EQ(back.height, 3);
+  EXPECT_EQ(back.width, 2);
+  EXPECT_EQ(back.pixels, set.pixels);
+  EXPECT_EQ(back.labels, set.labels);
+  std::ifstream in(dir + "/a-images.idx", std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  write_text(dir + "/bad.idx", bytes.substr(0, bytes.size() - 1));
+  expect_error([&] { data::read_idx(dir + "/bad.idx", ""); }, "truncated");
+  write_text(dir + "/bad.idx", "\x89PNG....................");
+  expect_error([&] { data::read_idx(dir + "/bad.idx", ""); }, "not an IDX");
+  data::write_idx(dir + "/b-images.idx", dir + "/b-labels.idx", small_set(4));
+  expect_error([&] { data::read_idx(dir + "/a-images.idx", dir + "/b-labels.idx"); }, "4 labels for 5 images");
+}
+
+TEST(FashionJson, ParsesSkipsEmptyEntriesAndRejectsMalformed) {
+  const std::string dir = temp_dir("json");
+  std::string image = "[";
+  for (int i = 0; i < 784; ++i) image += std::to_string(i % 256) + (i < 783 ? "," : "]");
+  write_text(dir + "/ok.json", "{\"data\": [" + image + ", [], " + image + "]}\n");
+  const data::ImageSet set = data::read_fashion_mnist_json(dir + "/ok.json", 4);
+  EXPECT_EQ(set.n, 2);
+  EXPECT_EQ(set.skipped, 1);
+  EXPECT_EQ(set.pixels[783], 783 % 256);
+  EXPECT_EQ(set.labels, std::vector<uint8_t>({4, 4}));
+  write_text(dir + "/short.json", "{\"data\": [[1,2,3]]}");
+  expect_error([&] { data::read_fashion_mnist_json(dir + "/short.json", 0); }, "has 3 pixels");
+  write_text(dir + "/big.json", "{\"data\": [[256" + image.substr(image.find(',')) + "]}");
+  expect_error([&] { data::read_fashion_mnist_json(dir + "/big.json", 0); }, "0-255");
+  write_text(dir + "/trailing.json", "{\"data\": [" + image + "]} x");
+  expect_error([&] { data::read_fashion_mnist_json(dir + "/trailing.json", 0); }, "after the JSON");
+  write_text(dir + "/other.json", "{\"images\": []}");
+  expect_error([&] { data::read_fashion_mnist_json(dir + "/other.json", 0); }, "expected {\"data\"");
+}
+
+void write_png(const std::string& path, int w, int h, int channels, const std::vector<uint8_t>& pixels) {
+  ASSERT_TRUE(stbi_write_png(path.c_str(), w, h, channels, pixels.data(), w * channels));
+}
+
+TEST(PngFolder, NativeSizeResizeAndErrors) {
+  const std::string dir = temp_dir("png");
+  // 4 x 4 grey image of 2 x 2 blocks (10, 20 / 30, 40): resized to 2 x 2 gives the block values.
+  std::vector<uint8_t> blocks(16);
+  for (int y = 0; y < 4; ++y)
+    for (int x = 0; x < 4; ++x) blocks[y * 4 + x] = uint8_t(10 + 10 * (x / 2) + 20 * (y / 2));
+  write_png(dir + "/a.png", 4, 4, 1, blocks);
+  write_png(dir + "/b.png", 4, 4, 1, std::vector<uint8_t>(16, 200));
+  const data::ImageSet native = data::read_png_folder(dir, 0, false);
+  EXPECT_EQ(native.n, 2);
+  EXPECT_EQ(native.height, 4);
+  EXPECT_EQ(std::vector<uint8_t>(native.pixels.begin(), native.pixels.begin() + 16), blocks);
+  const data::ImageSet small = data::read_png_folder(dir, 2, false);
+  EXPECT_EQ(std::vector<uint8_t>(small.pixels.begin(), small.pixels.begin() + 4),
+            std::vector<uint8_t>({10, 20, 30, 40}));
+  const data::ImageSet colour = data::read_png_folder(dir, 2, true);
+  EXPECT_EQ(colour.channels, 3);
+  EXPECT_EQ(colour.pixels.size(), 2u * 2 * 2 * 3);
+  write_png(dir + "/c.png", 6, 5, 1, std::vector<uint8_t>(30, 1));
+  expect_error([&] { data::read_png_folder(dir, 0, false); }, "--image-size");
+  EXPECT_EQ(data::read_png_folder(dir, 3, false).n, 3);
+  write_text(dir + "/d.png", "not a png at all");
+  expect_error([&] { data::read_png_folder(dir, 3, false); }, "not a readable PNG");
+  expect_error([&] { data::read_png_folder(temp_dir("empty"), 3, false); }, "no .png");
+}
+
+TEST(ImageDataset, ClassFilterAndDataDir) {
+  const std::string dir = temp_dir("dataset");
+  data::write_idx(dir + "/mnist-images.idx", dir + "/mnist-labels.idx", small_set(9));
+  data::DataRequest request;
+  request.spec = "mnist";
+  request.data_dir = dir;
+  request.classes = {2};
+  const data::Dataset two = data::load_dataset(request);
+  EXPECT_EQ(two.points.rows(), 3);
+  EXPECT_EQ(two.points.cols(), 6);
+  EXPECT_TRUE(two.is_image());
+  EXPECT_FLOAT_EQ(two.points(0, 0), (2 * 6 * 7 % 256) / 255.0f);
+  request.classes = {7};
+  expect_error([&] { data::load_dataset(request); }, "selects no images");
+  request.classes = {1, 2};
+  request.n_train = 7;
+  expect_error([&] { data::load_dataset(request); }, "fewer than --n-train");
+  request.spec = "fashion-mnist";
+  expect_error([&] { data::load_dataset(request); }, "not prepared");
+  EXPECT_EQ(data::parse_classes("3,5"), std::vector<int>({3, 5}));
+  expect_error([] { data::parse_classes("3,x"); }, "not a class label");
+  expect_error([] { data::parse_classes("3,,5"); }, "not a class label");
+}
+
+}  // namespace
+}  // namespace cfdm::test
