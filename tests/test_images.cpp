@@ -1,5 +1,6 @@
 // Image datasets: IDX, Fashion-MNIST JSON, PNG folders, class selection (files the tests write).
 #include <gtest/gtest.h>
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -16,9 +17,15 @@
 namespace cfdm::test {
 namespace {
 
+// A fresh, empty folder (emptied if an earlier run left one: pids repeat, e.g. under wasm).
 std::string temp_dir(const std::string& name) {
   const std::string dir = ::testing::TempDir() + "cfdm_img_" + std::to_string(::getpid()) + "_" + name;
   ::mkdir(dir.c_str(), 0755);
+  if (DIR* handle = opendir(dir.c_str())) {
+    while (dirent* entry = readdir(handle))
+      if (entry->d_name[0] != '.') std::remove((dir + "/" + entry->d_name).c_str());
+    closedir(handle);
+  }
   return dir;
 }
 
