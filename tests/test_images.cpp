@@ -1,6 +1,6 @@
 // Image datasets: IDX, Fashion-MNIST JSON, PNG folders, class selection (files the tests write).
-#include <gtest/gtest.h>
 #include <dirent.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -129,10 +129,13 @@ TEST(ImageDataset, ClassFilterAndDataDir) {
   request.data_dir = dir;
   request.classes = {2};
   const data::Dataset two = data::load_dataset(request);
-  EXPECT_EQ(two.points.rows(), 3);
-  EXPECT_EQ(two.points.cols(), 6);
+  EXPECT_EQ(two.images.n, 3);
   EXPECT_TRUE(two.is_image());
-  EXPECT_FLOAT_EQ(two.points(0, 0), (2 * 6 * 7 % 256) / 255.0f);
+  const TrainingSet train = data::make_training_set(two);
+  EXPECT_EQ(train.n(), 3);
+  EXPECT_EQ(train.dim(), 6);
+  EXPECT_NE(train.rows_u8(), nullptr);
+  EXPECT_FLOAT_EQ(train.coordinate(0, 0), (2 * 6 * 7 % 256) / 255.0f);
   request.classes = {7};
   expect_error([&] { data::load_dataset(request); }, "selects no images");
   request.classes = {1, 2};

@@ -172,3 +172,40 @@ TEST(TrainingSet, StoresPointsExactlyEnough) {
 
 }  // namespace
 }  // namespace cfdm::test
+
+namespace cfdm::test {
+namespace {
+
+// uint8 storage (images): x = scale u. Every kernel path against the float64 oracle on the same x.
+TEST(Kernel, Uint8StorageMatchesFloat64) {
+  for (int d : {3, 50}) {
+    std::vector<uint8_t> values(300 * d);
+    Rng rng(4, 5);
+    for (uint8_t& v : values) v = uint8_t(rng.uniform_index(256));
+    const float scale = 1.0f / 255.0f;
+    const TrainingSet train(values.data(), 300, d, scale);
+    EXPECT_EQ(train.rows(), nullptr);
+    MatrixXfR x(300, d);
+    for (int i = 0; i < 300 * d; ++i) x.data()[i] = scale * values[i];
+    EXPECT_LT((train.points() - x).cwiseAbs().maxCoeff(), 1e-6);
+    const MatrixXdR xd = x.cast<double>();
+    for (double t : {0.2, 0.8, 0.97}) {
+      MatrixXfR z = normal_points(9, d, 6) * float(1 - t) * 0.3f;
+      for (int b = 0; b < 9; ++b) z.row(b) += float(t) * x.row(b);
+      const MatrixXdR expected = oracle_mean(xd, z.cast<double>(), t);
+      for (Isa isa : available_isas()) {
+        KernelOptions options;
+        options.isa = isa;
+        const double error = max_abs_diff(kernel_mean(train, z, t, options), expected);
+        EXPECT_LT(error, 1.5e-6 * (1 + std::sqrt(double(d))) * (t > 0.95 ? 10 : 1))
+            << "d=" << d << " t=" << t << " " << isa_name(isa);
+      }
+    }
+  }
+  EXPECT_THROW(TrainingSet(nullptr, 0, 4, 1.0f), Error);
+  const uint8_t one = 7;
+  EXPECT_THROW(TrainingSet(&one, 1, 1, -1.0f), Error);
+}
+
+}  // namespace
+}  // namespace cfdm::test

@@ -249,3 +249,29 @@ TEST(Metrics, SlicedWassersteinClosedForms) {
 
 }  // namespace
 }  // namespace cfdm::test
+
+namespace cfdm::test {
+namespace {
+
+TEST(Neighbors, Uint8StorageMatchesOracle) {
+  ThreadPool pool(2);
+  std::vector<uint8_t> values(2000 * 30);
+  Rng rng(8, 9);
+  for (uint8_t& v : values) v = uint8_t(rng.uniform_index(256));
+  const TrainingSet train(values.data(), 2000, 30, 1.0f / 255);
+  MatrixXfR centered_x(2000, 30), q = normal_points(10, 30, 2) * 0.3f;
+  for (int i = 0; i < 2000; ++i)
+    for (int c = 0; c < 30; ++c) centered_x(i, c) = train.centered(i, c);
+  for (NeighborSearch search : {NeighborSearch::brute_force, NeighborSearch::kd_tree}) {
+    const NeighborIndex index(train, search);
+    std::vector<int> got(10 * 5);
+    ASSERT_TRUE(index.find(q.data(), 10, 30, 5, got.data(), pool));
+    for (int r = 0; r < 10; ++r)
+      EXPECT_EQ(std::vector<int>(got.begin() + r * 5, got.begin() + (r + 1) * 5),
+                oracle_neighbors(centered_x, q.row(r).data(), 5))
+          << neighbor_search_name(search);
+  }
+}
+
+}  // namespace
+}  // namespace cfdm::test

@@ -49,7 +49,7 @@ struct Canvas {
 
 }  // namespace
 
-void write_image_grid_png(const std::string& path, const MatrixXfR& samples, const MatrixXfR& train,
+void write_image_grid_png(const std::string& path, const MatrixXfR& samples, const TrainingSet& train,
                           const eval::Nearest& nearest, ImageShape shape, double copy_threshold) {
   const int n = int(samples.rows());
   const int zoom = std::max(1, 84 / std::max(shape.height, shape.width));
@@ -64,7 +64,9 @@ void write_image_grid_png(const std::string& path, const MatrixXfR& samples, con
     canvas.fill(x - 2, y - 2, cell_w + 4, shape.height * zoom + 4, frame);
     canvas.image(x, y, samples.row(r).data(), shape, zoom);
     const int neighbor = nearest.index[size_t(r) * nearest.k];
-    canvas.image(x + shape.width * zoom + 4 * zoom, y, train.row(neighbor).data(), shape, zoom);
+    std::vector<float> neighbor_pixels(train.dim());
+    for (int k = 0; k < train.dim(); ++k) neighbor_pixels[k] = train.coordinate(neighbor, k);
+    canvas.image(x + shape.width * zoom + 4 * zoom, y, neighbor_pixels.data(), shape, zoom);
     char label[32];
     const double distance = nearest.distance[size_t(r) * nearest.k];
     std::snprintf(label, sizeof label, "%.2f", distance);

@@ -2,6 +2,7 @@
 #pragma once
 #include <string>
 
+#include "core/training_set.hpp"
 #include "core/types.hpp"
 #include "eval/metrics.hpp"
 
@@ -13,7 +14,7 @@ struct ImageShape {
 
 // Cells of [sample | nearest training image] with the Euclidean distance under each pair; a
 // distance below copy_threshold is printed in red (a copy). Values in [0, 1] (clamped).
-void write_image_grid_png(const std::string& path, const MatrixXfR& samples, const MatrixXfR& train,
+void write_image_grid_png(const std::string& path, const MatrixXfR& samples, const TrainingSet& train,
                           const eval::Nearest& nearest, ImageShape shape, double copy_threshold);
 
 }  // namespace cfdm::cli

@@ -21,8 +21,23 @@
 #include "data/toy.hpp"
 #include "eval/metrics.hpp"
 
+#if defined(__EMSCRIPTEN__)
+#include <emscripten/heap.h>
+#endif
+
 namespace cfdm::cli {
 namespace {
+
+// Memory of the process as this build sees it: the wasm heap, or nothing natively (the OS knows).
+std::string heap_report() {
+#if defined(__EMSCRIPTEN__)
+  char text[64];
+  std::snprintf(text, sizeof text, ", wasm heap %.1f MB", emscripten_get_heap_size() / 1e6);
+  return text;
+#else
+  return "";
+#endif
+}
 
 #if defined(__EMSCRIPTEN__)
 constexpr int kMaxThreads = 4;  // the build's preallocated worker pool (-sPTHREAD_POOL_SIZE)
@@ -184,8 +199,11 @@ int command_sample(const Args& args) {
   request.rgb = args.has("rgb");
   request.data_dir = args.text("data-dir", "");
   const std::string& spec = request.spec;
-  const data::Dataset dataset = data::load_dataset(request);
-  const TrainingSet train(dataset.points);
+  data::Dataset dataset = data::load_dataset(request);
+  const TrainingSet train = data::make_training_set(dataset);
+  const ImageShape shape{dataset.images.height, dataset.images.width, dataset.images.channels};
+  const bool images = dataset.is_image();
+  dataset = data::Dataset();  // the training set holds its own copy
   Sampler sampler(train, params, pool);
   Progress progress("sampling", params.n_steps - sampler.first_step());
   const auto start = std::chrono::steady_clock::now();
@@ -200,15 +218,14 @@ int command_sample(const Args& args) {
                                                                            ", L = " + std::to_string(params.knn.l);
   std::fprintf(stderr,
                "cfdm: %d samples from %s (N = %d, d = %d), sigma = %g, M = %d, %d steps from t = %g, %s, %d threads, "
-               "%s: %.3f s\n",
+               "%s: %.3f s; training set %.1f MB%s\n",
                params.n_samples, spec.c_str(), train.n(), train.dim(), params.sigma, params.n_draws,
                params.n_steps - sampler.first_step(), double(sampler.first_step()) / params.n_steps, estimator.c_str(),
-               pool.size(), isa_name(params.kernel.isa), seconds);
+               pool.size(), isa_name(params.kernel.isa), seconds, train.memory_bytes() / 1e6, heap_report().c_str());
   if (!out.empty()) data::write_matrix(out, sampler.states());
-  if (!plot.empty() && dataset.is_image()) {
+  if (!plot.empty() && images) {
     const eval::Nearest nearest = eval::nearest_training(train, sampler.states(), 1, pool);
-    write_image_grid_png(plot, sampler.states(), dataset.points, nearest,
-                         {dataset.height, dataset.width, dataset.channels}, kCopyThreshold);
+    write_image_grid_png(plot, sampler.states(), train, nearest, shape, kCopyThreshold);
   } else if (!plot.empty()) {
     write_scatter_png(plot, train.points(), sampler.states());
   }

@@ -132,10 +132,21 @@ bool posterior_mean(const TrainingSet& train, const float* queries, int n_querie
       centered[size_t(r) * stride + k] = queries[size_t(r) * query_stride + k] - tf * train.mean()[k];
   std::vector<float> result(centered.size());
   static_assert(sizeof(std::atomic<bool>) == sizeof(bool), "the kernels read the flag as a bool");
-  KernelJob job{train.rows(), train.columns(),          train.norms_sq(),
-                train.n(),    train.n_padded(),         d,
-                stride,       centered.data(),          result.data(),
-                tf,           kernel_tile_rows(stride), reinterpret_cast<const bool*>(options.cancel)};
+  KernelJob job{train.rows(),
+                train.rows_u8(),
+                train.u8_scale(),
+                train.mean().data(),
+                train.columns(),
+                train.norms_sq(),
+                train.n(),
+                train.n_padded(),
+                d,
+                stride,
+                centered.data(),
+                result.data(),
+                tf,
+                kernel_tile_rows(stride),
+                reinterpret_cast<const bool*>(options.cancel)};
   // The expanded kernel streams the training set once per task: one task per thread. The direct
   // kernel's training set sits in cache: smaller tasks balance the load.
   const int per_thread = direct ? 8 : 1;

@@ -31,6 +31,20 @@ inline float raise_max(float& max, float& sum, float tile_max) {
   return scale;
 }
 
+// Rows [i0, i0 + len) of the training set as centered floats: the stored rows, or uint8 rows
+// converted into `buffer` (x' = scale u - c; the padding coordinates stay 0).
+inline const float* tile_rows(const KernelJob& job, int i0, int len, float* buffer) {
+  if (!job.rows_u8) return job.rows + long(i0) * job.stride;
+  const int stride = job.stride, dim = job.dim;
+  for (int j = 0; j < len; ++j) {
+    const uint8_t* u = job.rows_u8 + long(i0 + j) * stride;
+    float* x = buffer + long(j) * stride;
+    for (int k = 0; k < dim; ++k) x[k] = job.u8_scale * float(u[k]) - job.mean[k];
+    for (int k = dim; k < stride; ++k) x[k] = 0.0f;
+  }
+  return buffer;
+}
+
 // ---- direct form, d = D <= 8 (TrainingSet::kDirectMaxDim), training set as d x N columns ----
 
 template <int W, int D>
@@ -206,6 +220,7 @@ void expanded(const KernelJob& job, int block_begin, int block_end, float* scrat
   float* logits = run_sum + n_queries;
   float* weights = logits + kQueryBlock * (tile + 16);
   int* active_rows = reinterpret_cast<int*>(weights + kQueryBlock * (tile + 16));
+  float* converted = reinterpret_cast<float*>(active_rows) + tile + 16;  // uint8 tiles as floats
   for (long i = 0; i < long(n_queries) * stride; ++i) acc[i] = 0.0f;
   for (int r = 0; r < n_queries; ++r) {
     run_max[r] = kNegInf;
@@ -219,7 +234,7 @@ void expanded(const KernelJob& job, int block_begin, int block_end, float* scrat
     const int len = min_int(tile, n - i0);
     const int len_blocked = (len + kDotColumns - 1) / kDotColumns * kDotColumns;  // within n_padded
     const int len_vector = (len + W - 1) / W * W;
-    const float* x = job.rows + long(i0) * stride;
+    const float* x = tile_rows(job, i0, len_blocked, converted);
     const float* norms_sq = job.norms_sq + i0;
     for (int b = 0; b < n_queries; b += kExpandedQueries) {
       const float* q = queries + long(b) * stride;
@@ -286,6 +301,7 @@ void nearest(const KernelJob& job, int block_begin, int block_end, int k, int* n
   int* best_index = neighbors + long(block_begin) * kQueryBlock * k;
   float* best_key = scratch;  // n_queries x k, ascending
   float* dots = best_key + long(n_queries) * k;
+  float* converted = dots + long(kQueryBlock) * (tile + 16);  // uint8 tiles as floats
   const int kept_max = min_int(k, n);
   for (long i = 0; i < long(n_queries) * k; ++i) {
     best_key[i] = -kNegInf;
@@ -295,7 +311,7 @@ void nearest(const KernelJob& job, int block_begin, int block_end, int k, int* n
     if (cancelled(job)) return;
     const int len = min_int(tile, n - i0);
     const int len_blocked = (len + kDotColumns - 1) / kDotColumns * kDotColumns;
-    const float* x = job.rows + long(i0) * stride;
+    const float* x = tile_rows(job, i0, len_blocked, converted);
     for (int b = 0; b < n_queries; b += kQueryBlock) {
       const float* q = queries + long(b) * stride;
       for (int r = 0; r < kQueryBlock; r += kDotQueries)

@@ -5,6 +5,7 @@
 // the linker into the baseline path and execute AVX-512 code on a CPU without it. Everything here
 // is plain data; scratch memory is allocated by the caller (kernel.cpp).
 #pragma once
+#include <cstdint>
 
 namespace cfdm {
 
@@ -12,7 +13,10 @@ namespace cfdm {
 constexpr int kQueryBlock = 8;
 
 struct KernelJob {
-  const float* rows;      // training set, n_padded x stride, centered, zero padded
+  const float* rows;       // training set, n_padded x stride, centered, zero padded (or null:)
+  const uint8_t* rows_u8;  // uint8 storage, x' = u8_scale * u - mean, converted tile by tile
+  float u8_scale;
+  const float* mean;      // c, dim floats
   const float* columns;   // the same, d x n_padded (direct kernel only)
   const float* norms_sq;  // |x'_i|^2 (squared norms), n_padded
   int n, n_padded, dim, stride;
@@ -26,12 +30,13 @@ struct KernelJob {
 // Floats of scratch the expanded kernel needs for n_queries queries (the last tile + 16 hold
 // row indices, an int per float).
 inline long expanded_scratch_floats(const KernelJob& job, int n_queries) {
-  return long(n_queries) * (job.stride + 2) + 2L * kQueryBlock * (job.tile + 16) + job.tile + 16;
+  return long(n_queries) * (job.stride + 2) + 2L * kQueryBlock * (job.tile + 16) + job.tile + 16 +
+         (job.rows_u8 ? long(job.tile) * job.stride : 0);
 }
 
 // Floats of scratch the nearest-neighbour search needs for n_queries queries and k neighbours.
 inline long nearest_scratch_floats(const KernelJob& job, int n_queries, int k) {
-  return 2L * n_queries * k + long(kQueryBlock) * (job.tile + 16);
+  return 2L * n_queries * k + long(kQueryBlock) * (job.tile + 16) + (job.rows_u8 ? long(job.tile) * job.stride : 0);
 }
 
 struct KernelTable {

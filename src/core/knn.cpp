@@ -50,10 +50,8 @@ void knn_sums(const TrainingSet& train, const KnnOptions& options, const float* 
   // Coordinate c of centered point i: the column layout (small d) is compact enough to stay in
   // cache; the padded rows are not.
   const float* columns = train.columns();
-  const int n_padded = train.n_padded(), stride = train.stride();
-  auto coordinate = [&](int i, int c) {
-    return columns ? columns[size_t(c) * n_padded + i] : train.rows()[size_t(i) * stride + c];
-  };
+  const int n_padded = train.n_padded();
+  auto coordinate = [&](int i, int c) { return columns ? columns[size_t(c) * n_padded + i] : train.centered(i, c); };
   for (int j = 0; j < k + l; ++j) {
     double dist_sq = 0;
     for (int c = 0; c < d; ++c) {

@@ -92,7 +92,7 @@ struct KdTreeOf final : NeighborIndex::KdTree {
         tree(train.dim(), adaptor, nanoflann::KDTreeSingleIndexAdaptorParams(10)) {
     const int d = train.dim();
     for (int i = 0; i < train.n(); ++i)
-      for (int c = 0; c < d; ++c) points[size_t(i) * d + c] = train.rows()[size_t(i) * train.stride() + c];
+      for (int c = 0; c < d; ++c) points[size_t(i) * d + c] = train.centered(i, c);
     tree.buildIndex();
     // Renumber: point j of the new order is training point vAcc[j]; the tree's nodes refer to
     // positions in vAcc, so they stay valid with vAcc the identity.
@@ -175,6 +175,9 @@ bool NeighborIndex::find(const float* queries, int n_queries, int stride, int k,
               padded.begin() + size_t(r) * padded_stride);
   std::vector<int> found(size_t(blocks) * kQueryBlock * k);
   KernelJob job{train_.rows(),
+                train_.rows_u8(),
+                train_.u8_scale(),
+                train_.mean().data(),
                 train_.columns(),
                 train_.norms_sq(),
                 train_.n(),

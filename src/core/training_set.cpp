@@ -12,12 +12,16 @@ int round_up(int value, int multiple) { return (value + multiple - 1) / multiple
 
 }  // namespace
 
-TrainingSet::TrainingSet(const MatrixXfR& points)
-    : n_(static_cast<int>(points.rows())), dim_(static_cast<int>(points.cols())) {
+void TrainingSet::check_shape() const {
   if (n_ < 1 || dim_ < 1) {
     throw Error("training set is empty (" + std::to_string(n_) + " x " + std::to_string(dim_) +
                 "): it needs at least one point of dimension at least 1");
   }
+}
+
+TrainingSet::TrainingSet(const MatrixXfR& points)
+    : n_(static_cast<int>(points.rows())), dim_(static_cast<int>(points.cols())) {
+  check_shape();
   for (int i = 0; i < n_; ++i) {
     for (int k = 0; k < dim_; ++k) {
       if (!std::isfinite(points(i, k))) {
@@ -35,20 +39,46 @@ TrainingSet::TrainingSet(const MatrixXfR& points)
     mean_[k] = static_cast<float>(sum / n_);
   }
   rows_.assign(size_t(n_padded_) * stride_, 0.0f);
+  for (int i = 0; i < n_; ++i)
+    for (int k = 0; k < dim_; ++k)
+      rows_[size_t(i) * stride_ + k] = static_cast<float>(double(points(i, k)) - double(mean_[k]));
+  finish_layout();
+}
+
+TrainingSet::TrainingSet(const uint8_t* values, int n, int d, float scale) : n_(n), dim_(d), u8_scale_(scale) {
+  check_shape();
+  if (!(std::isfinite(scale) && scale > 0.0f))
+    throw Error("the scale of uint8 training data must be finite and positive (got " + std::to_string(scale) + ")");
+  stride_ = round_up(dim_, kPad);
+  n_padded_ = round_up(n_, kPad);
+  rows_u8_.assign(size_t(n_padded_) * stride_, 0);
+  std::vector<double> sum(dim_, 0.0);
+  for (int i = 0; i < n_; ++i)
+    for (int k = 0; k < dim_; ++k) {
+      rows_u8_[size_t(i) * stride_ + k] = values[size_t(i) * dim_ + k];
+      sum[k] += values[size_t(i) * dim_ + k];
+    }
+  mean_.assign(dim_, 0.0f);
+  for (int k = 0; k < dim_; ++k) mean_[k] = static_cast<float>(double(scale) * sum[k] / n_);
+  finish_layout();
+}
+
+void TrainingSet::finish_layout() {
   norms_sq_.assign(n_padded_, 0.0f);
   for (int i = 0; i < n_; ++i) {
     double norm_sq = 0.0;
     for (int k = 0; k < dim_; ++k) {
-      const double centered = double(points(i, k)) - double(mean_[k]);
-      rows_[size_t(i) * stride_ + k] = static_cast<float>(centered);
-      norm_sq += centered * centered;
+      // From the stored value, in double: x'_ik exactly as the kernels will see it.
+      const double value = rows_u8_.empty() ? double(rows_[size_t(i) * stride_ + k])
+                                            : double(u8_scale_ * rows_u8_[size_t(i) * stride_ + k] - mean_[k]);
+      norm_sq += value * value;
     }
     norms_sq_[i] = static_cast<float>(norm_sq);
   }
   if (dim_ <= kDirectMaxDim) {
     columns_.assign(size_t(dim_) * n_padded_, 0.0f);
     for (int i = 0; i < n_; ++i)
-      for (int k = 0; k < dim_; ++k) columns_[size_t(k) * n_padded_ + i] = rows_[size_t(i) * stride_ + k];
+      for (int k = 0; k < dim_; ++k) columns_[size_t(k) * n_padded_ + i] = centered(i, k);
   }
 }
 
@@ -60,7 +90,7 @@ MatrixXfR TrainingSet::points() const {
 }
 
 size_t TrainingSet::memory_bytes() const {
-  return sizeof(float) * (rows_.size() + columns_.size() + norms_sq_.size() + mean_.size());
+  return sizeof(float) * (rows_.size() + columns_.size() + norms_sq_.size() + mean_.size()) + rows_u8_.size();
 }
 
 }  // namespace cfdm

@@ -17,13 +17,9 @@ bool is_directory(const std::string& path) {
   return ::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
 }
 
-Dataset from_images(const ImageSet& images) {
+Dataset from_images(ImageSet images) {
   Dataset out;
-  out.points = to_matrix(images);
-  out.height = images.height;
-  out.width = images.width;
-  out.channels = images.channels;
-  out.labels = images.labels;
+  out.images = std::move(images);
   return out;
 }
 
@@ -56,6 +52,12 @@ Dataset load_dataset(const DataRequest& request) {
   Dataset out;
   out.points = load_training_data(spec, request.n_train, request.seed);
   return out;
+}
+
+TrainingSet make_training_set(const Dataset& dataset) {
+  if (!dataset.is_image()) return TrainingSet(dataset.points);
+  const ImageSet& images = dataset.images;
+  return TrainingSet(images.pixels.data(), images.n, images.pixels_per_image(), 1.0f / 255.0f);
 }
 
 std::vector<int> parse_classes(const std::string& text) {

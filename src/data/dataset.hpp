@@ -5,7 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "core/training_set.hpp"
 #include "core/types.hpp"
+#include "data/images.hpp"
 
 namespace cfdm::data {
 
@@ -22,11 +24,13 @@ struct DataRequest {
 };
 
 struct Dataset {
-  MatrixXfR points;                         // N x d; images as pixels in [0, 1]
-  int height = 0, width = 0, channels = 0;  // image datasets only
-  std::vector<uint8_t> labels;              // image datasets with labels
-  bool is_image() const { return height > 0; }
+  MatrixXfR points;  // N x d points (not images)
+  ImageSet images;   // image datasets: uint8 pixels, values pixel / 255 in [0, 1]
+  bool is_image() const { return images.n > 0; }
 };
+
+// The training set of a dataset; images keep their uint8 pixels (x = u / 255).
+TrainingSet make_training_set(const Dataset& dataset);
 
 // Throws cfdm::Error naming the problem (unknown name, missing or malformed file, empty selection).
 Dataset load_dataset(const DataRequest& request);
