@@ -11,6 +11,7 @@
 #include <stb/stb_image_write.h>
 
 #include "core/error.hpp"
+#include "core/rng.hpp"
 #include "data/dataset.hpp"
 #include "data/images.hpp"
 
@@ -146,6 +147,51 @@ TEST(ImageDataset, ClassFilterAndDataDir) {
   EXPECT_EQ(data::parse_classes("3,5"), std::vector<int>({3, 5}));
   expect_error([] { data::parse_classes("3,x"); }, "not a class label");
   expect_error([] { data::parse_classes("3,,5"); }, "not a class label");
+}
+
+}  // namespace
+}  // namespace cfdm::test
+
+#include <Eigen/QR>
+
+#include "data/pca.hpp"
+
+namespace cfdm::test {
+namespace {
+
+// Data mean + z A^T with A (d x k) orthonormal and z of decreasing variances: the fitted
+// components span A's columns, keep all the variance, and round-trip points of that span.
+TEST(Pca, RecoversKnownComponentsAndRoundTrips) {
+  const int n = 3000, d = 12, k = 3;
+  Rng rng(11, 12);
+  Eigen::MatrixXd random(d, k);
+  for (int i = 0; i < d * k; ++i) random.data()[i] = rng.normal();
+  const Eigen::MatrixXd basis =
+      Eigen::HouseholderQR<Eigen::MatrixXd>(random).householderQ() * Eigen::MatrixXd::Identity(d, k);
+  Eigen::RowVectorXd mean(d);
+  for (int c = 0; c < d; ++c) mean(c) = c * 0.5;
+  MatrixXfR x(n, d);
+  for (int i = 0; i < n; ++i) {
+    Eigen::RowVectorXd z(k);
+    for (int j = 0; j < k; ++j) z(j) = (3.0 - j) * rng.normal();
+    x.row(i) = (mean + z * basis.transpose()).cast<float>();
+  }
+  const TrainingSet train(x);
+  const data::Pca pca(train, k);
+  EXPECT_NEAR(pca.explained_variance(), 1.0, 1e-6);
+  EXPECT_NEAR(pca.eigenvalues()[0] / pca.eigenvalues()[2], 9.0, 1.0);  // variances 9 : 4 : 1
+  // Same subspace: the projector of the recovered components equals A A^T.
+  const MatrixXfR identity = MatrixXfR::Identity(d, d);
+  const MatrixXfR projected =
+      pca.decode(pca.encode(MatrixXfR(identity.rowwise() + mean.cast<float>()))).rowwise() - mean.cast<float>();
+  EXPECT_LT((projected.cast<double>() - basis * basis.transpose()).cwiseAbs().maxCoeff(), 1e-4);
+  EXPECT_LT((pca.decode(pca.encode(x)) - x).cwiseAbs().maxCoeff(), 1e-4);
+  EXPECT_LT((pca.decode(pca.encode(train)) - x).cwiseAbs().maxCoeff(), 1e-4);
+  const data::Pca smaller(train, 1);
+  EXPECT_NEAR(smaller.explained_variance(), 9.0 / 14.0, 0.03);
+  EXPECT_THROW(data::Pca(train, 13), Error);
+  EXPECT_THROW(data::Pca(train, 0), Error);
+  EXPECT_THROW(pca.decode(MatrixXfR::Zero(2, 4)), Error);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "core/thread_pool.hpp"
 #include "data/dataset.hpp"
 #include "data/files.hpp"
+#include "data/pca.hpp"
 #include "data/prepare.hpp"
 #include "data/toy.hpp"
 #include "eval/metrics.hpp"
@@ -68,6 +69,8 @@ sample options (defaults in brackets):
   --image-size S    PNG folders: resize every image to S x S [keep; sizes must agree];
                     --rgb keeps colour (default grey)
   --data-dir DIR    where prepare-data put mnist and fashion-mnist [$CFDM_DATA_DIR or build/data]
+  --space pixel|pca sample the data itself, or its top principal components [pixel]; --pca-dim K
+                    [64]; --out gets decoded samples, --out-latent FILE the latents
   --n-train N       training points: toy sets generate N [1000]; files use the first N [all]
   --n-samples B     samples to draw [1000]
   --sigma S         smoothing scale in data units; 0 is the exact model, which memorizes [0]
@@ -185,6 +188,14 @@ int command_sample(const Args& args) {
   const std::string out = args.text("out", ""), plot = args.text("plot", ""), save_train = args.text("save-train", "");
   if (!out.empty()) check_output_path(out, {".npy", ".csv"}, "--out");
   if (!save_train.empty()) check_output_path(save_train, {".npy", ".csv"}, "--save-train");
+  const std::string out_latent = args.text("out-latent", "");
+  const std::string space_name = args.text("space", "pixel");
+  if (space_name != "pixel" && space_name != "pca")
+    throw Error("--space must be pixel or pca (got '" + space_name + "')");
+  if (!out_latent.empty() && space_name != "pca") throw Error("--out-latent needs --space pca");
+  if (!out_latent.empty()) check_output_path(out_latent, {".npy", ".csv"}, "--out-latent");
+  if (args.has("pca-dim") && space_name != "pca") throw Error("--pca-dim needs --space pca");
+  const int pca_dim = checked_int(args, "pca-dim", 64);
   if (!plot.empty()) check_output_path(plot, {".png"}, "--plot");
   ThreadPool pool(thread_count(args));
 
@@ -200,10 +211,25 @@ int command_sample(const Args& args) {
   request.data_dir = args.text("data-dir", "");
   const std::string& spec = request.spec;
   data::Dataset dataset = data::load_dataset(request);
-  const TrainingSet train = data::make_training_set(dataset);
+  const TrainingSet pixels = data::make_training_set(dataset);
   const ImageShape shape{dataset.images.height, dataset.images.width, dataset.images.channels};
   const bool images = dataset.is_image();
   dataset = data::Dataset();  // the training set holds its own copy
+
+  // The space sampled in: the data itself, or its top principal components.
+  std::unique_ptr<data::Pca> pca;
+  std::unique_ptr<TrainingSet> latent;
+  std::string space;
+  if (space_name == "pca") {
+    pca = std::make_unique<data::Pca>(pixels, pca_dim);
+    latent = std::make_unique<TrainingSet>(pca->encode(pixels));
+    char text[96];
+    std::snprintf(text, sizeof text, "a %d-dimensional PCA space (%.1f%% of the variance)", pca->dim(),
+                  100 * pca->explained_variance());
+    space = text;
+    std::fprintf(stderr, "cfdm: sampling in %s\n", text);
+  }
+  const TrainingSet& train = latent ? *latent : pixels;
   Sampler sampler(train, params, pool);
   Progress progress("sampling", params.n_steps - sampler.first_step());
   const auto start = std::chrono::steady_clock::now();
@@ -222,14 +248,17 @@ int command_sample(const Args& args) {
                params.n_samples, spec.c_str(), train.n(), train.dim(), params.sigma, params.n_draws,
                params.n_steps - sampler.first_step(), double(sampler.first_step()) / params.n_steps, estimator.c_str(),
                pool.size(), isa_name(params.kernel.isa), seconds, train.memory_bytes() / 1e6, heap_report().c_str());
-  if (!out.empty()) data::write_matrix(out, sampler.states());
+  // Samples in the data's own space (PCA latents decoded).
+  const MatrixXfR samples = pca ? pca->decode(sampler.states()) : sampler.states();
+  if (!out.empty()) data::write_matrix(out, samples);
+  if (!out_latent.empty()) data::write_matrix(out_latent, sampler.states());
   if (!plot.empty() && images) {
-    const eval::Nearest nearest = eval::nearest_training(train, sampler.states(), 1, pool);
-    write_image_grid_png(plot, sampler.states(), train, nearest, shape, kCopyThreshold);
+    const eval::Nearest nearest = eval::nearest_training(pixels, samples, 1, pool);
+    write_image_grid_png(plot, samples, pixels, nearest, shape, kCopyThreshold);
   } else if (!plot.empty()) {
-    write_scatter_png(plot, train.points(), sampler.states());
+    write_scatter_png(plot, pixels.points(), samples);
   }
-  if (!save_train.empty()) data::write_matrix(save_train, train.points());
+  if (!save_train.empty()) data::write_matrix(save_train, pixels.points());
   return 0;
 }
 
@@ -308,11 +337,11 @@ int run(int argc, char** argv) {
   std::vector<std::string> rest(argv + std::min(argc, 2), argv + argc);
   const std::string command = argc > 1 ? argv[1] : "";
   if (command == "sample")
-    return command_sample(
-        Args(rest,
-             with_knn_options({"data", "n-train", "n-samples", "sigma", "draws", "steps", "start-t", "seed", "threads",
-                               "out", "plot", "data-seed", "isa", "save-train", "classes", "image-size", "data-dir"}),
-             {"redraw", "rgb"}));
+    return command_sample(Args(
+        rest, with_knn_options({"data",    "n-train",    "n-samples", "sigma", "draws",     "steps",     "start-t",
+                                "seed",    "threads",    "out",       "plot",  "data-seed", "isa",       "save-train",
+                                "classes", "image-size", "data-dir",  "space", "pca-dim",   "out-latent"}),
+        {"redraw", "rgb"}));
   if (command == "velocity")
     return command_velocity(
         Args(rest, with_knn_options({"train", "points", "t", "sigma", "eps", "draws", "seed", "threads", "out"})));

@@ -125,6 +125,11 @@ if r.returncode == 0:
     with open(path("grid.png"), "rb") as f:
         check("image grid is a PNG", f.read(8) == b"\x89PNG\r\n\x1a\n")
 
+r = run("sample", "--data", "mnist", "--space", "pca", "--pca-dim", 4, "--n-samples", 5, "--steps", 20,
+        "--out", path("pca.npy"), "--out-latent", path("latent.npy"), env=env)
+check("sample in a PCA space", r.returncode == 0 and np.load(path("pca.npy")).shape == (5, 20)
+      and np.load(path("latent.npy")).shape == (5, 4) and "PCA space" in r.stderr, r.stderr)
+
 r = run("info")
 check("info", r.returncode == 0 and "simd:" in r.stdout and "threads:" in r.stdout and "build type:" in r.stdout, r.stdout)
 
@@ -198,7 +203,13 @@ bad_cases += [
     ("classes on a toy set", S + ["--classes", 1], "--classes applies"),
     ("fashion-mnist not prepared", S + ["--data", "fashion-mnist"], "not prepared"),
 ]
-env_cases = {"class filter selects nothing", "bad class list", "fashion-mnist not prepared"}
+bad_cases += [
+    ("PCA dimension beyond the data", S + ["--data", "mnist", "--space", "pca", "--pca-dim", 21], "PCA dimension"),
+    ("pca-dim without pca", S + ["--pca-dim", 3], "--pca-dim needs --space pca"),
+    ("unknown space", S + ["--space", "latent"], "--space"),
+]
+env_cases = {"class filter selects nothing", "bad class list", "fashion-mnist not prepared",
+             "PCA dimension beyond the data"}
 for name, args, fragment in bad_cases:
     target = path("bad_out.png" if name == "bad output extension" else "bad_out.npy")
     if name == "bad output extension":

@@ -1,0 +1,74 @@
+#include "data/pca.hpp"
+
+#include <Eigen/Eigenvalues>
+#include <algorithm>
+#include <string>
+
+#include "core/error.hpp"
+
+namespace cfdm::data {
+
+Pca::Pca(const TrainingSet& train, int dim) {
+  const int n = train.n(), d = train.dim();
+  if (dim < 1 || dim > std::min(n, d))
+    throw Error("PCA dimension " + std::to_string(dim) +
+                " must be between 1 and min(N, d) = " + std::to_string(std::min(n, d)) + " (N = " + std::to_string(n) +
+                " points of dimension " + std::to_string(d) + ")");
+  mean_.resize(d);
+  for (int k = 0; k < d; ++k) mean_(k) = train.mean()[k];
+  // Covariance of the centered points (every step-th point, at most kMaxFitPoints of them): a
+  // float GEMM per block of 1,024 rows, blocks summed in double.
+  const int step = (n + kMaxFitPoints - 1) / kMaxFitPoints, fitted = (n + step - 1) / step;
+  Eigen::MatrixXd covariance = Eigen::MatrixXd::Zero(d, d);
+  const int block = 1024;
+  Eigen::MatrixXf rows(block, d);
+  for (int r0 = 0; r0 < fitted; r0 += block) {
+    const int len = std::min(block, fitted - r0);
+    for (int r = 0; r < len; ++r)
+      for (int k = 0; k < d; ++k) rows(r, k) = train.centered((r0 + r) * step, k);
+    covariance += (rows.topRows(len).transpose() * rows.topRows(len)).cast<double>();
+  }
+  covariance /= std::max(1, fitted - 1);
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(covariance);
+  if (solver.info() != Eigen::Success) throw Error("PCA: the eigen-decomposition did not converge");
+  // Eigen sorts ascending: the last `dim` columns, reversed, are the top components.
+  components_.resize(d, dim);
+  eigenvalues_.resize(d);
+  double total = 0, kept = 0;
+  for (int j = 0; j < d; ++j) {
+    eigenvalues_[j] = std::max(0.0, solver.eigenvalues()(d - 1 - j));
+    total += eigenvalues_[j];
+    if (j < dim) {
+      components_.col(j) = solver.eigenvectors().col(d - 1 - j);
+      kept += eigenvalues_[j];
+    }
+  }
+  explained_ = total > 0 ? kept / total : 1.0;
+}
+
+MatrixXfR Pca::encode(const TrainingSet& train) const {
+  const int n = train.n(), d = train.dim();
+  MatrixXfR out(n, dim());
+  Eigen::RowVectorXd centered(d);
+  for (int i = 0; i < n; ++i) {
+    for (int k = 0; k < d; ++k) centered(k) = double(train.coordinate(i, k)) - mean_(k);
+    out.row(i) = (centered * components_).cast<float>();
+  }
+  return out;
+}
+
+MatrixXfR Pca::encode(const MatrixXfR& points) const {
+  if (points.cols() != input_dim())
+    throw Error("PCA encode: points have dimension " + std::to_string(points.cols()) + ", expected " +
+                std::to_string(input_dim()));
+  return ((points.cast<double>().rowwise() - mean_.transpose()) * components_).cast<float>();
+}
+
+MatrixXfR Pca::decode(const MatrixXfR& latents) const {
+  if (latents.cols() != dim())
+    throw Error("PCA decode: latents have dimension " + std::to_string(latents.cols()) + ", expected " +
+                std::to_string(dim()));
+  return ((latents.cast<double>() * components_.transpose()).rowwise() + mean_.transpose()).cast<float>();
+}
+
+}  // namespace cfdm::data
