@@ -275,3 +275,31 @@ TEST(Neighbors, Uint8StorageMatchesOracle) {
 
 }  // namespace
 }  // namespace cfdm::test
+
+namespace cfdm::test {
+namespace {
+
+// A unit grid has spacing 1; points 0.05 from grid points are copies at threshold 0.1 and by the
+// ratio test (0.05 / 0.95 < 1/3); grid-cell centers (0.707 from four points) are neither.
+TEST(Metrics, NearestStatsAndSpacingOnAGrid) {
+  MatrixXfR grid(100, 2);
+  for (int i = 0; i < 100; ++i) grid.row(i) << float(i % 10), float(i / 10);
+  const TrainingSet train(grid);
+  ThreadPool pool(2);
+  EXPECT_DOUBLE_EQ(eval::typical_spacing(train, pool), 1.0);
+  MatrixXfR near = grid.topRows(20);
+  near.col(0).array() += 0.05f;
+  const eval::NearestStats copies = eval::nearest_stats(eval::nearest_training(train, near, 2, pool), 0.1);
+  EXPECT_DOUBLE_EQ(copies.copy_share, 1.0);
+  EXPECT_DOUBLE_EQ(copies.ratio_share, 1.0);
+  EXPECT_NEAR(copies.quantile[3], 0.05, 1e-6);
+  MatrixXfR centers(9, 2);
+  for (int i = 0; i < 9; ++i) centers.row(i) << i + 0.5f, 4.5f;
+  const eval::NearestStats fresh = eval::nearest_stats(eval::nearest_training(train, centers, 2, pool), 0.1);
+  EXPECT_DOUBLE_EQ(fresh.copy_share, 0.0);
+  EXPECT_DOUBLE_EQ(fresh.ratio_share, 0.0);
+  EXPECT_NEAR(fresh.quantile[6], std::sqrt(0.5), 1e-6);
+}
+
+}  // namespace
+}  // namespace cfdm::test

@@ -58,6 +58,8 @@ usage:
                  [--knn-neighbors per-draw|shared] [--knn-search auto|kd-tree|brute-force]]
   cfdm velocity --train FILE --points FILE --t T [--sigma S (--eps FILE | --draws M --seed N)]
                 [--threads N] [--estimator exact|knn --k K --l L ...] --out FILE.npy|FILE.csv
+  cfdm eval     --samples FILE --data NAME|FILE [--n-train N] [--classes L] [--reference FILE]
+                [--copy-threshold T]
   cfdm prepare-data [--mnist DIR] [--fashion-mnist DIR] --out DIR
   cfdm info
 
@@ -84,6 +86,12 @@ sample options (defaults in brackets):
   --plot FILE.png   samples (orange) and training points (dark rings)
   --save-train FILE the training set used, .npy or .csv (e.g. a generated toy set)
   --isa NAME        force a kernel: scalar, sse2, avx2, avx512, simd128 [fastest available]
+
+eval: how near the samples are to the training set (distance quantiles, share of copies), beside
+the same figures for held-out real data (the test split of mnist / fashion-mnist, fresh toy points,
+or --reference FILE), and for 2-D/3-D data the sliced Wasserstein-2 distance between them. A sample
+is a copy when its nearest training distance is below --copy-threshold [spacing / 10], and, the
+second figure, when nearest / second-nearest < 1/3.
 
 nearest-neighbour estimator (sample and velocity):
   --estimator knn   sum the K nearest training points of z/t exactly, plus L uniform draws
@@ -170,6 +178,31 @@ bool parse_estimator(const Args& args, KnnOptions* knn) {
   return true;
 }
 
+// The options that choose a training set: --data, --n-train, --data-seed, --classes,
+// --image-size, --rgb, --data-dir.
+const std::set<std::string> kDataOptions = {"data", "n-train", "data-seed", "classes", "image-size", "data-dir"};
+
+data::DataRequest parse_data_request(const Args& args) {
+  data::DataRequest request;
+  request.spec = args.text("data", "moons");
+  request.n_train = checked_int(args, "n-train", -1);
+  if (args.has("n-train") && request.n_train < 1)
+    throw Error("n-train must be at least 1 (got " + std::to_string(request.n_train) + ")");
+  request.seed = args.seed("data-seed", 0);
+  if (args.has("classes")) request.classes = data::parse_classes(args.text("classes", ""));
+  request.image_size = checked_int(args, "image-size", 0);
+  if (args.has("image-size") && request.image_size < 1)
+    throw Error("--image-size must be at least 1 (got " + args.text("image-size", "") + ")");
+  request.rgb = args.has("rgb");
+  request.data_dir = args.text("data-dir", "");
+  return request;
+}
+
+std::set<std::string> with_data_options(std::set<std::string> names) {
+  names.insert(kDataOptions.begin(), kDataOptions.end());
+  return names;
+}
+
 int command_sample(const Args& args) {
   SamplerParams params = default_sampler_params();
   params.n_samples = checked_int(args, "n-samples", 1000);
@@ -182,9 +215,6 @@ int command_sample(const Args& args) {
   if (args.has("isa")) params.kernel.isa = parse_isa(args.text("isa", ""));
   if (parse_estimator(args, &params.knn)) params.estimator = Estimator::knn;
   validate(params);
-  const int n_train = checked_int(args, "n-train", -1);
-  if (args.has("n-train") && n_train < 1)
-    throw Error("n-train must be at least 1 (got " + std::to_string(n_train) + ")");
   const std::string out = args.text("out", ""), plot = args.text("plot", ""), save_train = args.text("save-train", "");
   if (!out.empty()) check_output_path(out, {".npy", ".csv"}, "--out");
   if (!save_train.empty()) check_output_path(save_train, {".npy", ".csv"}, "--save-train");
@@ -199,16 +229,7 @@ int command_sample(const Args& args) {
   if (!plot.empty()) check_output_path(plot, {".png"}, "--plot");
   ThreadPool pool(thread_count(args));
 
-  data::DataRequest request;
-  request.spec = args.text("data", "moons");
-  request.n_train = n_train;
-  request.seed = args.seed("data-seed", 0);
-  if (args.has("classes")) request.classes = data::parse_classes(args.text("classes", ""));
-  request.image_size = checked_int(args, "image-size", 0);
-  if (args.has("image-size") && request.image_size < 1)
-    throw Error("--image-size must be at least 1 (got " + args.text("image-size", "") + ")");
-  request.rgb = args.has("rgb");
-  request.data_dir = args.text("data-dir", "");
+  const data::DataRequest request = parse_data_request(args);
   const std::string& spec = request.spec;
   data::Dataset dataset = data::load_dataset(request);
   const TrainingSet pixels = data::make_training_set(dataset);
@@ -259,6 +280,68 @@ int command_sample(const Args& args) {
     write_scatter_png(plot, pixels.points(), samples);
   }
   if (!save_train.empty()) data::write_matrix(save_train, pixels.points());
+  return 0;
+}
+
+// Held-out real data to measure the samples against: the prepared test split of an image
+// dataset, fresh toy points (another data seed), or --reference FILE. Empty when there is none.
+MatrixXfR held_out_data(const Args& args, const data::DataRequest& request, int count) {
+  if (args.has("reference")) return data::read_matrix(args.text("reference", ""));
+  if (data::is_image_dataset(request.spec)) {
+    data::DataRequest test = request;
+    test.spec += "-test";
+    test.n_train = -1;
+    const std::string dir = request.data_dir.empty() ? data::default_data_dir() : request.data_dir;
+    data::ImageSet images = data::select(data::load_image_dataset(test.spec, dir), request.classes, -1);
+    images = data::select(images, {}, std::min(count, images.n));
+    return data::to_matrix(images);
+  }
+  if (data::is_toy(request.spec)) return data::make_toy(request.spec, count, request.seed + 1);
+  return MatrixXfR();
+}
+
+void print_nearest(const char* what, const eval::NearestStats& stats) {
+  std::printf(
+      "%s\n  nearest training distance: min %.4g, 5%% %.4g, 25%% %.4g, median %.4g, 75%% %.4g, 95%% %.4g, max %.4g\n",
+      what, stats.quantile[0], stats.quantile[1], stats.quantile[2], stats.quantile[3], stats.quantile[4],
+      stats.quantile[5], stats.quantile[6]);
+  std::printf("  copies (nearest distance below the threshold): %.1f%%\n", 100 * stats.copy_share);
+  std::printf("  copies (nearest / second-nearest below 1/3):  %.1f%%\n", 100 * stats.ratio_share);
+}
+
+int command_eval(const Args& args) {
+  ThreadPool pool(thread_count(args));
+  const data::DataRequest request = parse_data_request(args);
+  const TrainingSet train = data::make_training_set(data::load_dataset(request));
+  const std::string samples_path = args.required("samples");
+  const MatrixXfR samples = data::read_matrix(samples_path);
+  if (samples.cols() != train.dim())
+    throw Error(samples_path + " has dimension " + std::to_string(samples.cols()) + " but the training set has " +
+                std::to_string(train.dim()) + ": evaluate samples of the same data (decoded pixels for --space pca)");
+  const double spacing = eval::typical_spacing(train, pool);
+  const double threshold = args.number("copy-threshold", spacing / 10);
+  if (!std::isfinite(threshold) || threshold < 0)
+    throw Error("--copy-threshold must be a finite number >= 0 (got " + args.text("copy-threshold", "") + ")");
+  const MatrixXfR reference = held_out_data(args, request, int(samples.rows()));
+  if (reference.size() > 0 && reference.cols() != train.dim())
+    throw Error("the reference data have dimension " + std::to_string(reference.cols()) + ", the training set " +
+                std::to_string(train.dim()));
+  std::printf("training set: %s, N = %d, d = %d; typical spacing (median nearest-neighbour distance) %.4g\n",
+              request.spec.c_str(), train.n(), train.dim(), spacing);
+  std::printf("copy threshold: %.4g%s\n", threshold, args.has("copy-threshold") ? "" : " (spacing / 10)");
+  print_nearest(("samples (" + std::to_string(samples.rows()) + ", " + samples_path + ")").c_str(),
+                eval::nearest_stats(eval::nearest_training(train, samples, 2, pool), threshold));
+  if (reference.size() > 0) {
+    print_nearest(("held-out real data (" + std::to_string(reference.rows()) + ")").c_str(),
+                  eval::nearest_stats(eval::nearest_training(train, reference, 2, pool), threshold));
+    if (train.dim() <= 3) {
+      const Eigen::Index m = std::min(samples.rows(), reference.rows());
+      std::printf("sliced Wasserstein-2, samples to held-out data (%lld points each): %.4g\n", (long long)m,
+                  eval::sliced_wasserstein2(samples.topRows(m), reference.topRows(m)));
+    }
+  } else {
+    std::printf("held-out real data: none (give --reference FILE to compare)\n");
+  }
   return 0;
 }
 
@@ -346,6 +429,8 @@ int run(int argc, char** argv) {
     return command_velocity(
         Args(rest, with_knn_options({"train", "points", "t", "sigma", "eps", "draws", "seed", "threads", "out"})));
   if (command == "info") return command_info();
+  if (command == "eval")
+    return command_eval(Args(rest, with_data_options({"samples", "reference", "copy-threshold", "threads"}), {"rgb"}));
   if (command == "prepare-data") {
     const Args args(rest, {"mnist", "fashion-mnist", "out"});
     data::prepare_datasets(args.text("mnist", ""), args.text("fashion-mnist", ""), args.required("out"));

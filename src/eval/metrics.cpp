@@ -67,4 +67,34 @@ Nearest nearest_training(const TrainingSet& train, const MatrixXfR& samples, int
   return out;
 }
 
+NearestStats nearest_stats(const Nearest& nearest, double copy_threshold, double ratio_threshold) {
+  if (nearest.k < 2) throw Error("nearest_stats needs the two nearest training points of each sample");
+  const size_t n = nearest.index.size() / nearest.k;
+  if (n == 0) throw Error("no samples to measure");
+  std::vector<double> first(n);
+  NearestStats stats;
+  for (size_t r = 0; r < n; ++r) {
+    first[r] = nearest.distance[r * nearest.k];
+    const double second = nearest.distance[r * nearest.k + 1];
+    if (first[r] < copy_threshold) stats.copy_share += 1.0 / n;
+    if (first[r] < ratio_threshold * second) stats.ratio_share += 1.0 / n;
+  }
+  std::sort(first.begin(), first.end());
+  for (int q = 0; q < 7; ++q) stats.quantile[q] = first[size_t(std::lround(NearestStats::kQuantiles[q] * (n - 1)))];
+  return stats;
+}
+
+double typical_spacing(const TrainingSet& train, ThreadPool& pool, int max_points) {
+  if (train.n() < 2) return 0.0;
+  const int step = (train.n() + max_points - 1) / max_points, m = (train.n() + step - 1) / step;
+  MatrixXfR points(m, train.dim());
+  for (int r = 0; r < m; ++r)
+    for (int k = 0; k < train.dim(); ++k) points(r, k) = train.coordinate(r * step, k);
+  const Nearest nearest = nearest_training(train, points, 2, pool);
+  std::vector<double> spacing(m);  // the first neighbour is the point itself (or a duplicate)
+  for (int r = 0; r < m; ++r) spacing[r] = nearest.distance[size_t(r) * 2 + 1];
+  std::nth_element(spacing.begin(), spacing.begin() + m / 2, spacing.end());
+  return spacing[m / 2];
+}
+
 }  // namespace cfdm::eval

@@ -26,4 +26,18 @@ Nearest nearest_training(const TrainingSet& train, const MatrixXfR& samples, int
 // the projections (sorted projections, matched in order). Throws cfdm::Error on mismatched shapes.
 double sliced_wasserstein2(const MatrixXfR& a, const MatrixXfR& b, int n_directions = 256, uint64_t seed = 0);
 
+// How near a set of points lies to the training set.
+struct NearestStats {
+  static constexpr double kQuantiles[7] = {0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0};
+  double quantile[7];      // of the nearest-training-point distance, at kQuantiles
+  double copy_share = 0;   // share with nearest distance below the copy threshold
+  double ratio_share = 0;  // share with nearest / second-nearest distance below the ratio threshold
+};
+// nearest must hold k >= 2 neighbours per point.
+NearestStats nearest_stats(const Nearest& nearest, double copy_threshold, double ratio_threshold = 1.0 / 3.0);
+
+// The typical spacing of the training set: the median distance from a training point to its
+// nearest other training point (over an evenly spaced subset of at most max_points points).
+double typical_spacing(const TrainingSet& train, ThreadPool& pool, int max_points = 2000);
+
 }  // namespace cfdm::eval

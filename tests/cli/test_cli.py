@@ -112,6 +112,7 @@ os.makedirs(data_dir)
 images = np.random.default_rng(2).integers(0, 256, size=(30, 5, 4))
 labels = np.arange(30) % 3
 write_idx(os.path.join(data_dir, "mnist"), images, labels)
+write_idx(os.path.join(data_dir, "mnist-test"), images[:9] // 2 + 60, labels[:9])
 env = {"CFDM_DATA_DIR": data_dir}
 r = run("sample", "--data", "mnist", "--classes", "1,2", "--n-samples", 6, "--steps", 30, "--out", path("img.npy"),
         "--plot", path("grid.png"), env=env)
@@ -129,6 +130,14 @@ r = run("sample", "--data", "mnist", "--space", "pca", "--pca-dim", 4, "--n-samp
         "--out", path("pca.npy"), "--out-latent", path("latent.npy"), env=env)
 check("sample in a PCA space", r.returncode == 0 and np.load(path("pca.npy")).shape == (5, 20)
       and np.load(path("latent.npy")).shape == (5, 4) and "PCA space" in r.stderr, r.stderr)
+
+# eval: the training images themselves are all copies; a shifted version of them is not.
+np.save(path("copies.npy"), (images[labels != 0].reshape(-1, 20) / 255.0).astype(np.float32))
+r = run("eval", "--samples", path("copies.npy"), "--data", "mnist", "--classes", "1,2", env=env)
+check("eval counts copies", r.returncode == 0 and "copies (nearest distance below the threshold): 100.0%" in r.stdout
+      and "held-out real data (6)" in r.stdout, r.stdout + r.stderr)
+r = run("eval", "--samples", path("s.npy"), "--data", "moons", "--n-train", 300)
+check("eval on a toy set reports sliced W2", r.returncode == 0 and "sliced Wasserstein-2" in r.stdout, r.stdout + r.stderr)
 
 r = run("info")
 check("info", r.returncode == 0 and "simd:" in r.stdout and "threads:" in r.stdout and "build type:" in r.stdout, r.stdout)
@@ -208,6 +217,12 @@ bad_cases += [
     ("pca-dim without pca", S + ["--pca-dim", 3], "--pca-dim needs --space pca"),
     ("unknown space", S + ["--space", "latent"], "--space"),
 ]
+bad_cases += [
+    ("eval dimension mismatch", ["eval", "--samples", path("train.npy"), "--data", "moons"], "dimension"),
+    ("eval without samples", ["eval", "--data", "moons"], "--samples"),
+    ("eval negative threshold", ["eval", "--samples", path("points2d.npy"), "--data", "moons", "--copy-threshold", -1],
+     "--copy-threshold"),
+]
 env_cases = {"class filter selects nothing", "bad class list", "fashion-mnist not prepared",
              "PCA dimension beyond the data"}
 for name, args, fragment in bad_cases:
@@ -215,7 +230,7 @@ for name, args, fragment in bad_cases:
     if name == "bad output extension":
         args = args + ["--out", path("bad_out.txt")]
         target = path("bad_out.txt")
-    elif "--out" not in args:
+    elif "--out" not in args and args[0] != "eval":
         args = args + ["--out", target]
     r = run(*args, env=env if name in env_cases else None)
     lines = [l for l in r.stderr.splitlines() if l.startswith("cfdm: error:")]
