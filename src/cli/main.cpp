@@ -100,7 +100,7 @@ nearest-neighbour estimator (sample and velocity):
   --knn-numerator all|neighbors    DEANN weights on numerator and denominator, or the
                     numerator over the K neighbours only [all]
   --knn-neighbors per-draw|shared  search neighbours for each z + sigma eps_m, or once for z [per-draw]
-  --knn-search auto|kd-tree|brute-force   [auto: kd-tree up to d = 7]
+  --knn-search auto|kd-tree|brute-force   [auto: kd-tree up to d = 6]
 )";
 
 // A sample closer than this (Euclidean, in [0, 1] pixel units) to a training image is a copy.

@@ -118,7 +118,7 @@ bool posterior_mean(const TrainingSet& train, const float* queries, int n_querie
   const KernelTable& table = kernel_table(options.isa);
   const bool direct = options.path == KernelPath::direct ||
                       (options.path == KernelPath::automatic && train.dim() <= TrainingSet::kDirectMaxDim);
-  if (direct && train.columns() == nullptr) {
+  if (direct && train.dim() > TrainingSet::kDirectMaxDim) {
     throw Error("the direct kernel needs d <= " + std::to_string(TrainingSet::kDirectMaxDim) +
                 " (d = " + std::to_string(train.dim()) + "); use the expanded kernel");
   }

@@ -322,17 +322,79 @@ void nearest(const KernelJob& job, int block_begin, int block_end, int k, int* n
         float* keys = best_key + long(b + r) * k;
         int* index = best_index + long(b + r) * k;
         const float* d = dots + r * (tile + 16);
-        for (int j = 0; j < len; ++j) {
-          const float key = job.norms_sq[i0 + j] - 2.0f * d[j];
-          if (!(key < keys[kept_max - 1])) continue;
-          int pos = kept_max - 1;  // insertion into the sorted list
-          while (pos > 0 && key < keys[pos - 1]) {
-            keys[pos] = keys[pos - 1];
-            index[pos] = index[pos - 1];
-            --pos;
+        // W rows at a time: only a vector with a key below the current k-th best goes through
+        // the scalar insertion (late in a scan, rarely). Keys are computed identically on both
+        // paths, so the result does not depend on W.
+        for (int j0 = 0; j0 < len; j0 += W) {
+          const int lanes = min_int(W, len - j0);
+          VecF<W> key_vector = load<W>(job.norms_sq + i0 + j0) - 2.0f * load<W>(d + j0);
+          if (lanes == W && !(hmin<W>(key_vector) < keys[kept_max - 1])) continue;
+          for (int lane = 0; lane < lanes; ++lane) {
+            const float key = key_vector[lane];
+            if (!(key < keys[kept_max - 1])) continue;
+            int pos = kept_max - 1;  // insertion into the sorted list
+            while (pos > 0 && key < keys[pos - 1]) {
+              keys[pos] = keys[pos - 1];
+              index[pos] = index[pos - 1];
+              --pos;
+            }
+            keys[pos] = key;
+            index[pos] = i0 + j0 + lane;
           }
-          keys[pos] = key;
-          index[pos] = i0 + j;
+        }
+      }
+    }
+  }
+}
+
+// The same search on the column layout (d x n_padded, d <= TrainingSet::kColumnsMaxDim): W
+// training rows per vector and the query's coordinates broadcast, so no horizontal sums; for
+// moderate d, where a row-wise dot product is only a few vectors long.
+template <int W>
+void nearest_columns(const KernelJob& job, int block_begin, int block_end, int k, int* neighbors, float* scratch) {
+  const int n = job.n, n_padded = job.n_padded, stride = job.stride, dim = job.dim;
+  const int n_queries = (block_end - block_begin) * kQueryBlock;
+  const float* queries = job.queries + long(block_begin) * kQueryBlock * stride;
+  int* best_index = neighbors + long(block_begin) * kQueryBlock * k;
+  float* best_key = scratch;  // n_queries x k, ascending
+  const int kept_max = min_int(k, n);
+  for (long i = 0; i < long(n_queries) * k; ++i) {
+    best_key[i] = -kNegInf;
+    best_index[i] = -1;
+  }
+  // Tiles of about 256 KB of columns stay in L2 while every query block scans them.
+  const int tile = ((65536 / dim) / W + 1) * W;
+  for (int i0 = 0; i0 < n; i0 += tile) {
+    if (cancelled(job)) return;
+    const int end = min_int(n, i0 + tile);
+    for (int b = 0; b < n_queries; b += kQueryBlock) {
+      const float* q = queries + long(b) * stride;
+      for (int j0 = i0; j0 < end; j0 += W) {
+        VecF<W> dot[kQueryBlock];
+        for (int r = 0; r < kQueryBlock; ++r) dot[r] = VecF<W>{};
+        for (int c = 0; c < dim; ++c) {
+          const VecF<W> x = load<W>(job.columns + long(c) * n_padded + j0);
+          for (int r = 0; r < kQueryBlock; ++r) dot[r] += q[r * stride + c] * x;
+        }
+        const VecF<W> norms = load<W>(job.norms_sq + j0);
+        const int lanes = min_int(W, n - j0);
+        for (int r = 0; r < kQueryBlock; ++r) {
+          const VecF<W> keys = norms - 2.0f * dot[r];  // |x|^2 - 2 <q, x>, as in nearest()
+          float* kept = best_key + long(b + r) * k;
+          if (lanes == W && !(hmin<W>(keys) < kept[kept_max - 1])) continue;
+          int* index = best_index + long(b + r) * k;
+          for (int lane = 0; lane < lanes; ++lane) {
+            const float key = keys[lane];
+            if (!(key < kept[kept_max - 1])) continue;
+            int pos = kept_max - 1;
+            while (pos > 0 && key < kept[pos - 1]) {
+              kept[pos] = kept[pos - 1];
+              index[pos] = index[pos - 1];
+              --pos;
+            }
+            kept[pos] = key;
+            index[pos] = j0 + lane;
+          }
         }
       }
     }
@@ -340,7 +402,8 @@ void nearest(const KernelJob& job, int block_begin, int block_end, int k, int* n
 }
 
 inline const KernelTable& table() {
-  static const KernelTable t = {&direct<CFDM_KERNEL_WIDTH>, &expanded<CFDM_KERNEL_WIDTH>, &nearest<CFDM_KERNEL_WIDTH>};
+  static const KernelTable t = {&direct<CFDM_KERNEL_WIDTH>, &expanded<CFDM_KERNEL_WIDTH>, &nearest<CFDM_KERNEL_WIDTH>,
+                                &nearest_columns<CFDM_KERNEL_WIDTH>};
   return t;
 }
 

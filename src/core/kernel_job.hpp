@@ -46,6 +46,8 @@ struct KernelTable {
   // The k nearest training rows of each query (job.queries; job.t is unused), nearest first,
   // ties to the lower index: indices into neighbors (k per query, queries of the block range).
   void (*nearest)(const KernelJob& job, int block_begin, int block_end, int k, int* neighbors, float* scratch);
+  // The same on job.columns (scratch: nearest_scratch_floats).
+  void (*nearest_columns)(const KernelJob& job, int block_begin, int block_end, int k, int* neighbors, float* scratch);
 };
 
 }  // namespace cfdm

@@ -194,7 +194,10 @@ bool NeighborIndex::find(const float* queries, int n_queries, int stride, int k,
   pool.run(n_tasks, [&](int task) {
     const int begin = int(int64_t(blocks) * task / n_tasks), end = int(int64_t(blocks) * (task + 1) / n_tasks);
     std::vector<float> scratch(nearest_scratch_floats(job, (end - begin) * kQueryBlock, k));
-    table.nearest(job, begin, end, k, found.data(), scratch.data());
+    if (job.columns)
+      table.nearest_columns(job, begin, end, k, found.data(), scratch.data());
+    else
+      table.nearest(job, begin, end, k, found.data(), scratch.data());
   });
   if (options.cancel && options.cancel->load()) return false;
   std::copy(found.begin(), found.begin() + size_t(n_queries) * k, neighbors);

@@ -69,6 +69,11 @@ inline float hmax(VecF<W> v) {
   return reduce<W>(v, [](auto a, auto b) { return a > b ? a : b; });
 }
 
+template <int W>
+inline float hmin(VecF<W> v) {
+  return reduce<W>(v, [](auto a, auto b) { return a < b ? a : b; });
+}
+
 template <int W, int... I>
 inline VecF<W> even_lanes(VecF<W> a, VecF<W> b, std::integer_sequence<int, I...>) {
   return __builtin_shufflevector(a, b, (2 * I)...);

@@ -18,8 +18,11 @@ namespace cfdm {
 
 class TrainingSet {
  public:
-  // Dimensions up to this use the direct-distance kernel and a transposed (d x N) copy.
+  // Dimensions up to this use the direct-distance kernel.
   static constexpr int kDirectMaxDim = 8;
+  // Dimensions up to this also keep a transposed (d x N) copy: the direct kernel and the
+  // brute-force neighbour search read it.
+  static constexpr int kColumnsMaxDim = 128;
   // Rows and the dimension are padded to multiples of this (the widest vector, AVX-512).
   static constexpr int kPad = 16;
 

@@ -2,7 +2,7 @@
 // source). Prints one JSON object per line; tests/bench/run_bench.py runs it beside the NumPy
 // reference and the machine's roofline and prints the comparison.
 //
-// usage: cfdm_bench [--workload moons|mnist|knn|crossover|bandwidth|all] [--threads N] [--isa NAME]
+// usage: cfdm_bench [--workload moons|mnist|mnist_real|knn|crossover|bandwidth|all] [--threads N] [--isa NAME]
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -13,6 +13,10 @@
 #include "core/rng.hpp"
 #include "core/sampler.hpp"
 #include "core/thread_pool.hpp"
+#include "data/dataset.hpp"
+#include "data/files.hpp"
+#include "data/images.hpp"
+#include "data/pca.hpp"
 #include "data/toy.hpp"
 #include "eval/metrics.hpp"
 
@@ -34,9 +38,8 @@ struct Workload {
 };
 
 // Runs a workload's Euler steps (the best of `repeats` runs) and prints its figures.
-void run_workload(const Workload& w, const cfdm::MatrixXfR& points, cfdm::ThreadPool& pool, cfdm::Isa isa,
+void run_workload(const Workload& w, const cfdm::TrainingSet& train, cfdm::ThreadPool& pool, cfdm::Isa isa,
                   int repeats) {
-  const cfdm::TrainingSet train(points);
   cfdm::SamplerParams params = cfdm::default_sampler_params();
   params.n_samples = w.n_samples;
   params.n_steps = w.n_steps;
@@ -150,6 +153,49 @@ void run_crossover(cfdm::ThreadPool& pool) {
   }
 }
 
+// Real MNIST (prepared by scripts/setup.sh): (1) pixel space, exact, uint8 storage, 64 samples,
+// start-t 0.9 of 100 steps; (2) a 64-dimensional PCA space with the nearest-neighbour estimator
+// (K = L = 15), 100 steps from t = 0: images per second.
+void run_mnist_real(cfdm::ThreadPool& pool) {
+  const std::string dir = cfdm::data::default_data_dir();
+  if (!cfdm::data::file_exists(dir + "/mnist-images.idx")) {
+    std::printf("{\"workload\": \"mnist_real\", \"platform\": \"%s\", \"skipped\": \"MNIST not prepared in %s\"}\n",
+                kPlatform, dir.c_str());
+    return;
+  }
+  cfdm::data::Dataset dataset;
+  dataset.images = cfdm::data::load_image_dataset("mnist", dir);
+  const cfdm::TrainingSet pixels = cfdm::data::make_training_set(dataset);
+  dataset = cfdm::data::Dataset();
+  const Workload w{"mnist_real", pixels.n(), pixels.dim(), 64, 100, 0.9};
+  run_workload(w, pixels, pool, cfdm::Isa::best, 2);
+
+  const auto fit_start = Clock::now();
+  const cfdm::data::Pca pca(pixels, 64);
+  const cfdm::TrainingSet latent(pca.encode(pixels));
+  const double fit_seconds = seconds_since(fit_start);
+  for (bool shared : {false, true}) {
+    cfdm::SamplerParams params = cfdm::default_sampler_params();
+    params.n_samples = 256;
+    params.n_steps = 100;
+    params.sigma = 0.5;
+    params.n_draws = 2;
+    params.estimator = cfdm::Estimator::knn;
+    params.knn.neighbors_per_draw = !shared;
+    const auto start = Clock::now();
+    cfdm::Sampler sampler(latent, params, pool);
+    sampler.run([](int) { return true; });
+    const cfdm::MatrixXfR images = pca.decode(sampler.states());
+    const double seconds = seconds_since(start);
+    std::printf("{\"workload\": \"mnist_pca_knn\", \"platform\": \"%s\", \"threads\": %d, \"pca_dim\": 64, "
+                "\"explained_variance\": %.4f, \"fit_seconds\": %.3g, \"neighbors\": \"%s\", \"n_samples\": %d, "
+                "\"steps\": 100, \"seconds\": %.4g, \"images_per_s\": %.4g}\n",
+                kPlatform, pool.size(), pca.explained_variance(), fit_seconds, shared ? "shared" : "per-draw",
+                params.n_samples, seconds, params.n_samples / seconds);
+    std::fflush(stdout);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -169,7 +215,7 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(
           stderr,
-          "usage: cfdm_bench [--workload moons|mnist|knn|crossover|bandwidth|all] [--threads N] [--isa NAME]\n");
+          "usage: cfdm_bench [--workload moons|mnist|mnist_real|knn|crossover|bandwidth|all] [--threads N] [--isa NAME]\n");
       return 2;
     }
   }
@@ -180,11 +226,12 @@ int main(int argc, char** argv) {
   cfdm::ThreadPool pool(threads);
   if (workload == "bandwidth" || workload == "all") run_bandwidth(pool);
   if (workload == "knn" || workload == "all") run_knn(pool);
+  if (workload == "mnist_real" || workload == "all") run_mnist_real(pool);
   if (workload == "crossover" || workload == "all") run_crossover(pool);
   if (workload == "moons" || workload == "all") {
     // (a) moons, N = 10,000, 2,000 samples, 100 steps, sigma = 0.
     const Workload w{"moons", 10000, 2, 2000, 100, 0.0};
-    run_workload(w, cfdm::data::make_toy("moons", w.n_train, 0), pool, isa, 3);
+    run_workload(w, cfdm::TrainingSet(cfdm::data::make_toy("moons", w.n_train, 0)), pool, isa, 3);
   }
   if (workload == "mnist" || workload == "all") {
     // (b) random MNIST-shaped data: N = 60,000, d = 784 uniform in [0, 1), 64 samples, sigma = 0,
@@ -193,7 +240,7 @@ int main(int argc, char** argv) {
     cfdm::MatrixXfR points(w.n_train, w.dim);
     cfdm::Rng rng(0, 1);
     for (Eigen::Index i = 0; i < points.size(); ++i) points.data()[i] = float(rng.uniform());
-    run_workload(w, points, pool, isa, 2);
+    run_workload(w, cfdm::TrainingSet(points), pool, isa, 2);
   }
   return 0;
 }

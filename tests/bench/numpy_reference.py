@@ -44,3 +44,11 @@ def sgemm_gflops(size=3000, repeats=3):
         a @ b
         best = min(best, time.perf_counter() - start)
     return 2.0 * size ** 3 / best / 1e9
+
+
+def read_idx_images(path):
+    """MNIST's IDX image file as an n x (h w) float32 array in [0, 1]."""
+    with open(path, "rb") as f:
+        data = f.read()
+    n, h, w = np.frombuffer(data[4:16], ">u4")
+    return np.frombuffer(data[16:], np.uint8).reshape(n, h * w).astype(np.float32) / 255.0
