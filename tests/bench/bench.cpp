@@ -2,7 +2,7 @@
 // source). Prints one JSON object per line; tests/bench/run_bench.py runs it beside the NumPy
 // reference and the machine's roofline and prints the comparison.
 //
-// usage: cfdm_bench [--workload moons|mnist|mnist_real|knn|crossover|bandwidth|all] [--threads N] [--isa NAME]
+// usage: cfdm_bench [--workload moons|mnist|mnist_real|mnist_pca|knn|crossover|bandwidth|all] [--threads N] [--isa NAME]
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -156,7 +156,7 @@ void run_crossover(cfdm::ThreadPool& pool) {
 // Real MNIST (prepared by scripts/setup.sh): (1) pixel space, exact, uint8 storage, 64 samples,
 // start-t 0.9 of 100 steps; (2) a 64-dimensional PCA space with the nearest-neighbour estimator
 // (K = L = 15), 100 steps from t = 0: images per second.
-void run_mnist_real(cfdm::ThreadPool& pool) {
+void run_mnist_real(cfdm::ThreadPool& pool, cfdm::Isa isa, bool pixel, bool pca_knn) {
   const std::string dir = cfdm::data::default_data_dir();
   if (!cfdm::data::file_exists(dir + "/mnist-images.idx")) {
     std::printf("{\"workload\": \"mnist_real\", \"platform\": \"%s\", \"skipped\": \"MNIST not prepared in %s\"}\n",
@@ -168,7 +168,8 @@ void run_mnist_real(cfdm::ThreadPool& pool) {
   const cfdm::TrainingSet pixels = cfdm::data::make_training_set(dataset);
   dataset = cfdm::data::Dataset();
   const Workload w{"mnist_real", pixels.n(), pixels.dim(), 64, 100, 0.9};
-  run_workload(w, pixels, pool, cfdm::Isa::best, 2);
+  if (pixel) run_workload(w, pixels, pool, isa, 2);
+  if (!pca_knn) return;
 
   const auto fit_start = Clock::now();
   const cfdm::data::Pca pca(pixels, 64);
@@ -215,7 +216,7 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(
           stderr,
-          "usage: cfdm_bench [--workload moons|mnist|mnist_real|knn|crossover|bandwidth|all] [--threads N] [--isa NAME]\n");
+          "usage: cfdm_bench [--workload moons|mnist|mnist_real|mnist_pca|knn|crossover|bandwidth|all] [--threads N] [--isa NAME]\n");
       return 2;
     }
   }
@@ -226,7 +227,8 @@ int main(int argc, char** argv) {
   cfdm::ThreadPool pool(threads);
   if (workload == "bandwidth" || workload == "all") run_bandwidth(pool);
   if (workload == "knn" || workload == "all") run_knn(pool);
-  if (workload == "mnist_real" || workload == "all") run_mnist_real(pool);
+  if (workload == "mnist_real" || workload == "mnist_pca" || workload == "all")
+    run_mnist_real(pool, isa, workload != "mnist_pca", workload != "mnist_real");
   if (workload == "crossover" || workload == "all") run_crossover(pool);
   if (workload == "moons" || workload == "all") {
     // (a) moons, N = 10,000, 2,000 samples, 100 steps, sigma = 0.
