@@ -108,6 +108,26 @@ const KernelTable& kernel_table(Isa isa) {
 
 int kernel_tile_rows(int stride) { return std::clamp((65536 / stride) / 16 * 16, 16, 1024); }
 
+KernelJob make_kernel_job(const TrainingSet& train, const float* queries, float* out, float t,
+                          const std::atomic<bool>* cancel) {
+  static_assert(sizeof(std::atomic<bool>) == sizeof(bool), "the kernels read the flag as a bool");
+  return KernelJob{train.rows(),
+                   train.rows_u8(),
+                   train.u8_scale(),
+                   train.mean().data(),
+                   train.columns(),
+                   train.norms_sq(),
+                   train.n(),
+                   train.n_padded(),
+                   train.dim(),
+                   train.stride(),
+                   queries,
+                   out,
+                   t,
+                   kernel_tile_rows(train.stride()),
+                   reinterpret_cast<const bool*>(cancel)};
+}
+
 bool posterior_mean(const TrainingSet& train, const float* queries, int n_queries, int query_stride, double t,
                     float* out, int out_stride, ThreadPool& pool, const KernelOptions& options) {
   if (!(t >= 0.0 && t < 1.0)) {
@@ -131,22 +151,7 @@ bool posterior_mean(const TrainingSet& train, const float* queries, int n_querie
     for (int k = 0; k < d; ++k)
       centered[size_t(r) * stride + k] = queries[size_t(r) * query_stride + k] - tf * train.mean()[k];
   std::vector<float> result(centered.size());
-  static_assert(sizeof(std::atomic<bool>) == sizeof(bool), "the kernels read the flag as a bool");
-  KernelJob job{train.rows(),
-                train.rows_u8(),
-                train.u8_scale(),
-                train.mean().data(),
-                train.columns(),
-                train.norms_sq(),
-                train.n(),
-                train.n_padded(),
-                d,
-                stride,
-                centered.data(),
-                result.data(),
-                tf,
-                kernel_tile_rows(stride),
-                reinterpret_cast<const bool*>(options.cancel)};
+  const KernelJob job = make_kernel_job(train, centered.data(), result.data(), tf, options.cancel);
   // The expanded kernel streams the training set once per task: one task per thread. The direct
   // kernel's training set sits in cache: smaller tasks balance the load.
   const int per_thread = direct ? 8 : 1;

@@ -44,4 +44,9 @@ const KernelTable& kernel_table(Isa isa);
 // query block uses it.
 int kernel_tile_rows(int stride);
 
+// The job for the kernels over train: queries and out hold kQueryBlock-padded rows of
+// train.stride() floats.
+KernelJob make_kernel_job(const TrainingSet& train, const float* queries, float* out, float t,
+                          const std::atomic<bool>* cancel);
+
 }  // namespace cfdm

@@ -288,6 +288,19 @@ void expanded(const KernelJob& job, int block_begin, int block_end, float* scrat
   }
 }
 
+// Inserts (key, i) into the ascending list keys/index of length kept if key beats its last entry.
+inline void insert_neighbor(float* keys, int* index, int kept, float key, int i) {
+  if (!(key < keys[kept - 1])) return;
+  int pos = kept - 1;
+  while (pos > 0 && key < keys[pos - 1]) {
+    keys[pos] = keys[pos - 1];
+    index[pos] = index[pos - 1];
+    --pos;
+  }
+  keys[pos] = key;
+  index[pos] = i;
+}
+
 // ---- exact k-nearest-neighbour search (method.md section 5), blocked like the expanded kernel ----
 
 // Ranks training rows by key_j = |x_j|^2 - 2 <q, x_j> (= |q - x_j|^2 - |q|^2: squared distance
@@ -329,18 +342,8 @@ void nearest(const KernelJob& job, int block_begin, int block_end, int k, int* n
           const int lanes = min_int(W, len - j0);
           VecF<W> key_vector = load<W>(job.norms_sq + i0 + j0) - 2.0f * load<W>(d + j0);
           if (lanes == W && !(hmin<W>(key_vector) < keys[kept_max - 1])) continue;
-          for (int lane = 0; lane < lanes; ++lane) {
-            const float key = key_vector[lane];
-            if (!(key < keys[kept_max - 1])) continue;
-            int pos = kept_max - 1;  // insertion into the sorted list
-            while (pos > 0 && key < keys[pos - 1]) {
-              keys[pos] = keys[pos - 1];
-              index[pos] = index[pos - 1];
-              --pos;
-            }
-            keys[pos] = key;
-            index[pos] = i0 + j0 + lane;
-          }
+          for (int lane = 0; lane < lanes; ++lane)
+            insert_neighbor(keys, index, kept_max, key_vector[lane], i0 + j0 + lane);
         }
       }
     }
@@ -383,18 +386,7 @@ void nearest_columns(const KernelJob& job, int block_begin, int block_end, int k
           float* kept = best_key + long(b + r) * k;
           if (lanes == W && !(hmin<W>(keys) < kept[kept_max - 1])) continue;
           int* index = best_index + long(b + r) * k;
-          for (int lane = 0; lane < lanes; ++lane) {
-            const float key = keys[lane];
-            if (!(key < kept[kept_max - 1])) continue;
-            int pos = kept_max - 1;
-            while (pos > 0 && key < kept[pos - 1]) {
-              kept[pos] = kept[pos - 1];
-              index[pos] = index[pos - 1];
-              --pos;
-            }
-            kept[pos] = key;
-            index[pos] = j0 + lane;
-          }
+          for (int lane = 0; lane < lanes; ++lane) insert_neighbor(kept, index, kept_max, keys[lane], j0 + lane);
         }
       }
     }

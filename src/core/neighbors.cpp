@@ -174,21 +174,7 @@ bool NeighborIndex::find(const float* queries, int n_queries, int stride, int k,
     std::copy(queries + size_t(r) * stride, queries + size_t(r) * stride + d,
               padded.begin() + size_t(r) * padded_stride);
   std::vector<int> found(size_t(blocks) * kQueryBlock * k);
-  KernelJob job{train_.rows(),
-                train_.rows_u8(),
-                train_.u8_scale(),
-                train_.mean().data(),
-                train_.columns(),
-                train_.norms_sq(),
-                train_.n(),
-                train_.n_padded(),
-                d,
-                padded_stride,
-                padded.data(),
-                nullptr,
-                0.0f,
-                kernel_tile_rows(padded_stride),
-                reinterpret_cast<const bool*>(options.cancel)};
+  const KernelJob job = make_kernel_job(train_, padded.data(), nullptr, 0.0f, options.cancel);
   const KernelTable& table = kernel_table(options.isa);
   const int n_tasks = std::min(blocks, pool.size());
   pool.run(n_tasks, [&](int task) {

@@ -18,7 +18,9 @@ namespace {
 
 [[noreturn]] void fail(const std::string& path, const std::string& message) { throw Error(path + ": " + message); }
 
-std::string read_all(const std::string& path) {
+}  // namespace
+
+std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(path, std::string("cannot open (") + std::strerror(errno) + ")");
   std::ostringstream buffer;
@@ -26,6 +28,8 @@ std::string read_all(const std::string& path) {
   if (in.bad()) fail(path, "read error");
   return buffer.str();
 }
+
+namespace {
 
 // The value of key in a .npy header dict, e.g. 'descr': '<f4' -> '<f4'.
 std::string header_field(const std::string& path, const std::string& header, const std::string& key) {
@@ -124,7 +128,7 @@ bool file_exists(const std::string& path) {
 }
 
 Array read_npy(const std::string& path) {
-  const std::string bytes = read_all(path);
+  const std::string bytes = read_file(path);
   const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
   if (bytes.size() < 10 || std::memcmp(data, "\x93NUMPY", 6) != 0) fail(path, "not a .npy file (no \\x93NUMPY magic)");
   const int major = data[6];
@@ -175,7 +179,7 @@ Array read_npy(const std::string& path) {
 }
 
 MatrixXfR read_csv(const std::string& path) {
-  std::istringstream in(read_all(path));
+  std::istringstream in(read_file(path));
   std::vector<float> values;
   int64_t columns = -1, rows = 0, line_number = 0;
   std::string line;

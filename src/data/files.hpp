@@ -34,6 +34,9 @@ void write_matrix(const std::string& path, const MatrixXfR& matrix);
 // stale output behind.
 void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& writer);
 
+// The whole file; throws cfdm::Error naming the file when it cannot be read.
+std::string read_file(const std::string& path);
+
 bool has_extension(const std::string& path, const std::string& extension);  // case-insensitive
 bool file_exists(const std::string& path);
 

@@ -22,14 +22,6 @@ namespace {
 
 [[noreturn]] void fail(const std::string& path, const std::string& message) { throw Error(path + ": " + message); }
 
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, std::string("cannot open (") + std::strerror(errno) + ")");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 uint32_t big_endian32(const std::string& bytes, size_t at) {
   return (uint32_t(uint8_t(bytes[at])) << 24) | (uint32_t(uint8_t(bytes[at + 1])) << 16) |
          (uint32_t(uint8_t(bytes[at + 2])) << 8) | uint32_t(uint8_t(bytes[at + 3]));
@@ -43,7 +35,7 @@ void put_big_endian32(std::ostream& out, uint32_t v) {
 }  // namespace
 
 ImageSet read_idx(const std::string& images_path, const std::string& labels_path) {
-  const std::string images = read_all(images_path);
+  const std::string images = read_file(images_path);
   // Header: 0x00 0x00, type 0x08 (uint8), rank 3; then n, rows, columns (big-endian uint32).
   if (images.size() < 16 || images[0] != 0 || images[1] != 0 || uint8_t(images[2]) != 0x08 || images[3] != 3)
     fail(images_path, "not an IDX file of uint8 images (expected magic 00 00 08 03)");
@@ -60,7 +52,7 @@ ImageSet read_idx(const std::string& images_path, const std::string& labels_path
   set.width = int(width);
   set.pixels.assign(images.begin() + 16, images.end());
   if (!labels_path.empty()) {
-    const std::string labels = read_all(labels_path);
+    const std::string labels = read_file(labels_path);
     if (labels.size() < 8 || labels[0] != 0 || labels[1] != 0 || uint8_t(labels[2]) != 0x08 || labels[3] != 1)
       fail(labels_path, "not an IDX file of uint8 labels (expected magic 00 00 08 01)");
     if (big_endian32(labels, 4) != n || labels.size() != 8 + n)
@@ -88,7 +80,7 @@ void write_idx(const std::string& images_path, const std::string& labels_path, c
 }
 
 ImageSet read_fashion_mnist_json(const std::string& path, uint8_t label) {
-  const std::string text = read_all(path);
+  const std::string text = read_file(path);
   size_t at = 0;
   auto skip_space = [&] {
     while (at < text.size() && (text[at] == ' ' || text[at] == '\n' || text[at] == '\r' || text[at] == '\t')) ++at;

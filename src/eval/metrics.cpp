@@ -23,7 +23,10 @@ double sliced_wasserstein2(const MatrixXfR& a, const MatrixXfR& b, int n_directi
   double total = 0;
   for (int r = 0; r < n_directions; ++r) {
     double norm_sq = 0;
-    for (double& v : direction) norm_sq += (v = rng.normal()) * v;
+    for (double& v : direction) {
+      v = rng.normal();
+      norm_sq += v * v;
+    }
     for (double& v : direction) v /= std::sqrt(norm_sq);
     for (Eigen::Index i = 0; i < n; ++i) {
       pa[i] = pb[i] = 0;
