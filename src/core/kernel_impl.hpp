@@ -366,27 +366,39 @@ void nearest_columns(const KernelJob& job, int block_begin, int block_end, int k
     best_index[i] = -1;
   }
   // Tiles of about 256 KB of columns stay in L2 while every query block scans them.
-  const int tile = ((65536 / dim) / W + 1) * W;
+  constexpr int kColumnVectors = CFDM_KERNEL_REGISTERS >= 32 ? 2 : 1;
+  const int tile = ((65536 / dim) / (kColumnVectors * W) + 1) * (kColumnVectors * W);
   for (int i0 = 0; i0 < n; i0 += tile) {
     if (cancelled(job)) return;
     const int end = min_int(n, i0 + tile);
     for (int b = 0; b < n_queries; b += kQueryBlock) {
       const float* q = queries + long(b) * stride;
-      for (int j0 = i0; j0 < end; j0 += W) {
-        VecF<W> dot[kQueryBlock];
-        for (int r = 0; r < kQueryBlock; ++r) dot[r] = VecF<W>{};
+      // kColumnVectors vectors of rows per pass: each x load then feeds 8 FMAs, each broadcast
+      // query coordinate kColumnVectors of them.
+      for (int j0 = i0; j0 < end; j0 += kColumnVectors * W) {
+        VecF<W> dot[kQueryBlock][kColumnVectors];
+        for (int r = 0; r < kQueryBlock; ++r)
+          for (int v = 0; v < kColumnVectors; ++v) dot[r][v] = VecF<W>{};
         for (int c = 0; c < dim; ++c) {
-          const VecF<W> x = load<W>(job.columns + long(c) * n_padded + j0);
-          for (int r = 0; r < kQueryBlock; ++r) dot[r] += q[r * stride + c] * x;
+          VecF<W> x[kColumnVectors];
+          for (int v = 0; v < kColumnVectors; ++v) x[v] = load<W>(job.columns + long(c) * n_padded + j0 + v * W);
+          for (int r = 0; r < kQueryBlock; ++r) {
+            const float qc = q[r * stride + c];
+            for (int v = 0; v < kColumnVectors; ++v) dot[r][v] += qc * x[v];
+          }
         }
-        const VecF<W> norms = load<W>(job.norms_sq + j0);
-        const int lanes = min_int(W, n - j0);
-        for (int r = 0; r < kQueryBlock; ++r) {
-          const VecF<W> keys = norms - 2.0f * dot[r];  // |x|^2 - 2 <q, x>, as in nearest()
-          float* kept = best_key + long(b + r) * k;
-          if (lanes == W && !(hmin<W>(keys) < kept[kept_max - 1])) continue;
-          int* index = best_index + long(b + r) * k;
-          for (int lane = 0; lane < lanes; ++lane) insert_neighbor(kept, index, kept_max, keys[lane], j0 + lane);
+        for (int v = 0; v < kColumnVectors; ++v) {
+          const int jv = j0 + v * W;
+          if (jv >= end) break;
+          const VecF<W> norms = load<W>(job.norms_sq + jv);
+          const int lanes = min_int(W, n - jv);
+          for (int r = 0; r < kQueryBlock; ++r) {
+            const VecF<W> keys = norms - 2.0f * dot[r][v];  // |x|^2 - 2 <q, x>, as in nearest()
+            float* kept = best_key + long(b + r) * k;
+            if (lanes == W && !(hmin<W>(keys) < kept[kept_max - 1])) continue;
+            int* index = best_index + long(b + r) * k;
+            for (int lane = 0; lane < lanes; ++lane) insert_neighbor(kept, index, kept_max, keys[lane], jv + lane);
+          }
         }
       }
     }

@@ -76,7 +76,7 @@ void TrainingSet::finish_layout() {
     norms_sq_[i] = static_cast<float>(norm_sq);
   }
   if (dim_ <= kColumnsMaxDim) {
-    columns_.assign(size_t(dim_) * n_padded_, 0.0f);
+    columns_.assign(size_t(dim_) * n_padded_ + kPad, 0.0f);  // + kPad: a vector read past the last column stays inside
     for (int i = 0; i < n_; ++i)
       for (int k = 0; k < dim_; ++k) columns_[size_t(k) * n_padded_ + i] = centered(i, k);
   }
