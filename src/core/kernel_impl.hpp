@@ -387,18 +387,22 @@ void nearest_columns(const KernelJob& job, int block_begin, int block_end, int k
             for (int v = 0; v < kColumnVectors; ++v) dot[r][v] += qc * x[v];
           }
         }
-        for (int v = 0; v < kColumnVectors; ++v) {
-          const int jv = j0 + v * W;
-          if (jv >= end) break;
-          const VecF<W> norms = load<W>(job.norms_sq + jv);
-          const int lanes = min_int(W, n - jv);
-          for (int r = 0; r < kQueryBlock; ++r) {
-            const VecF<W> keys = norms - 2.0f * dot[r][v];  // |x|^2 - 2 <q, x>, as in nearest()
-            float* kept = best_key + long(b + r) * k;
-            if (lanes == W && !(hmin<W>(keys) < kept[kept_max - 1])) continue;
-            int* index = best_index + long(b + r) * k;
-            for (int lane = 0; lane < lanes; ++lane) insert_neighbor(kept, index, kept_max, keys[lane], jv + lane);
+        const VecF<W> norms[2] = {load<W>(job.norms_sq + j0),
+                                  load<W>(job.norms_sq + j0 + (kColumnVectors - 1) * W)};  // norms_sq has kPad spare
+        const bool whole = j0 + kColumnVectors * W <= n;
+        for (int r = 0; r < kQueryBlock; ++r) {
+          VecF<W> keys[kColumnVectors];  // |x|^2 - 2 <q, x>, as in nearest()
+          VecF<W> lowest = splat<W>(-kNegInf);
+          for (int v = 0; v < kColumnVectors; ++v) {
+            keys[v] = norms[v] - 2.0f * dot[r][v];
+            lowest = v == 0 ? keys[v] : (keys[v] < lowest ? keys[v] : lowest);
           }
+          float* kept = best_key + long(b + r) * k;
+          if (whole && !(hmin<W>(lowest) < kept[kept_max - 1])) continue;  // one test for all vectors
+          int* index = best_index + long(b + r) * k;
+          for (int v = 0; v < kColumnVectors; ++v)
+            for (int lane = 0; lane < W && j0 + v * W + lane < n; ++lane)
+              insert_neighbor(kept, index, kept_max, keys[v][lane], j0 + v * W + lane);
         }
       }
     }

@@ -47,9 +47,9 @@ void knn_sums(const TrainingSet& train, const KnnOptions& options, const float* 
   auto point = [&](int j) { return j < k ? neighbors[j] : drawn[j - k]; };
   sums.log_scale = -INFINITY;
   sums.denominator = 0;
-  // Coordinate c of centered point i: the column layout (small d) is compact enough to stay in
-  // cache; the padded rows are not.
-  const float* columns = train.columns();
+  // Coordinate c of centered point i. For d <= 8 the column layout is compact enough to stay in
+  // cache where the padded rows are not; above that a point's row is contiguous, its columns not.
+  const float* columns = d <= TrainingSet::kDirectMaxDim ? train.columns() : nullptr;
   const int n_padded = train.n_padded();
   auto coordinate = [&](int i, int c) { return columns ? columns[size_t(c) * n_padded + i] : train.centered(i, c); };
   for (int j = 0; j < k + l; ++j) {

@@ -64,7 +64,7 @@ TrainingSet::TrainingSet(const uint8_t* values, int n, int d, float scale) : n_(
 }
 
 void TrainingSet::finish_layout() {
-  norms_sq_.assign(n_padded_, 0.0f);
+  norms_sq_.assign(n_padded_ + kPad, 0.0f);  // + kPad: vector reads past the last row stay inside
   for (int i = 0; i < n_; ++i) {
     double norm_sq = 0.0;
     for (int k = 0; k < dim_; ++k) {
