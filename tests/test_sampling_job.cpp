@@ -1,0 +1,98 @@
+// The app's sampling job: live snapshots, restart, pause/step, cancel, errors as messages.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "app/sampling_job.hpp"
+#include "data/toy.hpp"
+#include "test_helpers.hpp"
+
+namespace cfdm::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Waits (up to 20 s) until pred(snapshot) holds; returns the snapshot.
+template <class Pred>
+app::Snapshot wait_for(const app::SamplingJob& job, Pred pred) {
+  app::Snapshot snapshot;
+  for (int i = 0; i < 4000; ++i) {
+    job.latest(&snapshot);
+    if (pred(snapshot)) return snapshot;
+    std::this_thread::sleep_for(5ms);
+  }
+  ADD_FAILURE() << "timed out waiting for the sampling job";
+  return snapshot;
+}
+
+SamplerParams small_params(int steps) {
+  SamplerParams p = default_sampler_params();
+  p.n_samples = 50;
+  p.n_steps = steps;
+  p.seed = 3;
+  return p;
+}
+
+TEST(SamplingJob, RunsToTheSameSamplesAsTheSampler) {
+  auto train = std::make_shared<const TrainingSet>(data::make_toy("moons", 300, 0));
+  app::SamplingJob job(2);
+  job.start(train, small_params(30));
+  const app::Snapshot done = wait_for(job, [](const app::Snapshot& s) { return s.done; });
+  EXPECT_EQ(done.step, 30);
+  EXPECT_TRUE(done.error.empty());
+  ThreadPool pool(1);
+  Sampler direct(*train, small_params(30), pool);
+  direct.run([](int) { return true; });
+  EXPECT_TRUE(bit_identical(done.states, direct.states()));
+}
+
+TEST(SamplingJob, PauseSingleStepAndRestart) {
+  auto train = std::make_shared<const TrainingSet>(data::make_toy("circles", 300, 0));
+  app::SamplingJob job(2);
+  job.set_paused(true);
+  job.start(train, small_params(50));
+  const app::Snapshot first = wait_for(job, [](const app::Snapshot& s) { return s.generation > 0; });
+  EXPECT_EQ(first.step, 0);
+  job.single_step();
+  job.single_step();
+  const app::Snapshot two = wait_for(job, [](const app::Snapshot& s) { return s.step == 2; });
+  EXPECT_EQ(two.step, 2);
+  std::this_thread::sleep_for(50ms);
+  app::Snapshot still = two;
+  job.latest(&still);
+  EXPECT_EQ(still.step, 2) << "paused: no steps without a request";
+  // A restart with other parameters replaces the run at once.
+  job.set_paused(false);
+  SamplerParams other = small_params(20);
+  other.seed = 9;
+  job.start(train, other);
+  const app::Snapshot fresh =
+      wait_for(job, [&](const app::Snapshot& s) { return s.generation > two.generation && s.done; });
+  EXPECT_EQ(fresh.n_steps, 20);
+}
+
+TEST(SamplingJob, BadParametersBecomeAMessage) {
+  auto train = std::make_shared<const TrainingSet>(data::make_toy("moons", 10, 0));
+  app::SamplingJob job(1);
+  SamplerParams bad = small_params(10);
+  bad.sigma = -1;
+  job.start(train, bad);
+  const app::Snapshot s = wait_for(job, [](const app::Snapshot& s) { return !s.error.empty(); });
+  EXPECT_NE(s.error.find("sigma"), std::string::npos);
+}
+
+TEST(SamplingJob, CancelStopsALongRun) {
+  auto train = std::make_shared<const TrainingSet>(normal_points(20000, 64, 1));
+  app::SamplingJob job(2);
+  SamplerParams p = small_params(100000);
+  p.n_samples = 512;
+  job.start(train, p);
+  wait_for(job, [](const app::Snapshot& s) { return s.step >= 1; });
+  const auto t0 = std::chrono::steady_clock::now();
+  job.cancel();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+}
+
+}  // namespace
+}  // namespace cfdm::test
