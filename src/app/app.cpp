@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "core/error.hpp"
 #include "core/kernel.hpp"
@@ -45,7 +46,7 @@ void App::restart() {
 
 void App::draw_controls() {
   ImGui::SetNextWindowPos(ImVec2(10, 10), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowSize(ImVec2(330, 0), ImGuiCond_FirstUseEver);
+  ImGui::SetNextWindowSize(ImVec2(390, 0), ImGuiCond_FirstUseEver);
   ImGui::Begin("cfdm: closed-form diffusion");
   Settings s = settings_;
   bool changed = false;
@@ -107,6 +108,19 @@ void App::draw_canvas() {
   for (Eigen::Index i = 0; i < snapshot_.states.rows(); ++i)
     draw->AddCircleFilled(to_screen(snapshot_.states(i, 0), snapshot_.states(i, 1)), 1.8f, IM_COL32(230, 110, 20, 200),
                           6);
+}
+
+std::string App::stats_json() const {
+  std::string error;
+  for (char c : !error_.empty() ? error_ : snapshot_.error) error += (c == '"' || c == '\\') ? ' ' : c;
+  char text[512];
+  std::snprintf(text, sizeof text,
+                "{\"step\": %d, \"n_steps\": %d, \"samples_done\": %lld, \"n_samples\": %d, \"threads\": %d, "
+                "\"build\": \"%s\", \"isolated\": %s, \"steps_per_s\": %.1f, \"error\": \"%s\"}",
+                snapshot_.step, snapshot_.n_steps, snapshot_.done ? (long long)snapshot_.states.rows() : 0LL,
+                settings_.n_samples, job_.threads(), platform_.build,
+                platform_.cross_origin_isolated ? "true" : "false", steps_per_second_, error.substr(0, 300).c_str());
+  return text;
 }
 
 void App::frame() {

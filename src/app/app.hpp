@@ -32,6 +32,8 @@ class App {
   const Snapshot& snapshot() const { return snapshot_; }
   // Applies settings (e.g. from the UI or a URL) and restarts sampling at once.
   void apply(const Settings& settings);
+  // {"step", "n_steps", "samples_done", "n_samples", "threads", "build", "isolated", "error"}
+  std::string stats_json() const;
 
  private:
   void restart();

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <string>
 #include <thread>
 
 #include "app/app.hpp"
@@ -88,6 +89,10 @@ void frame(void* arg) {
   SDL_GL_SwapWindow(p->window);
 }
 
+#if defined(__EMSCRIPTEN__)
+Platform* g_platform = nullptr;  // for the page's window.cfdm.stats()
+#endif
+
 void shutdown(Platform* p) {
   p->app.reset();
   ImGui_ImplOpenGL3_Shutdown();
@@ -100,10 +105,20 @@ void shutdown(Platform* p) {
 
 }  // namespace
 
+#if defined(__EMSCRIPTEN__)
+// The page's window.cfdm.stats(): a JSON object (valid until the next call).
+extern "C" EMSCRIPTEN_KEEPALIVE const char* cfdm_stats_json() {
+  static std::string json;
+  json = g_platform && g_platform->app ? g_platform->app->stats_json() : "null";
+  return json.c_str();
+}
+#endif
+
 int main(int, char**) {
   static Platform platform;
   if (!init(&platform)) return 1;
 #if defined(__EMSCRIPTEN__)
+  g_platform = &platform;
   emscripten_set_main_loop_arg(frame, &platform, 0, true);
 #else
   while (platform.running) frame(&platform);
