@@ -4,26 +4,32 @@
 source "$(dirname "$0")/common.sh"
 what=${1:-all}
 
-# SDL2 for the browser, built once from Debian's source package (scripts/setup.sh unpacks it).
+# SDL2 for the browser, built once from Debian's source package (scripts/setup.sh unpacks it):
+# `build_sdl2_wasm DIR FLAGS` (-pthread for the threaded app, none for the single-thread one).
 build_sdl2_wasm() {
-  local sdl="$ROOT/build/third_party/SDL2-2.26.5" out="$ROOT/build/third_party/sdl2-wasm"
+  local sdl="$ROOT/build/third_party/SDL2-2.26.5" out="$1" flags="$2"
   if [ ! -f "$out/libSDL2.a" ] && [ -f "$sdl/CMakeLists.txt" ]; then
-    say "building SDL2 for WebAssembly (once; a few minutes)"
+    say "building SDL2 for WebAssembly in $(basename "$out") (once; a few minutes)"
     emcmake cmake -S "$sdl" -B "$out" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSDL_SHARED=OFF -DSDL_STATIC=ON \
-      -DSDL_TEST=OFF -DCMAKE_C_FLAGS=-pthread > "$ROOT/build/sdl2-wasm-configure.log" 2>&1 ||
-      { cat "$ROOT/build/sdl2-wasm-configure.log"; exit 1; }
+      -DSDL_TEST=OFF -DCMAKE_C_FLAGS="$flags" > "$out.configure.log" 2>&1 || { cat "$out.configure.log"; exit 1; }
     ninja -C "$out" -j "$JOBS" > /dev/null
   fi
 }
 
 if [ "$what" = wasm ] || [ "$what" = all ]; then
-  build_sdl2_wasm
+  build_sdl2_wasm "$ROOT/build/third_party/sdl2-wasm" -pthread
+  build_sdl2_wasm "$ROOT/build/third_party/sdl2-wasm-st" ""
   say "building WebAssembly (SIMD128 + pthreads) in build/wasm"
   mkdir -p "$ROOT/build"
   emcmake cmake -S "$ROOT" -B "$WASM_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DCFDM_SDL2_WASM_DIR="$ROOT/build/third_party/sdl2-wasm" > "$ROOT/build/wasm-configure.log" 2>&1 ||
     { cat "$ROOT/build/wasm-configure.log"; exit 1; }
   ninja -C "$WASM_BUILD" -j "$JOBS"
+  say "building the single-thread web app (SIMD128, no threads) in build/wasm-st"
+  emcmake cmake -S "$ROOT" -B "$ROOT/build/wasm-st" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCFDM_WASM_THREADS=OFF \
+    -DCFDM_BUILD_TESTS=OFF -DCFDM_SDL2_WASM_DIR="$ROOT/build/third_party/sdl2-wasm-st" \
+    > "$ROOT/build/wasm-st-configure.log" 2>&1 || { cat "$ROOT/build/wasm-st-configure.log"; exit 1; }
+  ninja -C "$ROOT/build/wasm-st" -j "$JOBS" cfdm_app
 fi
 if [ "$what" = native ] || [ "$what" = all ]; then
   say "building native in build/native"

@@ -96,3 +96,42 @@ TEST(SamplingJob, CancelStopsALongRun) {
 
 }  // namespace
 }  // namespace cfdm::test
+
+namespace cfdm::test {
+namespace {
+
+// Foreground mode (the browser build without threads): advance() steps within its budget and
+// gives the same samples as the sampler.
+TEST(SamplingJob, ForegroundModeStepsInTheCallersFrames) {
+  auto train = std::make_shared<const TrainingSet>(data::make_toy("pinwheel", 300, 0));
+  app::SamplingJob job(4, app::JobMode::foreground);
+  EXPECT_EQ(job.threads(), 1);
+  job.start(train, small_params(40));
+  app::Snapshot s;
+  job.latest(&s);
+  EXPECT_EQ(s.step, 0);
+  int frames = 0;
+  while (!s.done && frames < 10000) {
+    job.advance(0.0);  // a zero budget: exactly one step per frame
+    job.latest(&s);
+    ++frames;
+  }
+  EXPECT_TRUE(s.done);
+  EXPECT_EQ(frames, 40);
+  ThreadPool pool(1);
+  Sampler direct(*train, small_params(40), pool);
+  direct.run([](int) { return true; });
+  EXPECT_TRUE(bit_identical(s.states, direct.states()));
+  job.set_paused(true);
+  job.start(train, small_params(40));
+  job.advance(0.01);
+  job.latest(&s);
+  EXPECT_EQ(s.step, 0) << "paused";
+  job.single_step();
+  job.advance(0.01);
+  job.latest(&s);
+  EXPECT_EQ(s.step, 1);
+}
+
+}  // namespace
+}  // namespace cfdm::test

@@ -17,7 +17,9 @@ const char* toy_name(int index) { return data::toy_names()[size_t(index)].c_str(
 
 }  // namespace
 
-App::App(const PlatformInfo& platform, int n_threads) : platform_(platform), job_(n_threads) { restart(); }
+App::App(const PlatformInfo& platform, int n_threads, JobMode mode) : platform_(platform), job_(n_threads, mode) {
+  restart();
+}
 
 void App::apply(const Settings& settings) {
   settings_ = settings;
@@ -80,7 +82,7 @@ void App::draw_controls() {
   const double t = snapshot_.n_steps ? double(snapshot_.step) / snapshot_.n_steps : 0.0;
   ImGui::Text("t = %.3f  (step %d of %d)%s", t, snapshot_.step, snapshot_.n_steps, snapshot_.done ? ", done" : "");
   ImGui::Text("%.0f steps/s, %.0f samples/s", steps_per_second_, steps_per_second_ * settings_.n_samples);
-  ImGui::Text("%s, %d threads, SIMD %s", platform_.build, job_.threads(), isa_name(best_isa()));
+  ImGui::Text("%s; threads: %d; SIMD: %s", platform_.build, job_.threads(), isa_name(best_isa()));
   ImGui::Text("cross-origin isolated: %s; dataset %.1f KB", platform_.cross_origin_isolated ? "yes" : "no",
               train_ ? train_->memory_bytes() / 1e3 : 0.0);
   const std::string& message = !error_.empty() ? error_ : snapshot_.error;
@@ -124,6 +126,7 @@ std::string App::stats_json() const {
 }
 
 void App::frame() {
+  job_.advance(0.012);  // foreground mode: sample for part of the frame (a no-op with a worker thread)
   if (job_.latest(&snapshot_)) {
     const double now = ImGui::GetTime();
     if (snapshot_.step > last_step_ && now > last_time_)

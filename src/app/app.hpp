@@ -25,7 +25,7 @@ struct PlatformInfo {
 
 class App {
  public:
-  App(const PlatformInfo& platform, int n_threads);
+  App(const PlatformInfo& platform, int n_threads, JobMode mode = JobMode::background);
   // One frame of UI and drawing, inside ImGui::NewFrame() / ImGui::Render().
   void frame();
   const Settings& settings() const { return settings_; }

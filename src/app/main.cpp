@@ -59,12 +59,19 @@ bool init(Platform* p) {
   ImGui_ImplSDL2_InitForOpenGL(p->window, p->context);
   ImGui_ImplOpenGL3_Init(glsl_version);
   cfdm::app::PlatformInfo info;
+  cfdm::app::JobMode mode = cfdm::app::JobMode::background;
+  int threads = std::min(4, int(std::max(1u, std::thread::hardware_concurrency())));
 #if defined(__EMSCRIPTEN__)
   info.cross_origin_isolated = EM_ASM_INT({ return self.crossOriginIsolated ? 1 : 0; }) == 1;
-  info.build = info.cross_origin_isolated ? "wasm threads + simd" : "wasm single-thread simd";
+#if defined(__EMSCRIPTEN_PTHREADS__)
+  info.build = "wasm threads + simd";
+#else
+  info.build = "wasm single-thread simd";  // sampling runs in the frame loop
+  mode = cfdm::app::JobMode::foreground;
+  threads = 1;
 #endif
-  const int threads = std::max(1u, std::thread::hardware_concurrency());
-  p->app = std::make_unique<cfdm::app::App>(info, std::min(threads, 4));
+#endif
+  p->app = std::make_unique<cfdm::app::App>(info, threads, mode);
   return true;
 }
 

@@ -6,7 +6,8 @@
 
 namespace cfdm::app {
 
-SamplingJob::SamplingJob(int n_threads) : pool_(n_threads) {}
+SamplingJob::SamplingJob(int n_threads, JobMode mode)
+    : mode_(mode), pool_(mode == JobMode::foreground ? 1 : n_threads) {}
 
 SamplingJob::~SamplingJob() { stop_worker(); }
 
@@ -30,40 +31,75 @@ void SamplingJob::start(std::shared_ptr<const TrainingSet> train, const SamplerP
     generation = ++generation_;
   }
   step_requests_ = 0;
-  worker_ = std::thread([this, train, params, generation] { run(train, params, generation); });
+  if (mode_ == JobMode::background) {
+    worker_ = std::thread([this, train, params, generation] { run(train, params, generation); });
+    return;
+  }
+  foreground_.reset();
+  foreground_train_ = train;
+  foreground_generation_ = generation;
+  foreground_seconds_ = 0;
+  try {
+    foreground_ = std::make_unique<Sampler>(*foreground_train_, params, pool_);
+    publish(foreground_.get(), "", generation, 0);
+  } catch (const Error& error) {
+    publish(nullptr, error.what(), generation, 0);
+  }
+}
+
+bool SamplingJob::step_due() {
+  if (!paused_) return true;
+  if (step_requests_ == 0) return false;
+  --step_requests_;
+  return true;
+}
+
+void SamplingJob::advance(double budget_seconds) {
+  if (mode_ != JobMode::foreground || !foreground_) return;
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  // At least one step when one is due, then more while the budget lasts.
+  bool first = true;
+  while (!foreground_->done() && (first || elapsed() < budget_seconds) && step_due()) {
+    first = false;
+    foreground_->step();
+    publish(foreground_.get(), "", foreground_generation_, foreground_seconds_ + elapsed());
+  }
+  foreground_seconds_ += elapsed();
+}
+
+void SamplingJob::publish(const Sampler* sampler, const std::string& error, uint64_t generation, double seconds) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (generation != generation_) return;
+  if (sampler) {
+    published_.states = sampler->states();
+    published_.step = sampler->step_index();
+    published_.first_step = sampler->first_step();
+    published_.n_steps = sampler->n_steps();
+    published_.done = sampler->done();
+  }
+  published_.error = error;
+  published_.generation = generation;
+  published_.seconds = seconds;
 }
 
 void SamplingJob::run(std::shared_ptr<const TrainingSet> train, SamplerParams params, uint64_t generation) {
   const auto start = std::chrono::steady_clock::now();
-  auto publish = [&](const Sampler* sampler, const std::string& error) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (generation != generation_) return;
-    if (sampler) {
-      published_.states = sampler->states();
-      published_.step = sampler->step_index();
-      published_.first_step = sampler->first_step();
-      published_.n_steps = sampler->n_steps();
-      published_.done = sampler->done();
-    }
-    published_.error = error;
-    published_.generation = generation;
-    published_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  };
+  auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   try {
     params.kernel.cancel = &cancel_;
     Sampler sampler(*train, params, pool_);
-    publish(&sampler, "");
+    publish(&sampler, "", generation, seconds());
     while (!sampler.done() && !cancel_) {
-      if (paused_ && step_requests_ == 0) {
+      if (!step_due()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
         continue;
       }
-      if (paused_) --step_requests_;
       if (!sampler.step()) break;  // cancelled
-      publish(&sampler, "");
+      publish(&sampler, "", generation, seconds());
     }
   } catch (const Error& error) {
-    publish(nullptr, error.what());
+    publish(nullptr, error.what(), generation, seconds());
   }
 }
 

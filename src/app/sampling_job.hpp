@@ -24,9 +24,14 @@ struct Snapshot {
   uint64_t generation = 0;  // increments with every start(): tells a stale snapshot from a new one
 };
 
+// background: a worker thread steps the sampler (native, and browsers with threads).
+// foreground: advance() steps it on the calling thread within a time budget, once per frame
+// (the browser build without threads, for pages that are not cross-origin isolated).
+enum class JobMode { background, foreground };
+
 class SamplingJob {
  public:
-  explicit SamplingJob(int n_threads);
+  SamplingJob(int n_threads, JobMode mode = JobMode::background);
   ~SamplingJob();  // cancels and joins
 
   // Cancels any running sampler (it stops within one kernel tile) and starts a new run on train
@@ -41,12 +46,25 @@ class SamplingJob {
   // otherwise. Returns true when it copied.
   bool latest(Snapshot* out) const;
   int threads() const { return pool_.size(); }
+  JobMode mode() const { return mode_; }
+
+  // Foreground mode: runs steps until budget_seconds have passed (at least one step when one is
+  // due). Background mode: does nothing.
+  void advance(double budget_seconds);
 
  private:
   void run(std::shared_ptr<const TrainingSet> train, SamplerParams params, uint64_t generation);
   void stop_worker();
+  void publish(const Sampler* sampler, const std::string& error, uint64_t generation, double seconds);
+  bool step_due();  // not paused, or a single step was asked for (and is now taken)
 
+  JobMode mode_;
   ThreadPool pool_;
+  // Foreground mode's sampler and what it needs.
+  std::shared_ptr<const TrainingSet> foreground_train_;
+  std::unique_ptr<Sampler> foreground_;
+  uint64_t foreground_generation_ = 0;
+  double foreground_seconds_ = 0;
   std::thread worker_;
   std::atomic<bool> cancel_{false}, paused_{false};
   std::atomic<int> step_requests_{0};
