@@ -303,23 +303,40 @@ inline void insert_neighbor(float* keys, int* index, int kept, float key, int i)
 
 // ---- exact k-nearest-neighbour search (method.md section 5), blocked like the expanded kernel ----
 
+// The kept lists of a neighbour search over query blocks [block_begin, block_end): per query
+// the k best keys (ascending, in scratch) and their row indices (in neighbors), emptied.
+struct KeptLists {
+  int n_queries, kept_max;
+  const float* queries;
+  int* index;  // n_queries x k
+  float* key;  // n_queries x k
+};
+
+inline KeptLists start_kept_lists(const KernelJob& job, int block_begin, int block_end, int k, int* neighbors,
+                                  float* scratch) {
+  KeptLists kept{(block_end - block_begin) * kQueryBlock, min_int(k, job.n),
+                 job.queries + long(block_begin) * kQueryBlock * job.stride,
+                 neighbors + long(block_begin) * kQueryBlock * k, scratch};
+  for (long i = 0; i < long(kept.n_queries) * k; ++i) {
+    kept.key[i] = -kNegInf;
+    kept.index[i] = -1;
+  }
+  return kept;
+}
+
 // Ranks training rows by key_j = |x_j|^2 - 2 <q, x_j> (= |q - x_j|^2 - |q|^2: squared distance
 // up to a per-query constant). Rows are scanned in index order and only a strictly smaller key
 // displaces a kept one, so ties go to the lower index.
 template <int W>
 void nearest(const KernelJob& job, int block_begin, int block_end, int k, int* neighbors, float* scratch) {
   const int n = job.n, stride = job.stride, tile = job.tile;
-  const int n_queries = (block_end - block_begin) * kQueryBlock;
-  const float* queries = job.queries + long(block_begin) * kQueryBlock * stride;
-  int* best_index = neighbors + long(block_begin) * kQueryBlock * k;
-  float* best_key = scratch;  // n_queries x k, ascending
+  const KeptLists kept = start_kept_lists(job, block_begin, block_end, k, neighbors, scratch);
+  const int n_queries = kept.n_queries, kept_max = kept.kept_max;
+  const float* queries = kept.queries;
+  int* best_index = kept.index;
+  float* best_key = kept.key;
   float* dots = best_key + long(n_queries) * k;
   float* converted = dots + long(kQueryBlock) * (tile + 16);  // uint8 tiles as floats
-  const int kept_max = min_int(k, n);
-  for (long i = 0; i < long(n_queries) * k; ++i) {
-    best_key[i] = -kNegInf;
-    best_index[i] = -1;
-  }
   for (int i0 = 0; i0 < n; i0 += tile) {
     if (cancelled(job)) return;
     const int len = min_int(tile, n - i0);
@@ -356,15 +373,11 @@ void nearest(const KernelJob& job, int block_begin, int block_end, int k, int* n
 template <int W>
 void nearest_columns(const KernelJob& job, int block_begin, int block_end, int k, int* neighbors, float* scratch) {
   const int n = job.n, n_padded = job.n_padded, stride = job.stride, dim = job.dim;
-  const int n_queries = (block_end - block_begin) * kQueryBlock;
-  const float* queries = job.queries + long(block_begin) * kQueryBlock * stride;
-  int* best_index = neighbors + long(block_begin) * kQueryBlock * k;
-  float* best_key = scratch;  // n_queries x k, ascending
-  const int kept_max = min_int(k, n);
-  for (long i = 0; i < long(n_queries) * k; ++i) {
-    best_key[i] = -kNegInf;
-    best_index[i] = -1;
-  }
+  const KeptLists kept = start_kept_lists(job, block_begin, block_end, k, neighbors, scratch);
+  const int n_queries = kept.n_queries, kept_max = kept.kept_max;
+  const float* queries = kept.queries;
+  int* best_index = kept.index;
+  float* best_key = kept.key;
   // Tiles of about 256 KB of columns stay in L2 while every query block scans them.
   constexpr int kColumnVectors = CFDM_KERNEL_REGISTERS >= 32 ? 2 : 1;
   const int tile = ((65536 / dim) / (kColumnVectors * W) + 1) * (kColumnVectors * W);
