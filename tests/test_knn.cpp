@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "core/knn.hpp"
+#include "core/rng.hpp"
 #include "core/sampler.hpp"
 #include "core/thread_pool.hpp"
 #include "eval/metrics.hpp"
@@ -299,6 +300,36 @@ TEST(Metrics, NearestStatsAndSpacingOnAGrid) {
   EXPECT_DOUBLE_EQ(fresh.copy_share, 0.0);
   EXPECT_DOUBLE_EQ(fresh.ratio_share, 0.0);
   EXPECT_NEAR(fresh.quantile[6], std::sqrt(0.5), 1e-6);
+}
+
+}  // namespace
+}  // namespace cfdm::test
+
+namespace cfdm::test {
+namespace {
+
+// The app's inspector: the largest posterior weights of one point, against the float64 oracle.
+TEST(Metrics, TopPosteriorWeightsMatchTheOracle) {
+  Rng rng(5, 0);
+  MatrixXfR x(300, 3);
+  for (Eigen::Index i = 0; i < x.size(); ++i) x.data()[i] = float(rng.normal());
+  const TrainingSet train(x);
+  const MatrixXdR stored = train.points().cast<double>();
+  for (double t : {0.0, 0.3, 0.8, 0.97}) {
+    const float z[3] = {0.4f, -0.2f, 0.9f};
+    const double zd[3] = {0.4f, -0.2f, 0.9f};
+    std::vector<double> oracle = oracle_weights(stored, zd, t);
+    std::vector<int> order(oracle.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return oracle[size_t(a)] > oracle[size_t(b)]; });
+    const auto top = eval::top_posterior_weights(train, z, t, 10);
+    ASSERT_EQ(top.size(), 10u);
+    for (size_t j = 0; j < top.size(); ++j) {
+      EXPECT_EQ(top[j].first, order[j]) << "t = " << t << ", rank " << j;
+      EXPECT_NEAR(top[j].second, oracle[size_t(order[j])], 1e-12 + 1e-9 * oracle[size_t(order[j])]);
+    }
+  }
+  EXPECT_THROW(eval::top_posterior_weights(train, nullptr, 1.0, 3), Error);
 }
 
 }  // namespace

@@ -8,33 +8,166 @@
 
 #include "core/error.hpp"
 #include "core/kernel.hpp"
+#include "core/rng.hpp"
+#include "data/dataset.hpp"
 #include "data/toy.hpp"
+#include "eval/metrics.hpp"
 
 namespace cfdm::app {
 namespace {
 
-const char* toy_name(int index) { return data::toy_names()[size_t(index)].c_str(); }
+constexpr uint32_t kPaper = rgba(250, 250, 248, 255);
+constexpr uint32_t kTrainColor = rgba(60, 60, 80, 110);
+constexpr uint32_t kSampleColor = rgba(230, 110, 20, 210);
+constexpr uint32_t kCopyBorder = rgba(215, 40, 40, 255);
+constexpr uint32_t kNewBorder = rgba(40, 150, 80, 255);
+constexpr int kMaxImagePairs = 64;        // image view: samples shown, each beside its nearest
+constexpr size_t kMaxTrailMarks = 200000;  // trails are thinned beyond this
+constexpr int kVelocityGrid = 24;          // the velocity overlay's grid, per side
+constexpr uint64_t kVelocityStream = 0x7e10c1;  // the overlay's smoothing draws
+
+const char* kImageNames[] = {"mnist", "fashion-mnist"};
+const char* kFashionClasses[] = {"T-shirt", "trouser", "pullover", "dress", "coat",
+                                 "sandal",  "shirt",   "sneaker",  "bag",   "boot"};
+
+uint32_t with_alpha(uint32_t color, float alpha) {
+  const int a = int(std::clamp(alpha, 0.0f, 1.0f) * float(color >> 24) + 0.5f);
+  return (color & 0x00ffffffu) | uint32_t(a) << 24;
+}
+
+std::vector<int> classes_of(int mask) {
+  std::vector<int> classes;
+  for (int c = 0; c < 10; ++c)
+    if (mask & (1 << c)) classes.push_back(c);
+  return classes;
+}
+
+std::string model_key(const Settings& s) {
+  std::string key = s.dataset + "|" + std::to_string(s.n_train);
+  if (is_image_name(s.dataset))
+    key += "|" + std::to_string(s.classes_mask) + "|" + (s.pca ? "pca" + std::to_string(s.pca_dim) : "pixels");
+  return key;
+}
+
+std::string thousands(long long n) {
+  std::string digits = std::to_string(n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+// The image model: the selected images in pixel space, optionally a PCA space to sample in, and the
+// copy threshold (a tenth of the typical spacing of the training points, as in `cfdm eval`).
+Model build_image_model(const Settings& s, const data::ImageSet& all, ThreadPool& pool) {
+  data::ImageSet chosen = data::select(all, classes_of(s.classes_mask), -1);
+  if (chosen.n > s.n_train) chosen = data::select(chosen, {}, s.n_train);
+  data::Dataset dataset;
+  dataset.images = std::move(chosen);
+  Model model;
+  model.pixels = std::make_shared<const TrainingSet>(data::make_training_set(dataset));
+  model.image_width = dataset.images.width;
+  model.image_height = dataset.images.height;
+  std::string name = s.dataset == "mnist" ? "MNIST" : "Fashion-MNIST";
+  model.description = name + ": " + thousands(dataset.images.n) + " images";
+  if (s.pca) {
+    auto pca = std::make_shared<const data::Pca>(*model.pixels, s.pca_dim);
+    model.train = std::make_shared<const TrainingSet>(pca->encode(*model.pixels));
+    char text[96];
+    std::snprintf(text, sizeof text, ", PCA %d (%.1f%% of the variance)", pca->dim(), 100 * pca->explained_variance());
+    model.description += text;
+    model.pca = pca;
+  } else {
+    model.train = model.pixels;
+    model.description += ", pixel space";
+  }
+  model.copy_threshold = eval::typical_spacing(*model.train, pool, 64) / 10;
+  return model;
+}
 
 }  // namespace
+
+const std::vector<std::string>& dataset_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> all = data::toy_names();
+    for (const char* name : kImageNames) all.push_back(name);
+    return all;
+  }();
+  return names;
+}
+
+bool is_image_name(const std::string& name) { return data::is_image_dataset(name); }
+
+Settings defaults_for(const std::string& dataset) {
+  Settings s;
+  s.dataset = dataset;
+  if (is_image_name(dataset)) {
+    s.n_train = 5000;
+    s.n_samples = 36;
+    s.n_steps = 50;
+    s.start_t = 0.3f;
+  }
+  return s;
+}
 
 App::App(const PlatformInfo& platform, int n_threads, JobMode mode) : platform_(platform), job_(n_threads, mode) {
   restart();
 }
 
 void App::apply(const Settings& settings) {
+  const bool new_dataset = settings.dataset != settings_.dataset;
   settings_ = settings;
+  if (new_dataset) selected_ = -1;
   restart();
+}
+
+void App::zoom_at(float factor, float x, float y) {
+  const ImVec2 size = ImGui::GetIO().DisplaySize;
+  const float new_zoom = std::clamp(zoom_ * factor, 0.1f, 50.0f);
+  const float applied = new_zoom / zoom_;
+  // Keep the data point under (x, y) where it is.
+  const float cx = size.x * 0.5f + pan_x_, cy = size.y * 0.5f + pan_y_;
+  pan_x_ += (x - cx) * (1 - applied);
+  pan_y_ += (y - cy) * (1 - applied);
+  zoom_ = new_zoom;
+}
+
+bool App::images_ready() {
+  if (!is_image_name(settings_.dataset) || images_.count(settings_.dataset)) return true;
+  if (platform_.data) {
+    fetch_ = platform_.data->request(settings_.dataset);
+    if (!fetch_.error.empty()) {
+      error_ = "could not fetch " + settings_.dataset + ": " + fetch_.error;
+      waiting_for_data_ = false;
+      return false;
+    }
+    if (!fetch_.ready) {
+      waiting_for_data_ = true;
+      return false;
+    }
+  }
+  waiting_for_data_ = false;
+  try {
+    const std::string dir = platform_.data ? platform_.data->directory() : data::default_data_dir();
+    images_[settings_.dataset] = std::make_shared<const data::ImageSet>(data::load_image_dataset(settings_.dataset, dir));
+  } catch (const Error& e) {
+    error_ = e.what();
+    return false;
+  } catch (const std::bad_alloc&) {
+    error_ = "not enough memory to load " + settings_.dataset;
+    return false;
+  }
+  return true;
 }
 
 void App::restart() {
   error_.clear();
-  try {
-    train_points_ = data::make_toy(toy_name(settings_.dataset), settings_.n_train, 0);
-    train_ = std::make_shared<const TrainingSet>(train_points_);
-  } catch (const Error& e) {
-    error_ = e.what();
-    return;
-  }
+  view_step_ = -1;
+  replaying_ = false;
+  velocity_key_.clear();
+  job_.cancel();
+  if (!images_ready()) return;  // frame() calls restart() again once the files are there
   SamplerParams params = default_sampler_params();
   params.n_samples = settings_.n_samples;
   params.n_steps = settings_.n_steps;
@@ -42,30 +175,115 @@ void App::restart() {
   params.sigma = settings_.sigma;
   params.start_t = settings_.start_t;
   params.seed = uint64_t(settings_.seed);
+  params.estimator = settings_.knn ? Estimator::knn : Estimator::exact;
+  params.knn.k = settings_.knn_k;
+  params.knn.l = settings_.knn_l;
   job_.set_paused(paused_);
-  job_.start(train_, params);
+  const Settings s = settings_;
+  ModelBuilder build;
+  if (is_image_name(s.dataset)) {
+    std::shared_ptr<const data::ImageSet> images = images_[s.dataset];
+    build = [s, images](ThreadPool& pool) { return build_image_model(s, *images, pool); };
+  } else {
+    build = [s](ThreadPool&) {
+      Model model;
+      model.points = data::make_toy(s.dataset, s.n_train, 0);
+      model.train = std::make_shared<const TrainingSet>(model.points);
+      model.description = s.dataset + ": " + thousands(s.n_train) + " points";
+      return model;
+    };
+  }
+  job_.start(model_key(s), build, params);
+}
+
+int App::view_step() const {
+  if (view_step_ < 0 || snapshot_.history_steps.empty()) return snapshot_.step;
+  return std::clamp(view_step_, snapshot_.history_steps.front(), snapshot_.step);
+}
+
+// The recorded states at or just before `step` (null when nothing is recorded yet).
+const MatrixXfR* App::history_at(int step, int* found_step) const {
+  const auto& steps = snapshot_.history_steps;
+  if (steps.empty()) return nullptr;
+  const auto it = std::upper_bound(steps.begin(), steps.end(), step);
+  const size_t i = it == steps.begin() ? 0 : size_t(it - steps.begin()) - 1;
+  *found_step = steps[i];
+  return snapshot_.history[i].get();
+}
+
+int App::copies() const {
+  if (!snapshot_.model || !snapshot_.model->is_image()) return 0;
+  int n = 0;
+  for (double d : snapshot_.nearest_distance) n += d < snapshot_.model->copy_threshold;
+  return n;
 }
 
 void App::draw_controls() {
   ImGui::SetNextWindowPos(ImVec2(10, 10), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowSize(ImVec2(390, 0), ImGuiCond_FirstUseEver);
+  ImGui::SetNextWindowSize(ImVec2(400, 0), ImGuiCond_FirstUseEver);
   ImGui::Begin("cfdm: closed-form diffusion");
   Settings s = settings_;
   bool changed = false;
-  if (ImGui::BeginCombo("dataset", toy_name(s.dataset))) {
-    for (int i = 0; i < int(data::toy_names().size()); ++i)
-      if (ImGui::Selectable(toy_name(i), i == s.dataset)) s.dataset = i, changed = true;
+  const bool image = is_image_name(s.dataset);
+  if (ImGui::BeginCombo("dataset", s.dataset.c_str())) {
+    for (const std::string& name : dataset_names())
+      if (ImGui::Selectable(name.c_str(), name == s.dataset) && name != s.dataset) {
+        const Settings d = defaults_for(name);
+        // Keep the model's own settings; take the sizes that suit the new kind of data.
+        if (is_image_name(name) != image) {
+          s.n_train = d.n_train, s.n_samples = d.n_samples, s.n_steps = d.n_steps, s.start_t = d.start_t;
+          pan_x_ = pan_y_ = 0, zoom_ = 1;
+        }
+        s.dataset = name;
+        changed = true;
+      }
     ImGui::EndCombo();
   }
-  changed |= ImGui::SliderInt("training points", &s.n_train, 10, 20000, "%d", ImGuiSliderFlags_Logarithmic);
-  changed |= ImGui::SliderFloat("sigma", &s.sigma, 0.0f, 1.0f, "%.3f", ImGuiSliderFlags_Logarithmic);
+  if (image) {
+    ImGui::TextUnformatted("classes (none ticked: all)");
+    for (int c = 0; c < 10; ++c) {
+      if (c % 5) ImGui::SameLine();
+      bool on = (s.classes_mask >> c) & 1;
+      char label[32];
+      if (s.dataset == "mnist")
+        std::snprintf(label, sizeof label, "%d##class%d", c, c);
+      else
+        std::snprintf(label, sizeof label, "%s##class%d", kFashionClasses[c], c);
+      if (ImGui::Checkbox(label, &on)) {
+        s.classes_mask ^= 1 << c;
+        changed = true;
+      }
+    }
+    int space = s.pca ? 1 : 0;
+    changed |= ImGui::RadioButton("pixels", &space, 0);
+    ImGui::SameLine();
+    changed |= ImGui::RadioButton("PCA space", &space, 1);
+    s.pca = space == 1;
+    if (s.pca) {
+      ImGui::SameLine();
+      ImGui::SetNextItemWidth(120);
+      changed |= ImGui::SliderInt("dim", &s.pca_dim, 2, 256, "%d", ImGuiSliderFlags_Logarithmic);
+    }
+  }
+  changed |= ImGui::SliderInt("training points", &s.n_train, 10, image ? 60000 : 20000, "%d",
+                              ImGuiSliderFlags_Logarithmic);
+  changed |= ImGui::SliderFloat("sigma", &s.sigma, 0.0f, image ? 4.0f : 1.0f, "%.3f", ImGuiSliderFlags_Logarithmic);
   changed |= ImGui::SliderInt("draws M", &s.n_draws, 1, 16);
   changed |= ImGui::SliderInt("steps", &s.n_steps, 1, 1000, "%d", ImGuiSliderFlags_Logarithmic);
   changed |= ImGui::SliderFloat("start T", &s.start_t, 0.0f, 0.95f, "%.2f");
-  changed |= ImGui::SliderInt("samples", &s.n_samples, 1, 20000, "%d", ImGuiSliderFlags_Logarithmic);
+  changed |= ImGui::SliderInt("samples", &s.n_samples, 1, image ? 256 : 20000, "%d", ImGuiSliderFlags_Logarithmic);
   changed |= ImGui::InputInt("seed", &s.seed);
   s.seed = std::max(0, s.seed);
+  changed |= ImGui::Checkbox("nearest-neighbour estimator", &s.knn);
+  if (s.knn) {
+    ImGui::SetNextItemWidth(120);
+    changed |= ImGui::SliderInt("K", &s.knn_k, 1, 200, "%d", ImGuiSliderFlags_Logarithmic);
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(120);
+    changed |= ImGui::SliderInt("L", &s.knn_l, 0, 200, "%d", ImGuiSliderFlags_Logarithmic);
+  }
   if (changed) apply(s);  // restart at once: the old run is cancelled within a tile
+
   if (ImGui::Button(paused_ ? "Play" : "Pause")) {
     paused_ = !paused_;
     job_.set_paused(paused_);
@@ -75,57 +293,316 @@ void App::draw_controls() {
     paused_ = true;
     job_.set_paused(true);
     job_.single_step();
+    view_step_ = -1;
   }
   ImGui::SameLine();
   if (ImGui::Button("Reset")) restart();
-  ImGui::Separator();
-  const double t = snapshot_.n_steps ? double(snapshot_.step) / snapshot_.n_steps : 0.0;
-  ImGui::Text("t = %.3f  (step %d of %d)%s", t, snapshot_.step, snapshot_.n_steps, snapshot_.done ? ", done" : "");
-  ImGui::Text("%.0f steps/s, %.0f samples/s", steps_per_second_, steps_per_second_ * settings_.n_samples);
-  ImGui::Text("%s; threads: %d; SIMD: %s", platform_.build, job_.threads(), isa_name(best_isa()));
-  ImGui::Text("cross-origin isolated: %s; dataset %.1f KB", platform_.cross_origin_isolated ? "yes" : "no",
-              train_ ? train_->memory_bytes() / 1e3 : 0.0);
-  const std::string& message = !error_.empty() ? error_ : snapshot_.error;
-  if (!message.empty()) ImGui::TextColored(ImVec4(1.0f, 0.35f, 0.3f, 1.0f), "%s", message.c_str());
+  ImGui::SameLine();
+  if (ImGui::Button("Replay") && !snapshot_.history_steps.empty()) {
+    replaying_ = true;
+    view_step_ = snapshot_.history_steps.front();
+  }
+  // The time scrubber: any recorded step from the start to the latest.
+  if (snapshot_.n_steps > 0) {
+    int shown = view_step();
+    char label[64];
+    std::snprintf(label, sizeof label, "t = %.3f", double(shown) / snapshot_.n_steps);
+    if (ImGui::SliderInt("time", &shown, snapshot_.first_step, std::max(snapshot_.first_step, snapshot_.step), label)) {
+      view_step_ = shown >= snapshot_.step ? -1 : shown;
+      replaying_ = false;
+    }
+  }
+  if (!image) {
+    ImGui::Checkbox("training points", &show_training_);
+    ImGui::SameLine();
+    ImGui::Checkbox("trails", &show_trails_);
+    ImGui::SameLine();
+    ImGui::Checkbox("velocity field", &show_velocity_);
+    if (show_trails_) ImGui::SliderInt("trail steps", &trail_length_, 1, 100);
+  }
   ImGui::End();
 }
 
-void App::draw_canvas() {
-  ImGuiIO& io = ImGui::GetIO();
-  if (!io.WantCaptureMouse) {
-    if (ImGui::IsMouseDragging(ImGuiMouseButton_Left)) {
-      pan_x_ += io.MouseDelta.x;
-      pan_y_ += io.MouseDelta.y;
-    }
-    if (io.MouseWheel != 0.0f) zoom_ = std::clamp(zoom_ * std::pow(1.15f, io.MouseWheel), 0.1f, 50.0f);
+void App::draw_status() {
+  const ImGuiIO& io = ImGui::GetIO();
+  ImGui::SetNextWindowPos(ImVec2(10, io.DisplaySize.y - 10), ImGuiCond_Always, ImVec2(0, 1));
+  ImGui::SetNextWindowBgAlpha(0.85f);
+  ImGui::Begin("status", nullptr,
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings |
+                   ImGuiWindowFlags_NoFocusOnAppearing | ImGuiWindowFlags_NoNav);
+  const Model* model = snapshot_.model.get();
+  if (waiting_for_data_) {
+    const float share = fetch_.total > 0 ? float(fetch_.loaded / fetch_.total) : 0.0f;
+    char text[96];
+    std::snprintf(text, sizeof text, "fetching %s: %.1f of %.1f MB", settings_.dataset.c_str(), fetch_.loaded / 1e6,
+                  fetch_.total / 1e6);
+    ImGui::ProgressBar(share, ImVec2(360, 0), text);
+  } else if (!snapshot_.status.empty()) {
+    ImGui::Text("%s...", snapshot_.status.c_str());
+  } else {
+    const double t = snapshot_.n_steps ? double(snapshot_.step) / snapshot_.n_steps : 0.0;
+    ImGui::Text("t = %.3f (step %d of %d)%s%s", t, snapshot_.step, snapshot_.n_steps, snapshot_.done ? ", done" : "",
+                paused_ ? ", paused" : "");
   }
-  ImDrawList* draw = ImGui::GetBackgroundDrawList();
-  const ImVec2 size = io.DisplaySize;
-  const float scale = std::min(size.x, size.y) / 6.0f * zoom_;  // about [-3, 3] fits the view
-  const ImVec2 center(size.x * 0.5f + pan_x_, size.y * 0.5f + pan_y_);
-  auto to_screen = [&](float x, float y) { return ImVec2(center.x + x * scale, center.y - y * scale); };
-  draw->AddRectFilled(ImVec2(0, 0), size, IM_COL32(250, 250, 248, 255));
-  for (Eigen::Index i = 0; i < train_points_.rows(); ++i)
-    draw->AddCircleFilled(to_screen(train_points_(i, 0), train_points_(i, 1)), 2.2f, IM_COL32(60, 60, 80, 110), 6);
-  for (Eigen::Index i = 0; i < snapshot_.states.rows(); ++i)
-    draw->AddCircleFilled(to_screen(snapshot_.states(i, 0), snapshot_.states(i, 1)), 1.8f, IM_COL32(230, 110, 20, 200),
-                          6);
+  if (model) ImGui::TextUnformatted(model->description.c_str());
+  if (model && model->is_image() && !snapshot_.nearest_distance.empty()) {
+    const int n = int(snapshot_.nearest_distance.size()), c = copies();
+    char text[96];
+    std::snprintf(text, sizeof text, "memorization: %d of %d samples are copies (%.0f%%)", c, n, 100.0 * c / n);
+    ImGui::PushStyleColor(ImGuiCol_PlotHistogram, ImVec4(0.84f, 0.16f, 0.16f, 1.0f));
+    ImGui::ProgressBar(float(c) / float(n), ImVec2(360, 0), text);
+    ImGui::PopStyleColor();
+  }
+  const size_t bytes = model ? model->train->memory_bytes() +
+                                   (model->pixels && model->pixels != model->train ? model->pixels->memory_bytes() : 0)
+                             : 0;
+  ImGui::Text("%.0f steps/s, %.0f samples/s, %.0f fps", steps_per_second_, steps_per_second_ * settings_.n_samples,
+              io.Framerate);
+  const bool web = std::string(platform_.build) != "native";
+  ImGui::Text("%s; %d thread%s; SIMD %s%s; dataset %.1f MB", platform_.build, job_.threads(),
+              job_.threads() == 1 ? "" : "s", isa_name(best_isa()),
+              !web                               ? ""
+              : platform_.cross_origin_isolated ? "; cross-origin isolated"
+                                                : "; not cross-origin isolated",
+              bytes / 1e6);
+  const std::string& message = !error_.empty() ? error_ : snapshot_.error;
+  if (!message.empty()) {
+    ImGui::PushTextWrapPos(460);
+    ImGui::TextColored(ImVec4(0.85f, 0.15f, 0.1f, 1.0f), "%s", message.c_str());
+    ImGui::PopTextWrapPos();
+  }
+  ImGui::End();
+}
+
+void App::handle_canvas_input() {
+  ImGuiIO& io = ImGui::GetIO();
+  if (io.WantCaptureMouse) return;
+  if (ImGui::IsMouseDragging(ImGuiMouseButton_Left)) {
+    pan_x_ += io.MouseDelta.x;
+    pan_y_ += io.MouseDelta.y;
+  }
+  if (io.MouseWheel != 0.0f) zoom_at(std::pow(1.15f, io.MouseWheel), io.MousePos.x, io.MousePos.y);
+  // A click (not a drag) picks the nearest sample within 12 pixels, or clears the pick.
+  if (ImGui::IsMouseReleased(ImGuiMouseButton_Left) && io.MouseDragMaxDistanceSqr[0] < io.MouseDragThreshold * io.MouseDragThreshold &&
+      snapshot_.model && !snapshot_.model->is_image()) {
+    int found_step = 0;
+    const MatrixXfR* states = history_at(view_step(), &found_step);
+    selected_ = -1;
+    float best = 12.0f * 12.0f;
+    for (Eigen::Index i = 0; states && i < states->rows(); ++i) {
+      const float dx = scene_.center_x + (*states)(i, 0) * scene_.scale - io.MousePos.x;
+      const float dy = scene_.center_y - (*states)(i, 1) * scene_.scale - io.MousePos.y;
+      if (dx * dx + dy * dy < best) best = dx * dx + dy * dy, selected_ = int(i);
+    }
+  }
+}
+
+void App::update_velocity_field(double t) {
+  const Model& model = *snapshot_.model;
+  char key[160];
+  std::snprintf(key, sizeof key, "%p|%.6f|%g|%d|%d", static_cast<const void*>(&model), t, double(settings_.sigma),
+                settings_.n_draws, settings_.seed);
+  if (velocity_key_ == key) return;
+  velocity_key_ = key;
+  // A grid over the training points' bounding box, 15% larger on each side.
+  const Eigen::Array2f lo = points_.colwise().minCoeff().transpose().array();
+  const Eigen::Array2f hi = points_.colwise().maxCoeff().transpose().array();
+  const Eigen::Array2f margin = (hi - lo) * 0.15f;
+  const int g = kVelocityGrid, n = g * g;
+  velocity_grid_.resize(n, 2);
+  for (int i = 0; i < n; ++i)
+    for (int k = 0; k < 2; ++k) {
+      const float u = ((k == 0 ? i % g : i / g) + 0.5f) / g;
+      velocity_grid_(i, k) = lo[k] - margin[k] + u * (hi[k] - lo[k] + 2 * margin[k]);
+    }
+  // The field the samples follow: the smoothed velocity with this run's sigma and M, the grid
+  // points' own draws fixed by the seed.
+  const int m = settings_.sigma > 0 ? settings_.n_draws : 1;
+  MatrixXfR eps = MatrixXfR::Zero(Eigen::Index(m) * n, 2);
+  Rng rng(uint64_t(settings_.seed), kVelocityStream);
+  for (Eigen::Index i = 0; i < eps.size(); ++i) eps.data()[i] = float(rng.normal());
+  velocity_.resize(n, 2);
+  try {
+    smoothed_velocity(*model.train, velocity_grid_.data(), n, t, settings_.sigma, eps.data(), m, velocity_.data(),
+                      ui_pool_);
+  } catch (const Error&) {
+    velocity_.setZero();
+  }
+}
+
+void App::build_points_scene() {
+  const ImVec2 size = ImGui::GetIO().DisplaySize;
+  const Model& model = *snapshot_.model;
+  if (points_model_ != snapshot_.model) {
+    points_ = model.points.size() ? model.points : model.train->points();
+    points_model_ = snapshot_.model;
+    selected_ = -1;
+  }
+  if (points_.cols() != 2) return;
+  scene_.scale = std::min(size.x, size.y) / 6.0f * zoom_;  // about [-3, 3] fits the view
+  scene_.center_x = size.x * 0.5f + pan_x_;
+  scene_.center_y = size.y * 0.5f + pan_y_;
+  auto point = [&](float x, float y, float width, uint32_t color) {
+    scene_.marks.push_back({x, y, x, y, width, color});
+  };
+  if (show_training_)
+    for (Eigen::Index i = 0; i < points_.rows(); ++i) point(points_(i, 0), points_(i, 1), 4.0f, kTrainColor);
+
+  int shown_step = 0;
+  const MatrixXfR* states = history_at(view_step(), &shown_step);
+  if (!states) return;
+  const double t = snapshot_.n_steps ? double(shown_step) / snapshot_.n_steps : 0.0;
+
+  if (show_velocity_) {
+    update_velocity_field(std::min(t, 1.0 - 1.0 / std::max(2, snapshot_.n_steps)));
+    float longest = 1e-12f;
+    for (Eigen::Index i = 0; i < velocity_.rows(); ++i) longest = std::max(longest, velocity_.row(i).norm());
+    // The longest arrow spans 0.9 grid cells; the others in proportion.
+    const float cell = float((velocity_grid_(1, 0) - velocity_grid_(0, 0)));
+    const float factor = 0.9f * cell / longest;
+    for (Eigen::Index i = 0; i < velocity_.rows(); ++i) {
+      const float x = velocity_grid_(i, 0), y = velocity_grid_(i, 1);
+      const float x1 = x + velocity_(i, 0) * factor, y1 = y + velocity_(i, 1) * factor;
+      scene_.marks.push_back({x, y, x1, y1, 1.5f, rgba(40, 90, 170, 150)});
+      point(x1, y1, 4.0f, rgba(40, 90, 170, 200));
+    }
+  }
+
+  // Fading trails: segments between the recorded states of the last trail_length_ steps.
+  const auto& steps = snapshot_.history_steps;
+  const size_t end = size_t(std::upper_bound(steps.begin(), steps.end(), shown_step) - steps.begin());
+  if (show_trails_ && end >= 2) {
+    const size_t n_segments = std::min(end - 1, size_t(trail_length_));
+    const Eigen::Index stride =
+        std::max<Eigen::Index>(1, Eigen::Index(n_segments * size_t(states->rows()) / kMaxTrailMarks) + 1);
+    for (size_t j = end - 1 - n_segments; j + 1 < end; ++j) {
+      const MatrixXfR& a = *snapshot_.history[j];
+      const MatrixXfR& b = *snapshot_.history[j + 1];
+      const float age = float(end - 1 - j) / float(n_segments + 1);  // 1: oldest
+      const uint32_t color = with_alpha(kSampleColor, 0.45f * (1.0f - age));
+      for (Eigen::Index i = 0; i < a.rows(); i += stride) scene_.marks.push_back({a(i, 0), a(i, 1), b(i, 0), b(i, 1), 1.5f, color});
+    }
+  }
+  for (Eigen::Index i = 0; i < states->rows(); ++i) point((*states)(i, 0), (*states)(i, 1), 3.6f, kSampleColor);
+
+  // The inspected sample: the training points whose posterior weights pull it (one line each, as
+  // strong as its weight) and its nearest training point.
+  if (selected_ < 0 || selected_ >= states->rows()) return;
+  const float zx = (*states)(selected_, 0), zy = (*states)(selected_, 1);
+  ImDrawList* labels = ImGui::GetBackgroundDrawList();
+  if (shown_step < snapshot_.n_steps) {
+    const auto weights = eval::top_posterior_weights(*model.train, states->row(selected_).data(), t, 8);
+    for (const auto& [index, weight] : weights) {
+      const float px = points_(index, 0), py = points_(index, 1);
+      scene_.marks.push_back({zx, zy, px, py, 1.0f + 3.0f * float(weight), rgba(120, 40, 170, int(60 + 180 * weight))});
+      if (weight > 0.05) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%.2f", weight);
+        labels->AddText(ImVec2(scene_.center_x + px * scene_.scale + 6, scene_.center_y - py * scene_.scale - 6),
+                        IM_COL32(120, 40, 170, 255), text);
+      }
+    }
+  }
+  int nearest = 0;
+  float best = INFINITY;
+  for (Eigen::Index i = 0; i < points_.rows(); ++i) {
+    const float d = (points_.row(i) - states->row(selected_)).squaredNorm();
+    if (d < best) best = d, nearest = int(i);
+  }
+  point(points_(nearest, 0), points_(nearest, 1), 11.0f, rgba(20, 140, 90, 230));
+  point(points_(nearest, 0), points_(nearest, 1), 6.0f, kPaper);
+  point(zx, zy, 9.0f, rgba(200, 60, 10, 255));
+  char text[96];
+  std::snprintf(text, sizeof text, "sample %d: nearest training point %d at %.3g", selected_, nearest,
+                std::sqrt(double(best)));
+  labels->AddText(ImVec2(scene_.center_x + zx * scene_.scale + 10, scene_.center_y - zy * scene_.scale + 6),
+                  IM_COL32(40, 40, 40, 255), text);
+}
+
+void App::build_image_scene() {
+  const ImVec2 size = ImGui::GetIO().DisplaySize;
+  const Model& model = *snapshot_.model;
+  int shown_step = 0;
+  const MatrixXfR* states = history_at(view_step(), &shown_step);
+  if (!states) return;
+  const bool latest = shown_step == snapshot_.step;
+  const int n = std::min<int>(kMaxImagePairs, int(states->rows()));
+  const int w = model.image_width, h = model.image_height, d = w * h;
+  const bool with_nearest = latest && int(snapshot_.nearest.size()) >= n;
+  // The atlas: samples first, then their nearest training images; rebuilt when they change.
+  char key[96];
+  std::snprintf(key, sizeof key, "%llu|%d|%d", (unsigned long long)snapshot_.generation, shown_step, int(with_nearest));
+  if (images_key_ != key || model.pixels->dim() != d) {
+    images_key_ = key;
+    const MatrixXfR head = states->topRows(n);
+    const MatrixXfR pixels = latest ? snapshot_.pixels.topRows(n) : model.pca ? model.pca->decode(head) : head;
+    scene_.image_width = w;
+    scene_.image_height = h;
+    scene_.n_images = with_nearest ? 2 * n : n;
+    scene_.images.assign(size_t(scene_.n_images) * size_t(d), 0);
+    for (int i = 0; i < n; ++i)
+      for (int k = 0; k < d; ++k)
+        scene_.images[size_t(i) * d + k] = uint8_t(std::clamp(pixels(i, k), 0.0f, 1.0f) * 255.0f + 0.5f);
+    if (with_nearest)
+      for (int i = 0; i < n; ++i)
+        for (int k = 0; k < d; ++k)
+          scene_.images[size_t(n + i) * d + k] =
+              uint8_t(std::clamp(model.pixels->coordinate(snapshot_.nearest[size_t(i)], k), 0.0f, 1.0f) * 255.0f + 0.5f);
+    scene_.images_version = ++images_version_;
+  }
+  // The grid: pairs (sample | nearest training image) with the distance below, right of the
+  // controls; tiles as large as fit.
+  const float left = std::min(430.0f, size.x * 0.45f), top = 20, gap = 6, label = 16;
+  const float avail_w = size.x - left - 20, avail_h = size.y - top - 120;
+  int columns = std::max(1, int(std::ceil(std::sqrt(double(n) * avail_w / std::max(1.0f, avail_h) / 2))));
+  const int rows = (n + columns - 1) / columns;
+  float tile = std::min((avail_w / columns - 3 * gap) / 2, avail_h / rows - gap - label);
+  tile = std::max(tile, 8.0f);
+  ImDrawList* labels = ImGui::GetBackgroundDrawList();
+  for (int i = 0; i < n; ++i) {
+    const float x = left + float(i % columns) * (2 * tile + 3 * gap), y = top + float(i / columns) * (tile + gap + label);
+    const bool copy = with_nearest && snapshot_.nearest_distance[size_t(i)] < model.copy_threshold;
+    const uint32_t border = !with_nearest ? 0u : copy ? kCopyBorder : kNewBorder;
+    scene_.tiles.push_back({x, y, tile, tile, float(i), border});
+    if (!with_nearest) continue;
+    scene_.tiles.push_back({x + tile + gap, y, tile, tile, float(n + i), rgba(150, 150, 150, 255)});
+    char text[32];
+    std::snprintf(text, sizeof text, "%.2f", snapshot_.nearest_distance[size_t(i)]);
+    labels->AddText(ImVec2(x, y + tile + 1), copy ? IM_COL32(200, 30, 30, 255) : IM_COL32(60, 60, 60, 255), text);
+  }
+}
+
+void App::build_scene() {
+  scene_.clear();
+  if (!snapshot_.model) return;
+  if (snapshot_.model->is_image())
+    build_image_scene();
+  else
+    build_points_scene();
 }
 
 std::string App::stats_json() const {
   std::string error;
-  for (char c : !error_.empty() ? error_ : snapshot_.error) error += (c == '"' || c == '\\') ? ' ' : c;
-  char text[512];
+  for (char c : !error_.empty() ? error_ : snapshot_.error) error += (c == '"' || c == '\\' || c < ' ') ? ' ' : c;
+  const bool image = snapshot_.model && snapshot_.model->is_image();
+  char text[1024];
   std::snprintf(text, sizeof text,
-                "{\"step\": %d, \"n_steps\": %d, \"samples_done\": %lld, \"n_samples\": %d, \"threads\": %d, "
-                "\"build\": \"%s\", \"isolated\": %s, \"steps_per_s\": %.1f, \"error\": \"%s\"}",
-                snapshot_.step, snapshot_.n_steps, snapshot_.done ? (long long)snapshot_.states.rows() : 0LL,
-                settings_.n_samples, job_.threads(), platform_.build,
-                platform_.cross_origin_isolated ? "true" : "false", steps_per_second_, error.substr(0, 300).c_str());
+                "{\"step\": %d, \"n_steps\": %d, \"view_step\": %d, \"samples_done\": %lld, \"n_samples\": %d, "
+                "\"threads\": %d, \"build\": \"%s\", \"isolated\": %s, \"steps_per_s\": %.1f, \"fps\": %.1f, "
+                "\"seconds\": %.4f, \"dataset\": \"%s\", \"loading\": %s, \"fetched_bytes\": %.0f, \"copies\": %d, "
+                "\"marks\": %zu, \"tiles\": %zu, \"error\": \"%s\"}",
+                snapshot_.step, snapshot_.n_steps, view_step(),
+                snapshot_.done ? (long long)snapshot_.states.rows() : 0LL, settings_.n_samples, job_.threads(),
+                platform_.build, platform_.cross_origin_isolated ? "true" : "false", steps_per_second_,
+                ImGui::GetCurrentContext() ? ImGui::GetIO().Framerate : 0.0f, snapshot_.seconds,
+                settings_.dataset.c_str(), waiting_for_data_ || !snapshot_.status.empty() ? "true" : "false",
+                fetch_.loaded, image ? copies() : 0, scene_.marks.size(), scene_.tiles.size(),
+                error.substr(0, 300).c_str());
   return text;
 }
 
 void App::frame() {
+  if (waiting_for_data_ && images_ready()) restart();  // the image files arrived
   job_.advance(0.012);  // foreground mode: sample for part of the frame (a no-op with a worker thread)
   if (job_.latest(&snapshot_)) {
     const double now = ImGui::GetTime();
@@ -134,8 +611,20 @@ void App::frame() {
     last_step_ = snapshot_.step;
     last_time_ = now;
   }
-  draw_canvas();
+  if (replaying_ && !snapshot_.history_steps.empty()) {
+    const auto& steps = snapshot_.history_steps;
+    const auto it = std::upper_bound(steps.begin(), steps.end(), view_step());
+    if (it == steps.end() || *it >= snapshot_.step) {
+      replaying_ = false;
+      view_step_ = -1;
+    } else {
+      view_step_ = *it;
+    }
+  }
+  handle_canvas_input();
+  build_scene();
   draw_controls();
+  draw_status();
 }
 
 }  // namespace cfdm::app

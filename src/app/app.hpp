@@ -1,56 +1,124 @@
-// The live canvas: controls, a 2-D view of training points and samples, a status line.
-// Written as init / frame / shutdown callbacks over Dear ImGui, with no platform code: main.cpp
-// drives it natively (SDL2 + OpenGL 3.3) and in the browser (SDL2 + WebGL2), and a test drives it
-// headless.
+// The live canvas: controls, a 2-D view of training points and samples (with trails, a velocity
+// overlay and a sample inspector), an image view for MNIST and Fashion-MNIST, a time scrubber and a
+// status line. Written as init / frame / shutdown callbacks over Dear ImGui, with no platform or
+// graphics code: main.cpp drives it natively (SDL2 + OpenGL 3.3) and in the browser (SDL2 +
+// WebGL2) and draws its scene() with the renderer; a test drives it headless.
 #pragma once
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "app/sampling_job.hpp"
+#include "app/scene.hpp"
+#include "data/images.hpp"
 
 namespace cfdm::app {
 
+// Every dataset the app offers: the toy sets, then the image datasets.
+const std::vector<std::string>& dataset_names();
+bool is_image_name(const std::string& name);
+
 struct Settings {
-  int dataset = 0;  // index into data::toy_names()
+  std::string dataset = "moons";
   int n_train = 1000, n_samples = 2000, n_steps = 100, n_draws = 1, seed = 0;
   float sigma = 0.0f, start_t = 0.0f;
+  bool knn = false;  // the nearest-neighbour estimator instead of the exact posterior mean
+  int knn_k = 15, knn_l = 15;
+  // Image datasets.
+  int classes_mask = 0;  // bit c keeps class c; 0 keeps every class
+  bool pca = false;      // sample in a PCA latent space instead of pixel space
+  int pca_dim = 64;
 };
 
-// What the platform layer reports to the app each frame.
+// Defaults that suit a dataset (fewer samples for images, a start time that saves steps).
+Settings defaults_for(const std::string& dataset);
+
+// Where image datasets come from. Natively their prepared files are on disk already; the browser
+// fetches them on first use, with progress.
+class DataSource {
+ public:
+  struct Progress {
+    bool ready = false;
+    double loaded = 0, total = 0;  // bytes (total 0: unknown yet)
+    std::string error;
+  };
+  virtual ~DataSource() = default;
+  // Starts making `dataset`'s files available on the first call; reports how far it got.
+  virtual Progress request(const std::string& dataset) = 0;
+  virtual std::string directory() const = 0;  // where the files are once ready
+};
+
+// What the platform layer reports to the app.
 struct PlatformInfo {
   const char* build = "native";  // "native", "wasm threads + simd", "wasm single-thread simd"
   bool cross_origin_isolated = false;
-  int threads = 1;
+  DataSource* data = nullptr;  // null: files in data::default_data_dir()
 };
 
 class App {
  public:
   App(const PlatformInfo& platform, int n_threads, JobMode mode = JobMode::background);
-  // One frame of UI and drawing, inside ImGui::NewFrame() / ImGui::Render().
+  // One frame of UI, inside ImGui::NewFrame() / ImGui::Render(); fills scene() for the renderer.
   void frame();
   const Settings& settings() const { return settings_; }
   const Snapshot& snapshot() const { return snapshot_; }
+  const Scene& scene() const { return scene_; }
   // Applies settings (e.g. from the UI or a URL) and restarts sampling at once.
   void apply(const Settings& settings);
-  // {"step", "n_steps", "samples_done", "n_samples", "threads", "build", "isolated", "error"}
+  // Pinch zoom from the platform (touch screens): scale the view by factor about a screen point.
+  void zoom_at(float factor, float x, float y);
+  // {"step", "n_steps", "samples_done", "n_samples", "threads", "build", "isolated", "fps", ...}
   std::string stats_json() const;
+
+  // The displayed step (the scrubber's, or the latest) and the sample under inspection (-1: none).
+  int view_step() const;
+  void set_view_step(int step) { view_step_ = step; }
+  void select_sample(int index) { selected_ = index; }
+  void set_velocity_overlay(bool on) { show_velocity_ = on; }
+  // Image models: how many of the latest samples are copies of a training image.
+  int copies() const;
 
  private:
   void restart();
+  bool images_ready();  // image datasets: loaded (fetching first if need be)
   void draw_controls();
-  void draw_canvas();
+  void draw_status();
+  void build_scene();
+  void build_points_scene();
+  void build_image_scene();
+  void update_velocity_field(double t);
+  const MatrixXfR* history_at(int step, int* found_step) const;
+  void handle_canvas_input();
 
   PlatformInfo platform_;
   SamplingJob job_;
+  ThreadPool ui_pool_{1};  // the velocity overlay and the inspector, on the UI thread
   Settings settings_;
-  std::shared_ptr<const TrainingSet> train_;
-  MatrixXfR train_points_;
   Snapshot snapshot_;
+  Scene scene_;
+  std::map<std::string, std::shared_ptr<const data::ImageSet>> images_;  // loaded image datasets
+  DataSource::Progress fetch_;  // of the image dataset being fetched
+  bool waiting_for_data_ = false;
   bool paused_ = false;
   std::string error_;
+  // The 2-D view.
   float zoom_ = 1.0f, pan_x_ = 0.0f, pan_y_ = 0.0f;
+  bool show_training_ = true, show_trails_ = true, show_velocity_ = false;
+  int trail_length_ = 12;
+  int selected_ = -1;
+  std::shared_ptr<const Model> points_model_;  // the model whose training points points_ holds
+  MatrixXfR points_;
+  // The velocity overlay's cache: grid points and their velocities, for one model, step and setting.
+  std::string velocity_key_;
+  MatrixXfR velocity_grid_, velocity_;
+  // The scrubber: -1 follows the latest step; replaying advances it every frame.
+  int view_step_ = -1;
+  bool replaying_ = false;
   double last_time_ = 0, steps_per_second_ = 0;
   int last_step_ = 0;
+  uint64_t images_version_ = 0;
+  std::string images_key_;
 };
 
 }  // namespace cfdm::app

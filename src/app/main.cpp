@@ -6,11 +6,13 @@
 #include <imgui_impl_sdl.h>
 
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
 
 #include "app/app.hpp"
+#include "app/renderer.hpp"
 
 #if defined(__EMSCRIPTEN__)
 #include <GLES3/gl3.h>
@@ -21,10 +23,42 @@
 
 namespace {
 
+#if defined(__EMSCRIPTEN__)
+// Image datasets in the browser: the page fetches their gzipped IDX files on first use
+// (cfdmFetchDataset in index.html), writes them into /data and reports progress through
+// cfdm_fetch_progress.
+class WebData : public cfdm::app::DataSource {
+ public:
+  Progress request(const std::string& dataset) override {
+    if (!state_.count(dataset)) {
+      state_[dataset] = Progress{};
+      // clang-format off
+      EM_ASM({ cfdmFetchDataset(UTF8ToString($0)); }, dataset.c_str());
+      // clang-format on
+    }
+    return state_[dataset];
+  }
+  std::string directory() const override { return "/data"; }
+  void report(const std::string& dataset, double loaded, double total, bool ready, const std::string& error) {
+    Progress& p = state_[dataset];
+    p.loaded = loaded;
+    p.total = total;
+    p.ready = ready;
+    p.error = error;
+    if (!error.empty()) state_.erase(dataset);  // a later request tries again
+  }
+
+ private:
+  std::map<std::string, Progress> state_;
+};
+WebData g_web_data;
+#endif
+
 struct Platform {
   SDL_Window* window = nullptr;
   SDL_GLContext context = nullptr;
   std::unique_ptr<cfdm::app::App> app;
+  std::unique_ptr<cfdm::app::Renderer> renderer;
   bool running = true;
 };
 
@@ -58,10 +92,14 @@ bool init(Platform* p) {
   ImGui::StyleColorsLight();
   ImGui_ImplSDL2_InitForOpenGL(p->window, p->context);
   ImGui_ImplOpenGL3_Init(glsl_version);
+  p->renderer = std::make_unique<cfdm::app::Renderer>(glsl_version);
+  if (!p->renderer->error().empty())
+    std::fprintf(stderr, "cfdm-app: the shaders did not compile: %s\n", p->renderer->error().c_str());
   cfdm::app::PlatformInfo info;
   cfdm::app::JobMode mode = cfdm::app::JobMode::background;
   int threads = std::min(4, int(std::max(1u, std::thread::hardware_concurrency())));
 #if defined(__EMSCRIPTEN__)
+  info.data = &g_web_data;
   info.cross_origin_isolated = EM_ASM_INT({ return self.crossOriginIsolated ? 1 : 0; }) == 1;
 #if defined(__EMSCRIPTEN_PTHREADS__)
   info.build = "wasm threads + simd";
@@ -78,20 +116,28 @@ bool init(Platform* p) {
 void frame(void* arg) {
   Platform* p = static_cast<Platform*>(arg);
   SDL_Event event;
+  int window_width, window_height, width, height;
+  SDL_GetWindowSize(p->window, &window_width, &window_height);
   while (SDL_PollEvent(&event)) {
     ImGui_ImplSDL2_ProcessEvent(&event);
     if (event.type == SDL_QUIT) p->running = false;
+    // Two-finger pinch on touch screens zooms the 2-D view (one finger drags it, as a mouse).
+    if (event.type == SDL_MULTIGESTURE && event.mgesture.numFingers == 2 && !ImGui::GetIO().WantCaptureMouse)
+      p->app->zoom_at(1.0f + 2.5f * event.mgesture.dDist, event.mgesture.x * float(window_width),
+                      event.mgesture.y * float(window_height));
   }
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplSDL2_NewFrame();
   ImGui::NewFrame();
   p->app->frame();
   ImGui::Render();
-  int width, height;
   SDL_GL_GetDrawableSize(p->window, &width, &height);
   glViewport(0, 0, width, height);
-  glClearColor(1, 1, 1, 1);
+  glClearColor(0.98f, 0.98f, 0.973f, 1);
   glClear(GL_COLOR_BUFFER_BIT);
+  // The samples under the controls; the framebuffer has pixel_scale pixels per window unit.
+  const float pixel_scale = window_width > 0 ? float(width) / float(window_width) : 1.0f;
+  p->renderer->draw(p->app->scene(), width, height, pixel_scale);
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
   SDL_GL_SwapWindow(p->window);
 }
@@ -102,6 +148,7 @@ Platform* g_platform = nullptr;  // for the page's window.cfdm.stats()
 
 void shutdown(Platform* p) {
   p->app.reset();
+  p->renderer.reset();
   ImGui_ImplOpenGL3_Shutdown();
   ImGui_ImplSDL2_Shutdown();
   ImGui::DestroyContext();
@@ -118,6 +165,12 @@ extern "C" EMSCRIPTEN_KEEPALIVE const char* cfdm_stats_json() {
   static std::string json;
   json = g_platform && g_platform->app ? g_platform->app->stats_json() : "null";
   return json.c_str();
+}
+
+// The page reports how far the fetch of an image dataset got (ready: its files are in /data).
+extern "C" EMSCRIPTEN_KEEPALIVE void cfdm_fetch_progress(const char* dataset, double loaded, double total, int ready,
+                                                         const char* error) {
+  g_web_data.report(dataset, loaded, total, ready != 0, error ? error : "");
 }
 #endif
 

@@ -1,10 +1,31 @@
 #include "app/sampling_job.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/error.hpp"
+#include "eval/metrics.hpp"
 
 namespace cfdm::app {
+
+using Clock = std::chrono::steady_clock;
+
+struct SamplingJob::Run {
+  std::shared_ptr<const Model> model;
+  std::unique_ptr<Sampler> sampler;
+  std::vector<std::shared_ptr<const MatrixXfR>> history;
+  std::vector<int> history_steps;
+  int history_stride = 1;
+  Clock::time_point start = Clock::now();
+
+  double seconds() const { return std::chrono::duration<double>(Clock::now() - start).count(); }
+  void record() {
+    const int n = sampler->step_index();
+    if ((n - sampler->first_step()) % history_stride != 0 && !sampler->done()) return;
+    history.push_back(std::make_shared<const MatrixXfR>(sampler->states()));
+    history_steps.push_back(n);
+  }
+};
 
 SamplingJob::SamplingJob(int n_threads, JobMode mode)
     : mode_(mode), pool_(mode == JobMode::foreground ? 1 : n_threads) {}
@@ -17,14 +38,28 @@ void SamplingJob::stop_worker() {
   cancel_ = false;
 }
 
-void SamplingJob::cancel() { stop_worker(); }
+void SamplingJob::cancel() {
+  stop_worker();
+  foreground_.reset();
+}
 
 void SamplingJob::set_paused(bool paused) { paused_ = paused; }
 
 void SamplingJob::single_step() { ++step_requests_; }
 
 void SamplingJob::start(std::shared_ptr<const TrainingSet> train, const SamplerParams& params) {
+  // A unique key: the model is this training set, never a cached one.
+  start("points@" + std::to_string(reinterpret_cast<uintptr_t>(train.get())), [train](ThreadPool&) {
+    Model model;
+    model.train = train;
+    return model;
+  },
+        params);
+}
+
+void SamplingJob::start(const std::string& model_key, ModelBuilder build, const SamplerParams& params) {
   stop_worker();
+  foreground_.reset();
   uint64_t generation;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -32,19 +67,57 @@ void SamplingJob::start(std::shared_ptr<const TrainingSet> train, const SamplerP
   }
   step_requests_ = 0;
   if (mode_ == JobMode::background) {
-    worker_ = std::thread([this, train, params, generation] { run(train, params, generation); });
+    worker_ = std::thread([this, model_key, build, params, generation] { run(model_key, build, params, generation); });
     return;
   }
-  foreground_.reset();
-  foreground_train_ = train;
-  foreground_generation_ = generation;
-  foreground_seconds_ = 0;
+  foreground_ = begin(model_key, build, params, generation);
+}
+
+// Builds (or reuses) the model and the sampler, and publishes step n0. Null on an error, which is
+// published as the run's message.
+std::unique_ptr<SamplingJob::Run> SamplingJob::begin(const std::string& model_key, const ModelBuilder& build,
+                                                     const SamplerParams& params, uint64_t generation) {
+  auto run = std::make_unique<Run>();
   try {
-    foreground_ = std::make_unique<Sampler>(*foreground_train_, params, pool_);
-    publish(foreground_.get(), "", generation, 0);
+    {
+      std::lock_guard<std::mutex> lock(model_mutex_);
+      if (model_key_ != model_key || !model_) {
+        model_.reset();
+        model_key_.clear();
+        publish_status("preparing the training set", generation);
+        model_ = std::make_shared<const Model>(build(pool_));
+        model_key_ = model_key;
+      }
+      run->model = model_;
+    }
+    if (cancel_) return nullptr;
+    run->sampler = std::make_unique<Sampler>(*run->model->train, params, pool_);
+    const size_t state_bytes = size_t(params.n_samples) * size_t(run->model->train->dim()) * sizeof(float);
+    const size_t max_records = std::max<size_t>(2, kHistoryBytes / std::max<size_t>(1, state_bytes));
+    const size_t records = size_t(params.n_steps - run->sampler->first_step()) + 1;
+    run->history_stride = int((records + max_records - 2) / (max_records - 1));
+    run->record();
+    publish(run.get(), "", generation);
+    return run;
   } catch (const Error& error) {
-    publish(nullptr, error.what(), generation, 0);
+    publish(nullptr, error.what(), generation);
+  } catch (const std::bad_alloc&) {
+    publish(nullptr, "out of memory: choose fewer training points or samples", generation);
   }
+  return nullptr;
+}
+
+// One step and its publication. False when cancelled or failed.
+bool SamplingJob::step(Run* run) {
+  try {
+    if (!run->sampler->step()) return false;
+    run->record();
+    publish(run, "", 0);
+    return true;
+  } catch (const std::bad_alloc&) {
+    publish(nullptr, "out of memory while sampling: choose fewer samples", 0);
+  }
+  return false;
 }
 
 bool SamplingJob::step_due() {
@@ -56,57 +129,73 @@ bool SamplingJob::step_due() {
 
 void SamplingJob::advance(double budget_seconds) {
   if (mode_ != JobMode::foreground || !foreground_) return;
-  const auto start = std::chrono::steady_clock::now();
-  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  const auto start = Clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
   // At least one step when one is due, then more while the budget lasts.
   bool first = true;
-  while (!foreground_->done() && (first || elapsed() < budget_seconds) && step_due()) {
+  while (foreground_ && !foreground_->sampler->done() && (first || elapsed() < budget_seconds) && step_due()) {
     first = false;
-    foreground_->step();
-    publish(foreground_.get(), "", foreground_generation_, foreground_seconds_ + elapsed());
+    if (!step(foreground_.get())) foreground_.reset();
   }
-  foreground_seconds_ += elapsed();
 }
 
-void SamplingJob::publish(const Sampler* sampler, const std::string& error, uint64_t generation, double seconds) {
+void SamplingJob::publish_status(const std::string& status, uint64_t generation) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (generation != generation_) return;
-  if (sampler) {
-    published_.states = sampler->states();
-    published_.step = sampler->step_index();
-    published_.first_step = sampler->first_step();
-    published_.n_steps = sampler->n_steps();
-    published_.done = sampler->done();
-  }
-  published_.error = error;
+  published_ = Snapshot{};
+  published_.status = status;
   published_.generation = generation;
-  published_.seconds = seconds;
 }
 
-void SamplingJob::run(std::shared_ptr<const TrainingSet> train, SamplerParams params, uint64_t generation) {
-  const auto start = std::chrono::steady_clock::now();
-  auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
-  try {
-    params.kernel.cancel = &cancel_;
-    Sampler sampler(*train, params, pool_);
-    publish(&sampler, "", generation, seconds());
-    while (!sampler.done() && !cancel_) {
-      if (!step_due()) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        continue;
-      }
-      if (!sampler.step()) break;  // cancelled
-      publish(&sampler, "", generation, seconds());
+// generation 0: the current one (the worker and the foreground run always publish their own).
+void SamplingJob::publish(Run* run, const std::string& error, uint64_t generation) {
+  Snapshot next;
+  if (run) {
+    const Sampler& sampler = *run->sampler;
+    const Model& model = *run->model;
+    next.model = run->model;
+    next.states = sampler.states();
+    next.history = run->history;
+    next.history_steps = run->history_steps;
+    next.step = sampler.step_index();
+    next.first_step = sampler.first_step();
+    next.n_steps = sampler.n_steps();
+    next.done = sampler.done();
+    next.seconds = run->seconds();
+    if (model.is_image()) {
+      next.pixels = model.pca ? model.pca->decode(next.states) : next.states;
+      // Nearness is measured where the model samples: a sample that lands on a training point's
+      // PCA latent is a copy, though it decodes to that image's reconstruction.
+      const eval::Nearest nearest = eval::nearest_training(*model.train, next.states, 1, pool_);
+      next.nearest = nearest.index;
+      next.nearest_distance = nearest.distance;
     }
-  } catch (const Error& error) {
-    publish(nullptr, error.what(), generation, seconds());
+  }
+  next.error = error;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (generation == 0) generation = generation_;
+  if (generation != generation_) return;
+  next.generation = generation;
+  if (!run && error.empty()) return;
+  published_ = std::move(next);
+}
+
+void SamplingJob::run(std::string model_key, ModelBuilder build, SamplerParams params, uint64_t generation) {
+  params.kernel.cancel = &cancel_;
+  std::unique_ptr<Run> run = begin(model_key, build, params, generation);
+  while (run && !run->sampler->done() && !cancel_) {
+    if (!step_due()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      continue;
+    }
+    if (!step(run.get())) break;  // cancelled
   }
 }
 
 bool SamplingJob::latest(Snapshot* out) const {
   std::lock_guard<std::mutex> lock(mutex_);
   if (published_.generation == out->generation && published_.step == out->step && published_.error == out->error &&
-      published_.done == out->done)
+      published_.done == out->done && published_.status == out->status)
     return false;
   *out = published_;
   return true;

@@ -3,23 +3,54 @@
 // same job runs natively and in the browser (pthreads).
 #pragma once
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/sampler.hpp"
 #include "core/thread_pool.hpp"
 #include "core/training_set.hpp"
+#include "data/pca.hpp"
 
 namespace cfdm::app {
 
+// What a run samples from. Building one can take a while (loading images, fitting a PCA), so it
+// happens on the worker; a model is reused by the next run when its key is unchanged.
+struct Model {
+  std::shared_ptr<const TrainingSet> train;  // the space sampled in (points, pixels or PCA latents)
+  MatrixXfR points;  // 2-D data: the training points as given, to draw
+  // Image data: the training images in pixel space (shown beside the samples), their size, and
+  // the PCA that decodes latents to pixels (null in pixel space).
+  std::shared_ptr<const TrainingSet> pixels;
+  std::shared_ptr<const data::Pca> pca;
+  int image_width = 0, image_height = 0;
+  // A sample nearer than this to a training point, in the sampling space, is a copy.
+  double copy_threshold = 0;
+  std::string description;    // e.g. "MNIST digits 3, 5: 2,000 images, PCA 64 (86% of the variance)"
+  bool is_image() const { return pixels != nullptr; }
+};
+using ModelBuilder = std::function<Model(ThreadPool&)>;  // throws cfdm::Error on bad input
+
 // What the worker has published: the states after `step` steps (t = step / n_steps).
 struct Snapshot {
-  MatrixXfR states;
+  std::shared_ptr<const Model> model;
+  MatrixXfR states;  // B x d in the sampling space
+  // The states after each recorded step (every step while they fit in the history budget),
+  // oldest first: history[i] holds z at step history_steps[i]. Shared, never modified.
+  std::vector<std::shared_ptr<const MatrixXfR>> history;
+  std::vector<int> history_steps;
+  // Image models: the states in pixel space, each one's nearest training point and its distance
+  // (in the sampling space).
+  MatrixXfR pixels;
+  std::vector<int> nearest;
+  std::vector<double> nearest_distance;
   int step = 0, first_step = 0, n_steps = 0;
   bool done = false;
   double seconds = 0;       // wall time since the run started
+  std::string status;       // what the worker is doing before the first step ("loading MNIST")
   std::string error;        // non-empty when the run failed (bad parameters): shown, never thrown
   uint64_t generation = 0;  // increments with every start(): tells a stale snapshot from a new one
 };
@@ -31,11 +62,16 @@ enum class JobMode { background, foreground };
 
 class SamplingJob {
  public:
+  // Bytes of states the history keeps per run; beyond it, steps are recorded at a stride.
+  static constexpr size_t kHistoryBytes = size_t(64) << 20;
+
   SamplingJob(int n_threads, JobMode mode = JobMode::background);
   ~SamplingJob();  // cancels and joins
 
-  // Cancels any running sampler (it stops within one kernel tile) and starts a new run on train
-  // with params. train is shared: the job keeps it alive while it samples.
+  // Cancels any running sampler (it stops within one kernel tile) and starts a new run with
+  // params on the model that build() returns (or the previous model, if model_key is unchanged).
+  void start(const std::string& model_key, ModelBuilder build, const SamplerParams& params);
+  // A run on a training set of plain points.
   void start(std::shared_ptr<const TrainingSet> train, const SamplerParams& params);
   void cancel();
   // Pauses between steps; `single_step` while paused advances one step.
@@ -53,21 +89,26 @@ class SamplingJob {
   void advance(double budget_seconds);
 
  private:
-  void run(std::shared_ptr<const TrainingSet> train, SamplerParams params, uint64_t generation);
+  struct Run;
+  void run(std::string model_key, ModelBuilder build, SamplerParams params, uint64_t generation);
+  std::unique_ptr<Run> begin(const std::string& model_key, const ModelBuilder& build, const SamplerParams& params,
+                             uint64_t generation);
+  bool step(Run* run);
   void stop_worker();
-  void publish(const Sampler* sampler, const std::string& error, uint64_t generation, double seconds);
+  void publish(Run* run, const std::string& error, uint64_t generation);
+  void publish_status(const std::string& status, uint64_t generation);
   bool step_due();  // not paused, or a single step was asked for (and is now taken)
 
   JobMode mode_;
   ThreadPool pool_;
-  // Foreground mode's sampler and what it needs.
-  std::shared_ptr<const TrainingSet> foreground_train_;
-  std::unique_ptr<Sampler> foreground_;
-  uint64_t foreground_generation_ = 0;
-  double foreground_seconds_ = 0;
+  std::unique_ptr<Run> foreground_;  // foreground mode's run
   std::thread worker_;
   std::atomic<bool> cancel_{false}, paused_{false};
   std::atomic<int> step_requests_{0};
+  // The last model built, reused while its key stays the same (guarded by model_mutex_).
+  std::mutex model_mutex_;
+  std::string model_key_;
+  std::shared_ptr<const Model> model_;
   mutable std::mutex mutex_;
   Snapshot published_;
   uint64_t generation_ = 0;

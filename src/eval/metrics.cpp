@@ -100,4 +100,31 @@ double typical_spacing(const TrainingSet& train, ThreadPool& pool, int max_point
   return spacing[m / 2];
 }
 
+std::vector<std::pair<int, double>> top_posterior_weights(const TrainingSet& train, const float* z, double t,
+                                                          int count) {
+  if (!(t >= 0 && t < 1)) throw Error("posterior weights need t in [0, 1)");
+  const int n = train.n(), d = train.dim();
+  std::vector<double> logit(static_cast<size_t>(n));
+  const double scale = 1.0 / (2.0 * (1.0 - t) * (1.0 - t));
+  for (int i = 0; i < n; ++i) {
+    double sq = 0;
+    for (int k = 0; k < d; ++k) {
+      const double diff = double(z[k]) - t * double(train.coordinate(i, k));
+      sq += diff * diff;
+    }
+    logit[size_t(i)] = -sq * scale;
+  }
+  const double top = *std::max_element(logit.begin(), logit.end());
+  double total = 0;
+  for (double& l : logit) total += (l = std::exp(l - top));
+  std::vector<std::pair<int, double>> out(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) out[size_t(i)] = {i, logit[size_t(i)] / total};
+  count = std::clamp(count, 0, n);
+  std::partial_sort(out.begin(), out.begin() + count, out.end(), [](const auto& a, const auto& b) {
+    return a.second > b.second || (a.second == b.second && a.first < b.first);
+  });
+  out.resize(size_t(count));
+  return out;
+}
+
 }  // namespace cfdm::eval

@@ -1,6 +1,7 @@
 // Measures of what a sampler produced: distances between sample sets, nearness to training data.
 #pragma once
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "core/types.hpp"
@@ -39,5 +40,11 @@ NearestStats nearest_stats(const Nearest& nearest, double copy_threshold, double
 // The typical spacing of the training set: the median distance from a training point to its
 // nearest other training point (over an evenly spaced subset of at most max_points points).
 double typical_spacing(const TrainingSet& train, ThreadPool& pool, int max_points = 2000);
+
+// The posterior weights softmax_i(-|z - t x_i|^2 / (2 (1 - t)^2)) of one point z at time t in
+// [0, 1) (method.md section 2), in double precision over every training point: the `count`
+// largest, largest first, as (index, weight).
+std::vector<std::pair<int, double>> top_posterior_weights(const TrainingSet& train, const float* z, double t,
+                                                          int count);
 
 }  // namespace cfdm::eval
