@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "app/app.hpp"
+#include "app/url_state.hpp"
 #include "core/error.hpp"
 #include "data/images.hpp"
 #include "data/toy.hpp"
@@ -247,6 +248,55 @@ TEST(AppHeadless, MnistSamplesAtSigmaZeroAreAllCopies) {
   app.apply(s);
   ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done && app.snapshot().generation > before; }));
   EXPECT_LE(app.copies(), 2);
+}
+
+TEST(UrlState, FormatAndParseRoundTrip) {
+  app::Settings s = app::defaults_for("fashion-mnist");
+  s.n_train = 1234, s.n_samples = 17, s.n_steps = 77, s.n_draws = 5, s.seed = 42;
+  s.sigma = 0.123456789f, s.start_t = 0.3f, s.knn = true, s.knn_k = 7, s.knn_l = 9;
+  s.classes_mask = (1 << 3) | (1 << 8), s.pca = true, s.pca_dim = 32;
+  std::string error;
+  const app::Settings back = app::parse_state("?" + app::format_state(s), app::Settings{}, &error);
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(app::format_state(back), app::format_state(s));
+  EXPECT_EQ(back.sigma, s.sigma) << "floats survive bit for bit";
+  EXPECT_EQ(back.classes_mask, s.classes_mask);
+  EXPECT_EQ(back.dataset, "fashion-mnist");
+}
+
+TEST(UrlState, BadKeysAreNamedAndIgnored) {
+  std::string error;
+  const app::Settings base;
+  const app::Settings s =
+      app::parse_state("sigma=-1&steps=abc&dataset=nope&colour=red&draws=4&classes=3,12&&=&%zz=1", base, &error);
+  EXPECT_EQ(s.sigma, base.sigma);
+  EXPECT_EQ(s.n_steps, base.n_steps);
+  EXPECT_EQ(s.dataset, base.dataset);
+  EXPECT_EQ(s.n_draws, 4) << "good keys still apply";
+  EXPECT_EQ(s.classes_mask, 0);
+  for (const char* named : {"sigma=-1 (a bad value)", "steps=abc (a bad value)", "dataset=nope (a bad value)",
+                            "colour=red (an unknown key)", "classes=3,12 (a bad value)"})
+    EXPECT_NE(error.find(named), std::string::npos) << named << " in: " << error;
+  app::parse_state("sigma=1e999&seed=99999999999999999999&start_t=nan&n_train=%41", base, &error);
+  EXPECT_NE(error.find("sigma=1e999"), std::string::npos);
+  EXPECT_NE(error.find("seed="), std::string::npos);
+  EXPECT_NE(error.find("start_t=nan"), std::string::npos);
+  EXPECT_NE(error.find("n_train=A"), std::string::npos) << "percent-escapes are decoded";
+}
+
+TEST(UrlState, TheAppAppliesALinkOverTheDatasetDefaults) {
+  HeadlessImGui imgui;
+  app::App app(app::PlatformInfo{}, 1);
+  app.apply_state("?dataset=circles&n_train=300&n_samples=40&steps=12&sigma=0.05&draws=2&seed=7&bogus=1");
+  EXPECT_EQ(app.settings().dataset, "circles");
+  EXPECT_EQ(app.settings().n_samples, 40);
+  EXPECT_EQ(app.settings().n_draws, 2);
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done; }));
+  ThreadPool pool(1);
+  const TrainingSet train(data::make_toy("circles", 300, 0));
+  Sampler direct(train, params_of(app.settings()), pool);
+  direct.run([](int) { return true; });
+  EXPECT_TRUE(bit_identical(app.snapshot().states, direct.states())) << "a link reproduces the samples";
 }
 
 }  // namespace

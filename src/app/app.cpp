@@ -2,6 +2,8 @@
 
 #include <imgui.h>
 
+#include "app/url_state.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -120,6 +122,14 @@ void App::apply(const Settings& settings) {
   settings_ = settings;
   if (new_dataset) selected_ = -1;
   restart();
+}
+
+void App::apply_state(const std::string& query) {
+  std::string ignored;
+  // The dataset first: its defaults are the base the other keys change.
+  const Settings first = parse_state(query, settings_, &ignored);
+  Settings s = parse_state(query, defaults_for(first.dataset), &link_notice_);
+  apply(s);
 }
 
 void App::zoom_at(float factor, float x, float y) {
@@ -365,6 +375,7 @@ void App::draw_status() {
               : platform_.cross_origin_isolated ? "; cross-origin isolated"
                                                 : "; not cross-origin isolated",
               bytes / 1e6);
+  if (!link_notice_.empty()) ImGui::TextColored(ImVec4(0.6f, 0.4f, 0.0f, 1.0f), "%s", link_notice_.c_str());
   const std::string& message = !error_.empty() ? error_ : snapshot_.error;
   if (!message.empty()) {
     ImGui::PushTextWrapPos(460);

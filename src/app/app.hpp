@@ -66,6 +66,9 @@ class App {
   const Scene& scene() const { return scene_; }
   // Applies settings (e.g. from the UI or a URL) and restarts sampling at once.
   void apply(const Settings& settings);
+  // Applies a URL query (url_state.hpp) over the dataset's defaults; bad keys are named in the
+  // status window and ignored.
+  void apply_state(const std::string& query);
   // Pinch zoom from the platform (touch screens): scale the view by factor about a screen point.
   void zoom_at(float factor, float x, float y);
   // {"step", "n_steps", "samples_done", "n_samples", "threads", "build", "isolated", "fps", ...}
@@ -102,6 +105,7 @@ class App {
   bool waiting_for_data_ = false;
   bool paused_ = false;
   std::string error_;
+  std::string link_notice_;  // what apply_state ignored
   // The 2-D view.
   float zoom_ = 1.0f, pan_x_ = 0.0f, pan_y_ = 0.0f;
   bool show_training_ = true, show_trails_ = true, show_velocity_ = false;

@@ -62,7 +62,7 @@ struct Platform {
   bool running = true;
 };
 
-bool init(Platform* p) {
+bool init(Platform* p, const std::string& state) {
   if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_TIMER) != 0) {
     std::fprintf(stderr, "cfdm-app: SDL_Init failed: %s\n", SDL_GetError());
     return false;
@@ -110,6 +110,7 @@ bool init(Platform* p) {
 #endif
 #endif
   p->app = std::make_unique<cfdm::app::App>(info, threads, mode);
+  if (!state.empty()) p->app->apply_state(state);
   return true;
 }
 
@@ -174,9 +175,25 @@ extern "C" EMSCRIPTEN_KEEPALIVE void cfdm_fetch_progress(const char* dataset, do
 }
 #endif
 
-int main(int, char**) {
+int main(int argc, char** argv) {
   static Platform platform;
-  if (!init(&platform)) return 1;
+  // The settings to start with, as a URL query: the page's, or the desktop app's --state QUERY.
+  std::string state;
+#if defined(__EMSCRIPTEN__)
+  (void)argc, (void)argv;
+  state = emscripten_run_script_string("location.search");
+#else
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--state" && i + 1 < argc) {
+      state = argv[++i];
+    } else {
+      std::fprintf(stderr, "usage: cfdm_app [--state \"dataset=moons&sigma=0.1&draws=4\"]\n");
+      return 2;
+    }
+  }
+#endif
+  if (!init(&platform, state)) return 1;
 #if defined(__EMSCRIPTEN__)
   g_platform = &platform;
   emscripten_set_main_loop_arg(frame, &platform, 0, true);

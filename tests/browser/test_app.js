@@ -5,7 +5,10 @@
 // Serves WEB_DIR (index.html, threads/ and single/ builds) with web/serve.py twice: with the
 // COOP/COEP headers the page must run the threaded build, without them the single-thread build;
 // both with no console errors and window.cfdm.stats() showing sampling reach the last step.
-// Saves a screenshot of each.
+// Then, on the threaded build: the samples are drawn (orange pixels in the screenshot), crisp on a
+// high-DPI screen (canvas pixels = CSS pixels x devicePixelRatio) and after a resize; a link
+// (?dataset=mnist...) fetches MNIST with progress and shows the image view with every sample a
+// copy at sigma = 0; touch input pans the view. Saves a screenshot of each.
 'use strict';
 const { spawn } = require('child_process');
 const path = require('path');
@@ -30,24 +33,56 @@ function serve(port, extraArgs) {
   });
 }
 
+// Polls window.cfdm.stats() until done(stats) holds (up to `seconds`); returns the last stats.
+async function waitForStats(page, done, seconds = 90) {
+  let stats = null;
+  for (let i = 0; i < seconds * 10; i++) {
+    stats = await page.evaluate(() => window.cfdm && window.cfdm.stats());
+    if (stats && done(stats)) break;
+    await page.waitForTimeout(100);
+  }
+  return stats;
+}
+const finished = s => s.step === s.n_steps && s.samples_done === s.n_samples && !s.loading;
+
+// How many pixels of a PNG screenshot are near the colour rgb (decoded by the page itself).
+async function countColour(page, png, rgb, tolerance = 40) {
+  return page.evaluate(async ([b64, rgb, tolerance]) => {
+    const img = new Image();
+    img.src = 'data:image/png;base64,' + b64;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.width;
+    c.height = img.height;
+    const g = c.getContext('2d');
+    g.drawImage(img, 0, 0);
+    const d = g.getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4)
+      if (Math.abs(d[i] - rgb[0]) + Math.abs(d[i + 1] - rgb[1]) + Math.abs(d[i + 2] - rgb[2]) < tolerance) n++;
+    return n;
+  }, [png.toString('base64'), rgb, tolerance]);
+}
+const ORANGE = [230, 110, 20];  // the samples' colour
+
+function watchErrors(page) {
+  const errors = [];
+  page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', e => errors.push(String(e)));
+  return errors;
+}
+
 // Loads the page from a server started with serveArgs and checks the build it should pick.
 async function scenario(browser, name, serveArgs, expected) {
   const port = 18000 + (process.pid % 1000) + (serveArgs.length ? 1 : 0);
   const server = await serve(port, serveArgs);
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
-    const errors = [];
-    page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
-    page.on('pageerror', e => errors.push(String(e)));
+    const errors = watchErrors(page);
     await page.goto(`http://127.0.0.1:${port}/index.html`);
     const isolated = await page.evaluate(() => self.crossOriginIsolated);
     check(`${name}: cross-origin isolation is ${expected.isolated}`, isolated === expected.isolated, `got ${isolated}`);
-    let stats = null;
-    for (let i = 0; i < 900; i++) {  // up to 90 s
-      stats = await page.evaluate(() => window.cfdm && window.cfdm.stats());
-      if (stats && stats.step === stats.n_steps && stats.samples_done === stats.n_samples) break;
-      await page.waitForTimeout(100);
-    }
+    const stats = await waitForStats(page, finished);
     check(`${name}: window.cfdm.stats() answers`, stats !== null, 'no stats');
     if (stats) {
       check(`${name}: runs the ${expected.build} build`,
@@ -57,18 +92,89 @@ async function scenario(browser, name, serveArgs, expected) {
             stats.step === stats.n_steps && stats.samples_done === stats.n_samples, JSON.stringify(stats));
       check(`${name}: no error message`, stats.error === '', stats.error);
     }
-    await page.screenshot({ path: path.join(shotDir, `app-${name}.png`) });
+    const png = await page.screenshot({ path: path.join(shotDir, `app-${name}.png`) });
+    const orange = await countColour(page, png, ORANGE);
+    check(`${name}: the samples are drawn`, orange > 2000, `${orange} sample-coloured pixels`);
     check(`${name}: no console errors`, errors.length === 0, JSON.stringify(errors));
     await page.close();
+    if (expected.more) await expected.more(browser, port);
   } finally {
     server.kill();
+  }
+}
+
+// High-DPI, resize, touch and image data, on the threaded build.
+async function moreOnThreads(browser, port) {
+  const url = `http://127.0.0.1:${port}/index.html`;
+  {
+    const context = await browser.newContext({ viewport: { width: 900, height: 600 }, deviceScaleFactor: 2 });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(url + '?n_samples=1000&steps=60');
+    await waitForStats(page, finished);
+    const size = () => page.evaluate(() => {
+      const c = document.getElementById('canvas');
+      return { w: c.width, h: c.height, cssW: c.clientWidth, cssH: c.clientHeight, dpr: devicePixelRatio };
+    });
+    let s = await size();
+    check('high-DPI: the canvas has devicePixelRatio pixels per CSS pixel', s.dpr === 2 && s.w === 2 * s.cssW && s.h === 2 * s.cssH,
+          JSON.stringify(s));
+    await page.screenshot({ path: path.join(shotDir, 'app-hidpi.png') });
+    await page.setViewportSize({ width: 640, height: 420 });
+    await page.waitForTimeout(500);
+    s = await size();
+    check('resize: the canvas follows the window', s.cssW === 640 && s.cssH === 420 && s.w === 1280 && s.h === 840,
+          JSON.stringify(s));
+    const png = await page.screenshot({ path: path.join(shotDir, 'app-resized.png') });
+    const orange = await countColour(page, png, ORANGE);
+    check('resize: the samples are still drawn', orange > 1000, `${orange} sample-coloured pixels`);
+    check('high-DPI and resize: no console errors', errors.length === 0, JSON.stringify(errors));
+    await context.close();
+  }
+  {
+    // Touch: a one-finger drag pans the view (the samples move on screen).
+    const context = await browser.newContext({ viewport: { width: 800, height: 600 }, hasTouch: true, isMobile: false });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(url + '?n_samples=500&steps=30');
+    await waitForStats(page, finished);
+    const before = await countColour(page, await page.screenshot({ clip: { x: 500, y: 0, width: 300, height: 600 } }), ORANGE);
+    const cdp = await context.newCDPSession(page);
+    const touch = (type, x, y) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x, y }] });
+    await touch('touchStart', 600, 500);
+    for (let i = 1; i <= 10; i++) await touch('touchMove', 600 - 30 * i, 500);
+    await touch('touchEnd');
+    await page.waitForTimeout(300);
+    const after = await countColour(page, await page.screenshot({ path: path.join(shotDir, 'app-touch.png'),
+                                                                  clip: { x: 500, y: 0, width: 300, height: 600 } }), ORANGE);
+    check('touch: dragging with a finger pans the view', after < before * 0.7, `sample pixels on the right ${before} -> ${after}`);
+    check('touch: no console errors', errors.length === 0, JSON.stringify(errors));
+    await context.close();
+  }
+  {
+    // MNIST from a link: fetched with progress, then each sample beside its nearest training image.
+    const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    const errors = watchErrors(page);
+    await page.goto(url + '?dataset=mnist&classes=3&n_train=500&n_samples=16&steps=20&sigma=0');
+    const loading = await waitForStats(page, s => s.loading || s.step > 0, 30);
+    check('mnist: the fetch is reported while it runs', loading && loading.dataset === 'mnist' && loading.loading,
+          JSON.stringify(loading));
+    const stats = await waitForStats(page, finished, 120);
+    check('mnist: sampling reaches the last step', stats && finished(stats) && stats.error === '', JSON.stringify(stats));
+    check('mnist: at sigma = 0 every sample is a copy', stats && stats.copies === 16 && stats.tiles === 32,
+          JSON.stringify(stats));
+    check('mnist: the whole compressed dataset was fetched', stats && stats.fetched_bytes > 9e6, JSON.stringify(stats));
+    await page.screenshot({ path: path.join(shotDir, 'app-mnist.png') });
+    check('mnist: no console errors', errors.length === 0, JSON.stringify(errors));
+    await page.close();
   }
 }
 
 async function main() {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: LAUNCH_ARGS });
   try {
-    await scenario(browser, 'threads', [], { isolated: true, build: 'wasm threads + simd', minThreads: 2 });
+    await scenario(browser, 'threads', [], { isolated: true, build: 'wasm threads + simd', minThreads: 2,
+                                             more: moreOnThreads });
     await scenario(browser, 'single', ['--no-isolation'], { isolated: false, build: 'wasm single-thread simd', minThreads: 1 });
   } finally {
     await browser.close();

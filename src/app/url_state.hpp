@@ -1,0 +1,20 @@
+// The app's settings as a URL query ("dataset=moons&sigma=0.1&draws=4"): a link reproduces what
+// its author saw, bit for bit (same settings, same seed, same samples). Platform-free; the web
+// build reads location.search, the native app its --state argument.
+#pragma once
+#include <string>
+
+#include "app/app.hpp"
+
+namespace cfdm::app {
+
+// Applies the query's keys to `base` (a leading '?' is skipped). Keys: dataset, n_train,
+// n_samples, steps, draws, sigma, start_t, seed, estimator (exact|knn), k, l, classes ("3,5"),
+// space (pixels|pca), pca_dim. Percent-escapes and '+' are decoded. On an unknown key or a bad
+// value, *error names it (the other keys still apply) and the bad key is ignored.
+Settings parse_state(const std::string& query, const Settings& base, std::string* error);
+
+// The query that parse_state turns back into `settings` (every key, in a fixed order).
+std::string format_state(const Settings& settings);
+
+}  // namespace cfdm::app
