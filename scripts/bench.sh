@@ -6,4 +6,4 @@ source "$(dirname "$0")/common.sh"
 "$ROOT/scripts/build.sh" all
 mkdir -p "$ROOT/tests/bench/results"
 /usr/bin/python3 "$ROOT/tests/bench/run_bench.py" "$NATIVE_BUILD" "$WASM_BUILD" \
-  --save "$ROOT/tests/bench/results/$(uname -m)-$(nproc)core.md"
+  --web "$ROOT/build/web" --playwright "$ROOT/build/npm/node_modules/playwright-core" --save "$ROOT/tests/bench/results/$(uname -m)-$(nproc)core.md"

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstring>
 #include <vector>
 
 // The GL header of the platform, chosen by the build: <GLES3/gl3.h> for WebGL2, app/gl_native.hpp
@@ -13,6 +14,9 @@
 
 namespace cfdm::app {
 namespace {
+
+constexpr int kMarksPerInstance = 64;     // as in shaders/marks.vert
+constexpr int kMarksTextureWidth = 2048;  // texels a row of the marks texture (1,024 marks)
 
 unsigned compile(GLenum type, const char* glsl_version, const char* source, std::string* log) {
   const GLuint shader = glCreateShader(type);
@@ -78,13 +82,15 @@ Renderer::Renderer(const char* glsl_version) {
   glGenBuffers(1, &quad_buffer_);
   glBindBuffer(GL_ARRAY_BUFFER, quad_buffer_);
   glBufferData(GL_ARRAY_BUFFER, sizeof quad, quad, GL_STATIC_DRAW);
-  glGenBuffers(1, &marks_buffer_);
   glGenBuffers(1, &tiles_buffer_);
 
-  marks_vao_ = make_vao(quad_buffer_, marks_buffer_);
-  instance_attribute(1, 4, GL_FLOAT, false, sizeof(Mark), offsetof(Mark, x0));
-  instance_attribute(2, 1, GL_FLOAT, false, sizeof(Mark), offsetof(Mark, width));
-  instance_attribute(3, 4, GL_UNSIGNED_BYTE, true, sizeof(Mark), offsetof(Mark, rgba));
+  // Marks need no vertex attributes (their shader pulls them from a texture), but a vertex array
+  // must be bound to draw.
+  glGenVertexArrays(1, &marks_vao_);
+  glGenTextures(1, &marks_texture_);
+  glBindTexture(GL_TEXTURE_2D, marks_texture_);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);  // integer textures: nearest only
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
   tiles_vao_ = make_vao(quad_buffer_, tiles_buffer_);
   instance_attribute(1, 4, GL_FLOAT, false, sizeof(Tile), offsetof(Tile, x));
   instance_attribute(2, 1, GL_FLOAT, false, sizeof(Tile), offsetof(Tile, image));
@@ -103,8 +109,9 @@ Renderer::~Renderer() {
   glDeleteTextures(1, &atlas_);
   glDeleteVertexArrays(1, &marks_vao_);
   glDeleteVertexArrays(1, &tiles_vao_);
-  const GLuint buffers[3] = {quad_buffer_, marks_buffer_, tiles_buffer_};
-  glDeleteBuffers(3, buffers);
+  glDeleteTextures(1, &marks_texture_);
+  const GLuint buffers[2] = {quad_buffer_, tiles_buffer_};
+  glDeleteBuffers(2, buffers);
   glDeleteProgram(marks_program_);
   glDeleteProgram(tiles_program_);
 }
@@ -120,16 +127,38 @@ void Renderer::draw(const Scene& scene, int framebuffer_width, int framebuffer_h
   glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
 
   if (!scene.marks.empty()) {
+    // Two RGBA32UI texels a mark (see shaders/marks.vert), rows of kMarksTextureWidth texels.
+    const int n = int(scene.marks.size());
+    const int rows = (2 * n + kMarksTextureWidth - 1) / kMarksTextureWidth;
+    mark_words_.assign(size_t(rows) * kMarksTextureWidth * 4, 0u);
+    for (int i = 0; i < n; ++i) {
+      const Mark& m = scene.marks[size_t(i)];
+      uint32_t* out = &mark_words_[size_t(i) * 8];
+      std::memcpy(out, &m.x0, 4 * sizeof(float));
+      std::memcpy(out + 4, &m.width, sizeof(float));
+      out[5] = m.rgba;
+    }
+    glActiveTexture(GL_TEXTURE0);
+    glBindTexture(GL_TEXTURE_2D, marks_texture_);
+    glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+    if (rows > marks_texture_rows_) {
+      marks_texture_rows_ = std::max(rows, 2 * marks_texture_rows_);
+      glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA32UI, kMarksTextureWidth, marks_texture_rows_, 0, GL_RGBA_INTEGER,
+                   GL_UNSIGNED_INT, nullptr);
+    }
+    glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, kMarksTextureWidth, rows, GL_RGBA_INTEGER, GL_UNSIGNED_INT,
+                    mark_words_.data());
     glUseProgram(marks_program_);
+    glUniform1i(glGetUniformLocation(marks_program_, "u_marks"), 0);
+    glUniform1i(glGetUniformLocation(marks_program_, "u_marks_width"), kMarksTextureWidth);
+    glUniform1i(glGetUniformLocation(marks_program_, "u_mark_count"), n);
     glUniform2f(glGetUniformLocation(marks_program_, "u_center"), scene.center_x, scene.center_y);
     glUniform1f(glGetUniformLocation(marks_program_, "u_scale"), scene.scale);
     glUniform1f(glGetUniformLocation(marks_program_, "u_pixel_scale"), pixel_scale);
     glUniform2f(glGetUniformLocation(marks_program_, "u_viewport"), float(framebuffer_width),
                 float(framebuffer_height));
     glBindVertexArray(marks_vao_);
-    glBindBuffer(GL_ARRAY_BUFFER, marks_buffer_);
-    glBufferData(GL_ARRAY_BUFFER, GLsizeiptr(scene.marks.size() * sizeof(Mark)), scene.marks.data(), GL_STREAM_DRAW);
-    glDrawArraysInstanced(GL_TRIANGLE_STRIP, 0, 4, GLsizei(scene.marks.size()));
+    glDrawArraysInstanced(GL_TRIANGLES, 0, 6 * kMarksPerInstance, (n + kMarksPerInstance - 1) / kMarksPerInstance);
   }
 
   if (!scene.tiles.empty() && scene.n_images > 0) {

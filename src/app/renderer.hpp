@@ -1,8 +1,10 @@
-// Draws a Scene with instanced OpenGL 3.3 / WebGL2: one draw call for all marks, one for all
-// image tiles, with the shaders of shaders/ (embedded at build time).
+// Draws a Scene with instanced OpenGL 3.3 / WebGL2: one draw call for all marks (64 marks an
+// instance, their data in a texture), one for all image tiles (a tile an instance), with the
+// shaders of shaders/ (embedded at build time).
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "app/scene.hpp"
 
@@ -25,8 +27,11 @@ class Renderer {
 
  private:
   unsigned marks_program_ = 0, tiles_program_ = 0;
-  unsigned quad_buffer_ = 0, marks_buffer_ = 0, tiles_buffer_ = 0;
+  unsigned quad_buffer_ = 0, tiles_buffer_ = 0;
   unsigned marks_vao_ = 0, tiles_vao_ = 0;
+  unsigned marks_texture_ = 0;
+  int marks_texture_rows_ = 0;
+  std::vector<uint32_t> mark_words_;  // the marks texture's contents
   unsigned atlas_ = 0;
   int atlas_columns_ = 1, atlas_rows_ = 1;
   uint64_t atlas_version_ = ~uint64_t(0);

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: cfdm native and wasm against NumPy and this machine's roofline, in one run.
 
-usage: run_bench.py NATIVE_BUILD_DIR [WASM_BUILD_DIR] [--save FILE.md]
+usage: run_bench.py NATIVE_BUILD_DIR [WASM_BUILD_DIR] [--web WEB_DIR --playwright DIR] [--save FILE.md]
 
 Speeds are compared within the run (ratios), as the machines are shared and noisy.
 """
@@ -10,6 +10,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -33,12 +34,52 @@ def run_bench(command):
     return results
 
 
+def take_option(args, name):
+    if name not in args:
+        return None
+    value = args[args.index(name) + 1]
+    del args[args.index(name):args.index(name) + 2]
+    return value
+
+
+def seconds_of(command):
+    start = time.perf_counter()
+    r = subprocess.run(command, capture_output=True, text=True, timeout=3600)
+    if r.returncode != 0:
+        sys.exit(f"benchmark failed: {' '.join(command)}\n{r.stderr}")
+    return time.perf_counter() - start
+
+
+# The live app's workload (issue: moons, N = 5,000, 2,000 samples, 100 steps, sigma = 0.1, M = 4):
+# time to the last step in headless Chromium against the same work on the native CLI.
+APP_QUERY = "dataset=moons&n_train=5000&n_samples=2000&steps=100&sigma=0.1&draws=4&seed=0"
+APP_CLI = ["sample", "--data", "moons", "--n-train", "5000", "--n-samples", "2000", "--steps", "100",
+           "--sigma", "0.1", "--draws", "4", "--seed", "0", "--threads", "2", "--out",
+           os.path.join(tempfile.gettempdir(), "cfdm-app-bench.npy")]
+
+
+def app_benchmark(native_dir, wasm_dir, web_dir, playwright_dir):
+    here = os.path.dirname(os.path.abspath(__file__))
+    r = subprocess.run(["node", os.path.join(here, "../browser/bench_app.js"), web_dir, playwright_dir, "threads",
+                        APP_QUERY], capture_output=True, text=True, timeout=1800)
+    if r.returncode != 0:
+        print(f"app benchmark failed: {r.stderr}", file=sys.stderr)
+        return None
+    app = json.loads(r.stdout.strip().splitlines()[-1])
+    cli = os.path.join(native_dir, "src/cfdm")
+    app["native_seconds"] = min(seconds_of([cli] + APP_CLI) for _ in range(3))
+    app["native_sse2_seconds"] = min(seconds_of([cli] + APP_CLI + ["--isa", "sse2"]) for _ in range(2))
+    node_cli = os.path.join(wasm_dir or "", "src/cfdm.js")
+    if wasm_dir and os.path.exists(node_cli):
+        app["node_seconds"] = seconds_of(["node", "--no-experimental-fetch", node_cli] + APP_CLI)
+    return app
+
+
 def main():
     args = sys.argv[1:]
-    save = None
-    if "--save" in args:
-        save = args[args.index("--save") + 1]
-        args = args[: args.index("--save")] + args[args.index("--save") + 2:]
+    save = take_option(args, "--save")
+    web_dir = take_option(args, "--web")
+    playwright_dir = take_option(args, "--playwright")
     native_dir = args[0]
     wasm_dir = args[1] if len(args) > 1 else None
 
@@ -54,6 +95,10 @@ def main():
         print("running the wasm benchmark under node ...", file=sys.stderr)
         wasm = run_bench(["node", "--no-experimental-fetch", os.path.join(wasm_dir, "tests/bench/cfdm_bench.js"),
                           "--threads", "2"])
+    app = None
+    if web_dir and playwright_dir and os.path.exists(os.path.join(web_dir, "threads/cfdm_app.js")):
+        print("running the app benchmark in headless Chromium ...", file=sys.stderr)
+        app = app_benchmark(native_dir, wasm_dir, web_dir, playwright_dir)
     print("running the NumPy reference ...", file=sys.stderr)
     sgemm = numpy_reference.sgemm_gflops()
     bandwidth = native["bandwidth"]["gb_per_s"]
@@ -148,6 +193,20 @@ def main():
         out("|---|" + "---|" * len(crossover))
         out("| kd-tree | " + " | ".join(f"{c['kd_tree_seconds']:.4f}" for c in crossover) + " |")
         out("| brute force | " + " | ".join(f"{c['brute_force_seconds']:.4f}" for c in crossover) + " |")
+    if app:
+        ratio = app["seconds_to_last_step"] / app["native_seconds"]
+        out("")
+        out(f"Live app ({app['build']}, {app['threads']} threads, headless Chromium with SwiftShader software WebGL "
+            f"on the same 2 cores): moons N = 5,000, 2,000 samples, 100 steps, sigma = 0.1, M = 4: last step after "
+            f"{app['seconds_to_last_step']:.2f} s; native CLI {app['native_seconds']:.2f} s ({ratio:.1f}x), native CLI "
+            f"at wasm's width (sse2) {app['native_sse2_seconds']:.2f} s"
+            + (f", wasm CLI under node {app['node_seconds']:.2f} s" if "node_seconds" in app else "")
+            + f"; {app['fps_while_sampling']:.1f} frames/s while sampling.")
+        verdicts.append(f"- app: time to the last step {ratio:.1f}x the native CLI (target <= 3x): "
+                        f"{'met' if ratio <= 3 else 'NOT met'}; "
+                        f"{app['seconds_to_last_step'] / app['native_sse2_seconds']:.2f}x native at the same 4-lane width")
+        verdicts.append(f"- app: {app['fps_while_sampling']:.1f} frames/s while sampling in headless Chromium with a software "
+                        "renderer (target >= 30 in a real browser with a GPU: not measurable here)")
     out("")
     out("Targets:")
     lines.extend(verdicts)

@@ -10,40 +10,16 @@
 // (?dataset=mnist...) fetches MNIST with progress and shows the image view with every sample a
 // copy at sigma = 0; touch input pans the view. Saves a screenshot of each.
 'use strict';
-const { spawn } = require('child_process');
 const path = require('path');
+const { launch, serve: serveDir, waitForStats, finished } = require('./common.js');
 
 const [webDir, shotDir, playwrightDir] = process.argv.slice(2);
-const { chromium } = require(path.resolve(playwrightDir));
-const LAUNCH_ARGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
-                     '--disable-component-update', '--disable-sync', '--use-gl=angle', '--use-angle=swiftshader',
-                     '--enable-unsafe-swiftshader'];
+const serve = (port, extraArgs) => serveDir(webDir, port, extraArgs);
 let passed = 0, failed = 0;
 function check(name, ok, detail) {
   if (ok) passed++;
   else { failed++; console.log(`FAIL ${name}: ${detail}`); }
 }
-
-function serve(port, extraArgs) {
-  const server = spawn('python3', [path.join(webDir, 'serve.py'), '--port', String(port), '--dir', webDir, ...extraArgs],
-                       { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    server.stdout.once('data', () => resolve(server));
-    server.once('exit', code => reject(new Error(`serve.py exited with ${code}`)));
-  });
-}
-
-// Polls window.cfdm.stats() until done(stats) holds (up to `seconds`); returns the last stats.
-async function waitForStats(page, done, seconds = 90) {
-  let stats = null;
-  for (let i = 0; i < seconds * 10; i++) {
-    stats = await page.evaluate(() => window.cfdm && window.cfdm.stats());
-    if (stats && done(stats)) break;
-    await page.waitForTimeout(100);
-  }
-  return stats;
-}
-const finished = s => s.step === s.n_steps && s.samples_done === s.n_samples && !s.loading;
 
 // How many pixels of a PNG screenshot are near the colour rgb (decoded by the page itself).
 async function countColour(page, png, rgb, tolerance = 40) {
@@ -171,7 +147,7 @@ async function moreOnThreads(browser, port) {
 }
 
 async function main() {
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: LAUNCH_ARGS });
+  const browser = await launch(playwrightDir);
   try {
     await scenario(browser, 'threads', [], { isolated: true, build: 'wasm threads + simd', minThreads: 2,
                                              more: moreOnThreads });

@@ -1,0 +1,40 @@
+// The live app's benchmark in headless Chromium: time to the last step of a run and the frame
+// rate while it samples, on the threaded build (served with COOP/COEP) or the single-thread one.
+//
+// usage: node bench_app.js WEB_DIR PLAYWRIGHT_CORE_DIR [threads|single] [QUERY]
+// Prints one JSON line. QUERY defaults to moons, N = 5,000, 2,000 samples, 100 steps, sigma = 0.1,
+// M = 4. The page renders with SwiftShader (software WebGL) here, on the same cores that sample.
+'use strict';
+const { launch, serve, waitForStats, finished } = require('./common.js');
+
+const [webDir, playwrightDir, build = 'threads',
+       query = 'dataset=moons&n_train=5000&n_samples=2000&steps=100&sigma=0.1&draws=4&seed=0'] = process.argv.slice(2);
+
+async function main() {
+  const port = 19000 + (process.pid % 1000);
+  const server = await serve(webDir, port, build === 'threads' ? [] : ['--no-isolation']);
+  const browser = await launch(playwrightDir);
+  try {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    // Every animation frame's time: the app draws one frame per animation frame.
+    await page.addInitScript(() => {
+      window.frameTimes = [];
+      const tick = t => { window.frameTimes.push(t); requestAnimationFrame(tick); };
+      requestAnimationFrame(tick);
+    });
+    await page.goto(`http://127.0.0.1:${port}/index.html?${query}`);
+    const first = await waitForStats(page, s => s.step > 0 || s.error !== '', 60);
+    const startFrame = await page.evaluate(() => [performance.now(), window.frameTimes.length]);
+    const stats = await waitForStats(page, s => finished(s) || s.error !== '', 600);
+    const endFrame = await page.evaluate(() => [performance.now(), window.frameTimes.length]);
+    if (!stats || !finished(stats) || stats.error) throw new Error(`the run did not finish: ${JSON.stringify(stats || first)}`);
+    const fps = (endFrame[1] - startFrame[1]) / ((endFrame[0] - startFrame[0]) / 1000);
+    console.log(JSON.stringify({ workload: 'app', build: stats.build, threads: stats.threads, query,
+                                 seconds_to_last_step: stats.seconds, fps_while_sampling: fps }));
+  } finally {
+    await browser.close();
+    server.kill();
+  }
+}
+
+main().catch(e => { console.error(e.stack || String(e)); process.exit(1); });

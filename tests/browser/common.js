@@ -1,0 +1,38 @@
+// Helpers shared by the browser tests and the app benchmark: Chromium, the page server, stats.
+'use strict';
+const { spawn } = require('child_process');
+const path = require('path');
+
+// Headless Chromium with a software WebGL2 (SwiftShader through ANGLE): no GPU needed.
+const LAUNCH_ARGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
+                     '--disable-component-update', '--disable-sync', '--use-gl=angle', '--use-angle=swiftshader',
+                     '--enable-unsafe-swiftshader'];
+
+function launch(playwrightDir) {
+  const { chromium } = require(path.resolve(playwrightDir));
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: LAUNCH_ARGS });
+}
+
+// Serves webDir with web/serve.py (COOP/COEP headers unless extraArgs has --no-isolation).
+function serve(webDir, port, extraArgs = []) {
+  const server = spawn('python3', [path.join(webDir, 'serve.py'), '--port', String(port), '--dir', webDir, ...extraArgs],
+                       { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    server.stdout.once('data', () => resolve(server));
+    server.once('exit', code => reject(new Error(`serve.py exited with ${code}`)));
+  });
+}
+
+// Polls window.cfdm.stats() until done(stats) holds (up to `seconds`); returns the last stats.
+async function waitForStats(page, done, seconds = 90) {
+  let stats = null;
+  for (let i = 0; i < seconds * 10; i++) {
+    stats = await page.evaluate(() => window.cfdm && window.cfdm.stats());
+    if (stats && done(stats)) break;
+    await page.waitForTimeout(100);
+  }
+  return stats;
+}
+const finished = s => s.step === s.n_steps && s.samples_done === s.n_samples && !s.loading;
+
+module.exports = { launch, serve, waitForStats, finished };
