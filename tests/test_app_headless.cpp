@@ -203,7 +203,8 @@ TEST(AppHeadless, BadSettingsShowAMessageAndKeepRunning) {
   s.n_steps = 10;
   const uint64_t before = app.snapshot().generation;
   app.apply(s);
-  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().generation > before && !app.snapshot().error.empty(); }));
+  ASSERT_TRUE(
+      imgui.frames_until(app, [&] { return app.snapshot().generation > before && !app.snapshot().error.empty(); }));
   EXPECT_NE(app.snapshot().error.find("no-such-set"), std::string::npos);
 }
 

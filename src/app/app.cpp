@@ -2,12 +2,11 @@
 
 #include <imgui.h>
 
-#include "app/url_state.hpp"
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 
+#include "app/url_state.hpp"
 #include "core/error.hpp"
 #include "core/kernel.hpp"
 #include "core/rng.hpp"
@@ -23,9 +22,9 @@ constexpr uint32_t kTrainColor = rgba(60, 60, 80, 110);
 constexpr uint32_t kSampleColor = rgba(230, 110, 20, 210);
 constexpr uint32_t kCopyBorder = rgba(215, 40, 40, 255);
 constexpr uint32_t kNewBorder = rgba(40, 150, 80, 255);
-constexpr int kMaxImagePairs = 64;        // image view: samples shown, each beside its nearest
-constexpr size_t kMaxTrailMarks = 200000;  // trails are thinned beyond this
-constexpr int kVelocityGrid = 24;          // the velocity overlay's grid, per side
+constexpr int kMaxImagePairs = 64;              // image view: samples shown, each beside its nearest
+constexpr size_t kMaxTrailMarks = 200000;       // trails are thinned beyond this
+constexpr int kVelocityGrid = 24;               // the velocity overlay's grid, per side
 constexpr uint64_t kVelocityStream = 0x7e10c1;  // the overlay's smoothing draws
 
 const char* kImageNames[] = {"mnist", "fashion-mnist"};
@@ -160,7 +159,8 @@ bool App::images_ready() {
   waiting_for_data_ = false;
   try {
     const std::string dir = platform_.data ? platform_.data->directory() : data::default_data_dir();
-    images_[settings_.dataset] = std::make_shared<const data::ImageSet>(data::load_image_dataset(settings_.dataset, dir));
+    images_[settings_.dataset] =
+        std::make_shared<const data::ImageSet>(data::load_image_dataset(settings_.dataset, dir));
   } catch (const Error& e) {
     error_ = e.what();
     return false;
@@ -229,8 +229,11 @@ int App::copies() const {
 }
 
 void App::draw_controls() {
+  const ImVec2 display = ImGui::GetIO().DisplaySize;
+  const bool small = display.x < 700 || display.y < 500;  // a phone: controls start folded
   ImGui::SetNextWindowPos(ImVec2(10, 10), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowSize(ImVec2(400, 0), ImGuiCond_FirstUseEver);
+  ImGui::SetNextWindowSize(ImVec2(std::min(400.0f, display.x - 20), 0), ImGuiCond_FirstUseEver);
+  ImGui::SetNextWindowCollapsed(small, ImGuiCond_FirstUseEver);
   ImGui::Begin("cfdm: closed-form diffusion");
   Settings s = settings_;
   bool changed = false;
@@ -275,8 +278,8 @@ void App::draw_controls() {
       changed |= ImGui::SliderInt("dim", &s.pca_dim, 2, 256, "%d", ImGuiSliderFlags_Logarithmic);
     }
   }
-  changed |= ImGui::SliderInt("training points", &s.n_train, 10, image ? 60000 : 20000, "%d",
-                              ImGuiSliderFlags_Logarithmic);
+  changed |=
+      ImGui::SliderInt("training points", &s.n_train, 10, image ? 60000 : 20000, "%d", ImGuiSliderFlags_Logarithmic);
   changed |= ImGui::SliderFloat("sigma", &s.sigma, 0.0f, image ? 4.0f : 1.0f, "%.3f", ImGuiSliderFlags_Logarithmic);
   changed |= ImGui::SliderInt("draws M", &s.n_draws, 1, 16);
   changed |= ImGui::SliderInt("steps", &s.n_steps, 1, 1000, "%d", ImGuiSliderFlags_Logarithmic);
@@ -366,15 +369,21 @@ void App::draw_status() {
   const size_t bytes = model ? model->train->memory_bytes() +
                                    (model->pixels && model->pixels != model->train ? model->pixels->memory_bytes() : 0)
                              : 0;
-  ImGui::Text("%.0f steps/s, %.0f samples/s, %.0f fps", steps_per_second_, steps_per_second_ * settings_.n_samples,
-              io.Framerate);
+  const bool small = io.DisplaySize.x < 700 || io.DisplaySize.y < 500;  // a phone: the essentials only
+  if (!small)
+    ImGui::Text("%.0f steps/s, %.0f samples/s, %.0f fps", steps_per_second_, steps_per_second_ * settings_.n_samples,
+                io.Framerate);
   const bool web = std::string(platform_.build) != "native";
-  ImGui::Text("%s; %d thread%s; SIMD %s%s; dataset %.1f MB", platform_.build, job_.threads(),
-              job_.threads() == 1 ? "" : "s", isa_name(best_isa()),
-              !web                               ? ""
-              : platform_.cross_origin_isolated ? "; cross-origin isolated"
-                                                : "; not cross-origin isolated",
-              bytes / 1e6);
+  const char* isolation = !web ? "" : platform_.cross_origin_isolated ? "; isolated" : "; not isolated";
+  if (small)
+    ImGui::Text("%s; %d thr.%s", platform_.build, job_.threads(), isolation);
+  else
+    ImGui::Text("%s; %d thread%s; SIMD %s%s; dataset %.1f MB", platform_.build, job_.threads(),
+                job_.threads() == 1 ? "" : "s", isa_name(best_isa()),
+                !web                              ? ""
+                : platform_.cross_origin_isolated ? "; cross-origin isolated"
+                                                  : "; not cross-origin isolated",
+                bytes / 1e6);
   if (!link_notice_.empty()) ImGui::TextColored(ImVec4(0.6f, 0.4f, 0.0f, 1.0f), "%s", link_notice_.c_str());
   const std::string& message = !error_.empty() ? error_ : snapshot_.error;
   if (!message.empty()) {
@@ -394,8 +403,9 @@ void App::handle_canvas_input() {
   }
   if (io.MouseWheel != 0.0f) zoom_at(std::pow(1.15f, io.MouseWheel), io.MousePos.x, io.MousePos.y);
   // A click (not a drag) picks the nearest sample within 12 pixels, or clears the pick.
-  if (ImGui::IsMouseReleased(ImGuiMouseButton_Left) && io.MouseDragMaxDistanceSqr[0] < io.MouseDragThreshold * io.MouseDragThreshold &&
-      snapshot_.model && !snapshot_.model->is_image()) {
+  if (ImGui::IsMouseReleased(ImGuiMouseButton_Left) &&
+      io.MouseDragMaxDistanceSqr[0] < io.MouseDragThreshold * io.MouseDragThreshold && snapshot_.model &&
+      !snapshot_.model->is_image()) {
     int found_step = 0;
     const MatrixXfR* states = history_at(view_step(), &found_step);
     selected_ = -1;
@@ -491,7 +501,8 @@ void App::build_points_scene() {
       const MatrixXfR& b = *snapshot_.history[j + 1];
       const float age = float(end - 1 - j) / float(n_segments + 1);  // 1: oldest
       const uint32_t color = with_alpha(kSampleColor, 0.45f * (1.0f - age));
-      for (Eigen::Index i = 0; i < a.rows(); i += stride) scene_.marks.push_back({a(i, 0), a(i, 1), b(i, 0), b(i, 1), 1.5f, color});
+      for (Eigen::Index i = 0; i < a.rows(); i += stride)
+        scene_.marks.push_back({a(i, 0), a(i, 1), b(i, 0), b(i, 1), 1.5f, color});
     }
   }
   for (Eigen::Index i = 0; i < states->rows(); ++i) point((*states)(i, 0), (*states)(i, 1), 3.6f, kSampleColor);
@@ -557,8 +568,8 @@ void App::build_image_scene() {
     if (with_nearest)
       for (int i = 0; i < n; ++i)
         for (int k = 0; k < d; ++k)
-          scene_.images[size_t(n + i) * d + k] =
-              uint8_t(std::clamp(model.pixels->coordinate(snapshot_.nearest[size_t(i)], k), 0.0f, 1.0f) * 255.0f + 0.5f);
+          scene_.images[size_t(n + i) * d + k] = uint8_t(
+              std::clamp(model.pixels->coordinate(snapshot_.nearest[size_t(i)], k), 0.0f, 1.0f) * 255.0f + 0.5f);
     scene_.images_version = ++images_version_;
   }
   // The grid: pairs (sample | nearest training image) with the distance below, right of the
@@ -571,7 +582,8 @@ void App::build_image_scene() {
   tile = std::max(tile, 8.0f);
   ImDrawList* labels = ImGui::GetBackgroundDrawList();
   for (int i = 0; i < n; ++i) {
-    const float x = left + float(i % columns) * (2 * tile + 3 * gap), y = top + float(i / columns) * (tile + gap + label);
+    const float x = left + float(i % columns) * (2 * tile + 3 * gap),
+                y = top + float(i / columns) * (tile + gap + label);
     const bool copy = with_nearest && snapshot_.nearest_distance[size_t(i)] < model.copy_threshold;
     const uint32_t border = !with_nearest ? 0u : copy ? kCopyBorder : kNewBorder;
     scene_.tiles.push_back({x, y, tile, tile, float(i), border});
@@ -597,18 +609,17 @@ std::string App::stats_json() const {
   for (char c : !error_.empty() ? error_ : snapshot_.error) error += (c == '"' || c == '\\' || c < ' ') ? ' ' : c;
   const bool image = snapshot_.model && snapshot_.model->is_image();
   char text[1024];
-  std::snprintf(text, sizeof text,
-                "{\"step\": %d, \"n_steps\": %d, \"view_step\": %d, \"samples_done\": %lld, \"n_samples\": %d, "
-                "\"threads\": %d, \"build\": \"%s\", \"isolated\": %s, \"steps_per_s\": %.1f, \"fps\": %.1f, "
-                "\"seconds\": %.4f, \"dataset\": \"%s\", \"loading\": %s, \"fetched_bytes\": %.0f, \"copies\": %d, "
-                "\"marks\": %zu, \"tiles\": %zu, \"error\": \"%s\"}",
-                snapshot_.step, snapshot_.n_steps, view_step(),
-                snapshot_.done ? (long long)snapshot_.states.rows() : 0LL, settings_.n_samples, job_.threads(),
-                platform_.build, platform_.cross_origin_isolated ? "true" : "false", steps_per_second_,
-                ImGui::GetCurrentContext() ? ImGui::GetIO().Framerate : 0.0f, snapshot_.seconds,
-                settings_.dataset.c_str(), waiting_for_data_ || !snapshot_.status.empty() ? "true" : "false",
-                fetch_.loaded, image ? copies() : 0, scene_.marks.size(), scene_.tiles.size(),
-                error.substr(0, 300).c_str());
+  std::snprintf(
+      text, sizeof text,
+      "{\"step\": %d, \"n_steps\": %d, \"view_step\": %d, \"samples_done\": %lld, \"n_samples\": %d, "
+      "\"threads\": %d, \"build\": \"%s\", \"isolated\": %s, \"steps_per_s\": %.1f, \"fps\": %.1f, "
+      "\"seconds\": %.4f, \"dataset\": \"%s\", \"loading\": %s, \"fetched_bytes\": %.0f, \"copies\": %d, "
+      "\"marks\": %zu, \"tiles\": %zu, \"error\": \"%s\"}",
+      snapshot_.step, snapshot_.n_steps, view_step(), snapshot_.done ? (long long)snapshot_.states.rows() : 0LL,
+      settings_.n_samples, job_.threads(), platform_.build, platform_.cross_origin_isolated ? "true" : "false",
+      steps_per_second_, ImGui::GetCurrentContext() ? ImGui::GetIO().Framerate : 0.0f, snapshot_.seconds,
+      settings_.dataset.c_str(), waiting_for_data_ || !snapshot_.status.empty() ? "true" : "false", fetch_.loaded,
+      image ? copies() : 0, scene_.marks.size(), scene_.tiles.size(), error.substr(0, 300).c_str());
   return text;
 }
 

@@ -101,7 +101,7 @@ class App {
   Snapshot snapshot_;
   Scene scene_;
   std::map<std::string, std::shared_ptr<const data::ImageSet>> images_;  // loaded image datasets
-  DataSource::Progress fetch_;  // of the image dataset being fetched
+  DataSource::Progress fetch_;                                           // of the image dataset being fetched
   bool waiting_for_data_ = false;
   bool paused_ = false;
   std::string error_;

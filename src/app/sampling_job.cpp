@@ -49,12 +49,14 @@ void SamplingJob::single_step() { ++step_requests_; }
 
 void SamplingJob::start(std::shared_ptr<const TrainingSet> train, const SamplerParams& params) {
   // A unique key: the model is this training set, never a cached one.
-  start("points@" + std::to_string(reinterpret_cast<uintptr_t>(train.get())), [train](ThreadPool&) {
-    Model model;
-    model.train = train;
-    return model;
-  },
-        params);
+  start(
+      "points@" + std::to_string(reinterpret_cast<uintptr_t>(train.get())),
+      [train](ThreadPool&) {
+        Model model;
+        model.train = train;
+        return model;
+      },
+      params);
 }
 
 void SamplingJob::start(const std::string& model_key, ModelBuilder build, const SamplerParams& params) {

@@ -21,7 +21,7 @@ namespace cfdm::app {
 // happens on the worker; a model is reused by the next run when its key is unchanged.
 struct Model {
   std::shared_ptr<const TrainingSet> train;  // the space sampled in (points, pixels or PCA latents)
-  MatrixXfR points;  // 2-D data: the training points as given, to draw
+  MatrixXfR points;                          // 2-D data: the training points as given, to draw
   // Image data: the training images in pixel space (shown beside the samples), their size, and
   // the PCA that decodes latents to pixels (null in pixel space).
   std::shared_ptr<const TrainingSet> pixels;
@@ -29,7 +29,7 @@ struct Model {
   int image_width = 0, image_height = 0;
   // A sample nearer than this to a training point, in the sampling space, is a copy.
   double copy_threshold = 0;
-  std::string description;    // e.g. "MNIST digits 3, 5: 2,000 images, PCA 64 (86% of the variance)"
+  std::string description;  // e.g. "MNIST digits 3, 5: 2,000 images, PCA 64 (86% of the variance)"
   bool is_image() const { return pixels != nullptr; }
 };
 using ModelBuilder = std::function<Model(ThreadPool&)>;  // throws cfdm::Error on bad input

@@ -97,8 +97,8 @@ bool apply_value(const std::string& key, const std::string& value, Settings* s) 
   return false;
 }
 
-const char* const kKeys[] = {"dataset", "n_train", "n_samples", "steps", "draws", "sigma",  "start_t",
-                             "seed",    "estimator", "k",       "l",     "classes", "space", "pca_dim"};
+const char* const kKeys[] = {"dataset", "n_train",   "n_samples", "steps", "draws",   "sigma", "start_t",
+                             "seed",    "estimator", "k",         "l",     "classes", "space", "pca_dim"};
 
 Applied apply_key(const std::string& key, const std::string& value, Settings* s) {
   for (const char* known : kKeys)
