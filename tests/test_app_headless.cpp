@@ -263,6 +263,15 @@ TEST(UrlState, FormatAndParseRoundTrip) {
   EXPECT_EQ(back.sigma, s.sigma) << "floats survive bit for bit";
   EXPECT_EQ(back.classes_mask, s.classes_mask);
   EXPECT_EQ(back.dataset, "fashion-mnist");
+  EXPECT_EQ(app::format_state(app::Settings{}).find("ui="), std::string::npos) << "defaults are left out";
+  s.ui = app::Settings::Ui::min;
+  s.autoplay = false;
+  const app::Settings shown = app::parse_state(app::format_state(s), app::Settings{}, &error);
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(shown.ui, app::Settings::Ui::min);
+  EXPECT_FALSE(shown.autoplay);
+  s.sigma = 0.05f;
+  EXPECT_NE(app::format_state(s).find("sigma=0.05&"), std::string::npos);
 }
 
 TEST(UrlState, BadKeysAreNamedAndIgnored) {

@@ -11,8 +11,11 @@
 #include "core/kernel.hpp"
 #include "core/rng.hpp"
 #include "data/dataset.hpp"
+#include "data/files.hpp"
 #include "data/toy.hpp"
 #include "eval/metrics.hpp"
+#include "output/image_grid.hpp"
+#include "output/plot.hpp"
 
 namespace cfdm::app {
 namespace {
@@ -128,7 +131,37 @@ void App::apply_state(const std::string& query) {
   // The dataset first: its defaults are the base the other keys change.
   const Settings first = parse_state(query, settings_, &ignored);
   Settings s = parse_state(query, defaults_for(first.dataset), &link_notice_);
+  paused_ = !s.autoplay;
   apply(s);
+}
+
+void App::update_state(const std::string& query) {
+  Settings s = parse_state(query, settings_, &link_notice_);
+  apply(s);
+}
+
+std::string App::state_query() const { return format_state(settings_); }
+
+void App::control(Control c) {
+  switch (c) {
+    case Control::play:
+      paused_ = false;
+      job_.set_paused(false);
+      break;
+    case Control::pause:
+      paused_ = true;
+      job_.set_paused(true);
+      break;
+    case Control::reset:
+      restart();
+      break;
+    case Control::step:
+      paused_ = true;
+      job_.set_paused(true);
+      job_.single_step();
+      view_step_ = -1;
+      break;
+  }
 }
 
 void App::zoom_at(float factor, float x, float y) {
@@ -172,6 +205,7 @@ bool App::images_ready() {
 }
 
 void App::restart() {
+  if (platform_.on_state) platform_.on_state(format_state(settings_));
   error_.clear();
   view_step_ = -1;
   replaying_ = false;
@@ -297,19 +331,11 @@ void App::draw_controls() {
   }
   if (changed) apply(s);  // restart at once: the old run is cancelled within a tile
 
-  if (ImGui::Button(paused_ ? "Play" : "Pause")) {
-    paused_ = !paused_;
-    job_.set_paused(paused_);
-  }
+  if (ImGui::Button(paused_ ? "Play" : "Pause")) control(paused_ ? Control::play : Control::pause);
   ImGui::SameLine();
-  if (ImGui::Button("Step")) {
-    paused_ = true;
-    job_.set_paused(true);
-    job_.single_step();
-    view_step_ = -1;
-  }
+  if (ImGui::Button("Step")) control(Control::step);
   ImGui::SameLine();
-  if (ImGui::Button("Reset")) restart();
+  if (ImGui::Button("Reset")) control(Control::reset);
   ImGui::SameLine();
   if (ImGui::Button("Replay") && !snapshot_.history_steps.empty()) {
     replaying_ = true;
@@ -325,6 +351,7 @@ void App::draw_controls() {
       replaying_ = false;
     }
   }
+  draw_export();
   if (!image) {
     ImGui::Checkbox("training points", &show_training_);
     ImGui::SameLine();
@@ -334,6 +361,133 @@ void App::draw_controls() {
     if (show_trails_) ImGui::SliderInt("trail steps", &trail_length_, 1, 100);
   }
   ImGui::End();
+}
+
+void App::draw_compact_controls() {
+  ImGui::SetNextWindowPos(ImVec2(6, 6), ImGuiCond_Always);
+  ImGui::SetNextWindowBgAlpha(0.8f);
+  ImGui::Begin("cfdm", nullptr,
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings |
+                   ImGuiWindowFlags_NoFocusOnAppearing | ImGuiWindowFlags_NoNav);
+  Settings s = settings_;
+  bool changed = false;
+  if (ImGui::Button(paused_ ? "Play" : "Pause")) control(paused_ ? Control::play : Control::pause);
+  ImGui::SameLine();
+  if (ImGui::Button("Reset")) control(Control::reset);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(150);
+  changed |= ImGui::SliderFloat("sigma", &s.sigma, 0.0f, is_image_name(s.dataset) ? 4.0f : 1.0f, "%.3f",
+                                ImGuiSliderFlags_Logarithmic);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(80);
+  changed |= ImGui::SliderInt("M", &s.n_draws, 1, 16);
+  if (changed) apply(s);
+  const double t = snapshot_.n_steps ? double(view_step()) / snapshot_.n_steps : 0.0;
+  const std::string& message = !error_.empty() ? error_ : snapshot_.error;
+  if (!message.empty()) {
+    ImGui::PushTextWrapPos(420);
+    ImGui::TextColored(ImVec4(0.85f, 0.15f, 0.1f, 1.0f), "%s", message.c_str());
+    ImGui::PopTextWrapPos();
+  } else if (waiting_for_data_ || !snapshot_.status.empty()) {
+    ImGui::Text("%s", waiting_for_data_ ? "fetching the images..." : snapshot_.status.c_str());
+  } else {
+    ImGui::Text("t = %.2f; %s, %d thread%s", t, platform_.build, job_.threads(), job_.threads() == 1 ? "" : "s");
+  }
+  if (snapshot_.model && snapshot_.model->is_image() && !snapshot_.nearest_distance.empty())
+    ImGui::Text("copies of training images: %d of %zu", copies(), snapshot_.nearest_distance.size());
+  ImGui::End();
+}
+
+std::string App::export_file(Export what) {
+  int shown_step = 0;
+  const MatrixXfR* states = history_at(view_step(), &shown_step);
+  if (!states || !snapshot_.model) throw Error("nothing to export yet: wait for the first step");
+  const Model& model = *snapshot_.model;
+  // Samples in data space: images decode from a PCA space.
+  auto to_data = [&](const MatrixXfR& z) { return model.pca ? model.pca->decode(z) : z; };
+  char name[96];
+  std::snprintf(name, sizeof name, "cfdm-%s-step%d", settings_.dataset.c_str(), shown_step);
+  const std::string base = platform_.export_dir + "/" + name;
+  switch (what) {
+    case Export::samples_npy:
+    case Export::samples_csv: {
+      const std::string path = base + (what == Export::samples_npy ? ".npy" : ".csv");
+      data::write_matrix(path, to_data(*states));
+      return path;
+    }
+    case Export::trajectories_npy:
+    case Export::trajectories_csv: {
+      // Every recorded step up to the shown one: steps x samples x d (CSV: step, sample, coordinates).
+      const auto& steps = snapshot_.history_steps;
+      const size_t count = size_t(std::upper_bound(steps.begin(), steps.end(), shown_step) - steps.begin());
+      const Eigen::Index b = states->rows(), d = to_data(states->topRows(1)).cols();
+      const std::string path = base + (what == Export::trajectories_npy ? "-trajectories.npy" : "-trajectories.csv");
+      MatrixXfR all(Eigen::Index(count) * b, d + (what == Export::trajectories_csv ? 2 : 0));
+      for (size_t j = 0; j < count; ++j) {
+        const MatrixXfR x = to_data(*snapshot_.history[j]);
+        for (Eigen::Index i = 0; i < b; ++i) {
+          const Eigen::Index row = Eigen::Index(j) * b + i;
+          if (what == Export::trajectories_csv) {
+            all(row, 0) = float(steps[j]);
+            all(row, 1) = float(i);
+            all.row(row).tail(d) = x.row(i);
+          } else {
+            all.row(row) = x.row(i);
+          }
+        }
+      }
+      if (what == Export::trajectories_npy)
+        data::write_npy(path, {int64_t(count), int64_t(b), int64_t(d)}, all.data());
+      else
+        data::write_csv(path, all);
+      return path;
+    }
+    case Export::picture_png: {
+      const std::string path = base + ".png";
+      const MatrixXfR samples = to_data(*states);
+      if (model.is_image()) {
+        const eval::Nearest nearest = eval::nearest_training(*model.pixels, samples, 1, ui_pool_);
+        const double threshold =
+            model.pca ? eval::typical_spacing(*model.pixels, ui_pool_, 64) / 10 : model.copy_threshold;
+        output::write_image_grid_png(path, samples, *model.pixels, nearest, {model.image_height, model.image_width, 1},
+                                     threshold);
+      } else {
+        output::write_scatter_png(path, points_, samples);
+      }
+      return path;
+    }
+  }
+  throw Error("unknown export");
+}
+
+void App::draw_export() {
+  if (!ImGui::CollapsingHeader("export")) return;
+  struct Item {
+    const char* label;
+    Export what;
+  };
+  const Item items[] = {
+      {"samples .npy", Export::samples_npy},
+      {"samples .csv", Export::samples_csv},
+      {"trajectories .npy", Export::trajectories_npy},
+      {"trajectories .csv", Export::trajectories_csv},
+      {snapshot_.model && snapshot_.model->is_image() ? "grid .png" : "plot .png", Export::picture_png}};
+  for (size_t i = 0; i < std::size(items); ++i) {
+    if (i % 3) ImGui::SameLine();
+    if (!ImGui::Button(items[i].label)) continue;
+    try {
+      const std::string path = export_file(items[i].what);
+      export_message_ = "wrote " + path;
+      if (platform_.on_export) platform_.on_export(path);
+    } catch (const Error& e) {
+      export_message_ = e.what();
+    }
+  }
+  if (platform_.export_canvas) {
+    ImGui::SameLine();
+    if (ImGui::Button("canvas .png")) platform_.export_canvas();
+  }
+  if (!export_message_.empty()) ImGui::TextWrapped("%s", export_message_.c_str());
 }
 
 void App::draw_status() {
@@ -609,17 +763,18 @@ std::string App::stats_json() const {
   for (char c : !error_.empty() ? error_ : snapshot_.error) error += (c == '"' || c == '\\' || c < ' ') ? ' ' : c;
   const bool image = snapshot_.model && snapshot_.model->is_image();
   char text[1024];
-  std::snprintf(
-      text, sizeof text,
-      "{\"step\": %d, \"n_steps\": %d, \"view_step\": %d, \"samples_done\": %lld, \"n_samples\": %d, "
-      "\"threads\": %d, \"build\": \"%s\", \"isolated\": %s, \"steps_per_s\": %.1f, \"fps\": %.1f, "
-      "\"seconds\": %.4f, \"dataset\": \"%s\", \"loading\": %s, \"fetched_bytes\": %.0f, \"copies\": %d, "
-      "\"marks\": %zu, \"tiles\": %zu, \"error\": \"%s\"}",
-      snapshot_.step, snapshot_.n_steps, view_step(), snapshot_.done ? (long long)snapshot_.states.rows() : 0LL,
-      settings_.n_samples, job_.threads(), platform_.build, platform_.cross_origin_isolated ? "true" : "false",
-      steps_per_second_, ImGui::GetCurrentContext() ? ImGui::GetIO().Framerate : 0.0f, snapshot_.seconds,
-      settings_.dataset.c_str(), waiting_for_data_ || !snapshot_.status.empty() ? "true" : "false", fetch_.loaded,
-      image ? copies() : 0, scene_.marks.size(), scene_.tiles.size(), error.substr(0, 300).c_str());
+  std::snprintf(text, sizeof text,
+                "{\"step\": %d, \"n_steps\": %d, \"view_step\": %d, \"samples_done\": %lld, \"n_samples\": %d, "
+                "\"threads\": %d, \"build\": \"%s\", \"isolated\": %s, \"steps_per_s\": %.1f, \"fps\": %.1f, "
+                "\"seconds\": %.4f, \"dataset\": \"%s\", \"loading\": %s, \"fetched_bytes\": %.0f, \"copies\": %d, "
+                "\"marks\": %zu, \"tiles\": %zu, \"paused\": %s, \"error\": \"%s\"}",
+                snapshot_.step, snapshot_.n_steps, view_step(),
+                snapshot_.done ? (long long)snapshot_.states.rows() : 0LL, settings_.n_samples, job_.threads(),
+                platform_.build, platform_.cross_origin_isolated ? "true" : "false", steps_per_second_,
+                ImGui::GetCurrentContext() ? ImGui::GetIO().Framerate : 0.0f, snapshot_.seconds,
+                settings_.dataset.c_str(), waiting_for_data_ || !snapshot_.status.empty() ? "true" : "false",
+                fetch_.loaded, image ? copies() : 0, scene_.marks.size(), scene_.tiles.size(),
+                paused_ ? "true" : "false", error.substr(0, 300).c_str());
   return text;
 }
 
@@ -645,8 +800,12 @@ void App::frame() {
   }
   handle_canvas_input();
   build_scene();
-  draw_controls();
-  draw_status();
+  if (settings_.ui == Settings::Ui::full) {
+    draw_controls();
+    draw_status();
+  } else if (settings_.ui == Settings::Ui::min) {
+    draw_compact_controls();
+  }
 }
 
 }  // namespace cfdm::app

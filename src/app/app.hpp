@@ -29,6 +29,9 @@ struct Settings {
   int classes_mask = 0;  // bit c keeps class c; 0 keeps every class
   bool pca = false;      // sample in a PCA latent space instead of pixel space
   int pca_dim = 64;
+  // How the page shows it (not part of what is sampled).
+  enum class Ui { full, min, none } ui = Ui::full;  // every control, a compact set, or none
+  bool autoplay = true;                             // start sampling at once (else paused)
 };
 
 // Defaults that suit a dataset (fewer samples for images, a start time that saves steps).
@@ -54,7 +57,20 @@ struct PlatformInfo {
   const char* build = "native";  // "native", "wasm threads + simd", "wasm single-thread simd"
   bool cross_origin_isolated = false;
   DataSource* data = nullptr;  // null: files in data::default_data_dir()
+  // Called with the settings as a URL query whenever they change (the page keeps its address in
+  // step, so the address is always a link to what is shown); may be null.
+  void (*on_state)(const std::string& query) = nullptr;
+  // Exports: the folder files are written to, a call after each (the browser downloads it), and
+  // a PNG of the canvas (browser only; null hides the button).
+  std::string export_dir = ".";
+  void (*on_export)(const std::string& path) = nullptr;
+  void (*export_canvas)() = nullptr;
 };
+
+// What can be exported: the samples shown (in data space: pixels for images), their recorded
+// trajectories, and a picture (images: each sample beside its nearest training image; 2-D: a
+// scatter plot over the training points).
+enum class Export { samples_npy, samples_csv, trajectories_npy, trajectories_csv, picture_png };
 
 class App {
  public:
@@ -69,6 +85,16 @@ class App {
   // Applies a URL query (url_state.hpp) over the dataset's defaults; bad keys are named in the
   // status window and ignored.
   void apply_state(const std::string& query);
+  // Changes the keys of a query and keeps the other settings (a host page's "set").
+  void update_state(const std::string& query);
+  // The settings as a query that reproduces these samples.
+  std::string state_query() const;
+  // Writes an export into platform.export_dir; returns its path. Throws cfdm::Error when there is
+  // nothing to export yet or the file cannot be written.
+  std::string export_file(Export what);
+  enum class Control { play, pause, reset, step };
+  void control(Control c);
+  bool paused() const { return paused_; }
   // Pinch zoom from the platform (touch screens): scale the view by factor about a screen point.
   void zoom_at(float factor, float x, float y);
   // {"step", "n_steps", "samples_done", "n_samples", "threads", "build", "isolated", "fps", ...}
@@ -87,6 +113,8 @@ class App {
   bool images_ready();  // image datasets: loaded (fetching first if need be)
   void draw_controls();
   void draw_status();
+  void draw_compact_controls();
+  void draw_export();  // ui=min: play/pause, reset, sigma, M, and one status line
   void build_scene();
   void build_points_scene();
   void build_image_scene();
@@ -105,7 +133,8 @@ class App {
   bool waiting_for_data_ = false;
   bool paused_ = false;
   std::string error_;
-  std::string link_notice_;  // what apply_state ignored
+  std::string link_notice_;     // what apply_state ignored
+  std::string export_message_;  // where the last export went, or why it failed
   // The 2-D view.
   float zoom_ = 1.0f, pan_x_ = 0.0f, pan_y_ = 0.0f;
   bool show_training_ = true, show_trails_ = true, show_velocity_ = false;

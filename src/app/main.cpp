@@ -13,6 +13,7 @@
 
 #include "app/app.hpp"
 #include "app/renderer.hpp"
+#include "core/error.hpp"
 
 #if defined(__EMSCRIPTEN__)
 #include <GLES3/gl3.h>
@@ -52,6 +53,23 @@ class WebData : public cfdm::app::DataSource {
   std::map<std::string, Progress> state_;
 };
 WebData g_web_data;
+
+// The page's address follows the settings, so it is always a link to what is shown.
+void replace_address(const std::string& query) {
+  // clang-format off
+  EM_ASM({ if (window.cfdmOnState) window.cfdmOnState(UTF8ToString($0)); }, query.c_str());
+  // clang-format on
+}
+// An export written to /export: the page downloads it.
+void download(const std::string& path) {
+  // clang-format off
+  EM_ASM({ if (window.cfdmDownload) window.cfdmDownload(UTF8ToString($0)); }, path.c_str());
+  // clang-format on
+}
+// The canvas as PNG: taken right after the next frame is drawn (WebGL clears its drawing buffer
+// once the frame is shown).
+bool g_canvas_wanted = false;
+void download_canvas() { g_canvas_wanted = true; }
 #endif
 
 struct Platform {
@@ -100,6 +118,13 @@ bool init(Platform* p, const std::string& state) {
   int threads = std::min(4, int(std::max(1u, std::thread::hardware_concurrency())));
 #if defined(__EMSCRIPTEN__)
   info.data = &g_web_data;
+  info.on_state = replace_address;
+  info.export_dir = "/export";
+  info.on_export = download;
+  info.export_canvas = download_canvas;
+  // clang-format off
+  EM_ASM({ try { FS.mkdir('/export'); } catch (e) { /* exists */ } });
+  // clang-format on
   info.cross_origin_isolated = EM_ASM_INT({ return self.crossOriginIsolated ? 1 : 0; }) == 1;
 #if defined(__EMSCRIPTEN_PTHREADS__)
   info.build = "wasm threads + simd";
@@ -140,6 +165,14 @@ void frame(void* arg) {
   const float pixel_scale = window_width > 0 ? float(width) / float(window_width) : 1.0f;
   p->renderer->draw(p->app->scene(), width, height, pixel_scale);
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+#if defined(__EMSCRIPTEN__)
+  if (g_canvas_wanted) {
+    g_canvas_wanted = false;
+    // clang-format off
+    EM_ASM({ if (window.cfdmDownloadCanvas) window.cfdmDownloadCanvas(); });
+    // clang-format on
+  }
+#endif
   SDL_GL_SwapWindow(p->window);
 }
 
@@ -167,6 +200,42 @@ extern "C" EMSCRIPTEN_KEEPALIVE const char* cfdm_stats_json() {
   json = g_platform && g_platform->app ? g_platform->app->stats_json() : "null";
   return json.c_str();
 }
+
+// The host-page API (web/loader.js turns postMessage messages and window.cfdm calls into these).
+// Applies a query over the current settings ("sigma=0.2&draws=4").
+extern "C" EMSCRIPTEN_KEEPALIVE void cfdm_set(const char* query) {
+  if (g_platform && g_platform->app) g_platform->app->update_state(query);
+}
+// 0 play, 1 pause, 2 reset, 3 single step.
+extern "C" EMSCRIPTEN_KEEPALIVE void cfdm_control(int what) {
+  using Control = cfdm::app::App::Control;
+  const Control controls[] = {Control::play, Control::pause, Control::reset, Control::step};
+  if (g_platform && g_platform->app && what >= 0 && what < 4) g_platform->app->control(controls[what]);
+}
+// The settings as a query that reproduces the samples.
+extern "C" EMSCRIPTEN_KEEPALIVE const char* cfdm_state() {
+  static std::string query;
+  query = g_platform && g_platform->app ? g_platform->app->state_query() : "";
+  return query.c_str();
+}
+// Writes an export (0 samples .npy, 1 samples .csv, 2 trajectories .npy, 3 trajectories .csv,
+// 4 picture .png) into /export; returns its path, or "error: ..." .
+extern "C" EMSCRIPTEN_KEEPALIVE const char* cfdm_export(int what) {
+  static std::string result;
+  using cfdm::app::Export;
+  const Export kinds[] = {Export::samples_npy, Export::samples_csv, Export::trajectories_npy, Export::trajectories_csv,
+                          Export::picture_png};
+  if (!g_platform || !g_platform->app || what < 0 || what > 4) return "error: no such export";
+  try {
+    result = g_platform->app->export_file(kinds[what]);
+  } catch (const cfdm::Error& e) {
+    result = std::string("error: ") + e.what();
+  }
+  return result.c_str();
+}
+
+// Saves the canvas as PNG after the next frame.
+extern "C" EMSCRIPTEN_KEEPALIVE void cfdm_export_canvas() { download_canvas(); }
 
 // The page reports how far the fetch of an image dataset got (ready: its files are in /data).
 extern "C" EMSCRIPTEN_KEEPALIVE void cfdm_fetch_progress(const char* dataset, double loaded, double total, int ready,

@@ -94,16 +94,36 @@ bool apply_value(const std::string& key, const std::string& value, Settings* s) 
     if (value != "pixels" && value != "pca") return false;
     return s->pca = value == "pca", true;
   }
+  if (key == "ui") {
+    if (value == "full") return s->ui = Settings::Ui::full, true;
+    if (value == "min") return s->ui = Settings::Ui::min, true;
+    if (value == "none") return s->ui = Settings::Ui::none, true;
+    return false;
+  }
+  if (key == "autoplay") {
+    if (value != "0" && value != "1" && value != "true" && value != "false") return false;
+    return s->autoplay = value == "1" || value == "true", true;
+  }
   return false;
 }
 
-const char* const kKeys[] = {"dataset", "n_train",   "n_samples", "steps", "draws",   "sigma", "start_t",
-                             "seed",    "estimator", "k",         "l",     "classes", "space", "pca_dim"};
+const char* const kKeys[] = {"dataset",   "n_train", "n_samples", "steps",   "draws", "sigma",   "start_t", "seed",
+                             "estimator", "k",       "l",         "classes", "space", "pca_dim", "ui",      "autoplay"};
 
 Applied apply_key(const std::string& key, const std::string& value, Settings* s) {
   for (const char* known : kKeys)
     if (key == known) return apply_value(key, value, s) ? Applied::ok : Applied::bad_value;
   return Applied::unknown_key;
+}
+
+// The shortest decimal that reads back as the same float (0.05, not 0.0500000007).
+std::string shortest(float value) {
+  char text[32];
+  for (int digits = 1; digits <= 9; ++digits) {
+    std::snprintf(text, sizeof text, "%.*g", digits, double(value));
+    if (std::strtof(text, nullptr) == value) break;
+  }
+  return text;
 }
 
 }  // namespace
@@ -132,10 +152,10 @@ Settings parse_state(const std::string& query, const Settings& base, std::string
 std::string format_state(const Settings& s) {
   char text[512];
   std::snprintf(text, sizeof text,
-                "dataset=%s&n_train=%d&n_samples=%d&steps=%d&draws=%d&sigma=%.9g&start_t=%.9g&seed=%d"
+                "dataset=%s&n_train=%d&n_samples=%d&steps=%d&draws=%d&sigma=%s&start_t=%s&seed=%d"
                 "&estimator=%s&k=%d&l=%d",
-                s.dataset.c_str(), s.n_train, s.n_samples, s.n_steps, s.n_draws, double(s.sigma), double(s.start_t),
-                s.seed, s.knn ? "knn" : "exact", s.knn_k, s.knn_l);
+                s.dataset.c_str(), s.n_train, s.n_samples, s.n_steps, s.n_draws, shortest(s.sigma).c_str(),
+                shortest(s.start_t).c_str(), s.seed, s.knn ? "knn" : "exact", s.knn_k, s.knn_l);
   std::string out = text;
   if (is_image_name(s.dataset)) {
     std::string classes;
@@ -143,6 +163,9 @@ std::string format_state(const Settings& s) {
       if (s.classes_mask & (1 << c)) classes += (classes.empty() ? "" : "%2C") + std::to_string(c);
     out += "&classes=" + classes + "&space=" + (s.pca ? "pca" : "pixels") + "&pca_dim=" + std::to_string(s.pca_dim);
   }
+  // How it is shown, when not the default.
+  if (s.ui != Settings::Ui::full) out += s.ui == Settings::Ui::min ? "&ui=min" : "&ui=none";
+  if (!s.autoplay) out += "&autoplay=0";
   return out;
 }
 

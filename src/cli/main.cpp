@@ -8,8 +8,6 @@
 #include <vector>
 
 #include "cli/args.hpp"
-#include "cli/image_grid.hpp"
-#include "cli/plot.hpp"
 #include "cli/progress.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
@@ -21,6 +19,8 @@
 #include "data/prepare.hpp"
 #include "data/toy.hpp"
 #include "eval/metrics.hpp"
+#include "output/image_grid.hpp"
+#include "output/plot.hpp"
 
 #if defined(__EMSCRIPTEN__)
 #include <emscripten/heap.h>
@@ -233,7 +233,7 @@ int command_sample(const Args& args) {
   const std::string& spec = request.spec;
   data::Dataset dataset = data::load_dataset(request);
   const TrainingSet pixels = data::make_training_set(dataset);
-  const ImageShape shape{dataset.images.height, dataset.images.width, dataset.images.channels};
+  const output::ImageShape shape{dataset.images.height, dataset.images.width, dataset.images.channels};
   const bool images = dataset.is_image();
   dataset = data::Dataset();  // the training set holds its own copy
 
@@ -275,9 +275,9 @@ int command_sample(const Args& args) {
   if (!out_latent.empty()) data::write_matrix(out_latent, sampler.states());
   if (!plot.empty() && images) {
     const eval::Nearest nearest = eval::nearest_training(pixels, samples, 1, pool);
-    write_image_grid_png(plot, samples, pixels, nearest, shape, kCopyThreshold);
+    output::write_image_grid_png(plot, samples, pixels, nearest, shape, kCopyThreshold);
   } else if (!plot.empty()) {
-    write_scatter_png(plot, pixels.points(), samples);
+    output::write_scatter_png(plot, pixels.points(), samples);
   }
   if (!save_train.empty()) data::write_matrix(save_train, pixels.points());
   return 0;

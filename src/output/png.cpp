@@ -1,4 +1,4 @@
-#include "cli/png.hpp"
+#include "output/png.hpp"
 
 #include <ostream>
 
@@ -9,7 +9,7 @@
 #include "core/error.hpp"
 #include "data/files.hpp"
 
-namespace cfdm::cli {
+namespace cfdm::output {
 namespace {
 
 void write_callback(void* context, void* data, int size) {
@@ -25,4 +25,4 @@ void write_png_rgb(const std::string& path, int width, int height, const std::ve
   });
 }
 
-}  // namespace cfdm::cli
+}  // namespace cfdm::output

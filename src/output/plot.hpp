@@ -4,10 +4,10 @@
 
 #include "core/types.hpp"
 
-namespace cfdm::cli {
+namespace cfdm::output {
 
 // Samples in orange, training points as dark rings on top, on a square canvas of size x size pixels that
 // frames both. Written atomically; throws cfdm::Error on failure.
 void write_scatter_png(const std::string& path, const MatrixXfR& train, const MatrixXfR& samples, int size = 800);
 
-}  // namespace cfdm::cli
+}  // namespace cfdm::output

@@ -1,13 +1,13 @@
-#include "cli/image_grid.hpp"
+#include "output/image_grid.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <vector>
 
-#include "cli/png.hpp"
+#include "output/png.hpp"
 
-namespace cfdm::cli {
+namespace cfdm::output {
 namespace {
 
 // A 3 x 5 pixel font for the characters of a distance: 0-9 and '.', one row of bits per line.
@@ -75,4 +75,4 @@ void write_image_grid_png(const std::string& path, const MatrixXfR& samples, con
   write_png_rgb(path, canvas.width, canvas.height, canvas.rgb);
 }
 
-}  // namespace cfdm::cli
+}  // namespace cfdm::output

@@ -1,12 +1,12 @@
-#include "cli/plot.hpp"
+#include "output/plot.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
-#include "cli/png.hpp"
+#include "output/png.hpp"
 
-namespace cfdm::cli {
+namespace cfdm::output {
 namespace {
 
 struct Canvas {
@@ -64,4 +64,4 @@ void write_scatter_png(const std::string& path, const MatrixXfR& train, const Ma
   write_png_rgb(path, size, size, canvas.rgb);
 }
 
-}  // namespace cfdm::cli
+}  // namespace cfdm::output

@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-namespace cfdm::cli {
+namespace cfdm::output {
 
 // width x height RGB pixels, row-major. Throws cfdm::Error on failure.
 void write_png_rgb(const std::string& path, int width, int height, const std::vector<uint8_t>& rgb);
 
-}  // namespace cfdm::cli
+}  // namespace cfdm::output

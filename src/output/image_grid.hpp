@@ -6,7 +6,7 @@
 #include "core/types.hpp"
 #include "eval/metrics.hpp"
 
-namespace cfdm::cli {
+namespace cfdm::output {
 
 struct ImageShape {
   int height, width, channels;
@@ -17,4 +17,4 @@ struct ImageShape {
 void write_image_grid_png(const std::string& path, const MatrixXfR& samples, const TrainingSet& train,
                           const eval::Nearest& nearest, ImageShape shape, double copy_threshold);
 
-}  // namespace cfdm::cli
+}  // namespace cfdm::output

@@ -1,0 +1,219 @@
+// Browser tests of embedding, in headless Chromium (Debian's chromium, npm playwright-core).
+//
+// usage: node test_embed.js WEB_DIR SCREENSHOT_DIR PLAYWRIGHT_CORE_DIR NATIVE_CFDM
+//
+// - A host page on one origin (port) embeds the app from another in an iframe: the embed runs the
+//   single-thread build (a blog page is not cross-origin isolated) and streams samples; the host
+//   drives it with postMessage (set, stats, state) and hears 'cfdm:ready' and 'cfdm:done'.
+// - The embed shows a poster and loads nothing heavy until it scrolls into view.
+// - The initial download of the toy default, gzip-compressed as a static host would serve it, is
+//   at most 2 MB (printed).
+// - Exports: samples .npy equal the native CLI's samples for the same settings; trajectories .npy
+//   end on them; the picture and the canvas are PNGs.
+// - A 390-pixel-wide phone viewport: touch taps on the compact controls pause and play; where
+//   memory is tight the single-thread build is chosen.
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const zlib = require('zlib');
+const { execFileSync } = require('child_process');
+const { launch, serve, waitForStats, finished } = require('./common.js');
+
+const [webDir, shotDir, playwrightDir, nativeCli] = process.argv.slice(2);
+let passed = 0, failed = 0;
+function check(name, ok, detail) {
+  if (ok) passed++;
+  else { failed++; console.log(`FAIL ${name}: ${detail}`); }
+}
+function watchErrors(page) {
+  const errors = [];
+  page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', e => errors.push(String(e)));
+  return errors;
+}
+
+// A float32 .npy file: {shape, data}.
+function readNpy(buffer) {
+  const headerLength = buffer.readUInt16LE(8);
+  const header = buffer.slice(10, 10 + headerLength).toString('latin1');
+  const shape = header.match(/'shape': \(([^)]*)\)/)[1].split(',').filter(s => s.trim()).map(Number);
+  if (!header.includes("'descr': '<f4'")) throw new Error(`not float32: ${header}`);
+  const start = 10 + headerLength;
+  const data = new Float32Array(buffer.buffer.slice(buffer.byteOffset + start, buffer.byteOffset + buffer.length));
+  return { shape, data };
+}
+
+async function waitForEvent(page, type, after = 0, seconds = 90) {
+  for (let i = 0; i < seconds * 10; i++) {
+    const events = await page.evaluate(() => window.cfdmEvents || []);
+    const found = events.slice(after).find(e => e.type === type);
+    if (found) return { event: found, count: events.length };
+    await page.waitForTimeout(100);
+  }
+  return { event: null, count: after };
+}
+
+async function crossOriginEmbed(browser, hostPort, appPort) {
+  const page = await browser.newPage({ viewport: { width: 900, height: 800 } });
+  const errors = watchErrors(page);
+  await page.goto(`http://127.0.0.1:${hostPort}/host-example.html?app=http://127.0.0.1:${appPort}/embed.html`);
+  const ready = await waitForEvent(page, 'cfdm:ready');
+  const frame = page.frames().find(f => f !== page.mainFrame() && f.url().startsWith(`http://127.0.0.1:${appPort}/embed.html`));
+  check('embed: the iframe comes from another origin', frame && new URL(frame.url()).origin !== new URL(page.url()).origin,
+        frame ? frame.url() : 'no frame');
+  check('embed: ready, on the single-thread build', ready.event && ready.event.build === 'single', JSON.stringify(ready.event));
+  const done = await waitForEvent(page, 'cfdm:done');
+  check('embed: samples stream to the last step', done.event && done.event.stats.step === 60 && done.event.stats.n_samples === 1500
+        && done.event.stats.build === 'wasm single-thread simd', JSON.stringify(done.event && done.event.stats));
+  await page.screenshot({ path: path.join(shotDir, 'embed-cross-origin.png') });
+  // The host changes sigma; a new run finishes; the state says so.
+  await page.evaluate(o => document.getElementById('demo').contentWindow.postMessage(
+    { type: 'cfdm:set', params: { sigma: 0.05, draws: 2 } }, o), `http://127.0.0.1:${appPort}`);
+  const second = await waitForEvent(page, 'cfdm:done', done.count);
+  check('embed: a set message starts a new run that finishes', second.event !== null, 'no second cfdm:done');
+  await page.evaluate(o => document.getElementById('demo').contentWindow.postMessage({ type: 'cfdm:state', id: 7 }, o),
+                      `http://127.0.0.1:${appPort}`);
+  const state = await waitForEvent(page, 'cfdm:state', second.count);
+  check('embed: the state reply carries the new settings and a link to the full app',
+        state.event && state.event.id === 7 && state.event.query.includes('sigma=0.05') && state.event.query.includes('draws=2')
+        && state.event.link.startsWith(`http://127.0.0.1:${appPort}/index.html?`), JSON.stringify(state.event));
+  await page.evaluate(o => document.getElementById('demo').contentWindow.postMessage({ type: 'cfdm:stats', id: 8 }, o),
+                      `http://127.0.0.1:${appPort}`);
+  const stats = await waitForEvent(page, 'cfdm:stats', state.count);
+  check('embed: a stats request is answered', stats.event && stats.event.id === 8 && stats.event.stats.n_samples === 1500,
+        JSON.stringify(stats.event));
+  const link = await frame.evaluate(() => document.getElementById('fast').href);
+  check('embed: without threads it links to the full-speed app', link.startsWith(`http://127.0.0.1:${appPort}/index.html?`)
+        && link.includes('sigma=0.05') && !link.includes('ui='), link);
+  await page.screenshot({ path: path.join(shotDir, 'embed-host-example.png') });
+  check('embed: no console errors', errors.length === 0, JSON.stringify(errors));
+  await page.close();
+}
+
+async function posterAndSize(browser, appPort) {
+  const page = await browser.newPage({ viewport: { width: 800, height: 600 } });
+  const errors = watchErrors(page);
+  const bodies = [];
+  page.on('response', async r => {
+    try { bodies.push({ url: r.url(), body: await r.body(), at: Date.now() }); } catch (e) { /* redirects */ }
+  });
+  // The iframe far below the fold: only the poster may load.
+  await page.setContent(`<div style="height: 3000px">article text</div>
+    <iframe id="f" src="http://127.0.0.1:${appPort}/embed.html" width="640" height="400"></iframe>`);
+  await page.waitForTimeout(2500);
+  const early = bodies.filter(b => /cfdm_app\.(js|wasm)/.test(b.url));
+  check('poster: nothing heavy loads before the embed is visible', early.length === 0, early.map(b => b.url).join(', '));
+  check('poster: the poster image is shown', bodies.some(b => b.url.endsWith('/poster.png')), 'no poster.png');
+  await page.evaluate(() => document.getElementById('f').scrollIntoView());
+  const frame = () => page.frames().find(f => f !== page.mainFrame() && f.url().includes('/embed.html'));
+  let stats = null;
+  for (let i = 0; i < 600 && !(stats && stats.step > 0); i++) {
+    stats = await frame().evaluate(() => window.cfdm && window.cfdm.stats()).catch(() => null);
+    await page.waitForTimeout(100);
+  }
+  check('poster: scrolled into view, it loads and samples', stats && stats.step > 0, JSON.stringify(stats));
+  const firstSample = Date.now();
+  const initial = bodies.filter(b => b.at <= firstSample && b.url.includes(`:${appPort}/`));
+  const gz = initial.reduce((n, b) => n + zlib.gzipSync(b.body, { level: 9 }).length, 0);
+  const raw = initial.reduce((n, b) => n + b.body.length, 0);
+  console.log(`initial download of the embed (toy default, up to the first sample): ${initial.length} files, ` +
+              `${(raw / 1e6).toFixed(2)} MB, ${(gz / 1e6).toFixed(2)} MB gzip-compressed: ` +
+              initial.map(b => path.basename(new URL(b.url).pathname)).join(', '));
+  check('size: the initial download is at most 2 MB compressed', gz <= 2e6, `${gz} bytes`);
+  check('poster: no console errors', errors.length === 0, JSON.stringify(errors));
+  await page.close();
+}
+
+async function exports(browser, appPort) {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 750 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  const query = 'dataset=circles&n_train=400&n_samples=300&steps=40&sigma=0.05&draws=3&seed=5';
+  await page.goto(`http://127.0.0.1:${appPort}/index.html?${query}`);
+  await waitForStats(page, finished);
+  const download = async kind => {
+    const [d] = await Promise.all([page.waitForEvent('download'), page.evaluate(k => window.cfdm.exportFile(k), kind)]);
+    const file = path.join(os.tmpdir(), `cfdm-test-${process.pid}-${d.suggestedFilename()}`);
+    await d.saveAs(file);
+    const body = fs.readFileSync(file);
+    fs.unlinkSync(file);
+    return { name: d.suggestedFilename(), body };
+  };
+  const samples = readNpy((await download('samples.npy')).body);
+  const cliOut = path.join(os.tmpdir(), `cfdm-test-${process.pid}-cli.npy`);
+  execFileSync(nativeCli, ['sample', '--data', 'circles', '--n-train', '400', '--n-samples', '300', '--steps', '40',
+                           '--sigma', '0.05', '--draws', '3', '--seed', '5', '--out', cliOut], { stdio: 'ignore' });
+  const cli = readNpy(fs.readFileSync(cliOut));
+  fs.unlinkSync(cliOut);
+  let worst = 0;
+  for (let i = 0; i < cli.data.length; i++) worst = Math.max(worst, Math.abs(cli.data[i] - samples.data[i]));
+  check('export: samples.npy holds the native CLI\'s samples for the same link',
+        samples.shape.join() === '300,2' && cli.data.length === samples.data.length && worst < 1e-5,
+        `shape ${samples.shape}, largest difference ${worst}`);
+  const traj = readNpy((await download('trajectories.npy')).body);
+  const lastStep = traj.data.slice((traj.shape[0] - 1) * 600);
+  check('export: trajectories.npy is steps x samples x 2 and ends on the samples',
+        traj.shape.join() === '41,300,2' && lastStep.every((v, i) => v === samples.data[i]), `shape ${traj.shape}`);
+  const csv = (await download('samples.csv')).body.toString().trim().split('\n');
+  check('export: samples.csv has a row per sample', csv.length === 300 && csv[0].split(',').length === 2, csv[0]);
+  const png = await download('picture.png');
+  check('export: the plot is a PNG', png.body.slice(1, 4).toString() === 'PNG', png.name);
+  const canvas = await download('canvas.png');
+  check('export: the canvas is a PNG', canvas.body.slice(1, 4).toString() === 'PNG' && canvas.body.length > 5000,
+        `${canvas.name}, ${canvas.body.length} bytes`);
+  check('links: the address reproduces the settings', page.url().includes('sigma=0.05') && page.url().includes('seed=5'),
+        page.url());
+  check('export: no console errors', errors.length === 0, JSON.stringify(errors));
+  await context.close();
+}
+
+async function phone(browser, appPort) {
+  // A phone: 390 CSS pixels wide, touch, 3 device pixels per CSS pixel; memory reported tight.
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 3, isMobile: true,
+                                             hasTouch: true });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await page.addInitScript(() => Object.defineProperty(navigator, 'deviceMemory', { get: () => 1 }));
+  await page.goto(`http://127.0.0.1:${appPort}/embed.html?n_samples=800&steps=400&autoplay=1`);
+  let stats = await waitForStats(page, s => s.step > 0, 60);
+  check('phone: where memory is tight the single-thread build runs', stats && stats.build === 'wasm single-thread simd'
+        && await page.evaluate(() => self.crossOriginIsolated), JSON.stringify(stats));
+  // The compact controls' first button (Pause) sits at the top left.
+  await page.touchscreen.tap(24, 16);
+  stats = await waitForStats(page, s => s.paused, 10);
+  check('phone: a tap on Pause pauses', stats && stats.paused, JSON.stringify(stats));
+  const pausedAt = stats && stats.step;
+  await page.waitForTimeout(500);
+  stats = await waitForStats(page, () => true, 5);
+  check('phone: paused, it stays put', stats && stats.step === pausedAt, `${pausedAt} -> ${stats && stats.step}`);
+  await page.touchscreen.tap(24, 16);
+  stats = await waitForStats(page, s => !s.paused && s.step > pausedAt, 20);
+  check('phone: a tap on Play goes on', stats && !stats.paused && stats.step > pausedAt, JSON.stringify(stats));
+  await page.screenshot({ path: path.join(shotDir, 'embed-phone.png') });
+  const size = await page.evaluate(() => [document.getElementById('canvas').width, innerWidth, devicePixelRatio]);
+  check('phone: the canvas is sharp at 3x', size[0] === size[1] * size[2], JSON.stringify(size));
+  check('phone: no console errors', errors.length === 0, JSON.stringify(errors));
+  await context.close();
+}
+
+async function main() {
+  const base = 20000 + (process.pid % 1000) * 2;
+  const app = await serve(webDir, base);                       // the app's host, with COOP/COEP
+  const host = await serve(webDir, base + 1, ['--no-isolation']);  // a blog: another origin, no headers
+  const browser = await launch(playwrightDir);
+  try {
+    await crossOriginEmbed(browser, base + 1, base);
+    await posterAndSize(browser, base);
+    await exports(browser, base);
+    await phone(browser, base);
+  } finally {
+    await browser.close();
+    app.kill();
+    host.kill();
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch(e => { console.log(`FAIL ${e.stack}`); process.exit(1); });

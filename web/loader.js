@@ -1,0 +1,181 @@
+// cfdm's page loader, shared by index.html (the full app) and embed.html (the embeddable one).
+//
+// It picks a build: the threaded one (pthreads + SIMD) where the page is cross-origin isolated,
+// which SharedArrayBuffer needs, the single-thread one otherwise, and also where memory is tight
+// (navigator.deviceMemory <= 2 GB); `?build=single` or `?build=threads` overrides. It gives the
+// app what it asks the page for (image datasets, downloads, the address) and exposes:
+//
+//   window.cfdm.stats()        step, n_steps, samples_done, n_samples, threads, build, fps, copies, error...
+//   window.cfdm.set(params)    change settings: {sigma: 0.2, draws: 4} or "sigma=0.2&draws=4"
+//   window.cfdm.play() / pause() / reset() / step()
+//   window.cfdm.state()        the settings as a query that reproduces the samples
+//   window.cfdm.link()         the full app's address with that query
+//   window.cfdm.exportFile(k)  downloads 'samples.npy', 'samples.csv', 'trajectories.npy',
+//                              'trajectories.csv', 'picture.png' or 'canvas.png'
+//
+// and the same to a host page through postMessage (docs/embedding.md):
+//   host -> app: {type: 'cfdm:set', params}, {type: 'cfdm:play'}, 'cfdm:pause', 'cfdm:reset',
+//                'cfdm:step', {type: 'cfdm:stats', id}, {type: 'cfdm:state', id}
+//   app -> host: {type: 'cfdm:ready', build}, {type: 'cfdm:stats', id, stats},
+//                {type: 'cfdm:state', id, query, link}, {type: 'cfdm:done', stats} when a run
+//                reaches its last step, {type: 'cfdm:error', message}
+'use strict';
+(function () {
+  var query = new URLSearchParams(location.search);
+  var memoryTight = navigator.deviceMemory !== undefined && navigator.deviceMemory <= 2;
+  var build = query.get('build') === 'single' || query.get('build') === 'threads'
+    ? query.get('build')
+    : self.crossOriginIsolated && !memoryTight ? 'threads' : 'single';
+  if (build === 'threads' && !self.crossOriginIsolated) build = 'single';  // it could not start
+  var runtimeReady = false;
+  var started = false;
+  var listeners = [];  // called with the query whenever the settings change
+
+  function call(name, returns, types, args) { return Module.ccall(name, returns, types, args); }
+  function toQuery(params) {
+    if (typeof params === 'string') return params.replace(/^\?/, '');
+    return Object.keys(params).map(function (k) {
+      return encodeURIComponent(k) + '=' + encodeURIComponent(String(params[k]));
+    }).join('&');
+  }
+  function fullLink(q) {
+    return new URL('index.html?' + q, location.href).href;
+  }
+
+  // Image datasets are fetched when first chosen: data/NAME-images.idx.gz and
+  // data/NAME-labels.idx.gz, unpacked with the browser's DecompressionStream into the app's file
+  // system (/data), with progress reported to the app (its status window shows a bar).
+  window.cfdmFetchDataset = function (name) {
+    var files = [name + '-images.idx', name + '-labels.idx'];
+    var loaded = [0, 0], total = [0, 0];
+    function report(ready, error) {
+      call('cfdm_fetch_progress', null, ['string', 'number', 'number', 'number', 'string'],
+           [name, loaded[0] + loaded[1], total[0] + total[1], ready ? 1 : 0, error || '']);
+    }
+    function fetchOne(i) {
+      return fetch('data/' + files[i] + '.gz').then(function (response) {
+        if (!response.ok) throw new Error('data/' + files[i] + '.gz: HTTP ' + response.status);
+        total[i] = Number(response.headers.get('Content-Length')) || 0;
+        var counted = new TransformStream({
+          transform: function (chunk, controller) {
+            loaded[i] += chunk.byteLength;
+            report(false);
+            controller.enqueue(chunk);
+          },
+        });
+        var unpacked = response.body.pipeThrough(counted).pipeThrough(new DecompressionStream('gzip'));
+        return new Response(unpacked).arrayBuffer();
+      }).then(function (buffer) {
+        try { Module.FS.mkdir('/data'); } catch (e) { /* exists */ }
+        Module.FS.writeFile('/data/' + files[i], new Uint8Array(buffer));
+      });
+    }
+    Promise.all([fetchOne(0), fetchOne(1)]).then(function () { report(true); },
+                                                 function (error) { report(false, String(error.message || error)); });
+  };
+
+  // The address follows the settings (keeping `build` if the page was given one).
+  window.cfdmOnState = function (q) {
+    var keep = query.get('build') ? '&build=' + query.get('build') : '';
+    try { history.replaceState(null, '', location.pathname + '?' + q + keep); } catch (e) { /* sandboxed */ }
+    listeners.forEach(function (f) { f(q); });
+  };
+
+  function saveBlob(blob, name) {
+    var a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  }
+  window.cfdmDownload = function (path) {
+    saveBlob(new Blob([Module.FS.readFile(path)]), path.split('/').pop());
+  };
+  window.cfdmDownloadCanvas = function () {
+    Module.canvas.toBlob(function (blob) { saveBlob(blob, 'cfdm-canvas.png'); }, 'image/png');
+  };
+
+  var exportKinds = ['samples.npy', 'samples.csv', 'trajectories.npy', 'trajectories.csv', 'picture.png'];
+  var api = {
+    build: build,
+    stats: function () {
+      if (!runtimeReady) return null;  // still loading
+      return JSON.parse(UTF8ToString(Module._cfdm_stats_json()));
+    },
+    set: function (params) { if (runtimeReady) call('cfdm_set', null, ['string'], [toQuery(params)]); },
+    play: function () { if (runtimeReady) Module._cfdm_control(0); },
+    pause: function () { if (runtimeReady) Module._cfdm_control(1); },
+    reset: function () { if (runtimeReady) Module._cfdm_control(2); },
+    step: function () { if (runtimeReady) Module._cfdm_control(3); },
+    state: function () { return runtimeReady ? UTF8ToString(Module._cfdm_state()) : null; },
+    link: function () { return runtimeReady ? fullLink(api.state()) : null; },
+    exportFile: function (kind) {
+      if (!runtimeReady) return 'error: still loading';
+      if (kind === 'canvas.png') { Module._cfdm_export_canvas(); return 'cfdm-canvas.png'; }
+      var index = exportKinds.indexOf(kind);
+      if (index < 0) return 'error: unknown export ' + kind + ' (one of ' + exportKinds.join(', ') + ', canvas.png)';
+      var result = UTF8ToString(Module._cfdm_export(index));
+      if (result.indexOf('error: ') !== 0) window.cfdmDownload(result);
+      return result;
+    },
+    onState: function (f) { listeners.push(f); },
+  };
+  window.cfdm = api;
+
+  // The host page's messages, and the events it hears back.
+  function post(message) { if (window.parent !== window) window.parent.postMessage(message, '*'); }
+  window.addEventListener('message', function (event) {
+    var m = event.data;
+    if (!m || typeof m.type !== 'string' || m.type.indexOf('cfdm:') !== 0) return;
+    var reply = function (msg) { event.source && event.source.postMessage(msg, event.origin === 'null' ? '*' : event.origin); };
+    switch (m.type) {
+      case 'cfdm:set': api.set(m.params || {}); break;
+      case 'cfdm:play': api.play(); break;
+      case 'cfdm:pause': api.pause(); break;
+      case 'cfdm:reset': api.reset(); break;
+      case 'cfdm:step': api.step(); break;
+      case 'cfdm:stats': reply({ type: 'cfdm:stats', id: m.id, stats: api.stats() }); break;
+      case 'cfdm:state': reply({ type: 'cfdm:state', id: m.id, query: api.state(), link: api.link() }); break;
+      default: reply({ type: 'cfdm:error', id: m.id, message: 'unknown message ' + m.type });
+    }
+  });
+  // 'cfdm:done' once per run that reaches its last step; errors as they appear.
+  var lastDone = '', lastError = '';
+  function watch() {
+    var s = api.stats();
+    if (s) {
+      var key = api.state() + '|' + s.seconds;
+      var done = s.step === s.n_steps && s.samples_done === s.n_samples && !s.loading;
+      if (done && key !== lastDone) { lastDone = key; post({ type: 'cfdm:done', stats: s }); }
+      if (s.error && s.error !== lastError) post({ type: 'cfdm:error', message: s.error });
+      lastError = s.error;
+    }
+    setTimeout(watch, 100);
+  }
+
+  // Starts the chosen build: options.canvas, and options.onReady(build).
+  window.cfdmLoader = {
+    build: build,
+    start: function (options) {
+      if (started) return;
+      started = true;
+      window.Module = {
+        canvas: options.canvas,
+        locateFile: function (path) { return build + '/' + path; },
+        print: function (text) { console.log(text); },
+        printErr: function (text) { console.warn(text); },
+        onRuntimeInitialized: function () {
+          runtimeReady = true;
+          if (options.onReady) options.onReady(build);
+          post({ type: 'cfdm:ready', build: build });
+          watch();
+        },
+      };
+      var script = document.createElement('script');
+      script.src = build + '/cfdm_app.js';
+      script.onerror = function () { if (options.onError) options.onError('could not load ' + script.src); };
+      document.body.appendChild(script);
+    },
+  };
+})();
