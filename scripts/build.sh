@@ -30,6 +30,7 @@ if [ "$what" = wasm ] || [ "$what" = all ]; then
     -DCFDM_BUILD_TESTS=OFF -DCFDM_SDL2_WASM_DIR="$ROOT/build/third_party/sdl2-wasm-st" \
     > "$ROOT/build/wasm-st-configure.log" 2>&1 || { cat "$ROOT/build/wasm-st-configure.log"; exit 1; }
   ninja -C "$ROOT/build/wasm-st" -j "$JOBS" cfdm_app
+  cp -r "$ROOT/web/." "$ROOT/build/web/"  # the pages, also when only they changed
 fi
 if [ "$what" = native ] || [ "$what" = all ]; then
   say "building native in build/native"

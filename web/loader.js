@@ -154,12 +154,29 @@
     setTimeout(watch, 100);
   }
 
+  // The service-worker option (scripts/deploy.sh --service-worker sets window.cfdmServiceWorker to
+  // its script): on a host that cannot send COOP/COEP, a top-level page registers isolation-sw.js
+  // and reloads once under its control, which makes it cross-origin isolated. Returns true when a
+  // reload is coming.
+  function isolateWithServiceWorker() {
+    var script = window.cfdmServiceWorker;
+    if (!script || self.crossOriginIsolated || window.parent !== window || !('serviceWorker' in navigator)) return false;
+    if (navigator.serviceWorker.controller) return false;  // controlled, yet not isolated: give up (no loop)
+    navigator.serviceWorker.register(script).then(function (registration) {
+      var reload = function () { if (!sessionStorage.getItem('cfdm-sw-reloaded')) { sessionStorage.setItem('cfdm-sw-reloaded', '1'); location.reload(); } };
+      if (registration.active) reload();
+      else navigator.serviceWorker.addEventListener('controllerchange', reload);
+    });
+    return !sessionStorage.getItem('cfdm-sw-reloaded');
+  }
+
   // Starts the chosen build: options.canvas, and options.onReady(build).
   window.cfdmLoader = {
     build: build,
     start: function (options) {
       if (started) return;
       started = true;
+      if (isolateWithServiceWorker()) return;  // the page reloads isolated
       window.Module = {
         canvas: options.canvas,
         locateFile: function (path) { return build + '/' + path; },

@@ -27,7 +27,8 @@ function serve(webDir, port, extraArgs = []) {
 async function waitForStats(page, done, seconds = 90) {
   let stats = null;
   for (let i = 0; i < seconds * 10; i++) {
-    stats = await page.evaluate(() => window.cfdm && window.cfdm.stats());
+    // (a navigation, such as the service worker's reload, interrupts an evaluation: try again)
+    stats = await page.evaluate(() => window.cfdm && window.cfdm.stats()).catch(() => null);
     if (stats && done(stats)) break;
     await page.waitForTimeout(100);
   }

@@ -1,6 +1,6 @@
 // Browser tests of embedding, in headless Chromium (Debian's chromium, npm playwright-core).
 //
-// usage: node test_embed.js WEB_DIR SCREENSHOT_DIR PLAYWRIGHT_CORE_DIR NATIVE_CFDM
+// usage: node test_embed.js WEB_DIR SCREENSHOT_DIR PLAYWRIGHT_CORE_DIR NATIVE_CFDM [DEPLOY_SCRIPT]
 //
 // - A host page on one origin (port) embeds the app from another in an iframe: the embed runs the
 //   single-thread build (a blog page is not cross-origin isolated) and streams samples; the host
@@ -12,6 +12,8 @@
 //   end on them; the picture and the canvas are PNGs.
 // - A 390-pixel-wide phone viewport: touch taps on the compact controls pause and play; where
 //   memory is tight the single-thread build is chosen.
+// - The static deploy (scripts/deploy.sh --service-worker) served by a host that sends no headers:
+//   the service worker makes the full app cross-origin isolated and it runs the threaded build.
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -20,7 +22,7 @@ const zlib = require('zlib');
 const { execFileSync } = require('child_process');
 const { launch, serve, waitForStats, finished } = require('./common.js');
 
-const [webDir, shotDir, playwrightDir, nativeCli] = process.argv.slice(2);
+const [webDir, shotDir, playwrightDir, nativeCli, deployScript] = process.argv.slice(2);
 let passed = 0, failed = 0;
 function check(name, ok, detail) {
   if (ok) passed++;
@@ -197,6 +199,29 @@ async function phone(browser, appPort) {
   await context.close();
 }
 
+async function staticDeploy(browser, port) {
+  const dist = fs.mkdtempSync(path.join(os.tmpdir(), 'cfdm-dist-'));
+  try {
+    execFileSync('bash', [deployScript, '--service-worker', dist], { stdio: 'ignore' });
+    const server = await serve(webDir, port, ['--no-isolation', '--dir', dist]);
+    try {
+      const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
+      const errors = watchErrors(page);
+      await page.goto(`http://127.0.0.1:${port}/index.html?n_samples=500&steps=30`);
+      const stats = await waitForStats(page, finished, 90);
+      check('deploy: with the service worker, a host without headers runs the threaded build',
+            stats && stats.isolated && stats.build === 'wasm threads + simd' && finished(stats), JSON.stringify(stats));
+      await page.screenshot({ path: path.join(shotDir, 'deploy-service-worker.png') });
+      check('deploy: no console errors', errors.length === 0, JSON.stringify(errors));
+      await page.close();
+    } finally {
+      server.kill();
+    }
+  } finally {
+    fs.rmSync(dist, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   const base = 20000 + (process.pid % 1000) * 2;
   const app = await serve(webDir, base);                       // the app's host, with COOP/COEP
@@ -207,6 +232,7 @@ async function main() {
     await posterAndSize(browser, base);
     await exports(browser, base);
     await phone(browser, base);
+    if (deployScript) await staticDeploy(browser, base + 2);
   } finally {
     await browser.close();
     app.kill();
