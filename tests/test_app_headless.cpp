@@ -6,11 +6,15 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "app/app.hpp"
 #include "app/url_state.hpp"
 #include "core/error.hpp"
+#include "data/files.hpp"
 #include "data/images.hpp"
 #include "data/toy.hpp"
 #include "test_helpers.hpp"
@@ -208,6 +212,29 @@ TEST(AppHeadless, BadSettingsShowAMessageAndKeepRunning) {
   EXPECT_NE(app.snapshot().error.find("no-such-set"), std::string::npos);
 }
 
+TEST(AppHeadless, ExportsWriteTheSamplesAndTheirTrajectories) {
+  HeadlessImGui imgui;
+  app::PlatformInfo platform;
+  const std::string dir = ::testing::TempDir();
+  platform.export_dir = dir;
+  app::App app(platform, 1);
+  app.apply_state("dataset=spirals&n_train=200&n_samples=30&steps=12&sigma=0.05&draws=2");
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done; }));
+  const std::string samples = app.export_file(app::Export::samples_npy);
+  EXPECT_TRUE(bit_identical(data::read_matrix(samples), app.snapshot().states));
+  const data::Array trajectories = data::read_npy(app.export_file(app::Export::trajectories_npy));
+  ASSERT_EQ(trajectories.shape, (std::vector<int64_t>{13, 30, 2}));
+  for (int step : {0, 5, 12}) {
+    app.set_view_step(step);
+    imgui.frame(app);
+    const MatrixXfR at_step = data::read_matrix(app.export_file(app::Export::samples_csv));
+    for (Eigen::Index i = 0; i < at_step.size(); ++i)
+      EXPECT_NEAR(at_step.data()[i], trajectories.values[size_t(step) * 60 + size_t(i)], 1e-6) << "step " << step;
+  }
+  const std::string picture = app.export_file(app::Export::picture_png);
+  EXPECT_EQ(data::read_file(picture).substr(1, 3), "PNG");
+}
+
 // Image view on MNIST (prepared by scripts/setup.sh into build/data): at sigma = 0 every sample
 // is a training image (method.md section 7, check 3), and the memorization meter says so.
 TEST(AppHeadless, MnistSamplesAtSigmaZeroAreAllCopies) {
@@ -292,6 +319,29 @@ TEST(UrlState, BadKeysAreNamedAndIgnored) {
   EXPECT_NE(error.find("seed="), std::string::npos);
   EXPECT_NE(error.find("start_t=nan"), std::string::npos);
   EXPECT_NE(error.find("n_train=A"), std::string::npos) << "percent-escapes are decoded";
+}
+
+// docs/embedding.md stays true: each iframe there is one of the app's presets (or the preset with
+// a display key added) and parses without complaint; each preset is there.
+TEST(UrlState, EveryPresetIsDocumentedAndEveryDocumentedLinkParses) {
+  std::ifstream file(std::string(CFDM_SOURCE_DIR) + "/docs/embedding.md");
+  ASSERT_TRUE(file) << "docs/embedding.md";
+  const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  int links = 0;
+  for (size_t at = text.find("embed.html?"); at != std::string::npos; at = text.find("embed.html?", at + 1)) {
+    const size_t start = at + std::strlen("embed.html?");
+    const std::string query = text.substr(start, text.find('"', start) - start);
+    std::string error;
+    app::parse_state(query, app::Settings{}, &error);
+    EXPECT_EQ(error, "") << query;
+    ++links;
+  }
+  EXPECT_GE(links, int(app::presets().size()));
+  for (const app::Preset& preset : app::presets()) {
+    const std::string link = std::string("embed.html?") + preset.query;
+    EXPECT_TRUE(text.find(link + "\"") != std::string::npos || text.find(link + "&ui=") != std::string::npos)
+        << preset.title << " is not in docs/embedding.md";
+  }
 }
 
 TEST(UrlState, TheAppAppliesALinkOverTheDatasetDefaults) {

@@ -103,6 +103,21 @@ const std::vector<std::string>& dataset_names() {
 
 bool is_image_name(const std::string& name) { return data::is_image_dataset(name); }
 
+const std::vector<Preset>& presets() {
+  static const std::vector<Preset> list = {
+      {"sigma = 0 memorizes", "dataset=moons&n_train=100&n_samples=2000&steps=100&sigma=0"},
+      {"smoothing makes new points (barycenters)",
+       "dataset=moons&n_train=40&n_samples=2000&steps=100&sigma=0.15&draws=2"},
+      {"too much sigma blurs", "dataset=moons&n_train=400&n_samples=2000&steps=100&sigma=1&draws=8"},
+      {"starting at T saves steps", "dataset=moons&n_train=400&n_samples=2000&steps=20&start_t=0.8&sigma=0.1&draws=4"},
+      {"the nearest-neighbour estimator matches the exact score",
+       "dataset=moons&n_train=20000&n_samples=2000&steps=100&sigma=0.05&draws=2&estimator=knn&k=15&l=15"},
+      {"MNIST: copies versus new digits",
+       "dataset=mnist&classes=3&n_train=2000&n_samples=36&steps=50&start_t=0.3&sigma=0.5&draws=4"},
+  };
+  return list;
+}
+
 Settings defaults_for(const std::string& dataset) {
   Settings s;
   s.dataset = dataset;
@@ -269,6 +284,14 @@ void App::draw_controls() {
   ImGui::SetNextWindowSize(ImVec2(std::min(400.0f, display.x - 20), 0), ImGuiCond_FirstUseEver);
   ImGui::SetNextWindowCollapsed(small, ImGuiCond_FirstUseEver);
   ImGui::Begin("cfdm: closed-form diffusion");
+  if (ImGui::BeginCombo("story", "choose a preset...")) {
+    for (const Preset& preset : presets())
+      if (ImGui::Selectable(preset.title)) {
+        apply_state(preset.query);
+        pan_x_ = pan_y_ = 0, zoom_ = 1;
+      }
+    ImGui::EndCombo();
+  }
   Settings s = settings_;
   bool changed = false;
   const bool image = is_image_name(s.dataset);

@@ -34,6 +34,13 @@ struct Settings {
   bool autoplay = true;                             // start sampling at once (else paused)
 };
 
+// Presets that tell the story, each a link (docs/embedding.md shows each as an iframe).
+struct Preset {
+  const char* title;
+  const char* query;
+};
+const std::vector<Preset>& presets();
+
 // Defaults that suit a dataset (fewer samples for images, a start time that saves steps).
 Settings defaults_for(const std::string& dataset);
 
