@@ -127,8 +127,9 @@ bool file_exists(const std::string& path) {
   return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
 }
 
-Array read_npy(const std::string& path) {
-  const std::string bytes = read_file(path);
+Array read_npy(const std::string& path) { return parse_npy(read_file(path), path); }
+
+Array parse_npy(const std::string& bytes, const std::string& path) {
   const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
   if (bytes.size() < 10 || std::memcmp(data, "\x93NUMPY", 6) != 0) fail(path, "not a .npy file (no \\x93NUMPY magic)");
   const int major = data[6];
@@ -178,8 +179,10 @@ Array read_npy(const std::string& path) {
   return array;
 }
 
-MatrixXfR read_csv(const std::string& path) {
-  std::istringstream in(read_file(path));
+MatrixXfR read_csv(const std::string& path) { return parse_csv(read_file(path), path); }
+
+MatrixXfR parse_csv(const std::string& text, const std::string& path) {
+  std::istringstream in(text);
   std::vector<float> values;
   int64_t columns = -1, rows = 0, line_number = 0;
   std::string line;

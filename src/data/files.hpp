@@ -19,10 +19,13 @@ struct Array {
 
 // .npy of version 1-3, dtype <f4 or <f8, C order, any rank. Values are not checked for finiteness.
 Array read_npy(const std::string& path);
+// The same from the file's bytes; `name` names it in error messages.
+Array parse_npy(const std::string& bytes, const std::string& name);
 // A 2-D matrix from .npy or .csv (chosen by extension); every value must be finite.
 MatrixXfR read_matrix(const std::string& path);
 // CSV: one row per line, comma-separated numbers; a first line that is not numeric is a header.
 MatrixXfR read_csv(const std::string& path);
+MatrixXfR parse_csv(const std::string& text, const std::string& name);
 
 // Writes a float32 .npy (version 1.0) with the given shape.
 void write_npy(const std::string& path, const std::vector<int64_t>& shape, const float* values);

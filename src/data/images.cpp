@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #define STB_IMAGE_IMPLEMENTATION
@@ -35,7 +36,14 @@ void put_big_endian32(std::ostream& out, uint32_t v) {
 }  // namespace
 
 ImageSet read_idx(const std::string& images_path, const std::string& labels_path) {
-  const std::string images = read_file(images_path);
+  // The images first: a broken images file is reported before a missing labels file.
+  ImageSet set = parse_idx(read_file(images_path), images_path, nullptr, "");
+  if (!labels_path.empty()) add_idx_labels(&set, read_file(labels_path), labels_path);
+  return set;
+}
+
+ImageSet parse_idx(const std::string& images, const std::string& images_path, const std::string* labels_bytes,
+                   const std::string& labels_path) {
   // Header: 0x00 0x00, type 0x08 (uint8), rank 3; then n, rows, columns (big-endian uint32).
   if (images.size() < 16 || images[0] != 0 || images[1] != 0 || uint8_t(images[2]) != 0x08 || images[3] != 3)
     fail(images_path, "not an IDX file of uint8 images (expected magic 00 00 08 03)");
@@ -51,16 +59,18 @@ ImageSet read_idx(const std::string& images_path, const std::string& labels_path
   set.height = int(height);
   set.width = int(width);
   set.pixels.assign(images.begin() + 16, images.end());
-  if (!labels_path.empty()) {
-    const std::string labels = read_file(labels_path);
-    if (labels.size() < 8 || labels[0] != 0 || labels[1] != 0 || uint8_t(labels[2]) != 0x08 || labels[3] != 1)
-      fail(labels_path, "not an IDX file of uint8 labels (expected magic 00 00 08 01)");
-    if (big_endian32(labels, 4) != n || labels.size() != 8 + n)
-      fail(labels_path, "holds " + std::to_string(labels.size() >= 8 ? labels.size() - 8 : 0) + " labels for " +
-                            std::to_string(n) + " images");
-    set.labels.assign(labels.begin() + 8, labels.end());
-  }
+  if (labels_bytes) add_idx_labels(&set, *labels_bytes, labels_path);
   return set;
+}
+
+void add_idx_labels(ImageSet* set, const std::string& labels, const std::string& labels_path) {
+  const uint64_t n = uint64_t(set->n);
+  if (labels.size() < 8 || labels[0] != 0 || labels[1] != 0 || uint8_t(labels[2]) != 0x08 || labels[3] != 1)
+    fail(labels_path, "not an IDX file of uint8 labels (expected magic 00 00 08 01)");
+  if (big_endian32(labels, 4) != n || labels.size() != 8 + n)
+    fail(labels_path, "holds " + std::to_string(labels.size() >= 8 ? labels.size() - 8 : 0) + " labels for " +
+                          std::to_string(n) + " images");
+  set->labels.assign(labels.begin() + 8, labels.end());
 }
 
 void write_idx(const std::string& images_path, const std::string& labels_path, const ImageSet& set) {
@@ -80,7 +90,10 @@ void write_idx(const std::string& images_path, const std::string& labels_path, c
 }
 
 ImageSet read_fashion_mnist_json(const std::string& path, uint8_t label) {
-  const std::string text = read_file(path);
+  return parse_fashion_mnist_json(read_file(path), label, path);
+}
+
+ImageSet parse_fashion_mnist_json(const std::string& text, uint8_t label, const std::string& path) {
   size_t at = 0;
   auto skip_space = [&] {
     while (at < text.size() && (text[at] == ' ' || text[at] == '\n' || text[at] == '\r' || text[at] == '\t')) ++at;
@@ -158,41 +171,54 @@ ImageSet read_png_folder(const std::string& folder, int size, bool rgb) {
   ImageSet set;
   set.channels = rgb ? 3 : 1;
   std::string first;
-  for (const std::string& name : names) {
-    const std::string path = folder + "/" + name;
-    int w, h, channels_in_file;
-    uint8_t* pixels = stbi_load(path.c_str(), &w, &h, &channels_in_file, set.channels);
-    if (!pixels) fail(path, std::string("not a readable PNG (") + stbi_failure_reason() + ")");
-    const int out_h = size > 0 ? size : h, out_w = size > 0 ? size : w;
-    if (set.n == 0) {
-      set.height = out_h;
-      set.width = out_w;
-      first = name;
-    } else if (out_h != set.height || out_w != set.width) {
-      stbi_image_free(pixels);
-      fail(path, "is " + std::to_string(w) + " x " + std::to_string(h) + " but " + first + " is " +
-                     std::to_string(set.width) + " x " + std::to_string(set.height) +
-                     ": give --image-size S to resize every image to S x S");
-    }
-    // Area average onto out_w x out_h: each output pixel averages the input pixels of its
-    // footprint (at least the nearest one); the identity when the sizes agree.
-    for (int y = 0; y < out_h; ++y) {
-      const int y0 = y * h / out_h, y1 = std::max(y0 + 1, (y + 1) * h / out_h);
-      for (int x = 0; x < out_w; ++x) {
-        const int x0 = x * w / out_w, x1 = std::max(x0 + 1, (x + 1) * w / out_w);
-        for (int c = 0; c < set.channels; ++c) {
-          int sum = 0;
-          for (int yy = y0; yy < y1; ++yy)
-            for (int xx = x0; xx < x1; ++xx) sum += pixels[(size_t(yy) * w + xx) * set.channels + c];
-          const int count = (y1 - y0) * (x1 - x0);
-          set.pixels.push_back(uint8_t((sum + count / 2) / count));
-        }
+  for (const std::string& name : names) add_png(&set, read_file(folder + "/" + name), folder + "/" + name, size, &first);
+  return set;
+}
+
+void add_png(ImageSet* set, const std::string& bytes, const std::string& path, int size, std::string* first) {
+  if (size < 0 || size > 1024)
+    throw Error("--image-size must be between 1 and 1024 pixels (got " + std::to_string(size) + ")");
+  if (bytes.size() > size_t(std::numeric_limits<int>::max())) fail(path, "is too large for a PNG (over 2 GB)");
+  const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
+  int w = 0, h = 0, channels_in_file = 0;
+  if (!stbi_info_from_memory(data, int(bytes.size()), &w, &h, &channels_in_file))
+    fail(path, std::string("not a readable PNG (") + stbi_failure_reason() + ")");
+  // Decoding takes w h channels bytes: refuse what no image dataset needs before allocating it.
+  if (w > kMaxImageSide || h > kMaxImageSide)
+    fail(path, "is " + std::to_string(w) + " x " + std::to_string(h) + " pixels; images up to " +
+                   std::to_string(kMaxImageSide) + " x " + std::to_string(kMaxImageSide) + " are read");
+  uint8_t* pixels = stbi_load_from_memory(data, int(bytes.size()), &w, &h, &channels_in_file, set->channels);
+  if (!pixels) fail(path, std::string("not a readable PNG (") + stbi_failure_reason() + ")");
+  const std::string name = path.substr(path.find_last_of('/') + 1);
+  const int out_h = size > 0 ? size : h, out_w = size > 0 ? size : w;
+  if (set->n == 0) {
+    set->height = out_h;
+    set->width = out_w;
+    *first = name;
+  } else if (out_h != set->height || out_w != set->width) {
+    stbi_image_free(pixels);
+    fail(path, "is " + std::to_string(w) + " x " + std::to_string(h) + " but " + *first + " is " +
+                   std::to_string(set->width) + " x " + std::to_string(set->height) +
+                   ": give --image-size S to resize every image to S x S");
+  }
+  // Area average onto out_w x out_h: each output pixel averages the input pixels of its
+  // footprint (at least the nearest one); the identity when the sizes agree.
+  const int channels = set->channels;
+  for (int y = 0; y < out_h; ++y) {
+    const int y0 = int(int64_t(y) * h / out_h), y1 = std::max(y0 + 1, int(int64_t(y + 1) * h / out_h));
+    for (int x = 0; x < out_w; ++x) {
+      const int x0 = int(int64_t(x) * w / out_w), x1 = std::max(x0 + 1, int(int64_t(x + 1) * w / out_w));
+      for (int c = 0; c < channels; ++c) {
+        int64_t sum = 0;
+        for (int yy = y0; yy < y1; ++yy)
+          for (int xx = x0; xx < x1; ++xx) sum += pixels[(size_t(yy) * w + xx) * channels + c];
+        const int64_t count = int64_t(y1 - y0) * (x1 - x0);
+        set->pixels.push_back(uint8_t((sum + count / 2) / count));
       }
     }
-    stbi_image_free(pixels);
-    ++set.n;
   }
-  return set;
+  stbi_image_free(pixels);
+  ++set->n;
 }
 
 ImageSet select(const ImageSet& images, const std::vector<int>& classes, int n_keep) {

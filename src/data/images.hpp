@@ -19,16 +19,26 @@ struct ImageSet {
 
 // IDX (big-endian header, uint8 data): images idx3 (n x h x w) and labels idx1 (n).
 ImageSet read_idx(const std::string& images_path, const std::string& labels_path);
+// The same from the files' bytes (labels may be null); the names appear in error messages.
+ImageSet parse_idx(const std::string& images, const std::string& images_name, const std::string* labels,
+                   const std::string& labels_name);
+void add_idx_labels(ImageSet* set, const std::string& labels, const std::string& labels_name);
 void write_idx(const std::string& images_path, const std::string& labels_path, const ImageSet& images);
 
 // One Fashion-MNIST class file, {"data": [[784 values 0-255], ...]}; every image gets `label`.
 // Empty entries ([]) are skipped and counted in `skipped`; any other length is an error.
 ImageSet read_fashion_mnist_json(const std::string& path, uint8_t label);
+ImageSet parse_fashion_mnist_json(const std::string& text, uint8_t label, const std::string& name);
 
 // Every .png in a folder (sorted by name), grey or RGB. size > 0: each resized to size x size
 // (area average); size == 0: native sizes, which must all agree. Throws cfdm::Error for an empty
 // folder, an unreadable file, or mixed sizes without a size.
 ImageSet read_png_folder(const std::string& folder, int size, bool rgb);
+// Decodes one PNG (bytes; path names it) into *set, as read_png_folder does for each file: set
+// fixes channels; the first image fixes the size (*first records its name). Sides above
+// kMaxImageSide are refused before decoding.
+constexpr int kMaxImageSide = 8192;
+void add_png(ImageSet* set, const std::string& bytes, const std::string& path, int size, std::string* first);
 
 // Keeps the images whose label is in classes (all when empty), then the first n_keep (all when
 // n_keep < 0). Throws cfdm::Error when nothing is left.
