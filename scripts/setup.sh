@@ -10,6 +10,7 @@ PACKAGES=(
   emscripten                                   # the WebAssembly toolchain (also pulls node)
   libsdl2-dev                                  # the native app (SDL2 + OpenGL)
   chromium                                     # browser tests (driven by npm playwright-core)
+  clang libclang-rt-14-dev                     # the fuzzers (libFuzzer)
 )
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -299,6 +299,11 @@ TEST(UrlState, FormatAndParseRoundTrip) {
   EXPECT_FALSE(shown.autoplay);
   s.sigma = 0.05f;
   EXPECT_NE(app::format_state(s).find("sigma=0.05&"), std::string::npos);
+  // A fuzzer regression: 1.1e+02 in a query reads as "1.1e 02" ('+' is a space there).
+  s.sigma = 110.0f;
+  const app::Settings big = app::parse_state(app::format_state(s), app::Settings{}, &error);
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(big.sigma, 110.0f);
 }
 
 TEST(UrlState, BadKeysAreNamedAndIgnored) {

@@ -196,3 +196,49 @@ TEST(Pca, RecoversKnownComponentsAndRoundTrips) {
 
 }  // namespace
 }  // namespace cfdm::test
+
+#include "data/files.hpp"
+
+namespace cfdm::test {
+namespace {
+
+// A PNG signature and IHDR chunk for a width x height grey image, then `rest` (CRCs are zero:
+// stb_image does not check them).
+std::string png_header(uint32_t width, uint32_t height, const std::string& rest) {
+  auto be32 = [](uint32_t v) { return std::string{char(v >> 24), char(v >> 16), char(v >> 8), char(v)}; };
+  return std::string("\x89PNG\r\n\x1a\n", 8) + be32(13) + "IHDR" + be32(width) + be32(height) +
+         std::string("\x08\x00\x00\x00\x00", 5) + be32(0) + rest;
+}
+
+// Regressions found by the fuzzers (tests/fuzz/corpus/*/regression-*).
+TEST(FuzzRegressions, EmptyNpyArray) {
+  const std::string npy = std::string("\x93NUMPY\x01\x00", 8) + std::string("\x76\x00", 2) +
+                          "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 2), }" + std::string(58, ' ') + "\n";
+  const data::Array array = data::parse_npy(npy, "empty.npy");
+  EXPECT_EQ(array.shape, (std::vector<int64_t>{0, 2}));
+  EXPECT_TRUE(array.values.empty());
+}
+
+TEST(FuzzRegressions, PngChunksThatClaimMoreThanTheFileAreRefused) {
+  data::ImageSet set;
+  std::string first;
+  // An IDAT chunk that claims a gigabyte in a 60-byte file.
+  const std::string bomb = png_header(4, 4, std::string("\x40\x00\x00\x00IDAT", 8) + std::string(8, '\0'));
+  try {
+    data::add_png(&set, bomb, "bomb.png", 0, &first);
+    FAIL() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("claims 1073741824 bytes"), std::string::npos) << e.what();
+  }
+  // Sides beyond the limit are refused before decoding.
+  try {
+    data::add_png(&set, png_header(5000, 1, ""), "wide.png", 0, &first);
+    FAIL() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("5000 x 1 pixels; images up to 4096 x 4096"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(set.n, 0);
+}
+
+}  // namespace
+}  // namespace cfdm::test

@@ -30,7 +30,6 @@ constexpr size_t kMaxTrailMarks = 200000;       // trails are thinned beyond thi
 constexpr int kVelocityGrid = 24;               // the velocity overlay's grid, per side
 constexpr uint64_t kVelocityStream = 0x7e10c1;  // the overlay's smoothing draws
 
-const char* kImageNames[] = {"mnist", "fashion-mnist"};
 const char* kFashionClasses[] = {"T-shirt", "trouser", "pullover", "dress", "coat",
                                  "sandal",  "shirt",   "sneaker",  "bag",   "boot"};
 
@@ -91,44 +90,6 @@ Model build_image_model(const Settings& s, const data::ImageSet& all, ThreadPool
 }
 
 }  // namespace
-
-const std::vector<std::string>& dataset_names() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> all = data::toy_names();
-    for (const char* name : kImageNames) all.push_back(name);
-    return all;
-  }();
-  return names;
-}
-
-bool is_image_name(const std::string& name) { return data::is_image_dataset(name); }
-
-const std::vector<Preset>& presets() {
-  static const std::vector<Preset> list = {
-      {"sigma = 0 memorizes", "dataset=moons&n_train=100&n_samples=2000&steps=100&sigma=0"},
-      {"smoothing makes new points (barycenters)",
-       "dataset=moons&n_train=40&n_samples=2000&steps=100&sigma=0.15&draws=2"},
-      {"too much sigma blurs", "dataset=moons&n_train=400&n_samples=2000&steps=100&sigma=1&draws=8"},
-      {"starting at T saves steps", "dataset=moons&n_train=400&n_samples=2000&steps=20&start_t=0.8&sigma=0.1&draws=4"},
-      {"the nearest-neighbour estimator matches the exact score",
-       "dataset=moons&n_train=20000&n_samples=2000&steps=100&sigma=0.05&draws=2&estimator=knn&k=15&l=15"},
-      {"MNIST: copies versus new digits",
-       "dataset=mnist&classes=3&n_train=2000&n_samples=36&steps=50&start_t=0.3&sigma=0.5&draws=4"},
-  };
-  return list;
-}
-
-Settings defaults_for(const std::string& dataset) {
-  Settings s;
-  s.dataset = dataset;
-  if (is_image_name(dataset)) {
-    s.n_train = 5000;
-    s.n_samples = 36;
-    s.n_steps = 50;
-    s.start_t = 0.3f;
-  }
-  return s;
-}
 
 App::App(const PlatformInfo& platform, int n_threads, JobMode mode) : platform_(platform), job_(n_threads, mode) {
   restart();

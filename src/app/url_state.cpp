@@ -123,7 +123,11 @@ std::string shortest(float value) {
     std::snprintf(text, sizeof text, "%.*g", digits, double(value));
     if (std::strtof(text, nullptr) == value) break;
   }
-  return text;
+  // No '+' in an exponent: a query reads '+' as a space (1.1e+02 -> 1.1e02).
+  std::string out = text;
+  const size_t plus = out.find('+');
+  if (plus != std::string::npos) out.erase(plus, 1);
+  return out;
 }
 
 }  // namespace

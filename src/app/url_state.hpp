@@ -4,7 +4,7 @@
 #pragma once
 #include <string>
 
-#include "app/app.hpp"
+#include "app/settings.hpp"
 
 namespace cfdm::app {
 

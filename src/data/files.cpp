@@ -165,7 +165,9 @@ Array parse_npy(const std::string& bytes, const std::string& path) {
                    std::to_string(count * item_size) + " (truncated or corrupt file)");
   array.values.resize(count);
   const unsigned char* values = data + header_start + header_length;
-  if (item_size == 4) {
+  if (count == 0) {
+    // An empty array: nothing to copy (and no buffer to copy into).
+  } else if (item_size == 4) {
     std::memcpy(array.values.data(), values, payload);
   } else {
     for (int64_t i = 0; i < count; ++i) {

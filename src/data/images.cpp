@@ -171,7 +171,8 @@ ImageSet read_png_folder(const std::string& folder, int size, bool rgb) {
   ImageSet set;
   set.channels = rgb ? 3 : 1;
   std::string first;
-  for (const std::string& name : names) add_png(&set, read_file(folder + "/" + name), folder + "/" + name, size, &first);
+  for (const std::string& name : names)
+    add_png(&set, read_file(folder + "/" + name), folder + "/" + name, size, &first);
   return set;
 }
 
@@ -179,6 +180,18 @@ void add_png(ImageSet* set, const std::string& bytes, const std::string& path, i
   if (size < 0 || size > 1024)
     throw Error("--image-size must be between 1 and 1024 pixels (got " + std::to_string(size) + ")");
   if (bytes.size() > size_t(std::numeric_limits<int>::max())) fail(path, "is too large for a PNG (over 2 GB)");
+  // Walk the chunks first: a chunk that claims more bytes than the file holds would make the
+  // decoder reserve that much memory (a 200-byte file can claim a gigabyte).
+  if (bytes.size() >= 8 && bytes.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0) {
+    for (size_t at = 8; at + 8 <= bytes.size();) {
+      const uint64_t length = big_endian32(bytes, at);
+      if (length > bytes.size() - at - 8)
+        fail(path, "is truncated or corrupt (a PNG chunk claims " + std::to_string(length) + " bytes, " +
+                       std::to_string(bytes.size() - at - 8) + " remain)");
+      if (bytes.compare(at + 4, 4, "IEND") == 0) break;
+      at += 12 + length;
+    }
+  }
   const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
   int w = 0, h = 0, channels_in_file = 0;
   if (!stbi_info_from_memory(data, int(bytes.size()), &w, &h, &channels_in_file))

@@ -37,7 +37,7 @@ ImageSet read_png_folder(const std::string& folder, int size, bool rgb);
 // Decodes one PNG (bytes; path names it) into *set, as read_png_folder does for each file: set
 // fixes channels; the first image fixes the size (*first records its name). Sides above
 // kMaxImageSide are refused before decoding.
-constexpr int kMaxImageSide = 8192;
+constexpr int kMaxImageSide = 4096;
 void add_png(ImageSet* set, const std::string& bytes, const std::string& path, int size, std::string* first);
 
 // Keeps the images whose label is in classes (all when empty), then the first n_keep (all when

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The checked builds, run by scripts/test.sh after the main tests (each also alone: `checked.sh asan`):
+#   asan  the native unit tests, the headless app tests and the CLI tests with AddressSanitizer +
+#         UndefinedBehaviorSanitizer (build/asan)
+#   tsan  the unit tests (thread pool, sampling job, thread-count determinism) with
+#         ThreadSanitizer (build/tsan)
+#   fuzz  every libFuzzer target (clang, build/fuzz) for CFDM_FUZZ_SECONDS each (default 30) on its
+#         seed corpus in tests/fuzz/corpus; a crash fails the run and leaves its input in build/fuzz/crashes
+# Needs scripts/setup.sh and scripts/build.sh to have run (the test data and Dear ImGui).
+source "$(dirname "$0")/common.sh"
+stages=("$@")
+[ ${#stages[@]} -eq 0 ] && stages=(asan tsan fuzz)
+
+configure() {  # configure DIR [cmake options...]
+  local dir="$1"
+  shift
+  cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" "$@" > "$dir.configure.log" 2>&1 ||
+    { cat "$dir.configure.log"; exit 1; }
+}
+
+for stage in "${stages[@]}"; do
+  case "$stage" in
+    asan)
+      say "AddressSanitizer + UndefinedBehaviorSanitizer: unit, app and CLI tests (build/asan)"
+      configure "$ROOT/build/asan" -DCFDM_SANITIZE=address,undefined
+      ninja -C "$ROOT/build/asan" -j "$JOBS" cfdm cfdm_tests $(ninja -C "$ROOT/build/asan" -t targets all | grep -q '^cfdm_app_tests:' && echo cfdm_app_tests)
+      (cd "$ROOT/build/asan" &&
+       ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+       ctest --output-on-failure -j "$JOBS" -R '^(unit_tests|app_headless|cli_native)$')
+      ;;
+    tsan)
+      say "ThreadSanitizer: unit tests (build/tsan)"
+      configure "$ROOT/build/tsan" -DCFDM_SANITIZE=thread
+      ninja -C "$ROOT/build/tsan" -j "$JOBS" cfdm_tests
+      TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 "$ROOT/build/tsan/tests/cfdm_tests" --gtest_brief=1
+      ;;
+    fuzz)
+      seconds=${CFDM_FUZZ_SECONDS:-30}
+      say "fuzzing every parser for $seconds s each (build/fuzz)"
+      CC=clang CXX=clang++ configure "$ROOT/build/fuzz" -DCFDM_FUZZ=ON
+      ninja -C "$ROOT/build/fuzz" -j "$JOBS"
+      mkdir -p "$ROOT/build/fuzz/crashes"
+      for corpus in "$ROOT"/tests/fuzz/corpus/*/; do
+        name=$(basename "$corpus")
+        work="$ROOT/build/fuzz/corpus-$name"  # the seeds plus what the fuzzer finds (outside the repository)
+        mkdir -p "$work"
+        if ! "$ROOT/build/fuzz/tests/fuzz/fuzz_$name" -max_total_time="$seconds" -rss_limit_mb=2048 \
+             -malloc_limit_mb=1024 -timeout=10 -print_final_stats=0 \
+             -artifact_prefix="$ROOT/build/fuzz/crashes/$name-" "$work" "$corpus" > "$ROOT/build/fuzz/$name.log" 2>&1; then
+          tail -40 "$ROOT/build/fuzz/$name.log"
+          echo "fuzz_$name found a failure: its input is in build/fuzz/crashes/" >&2
+          exit 1
+        fi
+        printf '  fuzz_%s: %s\n' "$name" "$(grep -Eo 'Done [0-9]+ runs in [0-9]+ second' "$ROOT/build/fuzz/$name.log" | tail -1)"
+      done
+      ;;
+    *) echo "checked.sh: unknown stage $stage (asan, tsan, fuzz)" >&2; exit 2 ;;
+  esac
+done
