@@ -133,5 +133,28 @@ TEST(SamplingJob, ForegroundModeStepsInTheCallersFrames) {
   EXPECT_EQ(s.step, 1);
 }
 
+// A model build cannot be interrupted, but the caller never waits for it: a restart returns at
+// once and the new run starts when the build is over.
+TEST(SamplingJob, RestartDuringASlowModelBuildDoesNotBlock) {
+  auto train = std::make_shared<const TrainingSet>(data::make_toy("moons", 200, 0));
+  app::SamplingJob job(2);
+  auto slow = [train](ThreadPool&) {
+    std::this_thread::sleep_for(1500ms);
+    app::Model model;
+    model.train = train;
+    return model;
+  };
+  job.start("slow", slow, small_params(10));
+  std::this_thread::sleep_for(100ms);  // the build is under way
+  const auto before = std::chrono::steady_clock::now();
+  job.start(train, small_params(12));
+  job.cancel();
+  job.start(train, small_params(14));
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - before).count();
+  EXPECT_LT(waited, 0.5) << "start() and cancel() waited for the model build";
+  const app::Snapshot done = wait_for(job, [](const app::Snapshot& s) { return s.done; });
+  EXPECT_EQ(done.n_steps, 14);
+}
+
 }  // namespace
 }  // namespace cfdm::test

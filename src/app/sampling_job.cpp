@@ -33,13 +33,17 @@ SamplingJob::SamplingJob(int n_threads, JobMode mode)
 SamplingJob::~SamplingJob() { stop_worker(); }
 
 void SamplingJob::stop_worker() {
-  cancel_ = true;
+  *cancel_ = true;
   if (worker_.joinable()) worker_.join();
-  cancel_ = false;
+  cancel_ = std::make_shared<std::atomic<bool>>(false);
 }
 
 void SamplingJob::cancel() {
-  stop_worker();
+  *cancel_ = true;  // the worker stops within a kernel tile; the next start() or the destructor joins it
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++generation_;  // what it still publishes is ignored
+  }
   foreground_.reset();
 }
 
@@ -60,7 +64,6 @@ void SamplingJob::start(std::shared_ptr<const TrainingSet> train, const SamplerP
 }
 
 void SamplingJob::start(const std::string& model_key, ModelBuilder build, const SamplerParams& params) {
-  stop_worker();
   foreground_.reset();
   uint64_t generation;
   {
@@ -69,9 +72,18 @@ void SamplingJob::start(const std::string& model_key, ModelBuilder build, const 
   }
   step_requests_ = 0;
   if (mode_ == JobMode::background) {
-    worker_ = std::thread([this, model_key, build, params, generation] { run(model_key, build, params, generation); });
+    // The caller never waits: the old run is told to stop, and the new worker waits for it
+    // (it may be inside a model build, which cannot be interrupted) before using the pool.
+    *cancel_ = true;
+    cancel_ = std::make_shared<std::atomic<bool>>(false);
+    worker_ = std::thread(
+        [this, previous = std::move(worker_), cancel = cancel_, model_key, build, params, generation]() mutable {
+          if (previous.joinable()) previous.join();
+          run(model_key, build, params, generation, *cancel);
+        });
     return;
   }
+  stop_worker();
   foreground_ = begin(model_key, build, params, generation);
 }
 
@@ -92,7 +104,7 @@ std::unique_ptr<SamplingJob::Run> SamplingJob::begin(const std::string& model_ke
       }
       run->model = model_;
     }
-    if (cancel_) return nullptr;
+    if (params.kernel.cancel && *params.kernel.cancel) return nullptr;
     run->sampler = std::make_unique<Sampler>(*run->model->train, params, pool_);
     const size_t state_bytes = size_t(params.n_samples) * size_t(run->model->train->dim()) * sizeof(float);
     const size_t max_records = std::max<size_t>(2, kHistoryBytes / std::max<size_t>(1, state_bytes));
@@ -182,10 +194,12 @@ void SamplingJob::publish(Run* run, const std::string& error, uint64_t generatio
   published_ = std::move(next);
 }
 
-void SamplingJob::run(std::string model_key, ModelBuilder build, SamplerParams params, uint64_t generation) {
-  params.kernel.cancel = &cancel_;
+void SamplingJob::run(std::string model_key, ModelBuilder build, SamplerParams params, uint64_t generation,
+                      const std::atomic<bool>& cancel) {
+  if (cancel) return;  // replaced before it began
+  params.kernel.cancel = &cancel;
   std::unique_ptr<Run> run = begin(model_key, build, params, generation);
-  while (run && !run->sampler->done() && !cancel_) {
+  while (run && !run->sampler->done() && !cancel) {
     if (!step_due()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
       continue;

@@ -70,10 +70,11 @@ class SamplingJob {
 
   // Cancels any running sampler (it stops within one kernel tile) and starts a new run with
   // params on the model that build() returns (or the previous model, if model_key is unchanged).
+  // Returns at once: a model build under way (not interruptible) finishes on the worker first.
   void start(const std::string& model_key, ModelBuilder build, const SamplerParams& params);
   // A run on a training set of plain points.
   void start(std::shared_ptr<const TrainingSet> train, const SamplerParams& params);
-  void cancel();
+  void cancel();  // never waits
   // Pauses between steps; `single_step` while paused advances one step.
   void set_paused(bool paused);
   void single_step();
@@ -90,7 +91,8 @@ class SamplingJob {
 
  private:
   struct Run;
-  void run(std::string model_key, ModelBuilder build, SamplerParams params, uint64_t generation);
+  void run(std::string model_key, ModelBuilder build, SamplerParams params, uint64_t generation,
+           const std::atomic<bool>& cancel);
   std::unique_ptr<Run> begin(const std::string& model_key, const ModelBuilder& build, const SamplerParams& params,
                              uint64_t generation);
   bool step(Run* run);
@@ -102,8 +104,10 @@ class SamplingJob {
   JobMode mode_;
   ThreadPool pool_;
   std::unique_ptr<Run> foreground_;  // foreground mode's run
-  std::thread worker_;
-  std::atomic<bool> cancel_{false}, paused_{false};
+  std::thread worker_;               // the latest run's worker (it first joins the one it replaced)
+  // The latest run's cancel flag; each run has its own, so a new run never un-cancels an old one.
+  std::shared_ptr<std::atomic<bool>> cancel_ = std::make_shared<std::atomic<bool>>(false);
+  std::atomic<bool> paused_{false};
   std::atomic<int> step_requests_{0};
   // The last model built, reused while its key stays the same (guarded by model_mutex_).
   std::mutex model_mutex_;
