@@ -235,6 +235,26 @@ TEST(AppHeadless, ExportsWriteTheSamplesAndTheirTrajectories) {
   EXPECT_EQ(data::read_file(picture).substr(1, 3), "PNG");
 }
 
+TEST(AppHeadless, ASettingTooBigForMemoryIsRefusedAndTheRunKept) {
+  HeadlessImGui imgui;
+  app::App app(app::PlatformInfo{}, 1);
+  app.apply_state("n_train=300&n_samples=100&steps=10");
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done; }));
+  const uint64_t generation = app.snapshot().generation;
+  const MatrixXfR samples = app.snapshot().states;
+  app.update_state("n_samples=10000000&sigma=1&draws=1024");  // about 80 GB
+  for (int i = 0; i < 20; ++i) imgui.frame(app);
+  EXPECT_EQ(app.settings().n_samples, 100) << "the settings stay";
+  EXPECT_EQ(app.snapshot().generation, generation) << "the run stays";
+  EXPECT_TRUE(bit_identical(app.snapshot().states, samples));
+  const std::string stats = app.stats_json();
+  EXPECT_NE(stats.find("needs"), std::string::npos) << stats;
+  EXPECT_NE(stats.find("are available"), std::string::npos) << stats;
+  app.update_state("n_samples=50");  // a setting that fits runs, and the message goes
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done && app.snapshot().generation > generation; }));
+  EXPECT_EQ(app.stats_json().find("needs"), std::string::npos);
+}
+
 // Image view on MNIST (prepared by scripts/setup.sh into build/data): at sigma = 0 every sample
 // is a training image (method.md section 7, check 3), and the memorization meter says so.
 TEST(AppHeadless, MnistSamplesAtSigmaZeroAreAllCopies) {

@@ -12,6 +12,7 @@
 #include "core/rng.hpp"
 #include "data/dataset.hpp"
 #include "data/files.hpp"
+#include "data/memory.hpp"
 #include "data/toy.hpp"
 #include "eval/metrics.hpp"
 #include "output/image_grid.hpp"
@@ -95,7 +96,37 @@ App::App(const PlatformInfo& platform, int n_threads, JobMode mode) : platform_(
   restart();
 }
 
+// What running `s` would take beyond what is allocated now; throws cfdm::Error (naming what and
+// how much) when that is more than there is.
+static void check_settings_fit(const Settings& s) {
+  const bool image = is_image_name(s.dataset);
+  const int64_t n = std::max(s.n_train, 1), pixels = 28 * 28, d = image ? (s.pca ? s.pca_dim : pixels) : 2;
+  uint64_t bytes = TrainingSet::memory_bytes_for(n, d, image && !s.pca);
+  if (!image) bytes += uint64_t(n) * 2 * sizeof(float);  // the points drawn
+  if (image && s.pca)
+    bytes += TrainingSet::memory_bytes_for(n, pixels, true) +  // the images shown
+             uint64_t(pixels) * pixels * sizeof(double) * 3;   // the PCA fit
+  SamplerParams p = default_sampler_params();
+  p.n_samples = s.n_samples;
+  p.n_draws = s.n_draws;
+  p.sigma = s.sigma;
+  p.estimator = s.knn ? Estimator::knn : Estimator::exact;
+  bytes += sampler_memory_bytes(p, d, n);
+  bytes += std::min<uint64_t>(SamplingJob::kHistoryBytes,
+                              uint64_t(std::max(s.n_steps, 1) + 1) * uint64_t(std::max(s.n_samples, 1)) * d * 4);
+  data::check_memory(bytes,
+                     "this setting (" + std::to_string(s.n_train) + " training points, " + std::to_string(s.n_samples) +
+                         " samples, M = " + std::to_string(s.n_draws) + ")",
+                     "the current one is kept; choose fewer training points, samples or draws");
+}
+
 void App::apply(const Settings& settings) {
+  try {
+    check_settings_fit(settings);
+  } catch (const Error& e) {
+    error_ = e.what();  // refused: the current run and its samples stay (restart() clears it)
+    return;
+  }
   const bool new_dataset = settings.dataset != settings_.dataset;
   settings_ = settings;
   if (new_dataset) selected_ = -1;

@@ -15,6 +15,7 @@
 #include "core/thread_pool.hpp"
 #include "data/dataset.hpp"
 #include "data/files.hpp"
+#include "data/memory.hpp"
 #include "data/pca.hpp"
 #include "data/prepare.hpp"
 #include "data/toy.hpp"
@@ -251,6 +252,10 @@ int command_sample(const Args& args) {
     std::fprintf(stderr, "cfdm: sampling in %s\n", text);
   }
   const TrainingSet& train = latent ? *latent : pixels;
+  data::check_memory(sampler_memory_bytes(params, train.dim(), train.n()),
+                     std::to_string(params.n_samples) + " samples of dimension " + std::to_string(train.dim()) +
+                         (params.sigma > 0 ? " with " + std::to_string(params.n_draws) + " draws" : ""),
+                     "choose fewer --n-samples or --draws");
   Sampler sampler(train, params, pool);
   Progress progress("sampling", params.n_steps - sampler.first_step());
   const auto start = std::chrono::steady_clock::now();

@@ -1,5 +1,6 @@
 #include "core/sampler.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -80,6 +81,13 @@ bool smoothed_velocity(const TrainingSet& train, const float* points, int n_poin
   const float inv = static_cast<float>(1.0 / (1.0 - t));
   for (size_t i = 0; i < size_t(n_points) * train.dim(); ++i) out[i] = (out[i] - points[i]) * inv;
   return true;
+}
+
+uint64_t sampler_memory_bytes(const SamplerParams& params, int64_t dim, int64_t n_train) {
+  const int64_t b = std::max(params.n_samples, 0), m = params.sigma > 0 ? std::max(params.n_draws, 1) : 0;
+  int64_t floats = b * dim * (4 + m);  // states, denoised, draws, the initial noise and the kernels' copies
+  if (params.estimator == Estimator::knn) floats += n_train * (dim + 2);  // the index's copy and order
+  return uint64_t(floats) * sizeof(float);  // 64 bits: size_t is 32 in WebAssembly
 }
 
 Sampler::Sampler(const TrainingSet& train, const SamplerParams& params, ThreadPool& pool)

@@ -47,6 +47,10 @@ SamplerParams default_sampler_params();
 // Throws cfdm::Error naming the first invalid field.
 void validate(const SamplerParams& params);
 
+// What a Sampler with these parameters takes for points of dimension dim (states, smoothing draws,
+// denoised states; the nearest-neighbour index for n_train points), before it is built.
+uint64_t sampler_memory_bytes(const SamplerParams& params, int64_t dim, int64_t n_train);
+
 // What the nearest-neighbour estimator needs besides the training set: its index and options,
 // and the random stream of its draws (query row r draws from Rng(seed, r, substream)).
 struct KnnEstimate {

@@ -89,6 +89,13 @@ MatrixXfR TrainingSet::points() const {
   return out;
 }
 
+uint64_t TrainingSet::memory_bytes_for(int64_t n, int64_t d, bool u8) {
+  const int64_t n_padded = (n + kPad - 1) / kPad * kPad + kPad, stride = (d + kPad - 1) / kPad * kPad;
+  const int64_t rows = n_padded * stride * (u8 ? 1 : int64_t(sizeof(float)));
+  const int64_t columns = !u8 && d <= kColumnsMaxDim ? n_padded * d * int64_t(sizeof(float)) : 0;
+  return uint64_t(rows + columns + n_padded * int64_t(sizeof(float)) + d * int64_t(sizeof(float)));
+}
+
 size_t TrainingSet::memory_bytes() const {
   return sizeof(float) * (rows_.size() + columns_.size() + norms_sq_.size() + mean_.size()) + rows_u8_.size();
 }

@@ -56,6 +56,9 @@ class TrainingSet {
   }
   MatrixXfR points() const;  // x_i as stored (c + x'_i), N x d
   size_t memory_bytes() const;
+  // What a training set of n points of dimension d takes (uint8: stored as bytes), before it is
+  // built: to check a request against the memory available.
+  static uint64_t memory_bytes_for(int64_t n, int64_t d, bool u8);
 
  private:
   void check_shape() const;

@@ -7,6 +7,7 @@
 #include "core/error.hpp"
 #include "data/files.hpp"
 #include "data/images.hpp"
+#include "data/memory.hpp"
 #include "data/toy.hpp"
 
 namespace cfdm::data {
@@ -26,7 +27,13 @@ Dataset from_images(ImageSet images) {
 }  // namespace
 
 MatrixXfR load_training_data(const std::string& spec, int n_train, uint64_t seed) {
-  if (is_toy(spec)) return make_toy(spec, n_train < 0 ? kDefaultToyPoints : n_train, seed);
+  if (is_toy(spec)) {
+    const int n = n_train < 0 ? kDefaultToyPoints : n_train;
+    // The points, the training set's copies of them and the sampler's working sets: about 8 copies.
+    check_memory(uint64_t(std::max(n, 0)) * 2 * sizeof(float) * 8, std::to_string(n) + " training points",
+                 "choose fewer (--n-train)");
+    return make_toy(spec, n, seed);
+  }
   if (!has_extension(spec, ".npy") && !has_extension(spec, ".csv"))
     return make_toy(spec, 1, seed);  // throws: unknown name, with the list of names
   if (!file_exists(spec)) throw Error(spec + ": no such file");

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "data/memory.hpp"
 
 namespace cfdm::data {
 namespace {
@@ -23,6 +24,12 @@ namespace {
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(path, std::string("cannot open (") + std::strerror(errno) + ")");
+  // The text and what is parsed from it are in memory together: refuse a file that cannot fit.
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  if (size > 0)
+    check_memory(uint64_t(size) * 2, "reading " + path, "use a smaller file (or a float32 .npy, 3x smaller than CSV)");
   std::ostringstream buffer;
   buffer << in.rdbuf();
   if (in.bad()) fail(path, "read error");

@@ -243,5 +243,23 @@ r = run("sample", "--data", "mnist", "--n-samples", 2, "--out", path("x.npy"), e
 check("corrupt IDX dataset", r.returncode == 2 and "truncated" in r.stderr and not os.path.exists(path("x.npy")),
       r.stderr)
 
+# Resource limits: a request bigger than the memory there is gets a message that says how much was
+# asked and how much there is, before anything is allocated. Natively the address space is capped
+# at 1 GB for the run; the wasm build's heap has its own maximum (2 GB).
+def limited(*args):
+    if CFDM[0] == "node":
+        return run(*args)
+    import resource
+    cap = lambda: resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+    return subprocess.run(CFDM + [str(a) for a in args], capture_output=True, text=True, timeout=600, preexec_fn=cap)
+
+
+for name, args in [("training points beyond memory", ["--n-train", 50_000_000]),
+                   ("samples x draws beyond memory", ["--n-samples", 100_000_000, "--sigma", 0.1, "--draws", 4])]:
+    r = limited("sample", "--data", "moons", *args, "--out", path("big.npy"))
+    lines = [l for l in r.stderr.splitlines() if l.startswith("cfdm: error:")]
+    check(f"resource limits: {name}", r.returncode == 2 and len(lines) == 1 and " needs " in lines[0]
+          and " MB are available" in lines[0] and not os.path.exists(path("big.npy")), r.stderr.strip()[-300:])
+
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
