@@ -13,7 +13,7 @@ import tempfile
 
 import numpy as np
 
-CFDM = sys.argv[1:]
+CFDM = [a for a in sys.argv[1:] if a != "--update-doc"]
 TMP = tempfile.mkdtemp(prefix="cfdm_cli_")
 passed = failed = 0
 
@@ -260,6 +260,62 @@ for name, args in [("training points beyond memory", ["--n-train", 50_000_000]),
     lines = [l for l in r.stderr.splitlines() if l.startswith("cfdm: error:")]
     check(f"resource limits: {name}", r.returncode == 2 and len(lines) == 1 and " needs " in lines[0]
           and " MB are available" in lines[0] and not os.path.exists(path("big.npy")), r.stderr.strip()[-300:])
+
+# Numerical edge cases: finite samples inside the data's bounding box (a box around the convex hull),
+# never NaN: steps so fine that (1 - t)^2 is 1e-18, coordinates of 1e6 and 1e-6, duplicate points,
+# N = 1, d = 1, sigma far larger than the data.
+edge_data = {
+    "coordinates of 1e6": [[1e6, 2e6], [-1e6, 3e6], [5e5, -1e6]],
+    "coordinates of 1e-6": [[1e-6, 2e-6], [-1e-6, 3e-6], [5e-7, -1e-6]],
+    "N = 1": [[0.5, 0.25]],
+    "d = 1": [[1.0], [2.0], [2.0], [3.0]],
+    "duplicate points only": [[1.0, 1.0]] * 3,
+}
+edge_runs = {
+    "sigma = 0": [],
+    "sigma = 0.1, M = 4": ["--sigma", 0.1, "--draws", 4],
+    "sigma = 1e30": ["--sigma", 1e30, "--draws", 2],
+    "1e9 steps from T = 1 - 1e-8 ((1 - t)^2 down to 1e-18)": ["--steps", 1_000_000_000, "--start-t", 0.99999999],
+}
+edge_rows = []
+for data_name, rows in edge_data.items():
+    data_file = path("edge.csv")
+    np.savetxt(data_file, np.array(rows), delimiter=",")
+    train = np.array(rows, dtype=np.float64)
+    for run_name, extra in edge_runs.items():
+        r = run("sample", "--data", data_file, "--n-samples", 50, *extra, "--out", path("edge.npy"))
+        x = np.load(path("edge.npy")) if r.returncode == 0 else None
+        span = np.maximum(train.max(0) - train.min(0), np.abs(train).max(0) * 1e-6)
+        ok = (x is not None and np.isfinite(x).all() and (x >= train.min(0) - 1e-4 * span).all()
+              and (x <= train.max(0) + 1e-4 * span).all())
+        check(f"numerical edge case: {data_name}, {run_name}", ok, r.stderr.strip()[-300:])
+        edge_rows.append((data_name, run_name))
+        if os.path.exists(path("edge.npy")):
+            os.remove(path("edge.npy"))
+
+# docs/robustness.md stays true: its tables list exactly the cases above with their messages.
+def table_rows():
+    rows = ["| input | message (exit status 2, no output file) |", "|---|---|"]
+    rows += [f"| {name} | `{fragment}` |" for name, _, fragment in bad_cases]
+    rows += ["| training points beyond memory | `needs ... MB, but only ... MB are available` |",
+             "| samples x draws beyond memory | `needs ... MB, but only ... MB are available` |",
+             "| corrupt IDX dataset (MNIST files truncated) | `truncated` |"]
+    rows += ["", "| data | run | result |", "|---|---|---|"]
+    rows += [f"| {d} | {r} | finite, inside the data's bounding box |" for d, r in edge_rows]
+    return "\n".join(rows)
+
+
+doc_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../docs/robustness.md")
+begin, end = "<!-- cli-cases:begin (tests/cli/test_cli.py checks this table) -->", "<!-- cli-cases:end -->"
+with open(doc_path) as f:
+    doc = f.read()
+if "--update-doc" in sys.argv:
+    doc = doc[:doc.index(begin) + len(begin)] + "\n" + table_rows() + "\n" + doc[doc.index(end):]
+    with open(doc_path, "w") as f:
+        f.write(doc)
+current = doc[doc.index(begin) + len(begin):doc.index(end)].strip() if begin in doc and end in doc else ""
+check("docs/robustness.md lists exactly the cases tested (tests/cli/test_cli.py CFDM --update-doc rewrites it)",
+      current == table_rows(), "the table differs")
 
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
