@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iterator>
 #include <thread>
+#include <tuple>
 
 #include "app/app.hpp"
 #include "app/url_state.hpp"
@@ -253,6 +254,38 @@ TEST(AppHeadless, ASettingTooBigForMemoryIsRefusedAndTheRunKept) {
   app.update_state("n_samples=50");  // a setting that fits runs, and the message goes
   ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done && app.snapshot().generation > generation; }));
   EXPECT_EQ(app.stats_json().find("needs"), std::string::npos);
+}
+
+TEST(AppHeadless, ADroppedFileIsUsedOrRefusedWithTheCurrentDataKept) {
+  HeadlessImGui imgui;
+  app::App app(app::PlatformInfo{}, 1);
+  app.apply_state("dataset=circles&n_train=300&n_samples=60&steps=10");
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done; }));
+  const uint64_t generation = app.snapshot().generation;
+  const std::string dir = ::testing::TempDir();
+  // Not data, wrong dimension, wrong kind of file: a message, and nothing else changes.
+  for (const auto& [name, content, fragment] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{{"garbage.npy", "not an npy file", "not a .npy"},
+                                                                      {"three.csv", "1,2,3\n4,5,6\n", "3-dimensional"},
+                                                                      {"picture.png", "\x89PNG", ".npy or .csv"},
+                                                                      {"nan.csv", "1,2\nnan,3\n", "not finite"}}) {
+    std::ofstream(dir + "/" + name) << content;
+    app.drop_file(dir + "/" + name);
+    for (int i = 0; i < 5; ++i) imgui.frame(app);
+    const std::string stats = app.stats_json();
+    EXPECT_NE(stats.find("could not use " + name), std::string::npos) << stats;
+    EXPECT_NE(stats.find(fragment), std::string::npos) << stats;
+    EXPECT_EQ(app.settings().dataset, "circles");
+    EXPECT_EQ(app.snapshot().generation, generation) << name;
+  }
+  // 2-D points become the training data.
+  std::ofstream(dir + "/points.csv") << "x,y\n0,0\n1,0\n0,1\n1,1\n";
+  app.drop_file(dir + "/points.csv");
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done && app.snapshot().generation > generation; }));
+  EXPECT_EQ(app.settings().dataset, app::App::kDroppedDataset);
+  EXPECT_EQ(app.snapshot().model->train->n(), 4);
+  EXPECT_TRUE(app.snapshot().error.empty());
+  EXPECT_EQ(app.stats_json().find("could not use"), std::string::npos);
 }
 
 // Image view on MNIST (prepared by scripts/setup.sh into build/data): at sigma = 0 every sample

@@ -170,6 +170,23 @@
     return !sessionStorage.getItem('cfdm-sw-reloaded');
   }
 
+  // A file dropped on the page goes to the app (/drop/NAME): .npy or .csv of 2-D points become the
+  // training data; anything else gets a message and changes nothing.
+  function acceptDrops() {
+    window.addEventListener('dragover', function (e) { e.preventDefault(); });
+    window.addEventListener('drop', function (e) {
+      e.preventDefault();
+      var file = e.dataTransfer && e.dataTransfer.files[0];
+      if (!file || !runtimeReady) return;
+      file.arrayBuffer().then(function (buffer) {
+        try { Module.FS.mkdir('/drop'); } catch (err) { /* exists */ }
+        var path = '/drop/' + file.name.replace(/[\/]/g, '_');
+        Module.FS.writeFile(path, new Uint8Array(buffer));
+        call('cfdm_drop_file', null, ['string'], [path]);
+      });
+    });
+  }
+
   // Starts the chosen build: options.canvas, and options.onReady(build).
   window.cfdmLoader = {
     build: build,
@@ -184,6 +201,7 @@
         printErr: function (text) { console.warn(text); },
         onRuntimeInitialized: function () {
           runtimeReady = true;
+          acceptDrops();
           if (options.onReady) options.onReady(build);
           post({ type: 'cfdm:ready', build: build });
           watch();

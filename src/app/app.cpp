@@ -147,6 +147,31 @@ void App::update_state(const std::string& query) {
   apply(s);
 }
 
+void App::drop_file(const std::string& path) {
+  const std::string name = path.substr(path.find_last_of('/') + 1);
+  try {
+    if (!data::has_extension(path, ".npy") && !data::has_extension(path, ".csv"))
+      throw Error("the app takes .npy or .csv files of 2-D points");
+    MatrixXfR points = data::read_matrix(path);
+    if (points.cols() != 2)
+      throw Error("it holds " + std::to_string(points.cols()) +
+                  "-dimensional points; the app draws 2-D data (the command line takes any dimension)");
+    dropped_ = std::make_shared<const MatrixXfR>(std::move(points));
+    dropped_name_ = name;
+  } catch (const Error& e) {
+    error_ = "could not use " + name + ": " + e.what() + " (the current data stays)";
+    return;
+  } catch (const std::bad_alloc&) {
+    error_ = "could not use " + name + ": not enough memory (the current data stays)";
+    return;
+  }
+  Settings s = settings_;
+  if (is_image_name(s.dataset)) s = defaults_for("moons");
+  s.dataset = kDroppedDataset;
+  s.n_train = int(dropped_->rows());
+  apply(s);
+}
+
 std::string App::state_query() const { return format_state(settings_); }
 
 void App::control(Control c) {
@@ -212,7 +237,7 @@ bool App::images_ready() {
 }
 
 void App::restart() {
-  if (platform_.on_state) platform_.on_state(format_state(settings_));
+  if (platform_.on_state && settings_.dataset != kDroppedDataset) platform_.on_state(format_state(settings_));
   error_.clear();
   view_step_ = -1;
   replaying_ = false;
@@ -236,15 +261,25 @@ void App::restart() {
     std::shared_ptr<const data::ImageSet> images = images_[s.dataset];
     build = [s, images](ThreadPool& pool) { return build_image_model(s, *images, pool); };
   } else {
-    build = [s](ThreadPool&) {
+    std::shared_ptr<const MatrixXfR> dropped = s.dataset == kDroppedDataset ? dropped_ : nullptr;
+    const std::string name = dropped_name_;
+    build = [s, dropped, name](ThreadPool&) {
       Model model;
-      model.points = data::make_toy(s.dataset, s.n_train, 0);
+      if (dropped) {
+        const Eigen::Index n = std::min<Eigen::Index>(s.n_train, dropped->rows());
+        model.points = dropped->topRows(n);
+        model.description = name + ": " + thousands(n) + " points";
+      } else {
+        model.points = data::make_toy(s.dataset, s.n_train, 0);
+        model.description = s.dataset + ": " + thousands(s.n_train) + " points";
+      }
       model.train = std::make_shared<const TrainingSet>(model.points);
-      model.description = s.dataset + ": " + thousands(s.n_train) + " points";
       return model;
     };
   }
-  job_.start(model_key(s), build, params);
+  std::string key = model_key(s);
+  if (s.dataset == kDroppedDataset) key += "|" + std::to_string(reinterpret_cast<uintptr_t>(dropped_.get()));
+  job_.start(key, build, params);
 }
 
 int App::view_step() const {

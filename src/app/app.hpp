@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "app/sampling_job.hpp"
-#include "app/settings.hpp"
 #include "app/scene.hpp"
+#include "app/settings.hpp"
 #include "data/images.hpp"
 
 namespace cfdm::app {
@@ -71,6 +71,10 @@ class App {
   // Writes an export into platform.export_dir; returns its path. Throws cfdm::Error when there is
   // nothing to export yet or the file cannot be written.
   std::string export_file(Export what);
+  // A file dropped on the app (.npy or .csv of 2-D points) becomes the training data; anything
+  // else leaves the current dataset and samples as they are and says why.
+  void drop_file(const std::string& path);
+  static constexpr const char* kDroppedDataset = "dropped file";
   enum class Control { play, pause, reset, step };
   void control(Control c);
   bool paused() const { return paused_; }
@@ -108,7 +112,9 @@ class App {
   Snapshot snapshot_;
   Scene scene_;
   std::map<std::string, std::shared_ptr<const data::ImageSet>> images_;  // loaded image datasets
-  DataSource::Progress fetch_;                                           // of the image dataset being fetched
+  std::shared_ptr<const MatrixXfR> dropped_;                             // the points of the last file dropped
+  std::string dropped_name_;
+  DataSource::Progress fetch_;  // of the image dataset being fetched
   bool waiting_for_data_ = false;
   bool paused_ = false;
   std::string error_;

@@ -147,6 +147,10 @@ void frame(void* arg) {
   while (SDL_PollEvent(&event)) {
     ImGui_ImplSDL2_ProcessEvent(&event);
     if (event.type == SDL_QUIT) p->running = false;
+    if (event.type == SDL_DROPFILE) {  // a file dropped on the window (the browser's: cfdm_drop_file)
+      p->app->drop_file(event.drop.file);
+      SDL_free(event.drop.file);
+    }
     // Two-finger pinch on touch screens zooms the 2-D view (one finger drags it, as a mouse).
     if (event.type == SDL_MULTIGESTURE && event.mgesture.numFingers == 2 && !ImGui::GetIO().WantCaptureMouse)
       p->app->zoom_at(1.0f + 2.5f * event.mgesture.dDist, event.mgesture.x * float(window_width),
@@ -232,6 +236,11 @@ extern "C" EMSCRIPTEN_KEEPALIVE const char* cfdm_export(int what) {
     result = std::string("error: ") + e.what();
   }
   return result.c_str();
+}
+
+// A file the page wrote into the app's file system after it was dropped on the canvas.
+extern "C" EMSCRIPTEN_KEEPALIVE void cfdm_drop_file(const char* path) {
+  if (g_platform && g_platform->app) g_platform->app->drop_file(path);
 }
 
 // Saves the canvas as PNG after the next frame.
