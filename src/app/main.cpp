@@ -5,6 +5,7 @@
 #include <imgui_impl_opengl3.h>
 #include <imgui_impl_sdl.h>
 
+#include <atomic>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -18,11 +19,18 @@
 #if defined(__EMSCRIPTEN__)
 #include <GLES3/gl3.h>
 #include <emscripten.h>
+#include <emscripten/html5.h>
 #else
 #include <SDL_opengl.h>
 #endif
 
 namespace {
+
+#if defined(__EMSCRIPTEN__)
+constexpr const char* kGlslVersion = "#version 300 es";  // WebGL2
+#else
+constexpr const char* kGlslVersion = "#version 330 core";
+#endif
 
 #if defined(__EMSCRIPTEN__)
 // Image datasets in the browser: the page fetches their gzipped IDX files on first use
@@ -66,6 +74,20 @@ void download(const std::string& path) {
   EM_ASM({ if (window.cfdmDownload) window.cfdmDownload(UTF8ToString($0)); }, path.c_str());
   // clang-format on
 }
+// WebGL context loss (the GPU process restarts, a driver resets, too many contexts): sampling goes
+// on while nothing can be drawn; once the browser restores the context, every GL object is made
+// anew. (Handling the loss is what allows the restore.)
+enum class Context { ok, lost, restored };
+std::atomic<Context> g_context{Context::ok};
+EM_BOOL on_context_lost(int, const void*, void*) {
+  g_context = Context::lost;
+  return EM_TRUE;
+}
+EM_BOOL on_context_restored(int, const void*, void*) {
+  g_context = Context::restored;
+  return EM_TRUE;
+}
+
 // The canvas as PNG: taken right after the next frame is drawn (WebGL clears its drawing buffer
 // once the frame is shown).
 bool g_canvas_wanted = false;
@@ -86,12 +108,12 @@ bool init(Platform* p, const std::string& state) {
     return false;
   }
 #if defined(__EMSCRIPTEN__)
-  const char* glsl_version = "#version 300 es";  // WebGL2
+  const char* glsl_version = kGlslVersion;  // WebGL2
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_ES);
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 0);
 #else
-  const char* glsl_version = "#version 330 core";
+  const char* glsl_version = kGlslVersion;
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_CORE);
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 3);
@@ -133,6 +155,8 @@ bool init(Platform* p, const std::string& state) {
   mode = cfdm::app::JobMode::foreground;
   threads = 1;
 #endif
+  emscripten_set_webglcontextlost_callback("#canvas", nullptr, EM_FALSE, on_context_lost);
+  emscripten_set_webglcontextrestored_callback("#canvas", nullptr, EM_FALSE, on_context_restored);
 #endif
   p->app = std::make_unique<cfdm::app::App>(info, threads, mode);
   if (!state.empty()) p->app->apply_state(state);
@@ -156,6 +180,22 @@ void frame(void* arg) {
       p->app->zoom_at(1.0f + 2.5f * event.mgesture.dDist, event.mgesture.x * float(window_width),
                       event.mgesture.y * float(window_height));
   }
+#if defined(__EMSCRIPTEN__)
+  if (g_context == Context::restored) {
+    // The backend from scratch (it caches buffer sizes that its new buffers do not have).
+    ImGui_ImplOpenGL3_Shutdown();
+    ImGui_ImplOpenGL3_Init(kGlslVersion);
+    p->renderer = std::make_unique<cfdm::app::Renderer>(kGlslVersion);
+    g_context = Context::ok;
+  }
+  if (g_context == Context::lost) {  // nothing can be drawn: keep the UI's state moving
+    ImGui_ImplSDL2_NewFrame();
+    ImGui::NewFrame();
+    p->app->frame();
+    ImGui::EndFrame();
+    return;
+  }
+#endif
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplSDL2_NewFrame();
   ImGui::NewFrame();

@@ -40,6 +40,7 @@ async function countColour(page, png, rgb, tolerance = 40) {
   }, [png.toString('base64'), rgb, tolerance]);
 }
 const ORANGE = [230, 110, 20];  // the samples' colour
+const IMGUI_BLUE = [66, 150, 250];  // Dear ImGui's check marks and slider grabs (light style)
 
 function watchErrors(page) {
   const errors = [];
@@ -126,6 +127,41 @@ async function moreOnThreads(browser, port) {
     check('touch: dragging with a finger pans the view', after < before * 0.7, `sample pixels on the right ${before} -> ${after}`);
     check('touch: no console errors', errors.length === 0, JSON.stringify(errors));
     await context.close();
+  }
+  {
+    // WebGL context loss: sampling goes on, and drawing comes back with the context. Then a
+    // window resized to 1 x 1 pixel and back.
+    const page = await browser.newPage({ viewport: { width: 900, height: 600 } });
+    const errors = watchErrors(page);
+    await page.goto(url + '?n_samples=800&steps=300');
+    await waitForStats(page, s => s.step > 5);
+    await page.evaluate(() => {
+      window.loseContext = document.getElementById('canvas').getContext('webgl2').getExtension('WEBGL_lose_context');
+      window.loseContext.loseContext();
+    });
+    const lost = await waitForStats(page, () => true, 1);
+    await page.waitForTimeout(600);
+    const during = await waitForStats(page, () => true, 1);
+    check('context loss: sampling goes on while nothing can be drawn', during.step > lost.step || during.step === during.n_steps,
+          `${lost.step} -> ${during.step}`);
+    await page.evaluate(() => window.loseContext.restoreContext());
+    await waitForStats(page, finished);
+    await page.waitForTimeout(500);
+    const restored = await page.screenshot({ path: path.join(shotDir, 'app-context-restored.png') });
+    let orange = await countColour(page, restored, ORANGE);
+    const controls = await countColour(page, restored, IMGUI_BLUE, 30);
+    check('context loss: samples and controls are drawn again with the context', orange > 1000 && controls > 50,
+          `${orange} sample-coloured pixels, ${controls} of the controls' blue`);
+    await page.setViewportSize({ width: 1, height: 1 });
+    await page.waitForTimeout(400);
+    await page.setViewportSize({ width: 900, height: 600 });
+    await page.waitForTimeout(600);
+    orange = await countColour(page, await page.screenshot({ path: path.join(shotDir, 'app-tiny-and-back.png') }), ORANGE);
+    check('resize: to 1 x 1 pixel and back, it draws again', orange > 1000, `${orange} sample-coloured pixels`);
+    const stats = await waitForStats(page, () => true, 1);
+    check('context loss and tiny window: no error', stats && stats.error === '', JSON.stringify(stats));
+    check('context loss and tiny window: no console errors', errors.length === 0, JSON.stringify(errors));
+    await page.close();
   }
   {
     // MNIST from a link: fetched with progress, then each sample beside its nearest training image.
