@@ -402,6 +402,34 @@ TEST(UrlState, EveryPresetIsDocumentedAndEveryDocumentedLinkParses) {
   }
 }
 
+// docs/robustness.md names the tests behind its rows: each must exist.
+TEST(Docs, EveryTestNamedInTheRobustnessReportExists) {
+  auto read = [](const std::string& path) {
+    std::ifstream file(std::string(CFDM_SOURCE_DIR) + "/" + path);
+    return std::string((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  };
+  const std::string doc = read("docs/robustness.md");
+  ASSERT_FALSE(doc.empty());
+  std::string sources;
+  for (const char* file : {"tests/test_app_headless.cpp", "tests/test_sampling_job.cpp", "tests/test_images.cpp",
+                           "tests/test_data.cpp", "tests/test_knn.cpp", "tests/test_sampler.cpp"})
+    sources += read(file);
+  int named = 0;
+  for (const char* suite : {"AppHeadless", "UrlState", "SamplingJob", "FuzzRegressions"}) {
+    const std::string prefix = std::string("`") + suite + ".";
+    for (size_t at = doc.find(prefix); at != std::string::npos; at = doc.find(prefix, at + 1)) {
+      const size_t start = at + prefix.size();
+      const std::string name = doc.substr(start, doc.find('`', start) - start);
+      EXPECT_NE(sources.find("TEST(" + std::string(suite) + ", " + name + ")"), std::string::npos)
+          << suite << "." << name << " is named in docs/robustness.md but no such test exists";
+      ++named;
+    }
+  }
+  EXPECT_GE(named, 6);
+  for (const char* target : {"fuzz_npy", "fuzz_csv", "fuzz_idx", "fuzz_png", "fuzz_fashion_json", "fuzz_url_state"})
+    EXPECT_NE(doc.find(target), std::string::npos) << target;
+}
+
 TEST(UrlState, TheAppAppliesALinkOverTheDatasetDefaults) {
   HeadlessImGui imgui;
   app::App app(app::PlatformInfo{}, 1);

@@ -81,6 +81,12 @@
     listeners.forEach(function (f) { f(q); });
   };
 
+  window.cfdmCopyLink = function (q) {
+    var link = fullLink(q);
+    window.cfdmLastLink = link;  // (for tests: headless browsers may refuse the clipboard)
+    if (navigator.clipboard) navigator.clipboard.writeText(link).catch(function () { /* not allowed here */ });
+  };
+
   function saveBlob(blob, name) {
     var a = document.createElement('a');
     a.href = URL.createObjectURL(blob);

@@ -387,6 +387,15 @@ void App::draw_controls() {
   ImGui::SameLine();
   if (ImGui::Button("Reset")) control(Control::reset);
   ImGui::SameLine();
+  if (ImGui::Button("Copy link")) {
+    // The link reproduces these samples bit for bit: same settings, same seed.
+    if (platform_.copy_link)
+      platform_.copy_link(state_query());
+    else
+      ImGui::SetClipboardText(("cfdm_app --state '" + state_query() + "'").c_str());
+    export_message_ = "link copied";
+  }
+  ImGui::SameLine();
   if (ImGui::Button("Replay") && !snapshot_.history_steps.empty()) {
     replaying_ = true;
     view_step_ = snapshot_.history_steps.front();

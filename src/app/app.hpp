@@ -39,6 +39,9 @@ struct PlatformInfo {
   // Called with the settings as a URL query whenever they change (the page keeps its address in
   // step, so the address is always a link to what is shown); may be null.
   void (*on_state)(const std::string& query) = nullptr;
+  // Copies a link to these settings (the browser: the page's address; null: the clipboard gets a
+  // desktop command line).
+  void (*copy_link)(const std::string& query) = nullptr;
   // Exports: the folder files are written to, a call after each (the browser downloads it), and
   // a PNG of the canvas (browser only; null hides the button).
   std::string export_dir = ".";

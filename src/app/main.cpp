@@ -68,6 +68,12 @@ void replace_address(const std::string& query) {
   EM_ASM({ if (window.cfdmOnState) window.cfdmOnState(UTF8ToString($0)); }, query.c_str());
   // clang-format on
 }
+// The full app's address for these settings, to the clipboard (and the page's address bar).
+void copy_link(const std::string& query) {
+  // clang-format off
+  EM_ASM({ if (window.cfdmCopyLink) window.cfdmCopyLink(UTF8ToString($0)); }, query.c_str());
+  // clang-format on
+}
 // An export written to /export: the page downloads it.
 void download(const std::string& path) {
   // clang-format off
@@ -141,6 +147,7 @@ bool init(Platform* p, const std::string& state) {
 #if defined(__EMSCRIPTEN__)
   info.data = &g_web_data;
   info.on_state = replace_address;
+  info.copy_link = copy_link;
   info.export_dir = "/export";
   info.on_export = download;
   info.export_canvas = download_canvas;

@@ -166,6 +166,28 @@ async function exports(browser, appPort) {
         `${canvas.name}, ${canvas.body.length} bytes`);
   check('links: the address reproduces the settings', page.url().includes('sigma=0.05') && page.url().includes('seed=5'),
         page.url());
+  // "Copy link" (in the controls' button row), then the link in a fresh page: the same samples, bit for bit.
+  // Dear ImGui lays the controls out the same way every time (window at 10, 10; default font; 1 CSS
+  // pixel a pixel): the button row Pause | Step | Reset | Copy link | Replay is at y = 276.
+  await page.mouse.click(200, 276);
+  await page.waitForTimeout(300);
+  const link = await page.evaluate(() => window.cfdmLastLink);
+  check('links: Copy link gives the full app\'s address with the settings', link && link.includes('index.html?')
+        && link.includes('seed=5') && link.includes('draws=3'), String(link));
+  if (link) {
+    const again = await context.newPage();
+    await again.goto(link);
+    await waitForStats(again, finished);
+    const [d] = await Promise.all([again.waitForEvent('download'), again.evaluate(() => window.cfdm.exportFile('samples.npy'))]);
+    const file = path.join(os.tmpdir(), `cfdm-test-${process.pid}-again.npy`);
+    await d.saveAs(file);
+    const reproduced = readNpy(fs.readFileSync(file));
+    fs.unlinkSync(file);
+    check('links: the copied link reproduces the samples bit for bit',
+          reproduced.data.length === samples.data.length && reproduced.data.every((v, i) => Object.is(v, samples.data[i])),
+          `shape ${reproduced.shape}`);
+    await again.close();
+  }
   check('export: no console errors', errors.length === 0, JSON.stringify(errors));
   await context.close();
 }
