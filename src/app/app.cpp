@@ -437,7 +437,7 @@ void App::draw_compact_controls() {
   ImGui::SetNextItemWidth(150);
   changed |= ImGui::SliderFloat("sigma", &s.sigma, 0.0f, is_image_name(s.dataset) ? 4.0f : 1.0f, "%.3f",
                                 ImGuiSliderFlags_Logarithmic);
-  ImGui::SameLine();
+  if (ImGui::GetIO().DisplaySize.x >= 480) ImGui::SameLine();  // narrow (a phone): on a line of its own
   ImGui::SetNextItemWidth(80);
   changed |= ImGui::SliderInt("M", &s.n_draws, 1, 16);
   if (changed) apply(s);
