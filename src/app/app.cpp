@@ -214,6 +214,7 @@ bool App::images_ready() {
     if (!fetch_.error.empty()) {
       error_ = "could not fetch " + settings_.dataset + ": " + fetch_.error;
       waiting_for_data_ = false;
+      if (running_) settings_ = *running_;  // the controls show what still runs
       return false;
     }
     if (!fetch_.ready) {
@@ -280,6 +281,7 @@ void App::restart() {
   std::string key = model_key(s);
   if (s.dataset == kDroppedDataset) key += "|" + std::to_string(reinterpret_cast<uintptr_t>(dropped_.get()));
   job_.start(key, build, params);
+  running_ = settings_;
 }
 
 int App::view_step() const {

@@ -6,6 +6,7 @@
 #pragma once
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -112,6 +113,7 @@ class App {
   SamplingJob job_;
   ThreadPool ui_pool_{1};  // the velocity overlay and the inspector, on the UI thread
   Settings settings_;
+  std::optional<Settings> running_;  // the settings of the run on screen
   Snapshot snapshot_;
   Scene scene_;
   std::map<std::string, std::shared_ptr<const data::ImageSet>> images_;  // loaded image datasets

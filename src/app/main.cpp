@@ -39,13 +39,17 @@ constexpr const char* kGlslVersion = "#version 330 core";
 class WebData : public cfdm::app::DataSource {
  public:
   Progress request(const std::string& dataset) override {
-    if (!state_.count(dataset)) {
+    const auto it = state_.find(dataset);
+    if (it == state_.end()) {
       state_[dataset] = Progress{};
       // clang-format off
       EM_ASM({ cfdmFetchDataset(UTF8ToString($0)); }, dataset.c_str());
       // clang-format on
+      return Progress{};
     }
-    return state_[dataset];
+    const Progress progress = it->second;
+    if (!progress.error.empty()) state_.erase(it);  // reported once; asking again tries again
+    return progress;
   }
   std::string directory() const override { return "/data"; }
   void report(const std::string& dataset, double loaded, double total, bool ready, const std::string& error) {
@@ -54,7 +58,6 @@ class WebData : public cfdm::app::DataSource {
     p.total = total;
     p.ready = ready;
     p.error = error;
-    if (!error.empty()) state_.erase(dataset);  // a later request tries again
   }
 
  private:

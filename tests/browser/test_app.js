@@ -10,6 +10,8 @@
 // (?dataset=mnist...) fetches MNIST with progress and shows the image view with every sample a
 // copy at sigma = 0; touch input pans the view. Saves a screenshot of each.
 'use strict';
+const fs = require('fs');
+const os = require('os');
 const path = require('path');
 const { launch, serve: serveDir, waitForStats, finished } = require('./common.js');
 
@@ -182,12 +184,36 @@ async function moreOnThreads(browser, port) {
   }
 }
 
+// A host without the image data: choosing MNIST says the download failed; the app goes on.
+async function missingData(browser, port) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cfdm-nodata-'));
+  for (const f of ['index.html', 'loader.js', 'serve.py', 'threads', 'single']) fs.symlinkSync(path.resolve(webDir, f), path.join(dir, f));
+  const server = await serve(port, ['--dir', dir]);
+  try {
+    const page = await browser.newPage({ viewport: { width: 900, height: 600 } });
+    await page.goto(`http://127.0.0.1:${port}/index.html?dataset=mnist`);
+    const stats = await waitForStats(page, s => s.error !== '', 30);
+    check('missing image data: the failed download is named', stats && stats.error.includes('could not fetch mnist')
+          && stats.error.includes('404'), JSON.stringify(stats));
+    await page.screenshot({ path: path.join(shotDir, 'app-missing-data.png') });
+    await page.evaluate(() => window.cfdm.set('dataset=moons&n_samples=300&steps=20'));
+    const after = await waitForStats(page, s => s.dataset === 'moons' && s.step === 20, 30);
+    check('missing image data: another dataset still runs', after && after.step === 20 && after.error === '',
+          JSON.stringify(after));
+    await page.close();
+  } finally {
+    server.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   const browser = await launch(playwrightDir);
   try {
     await scenario(browser, 'threads', [], { isolated: true, build: 'wasm threads + simd', minThreads: 2,
                                              more: moreOnThreads });
     await scenario(browser, 'single', ['--no-isolation'], { isolated: false, build: 'wasm single-thread simd', minThreads: 1 });
+    await missingData(browser, 18900 + (process.pid % 1000));
   } finally {
     await browser.close();
   }
