@@ -33,18 +33,43 @@ SamplingJob::SamplingJob(int n_threads, JobMode mode)
 SamplingJob::~SamplingJob() { stop_worker(); }
 
 void SamplingJob::stop_worker() {
-  *cancel_ = true;
+  {
+    std::lock_guard<std::mutex> lock(request_mutex_);
+    quit_ = true;
+    *cancel_ = true;
+    pending_.reset();
+  }
+  request_cv_.notify_one();
   if (worker_.joinable()) worker_.join();
-  cancel_ = std::make_shared<std::atomic<bool>>(false);
 }
 
 void SamplingJob::cancel() {
-  *cancel_ = true;  // the worker stops within a kernel tile; the next start() or the destructor joins it
+  {
+    std::lock_guard<std::mutex> lock(request_mutex_);
+    *cancel_ = true;  // the run stops within a kernel tile
+    pending_.reset();
+  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
     ++generation_;  // what it still publishes is ignored
   }
   foreground_.reset();
+}
+
+// The one worker thread: runs the newest request, one after another. A request that arrives while
+// a run is under way cancels it; one that arrives while another waits replaces that one.
+void SamplingJob::worker_loop() {
+  for (;;) {
+    Request request;
+    {
+      std::unique_lock<std::mutex> lock(request_mutex_);
+      request_cv_.wait(lock, [&] { return quit_ || pending_.has_value(); });
+      if (quit_) return;
+      request = std::move(*pending_);
+      pending_.reset();
+    }
+    run(request.model_key, request.build, request.params, request.generation, *request.cancel);
+  }
 }
 
 void SamplingJob::set_paused(bool paused) { paused_ = paused; }
@@ -72,18 +97,18 @@ void SamplingJob::start(const std::string& model_key, ModelBuilder build, const 
   }
   step_requests_ = 0;
   if (mode_ == JobMode::background) {
-    // The caller never waits: the old run is told to stop, and the new worker waits for it
-    // (it may be inside a model build, which cannot be interrupted) before using the pool.
-    *cancel_ = true;
-    cancel_ = std::make_shared<std::atomic<bool>>(false);
-    worker_ = std::thread(
-        [this, previous = std::move(worker_), cancel = cancel_, model_key, build, params, generation]() mutable {
-          if (previous.joinable()) previous.join();
-          run(model_key, build, params, generation, *cancel);
-        });
+    // The caller never waits: the run under way is told to stop (a model build cannot be
+    // interrupted: it finishes first), and the worker takes this request next.
+    {
+      std::lock_guard<std::mutex> lock(request_mutex_);
+      *cancel_ = true;
+      cancel_ = std::make_shared<std::atomic<bool>>(false);
+      pending_ = Request{model_key, std::move(build), params, generation, cancel_};
+    }
+    request_cv_.notify_one();
+    if (!worker_.joinable()) worker_ = std::thread([this] { worker_loop(); });
     return;
   }
-  stop_worker();
   foreground_ = begin(model_key, build, params, generation);
 }
 

@@ -3,9 +3,11 @@
 // same job runs natively and in the browser (pthreads).
 #pragma once
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -104,7 +106,20 @@ class SamplingJob {
   JobMode mode_;
   ThreadPool pool_;
   std::unique_ptr<Run> foreground_;  // foreground mode's run
-  std::thread worker_;               // the latest run's worker (it first joins the one it replaced)
+  // Background mode: one worker thread, and the request it takes next (the newest only).
+  struct Request {
+    std::string model_key;
+    ModelBuilder build;
+    SamplerParams params;
+    uint64_t generation = 0;
+    std::shared_ptr<std::atomic<bool>> cancel;
+  };
+  void worker_loop();
+  std::thread worker_;
+  std::mutex request_mutex_;
+  std::condition_variable request_cv_;
+  std::optional<Request> pending_;
+  bool quit_ = false;
   // The latest run's cancel flag; each run has its own, so a new run never un-cancels an old one.
   std::shared_ptr<std::atomic<bool>> cancel_ = std::make_shared<std::atomic<bool>>(false);
   std::atomic<bool> paused_{false};
