@@ -18,6 +18,7 @@
 #include "data/files.hpp"
 #include "data/images.hpp"
 #include "data/toy.hpp"
+#include "reference.hpp"
 #include "test_helpers.hpp"
 
 namespace cfdm::test {
@@ -67,6 +68,8 @@ int marks_on(const app::Scene& scene, const MatrixXfR& points) {
   return found;
 }
 
+// The sampler's parameters for app settings, written here apart from the app's own mapping so
+// the tests compare the app with an independent reading of its settings.
 SamplerParams params_of(const app::Settings& s) {
   SamplerParams p = default_sampler_params();
   p.n_samples = s.n_samples;
@@ -147,31 +150,19 @@ TEST(AppHeadless, VelocityOverlayPointsAlongTheExactVelocity) {
   imgui.frame(app);
   // Arrows are the segments not between two recorded states: check each against the float64
   // velocity (D(z) - z) / (1 - t) of its start point.
-  const MatrixXfR train = data::make_toy(s.dataset, s.n_train, 0);
+  const MatrixXdR train = data::make_toy(s.dataset, s.n_train, 0).cast<double>();
   const double t = 0.5;
   int arrows = 0;
   for (const app::Mark& m : app.scene().marks) {
     if (m.x0 == m.x1 && m.y0 == m.y1) continue;
     if (m.rgba != app::rgba(40, 90, 170, 150)) continue;  // trails have the samples' colour
-    const double z[2] = {m.x0, m.y0};
-    double top = -INFINITY;
-    std::vector<double> logit(size_t(train.rows()));
-    for (Eigen::Index i = 0; i < train.rows(); ++i) {
-      const double dx = z[0] - t * train(i, 0), dy = z[1] - t * train(i, 1);
-      logit[size_t(i)] = -(dx * dx + dy * dy) / (2 * (1 - t) * (1 - t));
-      top = std::max(top, logit[size_t(i)]);
-    }
-    double total = 0, mean[2] = {0, 0};
-    for (Eigen::Index i = 0; i < train.rows(); ++i) {
-      const double w = std::exp(logit[size_t(i)] - top);
-      total += w;
-      mean[0] += w * train(i, 0);
-      mean[1] += w * train(i, 1);
-    }
-    const double v[2] = {(mean[0] / total - z[0]) / (1 - t), (mean[1] / total - z[1]) / (1 - t)};
+    MatrixXdR z(1, 2);
+    z << m.x0, m.y0;
+    const MatrixXdR mean = oracle_mean(train, z, t);
+    const double v[2] = {(mean(0, 0) - z(0, 0)) / (1 - t), (mean(0, 1) - z(0, 1)) / (1 - t)};
     const double a[2] = {double(m.x1) - m.x0, double(m.y1) - m.y0};
     const double cosine = (a[0] * v[0] + a[1] * v[1]) / (std::hypot(a[0], a[1]) * std::hypot(v[0], v[1]));
-    EXPECT_GT(cosine, 0.9999) << "arrow at (" << z[0] << ", " << z[1] << ")";
+    EXPECT_GT(cosine, 0.9999) << "arrow at (" << z(0, 0) << ", " << z(0, 1) << ")";
     ++arrows;
   }
   EXPECT_EQ(arrows, 24 * 24);

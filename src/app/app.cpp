@@ -96,9 +96,26 @@ App::App(const PlatformInfo& platform, int n_threads, JobMode mode) : platform_(
   restart();
 }
 
+namespace {
+
+// The sampler's parameters for these settings.
+SamplerParams sampler_params(const Settings& s) {
+  SamplerParams params = default_sampler_params();
+  params.n_samples = s.n_samples;
+  params.n_steps = s.n_steps;
+  params.n_draws = s.n_draws;
+  params.sigma = s.sigma;
+  params.start_t = s.start_t;
+  params.seed = uint64_t(s.seed);
+  params.estimator = s.knn ? Estimator::knn : Estimator::exact;
+  params.knn.k = s.knn_k;
+  params.knn.l = s.knn_l;
+  return params;
+}
+
 // What running `s` would take beyond what is allocated now; throws cfdm::Error (naming what and
 // how much) when that is more than there is.
-static void check_settings_fit(const Settings& s) {
+void check_settings_fit(const Settings& s) {
   const bool image = is_image_name(s.dataset);
   const int64_t n = std::max(s.n_train, 1), pixels = 28 * 28, d = image ? (s.pca ? s.pca_dim : pixels) : 2;
   uint64_t bytes = TrainingSet::memory_bytes_for(n, d, image && !s.pca);
@@ -106,12 +123,7 @@ static void check_settings_fit(const Settings& s) {
   if (image && s.pca)
     bytes += TrainingSet::memory_bytes_for(n, pixels, true) +  // the images shown
              uint64_t(pixels) * pixels * sizeof(double) * 3;   // the PCA fit
-  SamplerParams p = default_sampler_params();
-  p.n_samples = s.n_samples;
-  p.n_draws = s.n_draws;
-  p.sigma = s.sigma;
-  p.estimator = s.knn ? Estimator::knn : Estimator::exact;
-  bytes += sampler_memory_bytes(p, d, n);
+  bytes += sampler_memory_bytes(sampler_params(s), d, n);
   bytes += std::min<uint64_t>(SamplingJob::kHistoryBytes,
                               uint64_t(std::max(s.n_steps, 1) + 1) * uint64_t(std::max(s.n_samples, 1)) * d * 4);
   data::check_memory(bytes,
@@ -119,6 +131,8 @@ static void check_settings_fit(const Settings& s) {
                          " samples, M = " + std::to_string(s.n_draws) + ")",
                      "the current one is kept; choose fewer training points, samples or draws");
 }
+
+}  // namespace
 
 void App::apply(const Settings& settings) {
   try {
@@ -245,16 +259,7 @@ void App::restart() {
   velocity_key_.clear();
   job_.cancel();
   if (!images_ready()) return;  // frame() calls restart() again once the files are there
-  SamplerParams params = default_sampler_params();
-  params.n_samples = settings_.n_samples;
-  params.n_steps = settings_.n_steps;
-  params.n_draws = settings_.n_draws;
-  params.sigma = settings_.sigma;
-  params.start_t = settings_.start_t;
-  params.seed = uint64_t(settings_.seed);
-  params.estimator = settings_.knn ? Estimator::knn : Estimator::exact;
-  params.knn.k = settings_.knn_k;
-  params.knn.l = settings_.knn_l;
+  const SamplerParams params = sampler_params(settings_);
   job_.set_paused(paused_);
   const Settings s = settings_;
   ModelBuilder build;

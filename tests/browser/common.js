@@ -36,4 +36,23 @@ async function waitForStats(page, done, seconds = 90) {
 }
 const finished = s => s.step === s.n_steps && s.samples_done === s.n_samples && !s.loading;
 
-module.exports = { launch, serve, waitForStats, finished };
+// Console errors and uncaught exceptions of a page, collected as they come.
+function watchErrors(page) {
+  const errors = [];
+  page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', e => errors.push(String(e)));
+  return errors;
+}
+
+// check(name, ok, detail) counts and prints failures; finish() prints the tally and exits.
+let passed = 0, failed = 0;
+function check(name, ok, detail) {
+  if (ok) passed++;
+  else { failed++; console.log(`FAIL ${name}: ${detail}`); }
+}
+function finish() {
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+module.exports = { launch, serve, waitForStats, finished, watchErrors, check, finish };

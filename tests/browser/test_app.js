@@ -13,15 +13,10 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { launch, serve: serveDir, waitForStats, finished } = require('./common.js');
+const { launch, serve: serveDir, waitForStats, finished, watchErrors, check, finish } = require('./common.js');
 
 const [webDir, shotDir, playwrightDir] = process.argv.slice(2);
 const serve = (port, extraArgs) => serveDir(webDir, port, extraArgs);
-let passed = 0, failed = 0;
-function check(name, ok, detail) {
-  if (ok) passed++;
-  else { failed++; console.log(`FAIL ${name}: ${detail}`); }
-}
 
 // How many pixels of a PNG screenshot are near the colour rgb (decoded by the page itself).
 async function countColour(page, png, rgb, tolerance = 40) {
@@ -43,13 +38,6 @@ async function countColour(page, png, rgb, tolerance = 40) {
 }
 const ORANGE = [230, 110, 20];  // the samples' colour
 const IMGUI_BLUE = [66, 150, 250];  // Dear ImGui's check marks and slider grabs (light style)
-
-function watchErrors(page) {
-  const errors = [];
-  page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', e => errors.push(String(e)));
-  return errors;
-}
 
 // Loads the page from a server started with serveArgs and checks the build it should pick.
 async function scenario(browser, name, serveArgs, expected) {
@@ -217,8 +205,7 @@ async function main() {
   } finally {
     await browser.close();
   }
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+  finish();
 }
 
 main().catch(e => { console.log(`FAIL ${e.stack}`); process.exit(1); });

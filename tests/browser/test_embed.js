@@ -20,21 +20,9 @@ const os = require('os');
 const path = require('path');
 const zlib = require('zlib');
 const { execFileSync } = require('child_process');
-const { launch, serve, waitForStats, finished } = require('./common.js');
+const { launch, serve, waitForStats, finished, watchErrors, check, finish } = require('./common.js');
 
 const [webDir, shotDir, playwrightDir, nativeCli, deployScript] = process.argv.slice(2);
-let passed = 0, failed = 0;
-function check(name, ok, detail) {
-  if (ok) passed++;
-  else { failed++; console.log(`FAIL ${name}: ${detail}`); }
-}
-function watchErrors(page) {
-  const errors = [];
-  page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', e => errors.push(String(e)));
-  return errors;
-}
-
 // A float32 .npy file: {shape, data}.
 function readNpy(buffer) {
   const headerLength = buffer.readUInt16LE(8);
@@ -260,8 +248,7 @@ async function main() {
     app.kill();
     host.kill();
   }
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+  finish();
 }
 
 main().catch(e => { console.log(`FAIL ${e.stack}`); process.exit(1); });
