@@ -78,6 +78,56 @@ TEST(Neighbors, KdTreeAndBruteForceEqualOracleWithTiesAndDuplicates) {
   }
 }
 
+// Hints (a bound for the kd-tree search) never change the answer: the true neighbours of a nearby
+// query, random indices, repeated indices (not a valid hint: the search must notice), and the
+// output array itself.
+TEST(Neighbors, HintsGiveTheOracleNeighbors) {
+  ThreadPool pool(2);
+  for (int dim : {2, 3}) {
+    const MatrixXfR x = normal_points(3000, dim, 11);
+    const TrainingSet train(x);
+    MatrixXfR centered_x = x;
+    for (int c = 0; c < dim; ++c) centered_x.col(c).array() -= train.mean()[c];
+    MatrixXfR q = normal_points(40, dim, 12) * 2.0f, moved = q;
+    moved.array() += 0.05f;
+    const NeighborIndex index(train, NeighborSearch::kd_tree);
+    const int k = 15;
+    std::vector<int> previous(40 * k), random(40 * k), repeated(40 * k), got(40 * k);
+    ASSERT_TRUE(index.find(q.data(), 40, dim, k, previous.data(), pool));
+    Rng rng(13, 0);
+    for (int& i : random) i = int(rng.uniform_index(3000));  // far from the queries, some repeated
+    for (int r = 0; r < 40; ++r)  // the query's own nearest point, k times: a bound only it meets
+      for (int j = 0; j < k; ++j) repeated[size_t(r * k + j)] = oracle_neighbors(centered_x, moved.row(r).data(), 1)[0];
+    for (const std::vector<int>* hints : {&previous, &random, &repeated}) {
+      std::fill(got.begin(), got.end(), -1);
+      ASSERT_TRUE(index.find(moved.data(), 40, dim, k, got.data(), pool, {}, hints->data()));
+      for (int r = 0; r < 40; ++r)
+        EXPECT_EQ(std::vector<int>(got.begin() + r * k, got.begin() + (r + 1) * k),
+                  oracle_neighbors(centered_x, moved.row(r).data(), k))
+            << "dim " << dim << " query " << r << " hint " << (hints - &previous);
+    }
+    std::vector<int> in_place = previous;
+    ASSERT_TRUE(index.find(moved.data(), 40, dim, k, in_place.data(), pool, {}, in_place.data()));
+    for (int r = 0; r < 40; ++r)
+      EXPECT_EQ(std::vector<int>(in_place.begin() + r * k, in_place.begin() + (r + 1) * k),
+                oracle_neighbors(centered_x, moved.row(r).data(), k));
+  }
+}
+
+// Squared distances beyond float's range (queries near 1e20) still give the true neighbours.
+TEST(Neighbors, KdTreeSurvivesOverflowingDistances) {
+  ThreadPool pool(1);
+  const MatrixXfR x = normal_points(200, 2, 14);
+  const TrainingSet train(x);
+  MatrixXfR centered_x = x;
+  for (int c = 0; c < 2; ++c) centered_x.col(c).array() -= train.mean()[c];
+  const NeighborIndex index(train, NeighborSearch::kd_tree);
+  const float q[2] = {3e19f, -1e20f};
+  std::vector<int> got(5);
+  ASSERT_TRUE(index.find(q, 1, 2, 5, got.data(), pool));
+  EXPECT_EQ(got, oracle_neighbors(centered_x, q, 5));
+}
+
 TEST(Neighbors, BruteForceMatchesOracleOnRandomDataEveryIsa) {
   ThreadPool pool(2);
   const MatrixXfR x = normal_points(3000, 40, 3);
@@ -116,6 +166,28 @@ TEST(Knn, AllPointsReproduceExactPosteriorMean) {
       ASSERT_TRUE(knn_posterior_mean(train, index, options, z.data(), 9, 3, t, 1, 2, got.data(), 3, pool));
       EXPECT_LT(max_abs_diff(got, expected), 2e-6) << "t=" << t << " K=" << k << " L=" << l;
     }
+  }
+}
+
+// The sampler's neighbour memory (last step's neighbours bounding this step's search) changes
+// nothing: the same bits as searching afresh, for moving queries and after a change of size.
+TEST(Knn, NeighborMemoryGivesTheSameBits) {
+  ThreadPool pool(2);
+  const TrainingSet train(normal_points(2000, 2, 15));
+  const NeighborIndex index(train);
+  const KnnOptions options;
+  std::vector<int> memory;
+  MatrixXfR z = normal_points(50, 2, 16);
+  for (int step = 1; step < 6; ++step) {
+    const double t = 0.15 * step;
+    const int rows = step == 4 ? 30 : 50;  // a different size: the memory starts afresh
+    MatrixXfR fresh(rows, 2), remembered(rows, 2);
+    ASSERT_TRUE(knn_posterior_mean(train, index, options, z.data(), rows, 2, t, 1, 2, fresh.data(), 2, pool));
+    ASSERT_TRUE(knn_posterior_mean(train, index, options, z.data(), rows, 2, t, 1, 2, remembered.data(), 2, pool, {},
+                                   nullptr, &memory));
+    EXPECT_TRUE(bit_identical(fresh, remembered)) << "step " << step;
+    EXPECT_EQ(memory.size(), size_t(rows) * options.k);
+    z.topRows(rows) += 0.3 * (fresh - z.topRows(rows));  // move toward the estimate
   }
 }
 
@@ -168,7 +240,7 @@ TEST(Knn, DrawsAreUniformOverNonNeighbors) {
   for (int trial = 0; trial < 14000; ++trial) {
     Rng rng(3, uint64_t(trial));
     knn_draw_others(rng, 10, sorted, 2, &drawn);
-    ASSERT_TRUE(std::is_sorted(drawn.begin(), drawn.end()));
+    ASSERT_EQ(drawn.size(), 2u);
     ASSERT_NE(drawn[0], drawn[1]);
     for (int j : drawn) ++counts[j];
   }

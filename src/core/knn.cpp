@@ -7,27 +7,27 @@
 
 #include "core/error.hpp"
 #include "core/rng.hpp"
+#include "core/simd.hpp"
 #include "core/thread_pool.hpp"
 
 namespace cfdm {
-// Floyd's algorithm over ranks 0 .. N-K-1 of the non-neighbours, then ranks mapped past the
-// sorted neighbours.
-void knn_draw_others(Rng& rng, int n, const std::vector<int>& sorted_neighbors, int l, std::vector<int>* drawn) {
-  const int n_others = n - int(sorted_neighbors.size());
+// Floyd's algorithm over ranks 0 .. N-K-1 of the non-neighbours; rank r is then the index v
+// with v = r + #{neighbours <= v}, the least fixed point of that map, reached by iterating it
+// from v = r (it only grows, and never past the answer).
+void knn_draw_others(Rng& rng, int n, const std::vector<int>& neighbors, int l, std::vector<int>* drawn) {
+  const int n_others = n - int(neighbors.size());
   drawn->clear();
   for (int j = n_others - l; j < n_others; ++j) {
     const int rank = int(rng.uniform_index(uint32_t(j + 1)));
     const bool taken = std::find(drawn->begin(), drawn->end(), rank) != drawn->end();
     drawn->push_back(taken ? j : rank);
   }
-  std::sort(drawn->begin(), drawn->end());
-  // Rank -> index: each neighbour at or below the running index shifts it up by one.
-  size_t next = 0;
   for (int& value : *drawn) {
-    value += int(next);
-    while (next < sorted_neighbors.size() && sorted_neighbors[next] <= value) {
-      ++next;
-      ++value;
+    for (int previous = -1, rank = value; value != previous;) {
+      previous = value;
+      int below = 0;
+      for (const int neighbor : neighbors) below += neighbor <= value;
+      value = rank + below;
     }
   }
 }
@@ -52,21 +52,41 @@ void knn_sums(const TrainingSet& train, const KnnOptions& options, const float* 
   const float* columns = d <= TrainingSet::kDirectMaxDim ? train.columns() : nullptr;
   const int n_padded = train.n_padded();
   auto coordinate = [&](int i, int c) { return columns ? columns[size_t(c) * n_padded + i] : train.centered(i, c); };
+  std::vector<float>& x = sums.points;  // the K + L points' centered coordinates, gathered once
+  x.resize(size_t(k + l) * d);
+  for (int j = 0; j < k + l; ++j)
+    for (int c = 0; c < d; ++c) x[size_t(j) * d + c] = coordinate(point(j), c);
   for (int j = 0; j < k + l; ++j) {
     double dist_sq = 0;
     for (int c = 0; c < d; ++c) {
-      const double diff = centered[c] - t * coordinate(point(j), c);
+      const double diff = centered[c] - t * x[size_t(j) * d + c];
       dist_sq += diff * diff;
     }
     logits[j] = -dist_sq * half_inv_var;
     sums.log_scale = std::max(sums.log_scale, logits[j]);
   }
-  sums.numerator.assign(d, 0.0);
+  // Weights exp(l_j - max) in float, four at a time, with the vector exp of the exact kernels:
+  // IEEE operations only, so every build gets the same bits (libm's exp differs between builds).
+  constexpr int W = 4;
+  const int padded = (k + l + W - 1) / W * W;
+  sums.weights.resize(padded);
+  for (int j0 = 0; j0 < padded; j0 += W) {
+    simd::VecF<W> x;
+    for (int lane = 0; lane < W; ++lane)
+      x[lane] = j0 + lane < k + l ? float(logits[j0 + lane] - sums.log_scale) : -INFINITY;
+    simd::store<W>(&sums.weights[j0], simd::exp_nonpositive<W>(x));
+  }
+  const int numerator_terms = options.weight_numerator ? k + l : k;
   for (int j = 0; j < k + l; ++j) {
-    const double weight = std::exp(logits[j] - sums.log_scale) * (j < k ? 1.0 : other_weight);
+    const double weight = double(sums.weights[j]) * (j < k ? 1.0 : other_weight);
     sums.denominator += weight;
-    if (j >= k && !options.weight_numerator) continue;
-    for (int c = 0; c < d; ++c) sums.numerator[c] += weight * coordinate(point(j), c);
+    logits[j] = weight;  // reused: the weight of point j
+  }
+  sums.numerator.resize(d);
+  for (int c = 0; c < d; ++c) {
+    double sum = 0;
+    for (int j = 0; j < numerator_terms; ++j) sum += logits[j] * x[size_t(j) * d + c];
+    sums.numerator[c] = sum;
   }
 }
 
@@ -79,20 +99,21 @@ void validate(const KnnOptions& o, int n_train) {
 }
 
 bool knn_neighbors(const TrainingSet& train, const NeighborIndex& index, int k, const float* queries, int n_queries,
-                   int stride, double t, int* neighbors, ThreadPool& pool, const KernelOptions& kernel) {
+                   int stride, double t, int* neighbors, ThreadPool& pool, const KernelOptions& kernel,
+                   const int* hints) {
   // Neighbours of z among {t x_i} are those of z/t among {x_i}; centered: z/t - c.
   const int d = train.dim();
   std::vector<float> scaled(size_t(n_queries) * d);
   for (int r = 0; r < n_queries; ++r)
     for (int c = 0; c < d; ++c)
       scaled[size_t(r) * d + c] = float(double(queries[size_t(r) * stride + c]) / t - train.mean()[c]);
-  return index.find(scaled.data(), n_queries, d, k, neighbors, pool, kernel);
+  return index.find(scaled.data(), n_queries, d, k, neighbors, pool, kernel, hints);
 }
 
 bool knn_posterior_mean(const TrainingSet& train, const NeighborIndex& index, const KnnOptions& options,
                         const float* queries, int n_queries, int stride, double t, uint64_t seed, uint64_t substream,
-                        float* out, int out_stride, ThreadPool& pool, const KernelOptions& kernel,
-                        const int* neighbors) {
+                        float* out, int out_stride, ThreadPool& pool, const KernelOptions& kernel, const int* neighbors,
+                        std::vector<int>* memory) {
   validate(options, train.n());
   const int n = train.n(), d = train.dim(), k = options.k, l = options.l;
   if (t == 0.0) {  // all weights 1/N: D_0 = mean(x)
@@ -102,21 +123,26 @@ bool knn_posterior_mean(const TrainingSet& train, const NeighborIndex& index, co
   }
   std::vector<int> found;
   if (!neighbors) {
-    found.resize(size_t(n_queries) * k);
-    if (!knn_neighbors(train, index, k, queries, n_queries, stride, t, found.data(), pool, kernel)) return false;
-    neighbors = found.data();
+    // The memory's neighbours (of the same rows, one step earlier) bound this search.
+    std::vector<int>& into = memory ? *memory : found;
+    const bool hinted = into.size() == size_t(n_queries) * k;
+    if (!hinted) into.assign(size_t(n_queries) * k, 0);
+    if (!knn_neighbors(train, index, k, queries, n_queries, stride, t, into.data(), pool, kernel,
+                       hinted ? into.data() : nullptr)) {
+      into.clear();  // a cancelled search leaves some rows unwritten
+      return false;
+    }
+    neighbors = into.data();
   }
   const int n_tasks = std::min(n_queries, pool.size() * 8);
   pool.run(n_tasks, [&](int task) {
-    std::vector<int> sorted, drawn;
+    std::vector<int> mine, drawn;
     KnnSums sums;
     for (int r = int(int64_t(n_queries) * task / n_tasks); r < int(int64_t(n_queries) * (task + 1) / n_tasks); ++r) {
-      const int* mine = neighbors + size_t(r) * k;
-      sorted.assign(mine, mine + k);
-      std::sort(sorted.begin(), sorted.end());
+      mine.assign(neighbors + size_t(r) * k, neighbors + size_t(r + 1) * k);
       Rng rng(seed, uint64_t(r), substream);
-      knn_draw_others(rng, n, sorted, l, &drawn);
-      knn_sums(train, options, queries + size_t(r) * stride, t, mine, drawn.data(), &sums);
+      knn_draw_others(rng, n, mine, l, &drawn);
+      knn_sums(train, options, queries + size_t(r) * stride, t, mine.data(), drawn.data(), &sums);
       for (int c = 0; c < d; ++c)
         out[size_t(r) * out_stride + c] = float(sums.numerator[c] / sums.denominator + train.mean()[c]);
     }

@@ -31,12 +31,15 @@ void validate(const KnnOptions& options, int n_train);
 // Estimated D_t(q) for n_queries query rows (data coordinates, row stride `stride`) into out.
 // The L draws of query r come from Rng(seed, r, substream). neighbors, when given, holds K
 // precomputed neighbours per query (the shared-neighbour choice); otherwise they are searched
-// for each q / t. At t = 0 every weight is 1/N and the exact mean is returned. Returns false if
-// cancelled.
+// for each q / t. memory, when given, carries the searched neighbours from one call to the next
+// for queries that move a little between calls (a sampler's rows): it holds n_queries x K
+// neighbours of the previous call, or anything else to start afresh, and receives this call's;
+// they bound the next search (the same answer, found faster). At t = 0 every weight is 1/N and
+// the exact mean is returned. Returns false if cancelled.
 bool knn_posterior_mean(const TrainingSet& train, const NeighborIndex& index, const KnnOptions& options,
                         const float* queries, int n_queries, int stride, double t, uint64_t seed, uint64_t substream,
                         float* out, int out_stride, ThreadPool& pool, const KernelOptions& kernel = {},
-                        const int* neighbors = nullptr);
+                        const int* neighbors = nullptr, std::vector<int>* memory = nullptr);
 
 // The estimator's sums for one query q (data coordinates) with its K neighbours and L drawn
 // points (training indices): numerator sum_K w_i x'_i + (N-K)/L sum_L w_i x'_i (centered x',
@@ -46,16 +49,19 @@ struct KnnSums {
   double denominator = 0;
   double log_scale = 0;                  // the largest logit: exp(log_scale) * denominator estimates sum_i exp(l_i)
   std::vector<double> logits, centered;  // scratch, reused between calls
+  std::vector<float> weights, points;
 };
 void knn_sums(const TrainingSet& train, const KnnOptions& options, const float* query, double t, const int* neighbors,
               const int* drawn, KnnSums* sums);
 
-// L distinct training indices, uniform among those not in sorted_neighbors, ascending (Floyd's
-// algorithm over the non-neighbours), from rng.
-void knn_draw_others(Rng& rng, int n_train, const std::vector<int>& sorted_neighbors, int l, std::vector<int>* drawn);
+// L distinct training indices, uniform among those not in neighbors (distinct, any order), by
+// Floyd's algorithm over the non-neighbours, from rng.
+void knn_draw_others(Rng& rng, int n_train, const std::vector<int>& neighbors, int l, std::vector<int>* drawn);
 
 // The K neighbours of each query's z/t (data coordinates), for knn_posterior_mean's neighbors.
+// hints: as NeighborIndex::find's.
 bool knn_neighbors(const TrainingSet& train, const NeighborIndex& index, int k, const float* queries, int n_queries,
-                   int stride, double t, int* neighbors, ThreadPool& pool, const KernelOptions& kernel = {});
+                   int stride, double t, int* neighbors, ThreadPool& pool, const KernelOptions& kernel = {},
+                   const int* hints = nullptr);
 
 }  // namespace cfdm

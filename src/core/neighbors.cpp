@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <nanoflann.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/error.hpp"
 #include "core/thread_pool.hpp"
@@ -35,14 +38,16 @@ inline float next_float_up(float x) {
 
 // Keeps the k smallest (squared distance, index) pairs in lexicographic order. nanoflann only
 // offers points strictly closer than worstDist(), so a full set reports the next float above
-// its worst distance: a point at exactly that distance with a lower index still gets in.
+// its worst distance: a point at exactly that distance with a lower index still gets in. Until
+// the set is full, worstDist() is the bound it was made with: the caller knows k points no
+// farther than that (see NeighborIndex::find's hints), so nothing farther can be among the k.
 class TieBreakingResultSet {
  public:
   // original maps the tree's point numbers to training indices (see KdTreeOf).
-  TieBreakingResultSet(int k, float* dist_sq, int* index, const uint32_t* original)
-      : k_(k), dist_sq_(dist_sq), index_(index), original_(original) {}
+  TieBreakingResultSet(int k, float bound, float* dist_sq, int* index, const uint32_t* original)
+      : k_(k), bound_(bound), dist_sq_(dist_sq), index_(index), original_(original) {}
   bool full() const { return count_ == k_; }
-  float worstDist() const { return full() ? next_float_up(dist_sq_[k_ - 1]) : std::numeric_limits<float>::max(); }
+  float worstDist() const { return full() ? next_float_up(dist_sq_[k_ - 1]) : bound_; }
   bool addPoint(float dist_sq, uint32_t number) {
     const int i = int(original_[number]);
     auto before = [&](int pos) { return dist_sq < dist_sq_[pos] || (dist_sq == dist_sq_[pos] && i < index_[pos]); };
@@ -60,6 +65,7 @@ class TieBreakingResultSet {
 
  private:
   int k_, count_ = 0;
+  float bound_;
   float* dist_sq_;
   int* index_;
   const uint32_t* original_;
@@ -73,7 +79,8 @@ class TieBreakingResultSet {
 // kKdTreeMaxDim are compiled in, which lets nanoflann unroll its distance loops.
 struct NeighborIndex::KdTree {
   virtual ~KdTree() = default;
-  virtual void find(const float* query, int k, int* neighbors, float* dist_sq) const = 0;
+  // hint: k training indices or null; neighbors may be the same array.
+  virtual void find(const float* query, int k, const int* hint, int* neighbors, float* dist_sq) const = 0;
 };
 
 namespace {
@@ -84,12 +91,13 @@ struct KdTreeOf final : NeighborIndex::KdTree {
                                                    PointsAdaptor, Dim, uint32_t>;
   std::vector<float> points;       // in leaf order after the build
   std::vector<uint32_t> original;  // training index of each renumbered point
+  std::vector<uint32_t> position;  // and the inverse: position of each training index
   PointsAdaptor adaptor;
   Tree tree;
   explicit KdTreeOf(const TrainingSet& train)
       : points(size_t(train.n()) * train.dim()),
         adaptor{points.data(), train.n(), train.dim()},
-        tree(train.dim(), adaptor, nanoflann::KDTreeSingleIndexAdaptorParams(10)) {
+        tree(train.dim(), adaptor, nanoflann::KDTreeSingleIndexAdaptorParams(16)) {
     const int d = train.dim();
     for (int i = 0; i < train.n(); ++i)
       for (int c = 0; c < d; ++c) points[size_t(i) * d + c] = train.centered(i, c);
@@ -97,15 +105,55 @@ struct KdTreeOf final : NeighborIndex::KdTree {
     // Renumber: point j of the new order is training point vAcc[j]; the tree's nodes refer to
     // positions in vAcc, so they stay valid with vAcc the identity.
     original.assign(tree.vAcc.begin(), tree.vAcc.end());
+    position.resize(original.size());
+    for (size_t j = 0; j < original.size(); ++j) position[original[j]] = uint32_t(j);
     std::vector<float> reordered(points.size());
     for (size_t j = 0; j < original.size(); ++j) std::copy_n(&points[size_t(original[j]) * d], d, &reordered[j * d]);
     points.swap(reordered);
     adaptor.points = points.data();
     for (size_t j = 0; j < tree.vAcc.size(); ++j) tree.vAcc[j] = uint32_t(j);
   }
-  void find(const float* query, int k, int* neighbors, float* dist_sq) const override {
-    TieBreakingResultSet result(k, dist_sq, neighbors, original.data());
+  // Squared distance from query to tree point number j (training point original[j]), computed
+  // as nanoflann's L2_Simple_Adaptor computes it (this file is compiled without floating-point
+  // contraction): the same bits whichever search looks at it.
+  float distance_sq(const float* query, uint32_t j) const {
+    const float* p = &points[size_t(j) * adaptor.dim];
+    float sum = 0.0f;
+    for (int c = 0; c < adaptor.dim; ++c) {
+      const float diff = query[c] - p[c];
+      sum += diff * diff;
+    }
+    return sum;
+  }
+  void find(const float* query, int k, const int* hint, int* neighbors, float* dist_sq) const override {
+    constexpr float kInf = std::numeric_limits<float>::infinity();
+    // The hint's k points are no farther than the farthest of them: a bound from the start.
+    float bound = kInf;
+    if (hint) {
+      bound = 0.0f;
+      for (int j = 0; j < k; ++j) bound = std::max(bound, distance_sq(query, position[size_t(hint[j])]));
+      if (bound < kInf) bound = next_float_up(bound);
+    }
+    TieBreakingResultSet result(k, bound, dist_sq, neighbors, original.data());
     tree.findNeighbors(result, query, nanoflann::SearchParams(32, 0.0f, false));
+    if (result.full()) return;
+    // nanoflann admits only distances below the bound, so the set comes out short when a hint
+    // repeats indices (fewer than k points within its bound) or when squared distances overflow
+    // to infinity (queries beyond about 1e19): then every point is ranked in double.
+    std::vector<std::pair<double, int>> all(size_t(adaptor.n));
+    for (uint32_t j = 0; j < uint32_t(adaptor.n); ++j) {
+      double sum = 0;
+      for (int c = 0; c < adaptor.dim; ++c) {
+        const double diff = double(query[c]) - points[size_t(j) * adaptor.dim + c];
+        sum += diff * diff;
+      }
+      all[j] = {sum, int(original[j])};
+    }
+    std::partial_sort(all.begin(), all.begin() + k, all.end());
+    for (int j = 0; j < k; ++j) {
+      neighbors[j] = all[size_t(j)].second;
+      dist_sq[j] = float(all[size_t(j)].first);
+    }
   }
 };
 
@@ -153,7 +201,7 @@ NeighborIndex::NeighborIndex(const TrainingSet& train, NeighborSearch search) : 
 NeighborIndex::~NeighborIndex() = default;
 
 bool NeighborIndex::find(const float* queries, int n_queries, int stride, int k, int* neighbors, ThreadPool& pool,
-                         const KernelOptions& options) const {
+                         const KernelOptions& options, const int* hints) const {
   if (k < 1 || k > train_.n())
     throw Error("K = " + std::to_string(k) + " nearest neighbours need 1 <= K <= N = " + std::to_string(train_.n()));
   if (n_queries <= 0) return true;
@@ -163,7 +211,8 @@ bool NeighborIndex::find(const float* queries, int n_queries, int stride, int k,
     pool.run(n_tasks, [&](int task) {
       std::vector<float> dist_sq(k);
       for (int r = int(int64_t(n_queries) * task / n_tasks); r < int(int64_t(n_queries) * (task + 1) / n_tasks); ++r)
-        tree_->find(queries + size_t(r) * stride, k, neighbors + size_t(r) * k, dist_sq.data());
+        tree_->find(queries + size_t(r) * stride, k, hints ? hints + size_t(r) * k : nullptr, neighbors + size_t(r) * k,
+                    dist_sq.data());
     });
     return !(options.cancel && options.cancel->load());
   }

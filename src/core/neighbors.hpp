@@ -38,8 +38,13 @@ class NeighborIndex {
   // The k nearest training points (indices into the training set, nearest first) of each of
   // n_queries query rows given in centered coordinates (x - mean, row stride `stride`), into
   // neighbors (k per query). 1 <= k <= N. Returns false if cancelled.
+  //
+  // hints, when given, holds k distinct training indices per query (e.g. a moving query's
+  // neighbours one step earlier; it may be the neighbors array itself). The kd-tree search
+  // starts bounded by the farthest of them instead of from infinity: the same answer, found
+  // sooner when they are close. The brute-force scan ignores them.
   bool find(const float* queries, int n_queries, int stride, int k, int* neighbors, ThreadPool& pool,
-            const KernelOptions& options = {}) const;
+            const KernelOptions& options = {}, const int* hints = nullptr) const;
 
  private:
   const TrainingSet& train_;

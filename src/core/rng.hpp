@@ -12,12 +12,31 @@ namespace cfdm {
 
 class Rng {
  public:
-  Rng(uint64_t seed, uint64_t stream, uint64_t substream = 0);
+  Rng(uint64_t seed, uint64_t stream, uint64_t substream = 0)
+      : state_(mix64(mix64(mix64(seed) ^ (stream + 0x632be59bd9b4e019ULL)) ^ (substream + 0x8cb92ba72f3d8dd7ULL))) {}
 
-  uint64_t next_u64();
-  double uniform();                    // [0, 1), 53 random bits
-  uint32_t uniform_index(uint32_t n);  // uniform in [0, n), unbiased (rejection); n >= 1
-  double normal();                     // standard normal
+  uint64_t next_u64() {
+    state_ += 0x9e3779b97f4a7c15ULL;
+    return mix64(state_);
+  }
+  double uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }  // [0, 1), 53 random bits
+  // Uniform in [0, n), unbiased; n >= 1. Lemire's multiply-shift, rejecting the biased low range
+  // (whose bound takes a division, computed only when the low bits fall below n).
+  uint32_t uniform_index(uint32_t n) {
+    uint64_t product = (next_u64() >> 32) * static_cast<uint64_t>(n);
+    if (static_cast<uint32_t>(product) < n) {
+      const uint32_t threshold = static_cast<uint32_t>(-n) % n;
+      while (static_cast<uint32_t>(product) < threshold) product = (next_u64() >> 32) * static_cast<uint64_t>(n);
+    }
+    return static_cast<uint32_t>(product >> 32);
+  }
+  double normal();  // standard normal
+
+  static uint64_t mix64(uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
 
  private:
   uint64_t state_;

@@ -35,7 +35,7 @@ bool posterior_mean_of(const TrainingSet& train, const float* queries, int n_que
   const int d = train.dim();
   if (!knn) return posterior_mean(train, queries, n_queries, d, t, out, d, pool, options);
   return knn_posterior_mean(train, *knn->index, knn->options, queries, n_queries, d, t, knn->seed, knn->substream, out,
-                            d, pool, options, shared_neighbors);
+                            d, pool, options, shared_neighbors, knn->memory);
 }
 
 }  // namespace
@@ -56,8 +56,15 @@ bool smoothed_posterior_mean(const TrainingSet& train, const float* points, int 
   std::vector<int> shared;
   if (knn && !knn->options.neighbors_per_draw && t > 0.0) {
     const int k = knn->options.k;
-    std::vector<int> own(size_t(n_points) * k);
-    if (!knn_neighbors(train, *knn->index, k, points, n_points, d, t, own.data(), pool, options)) return false;
+    std::vector<int> local;
+    std::vector<int>& own = knn->shared_memory ? *knn->shared_memory : local;
+    const bool hinted = own.size() == size_t(n_points) * k;
+    if (!hinted) own.assign(size_t(n_points) * k, 0);
+    if (!knn_neighbors(train, *knn->index, k, points, n_points, d, t, own.data(), pool, options,
+                       hinted ? own.data() : nullptr)) {
+      own.clear();
+      return false;
+    }
     shared.resize(own.size() * n_draws);
     for (int m = 0; m < n_draws; ++m) std::copy(own.begin(), own.end(), shared.begin() + size_t(m) * own.size());
   }
@@ -87,7 +94,7 @@ uint64_t sampler_memory_bytes(const SamplerParams& params, int64_t dim, int64_t 
   const int64_t b = std::max(params.n_samples, 0), m = params.sigma > 0 ? std::max(params.n_draws, 1) : 0;
   int64_t floats = b * dim * (4 + m);  // states, denoised, draws, the initial noise and the kernels' copies
   if (params.estimator == Estimator::knn) floats += n_train * (dim + 2);  // the index's copy and order
-  return uint64_t(floats) * sizeof(float);  // 64 bits: size_t is 32 in WebAssembly
+  return uint64_t(floats) * sizeof(float);                                // 64 bits: size_t is 32 in WebAssembly
 }
 
 Sampler::Sampler(const TrainingSet& train, const SamplerParams& params, ThreadPool& pool)
@@ -136,8 +143,9 @@ bool Sampler::step() {
   if (params_.sigma > 0.0 && params_.draw_mode == DrawMode::per_step)
     fill_draws(uint64_t(Stream::draws) + (uint64_t(step_ + 1) << 8));
   const float* eps = params_.sigma > 0.0 ? draws_.data() : nullptr;
-  const KnnEstimate knn{index_.get(), params_.knn, params_.seed,
-                        uint64_t(Stream::knn_draws) + (uint64_t(step_ + 1) << 8)};
+  const KnnEstimate knn{index_.get(), params_.knn,
+                        params_.seed, uint64_t(Stream::knn_draws) + (uint64_t(step_ + 1) << 8),
+                        &knn_memory_, &knn_shared_memory_};
   if (!smoothed_posterior_mean(train_, states_.data(), b_count, t(), params_.sigma, eps, params_.n_draws,
                                denoised_.data(), pool_, params_.kernel, index_ ? &knn : nullptr))
     return false;

@@ -176,6 +176,15 @@ def main():
         verdicts.append(f"- knn ({build}): {k['speedup']:.1f}x faster than exact (target >= 50x): "
                         f"{'met' if k['speedup'] >= 50 else 'NOT met'}; sliced W2 {ratio:.2f}x the exact-exact noise floor "
                         f"(target <= 1.5x): {'met' if ratio <= 1.5 else 'NOT met'}")
+        s = data.get("knn_search")
+        if s:
+            exact = k["exact_seconds"]
+            floor = s["build_seconds"] + s["own_answer_seconds"]
+            out(f"Where its time goes: kd-tree build {s['build_seconds']:.3f} s; the run's {s['searches']:,} searches "
+                f"(K = 15 of z/t) {s['unbounded_seconds']:.3f} s from scratch, {s['previous_step_seconds']:.3f} s bounded "
+                f"by the previous step's neighbours (what the sampler does), {s['own_answer_seconds']:.3f} s bounded by "
+                f"their own answer. Build and searches alone, at that floor, would cap the speedup at "
+                f"{exact / floor:.0f}x.")
     for build, data in (("native", native), ("wasm", wasm)):
         for p in (data or {}).get("_mnist_pca_knn", []):
             out("")
