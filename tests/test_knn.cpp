@@ -221,7 +221,7 @@ TEST(Knn, DenominatorIsUnbiased) {
   KnnSums sums;
   for (int trial = 0; trial < trials; ++trial) {
     Rng rng(99, uint64_t(trial));
-    knn_draw_others(rng, 50, sorted, 6, &drawn);
+    knn_draw_others(rng, 50, sorted.data(), 4, 6, &drawn);
     ASSERT_EQ(drawn.size(), 6u);
     for (int j : drawn) ASSERT_FALSE(std::binary_search(sorted.begin(), sorted.end(), j));
     knn_sums(train, options, z, t, neighbors.data(), drawn.data(), &sums);
@@ -239,7 +239,7 @@ TEST(Knn, DrawsAreUniformOverNonNeighbors) {
   std::vector<int> counts(10, 0), drawn;
   for (int trial = 0; trial < 14000; ++trial) {
     Rng rng(3, uint64_t(trial));
-    knn_draw_others(rng, 10, sorted, 2, &drawn);
+    knn_draw_others(rng, 10, sorted.data(), 3, 2, &drawn);
     ASSERT_EQ(drawn.size(), 2u);
     ASSERT_NE(drawn[0], drawn[1]);
     for (int j : drawn) ++counts[j];
@@ -250,6 +250,33 @@ TEST(Knn, DrawsAreUniformOverNonNeighbors) {
   for (int j = 0; j < 10; ++j)
     if (!std::binary_search(sorted.begin(), sorted.end(), j)) chi += std::pow(counts[j] - 4000.0, 2) / 4000.0;
   EXPECT_LT(chi, 22.46);
+}
+
+// Many neighbours (counted by binary search rather than a scan): the draws still avoid them
+// and cover the other points uniformly.
+TEST(Knn, DrawsAreUniformBesideManyNeighbors) {
+  std::vector<int> neighbors;
+  for (int i = 299; i >= 0; i -= 3) neighbors.push_back(i);  // 100 neighbours, in any order
+  std::vector<int> counts(300, 0), drawn;
+  for (int trial = 0; trial < 20000; ++trial) {
+    Rng rng(5, uint64_t(trial));
+    knn_draw_others(rng, 300, neighbors.data(), 100, 5, &drawn);
+    ASSERT_EQ(drawn.size(), 5u);
+    std::vector<int> unique = drawn;
+    std::sort(unique.begin(), unique.end());
+    ASSERT_EQ(std::unique(unique.begin(), unique.end()), unique.end());
+    for (int j : drawn) ++counts[j];
+  }
+  // 200 non-neighbours, each drawn with probability 5/200: 500 expected; chi-square, 199 dof, p = 0.001.
+  double chi = 0;
+  for (int j = 0; j < 300; ++j) {
+    if (j % 3 == 2) {
+      EXPECT_EQ(counts[j], 0) << j;
+      continue;
+    }
+    chi += std::pow(counts[j] - 500.0, 2) / 500.0;
+  }
+  EXPECT_LT(chi, 267.0);
 }
 
 SamplerParams knn_params(int k, int l, bool per_draw = true) {

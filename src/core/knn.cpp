@@ -14,80 +14,88 @@ namespace cfdm {
 // Floyd's algorithm over ranks 0 .. N-K-1 of the non-neighbours; rank r is then the index v
 // with v = r + #{neighbours <= v}, the least fixed point of that map, reached by iterating it
 // from v = r (it only grows, and never past the answer).
-void knn_draw_others(Rng& rng, int n, const std::vector<int>& neighbors, int l, std::vector<int>* drawn) {
-  const int n_others = n - int(neighbors.size());
+void knn_draw_others(Rng& rng, int n, const int* neighbors, int k, int l, std::vector<int>* drawn) {
+  const int n_others = n - k;
   drawn->clear();
   for (int j = n_others - l; j < n_others; ++j) {
     const int rank = int(rng.uniform_index(uint32_t(j + 1)));
     const bool taken = std::find(drawn->begin(), drawn->end(), rank) != drawn->end();
     drawn->push_back(taken ? j : rank);
   }
-  for (int& value : *drawn) {
+  // #{neighbours <= v}: a scan for the usual few, a binary search in a sorted copy for many.
+  std::vector<int> sorted;
+  if (k > 64) {
+    sorted.assign(neighbors, neighbors + k);
+    std::sort(sorted.begin(), sorted.end());
+  }
+  auto below = [&](int v) {
+    if (!sorted.empty()) return int(std::upper_bound(sorted.begin(), sorted.end(), v) - sorted.begin());
+    int count = 0;
+    for (int j = 0; j < k; ++j) count += neighbors[j] <= v;
+    return count;
+  };
+  for (int& value : *drawn)
     for (int previous = -1, rank = value; value != previous;) {
       previous = value;
-      int below = 0;
-      for (const int neighbor : neighbors) below += neighbor <= value;
-      value = rank + below;
+      value = rank + below(value);
     }
-  }
 }
 
 void knn_sums(const TrainingSet& train, const KnnOptions& options, const float* query, double t, const int* neighbors,
               const int* drawn, KnnSums* out) {
-  const int n = train.n(), d = train.dim(), k = options.k, l = options.l;
+  const int n = train.n(), d = train.dim(), k = options.k, m = options.k + options.l;
+  constexpr int W = 4;  // the exp's vector width
+  const int padded = (m + W - 1) / W * W;
   const double half_inv_var = 0.5 / ((1 - t) * (1 - t));
-  const double other_weight = l > 0 ? double(n - k) / l : 0.0;  // (N - K) / L
-  // Centered query q - t c; logits l_i = -|q - t x_i|^2 / (2 (1-t)^2) over the K + L points.
+  const double other_weight = options.l > 0 ? double(n - k) / options.l : 0.0;  // (N - K) / L
   KnnSums& sums = *out;
-  std::vector<double>& centered = sums.centered;
-  std::vector<double>& logits = sums.logits;
-  centered.resize(d);
-  logits.resize(size_t(k) + l);
+  sums.centered.resize(d);
+  sums.logits.resize(m);
+  sums.points.resize(size_t(m) * d);
+  sums.weights.resize(padded);
+  sums.numerator.resize(d);
+  double* centered = sums.centered.data();
+  double* logits = sums.logits.data();
+  float* x = sums.points.data();  // the K + L points' centered coordinates, gathered once
+  float* weights = sums.weights.data();
+  // Centered query q - t c; logits l_j = -|q - t x_j|^2 / (2 (1-t)^2) over the K + L points.
   for (int c = 0; c < d; ++c) centered[c] = double(query[c]) - t * train.mean()[c];
-  auto point = [&](int j) { return j < k ? neighbors[j] : drawn[j - k]; };
-  sums.log_scale = -INFINITY;
-  sums.denominator = 0;
-  // Coordinate c of centered point i. For d <= 8 the column layout is compact enough to stay in
-  // cache where the padded rows are not; above that a point's row is contiguous, its columns not.
+  // For d <= 8 the column layout is compact enough to stay in cache where the padded rows are
+  // not; above that a point's row is contiguous, its columns not.
   const float* columns = d <= TrainingSet::kDirectMaxDim ? train.columns() : nullptr;
-  const int n_padded = train.n_padded();
-  auto coordinate = [&](int i, int c) { return columns ? columns[size_t(c) * n_padded + i] : train.centered(i, c); };
-  std::vector<float>& x = sums.points;  // the K + L points' centered coordinates, gathered once
-  x.resize(size_t(k + l) * d);
-  for (int j = 0; j < k + l; ++j)
-    for (int c = 0; c < d; ++c) x[size_t(j) * d + c] = coordinate(point(j), c);
-  for (int j = 0; j < k + l; ++j) {
+  const size_t n_padded = size_t(train.n_padded());
+  for (int j = 0; j < m; ++j) {
+    const int i = j < k ? neighbors[j] : drawn[j - k];
+    for (int c = 0; c < d; ++c)
+      x[size_t(j) * d + c] = columns ? columns[c * n_padded + size_t(i)] : train.centered(i, c);
+  }
+  double log_scale = -INFINITY;
+  for (int j = 0; j < m; ++j) {
     double dist_sq = 0;
     for (int c = 0; c < d; ++c) {
       const double diff = centered[c] - t * x[size_t(j) * d + c];
       dist_sq += diff * diff;
     }
     logits[j] = -dist_sq * half_inv_var;
-    sums.log_scale = std::max(sums.log_scale, logits[j]);
+    log_scale = std::max(log_scale, logits[j]);
   }
   // Weights exp(l_j - max) in float, four at a time, with the vector exp of the exact kernels:
   // IEEE operations only, so every build gets the same bits (libm's exp differs between builds).
-  constexpr int W = 4;
-  const int padded = (k + l + W - 1) / W * W;
-  sums.weights.resize(padded);
-  for (int j0 = 0; j0 < padded; j0 += W) {
-    simd::VecF<W> x;
-    for (int lane = 0; lane < W; ++lane)
-      x[lane] = j0 + lane < k + l ? float(logits[j0 + lane] - sums.log_scale) : -INFINITY;
-    simd::store<W>(&sums.weights[j0], simd::exp_nonpositive<W>(x));
+  for (int j = 0; j < padded; ++j) weights[j] = j < m ? float(logits[j] - log_scale) : -INFINITY;
+  for (int j = 0; j < padded; j += W) simd::store<W>(weights + j, simd::exp_nonpositive<W>(simd::load<W>(weights + j)));
+  double denominator = 0;
+  for (int j = 0; j < m; ++j) {
+    logits[j] = double(weights[j]) * (j < k ? 1.0 : other_weight);  // reused: the weight of point j
+    denominator += logits[j];
   }
-  const int numerator_terms = options.weight_numerator ? k + l : k;
-  for (int j = 0; j < k + l; ++j) {
-    const double weight = double(sums.weights[j]) * (j < k ? 1.0 : other_weight);
-    sums.denominator += weight;
-    logits[j] = weight;  // reused: the weight of point j
-  }
-  sums.numerator.resize(d);
+  const int numerator_terms = options.weight_numerator ? m : k;
   for (int c = 0; c < d; ++c) {
     double sum = 0;
     for (int j = 0; j < numerator_terms; ++j) sum += logits[j] * x[size_t(j) * d + c];
     sums.numerator[c] = sum;
   }
+  sums.denominator = denominator;
+  sums.log_scale = log_scale;
 }
 
 void validate(const KnnOptions& o, int n_train) {
@@ -136,13 +144,13 @@ bool knn_posterior_mean(const TrainingSet& train, const NeighborIndex& index, co
   }
   const int n_tasks = std::min(n_queries, pool.size() * 8);
   pool.run(n_tasks, [&](int task) {
-    std::vector<int> mine, drawn;
+    std::vector<int> drawn;
     KnnSums sums;
     for (int r = int(int64_t(n_queries) * task / n_tasks); r < int(int64_t(n_queries) * (task + 1) / n_tasks); ++r) {
-      mine.assign(neighbors + size_t(r) * k, neighbors + size_t(r + 1) * k);
+      const int* mine = neighbors + size_t(r) * k;
       Rng rng(seed, uint64_t(r), substream);
-      knn_draw_others(rng, n, mine, l, &drawn);
-      knn_sums(train, options, queries + size_t(r) * stride, t, mine.data(), drawn.data(), &sums);
+      knn_draw_others(rng, n, mine, k, l, &drawn);
+      knn_sums(train, options, queries + size_t(r) * stride, t, mine, drawn.data(), &sums);
       for (int c = 0; c < d; ++c)
         out[size_t(r) * out_stride + c] = float(sums.numerator[c] / sums.denominator + train.mean()[c]);
     }

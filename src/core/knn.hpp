@@ -54,9 +54,9 @@ struct KnnSums {
 void knn_sums(const TrainingSet& train, const KnnOptions& options, const float* query, double t, const int* neighbors,
               const int* drawn, KnnSums* sums);
 
-// L distinct training indices, uniform among those not in neighbors (distinct, any order), by
-// Floyd's algorithm over the non-neighbours, from rng.
-void knn_draw_others(Rng& rng, int n_train, const std::vector<int>& neighbors, int l, std::vector<int>* drawn);
+// L distinct training indices, uniform among those not in the k neighbors (distinct, any order),
+// by Floyd's algorithm over the non-neighbours, from rng.
+void knn_draw_others(Rng& rng, int n_train, const int* neighbors, int k, int l, std::vector<int>* drawn);
 
 // The K neighbours of each query's z/t (data coordinates), for knn_posterior_mean's neighbors.
 // hints: as NeighborIndex::find's.

@@ -117,9 +117,10 @@ struct KdTreeOf final : NeighborIndex::KdTree {
   // as nanoflann's L2_Simple_Adaptor computes it (this file is compiled without floating-point
   // contraction): the same bits whichever search looks at it.
   float distance_sq(const float* query, uint32_t j) const {
-    const float* p = &points[size_t(j) * adaptor.dim];
+    const int d = Dim > 0 ? Dim : adaptor.dim;
+    const float* p = &points[size_t(j) * d];
     float sum = 0.0f;
-    for (int c = 0; c < adaptor.dim; ++c) {
+    for (int c = 0; c < d; ++c) {
       const float diff = query[c] - p[c];
       sum += diff * diff;
     }
