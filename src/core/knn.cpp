@@ -142,7 +142,8 @@ bool knn_posterior_mean(const TrainingSet& train, const NeighborIndex& index, co
     }
     neighbors = into.data();
   }
-  const int n_tasks = std::min(n_queries, pool.size() * 8);
+  // Queries differ in cost: many small tasks keep the threads equally busy to the end.
+  const int n_tasks = std::min(n_queries, pool.size() * 32);
   pool.run(n_tasks, [&](int task) {
     std::vector<int> drawn;
     KnnSums sums;

@@ -208,7 +208,8 @@ bool NeighborIndex::find(const float* queries, int n_queries, int stride, int k,
   if (n_queries <= 0) return true;
   const int d = train_.dim(), blocks = (n_queries + kQueryBlock - 1) / kQueryBlock;
   if (search_ == NeighborSearch::kd_tree) {
-    const int n_tasks = std::min(blocks, pool.size() * 8);
+    // Queries differ in cost: many small tasks keep the threads equally busy to the end.
+    const int n_tasks = std::min(blocks, pool.size() * 32);
     pool.run(n_tasks, [&](int task) {
       std::vector<float> dist_sq(k);
       for (int r = int(int64_t(n_queries) * task / n_tasks); r < int(int64_t(n_queries) * (task + 1) / n_tasks); ++r)
