@@ -16,11 +16,13 @@ namespace cfdm {
 namespace {
 
 // nanoflann's view of a dense n x dim array of points (the tree owns the array: see KdTree).
+// Dim > 0 is known at compile time (the row stride becomes a constant); -1 reads dim.
+template <int Dim>
 struct PointsAdaptor {
   const float* points;
   int n, dim;
   size_t kdtree_get_point_count() const { return size_t(n); }
-  float kdtree_get_pt(uint32_t index, size_t c) const { return points[size_t(index) * dim + c]; }
+  float kdtree_get_pt(uint32_t index, size_t c) const { return points[size_t(index) * (Dim > 0 ? Dim : dim) + c]; }
   template <class Box>
   bool kdtree_get_bbox(Box&) const {
     return false;
@@ -87,12 +89,13 @@ namespace {
 
 template <int Dim>
 struct KdTreeOf final : NeighborIndex::KdTree {
-  using Tree = nanoflann::KDTreeSingleIndexAdaptor<nanoflann::L2_Simple_Adaptor<float, PointsAdaptor, float, uint32_t>,
-                                                   PointsAdaptor, Dim, uint32_t>;
+  using Tree =
+      nanoflann::KDTreeSingleIndexAdaptor<nanoflann::L2_Simple_Adaptor<float, PointsAdaptor<Dim>, float, uint32_t>,
+                                          PointsAdaptor<Dim>, Dim, uint32_t>;
   std::vector<float> points;       // in leaf order after the build
   std::vector<uint32_t> original;  // training index of each renumbered point
   std::vector<uint32_t> position;  // and the inverse: position of each training index
-  PointsAdaptor adaptor;
+  PointsAdaptor<Dim> adaptor;
   Tree tree;
   explicit KdTreeOf(const TrainingSet& train)
       : points(size_t(train.n()) * train.dim()),
