@@ -252,31 +252,36 @@ TEST(Knn, DrawsAreUniformOverNonNeighbors) {
   EXPECT_LT(chi, 22.46);
 }
 
-// Many neighbours (counted by binary search rather than a scan): the draws still avoid them
-// and cover the other points uniformly.
+// Many neighbours (counted by binary search rather than a scan) and many draws (remembered in a
+// hash set): the draws still avoid the neighbours, never repeat, and cover the other points
+// uniformly.
 TEST(Knn, DrawsAreUniformBesideManyNeighbors) {
   std::vector<int> neighbors;
   for (int i = 299; i >= 0; i -= 3) neighbors.push_back(i);  // 100 neighbours, in any order
-  std::vector<int> counts(300, 0), drawn;
-  for (int trial = 0; trial < 20000; ++trial) {
-    Rng rng(5, uint64_t(trial));
-    knn_draw_others(rng, 300, neighbors.data(), 100, 5, &drawn);
-    ASSERT_EQ(drawn.size(), 5u);
-    std::vector<int> unique = drawn;
-    std::sort(unique.begin(), unique.end());
-    ASSERT_EQ(std::unique(unique.begin(), unique.end()), unique.end());
-    for (int j : drawn) ++counts[j];
-  }
-  // 200 non-neighbours, each drawn with probability 5/200: 500 expected; chi-square, 199 dof, p = 0.001.
-  double chi = 0;
-  for (int j = 0; j < 300; ++j) {
-    if (j % 3 == 2) {
-      EXPECT_EQ(counts[j], 0) << j;
-      continue;
+  for (const auto& [l, trials] : {std::pair{5, 20000}, std::pair{100, 1000}}) {
+    std::vector<int> counts(300, 0), drawn;
+    for (int trial = 0; trial < trials; ++trial) {
+      Rng rng(5, uint64_t(trial));
+      knn_draw_others(rng, 300, neighbors.data(), 100, l, &drawn);
+      ASSERT_EQ(drawn.size(), size_t(l));
+      std::vector<int> unique = drawn;
+      std::sort(unique.begin(), unique.end());
+      ASSERT_EQ(std::unique(unique.begin(), unique.end()), unique.end());
+      for (int j : drawn) ++counts[j];
     }
-    chi += std::pow(counts[j] - 500.0, 2) / 500.0;
+    // 200 non-neighbours, each in a trial's draws with probability p = l/200: counts binomial with
+    // variance e (1 - p), and summing to l x trials. Their chi-square has 199 dof; p = 0.001.
+    const double expected = double(trials) * l / 200, variance = expected * (1 - l / 200.0);
+    double chi = 0;
+    for (int j = 0; j < 300; ++j) {
+      if (j % 3 == 2) {
+        EXPECT_EQ(counts[j], 0) << j;
+        continue;
+      }
+      chi += std::pow(counts[j] - expected, 2) / variance;
+    }
+    EXPECT_LT(chi, 267.0) << "L = " << l;
   }
-  EXPECT_LT(chi, 267.0);
 }
 
 SamplerParams knn_params(int k, int l, bool per_draw = true) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "core/error.hpp"
@@ -17,9 +18,14 @@ namespace cfdm {
 void knn_draw_others(Rng& rng, int n, const int* neighbors, int k, int l, std::vector<int>* drawn) {
   const int n_others = n - k;
   drawn->clear();
+  // Ranks already drawn: a scan for the usual few, a hash set for many.
+  std::unordered_set<int> taken_set;
+  if (l > 64) taken_set.reserve(size_t(l));
   for (int j = n_others - l; j < n_others; ++j) {
     const int rank = int(rng.uniform_index(uint32_t(j + 1)));
-    const bool taken = std::find(drawn->begin(), drawn->end(), rank) != drawn->end();
+    const bool taken =
+        l > 64 ? !taken_set.insert(rank).second : std::find(drawn->begin(), drawn->end(), rank) != drawn->end();
+    if (taken && l > 64) taken_set.insert(j);
     drawn->push_back(taken ? j : rank);
   }
   // #{neighbours <= v}: a scan for the usual few, a binary search in a sorted copy for many.
