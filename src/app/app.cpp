@@ -449,7 +449,7 @@ void App::draw_compact_controls() {
   changed |= ImGui::SliderInt("M", &s.n_draws, 1, 16);
   if (changed) apply(s);
   const double t = snapshot_.n_steps ? double(view_step()) / snapshot_.n_steps : 0.0;
-  const std::string& message = !error_.empty() ? error_ : snapshot_.error;
+  const std::string& message = shown_error();
   if (!message.empty()) {
     ImGui::PushTextWrapPos(420);
     ImGui::TextColored(ImVec4(0.85f, 0.15f, 0.1f, 1.0f), "%s", message.c_str());
@@ -605,7 +605,7 @@ void App::draw_status() {
                                                   : "; not cross-origin isolated",
                 bytes / 1e6);
   if (!link_notice_.empty()) ImGui::TextColored(ImVec4(0.6f, 0.4f, 0.0f, 1.0f), "%s", link_notice_.c_str());
-  const std::string& message = !error_.empty() ? error_ : snapshot_.error;
+  const std::string& message = shown_error();
   if (!message.empty()) {
     ImGui::PushTextWrapPos(460);
     ImGui::TextColored(ImVec4(0.85f, 0.15f, 0.1f, 1.0f), "%s", message.c_str());
@@ -826,7 +826,7 @@ void App::build_scene() {
 
 std::string App::stats_json() const {
   std::string error;
-  for (char c : !error_.empty() ? error_ : snapshot_.error) error += (c == '"' || c == '\\' || c < ' ') ? ' ' : c;
+  for (char c : shown_error()) error += (c == '"' || c == '\\' || c < ' ') ? ' ' : c;
   const bool image = snapshot_.model && snapshot_.model->is_image();
   char text[1024];
   std::snprintf(text, sizeof text,

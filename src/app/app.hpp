@@ -122,7 +122,9 @@ class App {
   DataSource::Progress fetch_;  // of the image dataset being fetched
   bool waiting_for_data_ = false;
   bool paused_ = false;
-  std::string error_;
+  std::string error_;  // the app's own (a refused setting or file, data it could not load)
+  // The message to show: the app's own, else the job's.
+  const std::string& shown_error() const { return !error_.empty() ? error_ : snapshot_.error; }
   std::string link_notice_;     // what apply_state ignored
   std::string export_message_;  // where the last export went, or why it failed
   // The 2-D view.

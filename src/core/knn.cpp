@@ -19,13 +19,14 @@ void knn_draw_others(Rng& rng, int n, const int* neighbors, int k, int l, std::v
   const int n_others = n - k;
   drawn->clear();
   // Ranks already drawn: a scan for the usual few, a hash set for many.
+  const bool hashed = l > 64;
   std::unordered_set<int> taken_set;
-  if (l > 64) taken_set.reserve(size_t(l));
+  if (hashed) taken_set.reserve(size_t(l));
   for (int j = n_others - l; j < n_others; ++j) {
     const int rank = int(rng.uniform_index(uint32_t(j + 1)));
     const bool taken =
-        l > 64 ? !taken_set.insert(rank).second : std::find(drawn->begin(), drawn->end(), rank) != drawn->end();
-    if (taken && l > 64) taken_set.insert(j);
+        hashed ? !taken_set.insert(rank).second : std::find(drawn->begin(), drawn->end(), rank) != drawn->end();
+    if (taken && hashed) taken_set.insert(j);
     drawn->push_back(taken ? j : rank);
   }
   // #{neighbours <= v}: a scan for the usual few, a binary search in a sorted copy for many.
@@ -124,6 +125,18 @@ bool knn_neighbors(const TrainingSet& train, const NeighborIndex& index, int k, 
   return index.find(scaled.data(), n_queries, d, k, neighbors, pool, kernel, hints);
 }
 
+bool knn_neighbors_remembered(const TrainingSet& train, const NeighborIndex& index, int k, const float* queries,
+                              int n_queries, int stride, double t, std::vector<int>* memory, ThreadPool& pool,
+                              const KernelOptions& kernel) {
+  const bool hinted = memory->size() == size_t(n_queries) * k;
+  if (!hinted) memory->assign(size_t(n_queries) * k, 0);
+  if (knn_neighbors(train, index, k, queries, n_queries, stride, t, memory->data(), pool, kernel,
+                    hinted ? memory->data() : nullptr))
+    return true;
+  memory->clear();  // a cancelled search leaves some rows unwritten
+  return false;
+}
+
 bool knn_posterior_mean(const TrainingSet& train, const NeighborIndex& index, const KnnOptions& options,
                         const float* queries, int n_queries, int stride, double t, uint64_t seed, uint64_t substream,
                         float* out, int out_stride, ThreadPool& pool, const KernelOptions& kernel, const int* neighbors,
@@ -137,16 +150,9 @@ bool knn_posterior_mean(const TrainingSet& train, const NeighborIndex& index, co
   }
   std::vector<int> found;
   if (!neighbors) {
-    // The memory's neighbours (of the same rows, one step earlier) bound this search.
-    std::vector<int>& into = memory ? *memory : found;
-    const bool hinted = into.size() == size_t(n_queries) * k;
-    if (!hinted) into.assign(size_t(n_queries) * k, 0);
-    if (!knn_neighbors(train, index, k, queries, n_queries, stride, t, into.data(), pool, kernel,
-                       hinted ? into.data() : nullptr)) {
-      into.clear();  // a cancelled search leaves some rows unwritten
-      return false;
-    }
-    neighbors = into.data();
+    std::vector<int>* into = memory ? memory : &found;
+    if (!knn_neighbors_remembered(train, index, k, queries, n_queries, stride, t, into, pool, kernel)) return false;
+    neighbors = into->data();
   }
   // Queries differ in cost: many small tasks keep the threads equally busy to the end.
   const int n_tasks = std::min(n_queries, pool.size() * 32);

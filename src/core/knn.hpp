@@ -64,4 +64,11 @@ bool knn_neighbors(const TrainingSet& train, const NeighborIndex& index, int k, 
                    int stride, double t, int* neighbors, ThreadPool& pool, const KernelOptions& kernel = {},
                    const int* hints = nullptr);
 
+// The same into memory (n_queries x K afterwards), whose previous contents, when they are
+// n_queries x K neighbours of the same rows (one step earlier), bound the search. Cancelled, it
+// is left empty.
+bool knn_neighbors_remembered(const TrainingSet& train, const NeighborIndex& index, int k, const float* queries,
+                              int n_queries, int stride, double t, std::vector<int>* memory, ThreadPool& pool,
+                              const KernelOptions& kernel = {});
+
 }  // namespace cfdm

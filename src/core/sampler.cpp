@@ -58,13 +58,7 @@ bool smoothed_posterior_mean(const TrainingSet& train, const float* points, int 
     const int k = knn->options.k;
     std::vector<int> local;
     std::vector<int>& own = knn->shared_memory ? *knn->shared_memory : local;
-    const bool hinted = own.size() == size_t(n_points) * k;
-    if (!hinted) own.assign(size_t(n_points) * k, 0);
-    if (!knn_neighbors(train, *knn->index, k, points, n_points, d, t, own.data(), pool, options,
-                       hinted ? own.data() : nullptr)) {
-      own.clear();
-      return false;
-    }
+    if (!knn_neighbors_remembered(train, *knn->index, k, points, n_points, d, t, &own, pool, options)) return false;
     shared.resize(own.size() * n_draws);
     for (int m = 0; m < n_draws; ++m) std::copy(own.begin(), own.end(), shared.begin() + size_t(m) * own.size());
   }
