@@ -23,7 +23,11 @@ for stage in "${stages[@]}"; do
     asan)
       say "AddressSanitizer + UndefinedBehaviorSanitizer: unit, app and CLI tests (build/asan)"
       configure "$ROOT/build/asan" -DCFDM_SANITIZE=address,undefined
-      ninja -C "$ROOT/build/asan" -j "$JOBS" cfdm cfdm_tests $(ninja -C "$ROOT/build/asan" -t targets all | grep -q '^cfdm_app_tests:' && echo cfdm_app_tests)
+      targets=(cfdm cfdm_tests)
+      # (Asked of ninja directly: `ninja -t targets | grep -q` would race under pipefail, grep
+      # leaving early and ninja dying of SIGPIPE.)
+      ninja -C "$ROOT/build/asan" -t query cfdm_app_tests > /dev/null 2>&1 && targets+=(cfdm_app_tests)
+      ninja -C "$ROOT/build/asan" -j "$JOBS" "${targets[@]}"
       (cd "$ROOT/build/asan" &&
        ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
        ctest --output-on-failure -j "$JOBS" -R '^(unit_tests|app_headless|cli_native)$')

@@ -16,7 +16,7 @@ SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 missing=()
 for package in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  [ "$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null)" = "install ok installed" ] || missing+=("$package")
 done
 if ! command -v node >/dev/null; then missing+=(nodejs); fi
 if [ ${#missing[@]} -gt 0 ]; then
