@@ -34,8 +34,12 @@ MatrixXfR load_training_data(const std::string& spec, int n_train, uint64_t seed
                  "choose fewer (--n-train)");
     return make_toy(spec, n, seed);
   }
-  if (!has_extension(spec, ".npy") && !has_extension(spec, ".csv"))
+  if (!has_extension(spec, ".npy") && !has_extension(spec, ".csv")) {
+    if (file_exists(spec))
+      throw Error(spec + ": cfdm does not read this kind of file as training data: give a .npy or .csv file of "
+                         "points (one per row) or a folder of .png images");
     return make_toy(spec, 1, seed);  // throws: unknown name, with the list of names
+  }
   if (!file_exists(spec)) throw Error(spec + ": no such file");
   MatrixXfR points = read_matrix(spec);
   if (n_train == 0) throw Error("n-train must be at least 1 (got 0)");

@@ -161,12 +161,15 @@ with open(path("ragged.csv"), "w") as f:
     f.write("1,2\n3\n")
 with open(path("text.csv"), "w") as f:
     f.write("1,2\n3,abc\n")
+with open(path("ragged.txt"), "w") as f:
+    f.write("1,2\n3,4\n")
 
 S = ["sample", "--n-samples", 5, "--steps", 3]
 V = ["velocity", "--train", path("train.npy"), "--points", path("points.npy"), "--t", 0.5]
 bad_cases = [
     ("unknown dataset", S + ["--data", "moooons"], "unknown dataset"),
     ("missing file", S + ["--data", path("nope.npy")], "no such file"),
+    ("a file of another kind", S + ["--data", path("ragged.txt")], "does not read this kind of file"),
     ("not a npy", S + ["--data", path("garbage.npy")], "not a .npy"),
     ("truncated npy", S + ["--data", path("truncated.npy")], "truncated"),
     ("rank 3 training set", S + ["--data", path("rank3.npy")], "2-D"),
