@@ -3,6 +3,7 @@
 // scene the renderer would draw is checked against the sampler run directly and float64 oracles.
 #include <gtest/gtest.h>
 #include <imgui.h>
+#include <imgui_internal.h>  // ImGui::FindWindowByName: where the control panel is
 
 #include <chrono>
 #include <cmath>
@@ -112,6 +113,35 @@ TEST(AppHeadless, DrawsTrainingPointsSamplesAndTrailsAndRestartsOnChange) {
   Sampler direct(direct_train, params_of(other), pool);
   direct.run([](int) { return true; });
   EXPECT_TRUE(bit_identical(app.snapshot().states, direct.states()));
+}
+
+// In a wide window the 2-D view is framed right of the open control panel, nothing under it;
+// in a narrow one it is centred on the whole window.
+TEST(AppHeadless, FramesTheViewBesideTheOpenControls) {
+  HeadlessImGui imgui;
+  app::App app(app::PlatformInfo{}, 2);
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done; }));
+  imgui.frame(app);
+  const ImGuiWindow* panel = ImGui::FindWindowByName("cfdm: closed-form diffusion");
+  ASSERT_NE(panel, nullptr);
+  ASSERT_FALSE(panel->Collapsed);
+  const float right = panel->Pos.x + panel->Size.x;
+  const app::Scene& scene = app.scene();
+  const MatrixXfR train = data::make_toy(app.settings().dataset, app.settings().n_train, 0);
+  float lowest_x = 1e30f, highest_x = -1e30f;
+  for (Eigen::Index i = 0; i < train.rows(); ++i) {
+    lowest_x = std::min(lowest_x, scene.center_x + train(i, 0) * scene.scale);
+    highest_x = std::max(highest_x, scene.center_x + train(i, 0) * scene.scale);
+  }
+  EXPECT_GT(lowest_x, right) << "training points under the control panel";
+  EXPECT_LT(highest_x, 1024.0f) << "training points beyond the window";
+  EXPECT_FLOAT_EQ(scene.center_x, right + (1024.0f - right) / 2);
+
+  ImGui::GetIO().DisplaySize = ImVec2(500, 800);  // portrait: no room beside the panel
+  imgui.frame(app);
+  imgui.frame(app);
+  EXPECT_FLOAT_EQ(app.scene().center_x, 250.0f);
+  EXPECT_FLOAT_EQ(app.scene().scale, 500.0f / 6.0f);
 }
 
 TEST(AppHeadless, TheScrubberShowsTheStatesOfEarlierSteps) {

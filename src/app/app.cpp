@@ -211,14 +211,22 @@ void App::control(Control c) {
 }
 
 void App::zoom_at(float factor, float x, float y) {
-  const ImVec2 size = ImGui::GetIO().DisplaySize;
   const float new_zoom = std::clamp(zoom_ * factor, 0.1f, 50.0f);
   const float applied = new_zoom / zoom_;
   // Keep the data point under (x, y) where it is.
-  const float cx = size.x * 0.5f + pan_x_, cy = size.y * 0.5f + pan_y_;
-  pan_x_ += (x - cx) * (1 - applied);
-  pan_y_ += (y - cy) * (1 - applied);
+  const PlotFrame frame = plot_frame();
+  pan_x_ += (x - frame.center_x) * (1 - applied);
+  pan_y_ += (y - frame.center_y) * (1 - applied);
   zoom_ = new_zoom;
+}
+
+App::PlotFrame App::plot_frame() const {
+  const ImVec2 size = ImGui::GetIO().DisplaySize;
+  // Beside the panel when what is left is still a good part of the window (a desktop window);
+  // over the whole window otherwise (a phone, where the panel starts folded).
+  const float left = size.x - controls_right_ >= 0.6f * size.y ? controls_right_ : 0.0f;
+  return {left + (size.x - left) * 0.5f + pan_x_, size.y * 0.5f + pan_y_,
+          std::min(size.x - left, size.y) / 6.0f * zoom_};
 }
 
 bool App::images_ready() {
@@ -318,6 +326,7 @@ void App::draw_controls() {
   ImGui::SetNextWindowSize(ImVec2(std::min(400.0f, display.x - 20), 0), ImGuiCond_FirstUseEver);
   ImGui::SetNextWindowCollapsed(small, ImGuiCond_FirstUseEver);
   ImGui::Begin("cfdm: closed-form diffusion");
+  controls_right_ = ImGui::IsWindowCollapsed() ? 0.0f : ImGui::GetWindowPos().x + ImGui::GetWindowSize().x;
   if (ImGui::BeginCombo("story", "choose a preset...")) {
     for (const Preset& preset : presets())
       if (ImGui::Selectable(preset.title)) {
@@ -672,7 +681,6 @@ void App::update_velocity_field(double t) {
 }
 
 void App::build_points_scene() {
-  const ImVec2 size = ImGui::GetIO().DisplaySize;
   const Model& model = *snapshot_.model;
   if (points_model_ != snapshot_.model) {
     points_ = model.points.size() ? model.points : model.train->points();
@@ -680,9 +688,10 @@ void App::build_points_scene() {
     selected_ = -1;
   }
   if (points_.cols() != 2) return;
-  scene_.scale = std::min(size.x, size.y) / 6.0f * zoom_;  // about [-3, 3] fits the view
-  scene_.center_x = size.x * 0.5f + pan_x_;
-  scene_.center_y = size.y * 0.5f + pan_y_;
+  const PlotFrame frame = plot_frame();
+  scene_.scale = frame.scale;
+  scene_.center_x = frame.center_x;
+  scene_.center_y = frame.center_y;
   auto point = [&](float x, float y, float width, uint32_t color) {
     scene_.marks.push_back({x, y, x, y, width, color});
   };
@@ -869,8 +878,9 @@ void App::frame() {
   if (settings_.ui == Settings::Ui::full) {
     draw_controls();
     draw_status();
-  } else if (settings_.ui == Settings::Ui::min) {
-    draw_compact_controls();
+  } else {
+    controls_right_ = 0.0f;  // the compact controls, or none, leave the whole window to the view
+    if (settings_.ui == Settings::Ui::min) draw_compact_controls();
   }
 }
 

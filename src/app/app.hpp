@@ -129,6 +129,13 @@ class App {
   std::string export_message_;  // where the last export went, or why it failed
   // The 2-D view.
   float zoom_ = 1.0f, pan_x_ = 0.0f, pan_y_ = 0.0f;
+  float controls_right_ = 0.0f;  // the open control panel's right edge in the last frame (0: none)
+  struct PlotFrame {
+    float center_x, center_y, scale;  // screen position of the data origin; pixels per data unit
+  };
+  // The 2-D view's frame: about [-3, 3] fits the window, or in a wide window the part right of
+  // the control panel; then panned and zoomed.
+  PlotFrame plot_frame() const;
   bool show_training_ = true, show_trails_ = true, show_velocity_ = false;
   int trail_length_ = 12;
   int selected_ = -1;
