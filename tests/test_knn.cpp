@@ -30,6 +30,12 @@ std::vector<int> oracle_neighbors(const MatrixXfR& x, const float* q, int k) {
   return out;
 }
 
+// Rows of m less the training set's mean: the centered coordinates the index stores and searches.
+MatrixXfR minus_mean(MatrixXfR m, const TrainingSet& train) {
+  for (int c = 0; c < m.cols(); ++c) m.col(c).array() -= train.mean()[c];
+  return m;
+}
+
 // Integer grid points with duplicates: distances are exact in float, so ties are real ties.
 MatrixXfR grid_with_duplicates(int dim) {
   std::vector<std::vector<float>> rows;
@@ -58,8 +64,7 @@ TEST(Neighbors, KdTreeAndBruteForceEqualOracleWithTiesAndDuplicates) {
     for (int r = 0; r < 12; ++r)
       for (int c = 0; c < dim; ++c) q(r, c) = float((r * 7 + c * 3) % 5) * 0.5f;
     // Centered queries for the index (x - mean), as the estimator passes them.
-    MatrixXfR centered = q;
-    for (int c = 0; c < dim; ++c) centered.col(c).array() -= train.mean()[c];
+    const MatrixXfR centered = minus_mean(q, train);
     for (int k : {1, 4, 9, int(x.rows())}) {
       for (NeighborSearch search : {NeighborSearch::kd_tree, NeighborSearch::brute_force}) {
         const NeighborIndex index(train, search);
@@ -86,8 +91,7 @@ TEST(Neighbors, HintsGiveTheOracleNeighbors) {
   for (int dim : {2, 3}) {
     const MatrixXfR x = normal_points(3000, dim, 11);
     const TrainingSet train(x);
-    MatrixXfR centered_x = x;
-    for (int c = 0; c < dim; ++c) centered_x.col(c).array() -= train.mean()[c];
+    const MatrixXfR centered_x = minus_mean(x, train);
     MatrixXfR q = normal_points(40, dim, 12) * 2.0f, moved = q;
     moved.array() += 0.05f;
     const NeighborIndex index(train, NeighborSearch::kd_tree);
@@ -119,8 +123,7 @@ TEST(Neighbors, KdTreeSurvivesOverflowingDistances) {
   ThreadPool pool(1);
   const MatrixXfR x = normal_points(200, 2, 14);
   const TrainingSet train(x);
-  MatrixXfR centered_x = x;
-  for (int c = 0; c < 2; ++c) centered_x.col(c).array() -= train.mean()[c];
+  const MatrixXfR centered_x = minus_mean(x, train);
   const NeighborIndex index(train, NeighborSearch::kd_tree);
   const float q[2] = {3e19f, -1e20f};
   std::vector<int> got(5);
@@ -132,10 +135,8 @@ TEST(Neighbors, BruteForceMatchesOracleOnRandomDataEveryIsa) {
   ThreadPool pool(2);
   const MatrixXfR x = normal_points(3000, 40, 3);
   const TrainingSet train(x);
-  MatrixXfR q = normal_points(20, 40, 4);
-  for (int c = 0; c < 40; ++c) q.col(c).array() -= train.mean()[c];
-  MatrixXfR centered_x = x;
-  for (int c = 0; c < 40; ++c) centered_x.col(c).array() -= train.mean()[c];
+  const MatrixXfR q = minus_mean(normal_points(20, 40, 4), train);
+  const MatrixXfR centered_x = minus_mean(x, train);
   for (Isa isa : available_isas()) {
     KernelOptions options;
     options.isa = isa;
