@@ -2,8 +2,8 @@
 // source). Prints one JSON object per line; tests/bench/run_bench.py runs it beside the NumPy
 // reference and the machine's roofline and prints the comparison.
 //
-// usage: cfdm_bench [--workload moons|mnist|mnist_real|mnist_pca|knn|crossover|bandwidth|all] [--threads N] [--isa
-// NAME]
+// usage: cfdm_bench [--workload moons|mnist|mnist_real|mnist_pca|knn|crossover|bandwidth|all]
+//                   [--threads N] [--isa NAME]
 #include <chrono>
 #include <cstdio>
 #include <cstring>
