@@ -352,6 +352,64 @@ TEST(AppHeadless, MnistSamplesAtSigmaZeroAreAllCopies) {
   EXPECT_LE(app.copies(), 2);
 }
 
+// The image grid keeps clear of the controls: right of the open panel in a desktop window, below
+// it in a portrait one, below the compact bar of an embed (and then across the whole width).
+TEST(AppHeadless, TheImageGridKeepsClearOfTheControls) {
+  try {
+    data::load_image_dataset("mnist", data::default_data_dir());
+  } catch (const Error& e) {
+    GTEST_SKIP() << "MNIST is not prepared: " << e.what();
+  }
+  HeadlessImGui imgui;
+  app::App app(app::PlatformInfo{}, 2);
+  app::Settings s = app::defaults_for("mnist");
+  s.classes_mask = 1 << 3;
+  s.n_train = 300;
+  s.n_samples = 8;
+  s.n_steps = 5;
+  app.apply(s);
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done && app.scene().tiles.size() == 16; }))
+      << app.snapshot().error;
+  struct Box {
+    float left = 1e30f, top = 1e30f, right = -1e30f, bottom = -1e30f;
+  };
+  auto tiles_box = [&] {
+    imgui.frame(app);
+    imgui.frame(app);  // the grid follows the controls of the frame before
+    Box box;
+    for (const app::Tile& tile : app.scene().tiles) {
+      box.left = std::min(box.left, tile.x);
+      box.top = std::min(box.top, tile.y);
+      box.right = std::max(box.right, tile.x + tile.w);
+      box.bottom = std::max(box.bottom, tile.y + tile.h);
+    }
+    return box;
+  };
+  const ImGuiWindow* panel = ImGui::FindWindowByName("cfdm: closed-form diffusion");
+  ASSERT_NE(panel, nullptr);
+  Box box = tiles_box();
+  EXPECT_GT(box.left, panel->Pos.x + panel->Size.x) << "tiles under the control panel";
+  EXPECT_LT(box.right, 1024.0f);
+  EXPECT_LT(box.bottom, 768.0f);
+
+  ImGui::GetIO().DisplaySize = ImVec2(500, 800);  // portrait: the open panel spans the width
+  box = tiles_box();
+  EXPECT_GT(box.top, panel->Pos.y + panel->Size.y) << "tiles under the control panel";
+  EXPECT_LT(box.right, 500.0f);
+  EXPECT_LT(box.bottom, 800.0f);
+
+  ImGui::GetIO().DisplaySize = ImVec2(1024, 768);
+  s.ui = app::Settings::Ui::min;  // an embed's compact bar
+  app.apply(s);
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done && app.scene().tiles.size() == 16; }));
+  box = tiles_box();
+  const ImGuiWindow* bar = ImGui::FindWindowByName("cfdm");
+  ASSERT_NE(bar, nullptr);
+  EXPECT_GT(box.top, bar->Pos.y + bar->Size.y) << "tiles under the compact controls";
+  EXPECT_LT(box.left, 50.0f) << "the grid uses the whole width";
+  EXPECT_LT(box.bottom, 768.0f);
+}
+
 TEST(UrlState, FormatAndParseRoundTrip) {
   app::Settings s = app::defaults_for("fashion-mnist");
   s.n_train = 1234, s.n_samples = 17, s.n_steps = 77, s.n_draws = 5, s.seed = 42;

@@ -220,11 +220,16 @@ void App::zoom_at(float factor, float x, float y) {
   zoom_ = new_zoom;
 }
 
+float App::view_left() const {
+  const ImVec2 size = ImGui::GetIO().DisplaySize;
+  return size.x - controls_right_ >= 0.6f * size.y ? controls_right_ : 0.0f;
+}
+
 App::PlotFrame App::plot_frame() const {
   const ImVec2 size = ImGui::GetIO().DisplaySize;
-  // Beside the panel when what is left is still a good part of the window (a desktop window);
-  // over the whole window otherwise (a phone, where the panel starts folded).
-  const float left = size.x - controls_right_ >= 0.6f * size.y ? controls_right_ : 0.0f;
+  // Beside the panel in a desktop window; over the whole window otherwise (a phone, where the
+  // panel starts folded).
+  const float left = view_left();
   return {left + (size.x - left) * 0.5f + pan_x_, size.y * 0.5f + pan_y_,
           std::min(size.x - left, size.y) / 6.0f * zoom_};
 }
@@ -327,6 +332,7 @@ void App::draw_controls() {
   ImGui::SetNextWindowCollapsed(small, ImGuiCond_FirstUseEver);
   ImGui::Begin("cfdm: closed-form diffusion");
   controls_right_ = ImGui::IsWindowCollapsed() ? 0.0f : ImGui::GetWindowPos().x + ImGui::GetWindowSize().x;
+  controls_bottom_ = ImGui::GetWindowPos().y + ImGui::GetWindowSize().y;  // folded: its title bar
   if (ImGui::BeginCombo("story", "choose a preset...")) {
     for (const Preset& preset : presets())
       if (ImGui::Selectable(preset.title)) {
@@ -470,6 +476,7 @@ void App::draw_compact_controls() {
   }
   if (snapshot_.model && snapshot_.model->is_image() && !snapshot_.nearest_distance.empty())
     ImGui::Text("copies of training images: %d of %zu", copies(), snapshot_.nearest_distance.size());
+  controls_bottom_ = ImGui::GetWindowPos().y + ImGui::GetWindowSize().y;
   ImGui::End();
 }
 
@@ -801,10 +808,12 @@ void App::build_image_scene() {
               std::clamp(model.pixels->coordinate(snapshot_.nearest[size_t(i)], k), 0.0f, 1.0f) * 255.0f + 0.5f);
     scene_.images_version = ++images_version_;
   }
-  // The grid: pairs (sample | nearest training image) with the distance below, right of the
-  // controls; tiles as large as fit.
-  const float left = std::min(430.0f, size.x * 0.45f), top = 20, gap = 6, label = 16;
-  const float avail_w = size.x - left - 20, avail_h = size.y - top - 120;
+  // The grid: pairs (sample | nearest training image) with the distance below, right of the open
+  // control panel in a desktop window, else below the controls; tiles as large as fit, above the
+  // status window (full controls) or the embed's link.
+  const float beside = view_left(), left = beside + 20, top = (beside > 0 ? 0 : controls_bottom_) + 20;
+  const float gap = 6, label = 16;
+  const float avail_w = size.x - left - 20, avail_h = size.y - top - (settings_.ui == Settings::Ui::full ? 120 : 40);
   int columns = std::max(1, int(std::ceil(std::sqrt(double(n) * avail_w / std::max(1.0f, avail_h) / 2))));
   const int rows = (n + columns - 1) / columns;
   float tile = std::min((avail_w / columns - 3 * gap) / 2, avail_h / rows - gap - label);
@@ -879,7 +888,7 @@ void App::frame() {
     draw_controls();
     draw_status();
   } else {
-    controls_right_ = 0.0f;  // the compact controls, or none, leave the whole window to the view
+    controls_right_ = controls_bottom_ = 0.0f;  // the compact controls, or none, leave the whole width to the view
     if (settings_.ui == Settings::Ui::min) draw_compact_controls();
   }
 }

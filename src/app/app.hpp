@@ -129,7 +129,11 @@ class App {
   std::string export_message_;  // where the last export went, or why it failed
   // The 2-D view.
   float zoom_ = 1.0f, pan_x_ = 0.0f, pan_y_ = 0.0f;
-  float controls_right_ = 0.0f;  // the open control panel's right edge in the last frame (0: none)
+  float controls_right_ = 0.0f;   // the open control panel's right edge in the last frame (0: none)
+  float controls_bottom_ = 0.0f;  // the bottom edge of whatever controls the last frame drew (0: none)
+  // Where the view starts on the left: right of the open control panel when what is left is still
+  // a good part of the window (a desktop window), else 0 (a phone, or no panel).
+  float view_left() const;
   struct PlotFrame {
     float center_x, center_y, scale;  // screen position of the data origin; pixels per data unit
   };
