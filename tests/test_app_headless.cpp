@@ -309,22 +309,35 @@ TEST(AppHeadless, ADroppedFileIsUsedOrRefusedWithTheCurrentDataKept) {
   EXPECT_EQ(app.stats_json().find("could not use"), std::string::npos);
 }
 
-// Image view on MNIST (prepared by scripts/setup.sh into build/data): at sigma = 0 every sample
-// is a training image (method.md section 7, check 3), and the memorization meter says so.
-TEST(AppHeadless, MnistSamplesAtSigmaZeroAreAllCopies) {
+// Image view on MNIST (prepared by scripts/setup.sh into build/data): why it cannot be loaded,
+// or empty when it can.
+std::string mnist_missing() {
   try {
     data::load_image_dataset("mnist", data::default_data_dir());
   } catch (const Error& e) {
-    GTEST_SKIP() << "MNIST is not prepared: " << e.what();
+    return std::string("MNIST is not prepared: ") + e.what();
   }
+  return {};
+}
+
+// A small MNIST run: 8 samples from 300 images of the digit 3.
+app::Settings small_mnist(int n_steps) {
+  app::Settings s = app::defaults_for("mnist");
+  s.classes_mask = 1 << 3;
+  s.n_train = 300;
+  s.n_samples = 8;
+  s.n_steps = n_steps;
+  return s;
+}
+
+// At sigma = 0 every sample is a training image (method.md section 7, check 3), and the
+// memorization meter says so.
+TEST(AppHeadless, MnistSamplesAtSigmaZeroAreAllCopies) {
+  if (const std::string missing = mnist_missing(); !missing.empty()) GTEST_SKIP() << missing;
   HeadlessImGui imgui;
   app::App app(app::PlatformInfo{}, 2);
   for (bool pca : {false, true}) {
-    app::Settings s = app::defaults_for("mnist");
-    s.classes_mask = 1 << 3;
-    s.n_train = 300;
-    s.n_samples = 8;
-    s.n_steps = 10;
+    app::Settings s = small_mnist(10);
     s.pca = pca;
     s.pca_dim = 16;
     const uint64_t before = app.snapshot().generation;
@@ -339,11 +352,7 @@ TEST(AppHeadless, MnistSamplesAtSigmaZeroAreAllCopies) {
     EXPECT_EQ(app.scene().image_width, 28);
   }
   // Smoothing makes new digits: far fewer copies.
-  app::Settings s = app::defaults_for("mnist");
-  s.classes_mask = 1 << 3;
-  s.n_train = 300;
-  s.n_samples = 8;
-  s.n_steps = 10;
+  app::Settings s = small_mnist(10);
   s.sigma = 1.0f;
   s.n_draws = 4;
   const uint64_t before = app.snapshot().generation;
@@ -355,18 +364,10 @@ TEST(AppHeadless, MnistSamplesAtSigmaZeroAreAllCopies) {
 // The image grid keeps clear of the controls: right of the open panel in a desktop window, below
 // it in a portrait one, below the compact bar of an embed (and then across the whole width).
 TEST(AppHeadless, TheImageGridKeepsClearOfTheControls) {
-  try {
-    data::load_image_dataset("mnist", data::default_data_dir());
-  } catch (const Error& e) {
-    GTEST_SKIP() << "MNIST is not prepared: " << e.what();
-  }
+  if (const std::string missing = mnist_missing(); !missing.empty()) GTEST_SKIP() << missing;
   HeadlessImGui imgui;
   app::App app(app::PlatformInfo{}, 2);
-  app::Settings s = app::defaults_for("mnist");
-  s.classes_mask = 1 << 3;
-  s.n_train = 300;
-  s.n_samples = 8;
-  s.n_steps = 5;
+  app::Settings s = small_mnist(5);
   app.apply(s);
   ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done && app.scene().tiles.size() == 16; }))
       << app.snapshot().error;
