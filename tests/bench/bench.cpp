@@ -4,7 +4,9 @@
 //
 // usage: cfdm_bench [--workload moons|mnist|mnist_real|mnist_pca|knn|crossover|bandwidth|all]
 //                   [--threads N] [--isa NAME]
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -118,7 +120,7 @@ cfdm::MatrixXfR sample_moons(const cfdm::TrainingSet& train, cfdm::ThreadPool& p
 // Then where the estimator's time goes: the kd-tree's build, and its searches for the queries
 // z/t of a run's steps (1) from scratch, (2) bounded by each row's neighbours one step earlier,
 // as the sampler does, and (3) bounded by the answer itself: no bound can do better, so (3) is
-// the floor of the search time.
+// the floor of the search time. Last, how far the queries sit from the data over the flow.
 void run_knn(cfdm::ThreadPool& pool) {
   const cfdm::TrainingSet train(cfdm::data::make_toy("moons", 100000, 0));
   constexpr int kRuns = 3;
@@ -176,11 +178,44 @@ void run_knn(cfdm::ThreadPool& pool) {
       seconds[mode] += seconds_since(start);
       if (mode == 0) answers[s] = found;
     }
+  // How far the queries sit from the data: the median distance from z/t to its K-th neighbour
+  // at a few times, against the median distance from a training point to its K-th nearest other
+  // point (the scale of the data's own neighbourhoods). Far off the data, the K nearest are a
+  // thin crescent on the data's edge facing the query, spread over many kd-tree leaves.
+  auto distance = [&](const float* centered, int i) {  // from a centered point to training point i
+    return std::hypot(double(centered[0]) - train.centered(i, 0), double(centered[1]) - train.centered(i, 1));
+  };
+  auto median = [](std::vector<double> v) {
+    std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+    return v[v.size() / 2];
+  };
+  std::string query_scale;
+  for (double at : {0.1, 0.3, 0.5, 0.7, 0.9}) {
+    size_t s = 0;
+    while (s + 1 < times.size() && times[s] < at - 1e-9) ++s;
+    std::vector<double> kth(rows);
+    for (int r = 0; r < rows; ++r) {
+      float q[2];
+      for (int c = 0; c < 2; ++c) q[c] = float(states[s](r, c) / times[s] - train.mean()[c]);
+      kth[size_t(r)] = distance(q, answers[s][size_t(r) * k + k - 1]);
+    }
+    char entry[64];
+    std::snprintf(entry, sizeof entry, "%s\"%.2f\": %.4g", query_scale.empty() ? "" : ", ", times[s], median(kth));
+    query_scale += entry;
+  }
+  std::vector<float> points(size_t(rows) * 2);  // every 50th training point, among all (itself first)
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < 2; ++c) points[size_t(r) * 2 + c] = train.centered(r * 50, c);
+  std::vector<int> own(size_t(rows) * (k + 1));
+  index.find(points.data(), rows, 2, k + 1, own.data(), pool);
+  std::vector<double> data_kth(rows);
+  for (int r = 0; r < rows; ++r) data_kth[size_t(r)] = distance(&points[size_t(r) * 2], own[size_t(r) * (k + 1) + k]);
   std::printf(
       "{\"workload\": \"knn_search\", \"platform\": \"%s\", \"threads\": %d, \"searches\": %zu, "
       "\"build_seconds\": %.4g, \"unbounded_seconds\": %.4g, \"previous_step_seconds\": %.4g, "
-      "\"own_answer_seconds\": %.4g}\n",
-      kPlatform, pool.size(), states.size() * rows, build_seconds, seconds[0], seconds[1], seconds[2]);
+      "\"own_answer_seconds\": %.4g, \"query_kth_distance\": {%s}, \"data_kth_distance\": %.4g}\n",
+      kPlatform, pool.size(), states.size() * rows, build_seconds, seconds[0], seconds[1], seconds[2],
+      query_scale.c_str(), median(data_kth));
   std::fflush(stdout);
 }
 

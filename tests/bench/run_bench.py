@@ -186,6 +186,13 @@ def main():
                 f"by the previous step's neighbours (what the sampler does), {s['own_answer_seconds']:.3f} s bounded by "
                 f"their own answer. Build and searches alone, at that floor, would cap the speedup at "
                 f"{exact / floor:.0f}x.")
+            scale = s.get("query_kth_distance")
+            if scale:
+                at = ", ".join(f"{v:.3g} at t = {t}" for t, v in scale.items())
+                out(f"The queries z/t sit off the data for most of the flow: the median distance from z/t to its 15th "
+                    f"neighbour is {at}, against {s['data_kth_distance']:.3g} from a training point to its 15th nearest "
+                    f"other: the 15 nearest of a query that far off are a thin crescent on the data's edge facing it, "
+                    f"wider the farther the query, which a search must cover across many leaves of the tree.")
     for build, data in (("native", native), ("wasm", wasm)):
         for p in (data or {}).get("_mnist_pca_knn", []):
             out("")
