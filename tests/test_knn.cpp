@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "core/error.hpp"
@@ -393,6 +394,12 @@ TEST(Metrics, NearestStatsAndSpacingOnAGrid) {
   const TrainingSet train(grid);
   ThreadPool pool(2);
   EXPECT_DOUBLE_EQ(eval::typical_spacing(train, pool), 1.0);
+  // The 64 inner points have 4 others at distance 1, then 4 at sqrt 2; edges and corners fewer.
+  EXPECT_DOUBLE_EQ(eval::typical_spacing(train, pool, 2000, 4), 1.0);
+  EXPECT_DOUBLE_EQ(eval::typical_spacing(train, pool, 2000, 5), std::sqrt(2.0));
+  EXPECT_DOUBLE_EQ(eval::typical_spacing(train, pool, 2000, 8), std::sqrt(2.0));
+  EXPECT_THROW(eval::typical_spacing(train, pool, 2000, 0), Error);
+  EXPECT_THROW(eval::typical_spacing(train, pool, 2000, 100), Error);
   MatrixXfR near = grid.topRows(20);
   near.col(0).array() += 0.05f;
   const eval::NearestStats copies = eval::nearest_stats(eval::nearest_training(train, near, 2, pool), 0.1);

@@ -87,15 +87,17 @@ NearestStats nearest_stats(const Nearest& nearest, double copy_threshold, double
   return stats;
 }
 
-double typical_spacing(const TrainingSet& train, ThreadPool& pool, int max_points) {
+double typical_spacing(const TrainingSet& train, ThreadPool& pool, int max_points, int kth) {
   if (train.n() < 2) return 0.0;
+  if (kth < 1 || kth >= train.n())
+    throw Error("typical spacing: kth = " + std::to_string(kth) + " needs 1 <= kth < N = " + std::to_string(train.n()));
   const int step = (train.n() + max_points - 1) / max_points, m = (train.n() + step - 1) / step;
   MatrixXfR points(m, train.dim());
   for (int r = 0; r < m; ++r)
     for (int k = 0; k < train.dim(); ++k) points(r, k) = train.coordinate(r * step, k);
-  const Nearest nearest = nearest_training(train, points, 2, pool);
+  const Nearest nearest = nearest_training(train, points, kth + 1, pool);
   std::vector<double> spacing(m);  // the first neighbour is the point itself (or a duplicate)
-  for (int r = 0; r < m; ++r) spacing[r] = nearest.distance[size_t(r) * 2 + 1];
+  for (int r = 0; r < m; ++r) spacing[r] = nearest.distance[size_t(r) * (kth + 1) + kth];
   std::nth_element(spacing.begin(), spacing.begin() + m / 2, spacing.end());
   return spacing[m / 2];
 }

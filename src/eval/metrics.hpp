@@ -38,8 +38,9 @@ struct NearestStats {
 NearestStats nearest_stats(const Nearest& nearest, double copy_threshold, double ratio_threshold = 1.0 / 3.0);
 
 // The typical spacing of the training set: the median distance from a training point to its
-// nearest other training point (over an evenly spaced subset of at most max_points points).
-double typical_spacing(const TrainingSet& train, ThreadPool& pool, int max_points = 2000);
+// nearest other training point (over an evenly spaced subset of at most max_points points); with
+// kth > 1, to its kth nearest other (the scale of its kth-neighbourhoods). 1 <= kth < N.
+double typical_spacing(const TrainingSet& train, ThreadPool& pool, int max_points = 2000, int kth = 1);
 
 // The posterior weights softmax_i(-|z - t x_i|^2 / (2 (1 - t)^2)) of one point z at time t in
 // [0, 1) (method.md section 2), in double precision over every training point: the `count`

@@ -6,7 +6,6 @@
 //                   [--threads N] [--isa NAME]
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -182,40 +181,25 @@ void run_knn(cfdm::ThreadPool& pool) {
   // at a few times, against the median distance from a training point to its K-th nearest other
   // point (the scale of the data's own neighbourhoods). Far off the data, the K nearest are a
   // thin crescent on the data's edge facing the query, spread over many kd-tree leaves.
-  auto distance = [&](const float* centered, int i) {  // from a centered point to training point i
-    return std::hypot(double(centered[0]) - train.centered(i, 0), double(centered[1]) - train.centered(i, 1));
-  };
-  auto median = [](std::vector<double> v) {
-    std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
-    return v[v.size() / 2];
-  };
   std::string query_scale;
   for (double at : {0.1, 0.3, 0.5, 0.7, 0.9}) {
     size_t s = 0;
     while (s + 1 < times.size() && times[s] < at - 1e-9) ++s;
+    const cfdm::MatrixXfR queries = states[s] / float(times[s]);
+    const cfdm::eval::Nearest nearest = cfdm::eval::nearest_training(train, queries, k, pool);
     std::vector<double> kth(rows);
-    for (int r = 0; r < rows; ++r) {
-      float q[2];
-      for (int c = 0; c < 2; ++c) q[c] = float(states[s](r, c) / times[s] - train.mean()[c]);
-      kth[size_t(r)] = distance(q, answers[s][size_t(r) * k + k - 1]);
-    }
+    for (int r = 0; r < rows; ++r) kth[size_t(r)] = nearest.distance[size_t(r) * k + k - 1];
+    std::nth_element(kth.begin(), kth.begin() + rows / 2, kth.end());
     char entry[64];
-    std::snprintf(entry, sizeof entry, "%s\"%.2f\": %.4g", query_scale.empty() ? "" : ", ", times[s], median(kth));
+    std::snprintf(entry, sizeof entry, "%s\"%.2f\": %.4g", query_scale.empty() ? "" : ", ", times[s], kth[rows / 2]);
     query_scale += entry;
   }
-  std::vector<float> points(size_t(rows) * 2);  // every 50th training point, among all (itself first)
-  for (int r = 0; r < rows; ++r)
-    for (int c = 0; c < 2; ++c) points[size_t(r) * 2 + c] = train.centered(r * 50, c);
-  std::vector<int> own(size_t(rows) * (k + 1));
-  index.find(points.data(), rows, 2, k + 1, own.data(), pool);
-  std::vector<double> data_kth(rows);
-  for (int r = 0; r < rows; ++r) data_kth[size_t(r)] = distance(&points[size_t(r) * 2], own[size_t(r) * (k + 1) + k]);
   std::printf(
       "{\"workload\": \"knn_search\", \"platform\": \"%s\", \"threads\": %d, \"searches\": %zu, "
       "\"build_seconds\": %.4g, \"unbounded_seconds\": %.4g, \"previous_step_seconds\": %.4g, "
       "\"own_answer_seconds\": %.4g, \"query_kth_distance\": {%s}, \"data_kth_distance\": %.4g}\n",
       kPlatform, pool.size(), states.size() * rows, build_seconds, seconds[0], seconds[1], seconds[2],
-      query_scale.c_str(), median(data_kth));
+      query_scale.c_str(), cfdm::eval::typical_spacing(train, pool, rows, k));
   std::fflush(stdout);
 }
 
