@@ -55,7 +55,15 @@ MatrixXfR grid_with_duplicates(int dim) {
   return m;
 }
 
-TEST(Neighbors, KdTreeAndBruteForceEqualOracleWithTiesAndDuplicates) {
+// Every search, and the box tree on every instruction set, as (search, isa) pairs.
+std::vector<std::pair<NeighborSearch, Isa>> searches_to_check() {
+  std::vector<std::pair<NeighborSearch, Isa>> out = {{NeighborSearch::kd_tree, Isa::best},
+                                                     {NeighborSearch::brute_force, Isa::best}};
+  for (Isa isa : available_isas()) out.emplace_back(NeighborSearch::box_tree, isa);
+  return out;
+}
+
+TEST(Neighbors, EverySearchEqualsOracleWithTiesAndDuplicates) {
   ThreadPool pool(2);
   for (int dim : {2, 3, 5}) {
     const MatrixXfR x = grid_with_duplicates(dim);
@@ -66,70 +74,109 @@ TEST(Neighbors, KdTreeAndBruteForceEqualOracleWithTiesAndDuplicates) {
       for (int c = 0; c < dim; ++c) q(r, c) = float((r * 7 + c * 3) % 5) * 0.5f;
     // Centered queries for the index (x - mean), as the estimator passes them.
     const MatrixXfR centered = minus_mean(q, train);
-    for (int k : {1, 4, 9, int(x.rows())}) {
-      for (NeighborSearch search : {NeighborSearch::kd_tree, NeighborSearch::brute_force}) {
+    for (int k : {1, 4, 9, 20, int(x.rows())}) {
+      for (const auto& [search, isa] : searches_to_check()) {
         const NeighborIndex index(train, search);
         std::vector<int> got(12 * k);
-        ASSERT_TRUE(index.find(centered.data(), 12, dim, k, got.data(), pool));
+        KernelOptions options;
+        options.isa = isa;
+        ASSERT_TRUE(index.find(centered.data(), 12, dim, k, got.data(), pool, options));
         for (int r = 0; r < 12; ++r) {
           // The oracle works on the same centered coordinates the index stores.
           const std::vector<int> want = oracle_neighbors(
               train.points().rowwise() - Eigen::Map<const Eigen::RowVectorXf>(train.mean().data(), dim),
               centered.row(r).data(), k);
           EXPECT_EQ(std::vector<int>(got.begin() + r * k, got.begin() + (r + 1) * k), want)
-              << neighbor_search_name(search) << " dim " << dim << " k " << k << " query " << r;
+              << neighbor_search_name(search) << " " << isa_name(isa) << " dim " << dim << " k " << k << " query " << r;
         }
       }
     }
   }
 }
 
-// Hints (a bound for the kd-tree search) never change the answer: the true neighbours of a nearby
+// Hints (a bound for the tree searches) never change the answer: the true neighbours of a nearby
 // query, random indices, repeated indices (not a valid hint: the search must notice), and the
 // output array itself.
 TEST(Neighbors, HintsGiveTheOracleNeighbors) {
   ThreadPool pool(2);
-  for (int dim : {2, 3}) {
-    const MatrixXfR x = normal_points(3000, dim, 11);
-    const TrainingSet train(x);
-    const MatrixXfR centered_x = minus_mean(x, train);
-    MatrixXfR q = normal_points(40, dim, 12) * 2.0f, moved = q;
-    moved.array() += 0.05f;
-    const NeighborIndex index(train, NeighborSearch::kd_tree);
-    const int k = 15;
-    std::vector<int> previous(40 * k), random(40 * k), repeated(40 * k), got(40 * k);
-    ASSERT_TRUE(index.find(q.data(), 40, dim, k, previous.data(), pool));
-    Rng rng(13, 0);
-    for (int& i : random) i = int(rng.uniform_index(3000));  // far from the queries, some repeated
-    for (int r = 0; r < 40; ++r)  // the query's own nearest point, k times: a bound only it meets
-      for (int j = 0; j < k; ++j) repeated[size_t(r * k + j)] = oracle_neighbors(centered_x, moved.row(r).data(), 1)[0];
-    for (const std::vector<int>* hints : {&previous, &random, &repeated}) {
-      std::fill(got.begin(), got.end(), -1);
-      ASSERT_TRUE(index.find(moved.data(), 40, dim, k, got.data(), pool, {}, hints->data()));
+  for (NeighborSearch search : {NeighborSearch::kd_tree, NeighborSearch::box_tree})
+    for (int dim : {2, 3}) {
+      const MatrixXfR x = normal_points(3000, dim, 11);
+      const TrainingSet train(x);
+      const MatrixXfR centered_x = minus_mean(x, train);
+      MatrixXfR q = normal_points(40, dim, 12) * 2.0f, moved = q;
+      moved.array() += 0.05f;
+      const NeighborIndex index(train, search);
+      const int k = 15;
+      std::vector<int> previous(40 * k), random(40 * k), repeated(40 * k), got(40 * k);
+      ASSERT_TRUE(index.find(q.data(), 40, dim, k, previous.data(), pool));
+      Rng rng(13, 0);
+      for (int& i : random) i = int(rng.uniform_index(3000));  // far from the queries, some repeated
+      for (int r = 0; r < 40; ++r)  // the query's own nearest point, k times: a bound only it meets
+        for (int j = 0; j < k; ++j)
+          repeated[size_t(r * k + j)] = oracle_neighbors(centered_x, moved.row(r).data(), 1)[0];
+      for (const std::vector<int>* hints : {&previous, &random, &repeated}) {
+        std::fill(got.begin(), got.end(), -1);
+        ASSERT_TRUE(index.find(moved.data(), 40, dim, k, got.data(), pool, {}, hints->data()));
+        for (int r = 0; r < 40; ++r)
+          EXPECT_EQ(std::vector<int>(got.begin() + r * k, got.begin() + (r + 1) * k),
+                    oracle_neighbors(centered_x, moved.row(r).data(), k))
+              << neighbor_search_name(search) << " dim " << dim << " query " << r << " hint " << (hints - &previous);
+      }
+      std::vector<int> in_place = previous;
+      ASSERT_TRUE(index.find(moved.data(), 40, dim, k, in_place.data(), pool, {}, in_place.data()));
       for (int r = 0; r < 40; ++r)
-        EXPECT_EQ(std::vector<int>(got.begin() + r * k, got.begin() + (r + 1) * k),
-                  oracle_neighbors(centered_x, moved.row(r).data(), k))
-            << "dim " << dim << " query " << r << " hint " << (hints - &previous);
+        EXPECT_EQ(std::vector<int>(in_place.begin() + r * k, in_place.begin() + (r + 1) * k),
+                  oracle_neighbors(centered_x, moved.row(r).data(), k));
     }
-    std::vector<int> in_place = previous;
-    ASSERT_TRUE(index.find(moved.data(), 40, dim, k, in_place.data(), pool, {}, in_place.data()));
-    for (int r = 0; r < 40; ++r)
-      EXPECT_EQ(std::vector<int>(in_place.begin() + r * k, in_place.begin() + (r + 1) * k),
-                oracle_neighbors(centered_x, moved.row(r).data(), k));
-  }
 }
 
 // Squared distances beyond float's range (queries near 1e20) still give the true neighbours.
-TEST(Neighbors, KdTreeSurvivesOverflowingDistances) {
+TEST(Neighbors, TreesSurviveOverflowingDistances) {
   ThreadPool pool(1);
   const MatrixXfR x = normal_points(200, 2, 14);
   const TrainingSet train(x);
   const MatrixXfR centered_x = minus_mean(x, train);
-  const NeighborIndex index(train, NeighborSearch::kd_tree);
-  const float q[2] = {3e19f, -1e20f};
-  std::vector<int> got(5);
-  ASSERT_TRUE(index.find(q, 1, 2, 5, got.data(), pool));
-  EXPECT_EQ(got, oracle_neighbors(centered_x, q, 5));
+  for (NeighborSearch search : {NeighborSearch::kd_tree, NeighborSearch::box_tree}) {
+    const NeighborIndex index(train, search);
+    const float q[2] = {3e19f, -1e20f};
+    std::vector<int> got(5);
+    ASSERT_TRUE(index.find(q, 1, 2, 5, got.data(), pool));
+    EXPECT_EQ(got, oracle_neighbors(centered_x, q, 5)) << neighbor_search_name(search);
+  }
+}
+
+// The box tree over several levels (N = 20,000: 1,250 blocks, 79 groups, 5, 1), in every
+// dimension it compiles (1 to 8), on every instruction set, from scratch and bounded by the
+// neighbours of a query moved a little: the oracle's neighbours, queries near and far.
+TEST(Neighbors, BoxTreeEqualsOracleInEveryDimensionAndIsa) {
+  ThreadPool pool(2);
+  for (int dim = 1; dim <= 8; ++dim) {
+    const MatrixXfR x = normal_points(20000, dim, 40 + dim);
+    const TrainingSet train(x);
+    const MatrixXfR centered_x = minus_mean(x, train);
+    MatrixXfR q = normal_points(30, dim, 60 + dim);
+    for (int r = 0; r < 30; ++r) q.row(r) *= float(1 << (r % 6));  // 1 to 32 standard deviations out
+    MatrixXfR moved = q;
+    moved.array() += 0.02f;
+    const int k = dim == 1 ? 40 : 15;  // in 1-D, more than a block
+    const NeighborIndex index(train, NeighborSearch::box_tree);
+    for (Isa isa : available_isas()) {
+      KernelOptions options;
+      options.isa = isa;
+      std::vector<int> first(30 * k), second(30 * k);
+      ASSERT_TRUE(index.find(q.data(), 30, dim, k, first.data(), pool, options));
+      ASSERT_TRUE(index.find(moved.data(), 30, dim, k, second.data(), pool, options, first.data()));
+      for (int r = 0; r < 30; ++r) {
+        EXPECT_EQ(std::vector<int>(first.begin() + r * k, first.begin() + (r + 1) * k),
+                  oracle_neighbors(centered_x, q.row(r).data(), k))
+            << isa_name(isa) << " dim " << dim << " query " << r;
+        EXPECT_EQ(std::vector<int>(second.begin() + r * k, second.begin() + (r + 1) * k),
+                  oracle_neighbors(centered_x, moved.row(r).data(), k))
+            << isa_name(isa) << " dim " << dim << " moved query " << r;
+      }
+    }
+  }
 }
 
 TEST(Neighbors, BruteForceMatchesOracleOnRandomDataEveryIsa) {
@@ -369,6 +416,7 @@ TEST(Neighbors, Uint8StorageMatchesOracle) {
   MatrixXfR centered_x(2000, 30), q = normal_points(10, 30, 2) * 0.3f;
   for (int i = 0; i < 2000; ++i)
     for (int c = 0; c < 30; ++c) centered_x(i, c) = train.centered(i, c);
+  EXPECT_THROW(NeighborIndex(train, NeighborSearch::box_tree), Error);  // 30 dimensions: more than it compiles
   for (NeighborSearch search : {NeighborSearch::brute_force, NeighborSearch::kd_tree}) {
     const NeighborIndex index(train, search);
     std::vector<int> got(10 * 5);

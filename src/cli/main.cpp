@@ -56,7 +56,7 @@ usage:
                 [--steps S] [--start-t T] [--seed N] [--threads N] [--out FILE.npy|FILE.csv]
                 [--plot FILE.png] [--save-train FILE] [--redraw] [--data-seed N] [--isa NAME]
                 [--estimator exact|knn [--k K] [--l L] [--knn-numerator all|neighbors]
-                 [--knn-neighbors per-draw|shared] [--knn-search auto|kd-tree|brute-force]]
+                 [--knn-neighbors per-draw|shared] [--knn-search auto|box-tree|kd-tree|brute-force]]
   cfdm velocity --train FILE --points FILE --t T [--sigma S (--eps FILE | --draws M --seed N)]
                 [--threads N] [--estimator exact|knn --k K --l L ...] --out FILE.npy|FILE.csv
   cfdm eval     --samples FILE --data NAME|FILE [--n-train N] [--classes L] [--reference FILE]
@@ -101,7 +101,7 @@ nearest-neighbour estimator (sample and velocity):
   --knn-numerator all|neighbors    DEANN weights on numerator and denominator, or the
                     numerator over the K neighbours only [all]
   --knn-neighbors per-draw|shared  search neighbours for each z + sigma eps_m, or once for z [per-draw]
-  --knn-search auto|kd-tree|brute-force   [auto: kd-tree up to d = 6]
+  --knn-search auto|box-tree|kd-tree|brute-force   [auto: box tree up to d = 6]
 )";
 
 // A sample closer than this (Euclidean, in [0, 1] pixel units) to a training image is a copy.
@@ -172,10 +172,12 @@ bool parse_estimator(const Args& args, KnnOptions* knn) {
     knn->search = NeighborSearch::automatic;
   else if (search == "kd-tree")
     knn->search = NeighborSearch::kd_tree;
+  else if (search == "box-tree")
+    knn->search = NeighborSearch::box_tree;
   else if (search == "brute-force")
     knn->search = NeighborSearch::brute_force;
   else
-    throw Error("--knn-search must be auto, kd-tree or brute-force (got '" + search + "')");
+    throw Error("--knn-search must be auto, box-tree, kd-tree or brute-force (got '" + search + "')");
   return true;
 }
 

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/box_tree.hpp"
 #include "core/error.hpp"
 #include "core/thread_pool.hpp"
 
@@ -72,6 +73,23 @@ class TieBreakingResultSet {
   int* index_;
   const uint32_t* original_;
 };
+
+// Every point ranked by its squared distance in double, ties to the lower training index: the
+// answer when a bounded search comes out short. points: n x dim; original: training indices.
+void rank_all_in_double(const float* points, const uint32_t* original, int n, int dim, const float* query, int k,
+                        int* neighbors) {
+  std::vector<std::pair<double, int>> all(static_cast<size_t>(n));
+  for (int j = 0; j < n; ++j) {
+    double sum = 0;
+    for (int c = 0; c < dim; ++c) {
+      const double diff = double(query[c]) - points[size_t(j) * dim + c];
+      sum += diff * diff;
+    }
+    all[size_t(j)] = {sum, original ? int(original[j]) : j};
+  }
+  std::partial_sort(all.begin(), all.begin() + k, all.end());
+  for (int j = 0; j < k; ++j) neighbors[j] = all[size_t(j)].second;
+}
 
 }  // namespace
 
@@ -143,21 +161,8 @@ struct KdTreeOf final : NeighborIndex::KdTree {
     if (result.full()) return;
     // nanoflann admits only distances below the bound, so the set comes out short when a hint
     // repeats indices (fewer than k points within its bound) or when squared distances overflow
-    // to infinity (queries beyond about 1e19): then every point is ranked in double.
-    std::vector<std::pair<double, int>> all(size_t(adaptor.n));
-    for (uint32_t j = 0; j < uint32_t(adaptor.n); ++j) {
-      double sum = 0;
-      for (int c = 0; c < adaptor.dim; ++c) {
-        const double diff = double(query[c]) - points[size_t(j) * adaptor.dim + c];
-        sum += diff * diff;
-      }
-      all[j] = {sum, int(original[j])};
-    }
-    std::partial_sort(all.begin(), all.begin() + k, all.end());
-    for (int j = 0; j < k; ++j) {
-      neighbors[j] = all[size_t(j)].second;
-      dist_sq[j] = float(all[size_t(j)].first);
-    }
+    // to infinity (queries beyond about 1e19).
+    rank_all_in_double(points.data(), original.data(), adaptor.n, adaptor.dim, query, k, neighbors);
   }
 };
 
@@ -184,12 +189,200 @@ std::unique_ptr<NeighborIndex::KdTree> make_kd_tree(const TrainingSet& train) {
 
 }  // namespace
 
+// Defined in box_search_isa_*.cpp; which ones exist is decided by the build (CMakeLists.txt).
+const BoxSearchTable& box_search_table_scalar();
+#if defined(CFDM_HAVE_SSE2)
+const BoxSearchTable& box_search_table_sse2();
+#endif
+#if defined(CFDM_HAVE_AVX2)
+const BoxSearchTable& box_search_table_avx2();
+#endif
+#if defined(CFDM_HAVE_AVX512)
+const BoxSearchTable& box_search_table_avx512();
+#endif
+#if defined(CFDM_HAVE_SIMD128)
+const BoxSearchTable& box_search_table_simd128();
+#endif
+
+namespace {
+
+const BoxSearchTable& box_search_table(Isa isa) {
+  kernel_table(isa);  // throws for an instruction set this build or CPU lacks
+  if (isa == Isa::best) isa = best_isa();
+  switch (isa) {
+#if defined(CFDM_HAVE_SSE2)
+    case Isa::sse2:
+      return box_search_table_sse2();
+#endif
+#if defined(CFDM_HAVE_AVX2)
+    case Isa::avx2:
+      return box_search_table_avx2();
+#endif
+#if defined(CFDM_HAVE_AVX512)
+    case Isa::avx512:
+      return box_search_table_avx512();
+#endif
+#if defined(CFDM_HAVE_SIMD128)
+    case Isa::simd128:
+      return box_search_table_simd128();
+#endif
+    default:
+      return box_search_table_scalar();
+  }
+}
+
+}  // namespace
+
+// The box tree (box_tree.hpp). Built top down: the points are split in two at the median of
+// their widest coordinate, over and over, at multiples of the size of a top-level node, until
+// each range is one such node; each node is then split the same way into nodes of the next
+// level, down to blocks of 16. So the 16 consecutive nodes of a group are one node of the level
+// above, and every box is tight around points that lie together.
+struct NeighborIndex::BoxTree {
+  std::vector<float> centered;  // n x dim, the search's coordinates (train.centered)
+  std::vector<float> points;
+  std::vector<uint32_t> index;
+  std::vector<std::vector<float>> boxes;
+  BoxTreeView view{};
+
+  explicit BoxTree(const TrainingSet& train) {
+    const int n = train.n(), d = train.dim();
+    view.dim = d;
+    centered.resize(size_t(n) * d);
+    for (int i = 0; i < n; ++i)
+      for (int c = 0; c < d; ++c) centered[size_t(i) * d + c] = train.centered(i, c);
+    std::vector<int> count{(n + kBoxFan - 1) / kBoxFan};
+    while (count.back() > kBoxFan) count.push_back((count.back() + kBoxFan - 1) / kBoxFan);
+    if (int(count.size()) > kBoxTreeMaxLevels) throw Error("too many points for the box tree");
+    const int levels = int(count.size());
+    int64_t top = kBoxFan;  // points under a top-level node
+    for (int l = 0; l < levels; ++l) top *= kBoxFan;
+    std::vector<uint32_t> order(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) order[size_t(i)] = uint32_t(i);
+    split(order.data(), 0, n, top, d);
+
+    const int blocks = count[0];
+    points.assign(size_t(blocks) * d * kBoxFan, std::numeric_limits<float>::quiet_NaN());
+    index.assign(size_t(blocks) * kBoxFan, 0);
+    // Level-l node boxes in groups of 16: lo (d x 16) then hi; unused slots +inf / -inf.
+    boxes.resize(size_t(levels));
+    for (int l = 0; l < levels; ++l) {
+      const int groups = (count[size_t(l)] + kBoxFan - 1) / kBoxFan;
+      boxes[size_t(l)].resize(size_t(groups) * 2 * d * kBoxFan);
+      for (int g = 0; g < groups; ++g)
+        for (int c = 0; c < d; ++c)
+          for (int j = 0; j < kBoxFan; ++j) {
+            box_lo(l, g * kBoxFan + j, c) = std::numeric_limits<float>::infinity();
+            box_hi(l, g * kBoxFan + j, c) = -std::numeric_limits<float>::infinity();
+          }
+    }
+    for (int p = 0; p < n; ++p) {
+      const int b = p / kBoxFan, j = p % kBoxFan;
+      index[size_t(p)] = order[size_t(p)];
+      for (int c = 0; c < d; ++c) {
+        const float x = centered[size_t(order[size_t(p)]) * d + c];
+        points[(size_t(b) * d + c) * kBoxFan + j] = x;
+        box_lo(0, b, c) = std::min(box_lo(0, b, c), x);
+        box_hi(0, b, c) = std::max(box_hi(0, b, c), x);
+      }
+    }
+    for (int l = 1; l < levels; ++l)
+      for (int node = 0; node < count[size_t(l - 1)]; ++node)
+        for (int c = 0; c < d; ++c) {
+          box_lo(l, node / kBoxFan, c) = std::min(box_lo(l, node / kBoxFan, c), box_lo(l - 1, node, c));
+          box_hi(l, node / kBoxFan, c) = std::max(box_hi(l, node / kBoxFan, c), box_hi(l - 1, node, c));
+        }
+    view.n = n;
+    view.n_levels = levels;
+    view.points = points.data();
+    view.index = index.data();
+    for (int l = 0; l < levels; ++l) {
+      view.boxes[l] = boxes[size_t(l)].data();
+      view.count[l] = count[size_t(l)];
+    }
+  }
+
+  float& box_lo(int level, int node, int c) {
+    const int d = view.dim;
+    return boxes[size_t(level)][(size_t(node / kBoxFan) * 2 * d + c) * kBoxFan + node % kBoxFan];
+  }
+  float& box_hi(int level, int node, int c) {
+    const int d = view.dim;
+    return boxes[size_t(level)][(size_t(node / kBoxFan) * 2 * d + d + c) * kBoxFan + node % kBoxFan];
+  }
+
+  // Orders order[lo, hi) into nodes of `size` points counted from lo, each then into nodes of
+  // size / 16, down to blocks.
+  void split(uint32_t* order, int lo, int hi, int64_t size, int d) {
+    while (size > kBoxFan && hi - lo <= size / kBoxFan) size /= kBoxFan;  // the range fits a smaller node
+    if (hi - lo <= kBoxFan) return;
+    if (hi - lo <= size) {
+      split(order, lo, hi, size / kBoxFan, d);
+      return;
+    }
+    float low[kBoxTreeMaxDim], high[kBoxTreeMaxDim];
+    for (int c = 0; c < d; ++c) {
+      low[c] = std::numeric_limits<float>::infinity();
+      high[c] = -low[c];
+    }
+    for (int i = lo; i < hi; ++i)
+      for (int c = 0; c < d; ++c) {
+        const float x = centered[size_t(order[i]) * d + c];
+        low[c] = std::min(low[c], x);
+        high[c] = std::max(high[c], x);
+      }
+    int widest = 0;
+    for (int c = 1; c < d; ++c)
+      if (high[c] - low[c] > high[widest] - low[widest]) widest = c;
+    const int64_t nodes = (hi - lo + size - 1) / size;
+    const int mid = lo + int(nodes / 2 * size);
+    const float* x = centered.data() + widest;
+    std::nth_element(order + lo, order + mid, order + hi,
+                     [x, d](uint32_t a, uint32_t b) { return x[size_t(a) * d] < x[size_t(b) * d]; });
+    split(order, lo, mid, size, d);
+    split(order, mid, hi, size, d);
+  }
+
+  // The k nearest of query, bounded by the farthest of hint's k points when given.
+  void find(const float* query, int k, const int* hint, int* neighbors, const BoxSearchTable& table,
+            std::vector<float>& dist, std::vector<uint32_t>& cand, std::vector<uint64_t>& keys) const {
+    const int d = view.dim;
+    float bound = std::numeric_limits<float>::infinity();
+    if (hint) {
+      bound = 0.0f;
+      for (int j = 0; j < k; ++j) {
+        const float* p = &centered[size_t(hint[j]) * d];
+        float sum = 0.0f;  // as the search computes it (no contraction in this file)
+        for (int c = 0; c < d; ++c) {
+          const float diff = query[c] - p[c];
+          sum += diff * diff;
+        }
+        bound = std::max(bound, sum);
+      }
+    }
+    for (;;) {
+      const int status =
+          table.search(view, query, bound, k, neighbors, dist.data(), cand.data(), keys.data(), int(dist.size()));
+      if (status == 1) return;
+      if (status < 0) break;
+      const size_t cap = size_t(std::max(view.n, box_shrink_at(k))) + kBoxFan;  // always enough
+      dist.resize(cap);
+      cand.resize(cap);
+      keys.resize(cap);
+    }
+    // Fewer than k points within reach: hints repeating indices, NaN or overflowing distances.
+    rank_all_in_double(centered.data(), nullptr, view.n, d, query, k, neighbors);
+  }
+};
+
 const char* neighbor_search_name(NeighborSearch search) {
   switch (search) {
     case NeighborSearch::automatic:
       return "automatic";
     case NeighborSearch::kd_tree:
       return "kd-tree";
+    case NeighborSearch::box_tree:
+      return "box-tree";
     case NeighborSearch::brute_force:
       return "brute-force";
   }
@@ -198,8 +391,14 @@ const char* neighbor_search_name(NeighborSearch search) {
 
 NeighborIndex::NeighborIndex(const TrainingSet& train, NeighborSearch search) : train_(train), search_(search) {
   if (search_ == NeighborSearch::automatic)
-    search_ = train.dim() <= kKdTreeMaxDim ? NeighborSearch::kd_tree : NeighborSearch::brute_force;
+    search_ = train.dim() <= kBoxTreeAutoMaxDim ? NeighborSearch::box_tree
+              : train.dim() <= kKdTreeMaxDim    ? NeighborSearch::kd_tree
+                                                : NeighborSearch::brute_force;
+  if (search_ == NeighborSearch::box_tree && train.dim() > kBoxTreeMaxDim)
+    throw Error("the box tree searches up to " + std::to_string(kBoxTreeMaxDim) + " dimensions (the data has " +
+                std::to_string(train.dim()) + "): use the kd-tree or brute force");
   if (search_ == NeighborSearch::kd_tree) tree_ = make_kd_tree(train);
+  if (search_ == NeighborSearch::box_tree) box_ = std::make_unique<BoxTree>(train);
 }
 
 NeighborIndex::~NeighborIndex() = default;
@@ -210,6 +409,20 @@ bool NeighborIndex::find(const float* queries, int n_queries, int stride, int k,
     throw Error("K = " + std::to_string(k) + " nearest neighbours need 1 <= K <= N = " + std::to_string(train_.n()));
   if (n_queries <= 0) return true;
   const int d = train_.dim(), blocks = (n_queries + kQueryBlock - 1) / kQueryBlock;
+  if (search_ == NeighborSearch::box_tree) {
+    const BoxSearchTable& table = box_search_table(options.isa);
+    const int n_tasks = std::min(blocks, pool.size() * 32);  // queries differ in cost: see below
+    pool.run(n_tasks, [&](int task) {
+      const size_t cap = size_t(box_shrink_at(k)) * 2 + kBoxFan;
+      std::vector<float> dist(cap);
+      std::vector<uint32_t> cand(cap);
+      std::vector<uint64_t> keys(cap);
+      for (int r = int(int64_t(n_queries) * task / n_tasks); r < int(int64_t(n_queries) * (task + 1) / n_tasks); ++r)
+        box_->find(queries + size_t(r) * stride, k, hints ? hints + size_t(r) * k : nullptr, neighbors + size_t(r) * k,
+                   table, dist, cand, keys);
+    });
+    return !(options.cancel && options.cancel->load());
+  }
   if (search_ == NeighborSearch::kd_tree) {
     // Queries differ in cost: many small tasks keep the threads equally busy to the end.
     const int n_tasks = std::min(blocks, pool.size() * 32);

@@ -13,12 +13,14 @@ namespace cfdm {
 
 class ThreadPool;
 
-enum class NeighborSearch { automatic, kd_tree, brute_force };
+enum class NeighborSearch { automatic, kd_tree, box_tree, brute_force };
 
 // automatic picks the kd-tree up to this dimension. Measured (cfdm_bench --workload crossover,
 // N = 20,000 Gaussian points, K = 15, 2 threads, AVX-512): the kd-tree is 8x faster than the
 // brute-force scan at d = 2, 3x at d = 4, even at d = 6, 2.5x slower at d = 8.
 constexpr int kKdTreeMaxDim = 6;
+// automatic picks the box tree (box_tree.hpp) up to this dimension, before the kd-tree.
+constexpr int kBoxTreeAutoMaxDim = 6;
 
 const char* neighbor_search_name(NeighborSearch search);
 
@@ -33,7 +35,8 @@ class NeighborIndex {
 
   NeighborSearch search() const { return search_; }
 
-  struct KdTree;  // the nanoflann tree and its copy of the points (neighbors.cpp)
+  struct KdTree;   // the nanoflann tree and its copy of the points (neighbors.cpp)
+  struct BoxTree;  // the box tree (box_tree.hpp) and its copy of the points
 
   // The k nearest training points (indices into the training set, nearest first) of each of
   // n_queries query rows given in centered coordinates (x - mean, row stride `stride`), into
@@ -50,6 +53,7 @@ class NeighborIndex {
   const TrainingSet& train_;
   NeighborSearch search_;
   std::unique_ptr<KdTree> tree_;
+  std::unique_ptr<BoxTree> box_;
 };
 
 }  // namespace cfdm

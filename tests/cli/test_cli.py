@@ -104,6 +104,12 @@ for t in (0.3, 0.9):
 r = run("sample", "--data", "moons", "--n-train", 2000, "--n-samples", 30, "--steps", 10, "--estimator", "knn",
         "--knn-search", "brute-force", "--knn-neighbors", "shared", "--sigma", 0.1, "--draws", 2, "--out", path("k.npy"))
 check("sample with knn", r.returncode == 0 and np.load(path("k.npy")).shape == (30, 2), r.stderr)
+# The three searches are exact: the same neighbours, so the same samples to the bit.
+for search in ("box-tree", "kd-tree"):
+    r = run("sample", "--data", "moons", "--n-train", 2000, "--n-samples", 30, "--steps", 10, "--estimator", "knn",
+            "--knn-search", search, "--knn-neighbors", "shared", "--sigma", 0.1, "--draws", 2, "--out", path("ks.npy"))
+    check(f"knn sample with the {search} equals brute force",
+          r.returncode == 0 and np.array_equal(np.load(path("ks.npy")), np.load(path("k.npy"))), r.stderr)
 r = run("velocity", "--train", path("train.csv"), "--points", path("points.npy"), "--t", 0.5, "--out", path("v.csv"))
 check("velocity from csv training set", r.returncode == 0 and np.loadtxt(path("v.csv"), delimiter=",").shape == (6, 3), r.stderr)
 # Image datasets: a tiny "mnist" in a data folder of our own (CFDM_DATA_DIR).

@@ -1,0 +1,320 @@
+// The box tree's search (box_tree.hpp), written once for a vector width W and compiled per
+// instruction set (box_search_isa_*.cpp, all without floating-point contraction: a point's
+// squared distance has the same bits on every build, so every build finds the same neighbours).
+// Include only from those files; no standard-library templates here (see kernel_job.hpp).
+#pragma once
+#include "core/box_tree.hpp"
+#include "core/simd.hpp"
+
+#if defined(__SSE2__) || defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
+
+namespace cfdm {
+namespace CFDM_BOX_NAMESPACE {
+
+using namespace simd;
+constexpr int F = kBoxFan;
+
+// Bit j set where lane j of a <= b (false for NaN).
+template <int W>
+inline unsigned le_bits(VecF<W> a, VecF<W> b) {
+#if defined(__AVX512F__)
+  if constexpr (W == 16) return _mm512_cmp_ps_mask(__m512(a), __m512(b), _CMP_LE_OQ);
+#endif
+#if defined(__AVX2__)
+  if constexpr (W == 8) return unsigned(_mm256_movemask_ps(_mm256_cmp_ps(__m256(a), __m256(b), _CMP_LE_OQ)));
+#endif
+#if defined(__SSE2__)
+  if constexpr (W == 4) return unsigned(_mm_movemask_ps(_mm_cmple_ps(__m128(a), __m128(b))));
+#endif
+#if defined(__wasm_simd128__)
+  if constexpr (W == 4) return wasm_i32x4_bitmask(wasm_f32x4_le(v128_t(a), v128_t(b)));
+#endif
+  const VecI<W> le = a <= b;
+  unsigned bits = 0;
+  for (int lane = 0; lane < W; ++lane) bits |= unsigned(le[lane] & 1) << lane;
+  return bits;
+}
+
+// The low `count` bits (count may exceed 16).
+inline unsigned first_bits(int count) { return count >= F ? (1u << F) - 1 : (1u << count) - 1; }
+
+inline int lowest_bit(unsigned bits) { return __builtin_ctz(bits); }
+
+// Squared distances from q to the 16 boxes of a group (lo then hi, coordinate-major): per
+// coordinate the gap max(lo - q, q - hi, 0), never more than a point of the box's |q - p|, so
+// the sum never exceeds that point's squared distance (rounding is monotone).
+template <int W, int D>
+inline void box_distances(const float* group, const float* q, float* out) {
+  for (int v = 0; v < F; v += W) {
+    VecF<W> sum{};
+    for (int c = 0; c < D; ++c) {
+      const VecF<W> below = load<W>(group + c * F + v) - q[c];
+      const VecF<W> above = q[c] - load<W>(group + (D + c) * F + v);
+      const VecF<W> gap = vmax<W>(vmax<W>(below, above), VecF<W>{});
+      sum += gap * gap;
+    }
+    store<W>(out + v, sum);
+  }
+}
+
+// Squared distances from q to the 16 points of a block: (q - p)^2 summed in coordinate order,
+// as the scalar distance in neighbors.cpp.
+template <int W, int D>
+inline void point_distances(const float* block, const float* q, float* out) {
+  for (int v = 0; v < F; v += W) {
+    VecF<W> sum{};
+    for (int c = 0; c < D; ++c) {
+      const VecF<W> diff = q[c] - load<W>(block + c * F + v);
+      sum += diff * diff;
+    }
+    store<W>(out + v, sum);
+  }
+}
+
+template <int W>
+inline unsigned within(const float* dist, float bound) {
+  unsigned bits = 0;
+  for (int v = 0; v < F; v += W) bits |= le_bits<W>(load<W>(dist + v), splat<W>(bound)) << v;
+  return bits;
+}
+
+// Candidate keys: the squared distance's bits (non-negative floats order as their bits) above
+// the training index, so keys order as (distance, index).
+inline uint64_t key_of(float dist, uint32_t index) {
+  uint32_t bits;
+  __builtin_memcpy(&bits, &dist, sizeof bits);
+  return uint64_t(bits) << 32 | index;
+}
+
+inline void swap_keys(uint64_t* a, uint64_t* b) {
+  const uint64_t t = *a;
+  *a = *b;
+  *b = t;
+}
+
+// Rearranges keys[0, n) so that keys[k - 1] is the k-th smallest and none before it is larger
+// (quickselect, median of three pivots; keys are distinct).
+inline void select_smallest(uint64_t* keys, int n, int k) {
+  int lo = 0, hi = n - 1;
+  while (hi > lo) {
+    const int mid = lo + (hi - lo) / 2;
+    if (keys[mid] < keys[lo]) swap_keys(&keys[mid], &keys[lo]);
+    if (keys[hi] < keys[lo]) swap_keys(&keys[hi], &keys[lo]);
+    if (keys[hi] < keys[mid]) swap_keys(&keys[hi], &keys[mid]);
+    const uint64_t pivot = keys[mid];
+    int i = lo, j = hi;
+    while (i <= j) {
+      while (keys[i] < pivot) ++i;
+      while (pivot < keys[j]) --j;
+      if (i <= j) swap_keys(&keys[i++], &keys[j--]);
+    }
+    if (k - 1 <= j)
+      hi = j;
+    else if (k - 1 >= i)
+      lo = i;
+    else
+      return;
+  }
+}
+
+struct Search {
+  const BoxTreeView* tree;
+  const float* q;
+  float bound;
+  int k, cap, shrink_at, count;
+  float* dist;
+  uint32_t* index;
+  uint64_t* keys;
+  bool overflow;
+};
+
+// The rank of each candidate distance among all (how many are smaller), W at a time against
+// each in turn: no branches, where a selection branches on every comparison. Pads dist to a
+// multiple of W with +inf (the scratch has room). Returns false if two distances tie: the
+// training index then decides, which select_by_key handles.
+template <int W>
+bool rank_distances(float* dist, int count, int* rank) {
+  for (int i = count; i % W; ++i) dist[i] = __builtin_inff();
+  VecI<W> equal_total{};
+  for (int v = 0; v < count; v += W) {
+    const VecF<W> mine = load<W>(dist + v);
+    VecI<W> below{}, equal{};
+    for (int j = 0; j < count; ++j) {
+      const VecF<W> other = splat<W>(dist[j]);
+      below -= other < mine;  // a true comparison is -1
+      equal -= other == mine;
+    }
+    __builtin_memcpy(rank + v, &below, sizeof below);  // the padding lanes too: rank has room
+    equal_total += equal;
+  }
+  // Each distance equals itself (the +inf padding equals none): more means a tie.
+  int equal_sum = 0;
+  for (int lane = 0; lane < W; ++lane) equal_sum += equal_total[lane];
+  return equal_sum == count;
+}
+
+// The k smallest (distance, index) keys of the candidates, sorted, at the front of keys.
+inline void select_by_key(const float* dist, const uint32_t* index, int count, int k, uint64_t* keys) {
+  for (int i = 0; i < count; ++i) keys[i] = key_of(dist[i], index[i]);
+  select_smallest(keys, count, k);
+  for (int i = 1; i < k; ++i)  // insertion sort of the k smallest
+    for (int j = i; j > 0 && keys[j] < keys[j - 1]; --j) swap_keys(&keys[j], &keys[j - 1]);
+}
+
+inline float distance_of(uint64_t key) {
+  const uint32_t bits = uint32_t(key >> 32);
+  float dist;
+  __builtin_memcpy(&dist, &bits, sizeof dist);
+  return dist;
+}
+
+// Lowers the bound to the k-th smallest candidate distance and drops the candidates beyond it
+// (ties at the bound stay: all of them may still be among the k).
+template <int W>
+void shrink(Search& s) {
+  int* rank = reinterpret_cast<int*>(s.keys);  // keys is free scratch here
+  if (rank_distances<W>(s.dist, s.count, rank)) {
+    float bound = 0.0f;
+    for (int i = 0; i < s.count; ++i)
+      if (rank[i] < s.k && s.dist[i] > bound) bound = s.dist[i];
+    s.bound = bound;
+  } else {
+    select_by_key(s.dist, s.index, s.count, s.k, s.keys);
+    s.bound = distance_of(s.keys[s.k - 1]);
+  }
+  int kept = 0;
+  for (int i = 0; i < s.count; ++i) {
+    s.dist[kept] = s.dist[i];
+    s.index[kept] = s.index[i];
+    kept += s.dist[i] <= s.bound;
+  }
+  s.count = kept;
+  // Many ties at the bound: shrink again only once the candidates have doubled.
+  if (2 * kept > s.shrink_at) s.shrink_at = 2 * kept < s.cap - F ? 2 * kept : s.cap - F;
+}
+
+template <int W, int D>
+inline void scan_block(Search& s, int block) {
+  alignas(64) float dist[F];
+  point_distances<W, D>(s.tree->points + long(block) * D * F, s.q, dist);
+  const unsigned bits = within<W>(dist, s.bound);
+  if (!bits) return;
+  if (s.count + F > s.cap) {
+    s.overflow = true;
+    return;
+  }
+  const uint32_t* index = s.tree->index + long(block) * F;
+#if defined(__AVX512F__)
+  if constexpr (W == 16) {
+    _mm512_mask_compressstoreu_ps(s.dist + s.count, __mmask16(bits), __m512(load<W>(dist)));
+    _mm512_mask_compressstoreu_epi32(s.index + s.count, __mmask16(bits), _mm512_loadu_si512(index));
+    s.count += __builtin_popcount(bits);
+  }
+#endif
+  if constexpr (W != 16) {
+    for (int j = 0; j < F; ++j) {  // branch-free: every lane written, the kept ones counted
+      s.dist[s.count] = dist[j];
+      s.index[s.count] = index[j];
+      s.count += (bits >> j) & 1;
+    }
+  }
+  if (s.count > s.shrink_at) shrink<W>(s);
+}
+
+template <int W, int D>
+void visit(Search& s, int level, int group) {
+  alignas(64) float dist[F];
+  box_distances<W, D>(s.tree->boxes[level] + long(group) * 2 * D * F, s.q, dist);
+  unsigned bits = within<W>(dist, s.bound) & first_bits(s.tree->count[level] - group * F);
+  while (bits && !s.overflow) {
+    const int child = group * F + lowest_bit(bits);
+    bits &= bits - 1;
+    if (level == 0)
+      scan_block<W, D>(s, child);
+    else
+      visit<W, D>(s, level - 1, child);
+  }
+}
+
+// With no bound: descend to the block whose box is nearest at every level, and bound by the
+// k-th nearest of that block's points and the following blocks' (any k points bound the k-th
+// nearest distance).
+template <int W, int D>
+float first_bound(Search& s) {
+  const BoxTreeView& tree = *s.tree;
+  alignas(64) float dist[F];
+  int node = 0;
+  for (int level = tree.n_levels - 1; level >= 0; --level) {
+    box_distances<W, D>(tree.boxes[level] + long(node) * 2 * D * F, s.q, dist);
+    const int children = tree.count[level] - node * F < F ? tree.count[level] - node * F : F;
+    int best = 0;
+    for (int j = 1; j < children; ++j)
+      if (dist[j] < dist[best]) best = j;
+    node = node * F + best;
+  }
+  const int n_blocks = tree.count[0];
+  int found = 0;
+  for (int b = 0; found < s.k && b < n_blocks; ++b) {
+    const int block = (node + b) % n_blocks;
+    point_distances<W, D>(tree.points + long(block) * D * F, s.q, dist);
+    for (int j = 0; j < F && long(block) * F + j < tree.n; ++j)
+      s.keys[found++] = key_of(dist[j], tree.index[block * F + j]);
+  }
+  select_smallest(s.keys, found, s.k);
+  return distance_of(s.keys[s.k - 1]);
+}
+
+template <int W, int D>
+int search(const BoxTreeView& tree, const float* query, float bound_sq, int k, int* neighbors, float* cand_dist,
+           uint32_t* cand_index, uint64_t* keys, int cap) {
+  Search s{&tree, query, bound_sq, k, cap, box_shrink_at(k), 0, cand_dist, cand_index, keys, false};
+  if (cap < s.shrink_at + F) return 0;
+  if (!(bound_sq < __builtin_inff())) s.bound = first_bound<W, D>(s);
+  if (!(s.bound < __builtin_inff())) return -1;  // NaN or overflowing distances
+  visit<W, D>(s, tree.n_levels - 1, 0);
+  if (s.overflow) return 0;
+  if (s.count < k) return -1;
+  int* rank = reinterpret_cast<int*>(keys);
+  if (rank_distances<W>(cand_dist, s.count, rank)) {
+    for (int i = 0; i < s.count; ++i)
+      if (rank[i] < k) neighbors[rank[i]] = int(cand_index[i]);
+  } else {
+    select_by_key(cand_dist, cand_index, s.count, k, keys);
+    for (int i = 0; i < k; ++i) neighbors[i] = int(uint32_t(keys[i]));
+  }
+  return 1;
+}
+
+template <int W>
+int search_any(const BoxTreeView& tree, const float* query, float bound_sq, int k, int* neighbors, float* cand_dist,
+               uint32_t* cand_index, uint64_t* keys, int cap) {
+  switch (tree.dim) {
+#define CFDM_BOX_DIM(D) \
+  case D:               \
+    return search<W, D>(tree, query, bound_sq, k, neighbors, cand_dist, cand_index, keys, cap);
+    CFDM_BOX_DIM(1)
+    CFDM_BOX_DIM(2)
+    CFDM_BOX_DIM(3)
+    CFDM_BOX_DIM(4)
+    CFDM_BOX_DIM(5)
+    CFDM_BOX_DIM(6)
+    CFDM_BOX_DIM(7)
+    CFDM_BOX_DIM(8)
+#undef CFDM_BOX_DIM
+    default:
+      return -1;
+  }
+}
+
+inline const BoxSearchTable& table() {
+  static const BoxSearchTable t = {&search_any<CFDM_BOX_WIDTH>};
+  return t;
+}
+
+}  // namespace CFDM_BOX_NAMESPACE
+}  // namespace cfdm
