@@ -239,27 +239,43 @@ const BoxSearchTable& box_search_table(Isa isa) {
 // level, down to blocks of 16. So the 16 consecutive nodes of a group are one node of the level
 // above, and every box is tight around points that lie together.
 struct NeighborIndex::BoxTree {
-  std::vector<float> centered;  // n x dim, the search's coordinates (train.centered)
+  const TrainingSet& train;
   std::vector<float> points;
   std::vector<uint32_t> index;
   std::vector<std::vector<float>> boxes;
   BoxTreeView view{};
 
-  explicit BoxTree(const TrainingSet& train) {
+  BoxTree(const TrainingSet& train_set, ThreadPool* pool) : train(train_set) {
     const int n = train.n(), d = train.dim();
     view.dim = d;
-    centered.resize(size_t(n) * d);
-    for (int i = 0; i < n; ++i)
-      for (int c = 0; c < d; ++c) centered[size_t(i) * d + c] = train.centered(i, c);
     std::vector<int> count{(n + kBoxFan - 1) / kBoxFan};
     while (count.back() > kBoxFan) count.push_back((count.back() + kBoxFan - 1) / kBoxFan);
     if (int(count.size()) > kBoxTreeMaxLevels) throw Error("too many points for the box tree");
     const int levels = int(count.size());
-    int64_t top = kBoxFan;  // points under a top-level node
-    for (int l = 0; l < levels; ++l) top *= kBoxFan;
+    int64_t top = 1;  // points under a top-level node
+    for (int l = 0; l <= levels; ++l) top *= kBoxFan;
+    // The points (rows of d) and their training indices, reordered in place by the splits.
+    std::vector<float> rows(size_t(n) * d);
     std::vector<uint32_t> order(static_cast<size_t>(n));
-    for (int i = 0; i < n; ++i) order[size_t(i)] = uint32_t(i);
-    split(order.data(), 0, n, top, d);
+    for (int i = 0; i < n; ++i) {
+      order[size_t(i)] = uint32_t(i);
+      for (int c = 0; c < d; ++c) rows[size_t(i) * d + c] = train.centered(i, c);
+    }
+    switch (d) {
+#define CFDM_ORDER_ROWS(D)                                  \
+  case D:                                                   \
+    order_rows<D>(rows.data(), order.data(), n, top, pool); \
+    break;
+      CFDM_ORDER_ROWS(1)
+      CFDM_ORDER_ROWS(2)
+      CFDM_ORDER_ROWS(3)
+      CFDM_ORDER_ROWS(4)
+      CFDM_ORDER_ROWS(5)
+      CFDM_ORDER_ROWS(6)
+      CFDM_ORDER_ROWS(7)
+      CFDM_ORDER_ROWS(8)
+#undef CFDM_ORDER_ROWS
+    }
 
     const int blocks = count[0];
     points.assign(size_t(blocks) * d * kBoxFan, std::numeric_limits<float>::quiet_NaN());
@@ -280,7 +296,7 @@ struct NeighborIndex::BoxTree {
       const int b = p / kBoxFan, j = p % kBoxFan;
       index[size_t(p)] = order[size_t(p)];
       for (int c = 0; c < d; ++c) {
-        const float x = centered[size_t(order[size_t(p)]) * d + c];
+        const float x = rows[size_t(p) * d + c];
         points[(size_t(b) * d + c) * kBoxFan + j] = x;
         box_lo(0, b, c) = std::min(box_lo(0, b, c), x);
         box_hi(0, b, c) = std::max(box_hi(0, b, c), x);
@@ -311,36 +327,101 @@ struct NeighborIndex::BoxTree {
     return boxes[size_t(level)][(size_t(node / kBoxFan) * 2 * d + d + c) * kBoxFan + node % kBoxFan];
   }
 
-  // Orders order[lo, hi) into nodes of `size` points counted from lo, each then into nodes of
-  // size / 16, down to blocks.
-  void split(uint32_t* order, int lo, int hi, int64_t size, int d) {
-    while (size > kBoxFan && hi - lo <= size / kBoxFan) size /= kBoxFan;  // the range fits a smaller node
-    if (hi - lo <= kBoxFan) return;
-    if (hi - lo <= size) {
-      split(order, lo, hi, size / kBoxFan, d);
-      return;
+  // Orders rows [lo, hi) into nodes of `size` points counted from lo, each then into nodes of
+  // size / 16, down to blocks. Ranges of fewer than defer_below points are only recorded. Each
+  // split cuts the range's cell (the box the splits above leave it) across its widest side.
+  struct Range {
+    int lo, hi;
+    int64_t size;
+    float low[kBoxTreeMaxDim], high[kBoxTreeMaxDim];  // the cell
+  };
+  template <int D>
+  struct Split {
+    float* rows;
+    uint32_t* order;
+    int defer_below;
+    std::vector<Range> deferred;
+
+    float x(int i, int c) const { return rows[size_t(i) * D + c]; }
+    void swap_rows(int a, int b) {
+      for (int c = 0; c < D; ++c) std::swap(rows[size_t(a) * D + c], rows[size_t(b) * D + c]);
+      std::swap(order[a], order[b]);
     }
-    float low[kBoxTreeMaxDim], high[kBoxTreeMaxDim];
-    for (int c = 0; c < d; ++c) {
-      low[c] = std::numeric_limits<float>::infinity();
-      high[c] = -low[c];
-    }
-    for (int i = lo; i < hi; ++i)
-      for (int c = 0; c < d; ++c) {
-        const float x = centered[size_t(order[i]) * d + c];
-        low[c] = std::min(low[c], x);
-        high[c] = std::max(high[c], x);
+    // Quickselect on coordinate c: row mid gets the value it would have sorted, none before it
+    // is larger and none after it smaller. Whole rows move, so the scans stay contiguous.
+    void select(int lo, int hi, int mid, int c) {
+      --hi;  // inclusive from here
+      while (hi > lo) {
+        const int m = lo + (hi - lo) / 2;
+        if (x(m, c) < x(lo, c)) swap_rows(m, lo);
+        if (x(hi, c) < x(lo, c)) swap_rows(hi, lo);
+        if (x(hi, c) < x(m, c)) swap_rows(hi, m);
+        const float pivot = x(m, c);
+        int i = lo, j = hi;
+        while (i <= j) {
+          while (x(i, c) < pivot) ++i;
+          while (pivot < x(j, c)) --j;
+          if (i <= j) swap_rows(i++, j--);
+        }
+        if (mid <= j)
+          hi = j;
+        else if (mid >= i)
+          lo = i;
+        else
+          return;
       }
-    int widest = 0;
-    for (int c = 1; c < d; ++c)
-      if (high[c] - low[c] > high[widest] - low[widest]) widest = c;
-    const int64_t nodes = (hi - lo + size - 1) / size;
-    const int mid = lo + int(nodes / 2 * size);
-    const float* x = centered.data() + widest;
-    std::nth_element(order + lo, order + mid, order + hi,
-                     [x, d](uint32_t a, uint32_t b) { return x[size_t(a) * d] < x[size_t(b) * d]; });
-    split(order, lo, mid, size, d);
-    split(order, mid, hi, size, d);
+    }
+    void run(Range r) {
+      while (r.size > kBoxFan && r.hi - r.lo <= r.size / kBoxFan) r.size /= kBoxFan;  // fits a smaller node
+      if (r.hi - r.lo <= kBoxFan) return;
+      if (r.hi - r.lo < defer_below) {
+        deferred.push_back(r);
+        return;
+      }
+      if (r.hi - r.lo <= r.size) {
+        r.size /= kBoxFan;
+        run(r);
+        return;
+      }
+      int widest = 0;
+      for (int c = 1; c < D; ++c)
+        if (r.high[c] - r.low[c] > r.high[widest] - r.low[widest]) widest = c;
+      const int64_t nodes = (r.hi - r.lo + r.size - 1) / r.size;
+      const int mid = r.lo + int(nodes / 2 * r.size);
+      select(r.lo, r.hi, mid, widest);
+      Range left = r, right = r;
+      left.hi = right.lo = mid;
+      left.high[widest] = right.low[widest] = x(mid, widest);
+      run(left);
+      run(right);
+    }
+  };
+  template <int D>
+  static void order_rows(float* rows, uint32_t* order, int n, int64_t top, ThreadPool* pool) {
+    Range all{0, n, top, {}, {}};
+    for (int c = 0; c < D; ++c) {
+      all.low[c] = std::numeric_limits<float>::infinity();
+      all.high[c] = -all.low[c];
+    }
+    for (int i = 0; i < n; ++i)
+      for (int c = 0; c < D; ++c) {
+        all.low[c] = std::min(all.low[c], rows[size_t(i) * D + c]);
+        all.high[c] = std::max(all.high[c], rows[size_t(i) * D + c]);
+      }
+    Split<D> split{rows, order, n / 8, {}};
+    split.run(all);  // the top of the tree; ranges under n / 8 points are left for the pool
+    auto finish = [&](int task) { Split<D>{rows, order, 0, {}}.run(split.deferred[size_t(task)]); };
+    if (pool)
+      pool->run(int(split.deferred.size()), finish);
+    else
+      for (int task = 0; task < int(split.deferred.size()); ++task) finish(task);
+  }
+
+  // Centered coordinate c of training point i, as the search sees it: the training set's column
+  // copy (which the estimator's sums read too, so it is often in cache) or its rows.
+  float coordinate(int i, int c) const {
+    const float* columns = train.columns();
+    return columns ? columns[size_t(c) * train.n_padded() + size_t(i)] : train.centered(i, c);
   }
 
   // The k nearest of query, bounded by the farthest of hint's k points when given.
@@ -351,10 +432,9 @@ struct NeighborIndex::BoxTree {
     if (hint) {
       bound = 0.0f;
       for (int j = 0; j < k; ++j) {
-        const float* p = &centered[size_t(hint[j]) * d];
         float sum = 0.0f;  // as the search computes it (no contraction in this file)
         for (int c = 0; c < d; ++c) {
-          const float diff = query[c] - p[c];
+          const float diff = query[c] - coordinate(hint[j], c);
           sum += diff * diff;
         }
         bound = std::max(bound, sum);
@@ -371,7 +451,10 @@ struct NeighborIndex::BoxTree {
       keys.resize(cap);
     }
     // Fewer than k points within reach: hints repeating indices, NaN or overflowing distances.
-    rank_all_in_double(centered.data(), nullptr, view.n, d, query, k, neighbors);
+    std::vector<float> rows(size_t(view.n) * d);
+    for (int i = 0; i < view.n; ++i)
+      for (int c = 0; c < d; ++c) rows[size_t(i) * d + c] = coordinate(i, c);
+    rank_all_in_double(rows.data(), nullptr, view.n, d, query, k, neighbors);
   }
 };
 
@@ -389,7 +472,8 @@ const char* neighbor_search_name(NeighborSearch search) {
   return "unknown";
 }
 
-NeighborIndex::NeighborIndex(const TrainingSet& train, NeighborSearch search) : train_(train), search_(search) {
+NeighborIndex::NeighborIndex(const TrainingSet& train, NeighborSearch search, ThreadPool* pool)
+    : train_(train), search_(search) {
   if (search_ == NeighborSearch::automatic)
     search_ = train.dim() <= kBoxTreeAutoMaxDim ? NeighborSearch::box_tree
               : train.dim() <= kKdTreeMaxDim    ? NeighborSearch::kd_tree
@@ -398,7 +482,7 @@ NeighborIndex::NeighborIndex(const TrainingSet& train, NeighborSearch search) : 
     throw Error("the box tree searches up to " + std::to_string(kBoxTreeMaxDim) + " dimensions (the data has " +
                 std::to_string(train.dim()) + "): use the kd-tree or brute force");
   if (search_ == NeighborSearch::kd_tree) tree_ = make_kd_tree(train);
-  if (search_ == NeighborSearch::box_tree) box_ = std::make_unique<BoxTree>(train);
+  if (search_ == NeighborSearch::box_tree) box_ = std::make_unique<BoxTree>(train, pool);
 }
 
 NeighborIndex::~NeighborIndex() = default;

@@ -26,9 +26,10 @@ const char* neighbor_search_name(NeighborSearch search);
 
 class NeighborIndex {
  public:
-  // Builds the kd-tree when the search (after resolving automatic) is kd_tree. Keeps a reference
-  // to train, which must outlive the index.
-  NeighborIndex(const TrainingSet& train, NeighborSearch search = NeighborSearch::automatic);
+  // Builds the tree the search (after resolving automatic) needs, the box tree's lower levels on
+  // pool's threads when given. Keeps a reference to train, which must outlive the index.
+  NeighborIndex(const TrainingSet& train, NeighborSearch search = NeighborSearch::automatic,
+                ThreadPool* pool = nullptr);
   ~NeighborIndex();
   NeighborIndex(const NeighborIndex&) = delete;
   NeighborIndex& operator=(const NeighborIndex&) = delete;

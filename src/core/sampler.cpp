@@ -96,7 +96,7 @@ Sampler::Sampler(const TrainingSet& train, const SamplerParams& params, ThreadPo
   validate(params_);
   if (params_.estimator == Estimator::knn) {
     validate(params_.knn, train_.n());
-    index_ = std::make_unique<NeighborIndex>(train_, params_.knn.search);
+    index_ = std::make_unique<NeighborIndex>(train_, params_.knn.search, &pool_);
   }
   const int b_count = params_.n_samples, d = train_.dim();
   first_step_ = static_cast<int>(std::lround(params_.start_t * params_.n_steps));

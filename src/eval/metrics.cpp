@@ -56,7 +56,7 @@ Nearest nearest_training(const TrainingSet& train, const MatrixXfR& samples, int
   out.k = k;
   out.index.resize(size_t(n) * k);
   out.distance.resize(size_t(n) * k);
-  const NeighborIndex index(train);
+  const NeighborIndex index(train, NeighborSearch::automatic, &pool);
   index.find(centered.data(), n, d, k, out.index.data(), pool);
   for (int r = 0; r < n; ++r)
     for (int j = 0; j < k; ++j) {
