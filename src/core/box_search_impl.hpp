@@ -134,28 +134,17 @@ struct Search {
 };
 
 // The rank of each candidate distance among all (how many are smaller), W at a time against
-// each in turn: no branches, where a selection branches on every comparison. Pads dist to a
-// multiple of W with +inf (the scratch has room). Returns false if two distances tie: the
-// training index then decides, which select_by_key handles.
+// each in turn: no branches, where a selection branches on every comparison. Tied distances
+// share a rank. Pads dist to a multiple of W with +inf (the scratch has room).
 template <int W>
-bool rank_distances(float* dist, int count, int* rank) {
+void rank_distances(float* dist, int count, int* rank) {
   for (int i = count; i % W; ++i) dist[i] = __builtin_inff();
-  VecI<W> equal_total{};
   for (int v = 0; v < count; v += W) {
     const VecF<W> mine = load<W>(dist + v);
-    VecI<W> below{}, equal{};
-    for (int j = 0; j < count; ++j) {
-      const VecF<W> other = splat<W>(dist[j]);
-      below -= other < mine;  // a true comparison is -1
-      equal -= other == mine;
-    }
-    __builtin_memcpy(rank + v, &below, sizeof below);  // the padding lanes too: rank has room
-    equal_total += equal;
+    VecI<W> below{};
+    for (int j = 0; j < count; ++j) below -= splat<W>(dist[j]) < mine;  // a true comparison is -1
+    __builtin_memcpy(rank + v, &below, sizeof below);                   // the padding lanes too: rank has room
   }
-  // Each distance equals itself (the +inf padding equals none): more means a tie.
-  int equal_sum = 0;
-  for (int lane = 0; lane < W; ++lane) equal_sum += equal_total[lane];
-  return equal_sum == count;
 }
 
 // The k smallest (distance, index) keys of the candidates, sorted, at the front of keys.
@@ -177,16 +166,14 @@ inline float distance_of(uint64_t key) {
 // (ties at the bound stay: all of them may still be among the k).
 template <int W>
 void shrink(Search& s) {
+  // The candidates ranked below k are those no farther than the k-th smallest distance, ties or
+  // not: the largest of them is that distance.
   int* rank = reinterpret_cast<int*>(s.keys);  // keys is free scratch here
-  if (rank_distances<W>(s.dist, s.count, rank)) {
-    float bound = 0.0f;
-    for (int i = 0; i < s.count; ++i)
-      if (rank[i] < s.k && s.dist[i] > bound) bound = s.dist[i];
-    s.bound = bound;
-  } else {
-    select_by_key(s.dist, s.index, s.count, s.k, s.keys);
-    s.bound = distance_of(s.keys[s.k - 1]);
-  }
+  rank_distances<W>(s.dist, s.count, rank);
+  float bound = 0.0f;
+  for (int i = 0; i < s.count; ++i)
+    if (rank[i] < s.k && s.dist[i] > bound) bound = s.dist[i];
+  s.bound = bound;
   int kept = 0;
   for (int i = 0; i < s.count; ++i) {
     s.dist[kept] = s.dist[i];
@@ -279,11 +266,21 @@ int search(const BoxTreeView& tree, const float* query, float bound_sq, int k, i
   visit<W, D>(s, tree.n_levels - 1, 0);
   if (s.overflow) return 0;
   if (s.count < k) return -1;
+  // Without ties, exactly k candidates rank below k, each rank once. A tie among them leaves a
+  // rank unfilled, a tie at the k-th distance lets more than k in: then the training index must
+  // decide.
   int* rank = reinterpret_cast<int*>(keys);
-  if (rank_distances<W>(cand_dist, s.count, rank)) {
+  rank_distances<W>(cand_dist, s.count, rank);
+  uint64_t filled = 0;
+  int taken = 0;
+  if (k <= 64)
     for (int i = 0; i < s.count; ++i)
-      if (rank[i] < k) neighbors[rank[i]] = int(cand_index[i]);
-  } else {
+      if (rank[i] < k) {
+        neighbors[rank[i]] = int(cand_index[i]);
+        filled |= uint64_t(1) << rank[i];
+        ++taken;
+      }
+  if (k > 64 || taken != k || filled != (k == 64 ? ~uint64_t(0) : (uint64_t(1) << k) - 1)) {
     select_by_key(cand_dist, cand_index, s.count, k, keys);
     for (int i = 0; i < k; ++i) neighbors[i] = int(uint32_t(keys[i]));
   }
