@@ -101,7 +101,7 @@ nearest-neighbour estimator (sample and velocity):
   --knn-numerator all|neighbors    DEANN weights on numerator and denominator, or the
                     numerator over the K neighbours only [all]
   --knn-neighbors per-draw|shared  search neighbours for each z + sigma eps_m, or once for z [per-draw]
-  --knn-search auto|box-tree|kd-tree|brute-force   [auto: box tree up to d = 6]
+  --knn-search auto|box-tree|kd-tree|brute-force   [auto: box tree up to d = 8]
 )";
 
 // A sample closer than this (Euclidean, in [0, 1] pixel units) to a training image is a copy.

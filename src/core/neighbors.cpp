@@ -95,8 +95,8 @@ void rank_all_in_double(const float* points, const uint32_t* original, int n, in
 
 // The kd-tree keeps its own dense copy of the centered points, renumbered after the build into
 // the order of the tree's leaves: a leaf's points are then contiguous in memory (8 bytes a point
-// in 2-D), where nanoflann would otherwise gather them from anywhere. Dimensions up to
-// kKdTreeMaxDim are compiled in, which lets nanoflann unroll its distance loops.
+// in 2-D), where nanoflann would otherwise gather them from anywhere. Dimensions up to 7 are
+// compiled in, which lets nanoflann unroll its distance loops.
 struct NeighborIndex::KdTree {
   virtual ~KdTree() = default;
   // hint: k training indices or null; neighbors may be the same array.
@@ -475,9 +475,7 @@ const char* neighbor_search_name(NeighborSearch search) {
 NeighborIndex::NeighborIndex(const TrainingSet& train, NeighborSearch search, ThreadPool* pool)
     : train_(train), search_(search) {
   if (search_ == NeighborSearch::automatic)
-    search_ = train.dim() <= kBoxTreeAutoMaxDim ? NeighborSearch::box_tree
-              : train.dim() <= kKdTreeMaxDim    ? NeighborSearch::kd_tree
-                                                : NeighborSearch::brute_force;
+    search_ = train.dim() <= kBoxTreeMaxDim ? NeighborSearch::box_tree : NeighborSearch::brute_force;
   if (search_ == NeighborSearch::box_tree && train.dim() > kBoxTreeMaxDim)
     throw Error("the box tree searches up to " + std::to_string(kBoxTreeMaxDim) + " dimensions (the data has " +
                 std::to_string(train.dim()) + "): use the kd-tree or brute force");

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/box_tree.hpp"
 #include "core/knn.hpp"
 #include "core/neighbors.hpp"
 #include "core/rng.hpp"
@@ -148,9 +149,6 @@ void run_knn(cfdm::ThreadPool& pool) {
   std::fflush(stdout);
 
   const int k = 15, rows = 2000;
-  auto start = Clock::now();
-  const cfdm::NeighborIndex index(train);
-  const double build_seconds = seconds_since(start);
   cfdm::SamplerParams params = cfdm::default_sampler_params();
   params.n_samples = rows;
   params.n_steps = 100;
@@ -164,19 +162,32 @@ void run_knn(cfdm::ThreadPool& pool) {
       states.push_back(sampler.states());
       times.push_back(sampler.t());
     }
-  std::vector<std::vector<int>> answers(states.size(), std::vector<int>(size_t(rows) * k));
-  double seconds[3] = {0, 0, 0};
-  for (int mode = 0; mode < 3; ++mode)
-    for (size_t s = 0; s < states.size(); ++s) {
-      const int* hints = mode == 0   ? nullptr
-                         : mode == 1 ? (s > 0 ? answers[s - 1].data() : nullptr)
-                                     : answers[s].data();
-      std::vector<int> found(size_t(rows) * k);
-      start = Clock::now();
-      cfdm::knn_neighbors(train, index, k, states[s].data(), rows, 2, times[s], found.data(), pool, {}, hints);
-      seconds[mode] += seconds_since(start);
-      if (mode == 0) answers[s] = found;
-    }
+  // The box tree (what the estimator uses in 2-D) and nanoflann's kd-tree, on the same queries.
+  for (cfdm::NeighborSearch search : {cfdm::NeighborSearch::box_tree, cfdm::NeighborSearch::kd_tree}) {
+    auto start = Clock::now();
+    const cfdm::NeighborIndex index(train, search, &pool);
+    const double build_seconds = seconds_since(start);
+    std::vector<std::vector<int>> answers(states.size(), std::vector<int>(size_t(rows) * k));
+    double seconds[3] = {0, 0, 0};
+    for (int mode = 0; mode < 3; ++mode)
+      for (size_t s = 0; s < states.size(); ++s) {
+        const int* hints = mode == 0   ? nullptr
+                           : mode == 1 ? (s > 0 ? answers[s - 1].data() : nullptr)
+                                       : answers[s].data();
+        std::vector<int> found(size_t(rows) * k);
+        start = Clock::now();
+        cfdm::knn_neighbors(train, index, k, states[s].data(), rows, 2, times[s], found.data(), pool, {}, hints);
+        seconds[mode] += seconds_since(start);
+        if (mode == 0) answers[s] = found;
+      }
+    std::printf(
+        "{\"workload\": \"knn_search\", \"platform\": \"%s\", \"threads\": %d, \"search\": \"%s\", "
+        "\"searches\": %zu, \"build_seconds\": %.4g, \"unbounded_seconds\": %.4g, \"previous_step_seconds\": %.4g, "
+        "\"own_answer_seconds\": %.4g}\n",
+        kPlatform, pool.size(), cfdm::neighbor_search_name(search), states.size() * rows, build_seconds, seconds[0],
+        seconds[1], seconds[2]);
+    std::fflush(stdout);
+  }
   // How far the queries sit from the data: the median distance from z/t to its K-th neighbour
   // at a few times, against the median distance from a training point to its K-th nearest other
   // point (the scale of the data's own neighbourhoods). Far off the data, the K nearest are a
@@ -195,16 +206,14 @@ void run_knn(cfdm::ThreadPool& pool) {
     query_scale += entry;
   }
   std::printf(
-      "{\"workload\": \"knn_search\", \"platform\": \"%s\", \"threads\": %d, \"searches\": %zu, "
-      "\"build_seconds\": %.4g, \"unbounded_seconds\": %.4g, \"previous_step_seconds\": %.4g, "
-      "\"own_answer_seconds\": %.4g, \"query_kth_distance\": {%s}, \"data_kth_distance\": %.4g}\n",
-      kPlatform, pool.size(), states.size() * rows, build_seconds, seconds[0], seconds[1], seconds[2],
-      query_scale.c_str(), cfdm::eval::typical_spacing(train, pool, rows, k));
+      "{\"workload\": \"knn_queries\", \"platform\": \"%s\", \"query_kth_distance\": {%s}, "
+      "\"data_kth_distance\": %.4g}\n",
+      kPlatform, query_scale.c_str(), cfdm::eval::typical_spacing(train, pool, rows, k));
   std::fflush(stdout);
 }
 
-// Where the kd-tree stops paying off: K = 15 neighbours of 2,000 queries among N = 20,000
-// Gaussian points, by dimension, kd-tree against the blocked brute-force search.
+// Where the trees stop paying off: K = 15 neighbours of 2,000 queries among N = 20,000 Gaussian
+// points, by dimension: box tree (up to d = 8), kd-tree and the blocked brute-force search.
 void run_crossover(cfdm::ThreadPool& pool) {
   for (int d : {2, 3, 4, 6, 8, 12, 16, 24, 32, 64}) {
     cfdm::MatrixXfR points(20000, d), queries(2000, d);
@@ -213,18 +222,20 @@ void run_crossover(cfdm::ThreadPool& pool) {
     for (Eigen::Index i = 0; i < queries.size(); ++i) queries.data()[i] = float(rng.normal());
     const cfdm::TrainingSet train(points);
     std::vector<int> found(2000 * 15);
-    double seconds[2];
-    for (int s = 0; s < 2; ++s) {
-      const cfdm::NeighborIndex index(train,
-                                      s == 0 ? cfdm::NeighborSearch::kd_tree : cfdm::NeighborSearch::brute_force);
+    const cfdm::NeighborSearch searches[3] = {cfdm::NeighborSearch::box_tree, cfdm::NeighborSearch::kd_tree,
+                                              cfdm::NeighborSearch::brute_force};
+    double seconds[3] = {-1, -1, -1};  // -1: not available in this dimension
+    for (int s = 0; s < 3; ++s) {
+      if (searches[s] == cfdm::NeighborSearch::box_tree && d > cfdm::kBoxTreeMaxDim) continue;
+      const cfdm::NeighborIndex index(train, searches[s], &pool);
       const auto start = Clock::now();
       index.find(queries.data(), 2000, d, 15, found.data(), pool);
       seconds[s] = seconds_since(start);
     }
     std::printf(
-        "{\"workload\": \"crossover\", \"platform\": \"%s\", \"dim\": %d, \"kd_tree_seconds\": %.4g, "
-        "\"brute_force_seconds\": %.4g}\n",
-        kPlatform, d, seconds[0], seconds[1]);
+        "{\"workload\": \"crossover\", \"platform\": \"%s\", \"dim\": %d, \"box_tree_seconds\": %.4g, "
+        "\"kd_tree_seconds\": %.4g, \"brute_force_seconds\": %.4g}\n",
+        kPlatform, d, seconds[0], seconds[1], seconds[2]);
     std::fflush(stdout);
   }
 }

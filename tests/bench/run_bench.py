@@ -25,7 +25,7 @@ def run_bench(command):
         sys.exit(f"benchmark failed: {' '.join(command)}\n{r.stderr}")
     results = {}
     for d in map(json.loads, r.stdout.splitlines()):
-        if d["workload"] in ("crossover", "mnist_pca_knn"):
+        if d["workload"] in ("crossover", "mnist_pca_knn", "knn_search"):
             results.setdefault("_" + d["workload"], []).append(d)
         elif "skipped" in d:
             print(f"skipped {d['workload']}: {d['skipped']}", file=sys.stderr)
@@ -177,22 +177,27 @@ def main():
         verdicts.append(f"- knn ({build}): {k['speedup']:.1f}x faster than exact (target >= 50x): "
                         f"{'met' if k['speedup'] >= 50 else 'NOT met'}; sliced W2 {ratio:.2f}x the exact-exact noise floor "
                         f"(target <= 1.5x): {'met' if ratio <= 1.5 else 'NOT met'}")
-        s = data.get("knn_search")
-        if s:
-            exact = k["exact_seconds"]
-            floor = s["build_seconds"] + s["own_answer_seconds"]
-            out(f"Where its time goes: kd-tree build {s['build_seconds']:.3f} s; the run's {s['searches']:,} searches "
-                f"(K = 15 of z/t) {s['unbounded_seconds']:.3f} s from scratch, {s['previous_step_seconds']:.3f} s bounded "
-                f"by the previous step's neighbours (what the sampler does), {s['own_answer_seconds']:.3f} s bounded by "
-                f"their own answer. Build and searches alone, at that floor, would cap the speedup at "
-                f"{exact / floor:.0f}x.")
-            scale = s.get("query_kth_distance")
-            if scale:
-                at = ", ".join(f"{v:.3g} at t = {t}" for t, v in scale.items())
-                out(f"The queries z/t sit off the data for most of the flow: the median distance from z/t to its 15th "
-                    f"neighbour is {at}, against {s['data_kth_distance']:.3g} from a training point to its 15th nearest "
-                    f"other: the 15 nearest of a query that far off are a thin crescent on the data's edge facing it, "
-                    f"wider the farther the query, which a search must cover across many leaves of the tree.")
+        searches = {s["search"]: s for s in data.get("_knn_search", [])}
+        box, kd = searches.get("box-tree"), searches.get("kd-tree")
+        if box and kd:
+            exact, knn = k["exact_seconds"], k["knn_seconds"]
+            rest = knn - box["build_seconds"] - box["previous_step_seconds"]
+            floor = box["build_seconds"] + box["own_answer_seconds"]
+            out(f"Where its time goes: the box tree's build {box['build_seconds']:.3f} s and the run's "
+                f"{box['searches']:,} searches (K = 15 of z/t), each bounded by its row's neighbours one step earlier, "
+                f"{box['previous_step_seconds']:.3f} s (nanoflann's kd-tree: build {kd['build_seconds']:.3f} s, searches "
+                f"{kd['previous_step_seconds']:.3f} s); the L draws and the sums about {rest:.3f} s, the rest of the run. "
+                f"Unbounded, the box tree takes {box['unbounded_seconds']:.3f} s (kd-tree {kd['unbounded_seconds']:.3f} s); "
+                f"bounded by their own answer, the floor of any bound, {box['own_answer_seconds']:.3f} s "
+                f"(kd-tree {kd['own_answer_seconds']:.3f} s). Build and searches alone, at that floor, would cap the "
+                f"speedup at {exact / floor:.0f}x.")
+        q = data.get("knn_queries")
+        if q:
+            at = ", ".join(f"{v:.3g} at t = {t}" for t, v in q["query_kth_distance"].items())
+            out(f"The queries z/t sit off the data for most of the flow: the median distance from z/t to its 15th "
+                f"neighbour is {at}, against {q['data_kth_distance']:.3g} from a training point to its 15th nearest "
+                f"other: the 15 nearest of a query that far off are a thin crescent on the data's edge facing it, "
+                f"wider the farther the query, which a search must cover across many leaves of a tree.")
     for build, data in (("native", native), ("wasm", wasm)):
         for p in (data or {}).get("_mnist_pca_knn", []):
             out("")
@@ -204,10 +209,13 @@ def main():
     crossover = [d for d in native.get("_crossover", [])]
     if crossover:
         out("")
-        out("Neighbour search, K = 15 of 2,000 queries among N = 20,000 Gaussian points (native, seconds):")
+        out("Neighbour search, K = 15 of 2,000 queries among N = 20,000 Gaussian points (native, seconds; the box tree "
+            "compiles up to d = 8):")
         out("")
         out("| d | " + " | ".join(str(c["dim"]) for c in crossover) + " |")
         out("|---|" + "---|" * len(crossover))
+        out("| box tree | " + " | ".join(f"{c['box_tree_seconds']:.4f}" if c["box_tree_seconds"] >= 0 else "-"
+                                         for c in crossover) + " |")
         out("| kd-tree | " + " | ".join(f"{c['kd_tree_seconds']:.4f}" for c in crossover) + " |")
         out("| brute force | " + " | ".join(f"{c['brute_force_seconds']:.4f}" for c in crossover) + " |")
     if app:
