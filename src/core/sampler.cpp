@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/box_tree.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
 #include "core/thread_pool.hpp"
@@ -87,7 +88,15 @@ bool smoothed_velocity(const TrainingSet& train, const float* points, int n_poin
 uint64_t sampler_memory_bytes(const SamplerParams& params, int64_t dim, int64_t n_train) {
   const int64_t b = std::max(params.n_samples, 0), m = params.sigma > 0 ? std::max(params.n_draws, 1) : 0;
   int64_t floats = b * dim * (4 + m);  // states, denoised, draws, the initial noise and the kernels' copies
-  if (params.estimator == Estimator::knn) floats += n_train * (dim + 2);  // the index's copy and order
+  if (params.estimator == Estimator::knn) {
+    // The index: a tree's copy of the points and their order (and while the box tree is built, a
+    // second copy it reorders); the brute-force scan reads the training set itself.
+    NeighborSearch search = params.knn.search;
+    if (search == NeighborSearch::automatic)
+      search = dim <= kBoxTreeMaxDim ? NeighborSearch::box_tree : NeighborSearch::brute_force;
+    if (search == NeighborSearch::box_tree) floats += n_train * (2 * dim + 3);
+    if (search == NeighborSearch::kd_tree) floats += n_train * (dim + 2);
+  }
   return uint64_t(floats) * sizeof(float);                                // 64 bits: size_t is 32 in WebAssembly
 }
 
