@@ -29,7 +29,25 @@ void knn_draw_others(Rng& rng, int n, const int* neighbors, int k, int l, std::v
     if (taken && hashed) taken_set.insert(j);
     drawn->push_back(taken ? j : rank);
   }
-  // #{neighbours <= v}: a scan for the usual few, a binary search in a sorted copy for many.
+  if (k <= 64 && l <= 64) {
+    // The usual few: every draw's map iterated at once, one pass over the neighbours per round
+    // (a round changes nothing for a draw at its fixed point, so all share the rounds).
+    int* value = drawn->data();
+    int rank[64], count[64];
+    std::copy(value, value + l, rank);
+    for (bool moved = true; moved;) {
+      std::fill(count, count + l, 0);
+      for (int j = 0; j < k; ++j)
+        for (int i = 0; i < l; ++i) count[i] += neighbors[j] <= value[i];
+      moved = false;
+      for (int i = 0; i < l; ++i) {
+        moved |= rank[i] + count[i] != value[i];
+        value[i] = rank[i] + count[i];
+      }
+    }
+    return;
+  }
+  // #{neighbours <= v}: a scan for a few, a binary search in a sorted copy for many.
   std::vector<int> sorted;
   if (k > 64) {
     sorted.assign(neighbors, neighbors + k);
