@@ -147,6 +147,31 @@ TEST(Neighbors, TreesSurviveOverflowingDistances) {
   }
 }
 
+// A thousand copies of one point among others: every copy ties, more than the search's scratch
+// holds at first (it must grow it), and the lowest indices win.
+TEST(Neighbors, BoxTreeManyTiedCopies) {
+  ThreadPool pool(2);
+  MatrixXfR x = normal_points(3000, 2, 31);
+  for (int i = 0; i < 3000; i += 3) x.row(i) << 0.25f, -0.5f;
+  const TrainingSet train(x);
+  const MatrixXfR centered_x = minus_mean(x, train);
+  MatrixXfR q(2, 2);
+  q << 0.25f, -0.5f, 0.3f, -0.5f;  // on the copies, and beside them
+  const MatrixXfR centered_q = minus_mean(q, train);
+  const NeighborIndex index(train, NeighborSearch::box_tree);
+  for (Isa isa : available_isas())
+    for (int k : {5, 40}) {
+      KernelOptions options;
+      options.isa = isa;
+      std::vector<int> got(2 * k);
+      ASSERT_TRUE(index.find(centered_q.data(), 2, 2, k, got.data(), pool, options));
+      for (int r = 0; r < 2; ++r)
+        EXPECT_EQ(std::vector<int>(got.begin() + r * k, got.begin() + (r + 1) * k),
+                  oracle_neighbors(centered_x, centered_q.row(r).data(), k))
+            << isa_name(isa) << " k " << k << " query " << r;
+    }
+}
+
 // The box tree over several levels (N = 20,000: 1,250 blocks, 79 groups, 5, 1), in every
 // dimension it compiles (1 to 8), on every instruction set, from scratch and bounded by the
 // neighbours of a query moved a little: the oracle's neighbours, queries near and far.

@@ -182,7 +182,7 @@ void shrink(Search& s) {
   }
   s.count = kept;
   // Many ties at the bound: shrink again only once the candidates have doubled.
-  if (2 * kept > s.shrink_at) s.shrink_at = 2 * kept < s.cap - F ? 2 * kept : s.cap - F;
+  if (2 * kept > s.shrink_at) s.shrink_at = 2 * kept < s.cap - 2 * F ? 2 * kept : s.cap - 2 * F;
 }
 
 template <int W, int D>
@@ -191,7 +191,7 @@ inline void scan_block(Search& s, int block) {
   point_distances<W, D>(s.tree->points + long(block) * D * F, s.q, dist);
   const unsigned bits = within<W>(dist, s.bound);
   if (!bits) return;
-  if (s.count + F > s.cap) {
+  if (s.count + 2 * F > s.cap) {  // room for this block, and for rank_distances' padding
     s.overflow = true;
     return;
   }
@@ -260,7 +260,7 @@ template <int W, int D>
 int search(const BoxTreeView& tree, const float* query, float bound_sq, int k, int* neighbors, float* cand_dist,
            uint32_t* cand_index, uint64_t* keys, int cap) {
   Search s{&tree, query, bound_sq, k, cap, box_shrink_at(k), 0, cand_dist, cand_index, keys, false};
-  if (cap < s.shrink_at + F) return 0;
+  if (cap < s.shrink_at + 2 * F) return 0;
   if (!(bound_sq < __builtin_inff())) s.bound = first_bound<W, D>(s);
   if (!(s.bound < __builtin_inff())) return -1;  // NaN or overflowing distances
   visit<W, D>(s, tree.n_levels - 1, 0);

@@ -28,7 +28,7 @@ struct BoxTreeView {
 };
 
 // The search keeps at most this many candidates before it lowers its bound to the k-th nearest
-// of them (more only when many are tied); it needs scratch for that many plus kBoxFan.
+// of them (more only when many are tied); it needs scratch for that many plus 2 kBoxFan.
 inline int box_shrink_at(int k) { return 4 * k > 64 ? 4 * k : 64; }
 
 struct BoxSearchTable {
@@ -36,9 +36,9 @@ struct BoxSearchTable {
   // the lower training index, into neighbors. bound_sq: a squared distance known to be at least
   // the k-th nearest's (computed as the search does: (q - p)^2 summed over coordinates in order,
   // in float), or +infinity for none. Scratch: cap floats, cap uint32 and cap uint64.
-  // Returns 1 when done; 0 when cap is too small (at least box_shrink_at(k) + kBoxFan, and
-  // max(n, box_shrink_at(k)) + kBoxFan always suffices); -1 when
-  // fewer than k points compare within reach (a NaN query, squared distances overflowing).
+  // Returns 1 when done; 0 when cap is too small (at least box_shrink_at(k) + 2 kBoxFan, and
+  // max(n, box_shrink_at(k)) + 2 kBoxFan always suffices); -1 when fewer than k points compare
+  // within reach (a NaN query, squared distances overflowing).
   int (*search)(const BoxTreeView& tree, const float* query, float bound_sq, int k, int* neighbors, float* cand_dist,
                 uint32_t* cand_index, uint64_t* keys, int cap);
 };

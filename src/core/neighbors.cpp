@@ -445,7 +445,7 @@ struct NeighborIndex::BoxTree {
           table.search(view, query, bound, k, neighbors, dist.data(), cand.data(), keys.data(), int(dist.size()));
       if (status == 1) return;
       if (status < 0) break;
-      const size_t cap = size_t(std::max(view.n, box_shrink_at(k))) + kBoxFan;  // always enough
+      const size_t cap = size_t(std::max(view.n, box_shrink_at(k))) + 2 * kBoxFan;  // always enough
       dist.resize(cap);
       cand.resize(cap);
       keys.resize(cap);
@@ -495,7 +495,7 @@ bool NeighborIndex::find(const float* queries, int n_queries, int stride, int k,
     const BoxSearchTable& table = box_search_table(options.isa);
     const int n_tasks = std::min(blocks, pool.size() * 32);  // queries differ in cost: see below
     pool.run(n_tasks, [&](int task) {
-      const size_t cap = size_t(box_shrink_at(k)) * 2 + kBoxFan;
+      const size_t cap = size_t(box_shrink_at(k)) * 2 + 2 * kBoxFan;
       std::vector<float> dist(cap);
       std::vector<uint32_t> cand(cap);
       std::vector<uint64_t> keys(cap);
