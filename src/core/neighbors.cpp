@@ -234,10 +234,11 @@ const BoxSearchTable& box_search_table(Isa isa) {
 }  // namespace
 
 // The box tree (box_tree.hpp). Built top down: the points are split in two at the median of
-// their widest coordinate, over and over, at multiples of the size of a top-level node, until
-// each range is one such node; each node is then split the same way into nodes of the next
-// level, down to blocks of 16. So the 16 consecutive nodes of a group are one node of the level
-// above, and every box is tight around points that lie together.
+// one coordinate (across the widest side of the cell the splits above leave them), over and
+// over, at multiples of the size of a top-level node, until each range is one such node; each
+// node is then split the same way into nodes of the next level, down to blocks of 16. So the 16
+// consecutive nodes of a group are one node of the level above, and every box is tight around
+// points that lie together.
 struct NeighborIndex::BoxTree {
   const TrainingSet& train;
   std::vector<float> points;
