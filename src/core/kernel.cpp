@@ -78,13 +78,17 @@ Isa best_isa() {
 #endif
 }
 
-const KernelTable& kernel_table(Isa isa) {
+Isa checked_isa(Isa isa) {
   if (isa == Isa::best) isa = best_isa();
   if (!isa_available(isa)) {
     throw Error(std::string("instruction set ") + isa_name(isa) +
                 " is not available in this build or on this CPU; use a narrower one");
   }
-  switch (isa) {
+  return isa;
+}
+
+const KernelTable& kernel_table(Isa isa) {
+  switch (checked_isa(isa)) {
 #if defined(CFDM_HAVE_SSE2)
     case Isa::sse2:
       return kernel_table_sse2();

@@ -39,6 +39,8 @@ bool posterior_mean(const TrainingSet& train, const float* queries, int n_querie
                     float* out, int out_stride, ThreadPool& pool, const KernelOptions& options = {});
 
 const KernelTable& kernel_table(Isa isa);
+// isa, or for Isa::best the widest available; throws cfdm::Error if this build or CPU lacks it.
+Isa checked_isa(Isa isa);
 
 // Training rows per tile of the blocked kernels: a tile (about 256 KB) stays in L2 while every
 // query block uses it.

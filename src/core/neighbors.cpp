@@ -207,9 +207,7 @@ const BoxSearchTable& box_search_table_simd128();
 namespace {
 
 const BoxSearchTable& box_search_table(Isa isa) {
-  kernel_table(isa);  // throws for an instruction set this build or CPU lacks
-  if (isa == Isa::best) isa = best_isa();
-  switch (isa) {
+  switch (checked_isa(isa)) {
 #if defined(CFDM_HAVE_SSE2)
     case Isa::sse2:
       return box_search_table_sse2();
