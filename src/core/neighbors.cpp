@@ -471,10 +471,14 @@ const char* neighbor_search_name(NeighborSearch search) {
   return "unknown";
 }
 
+NeighborSearch resolved_search(NeighborSearch search, int64_t dim) {
+  if (search != NeighborSearch::automatic) return search;
+  return dim <= kBoxTreeMaxDim ? NeighborSearch::box_tree : NeighborSearch::brute_force;
+}
+
 NeighborIndex::NeighborIndex(const TrainingSet& train, NeighborSearch search, ThreadPool* pool)
     : train_(train), search_(search) {
-  if (search_ == NeighborSearch::automatic)
-    search_ = train.dim() <= kBoxTreeMaxDim ? NeighborSearch::box_tree : NeighborSearch::brute_force;
+  search_ = resolved_search(search, train.dim());
   if (search_ == NeighborSearch::box_tree && train.dim() > kBoxTreeMaxDim)
     throw Error("the box tree searches up to " + std::to_string(kBoxTreeMaxDim) + " dimensions (the data has " +
                 std::to_string(train.dim()) + "): use the kd-tree or brute force");
@@ -490,28 +494,23 @@ bool NeighborIndex::find(const float* queries, int n_queries, int stride, int k,
     throw Error("K = " + std::to_string(k) + " nearest neighbours need 1 <= K <= N = " + std::to_string(train_.n()));
   if (n_queries <= 0) return true;
   const int d = train_.dim(), blocks = (n_queries + kQueryBlock - 1) / kQueryBlock;
-  if (search_ == NeighborSearch::box_tree) {
-    const BoxSearchTable& table = box_search_table(options.isa);
-    const int n_tasks = std::min(blocks, pool.size() * 32);  // queries differ in cost: see below
-    pool.run(n_tasks, [&](int task) {
-      const size_t cap = size_t(box_shrink_at(k)) * 2 + 2 * kBoxFan;
-      std::vector<float> dist(cap);
-      std::vector<uint32_t> cand(cap);
-      std::vector<uint64_t> keys(cap);
-      for (int r = int(int64_t(n_queries) * task / n_tasks); r < int(int64_t(n_queries) * (task + 1) / n_tasks); ++r)
-        box_->find(queries + size_t(r) * stride, k, hints ? hints + size_t(r) * k : nullptr, neighbors + size_t(r) * k,
-                   table, dist, cand, keys);
-    });
-    return !(options.cancel && options.cancel->load());
-  }
-  if (search_ == NeighborSearch::kd_tree) {
+  if (box_ || tree_) {
+    const BoxSearchTable* table = box_ ? &box_search_table(options.isa) : nullptr;
     // Queries differ in cost: many small tasks keep the threads equally busy to the end.
     const int n_tasks = std::min(blocks, pool.size() * 32);
     pool.run(n_tasks, [&](int task) {
-      std::vector<float> dist_sq(k);
-      for (int r = int(int64_t(n_queries) * task / n_tasks); r < int(int64_t(n_queries) * (task + 1) / n_tasks); ++r)
-        tree_->find(queries + size_t(r) * stride, k, hints ? hints + size_t(r) * k : nullptr, neighbors + size_t(r) * k,
-                    dist_sq.data());
+      // Scratch: the box tree's candidates (it grows them when it must), the kd-tree's k distances.
+      std::vector<float> dist(size_t(box_shrink_at(k)) * 2 + 2 * kBoxFan);
+      std::vector<uint32_t> cand(box_ ? dist.size() : 0);
+      std::vector<uint64_t> keys(box_ ? dist.size() : 0);
+      for (int r = int(int64_t(n_queries) * task / n_tasks); r < int(int64_t(n_queries) * (task + 1) / n_tasks); ++r) {
+        const float* query = queries + size_t(r) * stride;
+        const int* hint = hints ? hints + size_t(r) * k : nullptr;
+        if (box_)
+          box_->find(query, k, hint, neighbors + size_t(r) * k, *table, dist, cand, keys);
+        else
+          tree_->find(query, k, hint, neighbors + size_t(r) * k, dist.data());
+      }
     });
     return !(options.cancel && options.cancel->load());
   }

@@ -24,6 +24,9 @@ enum class NeighborSearch { automatic, kd_tree, box_tree, brute_force };
 // also loses to the scan from d = 8. Bounded by a trajectory's previous neighbours (the sampler's
 // searches on moons, N = 100,000), the box tree is 1.8x faster than the kd-tree.
 
+// The search automatic stands for in dim dimensions; any other search unchanged.
+NeighborSearch resolved_search(NeighborSearch search, int64_t dim);
+
 const char* neighbor_search_name(NeighborSearch search);
 
 class NeighborIndex {

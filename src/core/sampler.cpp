@@ -5,7 +5,6 @@
 #include <string>
 #include <vector>
 
-#include "core/box_tree.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
 #include "core/thread_pool.hpp"
@@ -91,13 +90,11 @@ uint64_t sampler_memory_bytes(const SamplerParams& params, int64_t dim, int64_t 
   if (params.estimator == Estimator::knn) {
     // The index: a tree's copy of the points and their order (and while the box tree is built, a
     // second copy it reorders); the brute-force scan reads the training set itself.
-    NeighborSearch search = params.knn.search;
-    if (search == NeighborSearch::automatic)
-      search = dim <= kBoxTreeMaxDim ? NeighborSearch::box_tree : NeighborSearch::brute_force;
+    const NeighborSearch search = resolved_search(params.knn.search, dim);
     if (search == NeighborSearch::box_tree) floats += n_train * (2 * dim + 3);
     if (search == NeighborSearch::kd_tree) floats += n_train * (dim + 2);
   }
-  return uint64_t(floats) * sizeof(float);                                // 64 bits: size_t is 32 in WebAssembly
+  return uint64_t(floats) * sizeof(float);  // 64 bits: size_t is 32 in WebAssembly
 }
 
 Sampler::Sampler(const TrainingSet& train, const SamplerParams& params, ThreadPool& pool)
