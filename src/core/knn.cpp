@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -12,73 +13,76 @@
 #include "core/thread_pool.hpp"
 
 namespace cfdm {
-// Floyd's algorithm over ranks 0 .. N-K-1 of the non-neighbours; rank r is then the index v
-// with v = r + #{neighbours <= v}, the least fixed point of that map, reached by iterating it
-// from v = r (it only grows, and never past the answer).
+// Floyd's algorithm over ranks 0 .. N-K-1 of the non-neighbours, then each rank r mapped to its
+// index. With the neighbours sorted, s_0 < s_1 < ..., s_i - i non-neighbours lie below s_i, so
+// rank r lies past exactly the neighbours with s_i - i <= r: its index is r + #{i : s_i - i <= r}.
+// Unsorted, s_i - i is neighbour j's value minus its rank among the neighbours.
 void knn_draw_others(Rng& rng, int n, const int* neighbors, int k, int l, std::vector<int>* drawn) {
   const int n_others = n - k;
   drawn->clear();
-  // Ranks already drawn: a scan for the usual few, a hash set for many.
+  // Ranks already drawn: for the usual few a scan, skipped when a 256-bit filter of the ranks'
+  // low bits has not seen this one (a repeat is rare); a hash set for many.
   const bool hashed = l > 64;
   std::unordered_set<int> taken_set;
   if (hashed) taken_set.reserve(size_t(l));
+  uint64_t seen[4] = {0, 0, 0, 0};
   for (int j = n_others - l; j < n_others; ++j) {
     const int rank = int(rng.uniform_index(uint32_t(j + 1)));
-    const bool taken =
-        hashed ? !taken_set.insert(rank).second : std::find(drawn->begin(), drawn->end(), rank) != drawn->end();
-    if (taken && hashed) taken_set.insert(j);
+    bool taken;
+    if (hashed) {
+      taken = !taken_set.insert(rank).second;
+      if (taken) taken_set.insert(j);
+    } else {
+      taken = (seen[(rank >> 6) & 3] >> (rank & 63) & 1) && std::find(drawn->begin(), drawn->end(), rank) != drawn->end();
+      const int value = taken ? j : rank;
+      seen[(value >> 6) & 3] |= uint64_t(1) << (value & 63);
+    }
     drawn->push_back(taken ? j : rank);
   }
   if (k <= 64 && l <= 64) {
-    // The usual few: every draw's map iterated at once, one pass over the neighbours per round
-    // (a round changes nothing for a draw at its fixed point, so all share the rounds).
-    int* value = drawn->data();
-    int rank[64], count[64];
-    std::copy(value, value + l, rank);
-    for (bool moved = true; moved;) {
-      std::fill(count, count + l, 0);
-      for (int j = 0; j < k; ++j)
-        for (int i = 0; i < l; ++i) count[i] += neighbors[j] <= value[i];
-      moved = false;
-      for (int i = 0; i < l; ++i) {
-        moved |= rank[i] + count[i] != value[i];
-        value[i] = rank[i] + count[i];
-      }
-    }
+    // The usual few: each neighbour's rank among the neighbours by counting, then each draw's
+    // count of s_i - i <= r, in lanes padded to 8 (no branches; the padding counts nothing).
+    constexpr int kPad = 8;
+    const int kp = (k + kPad - 1) / kPad * kPad, lp = (l + kPad - 1) / kPad * kPad;
+    int value[64], offset[64], count[64];
+    std::copy(neighbors, neighbors + k, value);
+    std::fill(value + k, value + kp, 0);
+    std::fill(offset, offset + kp, 0);
+    for (int j = 0; j < k; ++j)
+      for (int i = 0; i < kp; ++i) offset[i] += neighbors[j] < value[i];
+    for (int i = 0; i < kp; ++i) offset[i] = i < k ? value[i] - offset[i] : std::numeric_limits<int>::max();
+    int* ranks = drawn->data();
+    std::copy(ranks, ranks + l, value);
+    std::fill(value + l, value + lp, 0);
+    std::fill(count, count + lp, 0);
+    for (int i = 0; i < kp; ++i)
+      for (int j = 0; j < lp; ++j) count[j] += offset[i] <= value[j];
+    for (int j = 0; j < l; ++j) ranks[j] += count[j];
     return;
   }
-  // #{neighbours <= v}: a scan for a few, a binary search in a sorted copy for many.
-  std::vector<int> sorted;
-  if (k > 64) {
-    sorted.assign(neighbors, neighbors + k);
-    std::sort(sorted.begin(), sorted.end());
-  }
-  auto below = [&](int v) {
-    if (!sorted.empty()) return int(std::upper_bound(sorted.begin(), sorted.end(), v) - sorted.begin());
-    int count = 0;
-    for (int j = 0; j < k; ++j) count += neighbors[j] <= v;
-    return count;
-  };
-  for (int& value : *drawn)
-    for (int previous = -1, rank = value; value != previous;) {
-      previous = value;
-      value = rank + below(value);
-    }
+  std::vector<int> offset(neighbors, neighbors + k);
+  std::sort(offset.begin(), offset.end());
+  for (int i = 0; i < k; ++i) offset[size_t(i)] -= i;  // non-decreasing
+  for (int& value : *drawn) value += int(std::upper_bound(offset.begin(), offset.end(), value) - offset.begin());
 }
 
-void knn_sums(const TrainingSet& train, const KnnOptions& options, const float* query, double t, const int* neighbors,
-              const int* drawn, KnnSums* out) {
-  const int n = train.n(), d = train.dim(), k = options.k, m = options.k + options.l;
+namespace {
+
+// knn_sums for D coordinates (D = 0: the training set's, at run time; a fixed D unrolls the
+// coordinate loops). The same operations in the same order either way.
+template <int D>
+void sums_in(const TrainingSet& train, const KnnOptions& options, const float* query, double t, const int* neighbors,
+             const float* neighbor_points, const int* drawn, KnnSums& sums) {
+  const int n = train.n(), d = D > 0 ? D : train.dim(), k = options.k, m = options.k + options.l;
   constexpr int W = 4;  // the exp's vector width
   const int padded = (m + W - 1) / W * W;
   const double half_inv_var = 0.5 / ((1 - t) * (1 - t));
   const double other_weight = options.l > 0 ? double(n - k) / options.l : 0.0;  // (N - K) / L
-  KnnSums& sums = *out;
-  sums.centered.resize(d);
-  sums.logits.resize(m);
+  sums.centered.resize(size_t(d));
+  sums.logits.resize(size_t(m));
   sums.points.resize(size_t(m) * d);
-  sums.weights.resize(padded);
-  sums.numerator.resize(d);
+  sums.weights.resize(size_t(padded));
+  sums.numerator.resize(size_t(d));
   double* centered = sums.centered.data();
   double* logits = sums.logits.data();
   float* x = sums.points.data();  // the K + L points' centered coordinates, gathered once
@@ -89,13 +93,18 @@ void knn_sums(const TrainingSet& train, const KnnOptions& options, const float* 
   // not; above that a point's row is contiguous, its columns not.
   const float* columns = d <= TrainingSet::kDirectMaxDim ? train.columns() : nullptr;
   const size_t n_padded = size_t(train.n_padded());
-  for (int j = 0; j < m; ++j) {
+  int j = 0;
+  if (neighbor_points) {
+    std::copy(neighbor_points, neighbor_points + size_t(k) * d, x);
+    j = k;
+  }
+  for (; j < m; ++j) {
     const int i = j < k ? neighbors[j] : drawn[j - k];
     for (int c = 0; c < d; ++c)
       x[size_t(j) * d + c] = columns ? columns[c * n_padded + size_t(i)] : train.centered(i, c);
   }
   double log_scale = -INFINITY;
-  for (int j = 0; j < m; ++j) {
+  for (j = 0; j < m; ++j) {
     double dist_sq = 0;
     for (int c = 0; c < d; ++c) {
       const double diff = centered[c] - t * x[size_t(j) * d + c];
@@ -106,21 +115,39 @@ void knn_sums(const TrainingSet& train, const KnnOptions& options, const float* 
   }
   // Weights exp(l_j - max) in float, four at a time, with the vector exp of the exact kernels:
   // IEEE operations only, so every build gets the same bits (libm's exp differs between builds).
-  for (int j = 0; j < padded; ++j) weights[j] = j < m ? float(logits[j] - log_scale) : -INFINITY;
-  for (int j = 0; j < padded; j += W) simd::store<W>(weights + j, simd::exp_nonpositive<W>(simd::load<W>(weights + j)));
+  for (j = 0; j < padded; ++j) weights[j] = j < m ? float(logits[j] - log_scale) : -INFINITY;
+  for (j = 0; j < padded; j += W) simd::store<W>(weights + j, simd::exp_nonpositive<W>(simd::load<W>(weights + j)));
   double denominator = 0;
-  for (int j = 0; j < m; ++j) {
+  for (j = 0; j < m; ++j) {
     logits[j] = double(weights[j]) * (j < k ? 1.0 : other_weight);  // reused: the weight of point j
     denominator += logits[j];
   }
   const int numerator_terms = options.weight_numerator ? m : k;
   for (int c = 0; c < d; ++c) {
     double sum = 0;
-    for (int j = 0; j < numerator_terms; ++j) sum += logits[j] * x[size_t(j) * d + c];
-    sums.numerator[c] = sum;
+    for (j = 0; j < numerator_terms; ++j) sum += logits[j] * x[size_t(j) * d + c];
+    sums.numerator[size_t(c)] = sum;
   }
   sums.denominator = denominator;
   sums.log_scale = log_scale;
+}
+
+}  // namespace
+
+void knn_sums(const TrainingSet& train, const KnnOptions& options, const float* query, double t, const int* neighbors,
+              const int* drawn, KnnSums* out, const float* neighbor_points) {
+  switch (train.dim()) {
+#define CFDM_SUMS_DIM(D)                                                                \
+  case D:                                                                              \
+    return sums_in<D>(train, options, query, t, neighbors, neighbor_points, drawn, *out);
+    CFDM_SUMS_DIM(1)
+    CFDM_SUMS_DIM(2)
+    CFDM_SUMS_DIM(3)
+    CFDM_SUMS_DIM(4)
+#undef CFDM_SUMS_DIM
+    default:
+      return sums_in<0>(train, options, query, t, neighbors, neighbor_points, drawn, *out);
+  }
 }
 
 void validate(const KnnOptions& o, int n_train) {

@@ -42,7 +42,8 @@ bool knn_posterior_mean(const TrainingSet& train, const NeighborIndex& index, co
                         const int* neighbors = nullptr, std::vector<int>* memory = nullptr);
 
 // The estimator's sums for one query q (data coordinates) with its K neighbours and L drawn
-// points (training indices): numerator sum_K w_i x'_i + (N-K)/L sum_L w_i x'_i (centered x',
+// points (training indices; neighbor_points, when given, holds the neighbours' centered
+// coordinates, K x d, which are then not looked up): numerator sum_K w_i x'_i + (N-K)/L sum_L w_i x'_i (centered x',
 // or over K only without weight_numerator) and denominator likewise, w_i = exp(l_i - log_scale).
 struct KnnSums {
   std::vector<double> numerator;
@@ -52,7 +53,7 @@ struct KnnSums {
   std::vector<float> weights, points;
 };
 void knn_sums(const TrainingSet& train, const KnnOptions& options, const float* query, double t, const int* neighbors,
-              const int* drawn, KnnSums* sums);
+              const int* drawn, KnnSums* sums, const float* neighbor_points = nullptr);
 
 // L distinct training indices, uniform among those not in the k neighbors (distinct, any order),
 // by Floyd's algorithm over the non-neighbours, from rng.
