@@ -56,6 +56,16 @@ MatrixXfR grid_with_duplicates(int dim) {
   return m;
 }
 
+// Whether points holds the centered coordinates of the training points in neighbors.
+bool points_of(const TrainingSet& train, const std::vector<int>& neighbors, const std::vector<float>& points) {
+  const int d = train.dim();
+  if (points.size() != neighbors.size() * size_t(d)) return false;
+  for (size_t j = 0; j < neighbors.size(); ++j)
+    for (int c = 0; c < d; ++c)
+      if (points[j * d + c] != train.centered(neighbors[j], c)) return false;
+  return true;
+}
+
 // Every search, and the box tree on every instruction set, as (search, isa) pairs.
 std::vector<std::pair<NeighborSearch, Isa>> searches_to_check() {
   std::vector<std::pair<NeighborSearch, Isa>> out = {{NeighborSearch::kd_tree, Isa::best},
@@ -79,9 +89,11 @@ TEST(Neighbors, EverySearchEqualsOracleWithTiesAndDuplicates) {
       for (const auto& [search, isa] : searches_to_check()) {
         const NeighborIndex index(train, search);
         std::vector<int> got(12 * k);
+        std::vector<float> points(size_t(12) * k * dim);
         KernelOptions options;
         options.isa = isa;
-        ASSERT_TRUE(index.find(centered.data(), 12, dim, k, got.data(), pool, options));
+        ASSERT_TRUE(index.find(centered.data(), 12, dim, k, got.data(), pool, options, nullptr, points.data()));
+        EXPECT_TRUE(points_of(train, got, points)) << neighbor_search_name(search) << " " << isa_name(isa);
         for (int r = 0; r < 12; ++r) {
           // The oracle works on the same centered coordinates the index stores.
           const std::vector<int> want = oracle_neighbors(
@@ -191,8 +203,14 @@ TEST(Neighbors, BoxTreeEqualsOracleInEveryDimensionAndIsa) {
       KernelOptions options;
       options.isa = isa;
       std::vector<int> first(30 * k), second(30 * k);
-      ASSERT_TRUE(index.find(q.data(), 30, dim, k, first.data(), pool, options));
-      ASSERT_TRUE(index.find(moved.data(), 30, dim, k, second.data(), pool, options, first.data()));
+      std::vector<float> points(size_t(30) * k * dim);
+      ASSERT_TRUE(index.find(q.data(), 30, dim, k, first.data(), pool, options, nullptr, points.data()));
+      EXPECT_TRUE(points_of(train, first, points)) << isa_name(isa) << " dim " << dim;
+      // Bounded by the first answer, its coordinates given: in place, as the estimator does.
+      second = first;
+      ASSERT_TRUE(index.find(moved.data(), 30, dim, k, second.data(), pool, options, second.data(), points.data(),
+                             points.data()));
+      EXPECT_TRUE(points_of(train, second, points)) << isa_name(isa) << " dim " << dim;
       for (int r = 0; r < 30; ++r) {
         EXPECT_EQ(std::vector<int>(first.begin() + r * k, first.begin() + (r + 1) * k),
                   oracle_neighbors(centered_x, q.row(r).data(), k))
@@ -251,7 +269,7 @@ TEST(Knn, NeighborMemoryGivesTheSameBits) {
   const TrainingSet train(normal_points(2000, 2, 15));
   const NeighborIndex index(train);
   const KnnOptions options;
-  std::vector<int> memory;
+  KnnMemory memory;
   MatrixXfR z = normal_points(50, 2, 16);
   for (int step = 1; step < 6; ++step) {
     const double t = 0.15 * step;
@@ -261,7 +279,10 @@ TEST(Knn, NeighborMemoryGivesTheSameBits) {
     ASSERT_TRUE(knn_posterior_mean(train, index, options, z.data(), rows, 2, t, 1, 2, remembered.data(), 2, pool, {},
                                    nullptr, &memory));
     EXPECT_TRUE(bit_identical(fresh, remembered)) << "step " << step;
-    EXPECT_EQ(memory.size(), size_t(rows) * options.k);
+    ASSERT_EQ(memory.neighbors.size(), size_t(rows) * options.k);
+    ASSERT_EQ(memory.points.size(), size_t(rows) * options.k * 2);
+    for (size_t j = 0; j < memory.neighbors.size(); ++j)  // the carried coordinates are the neighbours'
+      for (int c = 0; c < 2; ++c) ASSERT_EQ(memory.points[j * 2 + c], train.centered(memory.neighbors[j], c));
     z.topRows(rows) += 0.3 * (fresh - z.topRows(rows));  // move toward the estimate
   }
 }

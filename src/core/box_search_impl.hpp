@@ -128,7 +128,7 @@ struct Search {
   float bound;
   int k, cap, shrink_at, count;
   float* dist;
-  uint32_t* index;
+  uint32_t* slot;  // the candidates' places in the tree: block * 16 + lane
   uint64_t* keys;
   bool overflow;
 };
@@ -147,9 +147,10 @@ void rank_distances(float* dist, int count, int* rank) {
   }
 }
 
-// The k smallest (distance, index) keys of the candidates, sorted, at the front of keys.
-inline void select_by_key(const float* dist, const uint32_t* index, int count, int k, uint64_t* keys) {
-  for (int i = 0; i < count; ++i) keys[i] = key_of(dist[i], index[i]);
+// The k smallest (distance, training index) keys of the candidates, sorted, at the front of keys.
+inline void select_by_key(const BoxTreeView& tree, const float* dist, const uint32_t* slot, int count, int k,
+                          uint64_t* keys) {
+  for (int i = 0; i < count; ++i) keys[i] = key_of(dist[i], tree.index[slot[i]]);
   select_smallest(keys, count, k);
   for (int i = 1; i < k; ++i)  // insertion sort of the k smallest
     for (int j = i; j > 0 && keys[j] < keys[j - 1]; --j) swap_keys(&keys[j], &keys[j - 1]);
@@ -177,7 +178,7 @@ void shrink(Search& s) {
   int kept = 0;
   for (int i = 0; i < s.count; ++i) {
     s.dist[kept] = s.dist[i];
-    s.index[kept] = s.index[i];
+    s.slot[kept] = s.slot[i];
     kept += s.dist[i] <= s.bound;
   }
   s.count = kept;
@@ -195,18 +196,20 @@ inline void scan_block(Search& s, int block) {
     s.overflow = true;
     return;
   }
-  const uint32_t* index = s.tree->index + long(block) * F;
+  const uint32_t first = uint32_t(block) * F;
 #if defined(__AVX512F__)
   if constexpr (W == 16) {
+    const __m512i slots = _mm512_add_epi32(_mm512_set1_epi32(int(first)),
+                                           _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
     _mm512_mask_compressstoreu_ps(s.dist + s.count, __mmask16(bits), __m512(load<W>(dist)));
-    _mm512_mask_compressstoreu_epi32(s.index + s.count, __mmask16(bits), _mm512_loadu_si512(index));
+    _mm512_mask_compressstoreu_epi32(s.slot + s.count, __mmask16(bits), slots);
     s.count += __builtin_popcount(bits);
   }
 #endif
   if constexpr (W != 16) {
     for (int j = 0; j < F; ++j) {  // branch-free: every lane written, the kept ones counted
       s.dist[s.count] = dist[j];
-      s.index[s.count] = index[j];
+      s.slot[s.count] = first + uint32_t(j);
       s.count += (bits >> j) & 1;
     }
   }
@@ -256,10 +259,18 @@ float first_bound(Search& s) {
   return distance_of(s.keys[s.k - 1]);
 }
 
+// The neighbour at a tree slot: its training index, and its coordinates into points if wanted.
+template <int D>
+inline void take(const BoxTreeView& tree, uint32_t slot, int* neighbor, float* points) {
+  *neighbor = int(tree.index[slot]);
+  if (points)
+    for (int c = 0; c < D; ++c) points[c] = tree.points[(long(slot / F) * D + c) * F + slot % F];
+}
+
 template <int W, int D>
-int search(const BoxTreeView& tree, const float* query, float bound_sq, int k, int* neighbors, float* cand_dist,
-           uint32_t* cand_index, uint64_t* keys, int cap) {
-  Search s{&tree, query, bound_sq, k, cap, box_shrink_at(k), 0, cand_dist, cand_index, keys, false};
+int search(const BoxTreeView& tree, const float* query, float bound_sq, int k, int* neighbors, float* points,
+           float* cand_dist, uint32_t* cand_slot, uint64_t* keys, int cap) {
+  Search s{&tree, query, bound_sq, k, cap, box_shrink_at(k), 0, cand_dist, cand_slot, keys, false};
   if (cap < s.shrink_at + 2 * F) return 0;
   if (!(bound_sq < __builtin_inff())) s.bound = first_bound<W, D>(s);
   if (!(s.bound < __builtin_inff())) return -1;  // NaN or overflowing distances
@@ -276,24 +287,29 @@ int search(const BoxTreeView& tree, const float* query, float bound_sq, int k, i
   if (k <= 64)
     for (int i = 0; i < s.count; ++i)
       if (rank[i] < k) {
-        neighbors[rank[i]] = int(cand_index[i]);
+        take<D>(tree, cand_slot[i], neighbors + rank[i], points ? points + rank[i] * D : nullptr);
         filled |= uint64_t(1) << rank[i];
         ++taken;
       }
   if (k > 64 || taken != k || filled != (k == 64 ? ~uint64_t(0) : (uint64_t(1) << k) - 1)) {
-    select_by_key(cand_dist, cand_index, s.count, k, keys);
-    for (int i = 0; i < k; ++i) neighbors[i] = int(uint32_t(keys[i]));
+    select_by_key(tree, cand_dist, cand_slot, s.count, k, keys);
+    for (int i = 0; i < k; ++i) {
+      // Back from the key's training index to the candidate's slot (ties only: rare).
+      int c = 0;
+      while (tree.index[cand_slot[c]] != uint32_t(keys[i])) ++c;
+      take<D>(tree, cand_slot[c], neighbors + i, points ? points + i * D : nullptr);
+    }
   }
   return 1;
 }
 
 template <int W>
-int search_any(const BoxTreeView& tree, const float* query, float bound_sq, int k, int* neighbors, float* cand_dist,
-               uint32_t* cand_index, uint64_t* keys, int cap) {
+int search_any(const BoxTreeView& tree, const float* query, float bound_sq, int k, int* neighbors, float* points,
+               float* cand_dist, uint32_t* cand_slot, uint64_t* keys, int cap) {
   switch (tree.dim) {
 #define CFDM_BOX_DIM(D) \
   case D:               \
-    return search<W, D>(tree, query, bound_sq, k, neighbors, cand_dist, cand_index, keys, cap);
+    return search<W, D>(tree, query, bound_sq, k, neighbors, points, cand_dist, cand_slot, keys, cap);
     CFDM_BOX_DIM(1)
     CFDM_BOX_DIM(2)
     CFDM_BOX_DIM(3)

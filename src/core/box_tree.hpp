@@ -33,14 +33,15 @@ inline int box_shrink_at(int k) { return 4 * k > 64 ? 4 * k : 64; }
 
 struct BoxSearchTable {
   // The k nearest points of query (dim floats, the tree's coordinates), nearest first, ties to
-  // the lower training index, into neighbors. bound_sq: a squared distance known to be at least
+  // the lower training index, into neighbors, and their coordinates (k x dim) into points unless
+  // it is null. bound_sq: a squared distance known to be at least
   // the k-th nearest's (computed as the search does: (q - p)^2 summed over coordinates in order,
   // in float), or +infinity for none. Scratch: cap floats, cap uint32 and cap uint64.
   // Returns 1 when done; 0 when cap is too small (at least box_shrink_at(k) + 2 kBoxFan, and
   // max(n, box_shrink_at(k)) + 2 kBoxFan always suffices); -1 when fewer than k points compare
   // within reach (a NaN query, squared distances overflowing).
-  int (*search)(const BoxTreeView& tree, const float* query, float bound_sq, int k, int* neighbors, float* cand_dist,
-                uint32_t* cand_index, uint64_t* keys, int cap);
+  int (*search)(const BoxTreeView& tree, const float* query, float bound_sq, int k, int* neighbors, float* points,
+                float* cand_dist, uint32_t* cand_slot, uint64_t* keys, int cap);
 };
 
 }  // namespace cfdm

@@ -103,7 +103,6 @@ void sums_in(const TrainingSet& train, const KnnOptions& options, const float* q
     for (int c = 0; c < d; ++c)
       x[size_t(j) * d + c] = columns ? columns[c * n_padded + size_t(i)] : train.centered(i, c);
   }
-  double log_scale = -INFINITY;
   for (j = 0; j < m; ++j) {
     double dist_sq = 0;
     for (int c = 0; c < d; ++c) {
@@ -111,22 +110,43 @@ void sums_in(const TrainingSet& train, const KnnOptions& options, const float* q
       dist_sq += diff * diff;
     }
     logits[j] = -dist_sq * half_inv_var;
-    log_scale = std::max(log_scale, logits[j]);
   }
+  // The largest logit: a maximum is exact in any order, so four running ones.
+  double a = -INFINITY, b = -INFINITY, e = -INFINITY, f = -INFINITY;
+  for (j = 0; j + 4 <= m; j += 4) {
+    a = std::max(a, logits[j]);
+    b = std::max(b, logits[j + 1]);
+    e = std::max(e, logits[j + 2]);
+    f = std::max(f, logits[j + 3]);
+  }
+  for (; j < m; ++j) a = std::max(a, logits[j]);
+  const double log_scale = std::max(std::max(a, b), std::max(e, f));
   // Weights exp(l_j - max) in float, four at a time, with the vector exp of the exact kernels:
   // IEEE operations only, so every build gets the same bits (libm's exp differs between builds).
   for (j = 0; j < padded; ++j) weights[j] = j < m ? float(logits[j] - log_scale) : -INFINITY;
   for (j = 0; j < padded; j += W) simd::store<W>(weights + j, simd::exp_nonpositive<W>(simd::load<W>(weights + j)));
+  // The denominator and each coordinate's numerator, each summed in the order j = 0, 1, ...;
+  // for a fixed D in one pass and in registers, so the chains of additions run side by side.
+  const int numerator_terms = options.weight_numerator ? m : k;
   double denominator = 0;
   for (j = 0; j < m; ++j) {
     logits[j] = double(weights[j]) * (j < k ? 1.0 : other_weight);  // reused: the weight of point j
-    denominator += logits[j];
+    if constexpr (D == 0) denominator += logits[j];
   }
-  const int numerator_terms = options.weight_numerator ? m : k;
-  for (int c = 0; c < d; ++c) {
-    double sum = 0;
-    for (j = 0; j < numerator_terms; ++j) sum += logits[j] * x[size_t(j) * d + c];
-    sums.numerator[size_t(c)] = sum;
+  if constexpr (D > 0) {
+    double numerator[D] = {};
+    for (j = 0; j < m; ++j) {
+      denominator += logits[j];
+      if (j < numerator_terms)
+        for (int c = 0; c < D; ++c) numerator[c] += logits[j] * x[size_t(j) * D + c];
+    }
+    std::copy(numerator, numerator + D, sums.numerator.data());
+  } else {
+    for (int c = 0; c < d; ++c) {
+      double sum = 0;
+      for (j = 0; j < numerator_terms; ++j) sum += logits[j] * x[size_t(j) * d + c];
+      sums.numerator[size_t(c)] = sum;
+    }
   }
   sums.denominator = denominator;
   sums.log_scale = log_scale;
@@ -160,32 +180,37 @@ void validate(const KnnOptions& o, int n_train) {
 
 bool knn_neighbors(const TrainingSet& train, const NeighborIndex& index, int k, const float* queries, int n_queries,
                    int stride, double t, int* neighbors, ThreadPool& pool, const KernelOptions& kernel,
-                   const int* hints) {
+                   const int* hints, float* points, const float* hint_points) {
   // Neighbours of z among {t x_i} are those of z/t among {x_i}; centered: z/t - c.
   const int d = train.dim();
   std::vector<float> scaled(size_t(n_queries) * d);
   for (int r = 0; r < n_queries; ++r)
     for (int c = 0; c < d; ++c)
       scaled[size_t(r) * d + c] = float(double(queries[size_t(r) * stride + c]) / t - train.mean()[c]);
-  return index.find(scaled.data(), n_queries, d, k, neighbors, pool, kernel, hints);
+  return index.find(scaled.data(), n_queries, d, k, neighbors, pool, kernel, hints, points, hint_points);
 }
 
 bool knn_neighbors_remembered(const TrainingSet& train, const NeighborIndex& index, int k, const float* queries,
-                              int n_queries, int stride, double t, std::vector<int>* memory, ThreadPool& pool,
+                              int n_queries, int stride, double t, KnnMemory* memory, ThreadPool& pool,
                               const KernelOptions& kernel) {
-  const bool hinted = memory->size() == size_t(n_queries) * k;
-  if (!hinted) memory->assign(size_t(n_queries) * k, 0);
-  if (knn_neighbors(train, index, k, queries, n_queries, stride, t, memory->data(), pool, kernel,
-                    hinted ? memory->data() : nullptr))
+  const size_t size = size_t(n_queries) * k;
+  const bool hinted = memory->neighbors.size() == size && memory->points.size() == size * train.dim();
+  if (!hinted) {
+    memory->neighbors.assign(size, 0);
+    memory->points.assign(size * train.dim(), 0.0f);
+  }
+  float* points = memory->points.data();
+  if (knn_neighbors(train, index, k, queries, n_queries, stride, t, memory->neighbors.data(), pool, kernel,
+                    hinted ? memory->neighbors.data() : nullptr, points, hinted ? points : nullptr))
     return true;
-  memory->clear();  // a cancelled search leaves some rows unwritten
+  *memory = {};  // a cancelled search leaves some rows unwritten
   return false;
 }
 
 bool knn_posterior_mean(const TrainingSet& train, const NeighborIndex& index, const KnnOptions& options,
                         const float* queries, int n_queries, int stride, double t, uint64_t seed, uint64_t substream,
                         float* out, int out_stride, ThreadPool& pool, const KernelOptions& kernel, const int* neighbors,
-                        std::vector<int>* memory) {
+                        KnnMemory* memory) {
   validate(options, train.n());
   const int n = train.n(), d = train.dim(), k = options.k, l = options.l;
   if (t == 0.0) {  // all weights 1/N: D_0 = mean(x)
@@ -193,11 +218,13 @@ bool knn_posterior_mean(const TrainingSet& train, const NeighborIndex& index, co
       for (int c = 0; c < d; ++c) out[size_t(r) * out_stride + c] = train.mean()[c];
     return true;
   }
-  std::vector<int> found;
+  KnnMemory found;
+  const float* neighbor_points = nullptr;  // the searched neighbours' coordinates
   if (!neighbors) {
-    std::vector<int>* into = memory ? memory : &found;
+    KnnMemory* into = memory ? memory : &found;
     if (!knn_neighbors_remembered(train, index, k, queries, n_queries, stride, t, into, pool, kernel)) return false;
-    neighbors = into->data();
+    neighbors = into->neighbors.data();
+    neighbor_points = into->points.data();
   }
   // Queries differ in cost: many small tasks keep the threads equally busy to the end.
   const int n_tasks = std::min(n_queries, pool.size() * 32);
@@ -208,7 +235,8 @@ bool knn_posterior_mean(const TrainingSet& train, const NeighborIndex& index, co
       const int* mine = neighbors + size_t(r) * k;
       Rng rng(seed, uint64_t(r), substream);
       knn_draw_others(rng, n, mine, k, l, &drawn);
-      knn_sums(train, options, queries + size_t(r) * stride, t, mine, drawn.data(), &sums);
+      knn_sums(train, options, queries + size_t(r) * stride, t, mine, drawn.data(), &sums,
+               neighbor_points ? neighbor_points + size_t(r) * k * d : nullptr);
       for (int c = 0; c < d; ++c)
         out[size_t(r) * out_stride + c] = float(sums.numerator[c] / sums.denominator + train.mean()[c]);
     }

@@ -28,6 +28,13 @@ struct KnnOptions {
 // Throws cfdm::Error naming the first invalid field for a training set of n_train points.
 void validate(const KnnOptions& options, int n_train);
 
+// Searched neighbours kept from one call to the next: K training indices per query row and
+// their centered coordinates (K x d per row).
+struct KnnMemory {
+  std::vector<int> neighbors;
+  std::vector<float> points;
+};
+
 // Estimated D_t(q) for n_queries query rows (data coordinates, row stride `stride`) into out.
 // The L draws of query r come from Rng(seed, r, substream). neighbors, when given, holds K
 // precomputed neighbours per query (the shared-neighbour choice); otherwise they are searched
@@ -39,7 +46,7 @@ void validate(const KnnOptions& options, int n_train);
 bool knn_posterior_mean(const TrainingSet& train, const NeighborIndex& index, const KnnOptions& options,
                         const float* queries, int n_queries, int stride, double t, uint64_t seed, uint64_t substream,
                         float* out, int out_stride, ThreadPool& pool, const KernelOptions& kernel = {},
-                        const int* neighbors = nullptr, std::vector<int>* memory = nullptr);
+                        const int* neighbors = nullptr, KnnMemory* memory = nullptr);
 
 // The estimator's sums for one query q (data coordinates) with its K neighbours and L drawn
 // points (training indices; neighbor_points, when given, holds the neighbours' centered
@@ -60,16 +67,15 @@ void knn_sums(const TrainingSet& train, const KnnOptions& options, const float* 
 void knn_draw_others(Rng& rng, int n_train, const int* neighbors, int k, int l, std::vector<int>* drawn);
 
 // The K neighbours of each query's z/t (data coordinates), for knn_posterior_mean's neighbors.
-// hints: as NeighborIndex::find's.
+// hints, points, hint_points: as NeighborIndex::find's.
 bool knn_neighbors(const TrainingSet& train, const NeighborIndex& index, int k, const float* queries, int n_queries,
                    int stride, double t, int* neighbors, ThreadPool& pool, const KernelOptions& kernel = {},
-                   const int* hints = nullptr);
+                   const int* hints = nullptr, float* points = nullptr, const float* hint_points = nullptr);
 
-// The same into memory (n_queries x K afterwards), whose previous contents, when they are
-// n_queries x K neighbours of the same rows (one step earlier), bound the search. Cancelled, it
-// is left empty.
+// The same into memory (n_queries rows afterwards), whose previous contents, when they are the
+// neighbours of the same rows (one step earlier), bound the search. Cancelled, it is left empty.
 bool knn_neighbors_remembered(const TrainingSet& train, const NeighborIndex& index, int k, const float* queries,
-                              int n_queries, int stride, double t, std::vector<int>* memory, ThreadPool& pool,
+                              int n_queries, int stride, double t, KnnMemory* memory, ThreadPool& pool,
                               const KernelOptions& kernel = {});
 
 }  // namespace cfdm

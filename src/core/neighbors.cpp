@@ -423,9 +423,11 @@ struct NeighborIndex::BoxTree {
     return columns ? columns[size_t(c) * train.n_padded() + size_t(i)] : train.centered(i, c);
   }
 
-  // The k nearest of query, bounded by the farthest of hint's k points when given.
-  void find(const float* query, int k, const int* hint, int* neighbors, const BoxSearchTable& table,
-            std::vector<float>& dist, std::vector<uint32_t>& cand, std::vector<uint64_t>& keys) const {
+  // The k nearest of query (and their coordinates into points unless null), bounded by the
+  // farthest of hint's k points when given (their coordinates hint_points, if given, k x d).
+  void find(const float* query, int k, const int* hint, const float* hint_points, int* neighbors, float* points,
+            const BoxSearchTable& table, std::vector<float>& dist, std::vector<uint32_t>& cand,
+            std::vector<uint64_t>& keys) const {
     const int d = view.dim;
     float bound = std::numeric_limits<float>::infinity();
     if (hint) {
@@ -433,15 +435,15 @@ struct NeighborIndex::BoxTree {
       for (int j = 0; j < k; ++j) {
         float sum = 0.0f;  // as the search computes it (no contraction in this file)
         for (int c = 0; c < d; ++c) {
-          const float diff = query[c] - coordinate(hint[j], c);
+          const float diff = query[c] - (hint_points ? hint_points[j * d + c] : coordinate(hint[j], c));
           sum += diff * diff;
         }
         bound = std::max(bound, sum);
       }
     }
     for (;;) {
-      const int status =
-          table.search(view, query, bound, k, neighbors, dist.data(), cand.data(), keys.data(), int(dist.size()));
+      const int status = table.search(view, query, bound, k, neighbors, points, dist.data(), cand.data(), keys.data(),
+                                      int(dist.size()));
       if (status == 1) return;
       if (status < 0) break;
       const size_t cap = size_t(std::max(view.n, box_shrink_at(k))) + 2 * kBoxFan;  // always enough
@@ -454,6 +456,9 @@ struct NeighborIndex::BoxTree {
     for (int i = 0; i < view.n; ++i)
       for (int c = 0; c < d; ++c) rows[size_t(i) * d + c] = coordinate(i, c);
     rank_all_in_double(rows.data(), nullptr, view.n, d, query, k, neighbors);
+    if (points)
+      for (int j = 0; j < k; ++j)
+        for (int c = 0; c < d; ++c) points[j * d + c] = coordinate(neighbors[j], c);
   }
 };
 
@@ -489,7 +494,8 @@ NeighborIndex::NeighborIndex(const TrainingSet& train, NeighborSearch search, Th
 NeighborIndex::~NeighborIndex() = default;
 
 bool NeighborIndex::find(const float* queries, int n_queries, int stride, int k, int* neighbors, ThreadPool& pool,
-                         const KernelOptions& options, const int* hints) const {
+                         const KernelOptions& options, const int* hints, float* points,
+                         const float* hint_points) const {
   if (k < 1 || k > train_.n())
     throw Error("K = " + std::to_string(k) + " nearest neighbours need 1 <= K <= N = " + std::to_string(train_.n()));
   if (n_queries <= 0) return true;
@@ -506,10 +512,14 @@ bool NeighborIndex::find(const float* queries, int n_queries, int stride, int k,
       for (int r = int(int64_t(n_queries) * task / n_tasks); r < int(int64_t(n_queries) * (task + 1) / n_tasks); ++r) {
         const float* query = queries + size_t(r) * stride;
         const int* hint = hints ? hints + size_t(r) * k : nullptr;
-        if (box_)
-          box_->find(query, k, hint, neighbors + size_t(r) * k, *table, dist, cand, keys);
-        else
+        float* mine = points ? points + size_t(r) * k * d : nullptr;
+        if (box_) {
+          box_->find(query, k, hint, hint && hint_points ? hint_points + size_t(r) * k * d : nullptr,
+                     neighbors + size_t(r) * k, mine, *table, dist, cand, keys);
+        } else {
           tree_->find(query, k, hint, neighbors + size_t(r) * k, dist.data());
+          if (mine) gather_points(neighbors + size_t(r) * k, k, mine);
+        }
       }
     });
     return !(options.cancel && options.cancel->load());
@@ -534,7 +544,14 @@ bool NeighborIndex::find(const float* queries, int n_queries, int stride, int k,
   });
   if (options.cancel && options.cancel->load()) return false;
   std::copy(found.begin(), found.begin() + size_t(n_queries) * k, neighbors);
+  if (points) gather_points(neighbors, n_queries * k, points);
   return true;
+}
+
+void NeighborIndex::gather_points(const int* indices, int count, float* points) const {
+  const int d = train_.dim();
+  for (int j = 0; j < count; ++j)
+    for (int c = 0; c < d; ++c) points[size_t(j) * d + c] = train_.centered(indices[j], c);
 }
 
 }  // namespace cfdm

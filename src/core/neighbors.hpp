@@ -49,13 +49,20 @@ class NeighborIndex {
   // neighbors (k per query). 1 <= k <= N. Returns false if cancelled.
   //
   // hints, when given, holds k distinct training indices per query (e.g. a moving query's
-  // neighbours one step earlier; it may be the neighbors array itself). The kd-tree search
-  // starts bounded by the farthest of them instead of from infinity: the same answer, found
-  // sooner when they are close. The brute-force scan ignores them.
+  // neighbours one step earlier; it may be the neighbors array itself). The trees' searches
+  // start bounded by the farthest of them instead of from infinity: the same answer, found
+  // sooner when they are close. The brute-force scan ignores them. hint_points, when given with
+  // hints, holds their centered coordinates (k x d per query; it may be points itself), which
+  // the box tree then need not look up.
+  //
+  // points, when given, receives the neighbours' centered coordinates (k x d per query).
   bool find(const float* queries, int n_queries, int stride, int k, int* neighbors, ThreadPool& pool,
-            const KernelOptions& options = {}, const int* hints = nullptr) const;
+            const KernelOptions& options = {}, const int* hints = nullptr, float* points = nullptr,
+            const float* hint_points = nullptr) const;
 
  private:
+  void gather_points(const int* indices, int count, float* points) const;
+
   const TrainingSet& train_;
   NeighborSearch search_;
   std::unique_ptr<KdTree> tree_;

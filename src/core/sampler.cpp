@@ -56,9 +56,10 @@ bool smoothed_posterior_mean(const TrainingSet& train, const float* points, int 
   std::vector<int> shared;
   if (knn && !knn->options.neighbors_per_draw && t > 0.0) {
     const int k = knn->options.k;
-    std::vector<int> local;
-    std::vector<int>& own = knn->shared_memory ? *knn->shared_memory : local;
-    if (!knn_neighbors_remembered(train, *knn->index, k, points, n_points, d, t, &own, pool, options)) return false;
+    KnnMemory local;
+    KnnMemory& memory = knn->shared_memory ? *knn->shared_memory : local;
+    if (!knn_neighbors_remembered(train, *knn->index, k, points, n_points, d, t, &memory, pool, options)) return false;
+    const std::vector<int>& own = memory.neighbors;
     shared.resize(own.size() * n_draws);
     for (int m = 0; m < n_draws; ++m) std::copy(own.begin(), own.end(), shared.begin() + size_t(m) * own.size());
   }

@@ -61,8 +61,8 @@ struct KnnEstimate {
   // Optional: neighbours carried from one step to the next, which speed up the searches of a
   // sampler's slowly moving rows (see knn_posterior_mean): of the queries z + sigma eps_m, and
   // of the unperturbed z for the shared-neighbour choice.
-  std::vector<int>* memory = nullptr;
-  std::vector<int>* shared_memory = nullptr;
+  KnnMemory* memory = nullptr;
+  KnnMemory* shared_memory = nullptr;
 };
 
 // Smoothed posterior mean Dbar_t(z) = (1/M) sum_m D_t(z + sigma eps_m) (method.md section 3)
@@ -116,7 +116,7 @@ class Sampler {
   const TrainingSet& train_;
   ThreadPool& pool_;
   std::unique_ptr<NeighborIndex> index_;             // the nearest-neighbour estimator's search structure
-  std::vector<int> knn_memory_, knn_shared_memory_;  // its neighbours of the last step (KnnEstimate)
+  KnnMemory knn_memory_, knn_shared_memory_;  // its neighbours of the last step (KnnEstimate)
   SamplerParams params_;
   int first_step_ = 0, step_ = 0;
   MatrixXfR states_, draws_, denoised_;
