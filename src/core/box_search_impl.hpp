@@ -131,6 +131,9 @@ struct Search {
   uint32_t* slot;  // the candidates' places in the tree: block * 16 + lane
   uint64_t* keys;
   bool overflow;
+  // Children nearest first rather than in order: a search that starts loosely bounded (from its
+  // first block alone) meets the true neighbours, and lowers its bound, sooner.
+  bool nearest_first;
 };
 
 // The rank of each candidate distance among all (how many are smaller), W at a time against
@@ -216,18 +219,43 @@ inline void scan_block(Search& s, int block) {
   if (s.count > s.shrink_at) shrink<W>(s);
 }
 
+// Every point within the bound, depth first from the top group, without recursion: a stack of
+// the groups being walked, each with its boxes' distances and the children still to visit. A
+// child is skipped if the bound has since dropped below its box.
 template <int W, int D>
-void visit(Search& s, int level, int group) {
-  alignas(64) float dist[F];
-  box_distances<W, D>(s.tree->boxes[level] + long(group) * 2 * D * F, s.q, dist);
-  unsigned bits = within<W>(dist, s.bound) & first_bits(s.tree->count[level] - group * F);
-  while (bits && !s.overflow) {
-    const int child = group * F + lowest_bit(bits);
-    bits &= bits - 1;
-    if (level == 0)
+void visit_all(Search& s) {
+  const BoxTreeView& tree = *s.tree;
+  struct Frame {
+    alignas(64) float dist[F];
+    unsigned bits;
+    int level, group;
+  };
+  Frame stack[kBoxTreeMaxLevels];
+  auto open = [&](Frame& f, int level, int group) {
+    f.level = level;
+    f.group = group;
+    box_distances<W, D>(tree.boxes[level] + long(group) * 2 * D * F, s.q, f.dist);
+    f.bits = within<W>(f.dist, s.bound) & first_bits(tree.count[level] - group * F);
+  };
+  int depth = 0;
+  open(stack[0], tree.n_levels - 1, 0);
+  while (depth >= 0) {
+    Frame& f = stack[depth];
+    if (!f.bits || s.overflow) {
+      --depth;
+      continue;
+    }
+    int j = lowest_bit(f.bits);
+    if (s.nearest_first)
+      for (unsigned rest = f.bits & (f.bits - 1); rest; rest &= rest - 1)
+        if (f.dist[lowest_bit(rest)] < f.dist[j]) j = lowest_bit(rest);
+    f.bits &= ~(1u << j);
+    if (!(f.dist[j] <= s.bound)) continue;
+    const int child = f.group * F + j;
+    if (f.level == 0)
       scan_block<W, D>(s, child);
     else
-      visit<W, D>(s, level - 1, child);
+      open(stack[++depth], f.level - 1, child);
   }
 }
 
@@ -270,11 +298,12 @@ inline void take(const BoxTreeView& tree, uint32_t slot, int* neighbor, float* p
 template <int W, int D>
 int search(const BoxTreeView& tree, const float* query, float bound_sq, int k, int* neighbors, float* points,
            float* cand_dist, uint32_t* cand_slot, uint64_t* keys, int cap) {
-  Search s{&tree, query, bound_sq, k, cap, box_shrink_at(k), 0, cand_dist, cand_slot, keys, false};
+  const bool unbounded = !(bound_sq < __builtin_inff());
+  Search s{&tree, query, bound_sq, k, cap, box_shrink_at(k), 0, cand_dist, cand_slot, keys, false, unbounded};
   if (cap < s.shrink_at + 2 * F) return 0;
-  if (!(bound_sq < __builtin_inff())) s.bound = first_bound<W, D>(s);
+  if (unbounded) s.bound = first_bound<W, D>(s);
   if (!(s.bound < __builtin_inff())) return -1;  // NaN or overflowing distances
-  visit<W, D>(s, tree.n_levels - 1, 0);
+  visit_all<W, D>(s);
   if (s.overflow) return 0;
   if (s.count < k) return -1;
   // Without ties, exactly k candidates rank below k, each rank once. A tie among them leaves a
