@@ -347,15 +347,28 @@ struct NeighborIndex::BoxTree {
       std::swap(order[a], order[b]);
     }
     // Quickselect on coordinate c: row mid gets the value it would have sorted, none before it
-    // is larger and none after it smaller. Whole rows move, so the scans stay contiguous.
+    // is larger and none after it smaller. Whole rows move, so the scans stay contiguous. The
+    // pivot is the quantile at mid's rank of 63 rows spread over the range, so mid lands near
+    // it, and after the first pass or two the range left is small.
     void select(int lo, int hi, int mid, int c) {
+      constexpr int kSample = 63;
       --hi;  // inclusive from here
       while (hi > lo) {
-        const int m = lo + (hi - lo) / 2;
-        if (x(m, c) < x(lo, c)) swap_rows(m, lo);
-        if (x(hi, c) < x(lo, c)) swap_rows(hi, lo);
-        if (x(hi, c) < x(m, c)) swap_rows(hi, m);
-        const float pivot = x(m, c);
+        float pivot;
+        const int64_t size = hi - lo + 1;
+        if (size > 4 * kSample) {
+          float sample[kSample];
+          for (int j = 0; j < kSample; ++j) sample[j] = x(lo + int(size * j / kSample + size / (2 * kSample)), c);
+          const int rank = int(int64_t(mid - lo) * kSample / size);
+          std::nth_element(sample, sample + rank, sample + kSample);
+          pivot = sample[rank];
+        } else {  // median of three
+          const int m = lo + (hi - lo) / 2;
+          if (x(m, c) < x(lo, c)) swap_rows(m, lo);
+          if (x(hi, c) < x(lo, c)) swap_rows(hi, lo);
+          if (x(hi, c) < x(m, c)) swap_rows(hi, m);
+          pivot = x(m, c);
+        }
         int i = lo, j = hi;
         while (i <= j) {
           while (x(i, c) < pivot) ++i;
