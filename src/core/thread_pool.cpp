@@ -2,6 +2,21 @@
 
 namespace cfdm {
 
+namespace {
+
+// How long a thread polls for what it waits for before it sleeps: the pool's runs usually
+// follow one another within microseconds (a sampler's steps), and waking a sleeping thread
+// takes longer than that.
+constexpr int kSpins = 4000;
+
+inline void spin_pause() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+}  // namespace
+
 int ThreadPool::hardware_threads() {
   const unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 1 : static_cast<int>(n);
@@ -35,6 +50,7 @@ void ThreadPool::drain() {
 void ThreadPool::worker_loop() {
   unsigned seen = 0;
   for (;;) {
+    for (int spin = 0; spin < kSpins && generation_.load() == seen && !stopping_.load(); ++spin) spin_pause();
     {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
@@ -63,12 +79,14 @@ void ThreadPool::run(int n_tasks, const std::function<void(int)>& task) {
   }
   wake_.notify_all();
   drain();
+  const int workers = static_cast<int>(workers_.size());
+  for (int spin = 0; spin < kSpins && workers_done_.load() != workers; ++spin) spin_pause();
   std::exception_ptr error;
   {
     std::unique_lock<std::mutex> lock(mutex_);
     // Every worker acknowledges every generation, so none is still reading this job's fields
     // when the next run() replaces them.
-    finished_.wait(lock, [&] { return workers_done_ == static_cast<int>(workers_.size()); });
+    finished_.wait(lock, [&] { return workers_done_ == workers; });
     task_ = nullptr;
     error = error_;
   }

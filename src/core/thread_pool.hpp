@@ -39,9 +39,10 @@ class ThreadPool {
   const std::function<void(int)>* task_ = nullptr;
   int n_tasks_ = 0;
   std::atomic<int> next_task_{0};
-  int workers_done_ = 0;
-  unsigned generation_ = 0;
-  bool stopping_ = false;
+  // Written under mutex_; atomic so that a thread may spin on them before it sleeps.
+  std::atomic<int> workers_done_{0};
+  std::atomic<unsigned> generation_{0};
+  std::atomic<bool> stopping_{false};
   std::exception_ptr error_;
 };
 
