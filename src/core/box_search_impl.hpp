@@ -1,5 +1,5 @@
 // The box tree's search (box_tree.hpp), written once for a vector width W and compiled per
-// instruction set (box_search_isa_*.cpp, all without floating-point contraction: a point's
+// instruction set (knn_isa_*.cpp, all without floating-point contraction: a point's
 // squared distance has the same bits on every build, so every build finds the same neighbours).
 // Include only from those files; no standard-library templates here (see kernel_job.hpp).
 #pragma once

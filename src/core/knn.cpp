@@ -1,13 +1,17 @@
 #include "core/knn.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/knn_row.hpp"
+#include "core/neighbors.hpp"
 #include "core/rng.hpp"
 #include "core/simd.hpp"
 #include "core/thread_pool.hpp"
@@ -68,12 +72,10 @@ void knn_draw_others(Rng& rng, int n, const int* neighbors, int k, int l, std::v
 
 namespace {
 
-// knn_sums for D coordinates (D = 0: the training set's, at run time; a fixed D unrolls the
-// coordinate loops). The same operations in the same order either way.
-template <int D>
-void sums_in(const TrainingSet& train, const KnnOptions& options, const float* query, double t, const int* neighbors,
-             const float* neighbor_points, const int* drawn, KnnSums& sums) {
-  const int n = train.n(), d = D > 0 ? D : train.dim(), k = options.k, m = options.k + options.l;
+// The sums in double, for any dimension: each sum in the order j = 0, 1, ...
+void sums_in_double(const TrainingSet& train, const KnnOptions& options, const float* query, double t,
+                    const int* neighbors, const float* neighbor_points, const int* drawn, KnnSums& sums) {
+  const int n = train.n(), d = train.dim(), k = options.k, m = options.k + options.l;
   constexpr int W = 4;  // the exp's vector width
   const int padded = (m + W - 1) / W * W;
   const double half_inv_var = 0.5 / ((1 - t) * (1 - t));
@@ -89,10 +91,6 @@ void sums_in(const TrainingSet& train, const KnnOptions& options, const float* q
   float* weights = sums.weights.data();
   // Centered query q - t c; logits l_j = -|q - t x_j|^2 / (2 (1-t)^2) over the K + L points.
   for (int c = 0; c < d; ++c) centered[c] = double(query[c]) - t * train.mean()[c];
-  // For d <= 8 the column layout is compact enough to stay in cache where the padded rows are
-  // not; above that a point's row is contiguous, its columns not.
-  const float* columns = d <= TrainingSet::kDirectMaxDim ? train.columns() : nullptr;
-  const size_t n_padded = size_t(train.n_padded());
   int j = 0;
   if (neighbor_points) {
     std::copy(neighbor_points, neighbor_points + size_t(k) * d, x);
@@ -100,9 +98,9 @@ void sums_in(const TrainingSet& train, const KnnOptions& options, const float* q
   }
   for (; j < m; ++j) {
     const int i = j < k ? neighbors[j] : drawn[j - k];
-    for (int c = 0; c < d; ++c)
-      x[size_t(j) * d + c] = columns ? columns[c * n_padded + size_t(i)] : train.centered(i, c);
+    for (int c = 0; c < d; ++c) x[size_t(j) * d + c] = train.centered(i, c);
   }
+  double log_scale = -INFINITY;
   for (j = 0; j < m; ++j) {
     double dist_sq = 0;
     for (int c = 0; c < d; ++c) {
@@ -110,64 +108,70 @@ void sums_in(const TrainingSet& train, const KnnOptions& options, const float* q
       dist_sq += diff * diff;
     }
     logits[j] = -dist_sq * half_inv_var;
+    log_scale = std::max(log_scale, logits[j]);
   }
-  // The largest logit: a maximum is exact in any order, so four running ones.
-  double a = -INFINITY, b = -INFINITY, e = -INFINITY, f = -INFINITY;
-  for (j = 0; j + 4 <= m; j += 4) {
-    a = std::max(a, logits[j]);
-    b = std::max(b, logits[j + 1]);
-    e = std::max(e, logits[j + 2]);
-    f = std::max(f, logits[j + 3]);
-  }
-  for (; j < m; ++j) a = std::max(a, logits[j]);
-  const double log_scale = std::max(std::max(a, b), std::max(e, f));
   // Weights exp(l_j - max) in float, four at a time, with the vector exp of the exact kernels:
   // IEEE operations only, so every build gets the same bits (libm's exp differs between builds).
   for (j = 0; j < padded; ++j) weights[j] = j < m ? float(logits[j] - log_scale) : -INFINITY;
   for (j = 0; j < padded; j += W) simd::store<W>(weights + j, simd::exp_nonpositive<W>(simd::load<W>(weights + j)));
-  // The denominator and each coordinate's numerator, each summed in the order j = 0, 1, ...;
-  // for a fixed D in one pass and in registers, so the chains of additions run side by side.
-  const int numerator_terms = options.weight_numerator ? m : k;
   double denominator = 0;
   for (j = 0; j < m; ++j) {
     logits[j] = double(weights[j]) * (j < k ? 1.0 : other_weight);  // reused: the weight of point j
-    if constexpr (D == 0) denominator += logits[j];
+    denominator += logits[j];
   }
-  if constexpr (D > 0) {
-    double numerator[D] = {};
-    for (j = 0; j < m; ++j) {
-      denominator += logits[j];
-      if (j < numerator_terms)
-        for (int c = 0; c < D; ++c) numerator[c] += logits[j] * x[size_t(j) * D + c];
-    }
-    std::copy(numerator, numerator + D, sums.numerator.data());
-  } else {
-    for (int c = 0; c < d; ++c) {
-      double sum = 0;
-      for (j = 0; j < numerator_terms; ++j) sum += logits[j] * x[size_t(j) * d + c];
-      sums.numerator[size_t(c)] = sum;
-    }
+  const int numerator_terms = options.weight_numerator ? m : k;
+  for (int c = 0; c < d; ++c) {
+    double sum = 0;
+    for (j = 0; j < numerator_terms; ++j) sum += logits[j] * x[size_t(j) * d + c];
+    sums.numerator[size_t(c)] = sum;
   }
   sums.denominator = denominator;
   sums.log_scale = log_scale;
 }
 
+// The sums in low dimension: the per-instruction-set row code (knn_row.hpp), in float.
+struct RowSums {
+  const KnnTable& table;
+  KnnRowJob job;
+  std::vector<double> mean;  // the training set's mean c
+
+  // Whether train is low-dimensional enough (and stored as floats, with a column copy).
+  static bool applies(const TrainingSet& train) { return train.dim() <= kBoxTreeMaxDim && train.columns(); }
+
+  RowSums(const TrainingSet& train, const KnnOptions& options, double t, Isa isa)
+      : table(knn_table(isa)), mean(train.mean().begin(), train.mean().end()) {
+    const int k = options.k, m = options.k + options.l;
+    job = {train.columns(),
+           long(train.n_padded()),
+           train.dim(),
+           k,
+           m,
+           options.weight_numerator ? m : k,
+           float(t),
+           float(0.5 / ((1 - t) * (1 - t))),
+           options.l > 0 ? float(double(train.n() - k) / options.l) : 0.0f};
+  }
+  void operator()(const float* query, const int* neighbors, const float* neighbor_points, const int* drawn,
+                  KnnSums& sums) const {
+    const int d = job.dim;
+    float q[kBoxTreeMaxDim], result[kBoxTreeMaxDim + 2];
+    for (int c = 0; c < d; ++c) q[c] = float(double(query[c]) - double(job.t) * mean[size_t(c)]);
+    sums.weights.resize(size_t(knn_row_scratch_floats(d, job.m)));
+    table.row(job, q, neighbor_points, neighbors, drawn, sums.weights.data(), result);
+    sums.numerator.assign(result, result + d);
+    sums.denominator = result[d];
+    sums.log_scale = result[d + 1];
+  }
+};
+
 }  // namespace
 
 void knn_sums(const TrainingSet& train, const KnnOptions& options, const float* query, double t, const int* neighbors,
-              const int* drawn, KnnSums* out, const float* neighbor_points) {
-  switch (train.dim()) {
-#define CFDM_SUMS_DIM(D)                                                                \
-  case D:                                                                              \
-    return sums_in<D>(train, options, query, t, neighbors, neighbor_points, drawn, *out);
-    CFDM_SUMS_DIM(1)
-    CFDM_SUMS_DIM(2)
-    CFDM_SUMS_DIM(3)
-    CFDM_SUMS_DIM(4)
-#undef CFDM_SUMS_DIM
-    default:
-      return sums_in<0>(train, options, query, t, neighbors, neighbor_points, drawn, *out);
-  }
+              const int* drawn, KnnSums* out, const float* neighbor_points, Isa isa) {
+  if (RowSums::applies(train))
+    RowSums(train, options, t, isa)(query, neighbors, neighbor_points, drawn, *out);
+  else
+    sums_in_double(train, options, query, t, neighbors, neighbor_points, drawn, *out);
 }
 
 void validate(const KnnOptions& o, int n_train) {
@@ -190,19 +194,35 @@ bool knn_neighbors(const TrainingSet& train, const NeighborIndex& index, int k, 
   return index.find(scaled.data(), n_queries, d, k, neighbors, pool, kernel, hints, points, hint_points);
 }
 
+namespace {
+
+// Readies memory for n_queries rows of k neighbours; returns whether it holds neighbours of
+// those rows already (one step earlier), which then bound the searches.
+bool ready_memory(KnnMemory* memory, int n_queries, int k, int d) {
+  const size_t size = size_t(n_queries) * k;
+  if (memory->neighbors.size() == size && memory->points.size() == size * d) return true;
+  memory->neighbors.assign(size, 0);
+  memory->points.assign(size * d, 0.0f);
+  return false;
+}
+
+// Searches rows [begin, end) into memory, bounded by what it held if hinted.
+bool search_rows(const TrainingSet& train, const NeighborIndex& index, int k, const float* queries, int begin,
+                 int end, int stride, double t, KnnMemory* memory, bool hinted, ThreadPool& pool,
+                 const KernelOptions& kernel) {
+  int* neighbors = memory->neighbors.data() + size_t(begin) * k;
+  float* points = memory->points.data() + size_t(begin) * k * train.dim();
+  return knn_neighbors(train, index, k, queries + size_t(begin) * stride, end - begin, stride, t, neighbors, pool,
+                       kernel, hinted ? neighbors : nullptr, points, hinted ? points : nullptr);
+}
+
+}  // namespace
+
 bool knn_neighbors_remembered(const TrainingSet& train, const NeighborIndex& index, int k, const float* queries,
                               int n_queries, int stride, double t, KnnMemory* memory, ThreadPool& pool,
                               const KernelOptions& kernel) {
-  const size_t size = size_t(n_queries) * k;
-  const bool hinted = memory->neighbors.size() == size && memory->points.size() == size * train.dim();
-  if (!hinted) {
-    memory->neighbors.assign(size, 0);
-    memory->points.assign(size * train.dim(), 0.0f);
-  }
-  float* points = memory->points.data();
-  if (knn_neighbors(train, index, k, queries, n_queries, stride, t, memory->neighbors.data(), pool, kernel,
-                    hinted ? memory->neighbors.data() : nullptr, points, hinted ? points : nullptr))
-    return true;
+  const bool hinted = ready_memory(memory, n_queries, k, train.dim());
+  if (search_rows(train, index, k, queries, 0, n_queries, stride, t, memory, hinted, pool, kernel)) return true;
   *memory = {};  // a cancelled search leaves some rows unwritten
   return false;
 }
@@ -218,29 +238,53 @@ bool knn_posterior_mean(const TrainingSet& train, const NeighborIndex& index, co
       for (int c = 0; c < d; ++c) out[size_t(r) * out_stride + c] = train.mean()[c];
     return true;
   }
+  // The searched neighbours go to memory (or a local one). A tree search runs in the same task
+  // as the sums of its rows, whose neighbours are then still in that thread's cache; the
+  // brute-force scan searches all rows at once (one pass over the training set per thread).
   KnnMemory found;
-  const float* neighbor_points = nullptr;  // the searched neighbours' coordinates
-  if (!neighbors) {
-    KnnMemory* into = memory ? memory : &found;
-    if (!knn_neighbors_remembered(train, index, k, queries, n_queries, stride, t, into, pool, kernel)) return false;
-    neighbors = into->neighbors.data();
-    neighbor_points = into->points.data();
-  }
+  KnnMemory* into = neighbors ? nullptr : memory ? memory : &found;
+  const bool search_in_tasks = into && index.search() != NeighborSearch::brute_force;
+  bool hinted = false;
+  if (search_in_tasks)
+    hinted = ready_memory(into, n_queries, k, d);
+  else if (into && !knn_neighbors_remembered(train, index, k, queries, n_queries, stride, t, into, pool, kernel))
+    return false;
+  std::atomic<bool> stopped{false};
   // Queries differ in cost: many small tasks keep the threads equally busy to the end.
   const int n_tasks = std::min(n_queries, pool.size() * 32);
+  std::optional<RowSums> row_sums;
+  if (RowSums::applies(train)) row_sums.emplace(train, options, t, kernel.isa);
   pool.run(n_tasks, [&](int task) {
+    const int begin = int(int64_t(n_queries) * task / n_tasks), end = int(int64_t(n_queries) * (task + 1) / n_tasks);
+    if (search_in_tasks) {
+      ThreadPool here(1);
+      if (!search_rows(train, index, k, queries, begin, end, stride, t, into, hinted, here, kernel)) {
+        stopped = true;
+        return;
+      }
+    }
+    const int* all_neighbors = into ? into->neighbors.data() : neighbors;
+    const float* neighbor_points = into ? into->points.data() : nullptr;  // the searched neighbours' coordinates
     std::vector<int> drawn;
     KnnSums sums;
-    for (int r = int(int64_t(n_queries) * task / n_tasks); r < int(int64_t(n_queries) * (task + 1) / n_tasks); ++r) {
-      const int* mine = neighbors + size_t(r) * k;
+    for (int r = begin; r < end; ++r) {
+      const int* mine = all_neighbors + size_t(r) * k;
       Rng rng(seed, uint64_t(r), substream);
       knn_draw_others(rng, n, mine, k, l, &drawn);
-      knn_sums(train, options, queries + size_t(r) * stride, t, mine, drawn.data(), &sums,
-               neighbor_points ? neighbor_points + size_t(r) * k * d : nullptr);
+      const float* query = queries + size_t(r) * stride;
+      const float* points = neighbor_points ? neighbor_points + size_t(r) * k * d : nullptr;
+      if (row_sums)
+        (*row_sums)(query, mine, points, drawn.data(), sums);
+      else
+        sums_in_double(train, options, query, t, mine, points, drawn.data(), sums);
       for (int c = 0; c < d; ++c)
         out[size_t(r) * out_stride + c] = float(sums.numerator[c] / sums.denominator + train.mean()[c]);
     }
   });
+  if (stopped) {
+    *into = {};  // some rows were not searched
+    return false;
+  }
   return !(kernel.cancel && kernel.cancel->load());
 }
 

@@ -50,8 +50,10 @@ bool knn_posterior_mean(const TrainingSet& train, const NeighborIndex& index, co
 
 // The estimator's sums for one query q (data coordinates) with its K neighbours and L drawn
 // points (training indices; neighbor_points, when given, holds the neighbours' centered
-// coordinates, K x d, which are then not looked up): numerator sum_K w_i x'_i + (N-K)/L sum_L w_i x'_i (centered x',
-// or over K only without weight_numerator) and denominator likewise, w_i = exp(l_i - log_scale).
+// coordinates, K x d, which are then not looked up): numerator sum_K w_i x'_i + (N-K)/L
+// sum_L w_i x'_i (centered x', or over K only without weight_numerator) and denominator
+// likewise, w_i = exp(l_i - log_scale). Up to d = 8 (float training sets) in float on the
+// vector units, the same bits on every instruction set (knn_row.hpp); above, in double.
 struct KnnSums {
   std::vector<double> numerator;
   double denominator = 0;
@@ -60,7 +62,7 @@ struct KnnSums {
   std::vector<float> weights, points;
 };
 void knn_sums(const TrainingSet& train, const KnnOptions& options, const float* query, double t, const int* neighbors,
-              const int* drawn, KnnSums* sums, const float* neighbor_points = nullptr);
+              const int* drawn, KnnSums* sums, const float* neighbor_points = nullptr, Isa isa = Isa::best);
 
 // L distinct training indices, uniform among those not in the k neighbors (distinct, any order),
 // by Floyd's algorithm over the non-neighbours, from rng.

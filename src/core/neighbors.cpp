@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/box_tree.hpp"
+#include "core/knn_row.hpp"
 #include "core/error.hpp"
 #include "core/thread_pool.hpp"
 
@@ -189,47 +189,43 @@ std::unique_ptr<NeighborIndex::KdTree> make_kd_tree(const TrainingSet& train) {
 
 }  // namespace
 
-// Defined in box_search_isa_*.cpp; which ones exist is decided by the build (CMakeLists.txt).
-const BoxSearchTable& box_search_table_scalar();
+// Defined in knn_isa_*.cpp; which ones exist is decided by the build (CMakeLists.txt).
+const KnnTable& knn_table_scalar();
 #if defined(CFDM_HAVE_SSE2)
-const BoxSearchTable& box_search_table_sse2();
+const KnnTable& knn_table_sse2();
 #endif
 #if defined(CFDM_HAVE_AVX2)
-const BoxSearchTable& box_search_table_avx2();
+const KnnTable& knn_table_avx2();
 #endif
 #if defined(CFDM_HAVE_AVX512)
-const BoxSearchTable& box_search_table_avx512();
+const KnnTable& knn_table_avx512();
 #endif
 #if defined(CFDM_HAVE_SIMD128)
-const BoxSearchTable& box_search_table_simd128();
+const KnnTable& knn_table_simd128();
 #endif
 
-namespace {
-
-const BoxSearchTable& box_search_table(Isa isa) {
+const KnnTable& knn_table(Isa isa) {
   switch (checked_isa(isa)) {
 #if defined(CFDM_HAVE_SSE2)
     case Isa::sse2:
-      return box_search_table_sse2();
+      return knn_table_sse2();
 #endif
 #if defined(CFDM_HAVE_AVX2)
     case Isa::avx2:
-      return box_search_table_avx2();
+      return knn_table_avx2();
 #endif
 #if defined(CFDM_HAVE_AVX512)
     case Isa::avx512:
-      return box_search_table_avx512();
+      return knn_table_avx512();
 #endif
 #if defined(CFDM_HAVE_SIMD128)
     case Isa::simd128:
-      return box_search_table_simd128();
+      return knn_table_simd128();
 #endif
     default:
-      return box_search_table_scalar();
+      return knn_table_scalar();
   }
 }
-
-}  // namespace
 
 // The box tree (box_tree.hpp). Built top down: the points are split in two at the median of
 // one coordinate (across the widest side of the cell the splits above leave them), over and
@@ -514,7 +510,7 @@ bool NeighborIndex::find(const float* queries, int n_queries, int stride, int k,
   if (n_queries <= 0) return true;
   const int d = train_.dim(), blocks = (n_queries + kQueryBlock - 1) / kQueryBlock;
   if (box_ || tree_) {
-    const BoxSearchTable* table = box_ ? &box_search_table(options.isa) : nullptr;
+    const BoxSearchTable* table = box_ ? &knn_table(options.isa).box : nullptr;
     // Queries differ in cost: many small tasks keep the threads equally busy to the end.
     const int n_tasks = std::min(blocks, pool.size() * 32);
     pool.run(n_tasks, [&](int task) {

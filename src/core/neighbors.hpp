@@ -29,6 +29,11 @@ NeighborSearch resolved_search(NeighborSearch search, int64_t dim);
 
 const char* neighbor_search_name(NeighborSearch search);
 
+struct KnnTable;
+// The estimator's per-instruction-set code (knn_row.hpp) for isa; throws cfdm::Error as
+// checked_isa does.
+const KnnTable& knn_table(Isa isa);
+
 class NeighborIndex {
  public:
   // Builds the tree the search (after resolving automatic) needs, the box tree's lower levels on

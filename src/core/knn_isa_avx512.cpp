@@ -1,0 +1,10 @@
+// The nearest-neighbour estimator's per-instruction-set code compiled for avx512 (vector width
+// 16): the box tree's search (box_search_impl.hpp) and the row sums (knn_row_impl.hpp).
+#define CFDM_BOX_NAMESPACE knn_avx512
+#define CFDM_BOX_WIDTH 16
+#include "core/box_search_impl.hpp"
+#include "core/knn_row_impl.hpp"
+
+namespace cfdm {
+const KnnTable& knn_table_avx512() { return knn_avx512::knn_table(); }
+}  // namespace cfdm

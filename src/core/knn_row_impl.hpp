@@ -1,0 +1,104 @@
+// knn_row.hpp's row sums, written once for a vector width W and compiled per instruction set
+// (knn_isa_*.cpp, without floating-point contraction). Include only from those files, after
+// box_search_impl.hpp (which opens the same namespace and the simd helpers).
+#pragma once
+#include "core/knn_row.hpp"
+#include "core/simd.hpp"
+
+namespace cfdm {
+namespace CFDM_BOX_NAMESPACE {
+
+using namespace simd;
+constexpr int kRowLanes = 16;  // the sums' lanes, whatever W
+static_assert(kRowLanes % CFDM_BOX_WIDTH == 0, "a lane group is whole vectors");
+
+// Sum of 16 lanes in a fixed order: halves added lane by lane, down to one.
+inline float sum_lanes(float* v) {
+  for (int half = kRowLanes / 2; half >= 1; half /= 2)
+    for (int j = 0; j < half; ++j) v[j] += v[j + half];
+  return v[0];
+}
+
+template <int W, int D>
+void row(const KnnRowJob& job, const float* q, const float* neighbor_points, const int* neighbors, const int* drawn,
+         float* scratch, float* out) {
+  constexpr int G = kRowLanes / W;  // vectors per lane group
+  const int k = job.k, m = job.m, padded = (m + kRowLanes - 1) / kRowLanes * kRowLanes;
+  float* x = scratch;                  // D x padded, coordinate-major
+  float* logits = scratch + D * padded;  // padded
+  for (int j = 0; j < m; ++j) {
+    const long i = j < k ? neighbors[j] : drawn[j - k];
+    for (int c = 0; c < D; ++c)
+      x[c * padded + j] = j < k && neighbor_points ? neighbor_points[j * D + c] : job.columns[c * job.n_padded + i];
+  }
+  for (int c = 0; c < D; ++c)
+    for (int j = m; j < padded; ++j) x[c * padded + j] = 0.0f;
+  VecF<W> lane;
+  for (int l = 0; l < W; ++l) lane[l] = float(l);
+  // Logits l_j = -|q - t x_j|^2 / (2 (1-t)^2); -inf past the m points.
+  VecF<W> largest = splat<W>(-__builtin_inff());
+  for (int j = 0; j < padded; j += W) {
+    VecF<W> dist_sq{};
+    for (int c = 0; c < D; ++c) {
+      const VecF<W> diff = q[c] - job.t * load<W>(x + c * padded + j);
+      dist_sq += diff * diff;
+    }
+    const VecF<W> logit = (lane + float(j)) < float(m) ? -dist_sq * job.half_inv_var : splat<W>(-__builtin_inff());
+    store<W>(logits + j, logit);
+    largest = vmax<W>(largest, logit);
+  }
+  const float top = hmax<W>(largest);  // a maximum is exact in any order
+  // Weights exp(l_j - top), times (N-K)/L past the K neighbours; point j adds to lane j % 16.
+  VecF<W> denominator[G], numerator[D][G];
+  for (int g = 0; g < G; ++g) {
+    denominator[g] = VecF<W>{};
+    for (int c = 0; c < D; ++c) numerator[c][g] = VecF<W>{};
+  }
+  for (int j0 = 0; j0 < padded; j0 += kRowLanes)
+    for (int g = 0; g < G; ++g) {
+      const int j = j0 + g * W;
+      const VecF<W> index = lane + float(j);
+      const VecF<W> p = exp_nonpositive<W>(load<W>(logits + j) - top);
+      const VecF<W> weight = index < float(k) ? p : p * job.other_weight;
+      denominator[g] += weight;
+      const VecF<W> counted = index < float(job.numerator_terms) ? weight : VecF<W>{};
+      for (int c = 0; c < D; ++c) numerator[c][g] += counted * load<W>(x + c * padded + j);
+    }
+  alignas(64) float lanes[kRowLanes];
+  for (int c = 0; c < D; ++c) {
+    for (int g = 0; g < G; ++g) store<W>(lanes + g * W, numerator[c][g]);
+    out[c] = sum_lanes(lanes);
+  }
+  for (int g = 0; g < G; ++g) store<W>(lanes + g * W, denominator[g]);
+  out[D] = sum_lanes(lanes);
+  out[D + 1] = top;
+}
+
+template <int W>
+void row_any(const KnnRowJob& job, const float* q, const float* neighbor_points, const int* neighbors,
+             const int* drawn, float* scratch, float* out) {
+  switch (job.dim) {
+#define CFDM_ROW_DIM(D) \
+  case D:               \
+    return row<W, D>(job, q, neighbor_points, neighbors, drawn, scratch, out);
+    CFDM_ROW_DIM(1)
+    CFDM_ROW_DIM(2)
+    CFDM_ROW_DIM(3)
+    CFDM_ROW_DIM(4)
+    CFDM_ROW_DIM(5)
+    CFDM_ROW_DIM(6)
+    CFDM_ROW_DIM(7)
+    CFDM_ROW_DIM(8)
+#undef CFDM_ROW_DIM
+    default:
+      return;
+  }
+}
+
+inline const KnnTable& knn_table() {
+  static const KnnTable t = {table(), &row_any<CFDM_BOX_WIDTH>};
+  return t;
+}
+
+}  // namespace CFDM_BOX_NAMESPACE
+}  // namespace cfdm
