@@ -443,32 +443,41 @@ TEST(Knn, DrawsAreUniformBesideManyNeighbors) {
 
 // The draws are Floyd's algorithm on the stream's uniform_index, rank r then the r-th index that
 // is not a neighbour: replayed here on the same stream, with the ranks mapped by walking the
-// indices, for few and many neighbours and draws (each path of knn_draw_others).
+// sorted neighbours, for few and many neighbours and draws (each path of knn_draw_others, the
+// vector path on every instruction set), with repeated ranks common (N = 40) and Lemire's
+// rejections common (N = 2e9, where the vector path must hand over to the scalar one).
 TEST(Knn, DrawsEqualFloydReplayedOnTheSameStream) {
-  for (const auto& [n, k, l] : {std::tuple{1000, 15, 15}, std::tuple{1000, 64, 64}, std::tuple{1000, 65, 15},
-                                std::tuple{1000, 15, 65}, std::tuple{300, 100, 200}, std::tuple{40, 1, 39}}) {
+  for (const auto& [n, k, l] :
+       {std::tuple{1000, 15, 15}, std::tuple{1000, 16, 16}, std::tuple{1000, 64, 64}, std::tuple{1000, 65, 15},
+        std::tuple{1000, 15, 65}, std::tuple{300, 100, 200}, std::tuple{40, 1, 39}, std::tuple{40, 1, 16},
+        std::tuple{40, 16, 16}, std::tuple{2000000000, 15, 15}, std::tuple{1000, 3, 0}}) {
     for (int trial = 0; trial < 50; ++trial) {
       Rng pick(77, uint64_t(trial));
-      std::vector<int> all(n), neighbors;
-      std::iota(all.begin(), all.end(), 0);
-      for (int j = 0; j < k; ++j) {  // k distinct indices, in no order
-        std::swap(all[size_t(j)], all[size_t(j + int(pick.uniform_index(uint32_t(n - j))))]);
-        neighbors.push_back(all[size_t(j)]);
+      std::vector<int> neighbors;
+      while (int(neighbors.size()) < k) {  // k distinct indices, in no order
+        const int i = int(pick.uniform_index(uint32_t(n)));
+        if (std::find(neighbors.begin(), neighbors.end(), i) == neighbors.end()) neighbors.push_back(i);
       }
-      Rng rng(9, uint64_t(trial)), replay(9, uint64_t(trial));
-      std::vector<int> drawn;
-      knn_draw_others(rng, n, neighbors.data(), k, l, &drawn);
-      std::vector<int> ranks;
+      std::vector<int> sorted = neighbors;
+      std::sort(sorted.begin(), sorted.end());
+      Rng replay(9, uint64_t(trial));
+      std::vector<int> ranks, want;
       for (int j = n - k - l; j < n - k; ++j) {
         const int r = int(replay.uniform_index(uint32_t(j + 1)));
         ranks.push_back(std::find(ranks.begin(), ranks.end(), r) != ranks.end() ? j : r);
       }
-      std::vector<int> others;
-      for (int i = 0; i < n; ++i)
-        if (std::find(neighbors.begin(), neighbors.end(), i) == neighbors.end()) others.push_back(i);
-      std::vector<int> want;
-      for (int r : ranks) want.push_back(others[size_t(r)]);
-      ASSERT_EQ(drawn, want) << "N " << n << " K " << k << " L " << l << " trial " << trial;
+      for (int r : ranks) {
+        int index = r;
+        for (int s : sorted) index += s <= index;  // step over each neighbour at or below
+        want.push_back(index);
+      }
+      for (Isa isa : available_isas()) {
+        Rng rng(9, uint64_t(trial));
+        std::vector<int> drawn;
+        knn_draw_others(rng, n, neighbors.data(), k, l, &drawn, isa);
+        ASSERT_EQ(drawn, want) << "N " << n << " K " << k << " L " << l << " trial " << trial << " " << isa_name(isa);
+        ASSERT_EQ(rng.next_u64(), Rng(replay).next_u64()) << "the stream moves on as the replay's";
+      }
     }
   }
 }

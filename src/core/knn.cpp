@@ -17,12 +17,21 @@
 #include "core/thread_pool.hpp"
 
 namespace cfdm {
+namespace {
+
 // Floyd's algorithm over ranks 0 .. N-K-1 of the non-neighbours, then each rank r mapped to its
 // index. With the neighbours sorted, s_0 < s_1 < ..., s_i - i non-neighbours lie below s_i, so
 // rank r lies past exactly the neighbours with s_i - i <= r: its index is r + #{i : s_i - i <= r}.
 // Unsorted, s_i - i is neighbour j's value minus its rank among the neighbours.
-void knn_draw_others(Rng& rng, int n, const int* neighbors, int k, int l, std::vector<int>* drawn) {
+void draw_others(const KnnTable& table, Rng& rng, int n, const int* neighbors, int k, int l, std::vector<int>* drawn) {
   const int n_others = n - k;
+  if (k <= kKnnVectorDraws && l <= kKnnVectorDraws && l > 0) {  // the usual few: all at once
+    drawn->resize(size_t(l));
+    if (table.draws(rng.counter(), n, neighbors, k, l, drawn->data())) {
+      rng.skip(uint64_t(l));
+      return;
+    }
+  }
   drawn->clear();
   // Ranks already drawn: for the usual few a scan, skipped when a 256-bit filter of the ranks'
   // low bits has not seen this one (a repeat is rare); a hash set for many.
@@ -68,6 +77,12 @@ void knn_draw_others(Rng& rng, int n, const int* neighbors, int k, int l, std::v
   std::sort(offset.begin(), offset.end());
   for (int i = 0; i < k; ++i) offset[size_t(i)] -= i;  // non-decreasing
   for (int& value : *drawn) value += int(std::upper_bound(offset.begin(), offset.end(), value) - offset.begin());
+}
+
+}  // namespace
+
+void knn_draw_others(Rng& rng, int n, const int* neighbors, int k, int l, std::vector<int>* drawn, Isa isa) {
+  draw_others(knn_table(isa), rng, n, neighbors, k, l, drawn);
 }
 
 namespace {
@@ -254,6 +269,7 @@ bool knn_posterior_mean(const TrainingSet& train, const NeighborIndex& index, co
   const int n_tasks = std::min(n_queries, pool.size() * 32);
   std::optional<RowSums> row_sums;
   if (RowSums::applies(train)) row_sums.emplace(train, options, t, kernel.isa);
+  const KnnTable& table = knn_table(kernel.isa);
   pool.run(n_tasks, [&](int task) {
     const int begin = int(int64_t(n_queries) * task / n_tasks), end = int(int64_t(n_queries) * (task + 1) / n_tasks);
     if (search_in_tasks) {
@@ -270,7 +286,7 @@ bool knn_posterior_mean(const TrainingSet& train, const NeighborIndex& index, co
     for (int r = begin; r < end; ++r) {
       const int* mine = all_neighbors + size_t(r) * k;
       Rng rng(seed, uint64_t(r), substream);
-      knn_draw_others(rng, n, mine, k, l, &drawn);
+      draw_others(table, rng, n, mine, k, l, &drawn);
       const float* query = queries + size_t(r) * stride;
       const float* points = neighbor_points ? neighbor_points + size_t(r) * k * d : nullptr;
       if (row_sums)

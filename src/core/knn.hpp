@@ -66,7 +66,9 @@ void knn_sums(const TrainingSet& train, const KnnOptions& options, const float* 
 
 // L distinct training indices, uniform among those not in the k neighbors (distinct, any order),
 // by Floyd's algorithm over the non-neighbours, from rng.
-void knn_draw_others(Rng& rng, int n_train, const int* neighbors, int k, int l, std::vector<int>* drawn);
+// (Up to 16 neighbours and draws, all draws at once on the vector units; the same draws.)
+void knn_draw_others(Rng& rng, int n_train, const int* neighbors, int k, int l, std::vector<int>* drawn,
+                     Isa isa = Isa::best);
 
 // The K neighbours of each query's z/t (data coordinates), for knn_posterior_mean's neighbors.
 // hints, points, hint_points: as NeighborIndex::find's.

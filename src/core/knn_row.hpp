@@ -2,6 +2,8 @@
 // search (box_tree.hpp) and the sums of one query row in low dimension (knn_row_impl.hpp).
 // Plain data only here (see kernel_job.hpp for why).
 #pragma once
+#include <cstdint>
+
 #include "core/box_tree.hpp"
 
 namespace cfdm {
@@ -29,6 +31,13 @@ struct KnnTable {
   // order, whatever the vector width.
   void (*row)(const KnnRowJob& job, const float* q, const float* neighbor_points, const int* neighbors,
               const int* drawn, float* scratch, float* out);
+  // knn_draw_others (knn.hpp) for k, l <= kKnnVectorDraws, from a generator whose counter is
+  // `counter` (Rng::counter): the l drawn indices into drawn, all draws computed at once. Returns
+  // false, having drawn nothing, where the scalar code would reject a number (Lemire's method)
+  // or meet a repeated rank; both are rare, and the caller then draws as before.
+  bool (*draws)(uint64_t counter, int n, const int* neighbors, int k, int l, int* drawn);
 };
+
+constexpr int kKnnVectorDraws = 16;
 
 }  // namespace cfdm

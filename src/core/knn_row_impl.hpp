@@ -74,6 +74,67 @@ void row(const KnnRowJob& job, const float* q, const float* neighbor_points, con
   out[D + 1] = top;
 }
 
+// The draws in vectors of 16 (whatever W: the compiler splits them into the ISA's registers;
+// integer arithmetic, so the same on all). Rng's SplitMix64 and Lemire's multiply-shift, as
+// rng.hpp computes them one by one.
+typedef uint64_t U64x8 __attribute__((vector_size(64)));
+typedef uint32_t U32x8 __attribute__((vector_size(32)));
+typedef int32_t I32x16 __attribute__((vector_size(64)));
+
+inline U64x8 mix64_lanes(U64x8 z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+template <class V>
+inline bool any_lane(V v) {
+  constexpr int n = sizeof(V) / sizeof(v[0]);
+  bool any = false;
+  for (int j = 0; j < n; ++j) any |= v[j] != 0;
+  return any;
+}
+
+inline bool draws(uint64_t counter, int n, const int* neighbors, int k, int l, int* drawn) {
+  static_assert(kKnnVectorDraws == 16, "two vectors of 8 draws");
+  constexpr uint64_t kGamma = 0x9e3779b97f4a7c15ULL;
+  const U64x8 one_to_eight = {1, 2, 3, 4, 5, 6, 7, 8};
+  const I32x16 lane = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+  // Draw j (call j + 1 of the generator) is uniform in [0, n - k - l + j]: the high half of
+  // (its 32 high random bits) x (that range's size).
+  U64x8 rejected{};
+  U32x8 high[2];
+  for (int h = 0; h < 2; ++h) {
+    const U64x8 call = one_to_eight + uint64_t(8 * h);
+    const U64x8 range = call + uint64_t(n - k - l);
+    const U64x8 product = (mix64_lanes(counter + call * kGamma) >> 32) * range;
+    // A low half below the range may mean a rejection (Lemire): left to the scalar code.
+    rejected |= (call <= uint64_t(l)) & ((product & 0xffffffffULL) < range);
+    high[h] = __builtin_convertvector(product >> 32, U32x8);
+  }
+  if (any_lane(rejected)) return false;
+  const I32x16 rank = (I32x16)__builtin_shufflevector(high[0], high[1], 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+                                                       13, 14, 15);
+  // Floyd's algorithm changes a draw only when its rank repeats an earlier one: then left to the
+  // scalar code too.
+  I32x16 repeated{};
+  for (int i = 0; i + 1 < l; ++i) repeated |= (rank == rank[i]) & (lane > i);
+  if (any_lane(repeated & (lane < l))) return false;
+  // Rank r is index r + #{i : s_i - i <= r} over the neighbours sorted (knn.cpp); s_i - i is a
+  // neighbour's value less the count of neighbours below it.
+  alignas(64) int32_t padded[16] = {};
+  for (int j = 0; j < k; ++j) padded[j] = neighbors[j];
+  I32x16 value, below{};
+  __builtin_memcpy(&value, padded, sizeof value);
+  for (int i = 0; i < k; ++i) below -= value[i] < value;  // a true comparison is -1
+  const I32x16 offset = lane < k ? value - below : I32x16{} + 0x7fffffff;
+  I32x16 count{};
+  for (int i = 0; i < k; ++i) count -= offset[i] <= rank;
+  const I32x16 index = rank + count;
+  __builtin_memcpy(drawn, &index, sizeof(int32_t) * size_t(l));
+  return true;
+}
+
 template <int W>
 void row_any(const KnnRowJob& job, const float* q, const float* neighbor_points, const int* neighbors,
              const int* drawn, float* scratch, float* out) {
@@ -96,7 +157,7 @@ void row_any(const KnnRowJob& job, const float* q, const float* neighbor_points,
 }
 
 inline const KnnTable& knn_table() {
-  static const KnnTable t = {table(), &row_any<CFDM_BOX_WIDTH>};
+  static const KnnTable t = {table(), &row_any<CFDM_BOX_WIDTH>, &draws};
   return t;
 }
 

@@ -15,10 +15,15 @@ class Rng {
   Rng(uint64_t seed, uint64_t stream, uint64_t substream = 0)
       : state_(mix64(mix64(mix64(seed) ^ (stream + 0x632be59bd9b4e019ULL)) ^ (substream + 0x8cb92ba72f3d8dd7ULL))) {}
 
+  static constexpr uint64_t kGamma = 0x9e3779b97f4a7c15ULL;  // the counter's step
   uint64_t next_u64() {
-    state_ += 0x9e3779b97f4a7c15ULL;
+    state_ += kGamma;
     return mix64(state_);
   }
+  // The counter: call i (from 1) of next_u64 returns mix64(counter() + i kGamma). skip(calls)
+  // moves on as that many calls would (code that computes the draws itself, in vectors).
+  uint64_t counter() const { return state_; }
+  void skip(uint64_t calls) { state_ += calls * kGamma; }
   double uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }  // [0, 1), 53 random bits
   // Uniform in [0, n), unbiased; n >= 1. Lemire's multiply-shift, rejecting the biased low range
   // (whose bound takes a division, computed only when the low bits fall below n).
