@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <nanoflann.hpp>
 #include <string>
@@ -323,8 +324,8 @@ struct NeighborIndex::BoxTree {
   }
 
   // Orders rows [lo, hi) into nodes of `size` points counted from lo, each then into nodes of
-  // size / 16, down to blocks. Ranges of fewer than defer_below points are only recorded. Each
-  // split cuts the range's cell (the box the splits above leave it) across its widest side.
+  // size / 16, down to blocks. Each split cuts the range's cell (the box the splits above leave
+  // it) across its widest side.
   struct Range {
     int lo, hi;
     int64_t size;
@@ -334,8 +335,7 @@ struct NeighborIndex::BoxTree {
   struct Split {
     float* rows;
     uint32_t* order;
-    int defer_below;
-    std::vector<Range> deferred;
+    std::vector<Range> deferred;  // the halves of a split made once
 
     float x(int i, int c) const { return rows[size_t(i) * D + c]; }
     void swap_rows(int a, int b) {
@@ -343,16 +343,16 @@ struct NeighborIndex::BoxTree {
       std::swap(order[a], order[b]);
     }
     // Quickselect on coordinate c: row mid gets the value it would have sorted, none before it
-    // is larger and none after it smaller. Whole rows move, so the scans stay contiguous. The
-    // pivot is the quantile at mid's rank of 63 rows spread over the range, so mid lands near
-    // it, and after the first pass or two the range left is small.
+    // is larger and none after it smaller. Whole rows move, so the scans stay contiguous. In a
+    // large range the pivot is the quantile at mid's rank of 63 rows spread over it, so mid
+    // lands near it and after a pass or two the range left is small; else a median of three.
     void select(int lo, int hi, int mid, int c) {
       constexpr int kSample = 63;
       --hi;  // inclusive from here
       while (hi > lo) {
         float pivot;
         const int64_t size = hi - lo + 1;
-        if (size > 4 * kSample) {
+        if (size > 32 * kSample) {
           float sample[kSample];
           for (int j = 0; j < kSample; ++j) sample[j] = x(lo + int(size * j / kSample + size / (2 * kSample)), c);
           const int rank = int(int64_t(mid - lo) * kSample / size);
@@ -379,16 +379,13 @@ struct NeighborIndex::BoxTree {
           return;
       }
     }
-    void run(Range r) {
+    // Orders range r all the way down, or with once, splits it once and defers both halves.
+    void run(Range r, bool once = false) {
       while (r.size > kBoxFan && r.hi - r.lo <= r.size / kBoxFan) r.size /= kBoxFan;  // fits a smaller node
       if (r.hi - r.lo <= kBoxFan) return;
-      if (r.hi - r.lo < defer_below) {
-        deferred.push_back(r);
-        return;
-      }
       if (r.hi - r.lo <= r.size) {
         r.size /= kBoxFan;
-        run(r);
+        run(r, once);
         return;
       }
       int widest = 0;
@@ -400,6 +397,11 @@ struct NeighborIndex::BoxTree {
       Range left = r, right = r;
       left.hi = right.lo = mid;
       left.high[widest] = right.low[widest] = x(mid, widest);
+      if (once) {
+        deferred.push_back(left);
+        deferred.push_back(right);
+        return;
+      }
       run(left);
       run(right);
     }
@@ -416,13 +418,23 @@ struct NeighborIndex::BoxTree {
         all.low[c] = std::min(all.low[c], rows[size_t(i) * D + c]);
         all.high[c] = std::max(all.high[c], rows[size_t(i) * D + c]);
       }
-    Split<D> split{rows, order, n / 8, {}};
-    split.run(all);  // the top of the tree; ranges under n / 8 points are left for the pool
-    auto finish = [&](int task) { Split<D>{rows, order, 0, {}}.run(split.deferred[size_t(task)]); };
-    if (pool)
-      pool->run(int(split.deferred.size()), finish);
-    else
-      for (int task = 0; task < int(split.deferred.size()); ++task) finish(task);
+    // Breadth first while there are too few ranges to share among the threads: each round
+    // splits every range once, side by side; then each range is ordered all the way down.
+    const int threads = pool ? pool->size() : 1;
+    std::vector<Range> ranges{all};
+    auto for_each_range = [&](const std::function<void(int)>& task) {
+      if (pool)
+        pool->run(int(ranges.size()), task);
+      else
+        for (int i = 0; i < int(ranges.size()); ++i) task(i);
+    };
+    while (!ranges.empty() && int(ranges.size()) < 4 * threads) {
+      std::vector<Split<D>> splits(ranges.size(), Split<D>{rows, order, {}});
+      for_each_range([&](int i) { splits[size_t(i)].run(ranges[size_t(i)], true); });
+      ranges.clear();
+      for (const Split<D>& split : splits) ranges.insert(ranges.end(), split.deferred.begin(), split.deferred.end());
+    }
+    for_each_range([&](int i) { Split<D>{rows, order, {}}.run(ranges[size_t(i)]); });
   }
 
   // Centered coordinate c of training point i, as the search sees it: the training set's column
