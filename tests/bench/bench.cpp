@@ -117,10 +117,11 @@ cfdm::MatrixXfR sample_moons(const cfdm::TrainingSet& train, cfdm::ThreadPool& p
 // 2,000 samples, 100 steps, sigma = 0: speed (the best of three runs each), and the sliced W2 of
 // kNN samples to exact samples against the sliced W2 between exact samples, each the mean over
 // every pair of three runs with independent seeds (one pair alone varies by a factor of two).
-// Then where the estimator's time goes: the kd-tree's build, and its searches for the queries
-// z/t of a run's steps (1) from scratch, (2) bounded by each row's neighbours one step earlier,
-// as the sampler does, and (3) bounded by the answer itself: no bound can do better, so (3) is
-// the floor of the search time. Last, how far the queries sit from the data over the flow.
+// Then where the estimator's time goes: each search's build, and its searches for the queries
+// z/t of a run's steps (1) from scratch, (2) bounded by each row's neighbours one step earlier
+// (their coordinates at hand), as the sampler does, and (3) bounded by the answer itself: no
+// bound can do better, so (3) is the floor of the search time. Last, how far the queries sit
+// from the data over the flow.
 void run_knn(cfdm::ThreadPool& pool) {
   const cfdm::TrainingSet train(cfdm::data::make_toy("moons", 100000, 0));
   constexpr int kRuns = 3;
@@ -168,17 +169,23 @@ void run_knn(cfdm::ThreadPool& pool) {
     const cfdm::NeighborIndex index(train, search, &pool);
     const double build_seconds = seconds_since(start);
     std::vector<std::vector<int>> answers(states.size(), std::vector<int>(size_t(rows) * k));
+    std::vector<std::vector<float>> points(states.size(), std::vector<float>(size_t(rows) * k * 2));
     double seconds[3] = {0, 0, 0};
     for (int mode = 0; mode < 3; ++mode)
       for (size_t s = 0; s < states.size(); ++s) {
-        const int* hints = mode == 0   ? nullptr
-                           : mode == 1 ? (s > 0 ? answers[s - 1].data() : nullptr)
-                                       : answers[s].data();
+        const size_t hint = mode == 1 ? s - 1 : s;  // mode 1, s = 0: unbounded
+        const bool hinted = mode == 2 || (mode == 1 && s > 0);
         std::vector<int> found(size_t(rows) * k);
+        std::vector<float> found_points(size_t(rows) * k * 2);
         start = Clock::now();
-        cfdm::knn_neighbors(train, index, k, states[s].data(), rows, 2, times[s], found.data(), pool, {}, hints);
+        cfdm::knn_neighbors(train, index, k, states[s].data(), rows, 2, times[s], found.data(), pool, {},
+                            hinted ? answers[hint].data() : nullptr, found_points.data(),
+                            hinted ? points[hint].data() : nullptr);
         seconds[mode] += seconds_since(start);
-        if (mode == 0) answers[s] = found;
+        if (mode == 0) {
+          answers[s] = found;
+          points[s] = found_points;
+        }
       }
     std::printf(
         "{\"workload\": \"knn_search\", \"platform\": \"%s\", \"threads\": %d, \"search\": \"%s\", "
