@@ -211,13 +211,17 @@ bool knn_neighbors(const TrainingSet& train, const NeighborIndex& index, int k, 
 
 namespace {
 
+// Whether memory keeps the neighbours' coordinates too: in low dimension, where the box tree
+// has them at hand (and they bound its next search); above, the sums read the training rows.
+bool keeps_points(const TrainingSet& train) { return train.dim() <= kBoxTreeMaxDim; }
+
 // Readies memory for n_queries rows of k neighbours; returns whether it holds neighbours of
 // those rows already (one step earlier), which then bound the searches.
-bool ready_memory(KnnMemory* memory, int n_queries, int k, int d) {
-  const size_t size = size_t(n_queries) * k;
-  if (memory->neighbors.size() == size && memory->points.size() == size * d) return true;
+bool ready_memory(const TrainingSet& train, KnnMemory* memory, int n_queries, int k) {
+  const size_t size = size_t(n_queries) * k, point_floats = keeps_points(train) ? size * train.dim() : 0;
+  if (memory->neighbors.size() == size && memory->points.size() == point_floats) return true;
   memory->neighbors.assign(size, 0);
-  memory->points.assign(size * d, 0.0f);
+  memory->points.assign(point_floats, 0.0f);
   return false;
 }
 
@@ -226,7 +230,7 @@ bool search_rows(const TrainingSet& train, const NeighborIndex& index, int k, co
                  int end, int stride, double t, KnnMemory* memory, bool hinted, ThreadPool& pool,
                  const KernelOptions& kernel) {
   int* neighbors = memory->neighbors.data() + size_t(begin) * k;
-  float* points = memory->points.data() + size_t(begin) * k * train.dim();
+  float* points = keeps_points(train) ? memory->points.data() + size_t(begin) * k * train.dim() : nullptr;
   return knn_neighbors(train, index, k, queries + size_t(begin) * stride, end - begin, stride, t, neighbors, pool,
                        kernel, hinted ? neighbors : nullptr, points, hinted ? points : nullptr);
 }
@@ -236,7 +240,7 @@ bool search_rows(const TrainingSet& train, const NeighborIndex& index, int k, co
 bool knn_neighbors_remembered(const TrainingSet& train, const NeighborIndex& index, int k, const float* queries,
                               int n_queries, int stride, double t, KnnMemory* memory, ThreadPool& pool,
                               const KernelOptions& kernel) {
-  const bool hinted = ready_memory(memory, n_queries, k, train.dim());
+  const bool hinted = ready_memory(train, memory, n_queries, k);
   if (search_rows(train, index, k, queries, 0, n_queries, stride, t, memory, hinted, pool, kernel)) return true;
   *memory = {};  // a cancelled search leaves some rows unwritten
   return false;
@@ -261,7 +265,7 @@ bool knn_posterior_mean(const TrainingSet& train, const NeighborIndex& index, co
   const bool search_in_tasks = into && index.search() != NeighborSearch::brute_force;
   bool hinted = false;
   if (search_in_tasks)
-    hinted = ready_memory(into, n_queries, k, d);
+    hinted = ready_memory(train, into, n_queries, k);
   else if (into && !knn_neighbors_remembered(train, index, k, queries, n_queries, stride, t, into, pool, kernel))
     return false;
   std::atomic<bool> stopped{false};
@@ -280,7 +284,8 @@ bool knn_posterior_mean(const TrainingSet& train, const NeighborIndex& index, co
       }
     }
     const int* all_neighbors = into ? into->neighbors.data() : neighbors;
-    const float* neighbor_points = into ? into->points.data() : nullptr;  // the searched neighbours' coordinates
+    // The searched neighbours' coordinates, if memory keeps them.
+    const float* neighbor_points = into && keeps_points(train) ? into->points.data() : nullptr;
     std::vector<int> drawn;
     KnnSums sums;
     for (int r = begin; r < end; ++r) {

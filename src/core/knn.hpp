@@ -28,8 +28,8 @@ struct KnnOptions {
 // Throws cfdm::Error naming the first invalid field for a training set of n_train points.
 void validate(const KnnOptions& options, int n_train);
 
-// Searched neighbours kept from one call to the next: K training indices per query row and
-// their centered coordinates (K x d per row).
+// Searched neighbours kept from one call to the next: K training indices per query row and, up
+// to d = 8, their centered coordinates (K x d per row; empty above).
 struct KnnMemory {
   std::vector<int> neighbors;
   std::vector<float> points;

@@ -562,10 +562,11 @@ bool NeighborIndex::find(const float* queries, int n_queries, int stride, int k,
       table.nearest_columns(job, begin, end, k, found.data(), scratch.data());
     else
       table.nearest(job, begin, end, k, found.data(), scratch.data());
+    const int rows = std::max(0, std::min(n_queries, end * kQueryBlock) - begin * kQueryBlock);
+    if (points) gather_points(&found[size_t(begin) * kQueryBlock * k], rows * k, points + size_t(begin) * kQueryBlock * k * d);
   });
   if (options.cancel && options.cancel->load()) return false;
   std::copy(found.begin(), found.begin() + size_t(n_queries) * k, neighbors);
-  if (points) gather_points(neighbors, n_queries * k, points);
   return true;
 }
 
