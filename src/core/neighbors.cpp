@@ -523,8 +523,9 @@ bool NeighborIndex::find(const float* queries, int n_queries, int stride, int k,
   const int d = train_.dim(), blocks = (n_queries + kQueryBlock - 1) / kQueryBlock;
   if (box_ || tree_) {
     const BoxSearchTable* table = box_ ? &knn_table(options.isa).box : nullptr;
-    // Queries differ in cost: many small tasks keep the threads equally busy to the end.
-    const int n_tasks = std::min(blocks, pool.size() * 32);
+    // Queries differ in cost: many small tasks keep the threads equally busy to the end (one
+    // thread takes them all in one).
+    const int n_tasks = pool.size() == 1 ? 1 : std::min(blocks, pool.size() * 32);
     pool.run(n_tasks, [&](int task) {
       // Scratch: the box tree's candidates (it grows them when it must), the kd-tree's k distances.
       std::vector<float> dist(size_t(box_shrink_at(k)) * 2 + 2 * kBoxFan);
