@@ -131,9 +131,6 @@ struct Search {
   uint32_t* slot;  // the candidates' places in the tree: block * 16 + lane
   uint64_t* keys;
   bool overflow;
-  // Children nearest first rather than in order: a search that starts loosely bounded (from its
-  // first block alone) meets the true neighbours, and lowers its bound, sooner.
-  bool nearest_first;
 };
 
 // The rank of each candidate distance among all (how many are smaller), W at a time against
@@ -220,8 +217,10 @@ inline void scan_block(Search& s, int block) {
 }
 
 // Every point within the bound, depth first from the top group, without recursion: a stack of
-// the groups being walked, each with its boxes' distances and the children still to visit. A
-// child is skipped if the bound has since dropped below its box.
+// the groups being walked, each with its boxes' distances and the children still to visit.
+// Children go nearest first, so a loose bound (a query far from where its row's neighbours
+// were one step earlier, or the first block's alone) meets the true neighbours early and is
+// soon lowered to them; a child is skipped if the bound has since dropped below its box.
 template <int W, int D>
 void visit_all(Search& s) {
   const BoxTreeView& tree = *s.tree;
@@ -245,10 +244,9 @@ void visit_all(Search& s) {
       --depth;
       continue;
     }
-    int j = lowest_bit(f.bits);
-    if (s.nearest_first)
-      for (unsigned rest = f.bits & (f.bits - 1); rest; rest &= rest - 1)
-        if (f.dist[lowest_bit(rest)] < f.dist[j]) j = lowest_bit(rest);
+    int j = lowest_bit(f.bits);  // the nearest child left
+    for (unsigned rest = f.bits & (f.bits - 1); rest; rest &= rest - 1)
+      if (f.dist[lowest_bit(rest)] < f.dist[j]) j = lowest_bit(rest);
     f.bits &= ~(1u << j);
     if (!(f.dist[j] <= s.bound)) continue;
     const int child = f.group * F + j;
@@ -299,7 +297,7 @@ template <int W, int D>
 int search(const BoxTreeView& tree, const float* query, float bound_sq, int k, int* neighbors, float* points,
            float* cand_dist, uint32_t* cand_slot, uint64_t* keys, int cap) {
   const bool unbounded = !(bound_sq < __builtin_inff());
-  Search s{&tree, query, bound_sq, k, cap, box_shrink_at(k), 0, cand_dist, cand_slot, keys, false, unbounded};
+  Search s{&tree, query, bound_sq, k, cap, box_shrink_at(k), 0, cand_dist, cand_slot, keys, false};
   if (cap < s.shrink_at + 2 * F) return 0;
   if (unbounded) s.bound = first_bound<W, D>(s);
   if (!(s.bound < __builtin_inff())) return -1;  // NaN or overflowing distances

@@ -29,7 +29,7 @@ struct BoxTreeView {
 
 // The search keeps at most this many candidates before it lowers its bound to the k-th nearest
 // of them (more only when many are tied); it needs scratch for that many plus 2 kBoxFan.
-inline int box_shrink_at(int k) { return 4 * k > 64 ? 4 * k : 64; }
+inline int box_shrink_at(int k) { return 2 * k > 24 ? 2 * k : 24; }
 
 struct BoxSearchTable {
   // The k nearest points of query (dim floats, the tree's coordinates), nearest first, ties to
