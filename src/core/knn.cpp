@@ -269,8 +269,9 @@ bool knn_posterior_mean(const TrainingSet& train, const NeighborIndex& index, co
   else if (into && !knn_neighbors_remembered(train, index, k, queries, n_queries, stride, t, into, pool, kernel))
     return false;
   std::atomic<bool> stopped{false};
-  // Queries differ in cost: many small tasks keep the threads equally busy to the end.
-  const int n_tasks = std::min(n_queries, pool.size() * 32);
+  // Queries differ in cost: several tasks per thread keep the threads equally busy to the end,
+  // and few enough that each task's fixed costs (setting up its search) stay small.
+  const int n_tasks = std::min(n_queries, pool.size() * 8);
   std::optional<RowSums> row_sums;
   if (RowSums::applies(train)) row_sums.emplace(train, options, t, kernel.isa);
   const KnnTable& table = knn_table(kernel.isa);
