@@ -1,6 +1,6 @@
-// knn_row.hpp's row sums, written once for a vector width W and compiled per instruction set
-// (knn_isa_*.cpp, without floating-point contraction). Include only from those files, after
-// box_search_impl.hpp (which opens the same namespace and the simd helpers).
+// knn_row.hpp's row sums and draws, written once for a vector width W and compiled per
+// instruction set (knn_isa_*.cpp, without floating-point contraction). Include only from those
+// files, after box_search_impl.hpp (which opens the same namespace and the simd helpers).
 #pragma once
 #include "core/knn_row.hpp"
 #include "core/simd.hpp"
