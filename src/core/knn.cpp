@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <limits>
-#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -22,10 +20,9 @@ namespace {
 // Floyd's algorithm over ranks 0 .. N-K-1 of the non-neighbours, then each rank r mapped to its
 // index. With the neighbours sorted, s_0 < s_1 < ..., s_i - i non-neighbours lie below s_i, so
 // rank r lies past exactly the neighbours with s_i - i <= r: its index is r + #{i : s_i - i <= r}.
-// Unsorted, s_i - i is neighbour j's value minus its rank among the neighbours.
 void draw_others(const KnnTable& table, Rng& rng, int n, const int* neighbors, int k, int l, std::vector<int>* drawn) {
   const int n_others = n - k;
-  if (k <= kKnnVectorDraws && l <= kKnnVectorDraws && l > 0) {  // the usual few: all at once
+  if (k <= kKnnVectorDraws && l <= kKnnVectorDraws && l > 0) {  // the usual few: all at once (knn_row.hpp)
     drawn->resize(size_t(l));
     if (table.draws(rng.counter(), n, neighbors, k, l, drawn->data())) {
       rng.skip(uint64_t(l));
@@ -33,45 +30,16 @@ void draw_others(const KnnTable& table, Rng& rng, int n, const int* neighbors, i
     }
   }
   drawn->clear();
-  // Ranks already drawn: for the usual few a scan, skipped when a 256-bit filter of the ranks'
-  // low bits has not seen this one (a repeat is rare); a hash set for many.
+  // Ranks already drawn: a scan for a few, a hash set for many.
   const bool hashed = l > 64;
   std::unordered_set<int> taken_set;
   if (hashed) taken_set.reserve(size_t(l));
-  uint64_t seen[4] = {0, 0, 0, 0};
   for (int j = n_others - l; j < n_others; ++j) {
     const int rank = int(rng.uniform_index(uint32_t(j + 1)));
-    bool taken;
-    if (hashed) {
-      taken = !taken_set.insert(rank).second;
-      if (taken) taken_set.insert(j);
-    } else {
-      taken = (seen[(rank >> 6) & 3] >> (rank & 63) & 1) && std::find(drawn->begin(), drawn->end(), rank) != drawn->end();
-      const int value = taken ? j : rank;
-      seen[(value >> 6) & 3] |= uint64_t(1) << (value & 63);
-    }
+    const bool taken =
+        hashed ? !taken_set.insert(rank).second : std::find(drawn->begin(), drawn->end(), rank) != drawn->end();
+    if (taken && hashed) taken_set.insert(j);
     drawn->push_back(taken ? j : rank);
-  }
-  if (k <= 64 && l <= 64) {
-    // The usual few: each neighbour's rank among the neighbours by counting, then each draw's
-    // count of s_i - i <= r, in lanes padded to 8 (no branches; the padding counts nothing).
-    constexpr int kPad = 8;
-    const int kp = (k + kPad - 1) / kPad * kPad, lp = (l + kPad - 1) / kPad * kPad;
-    int value[64], offset[64], count[64];
-    std::copy(neighbors, neighbors + k, value);
-    std::fill(value + k, value + kp, 0);
-    std::fill(offset, offset + kp, 0);
-    for (int j = 0; j < k; ++j)
-      for (int i = 0; i < kp; ++i) offset[i] += neighbors[j] < value[i];
-    for (int i = 0; i < kp; ++i) offset[i] = i < k ? value[i] - offset[i] : std::numeric_limits<int>::max();
-    int* ranks = drawn->data();
-    std::copy(ranks, ranks + l, value);
-    std::fill(value + l, value + lp, 0);
-    std::fill(count, count + lp, 0);
-    for (int i = 0; i < kp; ++i)
-      for (int j = 0; j < lp; ++j) count[j] += offset[i] <= value[j];
-    for (int j = 0; j < l; ++j) ranks[j] += count[j];
-    return;
   }
   std::vector<int> offset(neighbors, neighbors + k);
   std::sort(offset.begin(), offset.end());
@@ -144,49 +112,51 @@ void sums_in_double(const TrainingSet& train, const KnnOptions& options, const f
   sums.log_scale = log_scale;
 }
 
-// The sums in low dimension: the per-instruction-set row code (knn_row.hpp), in float.
-struct RowSums {
-  const KnnTable& table;
-  KnnRowJob job;
-  std::vector<double> mean;  // the training set's mean c
-
-  // Whether train is low-dimensional enough (and stored as floats, with a column copy).
-  static bool applies(const TrainingSet& train) { return train.dim() <= kBoxTreeMaxDim && train.columns(); }
-
-  RowSums(const TrainingSet& train, const KnnOptions& options, double t, Isa isa)
-      : table(knn_table(isa)), mean(train.mean().begin(), train.mean().end()) {
+// The sums for queries at time t: up to d = 8 (float training sets) by the per-instruction-set
+// row code (knn_row.hpp) in float, above by sums_in_double.
+class Sums {
+ public:
+  Sums(const TrainingSet& train, const KnnOptions& options, double t, Isa isa)
+      : train_(train), options_(options), t_(t) {
+    if (train.dim() > kBoxTreeMaxDim || !train.columns()) return;
     const int k = options.k, m = options.k + options.l;
-    job = {train.columns(),
-           long(train.n_padded()),
-           train.dim(),
-           k,
-           m,
-           options.weight_numerator ? m : k,
-           float(t),
-           float(0.5 / ((1 - t) * (1 - t))),
-           options.l > 0 ? float(double(train.n() - k) / options.l) : 0.0f};
+    table_ = &knn_table(isa);
+    job_ = {train.columns(),
+            long(train.n_padded()),
+            train.dim(),
+            k,
+            m,
+            options.weight_numerator ? m : k,
+            float(t),
+            float(0.5 / ((1 - t) * (1 - t))),
+            options.l > 0 ? float(double(train.n() - k) / options.l) : 0.0f};
   }
   void operator()(const float* query, const int* neighbors, const float* neighbor_points, const int* drawn,
                   KnnSums& sums) const {
-    const int d = job.dim;
+    if (!table_) return sums_in_double(train_, options_, query, t_, neighbors, neighbor_points, drawn, sums);
+    const int d = job_.dim;
     float q[kBoxTreeMaxDim], result[kBoxTreeMaxDim + 2];
-    for (int c = 0; c < d; ++c) q[c] = float(double(query[c]) - double(job.t) * mean[size_t(c)]);
-    sums.weights.resize(size_t(knn_row_scratch_floats(d, job.m)));
-    table.row(job, q, neighbor_points, neighbors, drawn, sums.weights.data(), result);
+    for (int c = 0; c < d; ++c) q[c] = float(double(query[c]) - double(job_.t) * train_.mean()[size_t(c)]);
+    sums.weights.resize(size_t(knn_row_scratch_floats(d, job_.m)));
+    table_->row(job_, q, neighbor_points, neighbors, drawn, sums.weights.data(), result);
     sums.numerator.assign(result, result + d);
     sums.denominator = result[d];
     sums.log_scale = result[d + 1];
   }
+
+ private:
+  const TrainingSet& train_;
+  const KnnOptions& options_;
+  double t_;
+  const KnnTable* table_ = nullptr;  // the row code, in low dimension
+  KnnRowJob job_{};
 };
 
 }  // namespace
 
 void knn_sums(const TrainingSet& train, const KnnOptions& options, const float* query, double t, const int* neighbors,
               const int* drawn, KnnSums* out, const float* neighbor_points, Isa isa) {
-  if (RowSums::applies(train))
-    RowSums(train, options, t, isa)(query, neighbors, neighbor_points, drawn, *out);
-  else
-    sums_in_double(train, options, query, t, neighbors, neighbor_points, drawn, *out);
+  Sums(train, options, t, isa)(query, neighbors, neighbor_points, drawn, *out);
 }
 
 void validate(const KnnOptions& o, int n_train) {
@@ -226,9 +196,8 @@ bool ready_memory(const TrainingSet& train, KnnMemory* memory, int n_queries, in
 }
 
 // Searches rows [begin, end) into memory, bounded by what it held if hinted.
-bool search_rows(const TrainingSet& train, const NeighborIndex& index, int k, const float* queries, int begin,
-                 int end, int stride, double t, KnnMemory* memory, bool hinted, ThreadPool& pool,
-                 const KernelOptions& kernel) {
+bool search_rows(const TrainingSet& train, const NeighborIndex& index, int k, const float* queries, int begin, int end,
+                 int stride, double t, KnnMemory* memory, bool hinted, ThreadPool& pool, const KernelOptions& kernel) {
   int* neighbors = memory->neighbors.data() + size_t(begin) * k;
   float* points = keeps_points(train) ? memory->points.data() + size_t(begin) * k * train.dim() : nullptr;
   return knn_neighbors(train, index, k, queries + size_t(begin) * stride, end - begin, stride, t, neighbors, pool,
@@ -272,8 +241,7 @@ bool knn_posterior_mean(const TrainingSet& train, const NeighborIndex& index, co
   // Queries differ in cost: several tasks per thread keep the threads equally busy to the end,
   // and few enough that each task's fixed costs (setting up its search) stay small.
   const int n_tasks = std::min(n_queries, pool.size() * 8);
-  std::optional<RowSums> row_sums;
-  if (RowSums::applies(train)) row_sums.emplace(train, options, t, kernel.isa);
+  const Sums sums_of(train, options, t, kernel.isa);
   const KnnTable& table = knn_table(kernel.isa);
   pool.run(n_tasks, [&](int task) {
     const int begin = int(int64_t(n_queries) * task / n_tasks), end = int(int64_t(n_queries) * (task + 1) / n_tasks);
@@ -295,10 +263,7 @@ bool knn_posterior_mean(const TrainingSet& train, const NeighborIndex& index, co
       draw_others(table, rng, n, mine, k, l, &drawn);
       const float* query = queries + size_t(r) * stride;
       const float* points = neighbor_points ? neighbor_points + size_t(r) * k * d : nullptr;
-      if (row_sums)
-        (*row_sums)(query, mine, points, drawn.data(), sums);
-      else
-        sums_in_double(train, options, query, t, mine, points, drawn.data(), sums);
+      sums_of(query, mine, points, drawn.data(), sums);
       for (int c = 0; c < d; ++c)
         out[size_t(r) * out_stride + c] = float(sums.numerator[c] / sums.denominator + train.mean()[c]);
     }
