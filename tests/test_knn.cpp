@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "core/knn.hpp"
+#include "core/knn_row.hpp"
 #include "core/rng.hpp"
 #include "core/sampler.hpp"
 #include "core/thread_pool.hpp"
@@ -223,6 +224,36 @@ TEST(Neighbors, BoxTreeEqualsOracleInEveryDimensionAndIsa) {
   }
 }
 
+// The bound a hint's coordinates give the box tree's search: the farthest of the k points,
+// each squared distance summed in coordinate order in float (the bits the search compares
+// against), on every instruction set and dimension, for k below, at and past one vector of
+// 16, a NaN coordinate passed over as std::max passes it over. Too small a bound would only
+// send the search to its slow fallback, so the answers above cannot show it.
+TEST(Neighbors, HintBoundIsTheFarthestPointOnEveryIsa) {
+  for (int dim = 1; dim <= 8; ++dim)
+    for (int k : {1, 15, 16, 17, 40}) {
+      const MatrixXfR points = normal_points(k, dim, 200 + dim + k);
+      const MatrixXfR query = normal_points(1, dim, 300 + dim);
+      for (bool with_nan : {false, true}) {
+        MatrixXfR hint = points;
+        if (with_nan) hint(k / 2, dim - 1) = NAN;
+        float want = 0.0f;
+        for (int j = 0; j < k; ++j) {
+          volatile float sum = 0.0f;  // no contraction: (q - p)^2 rounded, then added
+          for (int c = 0; c < dim; ++c) {
+            const volatile float diff = query(0, c) - hint(j, c);
+            const volatile float square = diff * diff;
+            sum = sum + square;
+          }
+          want = std::max(want, float(sum));
+        }
+        for (Isa isa : available_isas())
+          EXPECT_EQ(knn_table(isa).box.farthest(query.data(), hint.data(), k, dim), want)
+              << isa_name(isa) << " dim " << dim << " k " << k << " nan " << with_nan;
+      }
+    }
+}
+
 TEST(Neighbors, BruteForceMatchesOracleOnRandomDataEveryIsa) {
   ThreadPool pool(2);
   const MatrixXfR x = normal_points(3000, 40, 3);
@@ -284,7 +315,8 @@ TEST(Knn, RowSumsSameBitsOnEveryIsaAndMatchDouble) {
         KernelOptions kernel;
         kernel.isa = isa;
         MatrixXfR got(20, dim);
-        ASSERT_TRUE(knn_posterior_mean(train, index, options, z.data(), 20, dim, t, 3, 4, got.data(), dim, pool, kernel));
+        ASSERT_TRUE(
+            knn_posterior_mean(train, index, options, z.data(), 20, dim, t, 3, 4, got.data(), dim, pool, kernel));
         if (isa == available_isas().front())
           first = got;
         else

@@ -330,6 +330,50 @@ int search(const BoxTreeView& tree, const float* query, float bound_sq, int k, i
   return 1;
 }
 
+// The largest squared distance from q to k points (k x D, row-major), each summed as
+// point_distances does: 16 points at a time, their coordinates first copied into columns.
+template <int W, int D>
+float farthest(const float* q, const float* points, int k) {
+  alignas(64) float column[D][F];
+  VecF<W> largest{};
+  for (int j0 = 0; j0 < k; j0 += F) {
+    const int here = k - j0 < F ? k - j0 : F;
+    for (int j = 0; j < here; ++j)
+      for (int c = 0; c < D; ++c) column[c][j] = points[(j0 + j) * D + c];
+    for (int j = here; j < F; ++j)
+      for (int c = 0; c < D; ++c) column[c][j] = q[c];  // padding: 0 away
+    for (int v = 0; v < F; v += W) {
+      VecF<W> sum{};
+      for (int c = 0; c < D; ++c) {
+        const VecF<W> diff = q[c] - load<W>(column[c] + v);
+        sum += diff * diff;
+      }
+      largest = vmax<W>(sum, largest);  // a NaN sum is passed over, as std::max(bound, sum)
+    }
+  }
+  return hmax<W>(largest);
+}
+
+template <int W>
+float farthest_any(const float* query, const float* points, int k, int dim) {
+  switch (dim) {
+#define CFDM_BOX_DIM(D) \
+  case D:               \
+    return farthest<W, D>(query, points, k);
+    CFDM_BOX_DIM(1)
+    CFDM_BOX_DIM(2)
+    CFDM_BOX_DIM(3)
+    CFDM_BOX_DIM(4)
+    CFDM_BOX_DIM(5)
+    CFDM_BOX_DIM(6)
+    CFDM_BOX_DIM(7)
+    CFDM_BOX_DIM(8)
+#undef CFDM_BOX_DIM
+    default:
+      return __builtin_nanf("");
+  }
+}
+
 template <int W>
 int search_any(const BoxTreeView& tree, const float* query, float bound_sq, int k, int* neighbors, float* points,
                float* cand_dist, uint32_t* cand_slot, uint64_t* keys, int cap) {
@@ -352,7 +396,7 @@ int search_any(const BoxTreeView& tree, const float* query, float bound_sq, int 
 }
 
 inline const BoxSearchTable& table() {
-  static const BoxSearchTable t = {&search_any<CFDM_BOX_WIDTH>};
+  static const BoxSearchTable t = {&search_any<CFDM_BOX_WIDTH>, &farthest_any<CFDM_BOX_WIDTH>};
   return t;
 }
 

@@ -42,6 +42,9 @@ struct BoxSearchTable {
   // within reach (a NaN query, squared distances overflowing).
   int (*search)(const BoxTreeView& tree, const float* query, float bound_sq, int k, int* neighbors, float* points,
                 float* cand_dist, uint32_t* cand_slot, uint64_t* keys, int cap);
+  // The largest squared distance from query to k points (k x dim), each computed as the search
+  // computes distances (a bound_sq for the search when those are k distinct training points).
+  float (*farthest)(const float* query, const float* points, int k, int dim);
 };
 
 }  // namespace cfdm

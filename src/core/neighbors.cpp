@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/knn_row.hpp"
 #include "core/error.hpp"
+#include "core/knn_row.hpp"
 #include "core/thread_pool.hpp"
 
 namespace cfdm {
@@ -335,6 +335,8 @@ struct NeighborIndex::BoxTree {
   struct Split {
     float* rows;
     uint32_t* order;
+    float* spare_rows;  // scratch beside rows and order, the same size
+    uint32_t* spare_order;
     std::vector<Range> deferred;  // the halves of a split made once
 
     float x(int i, int c) const { return rows[size_t(i) * D + c]; }
@@ -342,29 +344,59 @@ struct NeighborIndex::BoxTree {
       for (int c = 0; c < D; ++c) std::swap(rows[size_t(a) * D + c], rows[size_t(b) * D + c]);
       std::swap(order[a], order[b]);
     }
+    // Rows [lo, hi] whose coordinate c is below the pivot (or with or_equal, not above it) to
+    // the front, the others behind them; returns where the others begin. Without branches on
+    // the data: each row is written to both ends of the spare rows and only one cursor moves.
+    int partition(int lo, int hi, int c, float pivot, bool or_equal) {
+      int front = lo, back = hi;
+      for (int i = lo; i <= hi; ++i) {
+        const float v = x(i, c);
+        const bool ahead = or_equal ? !(pivot < v) : v < pivot;
+        float row[D];
+        std::memcpy(row, rows + size_t(i) * D, sizeof row);
+        std::memcpy(spare_rows + size_t(front) * D, row, sizeof row);
+        std::memcpy(spare_rows + size_t(back) * D, row, sizeof row);
+        spare_order[front] = spare_order[back] = order[i];
+        front += ahead;
+        back -= !ahead;
+      }
+      std::memcpy(rows + size_t(lo) * D, spare_rows + size_t(lo) * D, sizeof(float) * size_t(hi - lo + 1) * D);
+      std::memcpy(order + lo, spare_order + lo, sizeof(uint32_t) * size_t(hi - lo + 1));
+      return front;
+    }
     // Quickselect on coordinate c: row mid gets the value it would have sorted, none before it
     // is larger and none after it smaller. Whole rows move, so the scans stay contiguous. In a
-    // large range the pivot is the quantile at mid's rank of 63 rows spread over it, so mid
-    // lands near it and after a pass or two the range left is small; else a median of three.
+    // range of more than 32 rows the pivot is the quantile at mid's rank of 7 to 63 rows spread
+    // over it, so mid lands near it and after a pass or two the range left is small; else a
+    // median of three.
     void select(int lo, int hi, int mid, int c) {
       constexpr int kSample = 63;
       --hi;  // inclusive from here
-      while (hi > lo) {
-        float pivot;
+      while (hi - lo + 1 > 32) {
         const int64_t size = hi - lo + 1;
-        if (size > 32 * kSample) {
-          float sample[kSample];
-          for (int j = 0; j < kSample; ++j) sample[j] = x(lo + int(size * j / kSample + size / (2 * kSample)), c);
-          const int rank = int(int64_t(mid - lo) * kSample / size);
-          std::nth_element(sample, sample + rank, sample + kSample);
-          pivot = sample[rank];
-        } else {  // median of three
-          const int m = lo + (hi - lo) / 2;
-          if (x(m, c) < x(lo, c)) swap_rows(m, lo);
-          if (x(hi, c) < x(lo, c)) swap_rows(hi, lo);
-          if (x(hi, c) < x(m, c)) swap_rows(hi, m);
-          pivot = x(m, c);
+        const int m = size > 32 * kSample ? kSample : size > 512 ? 15 : 7;
+        float sample[kSample];
+        for (int j = 0; j < m; ++j) sample[j] = x(lo + int(size * j / m + size / (2 * m)), c);
+        const int rank = int(int64_t(mid - lo) * m / size);
+        std::nth_element(sample, sample + rank, sample + m);
+        const float pivot = sample[rank];
+        const int split = partition(lo, hi, c, pivot, false);
+        if (mid < split) {
+          hi = split - 1;
+        } else if (split > lo) {
+          lo = split;
+        } else {  // none below the pivot: those equal to it go ahead, and are done if mid is one
+          const int above = partition(lo, hi, c, pivot, true);
+          if (mid < above) return;
+          lo = above;
         }
+      }
+      while (hi > lo) {  // median of three
+        const int m = lo + (hi - lo) / 2;
+        if (x(m, c) < x(lo, c)) swap_rows(m, lo);
+        if (x(hi, c) < x(lo, c)) swap_rows(hi, lo);
+        if (x(hi, c) < x(m, c)) swap_rows(hi, m);
+        const float pivot = x(m, c);
         int i = lo, j = hi;
         while (i <= j) {
           while (x(i, c) < pivot) ++i;
@@ -421,6 +453,8 @@ struct NeighborIndex::BoxTree {
     // Breadth first while there are too few ranges to share among the threads: each round
     // splits every range once, side by side; then each range is ordered all the way down.
     const int threads = pool ? pool->size() : 1;
+    std::vector<float> spare_rows(size_t(n) * D);
+    std::vector<uint32_t> spare_order(static_cast<size_t>(n));
     std::vector<Range> ranges{all};
     auto for_each_range = [&](const std::function<void(int)>& task) {
       if (pool)
@@ -429,12 +463,14 @@ struct NeighborIndex::BoxTree {
         for (int i = 0; i < int(ranges.size()); ++i) task(i);
     };
     while (!ranges.empty() && int(ranges.size()) < 4 * threads) {
-      std::vector<Split<D>> splits(ranges.size(), Split<D>{rows, order, {}});
+      std::vector<Split<D>> splits(ranges.size(), Split<D>{rows, order, spare_rows.data(), spare_order.data(), {}});
       for_each_range([&](int i) { splits[size_t(i)].run(ranges[size_t(i)], true); });
       ranges.clear();
       for (const Split<D>& split : splits) ranges.insert(ranges.end(), split.deferred.begin(), split.deferred.end());
     }
-    for_each_range([&](int i) { Split<D>{rows, order, {}}.run(ranges[size_t(i)]); });
+    for_each_range([&](int i) {
+      Split<D>{rows, order, spare_rows.data(), spare_order.data(), {}}.run(ranges[size_t(i)]);
+    });
   }
 
   // Centered coordinate c of training point i, as the search sees it: the training set's column
@@ -451,12 +487,14 @@ struct NeighborIndex::BoxTree {
             std::vector<uint64_t>& keys) const {
     const int d = view.dim;
     float bound = std::numeric_limits<float>::infinity();
-    if (hint) {
+    if (hint && hint_points) {
+      bound = table.farthest(query, hint_points, k, d);
+    } else if (hint) {
       bound = 0.0f;
       for (int j = 0; j < k; ++j) {
         float sum = 0.0f;  // as the search computes it (no contraction in this file)
         for (int c = 0; c < d; ++c) {
-          const float diff = query[c] - (hint_points ? hint_points[j * d + c] : coordinate(hint[j], c));
+          const float diff = query[c] - coordinate(hint[j], c);
           sum += diff * diff;
         }
         bound = std::max(bound, sum);
@@ -564,7 +602,8 @@ bool NeighborIndex::find(const float* queries, int n_queries, int stride, int k,
     else
       table.nearest(job, begin, end, k, found.data(), scratch.data());
     const int rows = std::max(0, std::min(n_queries, end * kQueryBlock) - begin * kQueryBlock);
-    if (points) gather_points(&found[size_t(begin) * kQueryBlock * k], rows * k, points + size_t(begin) * kQueryBlock * k * d);
+    if (points)
+      gather_points(&found[size_t(begin) * kQueryBlock * k], rows * k, points + size_t(begin) * kQueryBlock * k * d);
   });
   if (options.cancel && options.cancel->load()) return false;
   std::copy(found.begin(), found.begin() + size_t(n_queries) * k, neighbors);
