@@ -331,27 +331,29 @@ int search(const BoxTreeView& tree, const float* query, float bound_sq, int k, i
 }
 
 // The largest squared distance from q to k points (k x D, row-major), each summed as
-// point_distances does: 16 points at a time, their coordinates first copied into columns.
-template <int W, int D>
-float farthest(const float* q, const float* points, int k) {
-  alignas(64) float column[D][F];
-  VecF<W> largest{};
-  for (int j0 = 0; j0 < k; j0 += F) {
-    const int here = k - j0 < F ? k - j0 : F;
-    for (int j = 0; j < here; ++j)
-      for (int c = 0; c < D; ++c) column[c][j] = points[(j0 + j) * D + c];
-    for (int j = here; j < F; ++j)
-      for (int c = 0; c < D; ++c) column[c][j] = q[c];  // padding: 0 away
-    for (int v = 0; v < F; v += W) {
-      VecF<W> sum{};
-      for (int c = 0; c < D; ++c) {
-        const VecF<W> diff = q[c] - load<W>(column[c] + v);
-        sum += diff * diff;
-      }
-      largest = vmax<W>(sum, largest);  // a NaN sum is passed over, as std::max(bound, sum)
-    }
+// point_distances does. Four running maxima side by side (a maximum is exact in any order), not
+// one chain; a NaN sum is passed over, as std::max(bound, sum) passes it over. Scalar: copying
+// the points into vector lanes through memory costs more than the arithmetic.
+template <int D>
+inline float distance_sq(const float* q, const float* p) {
+  float sum = 0.0f;
+  for (int c = 0; c < D; ++c) {
+    const float diff = q[c] - p[c];
+    sum += diff * diff;
   }
-  return hmax<W>(largest);
+  return sum;
+}
+
+inline float larger(float sum, float best) { return sum > best ? sum : best; }
+
+template <int D>
+float farthest(const float* q, const float* points, int k) {
+  float best[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+  int j = 0;
+  for (; j + 4 <= k; j += 4)
+    for (int u = 0; u < 4; ++u) best[u] = larger(distance_sq<D>(q, points + (j + u) * D), best[u]);
+  for (; j < k; ++j) best[0] = larger(distance_sq<D>(q, points + j * D), best[0]);
+  return larger(larger(best[0], best[1]), larger(best[2], best[3]));
 }
 
 template <int W>
@@ -359,7 +361,7 @@ float farthest_any(const float* query, const float* points, int k, int dim) {
   switch (dim) {
 #define CFDM_BOX_DIM(D) \
   case D:               \
-    return farthest<W, D>(query, points, k);
+    return farthest<D>(query, points, k);
     CFDM_BOX_DIM(1)
     CFDM_BOX_DIM(2)
     CFDM_BOX_DIM(3)
