@@ -24,7 +24,7 @@ void row(const KnnRowJob& job, const float* q, const float* neighbor_points, con
          float* scratch, float* out) {
   constexpr int G = kRowLanes / W;  // vectors per lane group
   const int k = job.k, m = job.m, padded = (m + kRowLanes - 1) / kRowLanes * kRowLanes;
-  float* x = scratch;                  // D x padded, coordinate-major
+  float* x = scratch;                    // D x padded, coordinate-major
   float* logits = scratch + D * padded;  // padded
   for (int j = 0; j < m; ++j) {
     const long i = j < k ? neighbors[j] : drawn[j - k];
@@ -87,12 +87,32 @@ inline U64x8 mix64_lanes(U64x8 z) {
   return z ^ (z >> 31);
 }
 
+typedef uint64_t U64x4 __attribute__((vector_size(32)));
+typedef uint64_t U64x2 __attribute__((vector_size(16)));
+
+// Whether any bit of a 64-byte vector is set: halves or-ed together in the vector registers,
+// not lane by lane.
 template <class V>
 inline bool any_lane(V v) {
-  constexpr int n = sizeof(V) / sizeof(v[0]);
-  bool any = false;
-  for (int j = 0; j < n; ++j) any |= v[j] != 0;
-  return any;
+  static_assert(sizeof(V) == 64, "a vector of 64 bytes");
+  U64x8 all;
+  __builtin_memcpy(&all, &v, sizeof all);
+  const U64x4 four = __builtin_shufflevector(all, all, 0, 1, 2, 3) | __builtin_shufflevector(all, all, 4, 5, 6, 7);
+  const U64x2 two = __builtin_shufflevector(four, four, 0, 1) | __builtin_shufflevector(four, four, 2, 3);
+  return (two[0] | two[1]) != 0;
+}
+
+// The first k (at most 16) of a row's neighbours in lanes, zero past them, loaded without
+// reading past the row (it may end its array) and, with masked loads, without storing them
+// lane by lane first (a vector load of fresh narrow stores stalls).
+inline I32x16 first_lanes(const int* values, int k) {
+#if defined(__AVX512F__)
+  return (I32x16)_mm512_maskz_loadu_epi32(__mmask16((1u << k) - 1), values);
+#else
+  I32x16 out{};
+  for (int j = 0; j < k; ++j) out[j] = values[j];
+  return out;
+#endif
 }
 
 inline bool draws(uint64_t counter, int n, const int* neighbors, int k, int l, int* drawn) {
@@ -113,8 +133,8 @@ inline bool draws(uint64_t counter, int n, const int* neighbors, int k, int l, i
     high[h] = __builtin_convertvector(product >> 32, U32x8);
   }
   if (any_lane(rejected)) return false;
-  const I32x16 rank = (I32x16)__builtin_shufflevector(high[0], high[1], 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
-                                                       13, 14, 15);
+  const I32x16 rank =
+      (I32x16)__builtin_shufflevector(high[0], high[1], 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   // Floyd's algorithm changes a draw only when its rank repeats an earlier one: then left to the
   // scalar code too.
   I32x16 repeated{};
@@ -122,10 +142,8 @@ inline bool draws(uint64_t counter, int n, const int* neighbors, int k, int l, i
   if (any_lane(repeated & (lane < l))) return false;
   // Rank r is index r + #{i : s_i - i <= r} over the neighbours sorted (knn.cpp); s_i - i is a
   // neighbour's value less the count of neighbours below it.
-  alignas(64) int32_t padded[16] = {};
-  for (int j = 0; j < k; ++j) padded[j] = neighbors[j];
-  I32x16 value, below{};
-  __builtin_memcpy(&value, padded, sizeof value);
+  const I32x16 value = first_lanes(neighbors, k);
+  I32x16 below{};
   for (int i = 0; i < k; ++i) below -= value[i] < value;  // a true comparison is -1
   const I32x16 offset = lane < k ? value - below : I32x16{} + 0x7fffffff;
   I32x16 count{};
@@ -136,8 +154,8 @@ inline bool draws(uint64_t counter, int n, const int* neighbors, int k, int l, i
 }
 
 template <int W>
-void row_any(const KnnRowJob& job, const float* q, const float* neighbor_points, const int* neighbors,
-             const int* drawn, float* scratch, float* out) {
+void row_any(const KnnRowJob& job, const float* q, const float* neighbor_points, const int* neighbors, const int* drawn,
+             float* scratch, float* out) {
   switch (job.dim) {
 #define CFDM_ROW_DIM(D) \
   case D:               \
