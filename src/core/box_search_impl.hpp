@@ -171,15 +171,30 @@ void shrink(Search& s) {
   // not: the largest of them is that distance.
   int* rank = reinterpret_cast<int*>(s.keys);  // keys is free scratch here
   rank_distances<W>(s.dist, s.count, rank);
-  float bound = 0.0f;
-  for (int i = 0; i < s.count; ++i)
-    if (rank[i] < s.k && s.dist[i] > bound) bound = s.dist[i];
-  s.bound = bound;
+  VecF<W> largest{};  // the padding ranks count (>= k): it never enters
+  for (int v = 0; v < s.count; v += W) {
+    VecI<W> r;
+    __builtin_memcpy(&r, rank + v, sizeof r);
+    largest = vmax<W>(largest, r < s.k ? load<W>(s.dist + v) : VecF<W>{});
+  }
+  s.bound = hmax<W>(largest);
   int kept = 0;
-  for (int i = 0; i < s.count; ++i) {
-    s.dist[kept] = s.dist[i];
-    s.slot[kept] = s.slot[i];
-    kept += s.dist[i] <= s.bound;
+#if defined(__AVX512F__)
+  if constexpr (W == 16) {
+    for (int v = 0; v < s.count; v += W) {
+      const unsigned bits = within<W>(s.dist + v, s.bound) & first_bits(s.count - v);
+      _mm512_mask_compressstoreu_ps(s.dist + kept, __mmask16(bits), __m512(load<W>(s.dist + v)));
+      _mm512_mask_compressstoreu_epi32(s.slot + kept, __mmask16(bits), _mm512_loadu_si512(s.slot + v));
+      kept += __builtin_popcount(bits);
+    }
+  }
+#endif
+  if constexpr (W != 16) {
+    for (int i = 0; i < s.count; ++i) {
+      s.dist[kept] = s.dist[i];
+      s.slot[kept] = s.slot[i];
+      kept += s.dist[i] <= s.bound;
+    }
   }
   s.count = kept;
   // Many ties at the bound: shrink again only once the candidates have doubled.
