@@ -90,9 +90,10 @@ uint64_t sampler_memory_bytes(const SamplerParams& params, int64_t dim, int64_t 
   int64_t floats = b * dim * (4 + m);  // states, denoised, draws, the initial noise and the kernels' copies
   if (params.estimator == Estimator::knn) {
     // The index: a tree's copy of the points and their order (and while the box tree is built, a
-    // second copy it reorders); the brute-force scan reads the training set itself.
+    // second copy it reorders and a spare one its partitions write to); the brute-force scan
+    // reads the training set itself.
     const NeighborSearch search = resolved_search(params.knn.search, dim);
-    if (search == NeighborSearch::box_tree) floats += n_train * (2 * dim + 3);
+    if (search == NeighborSearch::box_tree) floats += n_train * (3 * dim + 4);
     if (search == NeighborSearch::kd_tree) floats += n_train * (dim + 2);
   }
   return uint64_t(floats) * sizeof(float);  // 64 bits: size_t is 32 in WebAssembly
