@@ -19,6 +19,37 @@ namespace CFDM_BOX_NAMESPACE {
 using namespace simd;
 constexpr int F = kBoxFan;
 
+template <int D>
+struct Dim {
+  static constexpr int value = D;
+};
+
+// f(Dim<dim>{}) for the dimensions compiled in (1 to kBoxTreeMaxDim), else `otherwise`.
+template <class R, class Fn>
+inline R with_dim(int dim, R otherwise, Fn&& f) {
+  static_assert(kBoxTreeMaxDim == 8, "a case per dimension");
+  switch (dim) {
+    case 1:
+      return f(Dim<1>{});
+    case 2:
+      return f(Dim<2>{});
+    case 3:
+      return f(Dim<3>{});
+    case 4:
+      return f(Dim<4>{});
+    case 5:
+      return f(Dim<5>{});
+    case 6:
+      return f(Dim<6>{});
+    case 7:
+      return f(Dim<7>{});
+    case 8:
+      return f(Dim<8>{});
+    default:
+      return otherwise;
+  }
+}
+
 // Bit j set where lane j of a <= b (false for NaN).
 template <int W>
 inline unsigned le_bits(VecF<W> a, VecF<W> b) {
@@ -373,43 +404,15 @@ float farthest(const float* q, const float* points, int k) {
 
 template <int W>
 float farthest_any(const float* query, const float* points, int k, int dim) {
-  switch (dim) {
-#define CFDM_BOX_DIM(D) \
-  case D:               \
-    return farthest<D>(query, points, k);
-    CFDM_BOX_DIM(1)
-    CFDM_BOX_DIM(2)
-    CFDM_BOX_DIM(3)
-    CFDM_BOX_DIM(4)
-    CFDM_BOX_DIM(5)
-    CFDM_BOX_DIM(6)
-    CFDM_BOX_DIM(7)
-    CFDM_BOX_DIM(8)
-#undef CFDM_BOX_DIM
-    default:
-      return __builtin_nanf("");
-  }
+  return with_dim(dim, __builtin_nanf(""), [&](auto d) { return farthest<decltype(d)::value>(query, points, k); });
 }
 
 template <int W>
 int search_any(const BoxTreeView& tree, const float* query, float bound_sq, int k, int* neighbors, float* points,
                float* cand_dist, uint32_t* cand_slot, uint64_t* keys, int cap) {
-  switch (tree.dim) {
-#define CFDM_BOX_DIM(D) \
-  case D:               \
-    return search<W, D>(tree, query, bound_sq, k, neighbors, points, cand_dist, cand_slot, keys, cap);
-    CFDM_BOX_DIM(1)
-    CFDM_BOX_DIM(2)
-    CFDM_BOX_DIM(3)
-    CFDM_BOX_DIM(4)
-    CFDM_BOX_DIM(5)
-    CFDM_BOX_DIM(6)
-    CFDM_BOX_DIM(7)
-    CFDM_BOX_DIM(8)
-#undef CFDM_BOX_DIM
-    default:
-      return -1;
-  }
+  return with_dim(tree.dim, -1, [&](auto d) {
+    return search<W, decltype(d)::value>(tree, query, bound_sq, k, neighbors, points, cand_dist, cand_slot, keys, cap);
+  });
 }
 
 inline const BoxSearchTable& table() {

@@ -156,22 +156,10 @@ inline bool draws(uint64_t counter, int n, const int* neighbors, int k, int l, i
 template <int W>
 void row_any(const KnnRowJob& job, const float* q, const float* neighbor_points, const int* neighbors, const int* drawn,
              float* scratch, float* out) {
-  switch (job.dim) {
-#define CFDM_ROW_DIM(D) \
-  case D:               \
-    return row<W, D>(job, q, neighbor_points, neighbors, drawn, scratch, out);
-    CFDM_ROW_DIM(1)
-    CFDM_ROW_DIM(2)
-    CFDM_ROW_DIM(3)
-    CFDM_ROW_DIM(4)
-    CFDM_ROW_DIM(5)
-    CFDM_ROW_DIM(6)
-    CFDM_ROW_DIM(7)
-    CFDM_ROW_DIM(8)
-#undef CFDM_ROW_DIM
-    default:
-      return;
-  }
+  with_dim(job.dim, 0, [&](auto d) {
+    row<W, decltype(d)::value>(job, q, neighbor_points, neighbors, drawn, scratch, out);
+    return 0;
+  });
 }
 
 inline const KnnTable& knn_table() {
