@@ -181,14 +181,11 @@ bool knn_neighbors(const TrainingSet& train, const NeighborIndex& index, int k, 
 
 namespace {
 
-// Whether memory keeps the neighbours' coordinates too: in low dimension, where the box tree
-// has them at hand (and they bound its next search); above, the sums read the training rows.
-bool keeps_points(const TrainingSet& train) { return train.dim() <= kBoxTreeMaxDim; }
-
 // Readies memory for n_queries rows of k neighbours; returns whether it holds neighbours of
 // those rows already (one step earlier), which then bound the searches.
 bool ready_memory(const TrainingSet& train, KnnMemory* memory, int n_queries, int k) {
-  const size_t size = size_t(n_queries) * k, point_floats = keeps_points(train) ? size * train.dim() : 0;
+  const size_t size = size_t(n_queries) * k,
+               point_floats = knn_memory_keeps_points(train.dim()) ? size * train.dim() : 0;
   if (memory->neighbors.size() == size && memory->points.size() == point_floats) return true;
   memory->neighbors.assign(size, 0);
   memory->points.assign(point_floats, 0.0f);
@@ -199,12 +196,15 @@ bool ready_memory(const TrainingSet& train, KnnMemory* memory, int n_queries, in
 bool search_rows(const TrainingSet& train, const NeighborIndex& index, int k, const float* queries, int begin, int end,
                  int stride, double t, KnnMemory* memory, bool hinted, ThreadPool& pool, const KernelOptions& kernel) {
   int* neighbors = memory->neighbors.data() + size_t(begin) * k;
-  float* points = keeps_points(train) ? memory->points.data() + size_t(begin) * k * train.dim() : nullptr;
+  float* points =
+      knn_memory_keeps_points(train.dim()) ? memory->points.data() + size_t(begin) * k * train.dim() : nullptr;
   return knn_neighbors(train, index, k, queries + size_t(begin) * stride, end - begin, stride, t, neighbors, pool,
                        kernel, hinted ? neighbors : nullptr, points, hinted ? points : nullptr);
 }
 
 }  // namespace
+
+bool knn_memory_keeps_points(int64_t dim) { return dim <= kBoxTreeMaxDim; }
 
 bool knn_neighbors_remembered(const TrainingSet& train, const NeighborIndex& index, int k, const float* queries,
                               int n_queries, int stride, double t, KnnMemory* memory, ThreadPool& pool,
@@ -254,7 +254,7 @@ bool knn_posterior_mean(const TrainingSet& train, const NeighborIndex& index, co
     }
     const int* all_neighbors = into ? into->neighbors.data() : neighbors;
     // The searched neighbours' coordinates, if memory keeps them.
-    const float* neighbor_points = into && keeps_points(train) ? into->points.data() : nullptr;
+    const float* neighbor_points = into && knn_memory_keeps_points(train.dim()) ? into->points.data() : nullptr;
     std::vector<int> drawn;
     KnnSums sums;
     for (int r = begin; r < end; ++r) {

@@ -34,6 +34,9 @@ struct KnnMemory {
   std::vector<int> neighbors;
   std::vector<float> points;
 };
+// Whether KnnMemory keeps the coordinates for points of dimension dim: where the box tree has
+// them at hand (and they bound its next search); above, the sums read the training rows.
+bool knn_memory_keeps_points(int64_t dim);
 
 // Estimated D_t(q) for n_queries query rows (data coordinates, row stride `stride`) into out.
 // The L draws of query r come from Rng(seed, r, substream). neighbors, when given, holds K

@@ -5,7 +5,6 @@
 #include <string>
 #include <vector>
 
-#include "core/box_tree.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
 #include "core/thread_pool.hpp"
@@ -97,10 +96,9 @@ uint64_t sampler_memory_bytes(const SamplerParams& params, int64_t dim, int64_t 
     if (search == NeighborSearch::box_tree) floats += n_train * (3 * dim + 4);
     if (search == NeighborSearch::kd_tree) floats += n_train * (dim + 2);
     // The neighbours kept from one step to the next (KnnMemory): K per query row (B M of them,
-    // and B more for shared neighbours), with their coordinates where the box tree's dimensions
-    // allow (up to 8).
+    // and B more for shared neighbours), with their coordinates where it keeps them.
     const int64_t rows = b * std::max<int64_t>(m, 1) + (m > 0 && !params.knn.neighbors_per_draw ? b : 0);
-    floats += rows * params.knn.k * (1 + (dim <= kBoxTreeMaxDim ? dim : 0));
+    floats += rows * params.knn.k * (1 + (knn_memory_keeps_points(dim) ? dim : 0));
   }
   return uint64_t(floats) * sizeof(float);  // 64 bits: size_t is 32 in WebAssembly
 }
