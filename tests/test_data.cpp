@@ -169,6 +169,64 @@ TEST(Files, CsvParsesHeadersAndRejectsBadRows) {
   std::remove(path.c_str());
 }
 
+TEST(Files, CsvSkipsAByteOrderMarkSaysWhatItTookAsAHeaderAndRefusesNulBytes) {
+  std::string note;
+  const MatrixXfR bom = data::parse_csv("\xEF\xBB\xBF" "1,2\n3,4\n", "bom.csv", &note);
+  ASSERT_EQ(bom.rows(), 2);  // the mark made the first row look like a header
+  EXPECT_EQ(bom(0, 0), 1.0f);
+  EXPECT_TRUE(note.empty()) << note;
+  const MatrixXfR headed = data::parse_csv("\xEF\xBB\xBF" "x,y\n1,2\n", "h.csv", &note);
+  EXPECT_EQ(headed.rows(), 1);
+  EXPECT_NE(note.find("'x,y'"), std::string::npos) << note;
+  EXPECT_NE(note.find("header"), std::string::npos) << note;
+  auto message = [](const std::string& text) {
+    try {
+      data::parse_csv(text, "f.csv");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  // A first line that mixes numbers and words is no header: it is an error.
+  EXPECT_NE(message("1,abc\n3,4\n").find("line 1, column 2: 'abc' is not a number"), std::string::npos);
+  EXPECT_NE(message(std::string("3\0junk,4\n5,6\n", 14)).find("line 1, column 1: a NUL byte"), std::string::npos)
+      << message(std::string("3\0junk,4\n5,6\n", 14));
+  EXPECT_NE(message(std::string("1,2\n5,6\0\n", 10)).find("line 2, column 2: a NUL byte"), std::string::npos);
+}
+
+TEST(Files, OutputFilesAreAllWrittenOrNoneAndNeverShareAFile) {
+  const std::string a = temp_path("out_a.npy"), b = temp_path("out_b.csv");
+  const MatrixXfR m = normal_points(3, 2, 1);
+  try {
+    data::OutputFiles outputs;
+    outputs.reserve(a, "--out");
+    outputs.reserve(b, "--plot");
+    EXPECT_THROW(outputs.reserve(a, "--save-train"), Error);  // the same file twice
+    outputs.write(a, data::matrix_file(a, m));
+    outputs.write(b, [](std::ostream&) { throw Error("boom"); });
+    ADD_FAILURE() << "the failing writer did not throw";
+  } catch (const Error&) {
+  }
+  // Not committed: neither output, nor any temporary, is left.
+  EXPECT_FALSE(data::file_exists(a));
+  EXPECT_FALSE(data::file_exists(b));
+  {
+    data::OutputFiles outputs;
+    outputs.reserve(a, "--out");
+    outputs.reserve(b, "--plot");
+    outputs.write(a, data::matrix_file(a, m));
+    outputs.write(b, data::matrix_file(b, m));
+    outputs.commit();
+  }
+  EXPECT_TRUE(bit_identical(data::read_matrix(a), m));
+  EXPECT_TRUE(bit_identical(data::read_matrix(b), m));
+  data::OutputFiles refused;
+  EXPECT_THROW(refused.reserve(::testing::TempDir() + "no_such_folder_cfdm/x.npy", "--out"), Error);
+  EXPECT_THROW(refused.reserve(::testing::TempDir(), "--out"), Error);  // a folder
+  std::remove(a.c_str());
+  std::remove(b.c_str());
+}
+
 TEST(Files, AtomicWriteLeavesNothingOnFailure) {
   const std::string path = temp_path("atomic.npy");
   EXPECT_THROW(data::write_file_atomic(path, [](std::ostream&) { throw Error("boom"); }), Error);

@@ -531,10 +531,10 @@ std::string App::export_file(Export what) {
         const eval::Nearest nearest = eval::nearest_training(*model.pixels, samples, 1, ui_pool_);
         const double threshold =
             model.pca ? eval::typical_spacing(*model.pixels, ui_pool_, 64) / 10 : model.copy_threshold;
-        output::write_image_grid_png(path, samples, *model.pixels, nearest, {model.image_height, model.image_width, 1},
-                                     threshold);
+        data::write_file_atomic(path, output::image_grid_png(samples, *model.pixels, nearest,
+                                                             {model.image_height, model.image_width, 1}, threshold));
       } else {
-        output::write_scatter_png(path, points_, samples);
+        data::write_file_atomic(path, output::scatter_png(points_, samples));
       }
       return path;
     }

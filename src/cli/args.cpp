@@ -11,14 +11,14 @@ Args::Args(const std::vector<std::string>& args, const std::set<std::string>& al
            const std::set<std::string>& flags) {
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
-    if (arg.rfind("--", 0) != 0) throw Error("unexpected argument '" + arg + "' (options start with --)");
+    if (arg.rfind("--", 0) != 0) throw Error("unexpected argument " + quoted(arg) + " (options start with --)");
     std::string name = arg.substr(2), value;
     const size_t equals = name.find('=');
     if (equals != std::string::npos) {
       value = name.substr(equals + 1);
       name = name.substr(0, equals);
     }
-    if (!allowed.count(name) && !flags.count(name)) throw Error("unknown option --" + name + " (see cfdm --help)");
+    if (!allowed.count(name) && !flags.count(name)) throw Error("unknown option --" + printable(name) + " (see cfdm --help)");
     if (flags.count(name)) {
       if (equals != std::string::npos) throw Error("--" + name + " takes no value");
       value = "1";
@@ -49,7 +49,7 @@ int64_t Args::integer(const std::string& name, int64_t fallback) const {
   errno = 0;
   const long long value = std::strtoll(it->second.c_str(), &end, 10);
   if (errno || end == it->second.c_str() || *end != '\0')
-    throw Error("--" + name + ": '" + it->second + "' is not a whole number");
+    throw Error("--" + name + ": " + quoted(it->second) + " is not a whole number");
   return value;
 }
 
@@ -60,7 +60,7 @@ uint64_t Args::seed(const std::string& name, uint64_t fallback) const {
   errno = 0;
   const unsigned long long value = std::strtoull(it->second.c_str(), &end, 10);
   if (errno || end == it->second.c_str() || *end != '\0' || it->second[0] == '-')
-    throw Error("--" + name + ": '" + it->second + "' is not a whole number >= 0");
+    throw Error("--" + name + ": " + quoted(it->second) + " is not a whole number >= 0");
   return value;
 }
 
@@ -70,7 +70,7 @@ double Args::number(const std::string& name, double fallback) const {
   char* end = nullptr;
   errno = 0;
   const double value = std::strtod(it->second.c_str(), &end);
-  if (end == it->second.c_str() || *end != '\0') throw Error("--" + name + ": '" + it->second + "' is not a number");
+  if (end == it->second.c_str() || *end != '\0') throw Error("--" + name + ": " + quoted(it->second) + " is not a number");
   return value;
 }
 

@@ -107,6 +107,14 @@ nearest-neighbour estimator (sample and velocity):
 // A sample closer than this (Euclidean, in [0, 1] pixel units) to a training image is a copy.
 constexpr double kCopyThreshold = 0.5;
 
+// A matrix from .npy or .csv; what the reader assumed (a CSV header) is said on stderr.
+MatrixXfR read_matrix_noting(const std::string& path) {
+  std::string note;
+  MatrixXfR matrix = data::read_matrix(path, &note);
+  if (!note.empty()) std::fprintf(stderr, "cfdm: note: %s\n", note.c_str());
+  return matrix;
+}
+
 int thread_count(const Args& args) {
   const int64_t threads = args.integer("threads", 0);
   if (threads < 0 || threads > kMaxThreads)
@@ -137,7 +145,7 @@ Isa parse_isa(const std::string& name) {
       if (!isa_available(isa)) throw Error("--isa " + name + " is not available in this build or on this CPU");
       return isa;
     }
-  throw Error("--isa: unknown instruction set '" + name + "' (scalar, sse2, avx2, avx512, simd128)");
+  throw Error("--isa: unknown instruction set " + quoted(name) + " (scalar, sse2, avx2, avx512, simd128)");
 }
 
 const std::vector<std::string> kKnnOptions = {"estimator", "k", "l", "knn-numerator", "knn-neighbors", "knn-search"};
@@ -151,7 +159,7 @@ std::set<std::string> with_knn_options(std::set<std::string> names) {
 bool parse_estimator(const Args& args, KnnOptions* knn) {
   const std::string estimator = args.text("estimator", "exact");
   if (estimator != "exact" && estimator != "knn")
-    throw Error("--estimator must be exact or knn (got '" + estimator + "')");
+    throw Error("--estimator must be exact or knn (got " + quoted(estimator) + ")");
   if (estimator == "exact") {
     for (const auto& name : kKnnOptions)
       if (name != "estimator" && args.has(name)) throw Error("--" + name + " needs --estimator knn");
@@ -161,11 +169,11 @@ bool parse_estimator(const Args& args, KnnOptions* knn) {
   knn->l = checked_int(args, "l", knn->l);
   const std::string numerator = args.text("knn-numerator", "all");
   if (numerator != "all" && numerator != "neighbors")
-    throw Error("--knn-numerator must be all or neighbors (got '" + numerator + "')");
+    throw Error("--knn-numerator must be all or neighbors (got " + quoted(numerator) + ")");
   knn->weight_numerator = numerator == "all";
   const std::string neighbors = args.text("knn-neighbors", "per-draw");
   if (neighbors != "per-draw" && neighbors != "shared")
-    throw Error("--knn-neighbors must be per-draw or shared (got '" + neighbors + "')");
+    throw Error("--knn-neighbors must be per-draw or shared (got " + quoted(neighbors) + ")");
   knn->neighbors_per_draw = neighbors == "per-draw";
   const std::string search = args.text("knn-search", "auto");
   if (search == "auto")
@@ -177,7 +185,7 @@ bool parse_estimator(const Args& args, KnnOptions* knn) {
   else if (search == "brute-force")
     knn->search = NeighborSearch::brute_force;
   else
-    throw Error("--knn-search must be auto, box-tree, kd-tree or brute-force (got '" + search + "')");
+    throw Error("--knn-search must be auto, box-tree, kd-tree or brute-force (got " + quoted(search) + ")");
   return true;
 }
 
@@ -195,7 +203,7 @@ data::DataRequest parse_data_request(const Args& args) {
   if (args.has("classes")) request.classes = data::parse_classes(args.text("classes", ""));
   request.image_size = checked_int(args, "image-size", 0);
   if (args.has("image-size") && request.image_size < 1)
-    throw Error("--image-size must be at least 1 (got " + args.text("image-size", "") + ")");
+    throw Error("--image-size must be at least 1 (got " + quoted(args.text("image-size", "")) + ")");
   request.rgb = args.has("rgb");
   request.data_dir = args.text("data-dir", "");
   return request;
@@ -224,17 +232,23 @@ int command_sample(const Args& args) {
   const std::string out_latent = args.text("out-latent", "");
   const std::string space_name = args.text("space", "pixel");
   if (space_name != "pixel" && space_name != "pca")
-    throw Error("--space must be pixel or pca (got '" + space_name + "')");
+    throw Error("--space must be pixel or pca (got " + quoted(space_name) + ")");
   if (!out_latent.empty() && space_name != "pca") throw Error("--out-latent needs --space pca");
   if (!out_latent.empty()) check_output_path(out_latent, {".npy", ".csv"}, "--out-latent");
   if (args.has("pca-dim") && space_name != "pca") throw Error("--pca-dim needs --space pca");
   const int pca_dim = checked_int(args, "pca-dim", 64);
   if (!plot.empty()) check_output_path(plot, {".png"}, "--plot");
+  // Every output is checked, and a temporary made beside it, before any work: all are written or none.
+  data::OutputFiles outputs;
+  for (const auto& [path, option] : {std::pair{out, "--out"}, {out_latent, "--out-latent"}, {plot, "--plot"},
+                                     {save_train, "--save-train"}})
+    if (!path.empty()) outputs.reserve(path, option);
   ThreadPool pool(thread_count(args));
 
   const data::DataRequest request = parse_data_request(args);
   const std::string& spec = request.spec;
   data::Dataset dataset = data::load_dataset(request);
+  if (!dataset.note.empty()) std::fprintf(stderr, "cfdm: note: %s\n", dataset.note.c_str());
   const TrainingSet pixels = data::make_training_set(dataset);
   const output::ImageShape shape{dataset.images.height, dataset.images.width, dataset.images.channels};
   const bool images = dataset.is_image();
@@ -278,22 +292,23 @@ int command_sample(const Args& args) {
                pool.size(), isa_name(params.kernel.isa), seconds, train.memory_bytes() / 1e6, heap_report().c_str());
   // Samples in the data's own space (PCA latents decoded).
   const MatrixXfR samples = pca ? pca->decode(sampler.states()) : sampler.states();
-  if (!out.empty()) data::write_matrix(out, samples);
-  if (!out_latent.empty()) data::write_matrix(out_latent, sampler.states());
+  if (!out.empty()) outputs.write(out, data::matrix_file(out, samples));
+  if (!out_latent.empty()) outputs.write(out_latent, data::matrix_file(out_latent, sampler.states()));
   if (!plot.empty() && images) {
     const eval::Nearest nearest = eval::nearest_training(pixels, samples, 1, pool);
-    output::write_image_grid_png(plot, samples, pixels, nearest, shape, kCopyThreshold);
+    outputs.write(plot, output::image_grid_png(samples, pixels, nearest, shape, kCopyThreshold));
   } else if (!plot.empty()) {
-    output::write_scatter_png(plot, pixels.points(), samples);
+    outputs.write(plot, output::scatter_png(pixels.points(), samples));
   }
-  if (!save_train.empty()) data::write_matrix(save_train, pixels.points());
+  if (!save_train.empty()) outputs.write(save_train, data::matrix_file(save_train, pixels.points()));
+  outputs.commit();
   return 0;
 }
 
 // Held-out real data to measure the samples against: the prepared test split of an image
 // dataset, fresh toy points (another data seed), or --reference FILE. Empty when there is none.
 MatrixXfR held_out_data(const Args& args, const data::DataRequest& request, int count) {
-  if (args.has("reference")) return data::read_matrix(args.text("reference", ""));
+  if (args.has("reference")) return read_matrix_noting(args.text("reference", ""));
   if (data::is_image_dataset(request.spec)) {
     data::DataRequest test = request;
     test.spec += "-test";
@@ -319,16 +334,21 @@ void print_nearest(const char* what, const eval::NearestStats& stats) {
 int command_eval(const Args& args) {
   ThreadPool pool(thread_count(args));
   const data::DataRequest request = parse_data_request(args);
-  const TrainingSet train = data::make_training_set(data::load_dataset(request));
+  const data::Dataset dataset = data::load_dataset(request);
+  if (!dataset.note.empty()) std::fprintf(stderr, "cfdm: note: %s\n", dataset.note.c_str());
+  const TrainingSet train = data::make_training_set(dataset);
+  if (train.n() < 2)
+    throw Error("eval needs a training set of at least 2 points (it compares each sample's nearest and second-nearest "
+                "training point; this one has " + std::to_string(train.n()) + "): give more with --data or --n-train");
   const std::string samples_path = args.required("samples");
-  const MatrixXfR samples = data::read_matrix(samples_path);
+  const MatrixXfR samples = read_matrix_noting(samples_path);
   if (samples.cols() != train.dim())
-    throw Error(samples_path + " has dimension " + std::to_string(samples.cols()) + " but the training set has " +
+    throw Error(printable(samples_path, 80) + " has dimension " + std::to_string(samples.cols()) + " but the training set has " +
                 std::to_string(train.dim()) + ": evaluate samples of the same data (decoded pixels for --space pca)");
   const double spacing = eval::typical_spacing(train, pool);
   const double threshold = args.number("copy-threshold", spacing / 10);
   if (!std::isfinite(threshold) || threshold < 0)
-    throw Error("--copy-threshold must be a finite number >= 0 (got " + args.text("copy-threshold", "") + ")");
+    throw Error("--copy-threshold must be a finite number >= 0 (got " + quoted(args.text("copy-threshold", "")) + ")");
   const MatrixXfR reference = held_out_data(args, request, int(samples.rows()));
   if (reference.size() > 0 && reference.cols() != train.dim())
     throw Error("the reference data have dimension " + std::to_string(reference.cols()) + ", the training set " +
@@ -355,36 +375,48 @@ int command_eval(const Args& args) {
 int command_velocity(const Args& args) {
   const double t = args.number("t", NAN);
   if (!args.has("t")) throw Error("--t is required");
-  if (!(t >= 0.0 && t < 1.0)) throw Error("--t must be in [0, 1) (got " + args.text("t", "") + ")");
+  if (!(t >= 0.0 && t < 1.0)) throw Error("--t must be in [0, 1) (got " + quoted(args.text("t", "")) + ")");
   const double sigma = args.number("sigma", 0.0);
   if (!std::isfinite(sigma) || sigma < 0.0)
-    throw Error("--sigma must be a finite number >= 0 (got " + args.text("sigma", "") + ")");
+    throw Error("--sigma must be a finite number >= 0 (got " + quoted(args.text("sigma", "")) + ")");
   const std::string out = args.required("out");
   check_output_path(out, {".npy", ".csv"}, "--out");
   if (args.has("eps") && args.has("draws")) throw Error("give either --eps FILE or --draws M, not both");
+  data::OutputFiles outputs;
+  outputs.reserve(out, "--out");
   ThreadPool pool(thread_count(args));
-  const TrainingSet train(data::read_matrix(args.required("train")));
-  const MatrixXfR points = data::read_matrix(args.required("points"));
+  const TrainingSet train(read_matrix_noting(args.required("train")));
+  const MatrixXfR points = read_matrix_noting(args.required("points"));
   const int n_points = int(points.rows()), d = int(points.cols());
   if (d != train.dim())
     throw Error("--points has dimension " + std::to_string(d) + " but --train has " + std::to_string(train.dim()) +
                 ": both need the same number of columns");
+  if (!args.has("eps") && sigma > 0.0) {
+    const int64_t draws = args.integer("draws", 1);
+    if (draws < 1) throw Error("draws must be at least 1 (got " + std::to_string(draws) + ")");
+    // The draws, their queries and their posterior means: 3 x M x B x d floats, counted in 64 bits
+    // (a 32-bit size wraps around in wasm).
+    const double bytes = 3.0 * double(draws) * double(n_points) * double(d) * sizeof(float);
+    data::check_memory(bytes > 1.8e19 ? UINT64_MAX : uint64_t(bytes),
+                       std::to_string(draws) + " draws of " + std::to_string(n_points) + " points of dimension " +
+                           std::to_string(d),
+                       "choose fewer --draws or points");
+  }
   std::vector<float> eps;
   int n_draws = 0;
   if (args.has("eps")) {
     const std::string path = args.text("eps", "");
     data::Array draws = data::read_npy(path);
     if (draws.shape.size() != 3 || draws.shape[1] != n_points || draws.shape[2] != d || draws.shape[0] < 1)
-      throw Error(path + ": --eps must have shape M x B x d = M x " + std::to_string(n_points) + " x " +
+      throw Error(printable(path, 80) + ": --eps must have shape M x B x d = M x " + std::to_string(n_points) + " x " +
                   std::to_string(d));
     for (float v : draws.values)
-      if (!std::isfinite(v)) throw Error(path + ": --eps holds a value that is not finite (NaN/Inf)");
+      if (!std::isfinite(v)) throw Error(printable(path, 80) + ": --eps holds a value that is not finite (NaN/Inf)");
     n_draws = int(draws.shape[0]);
     eps = std::move(draws.values);
   } else if (sigma > 0.0) {
     n_draws = checked_int(args, "draws", 1);
-    if (n_draws < 1) throw Error("draws must be at least 1 (got " + std::to_string(n_draws) + ")");
-    eps.resize(size_t(n_draws) * n_points * d);
+    eps.resize(size_t(n_draws) * size_t(n_points) * size_t(d));
     const uint64_t seed = args.seed("seed", 0);
     for (int b = 0; b < n_points; ++b) {
       Rng rng(seed, uint64_t(b), uint64_t(Stream::draws));
@@ -402,7 +434,8 @@ int command_velocity(const Args& args) {
   const KnnEstimate knn{index.get(), knn_options, args.seed("seed", 0), uint64_t(Stream::knn_draws)};
   smoothed_velocity(train, points.data(), n_points, t, sigma, eps.empty() ? nullptr : eps.data(), n_draws,
                     velocity.data(), pool, {}, index ? &knn : nullptr);
-  data::write_matrix(out, velocity);
+  outputs.write(out, data::matrix_file(out, std::move(velocity)));
+  outputs.commit();
   return 0;
 }
 
@@ -448,7 +481,7 @@ int run(int argc, char** argv) {
     return 0;
   }
   std::fputs(kUsage, stderr);
-  throw Error(command.empty() ? "no command given" : "unknown command '" + command + "'");
+  throw Error(command.empty() ? "no command given" : "unknown command " + quoted(command));
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 // cfdm: errors raised by the library. Every message names the problem and, where one exists, the fix.
 #pragma once
+#include <cstddef>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace cfdm {
 
@@ -11,5 +13,15 @@ class Error : public std::runtime_error {
  public:
   explicit Error(const std::string& message) : std::runtime_error(message) {}
 };
+
+// Input as a message may show it: at most about max_chars characters (a longer text keeps its
+// head and its tail around "..."), every byte that is not printable ASCII or part of well-formed
+// UTF-8 (control bytes, terminal escapes, C1 controls, broken sequences) written as \xNN. Whatever
+// a file or a page sends, the message that quotes it is short and safe to print.
+std::string printable(std::string_view input, size_t max_chars = 40);
+// The same in single quotes: 'input'.
+inline std::string quoted(std::string_view input, size_t max_chars = 40) {
+  return "'" + printable(input, max_chars) + "'";
+}
 
 }  // namespace cfdm

@@ -26,7 +26,7 @@ Dataset from_images(ImageSet images) {
 
 }  // namespace
 
-MatrixXfR load_training_data(const std::string& spec, int n_train, uint64_t seed) {
+MatrixXfR load_training_data(const std::string& spec, int n_train, uint64_t seed, std::string* note) {
   if (is_toy(spec)) {
     const int n = n_train < 0 ? kDefaultToyPoints : n_train;
     // The points, the training set's copies of them and the sampler's working sets: about 8 copies.
@@ -36,15 +36,15 @@ MatrixXfR load_training_data(const std::string& spec, int n_train, uint64_t seed
   }
   if (!has_extension(spec, ".npy") && !has_extension(spec, ".csv")) {
     if (file_exists(spec))
-      throw Error(spec + ": cfdm does not read this kind of file as training data: give a .npy or .csv file of "
+      throw Error(printable(spec, 80) + ": cfdm does not read this kind of file as training data: give a .npy or .csv file of "
                          "points (one per row) or a folder of .png images");
     return make_toy(spec, 1, seed);  // throws: unknown name, with the list of names
   }
-  if (!file_exists(spec)) throw Error(spec + ": no such file");
-  MatrixXfR points = read_matrix(spec);
+  if (!file_exists(spec)) throw Error(printable(spec, 80) + ": no such file");
+  MatrixXfR points = read_matrix(spec, note);
   if (n_train == 0) throw Error("n-train must be at least 1 (got 0)");
   if (n_train > points.rows())
-    throw Error(spec + " has " + std::to_string(points.rows()) + " points, fewer than --n-train " +
+    throw Error(printable(spec, 80) + " has " + std::to_string(points.rows()) + " points, fewer than --n-train " +
                 std::to_string(n_train));
   if (n_train > 0) points.conservativeResize(n_train, Eigen::NoChange);
   return points;
@@ -61,7 +61,7 @@ Dataset load_dataset(const DataRequest& request) {
         select(read_png_folder(spec, request.image_size, request.rgb), request.classes, request.n_train));
   if (!request.classes.empty()) throw Error("--classes applies to mnist, fashion-mnist and labelled image data only");
   Dataset out;
-  out.points = load_training_data(spec, request.n_train, request.seed);
+  out.points = load_training_data(spec, request.n_train, request.seed, &out.note);
   return out;
 }
 
@@ -79,7 +79,7 @@ std::vector<int> parse_classes(const std::string& text) {
     char* end = nullptr;
     const long value = std::strtol(item.c_str(), &end, 10);
     if (item.empty() || *end != '\0' || value < 0 || value > 255)
-      throw Error("--classes: '" + item + "' is not a class label (a whole number 0-255; e.g. --classes 3,5)");
+      throw Error("--classes: " + quoted(item) + " is not a class label (a whole number 0-255; e.g. --classes 3,5)");
     classes.push_back(int(value));
   }
   if (classes.empty()) throw Error("--classes needs at least one label (e.g. --classes 3,5)");

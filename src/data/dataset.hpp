@@ -26,6 +26,7 @@ struct DataRequest {
 struct Dataset {
   MatrixXfR points;  // N x d points (not images)
   ImageSet images;   // image datasets: uint8 pixels, values pixel / 255 in [0, 1]
+  std::string note;  // what the reader assumed (a CSV's first line read as a header), else empty
   bool is_image() const { return images.n > 0; }
 };
 
@@ -36,7 +37,8 @@ TrainingSet make_training_set(const Dataset& dataset);
 Dataset load_dataset(const DataRequest& request);
 
 // The points of a toy set or a .npy/.csv file (no images).
-MatrixXfR load_training_data(const std::string& spec, int n_train, uint64_t seed);
+// *note as in read_matrix.
+MatrixXfR load_training_data(const std::string& spec, int n_train, uint64_t seed, std::string* note = nullptr);
 
 // Parses a class list "3,5,8" (labels 0-255). Throws cfdm::Error on anything else.
 std::vector<int> parse_classes(const std::string& text);

@@ -1,15 +1,21 @@
 #include "data/files.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <memory>
 #include <sstream>
+#include <streambuf>
 
 #include "core/error.hpp"
 #include "data/memory.hpp"
@@ -17,11 +23,17 @@
 namespace cfdm::data {
 namespace {
 
-[[noreturn]] void fail(const std::string& path, const std::string& message) { throw Error(path + ": " + message); }
+// A path is input too: shown escaped and at most 80 characters long.
+[[noreturn]] void fail(const std::string& path, const std::string& message) {
+  throw Error(printable(path, 80) + ": " + message);
+}
 
 }  // namespace
 
 std::string read_file(const std::string& path) {
+  struct stat info;
+  if (::stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode))
+    fail(path, S_ISDIR(info.st_mode) ? "is a folder, not a file" : "is not a regular file (a device or a pipe?)");
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(path, std::string("cannot open (") + std::strerror(errno) + ")");
   // The text and what is parsed from it are in memory together: refuse a file that cannot fit.
@@ -72,7 +84,7 @@ std::vector<int64_t> parse_shape(const std::string& path, const std::string& tex
     errno = 0;
     const long long dim = std::strtoll(item.c_str(), &end, 10);
     if (errno || end == item.c_str() || *end != '\0' || dim < 0)
-      fail(path, "not a valid .npy file (bad shape entry '" + item + "')");
+      fail(path, "not a valid .npy file (bad shape entry " + quoted(item) + ")");
     shape.push_back(dim);
   }
   return shape;
@@ -155,7 +167,7 @@ Array parse_npy(const std::string& bytes, const std::string& path) {
   else if (descr == "<f8" || descr == "|f8")
     item_size = 8;
   else
-    fail(path, "dtype '" + descr + "' is not supported: save as little-endian float32 or float64 (arr.astype('<f4'))");
+    fail(path, "dtype " + quoted(descr) + " is not supported: save as little-endian float32 or float64 (arr.astype('<f4'))");
   if (header_field(path, header, "fortran_order") != "False")
     fail(path, "array is in Fortran order: save np.ascontiguousarray(arr) instead");
   Array array;
@@ -188,31 +200,43 @@ Array parse_npy(const std::string& bytes, const std::string& path) {
   return array;
 }
 
-MatrixXfR read_csv(const std::string& path) { return parse_csv(read_file(path), path); }
+MatrixXfR read_csv(const std::string& path, std::string* note) { return parse_csv(read_file(path), path, note); }
 
-MatrixXfR parse_csv(const std::string& text, const std::string& path) {
-  std::istringstream in(text);
+MatrixXfR parse_csv(const std::string& input, const std::string& path, std::string* note) {
+  // A UTF-8 byte-order mark (spreadsheets write one) is not part of the first value.
+  const bool bom = input.compare(0, 3, "\xEF\xBB\xBF") == 0;
+  std::istringstream in(bom ? input.substr(3) : input);
   std::vector<float> values;
   int64_t columns = -1, rows = 0, line_number = 0;
   std::string line;
+  const auto where = [&](size_t column) {
+    return "line " + std::to_string(line_number) + ", column " + std::to_string(column + 1);
+  };
   while (std::getline(in, line)) {
     ++line_number;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     const std::vector<std::string> fields = split_fields(line);
     std::vector<double> row(fields.size());
-    bool numeric = true;
-    size_t bad = 0;
-    for (size_t c = 0; c < fields.size() && numeric; ++c) {
-      numeric = parse_number(fields[c], &row[c]);
-      bad = c;
+    size_t numbers = 0, first_bad = fields.size();
+    for (size_t c = 0; c < fields.size(); ++c) {
+      if (fields[c].find('\0') != std::string::npos)
+        fail(path, where(c) + ": a NUL byte inside " + quoted(fields[c]) + " (not a text CSV file?)");
+      if (parse_number(fields[c], &row[c]))
+        ++numbers;
+      else if (first_bad == fields.size())
+        first_bad = c;
     }
-    if (!numeric) {
-      if (rows == 0 && columns < 0) {  // a header line
+    if (numbers < fields.size()) {
+      // The first line is a header when none of its fields is a number; a line that mixes numbers
+      // and words is an error wherever it stands.
+      if (rows == 0 && columns < 0 && numbers == 0) {
         columns = int64_t(fields.size());
+        if (note)
+          *note = printable(path, 60) + ": line " + std::to_string(line_number) + " " + quoted(line) +
+                  " is not numeric: read as a header and skipped";
         continue;
       }
-      fail(path, "line " + std::to_string(line_number) + ", column " + std::to_string(bad + 1) + ": '" + fields[bad] +
-                     "' is not a number");
+      fail(path, where(first_bad) + ": " + quoted(fields[first_bad]) + " is not a number");
     }
     if (columns >= 0 && int64_t(fields.size()) != columns)
       fail(path, "line " + std::to_string(line_number) + " has " + std::to_string(fields.size()) +
@@ -227,7 +251,7 @@ MatrixXfR parse_csv(const std::string& text, const std::string& path) {
   return matrix;
 }
 
-MatrixXfR read_matrix(const std::string& path) {
+MatrixXfR read_matrix(const std::string& path, std::string* note) {
   MatrixXfR matrix;
   if (has_extension(path, ".npy")) {
     const Array array = read_npy(path);
@@ -240,7 +264,7 @@ MatrixXfR read_matrix(const std::string& path) {
     matrix.resize(array.shape[0], array.shape[1]);
     std::memcpy(matrix.data(), array.values.data(), array.values.size() * sizeof(float));
   } else if (has_extension(path, ".csv")) {
-    matrix = read_csv(path);
+    matrix = read_csv(path, note);
   } else {
     fail(path, "unknown file type: use .npy or .csv");
   }
@@ -248,32 +272,145 @@ MatrixXfR read_matrix(const std::string& path) {
   return matrix;
 }
 
-void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& writer) {
-  const std::string temporary = path + ".partial";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) fail(path, std::string("cannot write (") + std::strerror(errno) + ")");
-    try {
-      writer(out);
-      out.flush();
-    } catch (...) {
-      out.close();
-      std::remove(temporary.c_str());
-      throw;
+namespace {
+
+// An output stream over a file descriptor (std::ofstream cannot open one exclusively).
+class FdBuffer : public std::streambuf {
+ public:
+  explicit FdBuffer(int fd) : fd_(fd) { setp(buffer_, buffer_ + sizeof buffer_); }
+  ~FdBuffer() override { sync(); }
+  bool failed() const { return failed_; }
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (sync() != 0) return traits_type::eof();
+    if (!traits_type::eq_int_type(c, traits_type::eof())) {
+      *pptr() = traits_type::to_char_type(c);
+      pbump(1);
     }
-    if (!out) {
-      out.close();
-      std::remove(temporary.c_str());
-      fail(path, "write failed (disk full?)");
-    }
+    return traits_type::not_eof(c);
   }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    std::remove(temporary.c_str());
-    fail(path, std::string("cannot move the output into place (") + std::strerror(errno) + ")");
+  int sync() override {
+    for (const char* p = pbase(); p < pptr();) {
+      const ssize_t written = ::write(fd_, p, size_t(pptr() - p));
+      if (written < 0 && errno == EINTR) continue;
+      if (written <= 0) {
+        failed_ = true;
+        setp(buffer_, buffer_ + sizeof buffer_);
+        return -1;
+      }
+      p += written;
+    }
+    setp(buffer_, buffer_ + sizeof buffer_);
+    return 0;
+  }
+
+ private:
+  int fd_;
+  bool failed_ = false;
+  char buffer_[1 << 16];
+};
+
+std::string folder_of(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// A name no other run uses at the same moment (the exclusive create checks it).
+std::string temporary_name(const std::string& path, int attempt) {
+  static std::atomic<uint64_t> counter{0};
+  const uint64_t now = uint64_t(std::chrono::steady_clock::now().time_since_epoch().count());
+  uint64_t x = now ^ (uint64_t(::getpid()) << 32) ^ (counter++ * 0x9e3779b97f4a7c15ull) ^ uint64_t(attempt);
+  x ^= x >> 31;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 29;
+  char suffix[24];
+  std::snprintf(suffix, sizeof suffix, ".%012llx", static_cast<unsigned long long>(x & 0xffffffffffffull));
+  return path + suffix + ".partial";
+}
+
+}  // namespace
+
+OutputFiles::~OutputFiles() {
+  for (const File& file : files_)
+    if (!file.temporary.empty()) ::unlink(file.temporary.c_str());
+}
+
+void OutputFiles::reserve(const std::string& path, const std::string& option) {
+  const std::string shown = (option.empty() ? "" : option + " ") + printable(path, 80);
+  if (path.empty() || path.back() == '/') throw Error(shown + ": give a file name");
+  const std::string folder = folder_of(path);
+  struct stat info;
+  if (::stat(folder.c_str(), &info) != 0 || !S_ISDIR(info.st_mode))
+    throw Error(shown + ": the folder " + printable(folder, 60) + " does not exist: create it first");
+  File file{path, option, "", uint64_t(info.st_dev), uint64_t(info.st_ino), path.substr(path.find_last_of('/') + 1)};
+  if (file.name == "." || file.name == "..") throw Error(shown + ": give a file name");
+  if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode))
+    throw Error(shown + ": is a folder: give a file name inside it");
+  for (const File& other : files_)
+    if (other.folder_device == file.folder_device && other.folder_inode == file.folder_inode && other.name == file.name)
+      throw Error(shown + " and " + other.option + " " + printable(other.path, 80) +
+                  " name the same file: give each output its own");
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const std::string temporary = temporary_name(path, attempt);
+    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd >= 0) {
+      ::close(fd);
+      file.temporary = temporary;
+      files_.push_back(std::move(file));
+      return;
+    }
+    if (errno != EEXIST) throw Error(shown + ": cannot write there (" + std::strerror(errno) + ")");
+  }
+  throw Error(shown + ": cannot create a temporary file beside it (too many exist)");
+}
+
+void OutputFiles::write(const std::string& path, const FileWriter& writer) {
+  for (File& file : files_) {
+    if (file.path != path) continue;
+    const int fd = ::open(file.temporary.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) fail(path, std::string("cannot write (") + std::strerror(errno) + ")");
+    bool failed;
+    {
+      FdBuffer buffer(fd);
+      std::ostream out(&buffer);
+      try {
+        writer(out);
+      } catch (...) {
+        ::close(fd);
+        throw;
+      }
+      out.flush();
+      failed = !out || buffer.failed();
+    }
+    if (::close(fd) != 0 || failed) fail(path, "write failed (disk full?)");
+    file.written = true;
+    return;
+  }
+  throw Error("internal: " + printable(path, 80) + " was not reserved as an output");
+}
+
+void OutputFiles::commit() {
+  for (const File& file : files_)
+    if (!file.written) throw Error("internal: " + printable(file.path, 80) + " was reserved but not written");
+  for (File& file : files_) {
+    if (std::rename(file.temporary.c_str(), file.path.c_str()) != 0)
+      fail(file.path, std::string("cannot move the output into place (") + std::strerror(errno) + ")");
+    file.temporary.clear();
   }
 }
 
-void write_npy(const std::string& path, const std::vector<int64_t>& shape, const float* values) {
+void write_file_atomic(const std::string& path, const FileWriter& writer) {
+  OutputFiles outputs;
+  outputs.reserve(path, "");
+  outputs.write(path, writer);
+  outputs.commit();
+}
+
+namespace {
+
+void npy_bytes(std::ostream& out, const std::vector<int64_t>& shape, const float* values) {
   std::string shape_text = "(";
   int64_t count = 1;
   for (int64_t dim : shape) {
@@ -285,27 +422,41 @@ void write_npy(const std::string& path, const std::vector<int64_t>& shape, const
   std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape_text + ", }";
   header.append(63 - (10 + header.size()) % 64, ' ');  // pad so the data starts 64-byte aligned
   header += '\n';
-  write_file_atomic(path, [&](std::ostream& out) {
-    out.write("\x93NUMPY\x01\x00", 8);
-    const unsigned char length[2] = {static_cast<unsigned char>(header.size() & 0xff),
-                                     static_cast<unsigned char>(header.size() >> 8)};
-    out.write(reinterpret_cast<const char*>(length), 2);
-    out << header;
-    out.write(reinterpret_cast<const char*>(values), std::streamsize(count * sizeof(float)));
-  });
+  out.write("\x93NUMPY\x01\x00", 8);
+  const unsigned char length[2] = {static_cast<unsigned char>(header.size() & 0xff),
+                                   static_cast<unsigned char>(header.size() >> 8)};
+  out.write(reinterpret_cast<const char*>(length), 2);
+  out << header;
+  out.write(reinterpret_cast<const char*>(values), std::streamsize(count * sizeof(float)));
+}
+
+void csv_bytes(std::ostream& out, const MatrixXfR& matrix) {
+  char buffer[32];
+  for (Eigen::Index i = 0; i < matrix.rows(); ++i) {
+    for (Eigen::Index k = 0; k < matrix.cols(); ++k) {
+      std::snprintf(buffer, sizeof buffer, "%.9g", matrix(i, k));  // round-trips float32
+      out << (k ? "," : "") << buffer;
+    }
+    out << '\n';
+  }
+}
+
+}  // namespace
+
+void write_npy(const std::string& path, const std::vector<int64_t>& shape, const float* values) {
+  write_file_atomic(path, [&](std::ostream& out) { npy_bytes(out, shape, values); });
 }
 
 void write_csv(const std::string& path, const MatrixXfR& matrix) {
-  write_file_atomic(path, [&](std::ostream& out) {
-    char buffer[32];
-    for (Eigen::Index i = 0; i < matrix.rows(); ++i) {
-      for (Eigen::Index k = 0; k < matrix.cols(); ++k) {
-        std::snprintf(buffer, sizeof buffer, "%.9g", matrix(i, k));  // round-trips float32
-        out << (k ? "," : "") << buffer;
-      }
-      out << '\n';
-    }
-  });
+  write_file_atomic(path, [&](std::ostream& out) { csv_bytes(out, matrix); });
+}
+
+FileWriter matrix_file(const std::string& path, MatrixXfR matrix) {
+  if (!has_extension(path, ".npy") && !has_extension(path, ".csv")) fail(path, "unknown output type: use .npy or .csv");
+  auto held = std::make_shared<const MatrixXfR>(std::move(matrix));
+  if (has_extension(path, ".npy"))
+    return [held](std::ostream& out) { npy_bytes(out, {held->rows(), held->cols()}, held->data()); };
+  return [held](std::ostream& out) { csv_bytes(out, *held); };
 }
 
 void write_matrix(const std::string& path, const MatrixXfR& matrix) {

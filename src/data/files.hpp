@@ -21,21 +21,55 @@ struct Array {
 Array read_npy(const std::string& path);
 // The same from the file's bytes; `name` names it in error messages.
 Array parse_npy(const std::string& bytes, const std::string& name);
-// A 2-D matrix from .npy or .csv (chosen by extension); every value must be finite.
-MatrixXfR read_matrix(const std::string& path);
-// CSV: one row per line, comma-separated numbers; a first line that is not numeric is a header.
-MatrixXfR read_csv(const std::string& path);
-MatrixXfR parse_csv(const std::string& text, const std::string& name);
+// A 2-D matrix from .npy or .csv (chosen by extension); every value must be finite. *note (when
+// given) says what the reader assumed, e.g. that a CSV's first line was a header; else empty.
+MatrixXfR read_matrix(const std::string& path, std::string* note = nullptr);
+// CSV: one row per line, comma-separated numbers. A first line none of whose fields is a number is
+// a header (skipped, and said in *note); a UTF-8 byte-order mark is skipped; a NUL byte is refused.
+MatrixXfR read_csv(const std::string& path, std::string* note = nullptr);
+MatrixXfR parse_csv(const std::string& text, const std::string& name, std::string* note = nullptr);
+
+// Writes the bytes of one output file.
+using FileWriter = std::function<void(std::ostream&)>;
+
+// The output files of one command: all of them or none, and never someone else's.
+// reserve() checks a path before any work is done (its folder exists, it is not a folder itself,
+// no two outputs name the same file) and creates a temporary file of a unique name beside it,
+// exclusively (O_CREAT | O_EXCL, so never through a link planted there; a concurrent run gets its
+// own); write() fills that temporary; commit() renames every one into place. Temporaries not
+// committed are removed when the object ends (an error, a failed write).
+class OutputFiles {
+ public:
+  OutputFiles() = default;
+  OutputFiles(const OutputFiles&) = delete;
+  OutputFiles& operator=(const OutputFiles&) = delete;
+  ~OutputFiles();
+  // `option` names the path in messages ("--out"). Throws cfdm::Error naming the problem.
+  void reserve(const std::string& path, const std::string& option);
+  void write(const std::string& path, const FileWriter& writer);  // a reserved path
+  void commit();  // every reserved path must have been written
+
+ private:
+  struct File {
+    std::string path, option, temporary;
+    uint64_t folder_device = 0, folder_inode = 0;  // the folder, as the file system knows it
+    std::string name;                              // the last part of path
+    bool written = false;
+  };
+  std::vector<File> files_;
+};
+
+// Writes one file through OutputFiles: complete, or not at all.
+void write_file_atomic(const std::string& path, const FileWriter& writer);
+
+// The bytes of a float32 .npy of a matrix, or of a CSV (by the extension of path).
+FileWriter matrix_file(const std::string& path, MatrixXfR matrix);
 
 // Writes a float32 .npy (version 1.0) with the given shape.
 void write_npy(const std::string& path, const std::vector<int64_t>& shape, const float* values);
 void write_csv(const std::string& path, const MatrixXfR& matrix);
 // Writes a matrix as .npy or .csv, by the extension of path.
 void write_matrix(const std::string& path, const MatrixXfR& matrix);
-
-// Writes through a temporary file renamed into place, so a failure never leaves a partial or
-// stale output behind.
-void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& writer);
 
 // The whole file; throws cfdm::Error naming the file when it cannot be read.
 std::string read_file(const std::string& path);

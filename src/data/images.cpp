@@ -21,7 +21,7 @@
 namespace cfdm::data {
 namespace {
 
-[[noreturn]] void fail(const std::string& path, const std::string& message) { throw Error(path + ": " + message); }
+[[noreturn]] void fail(const std::string& path, const std::string& message) { throw Error(printable(path, 80) + ": " + message); }
 
 uint32_t big_endian32(const std::string& bytes, size_t at) {
   return (uint32_t(uint8_t(bytes[at])) << 24) | (uint32_t(uint8_t(bytes[at + 1])) << 16) |
@@ -171,8 +171,11 @@ ImageSet read_png_folder(const std::string& folder, int size, bool rgb) {
   ImageSet set;
   set.channels = rgb ? 3 : 1;
   std::string first;
-  for (const std::string& name : names)
-    add_png(&set, read_file(folder + "/" + name), folder + "/" + name, size, &first);
+  for (const std::string& name : names) {
+    const std::string path = folder + "/" + name;
+    if (!file_exists(path)) fail(path, "is not a regular file (a folder or a device?): remove it from the image folder");
+    add_png(&set, read_file(path), path, size, &first);
+  }
   return set;
 }
 
@@ -269,7 +272,7 @@ std::string default_data_dir() {
 ImageSet load_image_dataset(const std::string& name, const std::string& data_dir) {
   const std::string images = data_dir + "/" + name + "-images.idx", labels = data_dir + "/" + name + "-labels.idx";
   if (!file_exists(images))
-    throw Error("dataset '" + name + "' is not prepared in " + data_dir +
+    throw Error("dataset " + quoted(name) + " is not prepared in " + printable(data_dir, 80) +
                 ": run scripts/setup.sh (it fetches MNIST and Fashion-MNIST and converts them), or set CFDM_DATA_DIR");
   return read_idx(images, labels);
 }

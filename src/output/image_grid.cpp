@@ -49,8 +49,8 @@ struct Canvas {
 
 }  // namespace
 
-void write_image_grid_png(const std::string& path, const MatrixXfR& samples, const TrainingSet& train,
-                          const eval::Nearest& nearest, ImageShape shape, double copy_threshold) {
+data::FileWriter image_grid_png(const MatrixXfR& samples, const TrainingSet& train, const eval::Nearest& nearest,
+                                ImageShape shape, double copy_threshold) {
   const int n = int(samples.rows());
   const int zoom = std::max(1, 84 / std::max(shape.height, shape.width));
   const int cell_w = 2 * shape.width * zoom + 4 * zoom, cell_h = shape.height * zoom + 12 + 6;
@@ -72,7 +72,7 @@ void write_image_grid_png(const std::string& path, const MatrixXfR& samples, con
     std::snprintf(label, sizeof label, "%.2f", distance);
     canvas.text(x, y + shape.height * zoom + 6, label, 2, distance < copy_threshold ? red : dark);
   }
-  write_png_rgb(path, canvas.width, canvas.height, canvas.rgb);
+  return png_rgb(canvas.width, canvas.height, std::move(canvas.rgb));
 }
 
 }  // namespace cfdm::output

@@ -4,6 +4,7 @@
 
 #include "core/training_set.hpp"
 #include "core/types.hpp"
+#include "data/files.hpp"
 #include "eval/metrics.hpp"
 
 namespace cfdm::output {
@@ -14,7 +15,8 @@ struct ImageShape {
 
 // Cells of [sample | nearest training image] with the Euclidean distance under each pair; a
 // distance below copy_threshold is printed in red (a copy). Values in [0, 1] (clamped).
-void write_image_grid_png(const std::string& path, const MatrixXfR& samples, const TrainingSet& train,
-                          const eval::Nearest& nearest, ImageShape shape, double copy_threshold);
+// The PNG's bytes (data::write_file_atomic writes them).
+data::FileWriter image_grid_png(const MatrixXfR& samples, const TrainingSet& train, const eval::Nearest& nearest,
+                                ImageShape shape, double copy_threshold);
 
 }  // namespace cfdm::output

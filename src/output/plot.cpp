@@ -31,7 +31,7 @@ struct Canvas {
 
 }  // namespace
 
-void write_scatter_png(const std::string& path, const MatrixXfR& train, const MatrixXfR& samples, int size) {
+data::FileWriter scatter_png(const MatrixXfR& train, const MatrixXfR& samples, int size) {
   double lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
   const int dims = std::min<int>(2, int(train.cols()));
   for (const MatrixXfR* m : {&train, &samples})
@@ -61,7 +61,7 @@ void write_scatter_png(const std::string& path, const MatrixXfR& train, const Ma
     to_pixel(train, i, &x, &y);
     canvas.disc(x, y, ring, dark, 0.8, ring - 1.2);
   }
-  write_png_rgb(path, size, size, canvas.rgb);
+  return png_rgb(size, size, std::move(canvas.rgb));
 }
 
 }  // namespace cfdm::output

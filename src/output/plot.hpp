@@ -3,11 +3,12 @@
 #include <string>
 
 #include "core/types.hpp"
+#include "data/files.hpp"
 
 namespace cfdm::output {
 
 // Samples in orange, training points as dark rings on top, on a square canvas of size x size pixels that
-// frames both. Written atomically; throws cfdm::Error on failure.
-void write_scatter_png(const std::string& path, const MatrixXfR& train, const MatrixXfR& samples, int size = 800);
+// frames both: the PNG's bytes (data::write_file_atomic writes them).
+data::FileWriter scatter_png(const MatrixXfR& train, const MatrixXfR& samples, int size = 800);
 
 }  // namespace cfdm::output

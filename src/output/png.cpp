@@ -1,5 +1,6 @@
 #include "output/png.hpp"
 
+#include <memory>
 #include <ostream>
 
 #define STB_IMAGE_WRITE_IMPLEMENTATION
@@ -18,11 +19,12 @@ void write_callback(void* context, void* data, int size) {
 
 }  // namespace
 
-void write_png_rgb(const std::string& path, int width, int height, const std::vector<uint8_t>& rgb) {
-  data::write_file_atomic(path, [&](std::ostream& out) {
-    if (!stbi_write_png_to_func(write_callback, &out, width, height, 3, rgb.data(), width * 3))
-      throw Error(path + ": PNG encoding failed");
-  });
+data::FileWriter png_rgb(int width, int height, std::vector<uint8_t> rgb) {
+  auto pixels = std::make_shared<const std::vector<uint8_t>>(std::move(rgb));
+  return [width, height, pixels](std::ostream& out) {
+    if (!stbi_write_png_to_func(write_callback, &out, width, height, 3, pixels->data(), width * 3))
+      throw Error("PNG encoding failed");
+  };
 }
 
 }  // namespace cfdm::output

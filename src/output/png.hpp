@@ -1,12 +1,15 @@
-// Writing RGB images as PNG (stb_image_write), atomically.
+// RGB images as PNG (stb_image_write).
 #pragma once
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "data/files.hpp"
+
 namespace cfdm::output {
 
-// width x height RGB pixels, row-major. Throws cfdm::Error on failure.
-void write_png_rgb(const std::string& path, int width, int height, const std::vector<uint8_t>& rgb);
+// The bytes of a PNG of width x height RGB pixels, row-major (for data::OutputFiles or
+// data::write_file_atomic). The writer throws cfdm::Error when encoding fails.
+data::FileWriter png_rgb(int width, int height, std::vector<uint8_t> rgb);
 
 }  // namespace cfdm::output

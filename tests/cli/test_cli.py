@@ -232,6 +232,31 @@ bad_cases += [
     ("eval negative threshold", ["eval", "--samples", path("points2d.npy"), "--data", "moons", "--copy-threshold", -1],
      "--copy-threshold"),
 ]
+# Input read wrongly before: mixed first lines, NUL bytes, folders where files are expected.
+with open(path("mixed_header.csv"), "w") as f:
+    f.write("1,abc\n3,4\n5,6\n")
+with open(path("nul.csv"), "wb") as f:
+    f.write(b"3\0junk,4\n5,6\n")
+with open(path("one.csv"), "w") as f:
+    f.write("1,2\n")
+png_dir = path("pngs")
+os.makedirs(os.path.join(png_dir, "x.png"))
+bad_cases += [
+    ("csv whose first line mixes numbers and words", S + ["--data", path("mixed_header.csv")], "not a number"),
+    ("NUL byte inside a csv number", S + ["--data", path("nul.csv")], "NUL byte"),
+    ("a folder named x.png in a PNG folder", S + ["--data", png_dir], "not a regular file"),
+    ("eval with a one-point training set", ["eval", "--samples", path("one.csv"), "--data", path("one.csv")],
+     "at least 2 points"),
+    ("control bytes and 100 kB in a value", S + ["--data", "a\x1b]0;title\x07\x1b[2J\xff" + "z" * 100_000],
+     "unknown dataset"),
+]
+# Outputs: all of them or none. The --out of each case below must not appear.
+bad_cases += [
+    ("--out and --save-train naming one file", S + ["--save-train", os.path.join(TMP, ".", "bad_out.npy")],
+     "name the same file"),
+    ("--plot naming a folder", S + ["--plot", os.path.join(png_dir, "x.png")], "is a folder"),
+    ("--save-train in a missing folder", S + ["--save-train", path("missing/t.npy")], "does not exist"),
+]
 env_cases = {"class filter selects nothing", "bad class list", "fashion-mnist not prepared",
              "PCA dimension beyond the data"}
 for name, args, fragment in bad_cases:
@@ -243,9 +268,11 @@ for name, args, fragment in bad_cases:
         args = args + ["--out", target]
     r = run(*args, env=env if name in env_cases else None)
     lines = [l for l in r.stderr.splitlines() if l.startswith("cfdm: error:")]
+    # An error quotes at most about 40 characters of any input, with control bytes escaped.
+    safe = all(len(l) < 400 and not any(ord(c) < 32 for c in l) for l in r.stderr.splitlines())
     check(f"bad input: {name}",
           r.returncode != 0 and len(lines) == 1 and fragment in lines[0] and not os.path.exists(target)
-          and not os.path.exists(target + ".partial"),
+          and not [f for f in os.listdir(TMP) if f.endswith(".partial")] and safe,
           f"exit {r.returncode}, stderr {r.stderr.strip()[-300:]!r}")
 
 r = run("sample", "--data", "mnist", "--n-samples", 2, "--out", path("x.npy"), env={"CFDM_DATA_DIR": bad_data_dir})
@@ -271,6 +298,69 @@ for name, args in [("training points beyond memory", ["--n-train", 50_000_000]),
     lines = [l for l in r.stderr.splitlines() if l.startswith("cfdm: error:")]
     check(f"resource limits: {name}", r.returncode == 2 and len(lines) == 1 and " needs " in lines[0]
           and " MB are available" in lines[0] and not os.path.exists(path("big.npy")), r.stderr.strip()[-300:])
+
+r = limited("velocity", "--train", path("train.npy"), "--points", path("points.npy"), "--t", 0.5, "--sigma", 0.1,
+            "--draws", 42949673, "--out", path("big.npy"))
+if "ASAN_OPTIONS" not in os.environ:
+    check("resource limits: velocity draws x points x d beyond memory (beyond 32 bits in wasm)",
+          r.returncode == 2 and " needs " in r.stderr and "draws" in r.stderr and not os.path.exists(path("big.npy")),
+          r.stderr.strip()[-300:])
+
+# ---- what is read: a byte-order mark is no value; a header is said ----
+with open(path("bom.csv"), "wb") as f:
+    f.write(b"\xef\xbb\xbf1,2\n3,4\n5,6\n")
+with open(path("header.csv"), "w") as f:
+    f.write("x,y\n1,2\n3,4\n")
+r = run("sample", "--data", path("bom.csv"), "--n-samples", 3, "--steps", 2, "--save-train", path("bom_train.npy"))
+check("a CSV with a UTF-8 byte-order mark keeps its first row", r.returncode == 0
+      and np.array_equal(np.load(path("bom_train.npy")), np.array([[1, 2], [3, 4], [5, 6]], np.float32)), r.stderr)
+r = run("sample", "--data", path("header.csv"), "--n-samples", 3, "--steps", 2, "--save-train", path("h_train.npy"))
+check("a CSV header is skipped and said on stderr", r.returncode == 0 and "'x,y'" in r.stderr
+      and "header" in r.stderr and np.load(path("h_train.npy")).shape == (2, 2), r.stderr)
+
+# ---- output files: complete, from this run, never through a planted link ----
+output_rows = []
+
+
+def output_check(name, condition, detail=""):
+    check(f"output files: {name}", condition, detail)
+    output_rows.append(name)
+
+
+def sample_to(out, seed, n=400):
+    return subprocess.Popen(CFDM + ["sample", "--n-samples", str(n), "--steps", "40", "--seed", str(seed),
+                                    "--out", out], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+for seed in (1, 2):
+    p = sample_to(path(f"ref{seed}.npy"), seed)
+    p.communicate()
+references = [np.load(path(f"ref{seed}.npy")) for seed in (1, 2)]
+shared = path("shared.npy")
+outcomes = []
+for attempt in range(10):
+    runs = [sample_to(shared, seed) for seed in (1, 2)]
+    codes = [p.wait(timeout=600) for p in runs]
+    got = np.load(shared)
+    outcomes.append(codes == [0, 0] and any(np.array_equal(got, ref) for ref in references))
+output_check("two runs writing one --out at once, 10 times: both succeed, the file is one run's complete samples",
+             all(outcomes) and not [f for f in os.listdir(TMP) if f.endswith(".partial")], str(outcomes))
+victim = path("victim.txt")
+with open(victim, "w") as f:
+    f.write("not yours")
+planted = path("planted.npy")
+os.symlink(victim, planted + ".partial")
+r = run("sample", "--n-samples", 400, "--steps", 40, "--seed", 1, "--out", planted)
+with open(victim) as f:
+    untouched = f.read() == "not yours"
+output_check("a link planted at OUT.partial is not followed", r.returncode == 0 and untouched
+             and np.array_equal(np.load(planted), references[0]), r.stderr)
+os.symlink(victim, path("link_out.npy"))
+r = run("sample", "--n-samples", 400, "--steps", 40, "--seed", 1, "--out", path("link_out.npy"))
+with open(victim) as f:
+    untouched = f.read() == "not yours"
+output_check("a link planted at OUT itself is replaced, its target untouched", r.returncode == 0 and untouched
+             and not os.path.islink(path("link_out.npy")), r.stderr)
 
 # Numerical edge cases: finite samples inside the data's bounding box (a box around the convex hull),
 # never NaN: steps so fine that (1 - t)^2 is 1e-18, coordinates of 1e6 and 1e-6, duplicate points,
@@ -310,7 +400,10 @@ def table_rows():
     rows += [f"| {name} | `{fragment}` |" for name, _, fragment in bad_cases]
     rows += ["| training points beyond memory | `needs ... MB, but only ... MB are available` |",
              "| samples x draws beyond memory | `needs ... MB, but only ... MB are available` |",
+             "| velocity draws x points x d beyond memory (beyond 32 bits in wasm) | `needs ... MB` |",
              "| corrupt IDX dataset (MNIST files truncated) | `truncated` |"]
+    rows += ["", "| output files | result |", "|---|---|"]
+    rows += [f"| {name} | holds |" for name in output_rows]
     rows += ["", "| data | run | result |", "|---|---|---|"]
     rows += [f"| {d} | {r} | finite, inside the data's bounding box |" for d, r in edge_rows]
     return "\n".join(rows)
