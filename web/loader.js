@@ -6,7 +6,8 @@
 // app what it asks the page for (image datasets, downloads, the address) and exposes:
 //
 //   window.cfdm.stats()        step, n_steps, samples_done, n_samples, threads, build, fps, copies, error...
-//   window.cfdm.set(params)    change settings: {sigma: 0.2, draws: 4} or "sigma=0.2&draws=4"
+//   window.cfdm.set(params)    change settings: {sigma: 0.2, draws: 4} or "sigma=0.2&draws=4";
+//                              returns what was refused ('' when all of it applied)
 //   window.cfdm.play() / pause() / reset() / step()
 //   window.cfdm.state()        the settings as a query that reproduces the samples
 //   window.cfdm.link()         the full app's address with that query
@@ -18,7 +19,13 @@
 //                'cfdm:step', {type: 'cfdm:stats', id}, {type: 'cfdm:state', id}
 //   app -> host: {type: 'cfdm:ready', build}, {type: 'cfdm:stats', id, stats},
 //                {type: 'cfdm:state', id, query, link}, {type: 'cfdm:done', stats} when a run
-//                reaches its last step, {type: 'cfdm:error', message}
+//                reaches its last step, {type: 'cfdm:error', message, id} for every refused
+//                setting or message and every error the app shows
+//
+// Only the embedding page is obeyed (a message whose source is window.parent), and only from the
+// origins listed in the page's `hosts=` key when it has one (`hosts=https://blog.example`); events
+// go to the embedding page's origin when it is known. Every string from outside is capped before
+// it reaches the app, and passed through the heap.
 'use strict';
 (function () {
   var query = new URLSearchParams(location.search);
@@ -27,16 +34,60 @@
     ? query.get('build')
     : self.crossOriginIsolated && !memoryTight ? 'threads' : 'single';
   if (build === 'threads' && !self.crossOriginIsolated) build = 'single';  // it could not start
+  var kMaxQuery = 16384;  // characters of settings the app reads (src/app/url_state.hpp kMaxQueryBytes)
+  var kMaxDropBytes = 512 * 1024 * 1024;  // a dropped file
   var runtimeReady = false;
   var started = false;
   var listeners = [];  // called with the query whenever the settings change
+  var lastError = '';  // the app's error last said to the host
 
-  function call(name, returns, types, args) { return Module.ccall(name, returns, types, args); }
+  // Outside text in a message: at most 40 characters, control characters escaped.
+  function shown(text) {
+    var t = String(text);
+    if (t.length > 40) t = t.slice(0, 28) + '...' + t.slice(-9);
+    return JSON.stringify(t);
+  }
+  // Calls an exported function with strings copied into the wasm heap (ccall would put them on
+  // the stack, which a long string overflows), then the other arguments.
+  function callWithStrings(fn, strings, rest) {
+    var pointers = [];
+    try {
+      strings.forEach(function (text) {
+        var length = Module.lengthBytesUTF8(text) + 1;
+        var pointer = Module._malloc(length);
+        if (!pointer) throw new Error('out of memory');
+        pointers.push(pointer);
+        Module.stringToUTF8(text, pointer, length);
+      });
+      return fn.apply(null, pointers.concat(rest || []));
+    } finally {
+      pointers.forEach(function (pointer) { Module._free(pointer); });
+    }
+  }
+  // Settings as a query: a string ("sigma=0.2&draws=4") or an object of strings, numbers and
+  // booleans. Throws an Error saying what is wrong.
   function toQuery(params) {
-    if (typeof params === 'string') return params.replace(/^\?/, '');
-    return Object.keys(params).map(function (k) {
-      return encodeURIComponent(k) + '=' + encodeURIComponent(String(params[k]));
-    }).join('&');
+    var q;
+    if (typeof params === 'string') {
+      q = params.charAt(0) === '?' ? params.slice(1) : params;
+    } else if (params && typeof params === 'object' && !Array.isArray(params)) {
+      q = Object.keys(params).map(function (k) {
+        var v = params[k];
+        if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
+          throw new Error('the value of ' + shown(k) + ' is a ' + (v === null ? 'null' : typeof v) +
+                          ': give a string, a number or a boolean');
+        return encodeURIComponent(k) + '=' + encodeURIComponent(String(v));
+      }).join('&');
+    } else {
+      throw new Error('settings must be a query string ("sigma=0.2&draws=4") or an object ({sigma: 0.2})');
+    }
+    if (q.length > kMaxQuery)
+      throw new Error('ignored settings of ' + q.length + ' characters: at most ' + kMaxQuery + ' are read');
+    return q;
+  }
+  // Shows a refusal in the app (its status or compact panel) like its own errors.
+  function showInApp(message) {
+    if (runtimeReady) callWithStrings(Module._cfdm_report_error, [message]);
   }
   function fullLink(q) {
     return new URL('index.html?' + q, location.href).href;
@@ -49,8 +100,9 @@
     var files = [name + '-images.idx', name + '-labels.idx'];
     var loaded = [0, 0], total = [0, 0];
     function report(ready, error) {
-      call('cfdm_fetch_progress', null, ['string', 'number', 'number', 'number', 'string'],
-           [name, loaded[0] + loaded[1], total[0] + total[1], ready ? 1 : 0, error || '']);
+      callWithStrings(function (namePointer, errorPointer) {
+        Module._cfdm_fetch_progress(namePointer, loaded[0] + loaded[1], total[0] + total[1], ready ? 1 : 0, errorPointer);
+      }, [name, String(error || '').slice(0, 300)]);
     }
     function fetchOne(i) {
       return fetch('data/' + files[i] + '.gz').then(function (response) {
@@ -109,7 +161,19 @@
       if (!runtimeReady) return null;  // still loading
       return JSON.parse(UTF8ToString(Module._cfdm_stats_json()));
     },
-    set: function (params) { if (runtimeReady) call('cfdm_set', null, ['string'], [toQuery(params)]); },
+    set: function (params) {
+      if (!runtimeReady) return 'still loading';
+      var refused;
+      try {
+        refused = UTF8ToString(callWithStrings(Module._cfdm_set, [toQuery(params)]));
+      } catch (error) {
+        refused = String(error.message || error);
+        showInApp(refused);  // the current run goes on
+      }
+      var s = api.stats();
+      if (s) lastError = s.error;  // (said once, by whoever asked: not again by watch())
+      return refused;
+    },
     play: function () { if (runtimeReady) Module._cfdm_control(0); },
     pause: function () { if (runtimeReady) Module._cfdm_control(1); },
     reset: function () { if (runtimeReady) Module._cfdm_control(2); },
@@ -129,25 +193,60 @@
   };
   window.cfdm = api;
 
-  // The host page's messages, and the events it hears back.
-  function post(message) { if (window.parent !== window) window.parent.postMessage(message, '*'); }
+  // The host page's messages, and the events it hears back. Only the embedding page is obeyed,
+  // and only from an allowed origin when the embed's address lists them (hosts=ORIGIN,ORIGIN).
+  var embedded = window.parent !== window;
+  var allowedHosts = (query.get('hosts') || '').split(',').map(function (h) { return h.trim(); })
+    .filter(function (h) { return h.length > 0; });
+  function hostAllowed(origin) { return allowedHosts.length === 0 || allowedHosts.indexOf(origin) >= 0; }
+  // The embedding page's origin, where the browser tells it (location.ancestorOrigins, else the
+  // referrer); null when unknown.
+  var hostOrigin = null;
+  try {
+    if (embedded && location.ancestorOrigins && location.ancestorOrigins.length) hostOrigin = location.ancestorOrigins[0];
+    else if (embedded && document.referrer) hostOrigin = new URL(document.referrer).origin;
+  } catch (e) { hostOrigin = null; }
+  if (hostOrigin === 'null') hostOrigin = null;
+  // Events go to the host's origin when known; to '*' only where no allow-list says otherwise.
+  function post(message) {
+    if (!embedded) return;
+    if (hostOrigin) {
+      if (hostAllowed(hostOrigin)) window.parent.postMessage(message, hostOrigin);
+    } else if (allowedHosts.length === 1) {
+      window.parent.postMessage(message, allowedHosts[0]);
+    } else if (allowedHosts.length === 0) {
+      window.parent.postMessage(message, '*');
+    }
+  }
   window.addEventListener('message', function (event) {
+    if (!embedded || event.source !== window.parent || !hostAllowed(event.origin)) return;  // not the host: ignored
     var m = event.data;
     if (!m || typeof m.type !== 'string' || m.type.indexOf('cfdm:') !== 0) return;
-    var reply = function (msg) { event.source && event.source.postMessage(msg, event.origin === 'null' ? '*' : event.origin); };
+    if (event.origin !== 'null' && !hostOrigin) hostOrigin = event.origin;
+    var id = typeof m.id === 'number' || (typeof m.id === 'string' && m.id.length <= 100) ? m.id : undefined;
+    var reply = function (msg) { event.source.postMessage(msg, event.origin === 'null' ? '*' : event.origin); };
+    var refuse = function (message) { reply({ type: 'cfdm:error', id: id, message: message }); };
+    if (!runtimeReady && m.type !== 'cfdm:stats' && m.type !== 'cfdm:state') {
+      refuse('still loading: wait for cfdm:ready');
+      return;
+    }
     switch (m.type) {
-      case 'cfdm:set': api.set(m.params || {}); break;
+      case 'cfdm:set': {
+        var refused = api.set(m.params === undefined ? {} : m.params);
+        if (refused) refuse(refused);
+        break;
+      }
       case 'cfdm:play': api.play(); break;
       case 'cfdm:pause': api.pause(); break;
       case 'cfdm:reset': api.reset(); break;
       case 'cfdm:step': api.step(); break;
-      case 'cfdm:stats': reply({ type: 'cfdm:stats', id: m.id, stats: api.stats() }); break;
-      case 'cfdm:state': reply({ type: 'cfdm:state', id: m.id, query: api.state(), link: api.link() }); break;
-      default: reply({ type: 'cfdm:error', id: m.id, message: 'unknown message ' + m.type });
+      case 'cfdm:stats': reply({ type: 'cfdm:stats', id: id, stats: api.stats() }); break;
+      case 'cfdm:state': reply({ type: 'cfdm:state', id: id, query: api.state(), link: api.link() }); break;
+      default: refuse('unknown message ' + shown(m.type) + ' (cfdm:set, play, pause, reset, step, stats, state)');
     }
   });
   // 'cfdm:done' once per run that reaches its last step; errors as they appear.
-  var lastDone = '', lastError = '';
+  var lastDone = '';
   function watch() {
     var s = api.stats();
     if (s) {
@@ -184,12 +283,20 @@
       e.preventDefault();
       var file = e.dataTransfer && e.dataTransfer.files[0];
       if (!file || !runtimeReady) return;
+      // The name as the app shows it: safe characters, at most 100 of them, the extension kept.
+      var name = file.name.replace(/[^A-Za-z0-9._ -]/g, '_');
+      if (name.length > 100) name = name.slice(0, 60) + '...' + name.slice(-37);
+      if (file.size > kMaxDropBytes) {
+        showInApp('could not use ' + name + ': it has ' + (file.size / 1e6).toFixed(0) + ' MB; the app reads files up to ' +
+                  kMaxDropBytes / (1024 * 1024) + ' MB (the command line reads larger ones)');
+        return;
+      }
       file.arrayBuffer().then(function (buffer) {
         try { Module.FS.mkdir('/drop'); } catch (err) { /* exists */ }
-        var path = '/drop/' + file.name.replace(/[\/]/g, '_');
+        var path = '/drop/' + name;
         Module.FS.writeFile(path, new Uint8Array(buffer));
-        call('cfdm_drop_file', null, ['string'], [path]);
-      });
+        callWithStrings(Module._cfdm_drop_file, [path]);
+      }, function (error) { showInApp('could not read ' + name + ': ' + String(error.message || error)); });
     });
   }
 

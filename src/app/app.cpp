@@ -151,27 +151,35 @@ void App::apply_state(const std::string& query) {
   std::string ignored;
   // The dataset first: its defaults are the base the other keys change.
   const Settings first = parse_state(query, settings_, &ignored);
-  Settings s = parse_state(query, defaults_for(first.dataset), &link_notice_);
+  Settings s = parse_state(query, defaults_for(first.dataset), &notice_);
   paused_ = !s.autoplay;
   apply(s);
 }
 
-void App::update_state(const std::string& query) {
-  Settings s = parse_state(query, settings_, &link_notice_);
+std::string App::update_state(const std::string& query) {
+  Settings s = parse_state(query, settings_, &notice_);
+  error_.clear();  // apply() restarts (no error) or refuses (its message)
   apply(s);
+  std::string refused = notice_;
+  if (!error_.empty()) refused += (refused.empty() ? "" : "; ") + error_;
+  return refused;
 }
+
+void App::report_error(const std::string& message) { error_ = printable(message, 300); }
 
 void App::drop_file(const std::string& path) {
   const std::string name = path.substr(path.find_last_of('/') + 1);
   try {
     if (!data::has_extension(path, ".npy") && !data::has_extension(path, ".csv"))
       throw Error("the app takes .npy or .csv files of 2-D points");
-    MatrixXfR points = data::read_matrix(path);
+    std::string note;
+    MatrixXfR points = data::read_matrix(path, &note);
     if (points.cols() != 2)
       throw Error("it holds " + std::to_string(points.cols()) +
                   "-dimensional points; the app draws 2-D data (the command line takes any dimension)");
     dropped_ = std::make_shared<const MatrixXfR>(std::move(points));
     dropped_name_ = name;
+    notice_ = note;
   } catch (const Error& e) {
     error_ = "could not use " + name + ": " + e.what() + " (the current data stays)";
     return;
@@ -465,10 +473,8 @@ void App::draw_compact_controls() {
   if (changed) apply(s);
   const double t = snapshot_.n_steps ? double(view_step()) / snapshot_.n_steps : 0.0;
   const std::string& message = shown_error();
-  if (!message.empty()) {
-    ImGui::PushTextWrapPos(420);
-    ImGui::TextColored(ImVec4(0.85f, 0.15f, 0.1f, 1.0f), "%s", message.c_str());
-    ImGui::PopTextWrapPos();
+  if (!message.empty() || !notice_.empty()) {
+    draw_messages(std::min(420.0f, ImGui::GetIO().DisplaySize.x - 24));
   } else if (waiting_for_data_ || !snapshot_.status.empty()) {
     ImGui::Text("%s", waiting_for_data_ ? "fetching the images..." : snapshot_.status.c_str());
   } else {
@@ -572,6 +578,15 @@ void App::draw_export() {
   if (!export_message_.empty()) ImGui::TextWrapped("%s", export_message_.c_str());
 }
 
+// What was ignored or assumed (amber) and what went wrong (red), wrapped to the given width.
+void App::draw_messages(float width) {
+  ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + std::max(width, 120.0f));
+  if (!notice_.empty()) ImGui::TextColored(ImVec4(0.55f, 0.35f, 0.0f, 1.0f), "%s", notice_.c_str());
+  const std::string& message = shown_error();
+  if (!message.empty()) ImGui::TextColored(ImVec4(0.8f, 0.1f, 0.05f, 1.0f), "%s", message.c_str());
+  ImGui::PopTextWrapPos();
+}
+
 void App::draw_status() {
   const ImGuiIO& io = ImGui::GetIO();
   ImGui::SetNextWindowPos(ImVec2(10, io.DisplaySize.y - 10), ImGuiCond_Always, ImVec2(0, 1));
@@ -620,13 +635,7 @@ void App::draw_status() {
                 : platform_.cross_origin_isolated ? "; cross-origin isolated"
                                                   : "; not cross-origin isolated",
                 bytes / 1e6);
-  if (!link_notice_.empty()) ImGui::TextColored(ImVec4(0.6f, 0.4f, 0.0f, 1.0f), "%s", link_notice_.c_str());
-  const std::string& message = shown_error();
-  if (!message.empty()) {
-    ImGui::PushTextWrapPos(460);
-    ImGui::TextColored(ImVec4(0.85f, 0.15f, 0.1f, 1.0f), "%s", message.c_str());
-    ImGui::PopTextWrapPos();
-  }
+  draw_messages(460);
   ImGui::End();
 }
 
@@ -842,23 +851,32 @@ void App::build_scene() {
     build_points_scene();
 }
 
+namespace {
+
+// Text for a JSON string: quotes, backslashes and control bytes become spaces; at most 300 bytes.
+std::string json_text(const std::string& text) {
+  std::string out;
+  for (char c : text.substr(0, 300)) out += (c == '"' || c == '\\' || (c >= 0 && c < ' ')) ? ' ' : c;
+  return out;
+}
+
+}  // namespace
+
 std::string App::stats_json() const {
-  std::string error;
-  for (char c : shown_error()) error += (c == '"' || c == '\\' || c < ' ') ? ' ' : c;
   const bool image = snapshot_.model && snapshot_.model->is_image();
-  char text[1024];
+  char text[2048];
   std::snprintf(text, sizeof text,
                 "{\"step\": %d, \"n_steps\": %d, \"view_step\": %d, \"samples_done\": %lld, \"n_samples\": %d, "
                 "\"threads\": %d, \"build\": \"%s\", \"isolated\": %s, \"steps_per_s\": %.1f, \"fps\": %.1f, "
                 "\"seconds\": %.4f, \"dataset\": \"%s\", \"loading\": %s, \"fetched_bytes\": %.0f, \"copies\": %d, "
-                "\"marks\": %zu, \"tiles\": %zu, \"paused\": %s, \"error\": \"%s\"}",
+                "\"marks\": %zu, \"tiles\": %zu, \"paused\": %s, \"error\": \"%s\", \"warnings\": \"%s\"}",
                 snapshot_.step, snapshot_.n_steps, view_step(),
                 snapshot_.done ? (long long)snapshot_.states.rows() : 0LL, settings_.n_samples, job_.threads(),
                 platform_.build, platform_.cross_origin_isolated ? "true" : "false", steps_per_second_,
                 ImGui::GetCurrentContext() ? ImGui::GetIO().Framerate : 0.0f, snapshot_.seconds,
                 settings_.dataset.c_str(), waiting_for_data_ || !snapshot_.status.empty() ? "true" : "false",
                 fetch_.loaded, image ? copies() : 0, scene_.marks.size(), scene_.tiles.size(),
-                paused_ ? "true" : "false", error.substr(0, 300).c_str());
+                paused_ ? "true" : "false", json_text(shown_error()).c_str(), json_text(notice_).c_str());
   return text;
 }
 

@@ -68,8 +68,13 @@ class App {
   // Applies a URL query (url_state.hpp) over the dataset's defaults; bad keys are named in the
   // status window and ignored.
   void apply_state(const std::string& query);
-  // Changes the keys of a query and keeps the other settings (a host page's "set").
-  void update_state(const std::string& query);
+  // Changes the keys of a query and keeps the other settings (a host page's "set"). Returns what
+  // was refused (bad or unknown keys, a setting too big), empty when all of it applied; the app
+  // shows the same.
+  std::string update_state(const std::string& query);
+  // A message from the platform (e.g. the page refused an over-long setting): shown like the
+  // app's own errors; the current run goes on.
+  void report_error(const std::string& message);
   // The settings as a query that reproduces these samples.
   std::string state_query() const;
   // Writes an export into platform.export_dir; returns its path. Throws cfdm::Error when there is
@@ -84,7 +89,8 @@ class App {
   bool paused() const { return paused_; }
   // Pinch zoom from the platform (touch screens): scale the view by factor about a screen point.
   void zoom_at(float factor, float x, float y);
-  // {"step", "n_steps", "samples_done", "n_samples", "threads", "build", "isolated", "fps", ...}
+  // {"step", "n_steps", "samples_done", "n_samples", "threads", "build", "isolated", "fps", ...,
+  //  "error", "warnings"}
   std::string stats_json() const;
 
   // The displayed step (the scrubber's, or the latest) and the sample under inspection (-1: none).
@@ -102,6 +108,7 @@ class App {
   void draw_status();
   void draw_compact_controls();
   void draw_export();  // ui=min: play/pause, reset, sigma, M, and one status line
+  void draw_messages(float width);
   void build_scene();
   void build_points_scene();
   void build_image_scene();
@@ -125,7 +132,7 @@ class App {
   std::string error_;  // the app's own (a refused setting or file, data it could not load)
   // The message to show: the app's own, else the job's.
   const std::string& shown_error() const { return !error_.empty() ? error_ : snapshot_.error; }
-  std::string link_notice_;     // what apply_state ignored
+  std::string notice_;          // what a link or a host page's settings ignored, what a file's reader assumed
   std::string export_message_;  // where the last export went, or why it failed
   // The 2-D view.
   float zoom_ = 1.0f, pan_x_ = 0.0f, pan_y_ = 0.0f;

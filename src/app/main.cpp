@@ -255,10 +255,18 @@ extern "C" EMSCRIPTEN_KEEPALIVE const char* cfdm_stats_json() {
   return json.c_str();
 }
 
-// The host-page API (web/loader.js turns postMessage messages and window.cfdm calls into these).
-// Applies a query over the current settings ("sigma=0.2&draws=4").
-extern "C" EMSCRIPTEN_KEEPALIVE void cfdm_set(const char* query) {
-  if (g_platform && g_platform->app) g_platform->app->update_state(query);
+// The host-page API (web/loader.js turns postMessage messages and window.cfdm calls into these;
+// it passes strings through the heap, never the stack, and caps their length first).
+// Applies a query over the current settings ("sigma=0.2&draws=4"); returns what was refused
+// ("" when all of it applied; valid until the next call).
+extern "C" EMSCRIPTEN_KEEPALIVE const char* cfdm_set(const char* query) {
+  static std::string refused;
+  refused = g_platform && g_platform->app && query ? g_platform->app->update_state(query) : "";
+  return refused.c_str();
+}
+// A message from the page (a refused input): shown in the app like its own errors.
+extern "C" EMSCRIPTEN_KEEPALIVE void cfdm_report_error(const char* message) {
+  if (g_platform && g_platform->app && message) g_platform->app->report_error(message);
 }
 // 0 play, 1 pause, 2 reset, 3 single step.
 extern "C" EMSCRIPTEN_KEEPALIVE void cfdm_control(int what) {

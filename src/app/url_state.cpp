@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <limits>
 
+#include "core/error.hpp"
+
 namespace cfdm::app {
 namespace {
 
@@ -110,7 +112,12 @@ bool apply_value(const std::string& key, const std::string& value, Settings* s) 
 const char* const kKeys[] = {"dataset",   "n_train", "n_samples", "steps",   "draws", "sigma",   "start_t", "seed",
                              "estimator", "k",       "l",         "classes", "space", "pca_dim", "ui",      "autoplay"};
 
+// Keys for the page alone (web/loader.js reads them): accepted here and not stored.
+const char* const kPageKeys[] = {"build", "hosts"};
+
 Applied apply_key(const std::string& key, const std::string& value, Settings* s) {
+  for (const char* page_key : kPageKeys)
+    if (key == page_key) return Applied::ok;
   for (const char* known : kKeys)
     if (key == known) return apply_value(key, value, s) ? Applied::ok : Applied::bad_value;
   return Applied::unknown_key;
@@ -135,6 +142,11 @@ std::string shortest(float value) {
 Settings parse_state(const std::string& query, const Settings& base, std::string* error) {
   Settings s = base;
   error->clear();
+  if (query.size() > kMaxQueryBytes) {
+    *error = "ignored settings of " + std::to_string(query.size()) + " characters: at most " +
+             std::to_string(kMaxQueryBytes) + " are read (a link or a host page's cfdm:set)";
+    return s;
+  }
   size_t start = !query.empty() && query[0] == '?' ? 1 : 0;
   while (start < query.size()) {
     const size_t amp = std::min(query.find('&', start), query.size());
@@ -147,7 +159,7 @@ Settings parse_state(const std::string& query, const Settings& base, std::string
     const Applied applied = apply_key(key, value, &s);
     if (applied == Applied::ok) continue;
     if (!error->empty()) *error += "; ";
-    *error += "ignored the link's " + key.substr(0, 40) + "=" + value.substr(0, 40) +
+    *error += "ignored " + printable(key) + "=" + printable(value) +
               (applied == Applied::bad_value ? " (a bad value)" : " (an unknown key)");
   }
   return s;

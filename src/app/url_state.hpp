@@ -8,11 +8,15 @@
 
 namespace cfdm::app {
 
+// The longest query a link or a host page may set: a longer one is refused whole (its keys are
+// not read), with a message. Well above any real link, far below what could strain the app.
+constexpr size_t kMaxQueryBytes = 16384;
+
 // Applies the query's keys to `base` (a leading '?' is skipped). Keys: dataset, n_train,
 // n_samples, steps, draws, sigma, start_t, seed, estimator (exact|knn), k, l, classes ("3,5"),
 // space (pixels|pca), pca_dim, and how the page shows it: ui (full|min|none), autoplay (1|0). Percent-escapes and '+'
 // are decoded. On an unknown key or a bad value, *error names it (the other keys still apply) and the bad key is
-// ignored.
+// ignored. A query over kMaxQueryBytes changes nothing and *error says so.
 Settings parse_state(const std::string& query, const Settings& base, std::string* error);
 
 // The query that parse_state turns back into `settings` (every key, in a fixed order).
