@@ -277,6 +277,37 @@ TEST(AppHeadless, ASettingTooBigForMemoryIsRefusedAndTheRunKept) {
   EXPECT_EQ(app.stats_json().find("needs"), std::string::npos);
 }
 
+TEST(AppHeadless, RefusedSettingsAreReturnedReportedAndShownWhileTheRunGoesOn) {
+  HeadlessImGui imgui;
+  app::App app(app::PlatformInfo{}, 1);
+  app.apply_state("n_train=300&n_samples=100&steps=10");
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done; }));
+  const uint64_t generation = app.snapshot().generation;
+  // A host page's cfdm:set with two bad values: both named in what update_state returns (the
+  // page sends it as cfdm:error) and in stats().warnings; nothing changes.
+  const std::string refused = app.update_state("sigma=-5&steps=0");
+  EXPECT_NE(refused.find("sigma=-5"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("steps=0"), std::string::npos) << refused;
+  EXPECT_NE(app.stats_json().find("\"warnings\": \"ignored sigma=-5"), std::string::npos) << app.stats_json();
+  EXPECT_EQ(app.settings().n_steps, 10);
+  // A setting too big for memory is returned too.
+  EXPECT_NE(app.update_state("n_samples=10000000&draws=1024&sigma=1").find("needs"), std::string::npos);
+  // An over-long query changes nothing and says why; the run goes on.
+  const std::string flood = "x=" + std::string(3'000'000, 'z');
+  EXPECT_NE(app.update_state(flood).find("at most 16384"), std::string::npos);
+  for (int i = 0; i < 3; ++i) imgui.frame(app);
+  EXPECT_EQ(app.snapshot().generation, generation);
+  // A message from the page (e.g. its own refusal) is shown like the app's own errors.
+  app.report_error(std::string("refused: \x1b[2J") + std::string(1000, 'q'));
+  const std::string stats = app.stats_json();
+  EXPECT_NE(stats.find("refused: \\\\x1b[2J"), std::string::npos) << stats;  // JSON of \x1b
+  EXPECT_LT(stats.size(), 2000u);
+  // A good setting applies and clears the warnings.
+  EXPECT_EQ(app.update_state("n_samples=40"), "");
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done && app.snapshot().generation > generation; }));
+  EXPECT_NE(app.stats_json().find("\"warnings\": \"\""), std::string::npos) << app.stats_json();
+}
+
 TEST(AppHeadless, ADroppedFileIsUsedOrRefusedWithTheCurrentDataKept) {
   HeadlessImGui imgui;
   app::App app(app::PlatformInfo{}, 1);

@@ -158,6 +158,8 @@ void App::apply_state(const std::string& query) {
 
 std::string App::update_state(const std::string& query) {
   Settings s = parse_state(query, settings_, &notice_);
+  // Nothing but refused keys: the run goes on untouched.
+  if (!notice_.empty() && format_state(s) == format_state(settings_)) return notice_;
   error_.clear();  // apply() restarts (no error) or refuses (its message)
   apply(s);
   std::string refused = notice_;
@@ -853,10 +855,22 @@ void App::build_scene() {
 
 namespace {
 
-// Text for a JSON string: quotes, backslashes and control bytes become spaces; at most 300 bytes.
+// Text inside a JSON string: at most 300 bytes, quotes and backslashes escaped, control bytes
+// as \u00XX.
 std::string json_text(const std::string& text) {
   std::string out;
-  for (char c : text.substr(0, 300)) out += (c == '"' || c == '\\' || (c >= 0 && c < ' ')) ? ' ' : c;
+  for (char c : text.substr(0, 300)) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c >= 0 && c < ' ') {
+      char escape[8];
+      std::snprintf(escape, sizeof escape, "\\u%04x", unsigned(c));
+      out += escape;
+    } else {
+      out += c;
+    }
+  }
   return out;
 }
 

@@ -148,6 +148,8 @@ Settings parse_state(const std::string& query, const Settings& base, std::string
     return s;
   }
   size_t start = !query.empty() && query[0] == '?' ? 1 : 0;
+  int ignored = 0;  // the first kNamed are named in *error, the rest counted
+  constexpr int kNamed = 6;
   while (start < query.size()) {
     const size_t amp = std::min(query.find('&', start), query.size());
     const std::string item = query.substr(start, amp - start);
@@ -158,10 +160,12 @@ Settings parse_state(const std::string& query, const Settings& base, std::string
     const std::string value = eq == std::string::npos ? "" : decode(item.substr(eq + 1));
     const Applied applied = apply_key(key, value, &s);
     if (applied == Applied::ok) continue;
+    if (++ignored > kNamed) continue;
     if (!error->empty()) *error += "; ";
-    *error += "ignored " + printable(key) + "=" + printable(value) +
+    *error += "ignored " + printable(key, 24) + "=" + printable(value, 24) +
               (applied == Applied::bad_value ? " (a bad value)" : " (an unknown key)");
   }
+  if (ignored > kNamed) *error += "; and " + std::to_string(ignored - kNamed) + " more";
   return s;
 }
 

@@ -1,5 +1,8 @@
-// Fuzzes the app's URL/preset parser: any query gives settings within their ranges (bad keys
-// named in the message, never thrown), and formatting those settings parses back to the same.
+// Fuzzes the app's URL/preset parser, which is also the host page's message path (cfdm:set ->
+// cfdm_set -> App::update_state -> parse_state): any query gives settings within their ranges
+// (bad keys named in the message, never thrown), the message is short and printable whatever the
+// query holds, an over-long query changes nothing, and formatting the settings parses back to
+// the same.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -11,14 +14,23 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using cfdm::app::Settings;
   std::string error;
-  const Settings s = cfdm::app::parse_state(std::string(reinterpret_cast<const char*>(data), size), Settings{}, &error);
+  // Inputs past the cap are made by repeating the fuzzer's bytes.
+  std::string query(reinterpret_cast<const char*>(data), size);
+  if (!query.empty() && query[0] == 'L') while (query.size() <= cfdm::app::kMaxQueryBytes) query += query;
+  const Settings s = cfdm::app::parse_state(query, Settings{}, &error);
+  if (error.size() > 1500) std::abort();  // at most six keys named, each at most 24 bytes (4 characters each, escaped)
+  for (char c : error)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) std::abort();  // escaped, never raw
+  if (query.size() > cfdm::app::kMaxQueryBytes &&
+      (error.empty() || cfdm::app::format_state(s) != cfdm::app::format_state(Settings{})))
+    std::abort();
   if (s.n_train < 1 || s.n_samples < 1 || s.n_steps < 1 || s.n_draws < 1 || s.seed < 0 || s.knn_k < 1 || s.knn_l < 0 ||
       s.pca_dim < 1 || !(s.sigma >= 0) || !std::isfinite(s.sigma) || !(s.start_t >= 0) || !(s.start_t < 1) ||
       s.classes_mask < 0 || s.classes_mask > 1023)
     std::abort();
-  const std::string query = cfdm::app::format_state(s);
+  const std::string formatted = cfdm::app::format_state(s);
   std::string again;
-  if (cfdm::app::format_state(cfdm::app::parse_state(query, Settings{}, &again)) != query || !again.empty())
+  if (cfdm::app::format_state(cfdm::app::parse_state(formatted, Settings{}, &again)) != formatted || !again.empty())
     std::abort();
   return 0;
 }
