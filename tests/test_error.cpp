@@ -10,7 +10,7 @@ namespace {
 
 TEST(Error, PrintableEscapesAndShortens) {
   EXPECT_EQ(printable("moons"), "moons");
-  EXPECT_EQ(quoted("a,b"), "'a,b'");
+  EXPECT_EQ(in_quotes("a,b"), "'a,b'");
   // Terminal escapes, control bytes, NUL, DEL: every one written as \xNN.
   EXPECT_EQ(printable(std::string("a\x1b]0;t\x07\x1b[2J\0\x7f", 13)), "a\\x1b]0;t\\x07\\x1b[2J\\x00\\x7f");
   // Well-formed UTF-8 stays; broken sequences, overlong forms and C1 controls (U+009B is a CSI) do not.

@@ -11,7 +11,7 @@ Args::Args(const std::vector<std::string>& args, const std::set<std::string>& al
            const std::set<std::string>& flags) {
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
-    if (arg.rfind("--", 0) != 0) throw Error("unexpected argument " + quoted(arg) + " (options start with --)");
+    if (arg.rfind("--", 0) != 0) throw Error("unexpected argument " + in_quotes(arg) + " (options start with --)");
     std::string name = arg.substr(2), value;
     const size_t equals = name.find('=');
     if (equals != std::string::npos) {
@@ -49,7 +49,7 @@ int64_t Args::integer(const std::string& name, int64_t fallback) const {
   errno = 0;
   const long long value = std::strtoll(it->second.c_str(), &end, 10);
   if (errno || end == it->second.c_str() || *end != '\0')
-    throw Error("--" + name + ": " + quoted(it->second) + " is not a whole number");
+    throw Error("--" + name + ": " + in_quotes(it->second) + " is not a whole number");
   return value;
 }
 
@@ -60,7 +60,7 @@ uint64_t Args::seed(const std::string& name, uint64_t fallback) const {
   errno = 0;
   const unsigned long long value = std::strtoull(it->second.c_str(), &end, 10);
   if (errno || end == it->second.c_str() || *end != '\0' || it->second[0] == '-')
-    throw Error("--" + name + ": " + quoted(it->second) + " is not a whole number >= 0");
+    throw Error("--" + name + ": " + in_quotes(it->second) + " is not a whole number >= 0");
   return value;
 }
 
@@ -70,7 +70,7 @@ double Args::number(const std::string& name, double fallback) const {
   char* end = nullptr;
   errno = 0;
   const double value = std::strtod(it->second.c_str(), &end);
-  if (end == it->second.c_str() || *end != '\0') throw Error("--" + name + ": " + quoted(it->second) + " is not a number");
+  if (end == it->second.c_str() || *end != '\0') throw Error("--" + name + ": " + in_quotes(it->second) + " is not a number");
   return value;
 }
 

@@ -145,7 +145,7 @@ Isa parse_isa(const std::string& name) {
       if (!isa_available(isa)) throw Error("--isa " + name + " is not available in this build or on this CPU");
       return isa;
     }
-  throw Error("--isa: unknown instruction set " + quoted(name) + " (scalar, sse2, avx2, avx512, simd128)");
+  throw Error("--isa: unknown instruction set " + in_quotes(name) + " (scalar, sse2, avx2, avx512, simd128)");
 }
 
 const std::vector<std::string> kKnnOptions = {"estimator", "k", "l", "knn-numerator", "knn-neighbors", "knn-search"};
@@ -159,7 +159,7 @@ std::set<std::string> with_knn_options(std::set<std::string> names) {
 bool parse_estimator(const Args& args, KnnOptions* knn) {
   const std::string estimator = args.text("estimator", "exact");
   if (estimator != "exact" && estimator != "knn")
-    throw Error("--estimator must be exact or knn (got " + quoted(estimator) + ")");
+    throw Error("--estimator must be exact or knn (got " + in_quotes(estimator) + ")");
   if (estimator == "exact") {
     for (const auto& name : kKnnOptions)
       if (name != "estimator" && args.has(name)) throw Error("--" + name + " needs --estimator knn");
@@ -169,11 +169,11 @@ bool parse_estimator(const Args& args, KnnOptions* knn) {
   knn->l = checked_int(args, "l", knn->l);
   const std::string numerator = args.text("knn-numerator", "all");
   if (numerator != "all" && numerator != "neighbors")
-    throw Error("--knn-numerator must be all or neighbors (got " + quoted(numerator) + ")");
+    throw Error("--knn-numerator must be all or neighbors (got " + in_quotes(numerator) + ")");
   knn->weight_numerator = numerator == "all";
   const std::string neighbors = args.text("knn-neighbors", "per-draw");
   if (neighbors != "per-draw" && neighbors != "shared")
-    throw Error("--knn-neighbors must be per-draw or shared (got " + quoted(neighbors) + ")");
+    throw Error("--knn-neighbors must be per-draw or shared (got " + in_quotes(neighbors) + ")");
   knn->neighbors_per_draw = neighbors == "per-draw";
   const std::string search = args.text("knn-search", "auto");
   if (search == "auto")
@@ -185,7 +185,7 @@ bool parse_estimator(const Args& args, KnnOptions* knn) {
   else if (search == "brute-force")
     knn->search = NeighborSearch::brute_force;
   else
-    throw Error("--knn-search must be auto, box-tree, kd-tree or brute-force (got " + quoted(search) + ")");
+    throw Error("--knn-search must be auto, box-tree, kd-tree or brute-force (got " + in_quotes(search) + ")");
   return true;
 }
 
@@ -203,7 +203,7 @@ data::DataRequest parse_data_request(const Args& args) {
   if (args.has("classes")) request.classes = data::parse_classes(args.text("classes", ""));
   request.image_size = checked_int(args, "image-size", 0);
   if (args.has("image-size") && request.image_size < 1)
-    throw Error("--image-size must be at least 1 (got " + quoted(args.text("image-size", "")) + ")");
+    throw Error("--image-size must be at least 1 (got " + in_quotes(args.text("image-size", "")) + ")");
   request.rgb = args.has("rgb");
   request.data_dir = args.text("data-dir", "");
   return request;
@@ -232,7 +232,7 @@ int command_sample(const Args& args) {
   const std::string out_latent = args.text("out-latent", "");
   const std::string space_name = args.text("space", "pixel");
   if (space_name != "pixel" && space_name != "pca")
-    throw Error("--space must be pixel or pca (got " + quoted(space_name) + ")");
+    throw Error("--space must be pixel or pca (got " + in_quotes(space_name) + ")");
   if (!out_latent.empty() && space_name != "pca") throw Error("--out-latent needs --space pca");
   if (!out_latent.empty()) check_output_path(out_latent, {".npy", ".csv"}, "--out-latent");
   if (args.has("pca-dim") && space_name != "pca") throw Error("--pca-dim needs --space pca");
@@ -348,7 +348,7 @@ int command_eval(const Args& args) {
   const double spacing = eval::typical_spacing(train, pool);
   const double threshold = args.number("copy-threshold", spacing / 10);
   if (!std::isfinite(threshold) || threshold < 0)
-    throw Error("--copy-threshold must be a finite number >= 0 (got " + quoted(args.text("copy-threshold", "")) + ")");
+    throw Error("--copy-threshold must be a finite number >= 0 (got " + in_quotes(args.text("copy-threshold", "")) + ")");
   const MatrixXfR reference = held_out_data(args, request, int(samples.rows()));
   if (reference.size() > 0 && reference.cols() != train.dim())
     throw Error("the reference data have dimension " + std::to_string(reference.cols()) + ", the training set " +
@@ -375,10 +375,10 @@ int command_eval(const Args& args) {
 int command_velocity(const Args& args) {
   const double t = args.number("t", NAN);
   if (!args.has("t")) throw Error("--t is required");
-  if (!(t >= 0.0 && t < 1.0)) throw Error("--t must be in [0, 1) (got " + quoted(args.text("t", "")) + ")");
+  if (!(t >= 0.0 && t < 1.0)) throw Error("--t must be in [0, 1) (got " + in_quotes(args.text("t", "")) + ")");
   const double sigma = args.number("sigma", 0.0);
   if (!std::isfinite(sigma) || sigma < 0.0)
-    throw Error("--sigma must be a finite number >= 0 (got " + quoted(args.text("sigma", "")) + ")");
+    throw Error("--sigma must be a finite number >= 0 (got " + in_quotes(args.text("sigma", "")) + ")");
   const std::string out = args.required("out");
   check_output_path(out, {".npy", ".csv"}, "--out");
   if (args.has("eps") && args.has("draws")) throw Error("give either --eps FILE or --draws M, not both");
@@ -481,7 +481,7 @@ int run(int argc, char** argv) {
     return 0;
   }
   std::fputs(kUsage, stderr);
-  throw Error(command.empty() ? "no command given" : "unknown command " + quoted(command));
+  throw Error(command.empty() ? "no command given" : "unknown command " + in_quotes(command));
 }
 
 }  // namespace

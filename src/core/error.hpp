@@ -20,7 +20,7 @@ class Error : public std::runtime_error {
 // a file or a page sends, the message that quotes it is short and safe to print.
 std::string printable(std::string_view input, size_t max_chars = 40);
 // The same in single quotes: 'input'.
-inline std::string quoted(std::string_view input, size_t max_chars = 40) {
+inline std::string in_quotes(std::string_view input, size_t max_chars = 40) {
   return "'" + printable(input, max_chars) + "'";
 }
 

@@ -79,7 +79,7 @@ std::vector<int> parse_classes(const std::string& text) {
     char* end = nullptr;
     const long value = std::strtol(item.c_str(), &end, 10);
     if (item.empty() || *end != '\0' || value < 0 || value > 255)
-      throw Error("--classes: " + quoted(item) + " is not a class label (a whole number 0-255; e.g. --classes 3,5)");
+      throw Error("--classes: " + in_quotes(item) + " is not a class label (a whole number 0-255; e.g. --classes 3,5)");
     classes.push_back(int(value));
   }
   if (classes.empty()) throw Error("--classes needs at least one label (e.g. --classes 3,5)");

@@ -84,7 +84,7 @@ std::vector<int64_t> parse_shape(const std::string& path, const std::string& tex
     errno = 0;
     const long long dim = std::strtoll(item.c_str(), &end, 10);
     if (errno || end == item.c_str() || *end != '\0' || dim < 0)
-      fail(path, "not a valid .npy file (bad shape entry " + quoted(item) + ")");
+      fail(path, "not a valid .npy file (bad shape entry " + in_quotes(item) + ")");
     shape.push_back(dim);
   }
   return shape;
@@ -167,7 +167,7 @@ Array parse_npy(const std::string& bytes, const std::string& path) {
   else if (descr == "<f8" || descr == "|f8")
     item_size = 8;
   else
-    fail(path, "dtype " + quoted(descr) + " is not supported: save as little-endian float32 or float64 (arr.astype('<f4'))");
+    fail(path, "dtype " + in_quotes(descr) + " is not supported: save as little-endian float32 or float64 (arr.astype('<f4'))");
   if (header_field(path, header, "fortran_order") != "False")
     fail(path, "array is in Fortran order: save np.ascontiguousarray(arr) instead");
   Array array;
@@ -220,7 +220,7 @@ MatrixXfR parse_csv(const std::string& input, const std::string& path, std::stri
     size_t numbers = 0, first_bad = fields.size();
     for (size_t c = 0; c < fields.size(); ++c) {
       if (fields[c].find('\0') != std::string::npos)
-        fail(path, where(c) + ": a NUL byte inside " + quoted(fields[c]) + " (not a text CSV file?)");
+        fail(path, where(c) + ": a NUL byte inside " + in_quotes(fields[c]) + " (not a text CSV file?)");
       if (parse_number(fields[c], &row[c]))
         ++numbers;
       else if (first_bad == fields.size())
@@ -232,11 +232,11 @@ MatrixXfR parse_csv(const std::string& input, const std::string& path, std::stri
       if (rows == 0 && columns < 0 && numbers == 0) {
         columns = int64_t(fields.size());
         if (note)
-          *note = printable(path, 60) + ": line " + std::to_string(line_number) + " " + quoted(line) +
+          *note = printable(path, 60) + ": line " + std::to_string(line_number) + " " + in_quotes(line) +
                   " is not numeric: read as a header and skipped";
         continue;
       }
-      fail(path, where(first_bad) + ": " + quoted(fields[first_bad]) + " is not a number");
+      fail(path, where(first_bad) + ": " + in_quotes(fields[first_bad]) + " is not a number");
     }
     if (columns >= 0 && int64_t(fields.size()) != columns)
       fail(path, "line " + std::to_string(line_number) + " has " + std::to_string(fields.size()) +

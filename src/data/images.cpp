@@ -272,7 +272,7 @@ std::string default_data_dir() {
 ImageSet load_image_dataset(const std::string& name, const std::string& data_dir) {
   const std::string images = data_dir + "/" + name + "-images.idx", labels = data_dir + "/" + name + "-labels.idx";
   if (!file_exists(images))
-    throw Error("dataset " + quoted(name) + " is not prepared in " + printable(data_dir, 80) +
+    throw Error("dataset " + in_quotes(name) + " is not prepared in " + printable(data_dir, 80) +
                 ": run scripts/setup.sh (it fetches MNIST and Fashion-MNIST and converts them), or set CFDM_DATA_DIR");
   return read_idx(images, labels);
 }

@@ -114,7 +114,7 @@ MatrixXfR make_toy(const std::string& name, int n_points, uint64_t seed) {
   }
   std::string names;
   for (const Toy& toy : kToys) names += std::string(names.empty() ? "" : ", ") + toy.name;
-  throw Error("unknown dataset " + quoted(name) + ": use one of " + names + ", or a .npy/.csv file");
+  throw Error("unknown dataset " + in_quotes(name) + ": use one of " + names + ", or a .npy/.csv file");
 }
 
 }  // namespace cfdm::data
