@@ -14,6 +14,7 @@
 #include <tuple>
 
 #include "app/app.hpp"
+#include "app/frame_budget.hpp"
 #include "app/url_state.hpp"
 #include "core/error.hpp"
 #include "data/files.hpp"
@@ -306,6 +307,33 @@ TEST(AppHeadless, RefusedSettingsAreReturnedReportedAndShownWhileTheRunGoesOn) {
   EXPECT_EQ(app.update_state("n_samples=40"), "");
   ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done && app.snapshot().generation > generation; }));
   EXPECT_NE(app.stats_json().find("\"warnings\": \"\""), std::string::npos) << app.stats_json();
+}
+
+TEST(AppHeadless, TheSingleThreadBuildRefusesWorkThatWouldFreezeAFrameAndKeepsItsRun) {
+  HeadlessImGui imgui;
+  app::App app(app::PlatformInfo{}, 1, app::JobMode::foreground);
+  app.apply_state("n_train=300&n_samples=100&steps=10");
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done; }));
+  const uint64_t generation = app.snapshot().generation;
+  // Ten million training points: minutes of preparation in one frame. Refused at once.
+  const std::string refused = app.update_state("n_train=10000000");
+  EXPECT_NE(refused.find("prepares at most"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("full-speed page"), std::string::npos) << refused;
+  // One step of 20,000 samples over 100,000 points: seconds in one piece. Refused too.
+  EXPECT_NE(app.update_state("n_train=100000&n_samples=20000").find("one step"), std::string::npos);
+  EXPECT_NE(app.update_state("dataset=mnist&space=pca").find("PCA"), std::string::npos);
+  for (int i = 0; i < 3; ++i) imgui.frame(app);
+  EXPECT_EQ(app.snapshot().generation, generation);
+  EXPECT_EQ(app.settings().n_train, 300);
+  // Every preset fits, and the estimate of a preset's work stays within the budget.
+  for (const app::Preset& preset : app::presets()) {
+    std::string ignored;
+    const app::Settings s = app::parse_state(preset.query, app::defaults_for("moons"), &ignored);
+    const app::Settings full = app::parse_state(preset.query, app::defaults_for(s.dataset), &ignored);
+    EXPECT_NO_THROW(app::check_frame_budget(full)) << preset.title;
+    const app::FrameWork work = app::estimate_frame_work(full);
+    EXPECT_LE(work.step_seconds, app::kFrameBudgetSeconds) << preset.title;
+  }
 }
 
 TEST(AppHeadless, ADroppedFileIsUsedOrRefusedWithTheCurrentDataKept) {

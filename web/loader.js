@@ -39,7 +39,7 @@
   var runtimeReady = false;
   var started = false;
   var listeners = [];  // called with the query whenever the settings change
-  var lastError = '';  // the app's error last said to the host
+  var lastError = '', lastWarnings = '';  // the app's error and warnings last said to the host
 
   // Outside text in a message: at most 40 characters, control characters escaped.
   function shown(text) {
@@ -74,8 +74,8 @@
       q = Object.keys(params).map(function (k) {
         var v = params[k];
         if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
-          throw new Error('the value of ' + shown(k) + ' is a ' + (v === null ? 'null' : typeof v) +
-                          ': give a string, a number or a boolean');
+          throw new Error('the value of ' + shown(k) + ' is ' + (v === null ? 'null' : Array.isArray(v) ? 'a list'
+                          : typeof v === 'object' ? 'an object' : 'a ' + typeof v) + ': give a string, a number or a boolean');
         return encodeURIComponent(k) + '=' + encodeURIComponent(String(v));
       }).join('&');
     } else {
@@ -171,7 +171,7 @@
         showInApp(refused);  // the current run goes on
       }
       var s = api.stats();
-      if (s) lastError = s.error;  // (said once, by whoever asked: not again by watch())
+      if (s) { lastError = s.error; lastWarnings = s.warnings; }  // (said once, to whoever asked: not again by watch())
       return refused;
     },
     play: function () { if (runtimeReady) Module._cfdm_control(0); },
@@ -254,7 +254,9 @@
       var done = s.step === s.n_steps && s.samples_done === s.n_samples && !s.loading;
       if (done && key !== lastDone) { lastDone = key; post({ type: 'cfdm:done', stats: s }); }
       if (s.error && s.error !== lastError) post({ type: 'cfdm:error', message: s.error });
+      if (s.warnings && s.warnings !== lastWarnings) post({ type: 'cfdm:error', message: s.warnings });
       lastError = s.error;
+      lastWarnings = s.warnings;
     }
     setTimeout(watch, 100);
   }

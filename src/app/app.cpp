@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "app/frame_budget.hpp"
 #include "app/url_state.hpp"
 #include "core/error.hpp"
 #include "core/kernel.hpp"
@@ -137,6 +138,7 @@ void check_settings_fit(const Settings& s) {
 void App::apply(const Settings& settings) {
   try {
     check_settings_fit(settings);
+    if (job_.mode() == JobMode::foreground) check_frame_budget(settings);
   } catch (const Error& e) {
     error_ = e.what();  // refused: the current run and its samples stay (restart() clears it)
     return;

@@ -81,6 +81,154 @@ async function crossOriginEmbed(browser, hostPort, appPort) {
   await page.close();
 }
 
+// The host page's inputs as an attacker would send them (docs/robustness.md, "The embed's message
+// API"): an over-long setting, a setting whose preparation would freeze the single-thread embed,
+// bad values, a javascript: address for host-example.html, and a hostile frame on a third origin.
+async function hostileInputs(browser, hostPort, appPort) {
+  const appOrigin = `http://127.0.0.1:${appPort}`;
+  const page = await browser.newPage({ viewport: { width: 900, height: 800 } });
+  const errors = watchErrors(page);
+  let dialogs = 0;
+  page.on('dialog', d => { dialogs++; d.dismiss().catch(() => {}); });
+  await page.goto(`http://127.0.0.1:${hostPort}/host-example.html?app=${appOrigin}/embed.html`);
+  const ready = await waitForEvent(page, 'cfdm:ready');
+  const done = await waitForEvent(page, 'cfdm:done', ready.count);
+  const send = message => page.evaluate(([m, o]) => document.getElementById('demo').contentWindow.postMessage(m, o),
+                                        [message, appOrigin]);
+  const frame = page.frames().find(f => f.url().startsWith(`${appOrigin}/embed.html`));
+  const appStats = () => frame.evaluate(() => window.cfdm.stats());
+  const before = await appStats();
+
+  // 1. Three million characters of settings: refused with an error event; the run and the API go on.
+  await send({ type: 'cfdm:set', params: 'x=' + 'z'.repeat(3e6) });
+  const long = await waitForEvent(page, 'cfdm:error', done.count, 20);
+  check('hostile: an over-long cfdm:set gets a cfdm:error naming the limit',
+        long.event && /at most 16384/.test(long.event.message), JSON.stringify(long.event).slice(0, 300));
+  let stats = await appStats();
+  check('hostile: after it the app answers, keeps its run and shows the message',
+        stats && stats.n_samples === before.n_samples && /at most 16384/.test(stats.error), JSON.stringify(stats).slice(0, 400));
+  await send({ type: 'cfdm:set', params: { draws: 3 } });
+  const after = await waitForEvent(page, 'cfdm:done', long.count);
+  check('hostile: a good cfdm:set after it still starts a run', after.event && after.event.stats.n_samples === 1500,
+        JSON.stringify(after.event && after.event.stats));
+
+  // 5. Bad values: each named in a cfdm:error and in stats().warnings; nothing changes.
+  await send({ type: 'cfdm:set', params: { sigma: -5, steps: 0 }, id: 41 });
+  const bad = await waitForEvent(page, 'cfdm:error', after.count, 20);
+  check('hostile: sigma = -5 and steps = 0 are refused by name in a cfdm:error',
+        bad.event && bad.event.id === 41 && bad.event.message.includes('sigma=-5') && bad.event.message.includes('steps=0'),
+        JSON.stringify(bad.event));
+  stats = await appStats();
+  check('hostile: stats().warnings names them too', stats && stats.warnings.includes('sigma=-5'), JSON.stringify(stats));
+  await page.screenshot({ path: path.join(shotDir, 'embed-refused-settings.png') });
+
+  // 2. Ten million training points to the single-thread embed: refused at once, saying what the
+  // full-speed page allows; the host page stays responsive (frame gaps measured, printed).
+  await page.evaluate(() => {
+    window.frameGaps = [];
+    let last = performance.now();
+    const tick = now => { window.frameGaps.push(now - last); last = now; if (window.frameGaps.length < 400) requestAnimationFrame(tick); };
+    requestAnimationFrame(tick);
+  });
+  const sent = Date.now();
+  await send({ type: 'cfdm:set', params: { n_train: 10000000 } });
+  const big = await waitForEvent(page, 'cfdm:error', bad.count, 30);
+  const waited = (Date.now() - sent) / 1000;
+  check('hostile: 10 million training points are refused by the single-thread embed, naming the full-speed page',
+        big.event && /full-speed/.test(big.event.message), JSON.stringify(big.event));
+  await send({ type: 'cfdm:stats', id: 42 });
+  const answer = await waitForEvent(page, 'cfdm:stats', big.count, 30);
+  await page.waitForTimeout(1500);
+  const gaps = await page.evaluate(() => window.frameGaps);
+  console.log(`single-thread embed, n_train = 10,000,000 sent: refused after ${waited.toFixed(2)} s; ` +
+              `host page's longest frame in the next ${gaps.length} frames ${Math.max(...gaps).toFixed(0)} ms`);
+  check('hostile: after it the embed answers at once and keeps its run',
+        answer.event && answer.event.id === 42 && answer.event.stats.n_samples === 1500, JSON.stringify(answer.event));
+
+  // 4. A frame of a third origin beside the embed: its messages are ignored and never answered.
+  await page.evaluate(() => {
+    const f = document.createElement('iframe');
+    f.id = 'stranger';
+    f.src = 'data:text/html,<script>window.heard = [];' +
+            'addEventListener("message", e => window.heard.push(e.data));' +
+            'parent.frames[0].postMessage({type: "cfdm:set", params: {sigma: 0.9, draws: 7}}, "*");' +
+            'parent.frames[0].postMessage({type: "cfdm:stats", id: 99}, "*");</script>';
+    document.body.appendChild(f);
+  });
+  await page.waitForTimeout(2000);
+  const stranger = page.frames().find(f => f.url().startsWith('data:'));
+  const heard = stranger ? await stranger.evaluate(() => window.heard) : null;
+  stats = await appStats();
+  const state = await frame.evaluate(() => window.cfdm.state());
+  check('hostile: a third-origin frame can neither set the embed nor read its state',
+        stranger && heard.length === 0 && !state.includes('draws=7') && !state.includes('sigma=0.9'),
+        `heard ${JSON.stringify(heard)}, state ${state}`);
+  await page.close();
+
+  // An allow-list of host origins: a host not on it is ignored; one on it is obeyed.
+  for (const [hosts, obeyed] of [[`http://127.0.0.1:${appPort + 7}`, false], [`http://127.0.0.1:${hostPort}`, true]]) {
+    const listed = await browser.newPage({ viewport: { width: 700, height: 600 } });
+    await listed.goto(`http://127.0.0.1:${hostPort}/host-example.html?app=` +
+                      encodeURIComponent(`${appOrigin}/embed.html?hosts=${hosts}`));
+    const frameReady = async () => {
+      for (let i = 0; i < 600; i++) {
+        const f = listed.frames().find(x => x.url().startsWith(`${appOrigin}/embed.html`));
+        if (f && await f.evaluate(() => !!(window.cfdm && window.cfdm.stats())).catch(() => false)) return f;
+        await listed.waitForTimeout(100);
+      }
+      return null;
+    };
+    const embed = await frameReady();
+    await listed.evaluate(o => document.getElementById('demo').contentWindow.postMessage({ type: 'cfdm:stats', id: 5 }, o),
+                          appOrigin);
+    const reply = await waitForEvent(listed, 'cfdm:stats', 0, 5);
+    check(`hostile: with hosts=${hosts} the host page is ${obeyed ? 'obeyed' : 'ignored'}`,
+          embed && (reply.event !== null) === obeyed, JSON.stringify(reply.event));
+    await listed.close();
+  }
+
+  // 5. A link's bad keys: named in stats().warnings and shown, wrapped, in a narrow compact embed.
+  const narrow = await browser.newPage({ viewport: { width: 320, height: 400 } });
+  await narrow.goto(`${appOrigin}/embed.html?n_samples=200&steps=20&sigma=-1&steps=abc&colour=red`);
+  const warned = await waitForStats(narrow, s => s.step > 0, 60);
+  check('hostile: a link\'s bad keys are each named in stats().warnings',
+        warned && ['sigma=-1', 'steps=abc', 'colour=red'].every(k => warned.warnings.includes(k)), JSON.stringify(warned));
+  await narrow.screenshot({ path: path.join(shotDir, 'embed-link-warnings-320px.png') });
+  await narrow.close();
+
+  // 3. host-example.html?app=javascript:...: refused, no script runs, the embed beside it is used.
+  const injected = await browser.newPage();
+  injected.on('dialog', d => { dialogs++; d.dismiss().catch(() => {}); });
+  await injected.goto(`http://127.0.0.1:${hostPort}/host-example.html?app=javascript:alert(document.domain)//`);
+  await injected.waitForTimeout(1500);
+  const src = await injected.evaluate(() => document.getElementById('demo').src);
+  const log = await injected.evaluate(() => document.getElementById('log').textContent);
+  check('hostile: host-example.html refuses a javascript: address and runs no script',
+        dialogs === 0 && src.startsWith(`http://127.0.0.1:${hostPort}/embed.html?`) && log.includes('http(s)'),
+        `dialogs ${dialogs}, src ${src}, log ${log}`);
+  await injected.close();
+  check('hostile: no console errors', errors.length === 0, JSON.stringify(errors));
+}
+
+// The full app's own page API: an over-long cfdm.set() returns the refusal; the app goes on.
+async function longSetOnTheFullApp(browser, appPort) {
+  const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
+  const errors = watchErrors(page);
+  await page.goto(`http://127.0.0.1:${appPort}/index.html?n_samples=300&steps=20`);
+  await waitForStats(page, finished);
+  const refused = await page.evaluate(() => window.cfdm.set('x=' + 'c'.repeat(3e6)));
+  const stats = await waitForStats(page, () => true, 2);
+  const typed = await page.evaluate(() => window.cfdm.set({ sigma: { evil: true } }));
+  await page.evaluate(() => window.cfdm.set({ n_samples: 200 }));
+  const again = await waitForStats(page, s => finished(s) && s.n_samples === 200, 60);
+  check('full app: an over-long cfdm.set() is refused with a message and the app goes on',
+        /at most 16384/.test(refused) && /at most 16384/.test(stats.error) && again && again.n_samples === 200,
+        `${refused} / ${JSON.stringify(stats)}`);
+  check('full app: a setting that is neither a string nor a number is refused by name', /the value of "sigma" is an object/.test(typed), typed);
+  check('full app: no console errors', errors.length === 0, JSON.stringify(errors));
+  await page.close();
+}
+
 async function posterAndSize(browser, appPort) {
   const page = await browser.newPage({ viewport: { width: 800, height: 600 } });
   const errors = watchErrors(page);
@@ -239,6 +387,8 @@ async function main() {
   const browser = await launch(playwrightDir);
   try {
     await crossOriginEmbed(browser, base + 1, base);
+    await hostileInputs(browser, base + 1, base);
+    await longSetOnTheFullApp(browser, base);
     await posterAndSize(browser, base);
     await exports(browser, base);
     await phone(browser, base);

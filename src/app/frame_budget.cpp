@@ -1,0 +1,86 @@
+#include "app/frame_budget.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "core/error.hpp"
+
+namespace cfdm::app {
+namespace {
+
+// Rates measured with the WebAssembly CLI on one thread (node, a 2-core x86-64 desktop):
+// generating a toy point and adding it to the training set (1,000,000 moons points: 0.8 s); its
+// share of a box-tree index (+0.3 s); a training image's pixel (all of MNIST: about 0.25 s); a
+// query-point pair of the kernel, (d + 15) x 0.2 ns (moons, N = 20,000, B = 2,000: 0.137 s a
+// step; MNIST 3s, N = 2,000, B = 36, M = 4: 0.045 s); a nearest-neighbour query's tree search in
+// 2-D (20,000 points, K = L = 15: about 9 us).
+constexpr double kSecondsPerToyPoint = 0.8e-6;
+constexpr double kSecondsPerIndexedPoint = 0.3e-6;
+constexpr double kSecondsPerPixel = 5e-9;
+constexpr double kSecondsPerPairCoordinate = 2e-10;
+constexpr double kPairOverhead = 15;  // the softmax of a pair, in coordinates
+constexpr double kSecondsPerTreeSearch = 9e-6;
+constexpr int kImageDim = 28 * 28;
+constexpr int kTreeMaxDim = 8;  // the box tree's reach; above it the estimator scans
+
+std::string thousands(double value) {
+  char digits[32];
+  std::snprintf(digits, sizeof digits, "%.0f", value);
+  std::string text = digits, out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (i && (text.size() - i) % 3 == 0) out += ',';
+    out += text[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+FrameWork estimate_frame_work(const Settings& s) {
+  const bool image = is_image_name(s.dataset);
+  const double n = std::max(s.n_train, 1), b = std::max(s.n_samples, 1);
+  const double d = image ? (s.pca ? s.pca_dim : kImageDim) : 2;
+  const double queries = b * (s.sigma > 0 ? std::max(s.n_draws, 1) : 1);
+  FrameWork work;
+  work.prepare_seconds = image ? n * kImageDim * kSecondsPerPixel : n * kSecondsPerToyPoint;
+  if (s.knn && d <= kTreeMaxDim) work.prepare_seconds += n * kSecondsPerIndexedPoint;
+  const double pair = (d + kPairOverhead) * kSecondsPerPairCoordinate;
+  if (!s.knn)
+    work.step_seconds = queries * n * pair;
+  else if (d <= kTreeMaxDim)
+    work.step_seconds = queries * (kSecondsPerTreeSearch + double(s.knn_k + s.knn_l) * pair);
+  else
+    work.step_seconds = queries * n * pair;  // the exact scan for neighbours
+  if (image) work.step_seconds += b * n * pair;  // each sample's nearest training image, shown beside it
+  return work;
+}
+
+void check_frame_budget(const Settings& s) {
+  const char* full_speed =
+      "; the full-speed page (cross-origin isolated, with threads: the link at the bottom right) does this work off "
+      "the page's main thread";
+  if (is_image_name(s.dataset) && s.pca)
+    throw Error(std::string("the single-thread page cannot fit a PCA space without freezing the page for seconds: "
+                            "sample in pixel space here") + full_speed);
+  const FrameWork work = estimate_frame_work(s);
+  if (work.prepare_seconds > kFrameBudgetSeconds) {
+    const double most = is_image_name(s.dataset) ? kFrameBudgetSeconds / (kImageDim * kSecondsPerPixel)
+                                                 : kFrameBudgetSeconds / (kSecondsPerToyPoint +
+                                                                          (s.knn ? kSecondsPerIndexedPoint : 0.0));
+    throw Error("the single-thread page prepares at most about " + thousands(std::floor(most / 1000) * 1000) +
+                " training points in one frame (this setting asks for " + thousands(s.n_train) +
+                "), so it would freeze the page" + full_speed);
+  }
+  if (work.step_seconds > kFrameBudgetSeconds) {
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.1f", work.step_seconds);
+    throw Error("one step of this setting (" + thousands(s.n_samples) + " samples" +
+                (s.sigma > 0 && s.n_draws > 1 ? " x " + std::to_string(s.n_draws) + " draws" : "") + " over " +
+                thousands(s.n_train) + " training points) takes about " + seconds +
+                " s in one piece, too long for the single-thread page: choose fewer samples, draws or training "
+                "points, or the nearest-neighbour estimator" + full_speed);
+  }
+}
+
+}  // namespace cfdm::app
