@@ -18,6 +18,7 @@
 #include "data/memory.hpp"
 #include "data/pca.hpp"
 #include "data/prepare.hpp"
+#include "data/scenarios.hpp"
 #include "data/toy.hpp"
 #include "eval/metrics.hpp"
 #include "output/image_grid.hpp"
@@ -52,7 +53,7 @@ constexpr const char* kPlatform = "native";
 const char* kUsage = R"(cfdm: sampling with smoothed closed-form diffusion models (sigma-CFDM)
 
 usage:
-  cfdm sample   --data NAME|FILE [--n-train N] [--n-samples B] [--sigma S] [--draws M]
+  cfdm sample   [--scenario NAME] --data NAME|FILE [--n-train N] [--n-samples B] [--sigma S] [--draws M]
                 [--steps S] [--start-t T] [--seed N] [--threads N] [--out FILE.npy|FILE.csv]
                 [--plot FILE.png] [--save-train FILE] [--redraw] [--data-seed N] [--isa NAME]
                 [--estimator exact|knn [--k K] [--l L] [--knn-numerator all|neighbors]
@@ -65,6 +66,8 @@ usage:
   cfdm info
 
 sample options (defaults in brackets):
+  --scenario NAME   a named run (cfdm info lists them): its data and settings become the
+                    defaults, and the options below change them
   --data NAME|FILE  a toy set (moons, circles, swissroll, checkerboard, 8gaussians, spirals,
                     pinwheel), mnist or fashion-mnist (pixels in [0, 1]), a folder of .png
                     images, or a .npy/.csv of training points, one per row   [moons]
@@ -156,8 +159,8 @@ std::set<std::string> with_knn_options(std::set<std::string> names) {
 }
 
 // --estimator and the nearest-neighbour switches; returns true for the knn estimator.
-bool parse_estimator(const Args& args, KnnOptions* knn) {
-  const std::string estimator = args.text("estimator", "exact");
+bool parse_estimator(const Args& args, KnnOptions* knn, bool knn_by_default = false) {
+  const std::string estimator = args.text("estimator", knn_by_default ? "knn" : "exact");
   if (estimator != "exact" && estimator != "knn")
     throw Error("--estimator must be exact or knn (got " + in_quotes(estimator) + ")");
   if (estimator == "exact") {
@@ -193,13 +196,14 @@ bool parse_estimator(const Args& args, KnnOptions* knn) {
 // --image-size, --rgb, --data-dir.
 const std::set<std::string> kDataOptions = {"data", "n-train", "data-seed", "classes", "image-size", "data-dir"};
 
-data::DataRequest parse_data_request(const Args& args) {
-  data::DataRequest request;
-  request.spec = args.text("data", "moons");
-  request.n_train = checked_int(args, "n-train", -1);
+// base: the request's defaults (a scenario's, or none).
+data::DataRequest parse_data_request(const Args& args, const data::DataRequest& base = {}) {
+  data::DataRequest request = base;
+  request.spec = args.text("data", base.spec);
+  request.n_train = checked_int(args, "n-train", base.n_train);
   if (args.has("n-train") && request.n_train < 1)
     throw Error("n-train must be at least 1 (got " + std::to_string(request.n_train) + ")");
-  request.seed = args.seed("data-seed", 0);
+  request.seed = args.seed("data-seed", base.seed);
   if (args.has("classes")) request.classes = data::parse_classes(args.text("classes", ""));
   request.image_size = checked_int(args, "image-size", 0);
   if (args.has("image-size") && request.image_size < 1)
@@ -215,28 +219,31 @@ std::set<std::string> with_data_options(std::set<std::string> names) {
 }
 
 int command_sample(const Args& args) {
-  SamplerParams params = default_sampler_params();
-  params.n_samples = checked_int(args, "n-samples", 1000);
+  // A named scenario gives the defaults (data, sampler settings, space); options change them.
+  const data::Scenario* scenario = args.has("scenario") ? &data::find_scenario(args.text("scenario", "")) : nullptr;
+  SamplerParams params = scenario ? scenario->params : default_sampler_params();
+  params.n_samples = checked_int(args, "n-samples", params.n_samples);
   params.n_steps = checked_int(args, "steps", params.n_steps);
   params.n_draws = checked_int(args, "draws", params.n_draws);
   params.sigma = args.number("sigma", params.sigma);
   params.start_t = args.number("start-t", params.start_t);
-  params.seed = args.seed("seed", 0);
-  params.draw_mode = args.has("redraw") ? DrawMode::per_step : DrawMode::per_trajectory;
+  params.seed = args.seed("seed", params.seed);
+  if (args.has("redraw")) params.draw_mode = DrawMode::per_step;
   if (args.has("isa")) params.kernel.isa = parse_isa(args.text("isa", ""));
-  if (parse_estimator(args, &params.knn)) params.estimator = Estimator::knn;
+  params.estimator =
+      parse_estimator(args, &params.knn, params.estimator == Estimator::knn) ? Estimator::knn : Estimator::exact;
   validate(params);
   const std::string out = args.text("out", ""), plot = args.text("plot", ""), save_train = args.text("save-train", "");
   if (!out.empty()) check_output_path(out, {".npy", ".csv"}, "--out");
   if (!save_train.empty()) check_output_path(save_train, {".npy", ".csv"}, "--save-train");
   const std::string out_latent = args.text("out-latent", "");
-  const std::string space_name = args.text("space", "pixel");
+  const std::string space_name = args.text("space", scenario && scenario->pca_dim > 0 ? "pca" : "pixel");
   if (space_name != "pixel" && space_name != "pca")
     throw Error("--space must be pixel or pca (got " + in_quotes(space_name) + ")");
   if (!out_latent.empty() && space_name != "pca") throw Error("--out-latent needs --space pca");
   if (!out_latent.empty()) check_output_path(out_latent, {".npy", ".csv"}, "--out-latent");
   if (args.has("pca-dim") && space_name != "pca") throw Error("--pca-dim needs --space pca");
-  const int pca_dim = checked_int(args, "pca-dim", 64);
+  const int pca_dim = checked_int(args, "pca-dim", scenario && scenario->pca_dim > 0 ? scenario->pca_dim : 64);
   if (!plot.empty()) check_output_path(plot, {".png"}, "--plot");
   // Every output is checked, and a temporary made beside it, before any work: all are written or none.
   data::OutputFiles outputs;
@@ -245,7 +252,7 @@ int command_sample(const Args& args) {
     if (!path.empty()) outputs.reserve(path, option);
   ThreadPool pool(thread_count(args));
 
-  const data::DataRequest request = parse_data_request(args);
+  const data::DataRequest request = parse_data_request(args, scenario ? scenario->data : data::DataRequest{});
   const std::string& spec = request.spec;
   data::Dataset dataset = data::load_dataset(request);
   if (!dataset.note.empty()) std::fprintf(stderr, "cfdm: note: %s\n", dataset.note.c_str());
@@ -452,7 +459,8 @@ int command_info() {
   std::printf("threads: %d (hardware), at most %d in this build\n", ThreadPool::hardware_threads(), kMaxThreads);
   std::printf("toy datasets:");
   for (const auto& name : data::toy_names()) std::printf(" %s", name.c_str());
-  std::printf("\n");
+  std::printf("\nscenarios (cfdm sample --scenario NAME; their samples are pinned by tests/test_golden.cpp):\n");
+  for (const data::Scenario& s : data::scenarios()) std::printf("  %-15s %s\n", s.name.c_str(), s.description.c_str());
   return 0;
 }
 
@@ -461,7 +469,7 @@ int run(int argc, char** argv) {
   const std::string command = argc > 1 ? argv[1] : "";
   if (command == "sample")
     return command_sample(Args(
-        rest, with_knn_options({"data",    "n-train",    "n-samples", "sigma", "draws",     "steps",     "start-t",
+        rest, with_knn_options({"scenario", "data", "n-train",    "n-samples", "sigma", "draws",     "steps",     "start-t",
                                 "seed",    "threads",    "out",       "plot",  "data-seed", "isa",       "save-train",
                                 "classes", "image-size", "data-dir",  "space", "pca-dim",   "out-latent"}),
         {"redraw", "rgb"}));

@@ -110,6 +110,15 @@ for search in ("box-tree", "kd-tree"):
             "--knn-search", search, "--knn-neighbors", "shared", "--sigma", 0.1, "--draws", 2, "--out", path("ks.npy"))
     check(f"knn sample with the {search} equals brute force",
           r.returncode == 0 and np.array_equal(np.load(path("ks.npy")), np.load(path("k.npy"))), r.stderr)
+# A named scenario is its options: the same samples, bit for bit; options given beside it change it.
+r = run("sample", "--scenario", "moons-knn", "--out", path("scenario.npy"))
+r2 = run("sample", "--data", "moons", "--n-train", 20000, "--n-samples", 500, "--steps", 50, "--sigma", 0.05,
+         "--draws", 2, "--seed", 3, "--estimator", "knn", "--out", path("explicit.npy"))
+check("sample --scenario equals its options", r.returncode == 0 and r2.returncode == 0
+      and np.array_equal(np.load(path("scenario.npy")), np.load(path("explicit.npy"))), r.stderr + r2.stderr)
+r = run("sample", "--scenario", "moons-smoothed", "--n-samples", 7, "--estimator", "exact", "--out", path("scenario7.npy"))
+check("options beside a scenario change it", r.returncode == 0 and np.load(path("scenario7.npy")).shape == (7, 2)
+      and "sigma = 0.1, M = 4" in r.stderr, r.stderr)
 r = run("velocity", "--train", path("train.csv"), "--points", path("points.npy"), "--t", 0.5, "--out", path("v.csv"))
 check("velocity from csv training set", r.returncode == 0 and np.loadtxt(path("v.csv"), delimiter=",").shape == (6, 3), r.stderr)
 # Image datasets: a tiny "mnist" in a data folder of our own (CFDM_DATA_DIR).
@@ -209,6 +218,7 @@ bad_cases = [
     ("zero k", S + ["--estimator", "knn", "--k", 0], "at least 1"),
     ("unknown estimator", S + ["--estimator", "fast"], "--estimator"),
     ("bad knn-search", S + ["--estimator", "knn", "--knn-search", "ball"], "--knn-search"),
+    ("unknown scenario", S + ["--scenario", "moons-exactly"], "unknown scenario"),
 ]
 with open(path("corrupt-images.idx"), "wb") as f:
     f.write(bytes([0, 0, 8, 3]) + np.array([10, 5, 4], ">u4").tobytes() + bytes(50))
