@@ -30,7 +30,7 @@ for stage in "${stages[@]}"; do
       ninja -C "$ROOT/build/asan" -j "$JOBS" "${targets[@]}"
       (cd "$ROOT/build/asan" &&
        ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-       ctest --output-on-failure -j "$JOBS" -R '^(unit_tests|app_headless|cli_native)$')
+       ctest --output-on-failure -j "$JOBS" -R '^(unit\..*|app\..*|cli_native)$')
       ;;
     tsan)
       say "ThreadSanitizer: unit tests (build/tsan)"

@@ -238,7 +238,7 @@ TEST(AppHeadless, BadSettingsShowAMessageAndKeepRunning) {
 TEST(AppHeadless, ExportsWriteTheSamplesAndTheirTrajectories) {
   HeadlessImGui imgui;
   app::PlatformInfo platform;
-  const std::string dir = ::testing::TempDir();
+  const std::string dir = own_temp_dir("exports");
   platform.export_dir = dir;
   app::App app(platform, 1);
   app.apply_state("dataset=spirals&n_train=200&n_samples=30&steps=12&sigma=0.05&draws=2");
@@ -342,7 +342,7 @@ TEST(AppHeadless, ADroppedFileIsUsedOrRefusedWithTheCurrentDataKept) {
   app.apply_state("dataset=circles&n_train=300&n_samples=60&steps=10");
   ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done; }));
   const uint64_t generation = app.snapshot().generation;
-  const std::string dir = ::testing::TempDir();
+  const std::string dir = own_temp_dir("drops");
   // Not data, wrong dimension, wrong kind of file: a message, and nothing else changes.
   for (const auto& [name, content, fragment] :
        std::vector<std::tuple<std::string, std::string, std::string>>{{"garbage.npy", "not an npy file", "not a .npy"},

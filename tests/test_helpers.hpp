@@ -2,6 +2,10 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <string>
 #include <vector>
 
 #include "core/kernel.hpp"
@@ -17,6 +21,13 @@ inline MatrixXfR normal_points(int n, int d, uint64_t seed, double scale = 1.0) 
   for (int i = 0; i < n; ++i)
     for (int k = 0; k < d; ++k) m(i, k) = float(scale * rng.normal());
   return m;
+}
+
+// A folder of this process's own under the test temp folder (tests run as parallel processes).
+inline std::string own_temp_dir(const std::string& name) {
+  const std::string dir = ::testing::TempDir() + "cfdm_" + name + "_" + std::to_string(::getpid());
+  ::mkdir(dir.c_str(), 0700);
+  return dir;
 }
 
 inline std::vector<Isa> available_isas() {
