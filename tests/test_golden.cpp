@@ -62,17 +62,6 @@ const Golden* find_golden(const std::string& scenario, Isa isa) {
   return nullptr;
 }
 
-const char* isa_enum(Isa isa) {
-  switch (isa) {
-    case Isa::scalar: return "Isa::scalar";
-    case Isa::sse2: return "Isa::sse2";
-    case Isa::avx2: return "Isa::avx2";
-    case Isa::avx512: return "Isa::avx512";
-    case Isa::simd128: return "Isa::simd128";
-    default: return "Isa::best";
-  }
-}
-
 TEST(Golden, EveryScenarioGivesItsCommittedSamplesOnEveryInstructionSet) {
   const bool print = std::getenv("CFDM_GOLDEN_PRINT") != nullptr;
   ThreadPool pool(2);
@@ -90,7 +79,7 @@ TEST(Golden, EveryScenarioGivesItsCommittedSamplesOnEveryInstructionSet) {
       }
       const uint64_t hash = hash_bits(states);
       if (print)
-        std::printf("    {\"%s\", %s, \"%s\", 0x%016llxull},\n", scenario.name.c_str(), isa_enum(isa), kPlatform,
+        std::printf("    {\"%s\", Isa::%s, \"%s\", 0x%016llxull},\n", scenario.name.c_str(), isa_option_name(isa), kPlatform,
                     static_cast<unsigned long long>(hash));
       const Golden* golden = find_golden(scenario.name, isa);
       if (!golden) {

@@ -32,7 +32,7 @@ inline std::string own_temp_dir(const std::string& name) {
 
 inline std::vector<Isa> available_isas() {
   std::vector<Isa> out;
-  for (Isa isa : {Isa::scalar, Isa::sse2, Isa::avx2, Isa::avx512, Isa::simd128})
+  for (Isa isa : kIsas)
     if (isa_available(isa)) out.push_back(isa);
   return out;
 }

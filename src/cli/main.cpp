@@ -141,16 +141,6 @@ void check_output_path(const std::string& path, const std::vector<std::string>& 
   throw Error(std::string(option) + " " + path + ": the file name must end in " + list);
 }
 
-Isa parse_isa(const std::string& name) {
-  for (Isa isa : {Isa::scalar, Isa::sse2, Isa::avx2, Isa::avx512, Isa::simd128})
-    if (name == isa_name(isa) || (name == "avx2" && isa == Isa::avx2) || (name == "avx512" && isa == Isa::avx512) ||
-        (name == "simd128" && isa == Isa::simd128)) {
-      if (!isa_available(isa)) throw Error("--isa " + name + " is not available in this build or on this CPU");
-      return isa;
-    }
-  throw Error("--isa: unknown instruction set " + in_quotes(name) + " (scalar, sse2, avx2, avx512, simd128)");
-}
-
 const std::vector<std::string> kKnnOptions = {"estimator", "k", "l", "knn-numerator", "knn-neighbors", "knn-search"};
 
 std::set<std::string> with_knn_options(std::set<std::string> names) {
@@ -453,7 +443,7 @@ int command_info() {
   std::printf("compiler: %s\n", __VERSION__);
   std::printf("simd: %s\n", isa_name(best_isa()));
   std::string available;
-  for (Isa isa : {Isa::scalar, Isa::sse2, Isa::avx2, Isa::avx512, Isa::simd128})
+  for (Isa isa : kIsas)
     if (isa_available(isa)) available += std::string(available.empty() ? "" : ", ") + isa_name(isa);
   std::printf("kernels available: %s\n", available.c_str());
   std::printf("threads: %d (hardware), at most %d in this build\n", ThreadPool::hardware_threads(), kMaxThreads);

@@ -10,104 +10,11 @@
 namespace cfdm {
 
 // Defined in kernel_isa_*.cpp; which ones exist is decided by the build (CMakeLists.txt).
-const KernelTable& kernel_table_scalar();
-#if defined(CFDM_HAVE_SSE2)
-const KernelTable& kernel_table_sse2();
-#endif
-#if defined(CFDM_HAVE_AVX2)
-const KernelTable& kernel_table_avx2();
-#endif
-#if defined(CFDM_HAVE_AVX512)
-const KernelTable& kernel_table_avx512();
-#endif
-#if defined(CFDM_HAVE_SIMD128)
-const KernelTable& kernel_table_simd128();
-#endif
-
-const char* isa_name(Isa isa) {
-  switch (isa) {
-    case Isa::best:
-      return isa_name(best_isa());
-    case Isa::scalar:
-      return "scalar";
-    case Isa::sse2:
-      return "sse2";
-    case Isa::avx2:
-      return "avx2+fma";
-    case Isa::avx512:
-      return "avx512f";
-    case Isa::simd128:
-      return "wasm-simd128";
-  }
-  return "unknown";
-}
-
-bool isa_available(Isa isa) {
-  switch (isa) {
-    case Isa::best:
-    case Isa::scalar:
-      return true;
-#if defined(CFDM_HAVE_SSE2)
-    case Isa::sse2:
-      return true;
-#endif
-#if defined(CFDM_HAVE_AVX2)
-    case Isa::avx2:
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#endif
-#if defined(CFDM_HAVE_AVX512)
-    case Isa::avx512:
-      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
-#endif
-#if defined(CFDM_HAVE_SIMD128)
-    case Isa::simd128:
-      return true;
-#endif
-    default:
-      return false;
-  }
-}
-
-Isa best_isa() {
-#if defined(CFDM_FORCE_SCALAR)
-  return Isa::scalar;
-#else
-  for (Isa isa : {Isa::avx512, Isa::avx2, Isa::simd128, Isa::sse2})
-    if (isa_available(isa)) return isa;
-  return Isa::scalar;
-#endif
-}
-
-Isa checked_isa(Isa isa) {
-  if (isa == Isa::best) isa = best_isa();
-  if (!isa_available(isa)) {
-    throw Error(std::string("instruction set ") + isa_name(isa) +
-                " is not available in this build or on this CPU; use a narrower one");
-  }
-  return isa;
-}
+CFDM_DECLARE_PER_ISA(KernelTable, kernel_table)
 
 const KernelTable& kernel_table(Isa isa) {
-  switch (checked_isa(isa)) {
-#if defined(CFDM_HAVE_SSE2)
-    case Isa::sse2:
-      return kernel_table_sse2();
-#endif
-#if defined(CFDM_HAVE_AVX2)
-    case Isa::avx2:
-      return kernel_table_avx2();
-#endif
-#if defined(CFDM_HAVE_AVX512)
-    case Isa::avx512:
-      return kernel_table_avx512();
-#endif
-#if defined(CFDM_HAVE_SIMD128)
-    case Isa::simd128:
-      return kernel_table_simd128();
-#endif
-    default:
-      return kernel_table_scalar();
-  }
+  static constexpr PerIsa<KernelTable> tables = CFDM_PER_ISA(kernel_table);
+  return isa_table(isa, tables);
 }
 
 int kernel_tile_rows(int stride) { return std::clamp((65536 / stride) / 16 * 16, 16, 1024); }

@@ -12,6 +12,7 @@
 #pragma once
 #include <atomic>
 
+#include "core/isa.hpp"
 #include "core/kernel_job.hpp"
 #include "core/training_set.hpp"
 
@@ -20,11 +21,6 @@ namespace cfdm {
 class ThreadPool;
 
 enum class KernelPath { automatic, direct, expanded };
-enum class Isa { best, scalar, sse2, avx2, avx512, simd128 };
-
-const char* isa_name(Isa isa);
-Isa best_isa();  // the widest instruction set this CPU and build support
-bool isa_available(Isa isa);
 
 struct KernelOptions {
   KernelPath path = KernelPath::automatic;    // automatic: direct for d <= kDirectMaxDim
@@ -39,8 +35,6 @@ bool posterior_mean(const TrainingSet& train, const float* queries, int n_querie
                     float* out, int out_stride, ThreadPool& pool, const KernelOptions& options = {});
 
 const KernelTable& kernel_table(Isa isa);
-// isa, or for Isa::best the widest available; throws cfdm::Error if this build or CPU lacks it.
-Isa checked_isa(Isa isa);
 
 // Training rows per tile of the blocked kernels: a tile (about 256 KB) stays in L2 while every
 // query block uses it.

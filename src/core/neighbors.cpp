@@ -191,41 +191,11 @@ std::unique_ptr<NeighborIndex::KdTree> make_kd_tree(const TrainingSet& train) {
 }  // namespace
 
 // Defined in knn_isa_*.cpp; which ones exist is decided by the build (CMakeLists.txt).
-const KnnTable& knn_table_scalar();
-#if defined(CFDM_HAVE_SSE2)
-const KnnTable& knn_table_sse2();
-#endif
-#if defined(CFDM_HAVE_AVX2)
-const KnnTable& knn_table_avx2();
-#endif
-#if defined(CFDM_HAVE_AVX512)
-const KnnTable& knn_table_avx512();
-#endif
-#if defined(CFDM_HAVE_SIMD128)
-const KnnTable& knn_table_simd128();
-#endif
+CFDM_DECLARE_PER_ISA(KnnTable, knn_table)
 
 const KnnTable& knn_table(Isa isa) {
-  switch (checked_isa(isa)) {
-#if defined(CFDM_HAVE_SSE2)
-    case Isa::sse2:
-      return knn_table_sse2();
-#endif
-#if defined(CFDM_HAVE_AVX2)
-    case Isa::avx2:
-      return knn_table_avx2();
-#endif
-#if defined(CFDM_HAVE_AVX512)
-    case Isa::avx512:
-      return knn_table_avx512();
-#endif
-#if defined(CFDM_HAVE_SIMD128)
-    case Isa::simd128:
-      return knn_table_simd128();
-#endif
-    default:
-      return knn_table_scalar();
-  }
+  static constexpr PerIsa<KnnTable> tables = CFDM_PER_ISA(knn_table);
+  return isa_table(isa, tables);
 }
 
 // The box tree (box_tree.hpp). Built top down: the points are split in two at the median of
