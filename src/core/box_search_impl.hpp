@@ -94,7 +94,7 @@ inline void box_distances(const float* group, const float* q, float* out) {
 }
 
 // Squared distances from q to the 16 points of a block: (q - p)^2 summed in coordinate order,
-// as the scalar distance in neighbors.cpp.
+// as the scalar distance in box_tree_build.cpp.
 template <int W, int D>
 inline void point_distances(const float* block, const float* q, float* out) {
   for (int v = 0; v < F; v += W) {

@@ -3,7 +3,7 @@
 // boxes in groups of 16, and so on up to one group. A search with a bound on the k-th distance
 // (e.g. the farthest of a moving query's neighbours one step earlier) tests the 16 boxes of a
 // group, and the 16 points of a block, in a few vector instructions, where a binary kd-tree
-// takes a branch per node and per point. Built in neighbors.cpp; searched by the per-ISA code
+// takes a branch per node and per point. Built in box_tree_build.cpp; searched by the per-ISA code
 // of box_search_impl.hpp. Plain data only here (see kernel_job.hpp for why).
 #pragma once
 #include <cstdint>

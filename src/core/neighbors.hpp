@@ -46,7 +46,7 @@ class NeighborIndex {
 
   NeighborSearch search() const { return search_; }
 
-  struct KdTree;   // the nanoflann tree and its copy of the points (neighbors.cpp)
+  struct KdTree;   // the nanoflann tree and its copy of the points (kd_tree.cpp)
   struct BoxTree;  // the box tree (box_tree.hpp) and its copy of the points
 
   // The k nearest training points (indices into the training set, nearest first) of each of

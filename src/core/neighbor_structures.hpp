@@ -1,0 +1,47 @@
+// The search structures behind NeighborIndex (neighbors.hpp), each built and searched in a file
+// of its own: the kd-tree over nanoflann (kd_tree.cpp) and the box tree (box_tree_build.cpp, its
+// search in box_search_impl.hpp). Internal to the core.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/box_tree.hpp"
+#include "core/neighbors.hpp"
+#include "core/training_set.hpp"
+
+namespace cfdm {
+
+class ThreadPool;
+
+// The kd-tree keeps its own dense copy of the centered points, renumbered after the build into
+// the order of the tree's leaves: a leaf's points are then contiguous in memory (8 bytes a point
+// in 2-D), where nanoflann would otherwise gather them from anywhere. Dimensions up to 7 are
+// compiled in, which lets nanoflann unroll its distance loops.
+struct NeighborIndex::KdTree {
+  virtual ~KdTree() = default;
+  // hint: k training indices or null; neighbors may be the same array.
+  virtual void find(const float* query, int k, const int* hint, int* neighbors, float* dist_sq) const = 0;
+};
+std::unique_ptr<NeighborIndex::KdTree> make_kd_tree(const TrainingSet& train);
+
+// The box tree (box_tree.hpp) and its copy of the points.
+struct NeighborIndex::BoxTree {
+  virtual ~BoxTree() = default;
+  // The k nearest of query (and their coordinates into points unless null), bounded by the
+  // farthest of hint's k points when given (their coordinates hint_points, if given, k x d).
+  // Scratch: dist, cand and keys (grown when a search needs more).
+  virtual void find(const float* query, int k, const int* hint, const float* hint_points, int* neighbors,
+                    float* points, const BoxSearchTable& table, std::vector<float>& dist, std::vector<uint32_t>& cand,
+                    std::vector<uint64_t>& keys) const = 0;
+};
+// Builds it on the pool's threads (on the calling thread when pool is null).
+std::unique_ptr<NeighborIndex::BoxTree> make_box_tree(const TrainingSet& train, ThreadPool* pool);
+
+// Every point ranked by its squared distance in double, ties to the lower training index: the
+// answer when a bounded search comes out short. points: n x dim; original: training indices (or
+// null: the rows' own numbers).
+void rank_all_in_double(const float* points, const uint32_t* original, int n, int dim, const float* query, int k,
+                        int* neighbors);
+
+}  // namespace cfdm
