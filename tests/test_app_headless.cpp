@@ -199,6 +199,45 @@ TEST(AppHeadless, VelocityOverlayPointsAlongTheExactVelocity) {
   EXPECT_EQ(arrows, 24 * 24);
 }
 
+// With the nearest-neighbour estimator the field shown is the estimator's, which the samples
+// follow (it used to be the exact one whatever ran). K = 1, L = 0: D_t(z) is the training point
+// nearest to z / t, so each arrow points from z to it.
+TEST(AppHeadless, VelocityOverlayFollowsTheNearestNeighbourEstimatorWhenItRuns) {
+  HeadlessImGui imgui;
+  app::App app(app::PlatformInfo{}, 1);
+  app.apply_state("dataset=moons&n_train=200&n_samples=10&steps=10&estimator=knn&k=1&l=0");
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done; }));
+  app.set_view_step(5);  // t = 0.5
+  app.set_velocity_overlay(true);
+  imgui.frame(app);
+  const MatrixXdR train = data::make_toy("moons", 200, 0).cast<double>();
+  const double t = 0.5;
+  int arrows = 0, unlike_exact = 0;
+  for (const app::Mark& m : app.scene().marks) {
+    if (m.x0 == m.x1 && m.y0 == m.y1) continue;
+    if (m.rgba != app::rgba(40, 90, 170, 150)) continue;
+    const double z[2] = {m.x0, m.y0};
+    int nearest = 0;
+    double best = 1e300;
+    for (int i = 0; i < train.rows(); ++i) {
+      const double dx = z[0] / t - train(i, 0), dy = z[1] / t - train(i, 1), dist = dx * dx + dy * dy;
+      if (dist < best) best = dist, nearest = i;
+    }
+    const double v[2] = {(train(nearest, 0) - z[0]) / (1 - t), (train(nearest, 1) - z[1]) / (1 - t)};
+    const double a[2] = {double(m.x1) - m.x0, double(m.y1) - m.y0};
+    const double cosine = (a[0] * v[0] + a[1] * v[1]) / (std::hypot(a[0], a[1]) * std::hypot(v[0], v[1]));
+    EXPECT_GT(cosine, 0.9999) << "arrow at (" << z[0] << ", " << z[1] << ")";
+    MatrixXdR zz(1, 2);
+    zz << z[0], z[1];
+    const MatrixXdR exact = oracle_mean(train, zz, t);
+    const double e[2] = {(exact(0, 0) - z[0]) / (1 - t), (exact(0, 1) - z[1]) / (1 - t)};
+    unlike_exact += (a[0] * e[0] + a[1] * e[1]) / (std::hypot(a[0], a[1]) * std::hypot(e[0], e[1])) < 0.99;
+    ++arrows;
+  }
+  EXPECT_EQ(arrows, 24 * 24);
+  EXPECT_GT(unlike_exact, 20) << "the estimator's field should differ visibly from the exact one somewhere";
+}
+
 TEST(AppHeadless, InspectingASampleDrawsItsStrongestPosteriorWeights) {
   HeadlessImGui imgui;
   app::App app(app::PlatformInfo{}, 1);

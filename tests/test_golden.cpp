@@ -5,13 +5,13 @@
 // values this build computes, in the table's form.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cmath>
 #include <cstring>
-#include <utility>
 #include <string>
+#include <utility>
 
 #include "core/error.hpp"
 #include "core/kernel.hpp"
@@ -56,8 +56,8 @@ const Golden kGolden[] = {
 
 const Golden* find_golden(const std::string& scenario, Isa isa) {
   for (const Golden& g : kGolden)
-    if (g.scenario == scenario && g.isa == isa && (std::strcmp(g.platform, "any") == 0 ||
-                                                   std::strcmp(g.platform, kPlatform) == 0))
+    if (g.scenario == scenario && g.isa == isa &&
+        (std::strcmp(g.platform, "any") == 0 || std::strcmp(g.platform, kPlatform) == 0))
       return &g;
   return nullptr;
 }
@@ -79,8 +79,8 @@ TEST(Golden, EveryScenarioGivesItsCommittedSamplesOnEveryInstructionSet) {
       }
       const uint64_t hash = hash_bits(states);
       if (print)
-        std::printf("    {\"%s\", Isa::%s, \"%s\", 0x%016llxull},\n", scenario.name.c_str(), isa_option_name(isa), kPlatform,
-                    static_cast<unsigned long long>(hash));
+        std::printf("    {\"%s\", Isa::%s, \"%s\", 0x%016llxull},\n", scenario.name.c_str(), isa_option_name(isa),
+                    kPlatform, static_cast<unsigned long long>(hash));
       const Golden* golden = find_golden(scenario.name, isa);
       if (!golden) {
         ADD_FAILURE() << "no golden value for " << scenario.name << " on " << isa_name(isa) << " (" << kPlatform

@@ -76,7 +76,8 @@ TEST(Kernel, TimeZeroGivesTheMean) {
     const int draws = 3;
     const MatrixXfR eps = normal_points(draws * 9, 3, 7);
     MatrixXfR out(9, 3);
-    ASSERT_TRUE(smoothed_posterior_mean(train, z.data(), 9, 0.0, sigma, eps.data(), draws, out.data(), pool));
+    ASSERT_TRUE(smoothed_posterior_mean(*make_exact_posterior_mean(train, pool), z.data(), 9, 0.0, sigma, eps.data(),
+                                        draws, out.data()));
     for (int b = 0; b < 9; ++b)
       for (int k = 0; k < 3; ++k) EXPECT_NEAR(out(b, k), mean(k), 1e-5) << "sigma=" << sigma;
   }
@@ -93,7 +94,8 @@ TEST(Kernel, ScoreIsGradientOfLogDensityAndVelocityIdentityHolds) {
     const MatrixXfR d = kernel_mean(train, z, t, {});
     ThreadPool pool(1);
     MatrixXfR velocity(6, 2);
-    ASSERT_TRUE(smoothed_velocity(train, z.data(), 6, t, 0.0, nullptr, 0, velocity.data(), pool));
+    ASSERT_TRUE(
+        smoothed_velocity(*make_exact_posterior_mean(train, pool), z.data(), 6, t, 0.0, nullptr, 0, velocity.data()));
     for (int b = 0; b < 6; ++b) {
       for (int k = 0; k < 2; ++k) {
         double plus[2] = {z(b, 0), z(b, 1)}, minus[2] = {z(b, 0), z(b, 1)};

@@ -95,8 +95,8 @@ TEST(Sampler, LastStepLandsOnSmoothedMeanInsideHull) {
     while (sampler.step_index() < 19) ASSERT_TRUE(sampler.step());
     const MatrixXfR before = sampler.states();
     MatrixXfR expected(300, 2);
-    ASSERT_TRUE(smoothed_posterior_mean(train, before.data(), 300, 19.0 / 20.0, sigma,
-                                        sigma > 0 ? sampler.draws().data() : nullptr, 3, expected.data(), pool));
+    ASSERT_TRUE(smoothed_posterior_mean(*make_exact_posterior_mean(train, pool), before.data(), 300, 19.0 / 20.0, sigma,
+                                        sigma > 0 ? sampler.draws().data() : nullptr, 3, expected.data()));
     ASSERT_TRUE(sampler.step());
     EXPECT_TRUE(sampler.done());
     EXPECT_TRUE(bit_identical(sampler.states(), expected));
@@ -188,7 +188,8 @@ TEST(Sampler, TwoPointClosedForm) {
   const MatrixXfR z = normal_points(5, 3, 41, 0.7);
   for (double t : {0.1, 0.5, 0.8}) {
     MatrixXfR got(5, 3);
-    ASSERT_TRUE(smoothed_posterior_mean(train, z.data(), 5, t, 0.0, nullptr, 0, got.data(), pool));
+    ASSERT_TRUE(
+        smoothed_posterior_mean(*make_exact_posterior_mean(train, pool), z.data(), 5, t, 0.0, nullptr, 0, got.data()));
     for (int b = 0; b < 5; ++b) {
       const double a = t * (z.row(b).cast<double>() - t * m).dot(delta) / ((1 - t) * (1 - t));
       const Eigen::RowVector3d expected = m + (sigmoid(a) - 0.5) * delta;
@@ -202,7 +203,8 @@ TEST(Sampler, TwoPointClosedForm) {
     gauss_hermite(40, &nodes, &weights);
     for (int b = 0; b < 5; ++b) {
       MatrixXfR point = z.row(b), smoothed(1, 3);
-      ASSERT_TRUE(smoothed_posterior_mean(train, point.data(), 1, t, sigma, eps.data(), draws, smoothed.data(), pool));
+      ASSERT_TRUE(smoothed_posterior_mean(*make_exact_posterior_mean(train, pool), point.data(), 1, t, sigma,
+                                          eps.data(), draws, smoothed.data()));
       const double a = t * (point.row(0).cast<double>() - t * m).dot(delta) / ((1 - t) * (1 - t));
       const double slope = sigma * t * delta.norm() / ((1 - t) * (1 - t));
       double expected_w1 = 0;
@@ -248,8 +250,8 @@ TEST(Sampler, Symmetries) {
     const int steps = 30;
     MatrixXfR mean(z.rows(), 2);
     for (int n = 0; n < steps; ++n) {
-      EXPECT_TRUE(smoothed_posterior_mean(train, z.data(), int(z.rows()), double(n) / steps, 0.3, eps.data(), 2,
-                                          mean.data(), pool));
+      EXPECT_TRUE(smoothed_posterior_mean(*make_exact_posterior_mean(train, pool), z.data(), int(z.rows()),
+                                          double(n) / steps, 0.3, eps.data(), 2, mean.data()));
       z += (mean - z) / float(steps - n);
     }
     return z;

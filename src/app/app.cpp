@@ -669,6 +669,23 @@ void App::handle_canvas_input() {
 
 void App::update_velocity_field(double t) {
   const Model& model = *snapshot_.model;
+  // The run's own kind of posterior mean (the exact kernel or the nearest-neighbour estimator with
+  // its K and L), built for the overlay: the field shown is the field the samples follow.
+  const SamplerParams params = sampler_params(settings_);
+  char mean_key[160];
+  std::snprintf(mean_key, sizeof mean_key, "%p|%d|%d|%d|%d", static_cast<const void*>(&model), int(params.estimator),
+                params.knn.k, params.knn.l, settings_.seed);
+  if (velocity_mean_key_ != mean_key || velocity_model_ != snapshot_.model) {
+    velocity_mean_.reset();
+    velocity_model_ = snapshot_.model;  // kept alive while its posterior mean refers to its training set
+    try {
+      velocity_mean_ = make_posterior_mean(*model.train, params, ui_pool_);
+    } catch (const Error&) {
+      velocity_mean_.reset();  // (the run reports the same error)
+    }
+    velocity_mean_key_ = mean_key;
+    velocity_key_.clear();
+  }
   char key[160];
   std::snprintf(key, sizeof key, "%p|%.6f|%g|%d|%d", static_cast<const void*>(&model), t, double(settings_.sigma),
                 settings_.n_draws, settings_.seed);
@@ -693,8 +710,9 @@ void App::update_velocity_field(double t) {
   for (Eigen::Index i = 0; i < eps.size(); ++i) eps.data()[i] = float(rng.normal());
   velocity_.resize(n, 2);
   try {
-    smoothed_velocity(*model.train, velocity_grid_.data(), n, t, settings_.sigma, eps.data(), m, velocity_.data(),
-                      ui_pool_);
+    if (!velocity_mean_ || !smoothed_velocity(*velocity_mean_, velocity_grid_.data(), n, t, settings_.sigma, eps.data(),
+                                              m, velocity_.data()))
+      velocity_.setZero();
   } catch (const Error&) {
     velocity_.setZero();
   }

@@ -154,6 +154,9 @@ class App {
   MatrixXfR points_;
   // The velocity overlay's cache: grid points and their velocities, for one model, step and setting.
   std::string velocity_key_;
+  std::shared_ptr<const Model> velocity_model_;  // the model velocity_mean_ evaluates
+  std::unique_ptr<PosteriorMean> velocity_mean_;  // the velocity field's posterior mean, of the run's kind
+  std::string velocity_mean_key_;
   MatrixXfR velocity_grid_, velocity_;
   // The scrubber: -1 follows the latest step; replaying advances it every frame.
   int view_step_ = -1;

@@ -51,7 +51,7 @@ FrameWork estimate_frame_work(const Settings& s) {
   else if (d <= kTreeMaxDim)
     work.step_seconds = queries * (kSecondsPerTreeSearch + double(s.knn_k + s.knn_l) * pair);
   else
-    work.step_seconds = queries * n * pair;  // the exact scan for neighbours
+    work.step_seconds = queries * n * pair;      // the exact scan for neighbours
   if (image) work.step_seconds += b * n * pair;  // each sample's nearest training image, shown beside it
   return work;
 }
@@ -62,12 +62,13 @@ void check_frame_budget(const Settings& s) {
       "the page's main thread";
   if (is_image_name(s.dataset) && s.pca)
     throw Error(std::string("the single-thread page cannot fit a PCA space without freezing the page for seconds: "
-                            "sample in pixel space here") + full_speed);
+                            "sample in pixel space here") +
+                full_speed);
   const FrameWork work = estimate_frame_work(s);
   if (work.prepare_seconds > kFrameBudgetSeconds) {
-    const double most = is_image_name(s.dataset) ? kFrameBudgetSeconds / (kImageDim * kSecondsPerPixel)
-                                                 : kFrameBudgetSeconds / (kSecondsPerToyPoint +
-                                                                          (s.knn ? kSecondsPerIndexedPoint : 0.0));
+    const double most = is_image_name(s.dataset)
+                            ? kFrameBudgetSeconds / (kImageDim * kSecondsPerPixel)
+                            : kFrameBudgetSeconds / (kSecondsPerToyPoint + (s.knn ? kSecondsPerIndexedPoint : 0.0));
     throw Error("the single-thread page prepares at most about " + thousands(std::floor(most / 1000) * 1000) +
                 " training points in one frame (this setting asks for " + thousands(s.n_train) +
                 "), so it would freeze the page" + full_speed);
@@ -79,7 +80,8 @@ void check_frame_budget(const Settings& s) {
                 (s.sigma > 0 && s.n_draws > 1 ? " x " + std::to_string(s.n_draws) + " draws" : "") + " over " +
                 thousands(s.n_train) + " training points) takes about " + seconds +
                 " s in one piece, too long for the single-thread page: choose fewer samples, draws or training "
-                "points, or the nearest-neighbour estimator" + full_speed);
+                "points, or the nearest-neighbour estimator" +
+                full_speed);
   }
 }
 

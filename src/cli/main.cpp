@@ -237,8 +237,8 @@ int command_sample(const Args& args) {
   if (!plot.empty()) check_output_path(plot, {".png"}, "--plot");
   // Every output is checked, and a temporary made beside it, before any work: all are written or none.
   data::OutputFiles outputs;
-  for (const auto& [path, option] : {std::pair{out, "--out"}, {out_latent, "--out-latent"}, {plot, "--plot"},
-                                     {save_train, "--save-train"}})
+  for (const auto& [path, option] :
+       {std::pair{out, "--out"}, {out_latent, "--out-latent"}, {plot, "--plot"}, {save_train, "--save-train"}})
     if (!path.empty()) outputs.reserve(path, option);
   ThreadPool pool(thread_count(args));
 
@@ -335,17 +335,21 @@ int command_eval(const Args& args) {
   if (!dataset.note.empty()) std::fprintf(stderr, "cfdm: note: %s\n", dataset.note.c_str());
   const TrainingSet train = data::make_training_set(dataset);
   if (train.n() < 2)
-    throw Error("eval needs a training set of at least 2 points (it compares each sample's nearest and second-nearest "
-                "training point; this one has " + std::to_string(train.n()) + "): give more with --data or --n-train");
+    throw Error(
+        "eval needs a training set of at least 2 points (it compares each sample's nearest and second-nearest "
+        "training point; this one has " +
+        std::to_string(train.n()) + "): give more with --data or --n-train");
   const std::string samples_path = args.required("samples");
   const MatrixXfR samples = read_matrix_noting(samples_path);
   if (samples.cols() != train.dim())
-    throw Error(printable(samples_path, 80) + " has dimension " + std::to_string(samples.cols()) + " but the training set has " +
-                std::to_string(train.dim()) + ": evaluate samples of the same data (decoded pixels for --space pca)");
+    throw Error(printable(samples_path, 80) + " has dimension " + std::to_string(samples.cols()) +
+                " but the training set has " + std::to_string(train.dim()) +
+                ": evaluate samples of the same data (decoded pixels for --space pca)");
   const double spacing = eval::typical_spacing(train, pool);
   const double threshold = args.number("copy-threshold", spacing / 10);
   if (!std::isfinite(threshold) || threshold < 0)
-    throw Error("--copy-threshold must be a finite number >= 0 (got " + in_quotes(args.text("copy-threshold", "")) + ")");
+    throw Error("--copy-threshold must be a finite number >= 0 (got " + in_quotes(args.text("copy-threshold", "")) +
+                ")");
   const MatrixXfR reference = held_out_data(args, request, int(samples.rows()));
   if (reference.size() > 0 && reference.cols() != train.dim())
     throw Error("the reference data have dimension " + std::to_string(reference.cols()) + ", the training set " +
@@ -394,10 +398,10 @@ int command_velocity(const Args& args) {
     // The draws, their queries and their posterior means: 3 x M x B x d floats, counted in 64 bits
     // (a 32-bit size wraps around in wasm).
     const double bytes = 3.0 * double(draws) * double(n_points) * double(d) * sizeof(float);
-    data::check_memory(bytes > 1.8e19 ? UINT64_MAX : uint64_t(bytes),
-                       std::to_string(draws) + " draws of " + std::to_string(n_points) + " points of dimension " +
-                           std::to_string(d),
-                       "choose fewer --draws or points");
+    data::check_memory(
+        bytes > 1.8e19 ? UINT64_MAX : uint64_t(bytes),
+        std::to_string(draws) + " draws of " + std::to_string(n_points) + " points of dimension " + std::to_string(d),
+        "choose fewer --draws or points");
   }
   std::vector<float> eps;
   int n_draws = 0;
@@ -422,15 +426,12 @@ int command_velocity(const Args& args) {
     }
   }
   MatrixXfR velocity(n_points, d);
-  KnnOptions knn_options;
-  std::unique_ptr<NeighborIndex> index;
-  if (parse_estimator(args, &knn_options)) {
-    validate(knn_options, train.n());
-    index = std::make_unique<NeighborIndex>(train, knn_options.search);
-  }
-  const KnnEstimate knn{index.get(), knn_options, args.seed("seed", 0), uint64_t(Stream::knn_draws)};
-  smoothed_velocity(train, points.data(), n_points, t, sigma, eps.empty() ? nullptr : eps.data(), n_draws,
-                    velocity.data(), pool, {}, index ? &knn : nullptr);
+  SamplerParams params = default_sampler_params();
+  if (parse_estimator(args, &params.knn)) params.estimator = Estimator::knn;
+  params.seed = args.seed("seed", 0);
+  const std::unique_ptr<PosteriorMean> mean = make_posterior_mean(train, params, pool);
+  smoothed_velocity(*mean, points.data(), n_points, t, sigma, eps.empty() ? nullptr : eps.data(), n_draws,
+                    velocity.data());
   outputs.write(out, data::matrix_file(out, std::move(velocity)));
   outputs.commit();
   return 0;
@@ -458,11 +459,12 @@ int run(int argc, char** argv) {
   std::vector<std::string> rest(argv + std::min(argc, 2), argv + argc);
   const std::string command = argc > 1 ? argv[1] : "";
   if (command == "sample")
-    return command_sample(Args(
-        rest, with_knn_options({"scenario", "data", "n-train",    "n-samples", "sigma", "draws",     "steps",     "start-t",
-                                "seed",    "threads",    "out",       "plot",  "data-seed", "isa",       "save-train",
-                                "classes", "image-size", "data-dir",  "space", "pca-dim",   "out-latent"}),
-        {"redraw", "rgb"}));
+    return command_sample(
+        Args(rest,
+             with_knn_options({"scenario",   "data",    "n-train",    "n-samples", "sigma", "draws",     "steps",
+                               "start-t",    "seed",    "threads",    "out",       "plot",  "data-seed", "isa",
+                               "save-train", "classes", "image-size", "data-dir",  "space", "pca-dim",   "out-latent"}),
+             {"redraw", "rgb"}));
   if (command == "velocity")
     return command_velocity(
         Args(rest, with_knn_options({"train", "points", "t", "sigma", "eps", "draws", "seed", "threads", "out"})));

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/posterior_mean.hpp"
 #include "core/thread_pool.hpp"
 
 namespace cfdm {
@@ -83,6 +84,29 @@ bool posterior_mean(const TrainingSet& train, const float* queries, int n_querie
   for (int r = 0; r < n_queries; ++r)
     for (int k = 0; k < d; ++k) out[size_t(r) * out_stride + k] = result[size_t(r) * stride + k] + train.mean()[k];
   return true;
+}
+
+namespace {
+
+class ExactPosteriorMean final : public PosteriorMean {
+ public:
+  ExactPosteriorMean(const TrainingSet& train, ThreadPool& pool, const KernelOptions& kernel)
+      : PosteriorMean(train), pool_(pool), kernel_(kernel) {}
+  bool evaluate(const float* queries, int n_queries, int stride, double t, int, float* out, int out_stride,
+                const float*, int) override {
+    return posterior_mean(train(), queries, n_queries, stride, t, out, out_stride, pool_, kernel_);
+  }
+
+ private:
+  ThreadPool& pool_;
+  KernelOptions kernel_;
+};
+
+}  // namespace
+
+std::unique_ptr<PosteriorMean> make_exact_posterior_mean(const TrainingSet& train, ThreadPool& pool,
+                                                         const KernelOptions& kernel) {
+  return std::make_unique<ExactPosteriorMean>(train, pool, kernel);
 }
 
 }  // namespace cfdm

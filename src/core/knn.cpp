@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <memory>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "core/error.hpp"
 #include "core/knn_row.hpp"
 #include "core/neighbors.hpp"
+#include "core/posterior_mean.hpp"
 #include "core/rng.hpp"
 #include "core/simd.hpp"
 #include "core/thread_pool.hpp"
@@ -273,6 +275,55 @@ bool knn_posterior_mean(const TrainingSet& train, const NeighborIndex& index, co
     return false;
   }
   return !(kernel.cancel && kernel.cancel->load());
+}
+
+namespace {
+
+// The estimator with its index and the neighbours it keeps between a sampler's steps.
+class KnnPosteriorMean final : public PosteriorMean {
+ public:
+  KnnPosteriorMean(const TrainingSet& train, const KnnOptions& options, uint64_t seed, ThreadPool& pool,
+                   const KernelOptions& kernel)
+      : PosteriorMean(train), options_(options), seed_(seed), pool_(pool), kernel_(kernel) {
+    validate(options_, train.n());
+    index_ = std::make_unique<NeighborIndex>(train, options_.search, &pool_);
+  }
+
+  bool evaluate(const float* queries, int n_queries, int stride, double t, int step, float* out, int out_stride,
+                const float* points, int n_points) override {
+    // A sampler's step keys the draws' stream and keeps the neighbours for the next step.
+    const uint64_t substream = uint64_t(Stream::knn_draws) + (step >= 0 ? uint64_t(step + 1) << 8 : 0);
+    KnnMemory* memory = step >= 0 ? &memory_ : nullptr;
+    // The shared-neighbour choice: neighbours of the unperturbed z_b serve every draw of b.
+    std::vector<int> shared;
+    if (points && n_points > 0 && !options_.neighbors_per_draw && t > 0.0) {
+      const int k = options_.k, d = train().dim();
+      KnnMemory local;
+      KnnMemory& kept = step >= 0 ? shared_memory_ : local;
+      if (!knn_neighbors_remembered(train(), *index_, k, points, n_points, d, t, &kept, pool_, kernel_)) return false;
+      const std::vector<int>& own = kept.neighbors;
+      const int n_draws = n_queries / n_points;
+      shared.resize(own.size() * n_draws);
+      for (int m = 0; m < n_draws; ++m) std::copy(own.begin(), own.end(), shared.begin() + size_t(m) * own.size());
+    }
+    return knn_posterior_mean(train(), *index_, options_, queries, n_queries, stride, t, seed_, substream, out,
+                              out_stride, pool_, kernel_, shared.empty() ? nullptr : shared.data(), memory);
+  }
+
+ private:
+  KnnOptions options_;
+  uint64_t seed_;
+  ThreadPool& pool_;
+  KernelOptions kernel_;
+  std::unique_ptr<NeighborIndex> index_;
+  KnnMemory memory_, shared_memory_;  // the neighbours of the last step (of the queries; of the points)
+};
+
+}  // namespace
+
+std::unique_ptr<PosteriorMean> make_knn_posterior_mean(const TrainingSet& train, const KnnOptions& options,
+                                                       uint64_t seed, ThreadPool& pool, const KernelOptions& kernel) {
+  return std::make_unique<KnnPosteriorMean>(train, options, seed, pool, kernel);
 }
 
 }  // namespace cfdm

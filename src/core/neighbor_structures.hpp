@@ -31,8 +31,8 @@ struct NeighborIndex::BoxTree {
   // The k nearest of query (and their coordinates into points unless null), bounded by the
   // farthest of hint's k points when given (their coordinates hint_points, if given, k x d).
   // Scratch: dist, cand and keys (grown when a search needs more).
-  virtual void find(const float* query, int k, const int* hint, const float* hint_points, int* neighbors,
-                    float* points, const BoxSearchTable& table, std::vector<float>& dist, std::vector<uint32_t>& cand,
+  virtual void find(const float* query, int k, const int* hint, const float* hint_points, int* neighbors, float* points,
+                    const BoxSearchTable& table, std::vector<float>& dist, std::vector<uint32_t>& cand,
                     std::vector<uint64_t>& keys) const = 0;
 };
 // Builds it on the pool's threads (on the calling thread when pool is null).

@@ -26,46 +26,28 @@ void validate(const SamplerParams& p) {
          " is too large: reduce n-samples or draws");
 }
 
-namespace {
-
-// D_t of n_queries query rows (data coordinates, d floats each): exact or estimated.
-bool posterior_mean_of(const TrainingSet& train, const float* queries, int n_queries, double t, float* out,
-                       ThreadPool& pool, const KernelOptions& options, const KnnEstimate* knn,
-                       const int* shared_neighbors) {
-  const int d = train.dim();
-  if (!knn) return posterior_mean(train, queries, n_queries, d, t, out, d, pool, options);
-  return knn_posterior_mean(train, *knn->index, knn->options, queries, n_queries, d, t, knn->seed, knn->substream, out,
-                            d, pool, options, shared_neighbors, knn->memory);
+std::unique_ptr<PosteriorMean> make_posterior_mean(const TrainingSet& train, const SamplerParams& params,
+                                                   ThreadPool& pool) {
+  switch (params.estimator) {
+    case Estimator::knn:
+      return make_knn_posterior_mean(train, params.knn, params.seed, pool, params.kernel);
+    case Estimator::exact:
+      break;
+  }
+  return make_exact_posterior_mean(train, pool, params.kernel);
 }
 
-}  // namespace
-
-bool smoothed_posterior_mean(const TrainingSet& train, const float* points, int n_points, double t, double sigma,
-                             const float* eps, int n_draws, float* out, ThreadPool& pool, const KernelOptions& options,
-                             const KnnEstimate* knn) {
-  const int d = train.dim();
-  if (sigma == 0.0 || eps == nullptr || n_draws <= 0)
-    return posterior_mean_of(train, points, n_points, t, out, pool, options, knn, nullptr);
+bool smoothed_posterior_mean(PosteriorMean& mean, const float* points, int n_points, double t, double sigma,
+                             const float* eps, int n_draws, float* out, int step) {
+  const int d = mean.train().dim();
+  if (sigma == 0.0 || eps == nullptr || n_draws <= 0) return mean.evaluate(points, n_points, d, t, step, out, d);
   // Queries z_b + sigma eps_{m,b}, row m B + b.
   const size_t per_draw = size_t(n_points) * d;
   std::vector<float> queries(per_draw * n_draws), means(per_draw * n_draws);
   const float s = static_cast<float>(sigma);
   for (int m = 0; m < n_draws; ++m)
     for (size_t i = 0; i < per_draw; ++i) queries[m * per_draw + i] = points[i] + s * eps[m * per_draw + i];
-  // The shared-neighbour choice: neighbours of the unperturbed z_b serve every draw of b.
-  std::vector<int> shared;
-  if (knn && !knn->options.neighbors_per_draw && t > 0.0) {
-    const int k = knn->options.k;
-    KnnMemory local;
-    KnnMemory& memory = knn->shared_memory ? *knn->shared_memory : local;
-    if (!knn_neighbors_remembered(train, *knn->index, k, points, n_points, d, t, &memory, pool, options)) return false;
-    const std::vector<int>& own = memory.neighbors;
-    shared.resize(own.size() * n_draws);
-    for (int m = 0; m < n_draws; ++m) std::copy(own.begin(), own.end(), shared.begin() + size_t(m) * own.size());
-  }
-  if (!posterior_mean_of(train, queries.data(), n_points * n_draws, t, means.data(), pool, options, knn,
-                         shared.empty() ? nullptr : shared.data()))
-    return false;
+  if (!mean.evaluate(queries.data(), n_points * n_draws, d, t, step, means.data(), d, points, n_points)) return false;
   // Dbar = (1/M) sum_m D(z + sigma eps_m), summed in the fixed order m = 0 .. M-1.
   for (size_t i = 0; i < per_draw; ++i) {
     float sum = 0.0f;
@@ -75,13 +57,12 @@ bool smoothed_posterior_mean(const TrainingSet& train, const float* points, int 
   return true;
 }
 
-bool smoothed_velocity(const TrainingSet& train, const float* points, int n_points, double t, double sigma,
-                       const float* eps, int n_draws, float* out, ThreadPool& pool, const KernelOptions& options,
-                       const KnnEstimate* knn) {
-  if (!smoothed_posterior_mean(train, points, n_points, t, sigma, eps, n_draws, out, pool, options, knn)) return false;
+bool smoothed_velocity(PosteriorMean& mean, const float* points, int n_points, double t, double sigma, const float* eps,
+                       int n_draws, float* out, int step) {
+  if (!smoothed_posterior_mean(mean, points, n_points, t, sigma, eps, n_draws, out, step)) return false;
   // vbar = (Dbar - z) / (1 - t): the unperturbed z is subtracted (method.md section 3).
   const float inv = static_cast<float>(1.0 / (1.0 - t));
-  for (size_t i = 0; i < size_t(n_points) * train.dim(); ++i) out[i] = (out[i] - points[i]) * inv;
+  for (size_t i = 0; i < size_t(n_points) * mean.train().dim(); ++i) out[i] = (out[i] - points[i]) * inv;
   return true;
 }
 
@@ -106,10 +87,7 @@ uint64_t sampler_memory_bytes(const SamplerParams& params, int64_t dim, int64_t 
 Sampler::Sampler(const TrainingSet& train, const SamplerParams& params, ThreadPool& pool)
     : train_(train), pool_(pool), params_(params) {
   validate(params_);
-  if (params_.estimator == Estimator::knn) {
-    validate(params_.knn, train_.n());
-    index_ = std::make_unique<NeighborIndex>(train_, params_.knn.search, &pool_);
-  }
+  mean_ = make_posterior_mean(train_, params_, pool_);
   const int b_count = params_.n_samples, d = train_.dim();
   first_step_ = static_cast<int>(std::lround(params_.start_t * params_.n_steps));
   if (first_step_ >= params_.n_steps) first_step_ = params_.n_steps - 1;
@@ -149,11 +127,8 @@ bool Sampler::step() {
   if (params_.sigma > 0.0 && params_.draw_mode == DrawMode::per_step)
     fill_draws(uint64_t(Stream::draws) + (uint64_t(step_ + 1) << 8));
   const float* eps = params_.sigma > 0.0 ? draws_.data() : nullptr;
-  const KnnEstimate knn{index_.get(), params_.knn,
-                        params_.seed, uint64_t(Stream::knn_draws) + (uint64_t(step_ + 1) << 8),
-                        &knn_memory_, &knn_shared_memory_};
-  if (!smoothed_posterior_mean(train_, states_.data(), b_count, t(), params_.sigma, eps, params_.n_draws,
-                               denoised_.data(), pool_, params_.kernel, index_ ? &knn : nullptr))
+  if (!smoothed_posterior_mean(*mean_, states_.data(), b_count, t(), params_.sigma, eps, params_.n_draws,
+                               denoised_.data(), step_))
     return false;
   const int remaining = params_.n_steps - step_;  // S - n
   if (remaining == 1) {

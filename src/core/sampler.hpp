@@ -10,6 +10,7 @@
 
 #include "core/kernel.hpp"
 #include "core/knn.hpp"
+#include "core/posterior_mean.hpp"
 #include "core/types.hpp"
 
 namespace cfdm {
@@ -51,32 +52,22 @@ void validate(const SamplerParams& params);
 // denoised states; the nearest-neighbour index for n_train points), before it is built.
 uint64_t sampler_memory_bytes(const SamplerParams& params, int64_t dim, int64_t n_train);
 
-// What the nearest-neighbour estimator needs besides the training set: its index and options,
-// and the random stream of its draws (query row r draws from Rng(seed, r, substream)).
-struct KnnEstimate {
-  const NeighborIndex* index;
-  KnnOptions options;
-  uint64_t seed;
-  uint64_t substream;
-  // Optional: neighbours carried from one step to the next, which speed up the searches of a
-  // sampler's slowly moving rows (see knn_posterior_mean): of the queries z + sigma eps_m, and
-  // of the unperturbed z for the shared-neighbour choice.
-  KnnMemory* memory = nullptr;
-  KnnMemory* shared_memory = nullptr;
-};
+// The posterior mean these parameters ask for (the exact kernel or the nearest-neighbour
+// estimator, with params.kernel's options): the one implementation a sampler, the command line's
+// velocity and the app's velocity field all use. Keeps references to train and pool.
+std::unique_ptr<PosteriorMean> make_posterior_mean(const TrainingSet& train, const SamplerParams& params,
+                                                   ThreadPool& pool);
 
 // Smoothed posterior mean Dbar_t(z) = (1/M) sum_m D_t(z + sigma eps_m) (method.md section 3)
-// for B points z (B x d, row-major). eps holds M x B x d draws (row (m B + b) for point b),
-// ignored when sigma == 0 or M == 0 (then M = 1 and eps = 0). D is exact, or estimated when knn
-// is given. Returns false if cancelled.
-bool smoothed_posterior_mean(const TrainingSet& train, const float* points, int n_points, double t, double sigma,
-                             const float* eps, int n_draws, float* out, ThreadPool& pool,
-                             const KernelOptions& options = {}, const KnnEstimate* knn = nullptr);
+// for B points z (B x d, row-major), D evaluated by mean. eps holds M x B x d draws (row (m B + b)
+// for point b), ignored when sigma == 0 or M == 0 (then M = 1 and eps = 0). step: as in
+// PosteriorMean::evaluate (-1 for a one-off evaluation). Returns false if cancelled.
+bool smoothed_posterior_mean(PosteriorMean& mean, const float* points, int n_points, double t, double sigma,
+                             const float* eps, int n_draws, float* out, int step = -1);
 
 // Smoothed velocity vbar_t(z) = (Dbar_t(z) - z) / (1 - t) of the same arguments.
-bool smoothed_velocity(const TrainingSet& train, const float* points, int n_points, double t, double sigma,
-                       const float* eps, int n_draws, float* out, ThreadPool& pool, const KernelOptions& options = {},
-                       const KnnEstimate* knn = nullptr);
+bool smoothed_velocity(PosteriorMean& mean, const float* points, int n_points, double t, double sigma, const float* eps,
+                       int n_draws, float* out, int step = -1);
 
 // Streams a batch of trajectories from noise to samples, one Euler step per call:
 //   z_{n+1} = z_n + (Dbar_{t_n}(z_n) - z_n) / (S - n),  t_n = n / S,
@@ -115,8 +106,7 @@ class Sampler {
 
   const TrainingSet& train_;
   ThreadPool& pool_;
-  std::unique_ptr<NeighborIndex> index_;             // the nearest-neighbour estimator's search structure
-  KnnMemory knn_memory_, knn_shared_memory_;  // its neighbours of the last step (KnnEstimate)
+  std::unique_ptr<PosteriorMean> mean_;  // the denoiser: exact, or estimated
   SamplerParams params_;
   int first_step_ = 0, step_ = 0;
   MatrixXfR states_, draws_, denoised_;

@@ -167,7 +167,8 @@ Array parse_npy(const std::string& bytes, const std::string& path) {
   else if (descr == "<f8" || descr == "|f8")
     item_size = 8;
   else
-    fail(path, "dtype " + in_quotes(descr) + " is not supported: save as little-endian float32 or float64 (arr.astype('<f4'))");
+    fail(path, "dtype " + in_quotes(descr) +
+                   " is not supported: save as little-endian float32 or float64 (arr.astype('<f4'))");
   if (header_field(path, header, "fortran_order") != "False")
     fail(path, "array is in Fortran order: save np.ascontiguousarray(arr) instead");
   Array array;

@@ -28,12 +28,14 @@ std::vector<Scenario> make_scenarios() {
                       1000, 500, 50, 0.0, 1, 1));
   list.push_back(make("moons-smoothed", "sigma-CFDM on moons, sigma = 0.1, M = 4: barycenters of training points",
                       "moons", 1000, 500, 50, 0.1, 4, 2));
-  Scenario knn = make("moons-knn", "the nearest-neighbour estimator (K = L = 15) on 20,000 moons points, sigma = 0.05, M = 2",
-                      "moons", 20000, 500, 50, 0.05, 2, 3);
+  Scenario knn =
+      make("moons-knn", "the nearest-neighbour estimator (K = L = 15) on 20,000 moons points, sigma = 0.05, M = 2",
+           "moons", 20000, 500, 50, 0.05, 2, 3);
   knn.params.estimator = Estimator::knn;
   list.push_back(knn);
-  Scenario mnist = make("mnist-pca", "MNIST threes (2,000) in a 32-dimensional PCA space from t = 0.5, sigma = 0.3, M = 2",
-                        "mnist", 2000, 16, 20, 0.3, 2, 4);
+  Scenario mnist =
+      make("mnist-pca", "MNIST threes (2,000) in a 32-dimensional PCA space from t = 0.5, sigma = 0.3, M = 2", "mnist",
+           2000, 16, 20, 0.3, 2, 4);
   mnist.data.classes = {3};
   mnist.params.start_t = 0.5;
   mnist.pca_dim = 32;
