@@ -254,6 +254,11 @@ TEST(AppHeadless, InspectingASampleDrawsItsStrongestPosteriorWeights) {
   imgui.frame(app);
   // 8 weight lines, the nearest training point (two rings) and the sample's highlight.
   EXPECT_EQ(app.scene().marks.size(), before + 8 + 3);
+  // Labels are part of the scene: the inspected sample's, and each weight above 0.05.
+  const auto& labels = app.scene().labels;
+  ASSERT_FALSE(labels.empty());
+  EXPECT_EQ(labels.back().text.rfind("sample 2: nearest training point ", 0), 0u) << labels.back().text;
+  for (size_t i = 0; i + 1 < labels.size(); ++i) EXPECT_GT(std::stod(labels[i].text), 0.05) << labels[i].text;
 }
 
 TEST(AppHeadless, BadSettingsShowAMessageAndKeepRunning) {

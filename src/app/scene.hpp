@@ -3,6 +3,7 @@
 // no graphics API in sight; renderer.cpp draws it with OpenGL 3.3 / WebGL2, and tests inspect it.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace cfdm::app {
@@ -23,6 +24,14 @@ struct Tile {
   uint32_t border_rgba;
 };
 
+// Text at a screen point (logical pixels, y down: the top left of the text), drawn over the
+// marks and tiles.
+struct Label {
+  float x, y;
+  std::string text;
+  uint32_t rgba;
+};
+
 constexpr uint32_t rgba(int r, int g, int b, int a) {
   return uint32_t(r) | uint32_t(g) << 8 | uint32_t(b) << 16 | uint32_t(a) << 24;
 }
@@ -36,11 +45,13 @@ struct Scene {
   int image_width = 0, image_height = 0, n_images = 0;
   std::vector<uint8_t> images;
   uint64_t images_version = 0;
-  std::vector<Tile> tiles;  // drawn after the marks
+  std::vector<Tile> tiles;    // drawn after the marks
+  std::vector<Label> labels;  // drawn last
 
   void clear() {
     marks.clear();
     tiles.clear();
+    labels.clear();
   }
 };
 

@@ -1,0 +1,47 @@
+// What the app's parts share (app.cpp, panels.cpp, scene_builder.cpp, exports.cpp): colours,
+// limits of the view, and small helpers. Internal to the app.
+#pragma once
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "app/scene.hpp"
+#include "app/settings.hpp"
+#include "core/sampler.hpp"
+
+namespace cfdm::app {
+
+inline constexpr uint32_t kPaper = rgba(250, 250, 248, 255);
+inline constexpr uint32_t kTrainColor = rgba(60, 60, 80, 110);
+inline constexpr uint32_t kSampleColor = rgba(230, 110, 20, 210);
+inline constexpr uint32_t kCopyBorder = rgba(215, 40, 40, 255);
+inline constexpr uint32_t kNewBorder = rgba(40, 150, 80, 255);
+inline constexpr int kMaxImagePairs = 64;              // image view: samples shown, each beside its nearest
+inline constexpr size_t kMaxTrailMarks = 200000;       // trails are thinned beyond this
+inline constexpr int kVelocityGrid = 24;               // the velocity overlay's grid, per side
+inline constexpr uint64_t kVelocityStream = 0x7e10c1;  // the overlay's smoothing draws
+
+inline const char* const kFashionClasses[] = {"T-shirt", "trouser", "pullover", "dress", "coat",
+                                              "sandal",  "shirt",   "sneaker",  "bag",   "boot"};
+
+inline uint32_t with_alpha(uint32_t color, float alpha) {
+  const int a = int(std::clamp(alpha, 0.0f, 1.0f) * float(color >> 24) + 0.5f);
+  return (color & 0x00ffffffu) | uint32_t(a) << 24;
+}
+
+inline std::vector<int> classes_of(int mask) {
+  std::vector<int> classes;
+  for (int c = 0; c < 10; ++c)
+    if (mask & (1 << c)) classes.push_back(c);
+  return classes;
+}
+
+// 12,345: a count as people read it.
+std::string thousands(long long n);
+
+// The sampler's parameters for these settings.
+SamplerParams sampler_params(const Settings& s);
+
+}  // namespace cfdm::app

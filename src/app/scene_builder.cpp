@@ -1,0 +1,245 @@
+// The picture of a frame: the 2-D view (training points, samples, trails, the velocity field,
+// the inspector) or the image view, and the canvas's pan and zoom.
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "app/app.hpp"
+#include "app/app_internal.hpp"
+#include "core/error.hpp"
+#include "core/rng.hpp"
+#include "eval/metrics.hpp"
+
+namespace cfdm::app {
+
+void App::handle_canvas_input() {
+  ImGuiIO& io = ImGui::GetIO();
+  if (io.WantCaptureMouse) return;
+  if (ImGui::IsMouseDragging(ImGuiMouseButton_Left)) {
+    pan_x_ += io.MouseDelta.x;
+    pan_y_ += io.MouseDelta.y;
+  }
+  if (io.MouseWheel != 0.0f) zoom_at(std::pow(1.15f, io.MouseWheel), io.MousePos.x, io.MousePos.y);
+  // A click (not a drag) picks the nearest sample within 12 pixels, or clears the pick.
+  if (ImGui::IsMouseReleased(ImGuiMouseButton_Left) &&
+      io.MouseDragMaxDistanceSqr[0] < io.MouseDragThreshold * io.MouseDragThreshold && snapshot_.model &&
+      !snapshot_.model->is_image()) {
+    int found_step = 0;
+    const MatrixXfR* states = history_at(view_step(), &found_step);
+    selected_ = -1;
+    float best = 12.0f * 12.0f;
+    for (Eigen::Index i = 0; states && i < states->rows(); ++i) {
+      const float dx = scene_.center_x + (*states)(i, 0) * scene_.scale - io.MousePos.x;
+      const float dy = scene_.center_y - (*states)(i, 1) * scene_.scale - io.MousePos.y;
+      if (dx * dx + dy * dy < best) best = dx * dx + dy * dy, selected_ = int(i);
+    }
+  }
+}
+
+void App::update_velocity_field(double t) {
+  const Model& model = *snapshot_.model;
+  // The run's own kind of posterior mean (the exact kernel or the nearest-neighbour estimator with
+  // its K and L), built for the overlay: the field shown is the field the samples follow.
+  const SamplerParams params = sampler_params(settings_);
+  char mean_key[160];
+  std::snprintf(mean_key, sizeof mean_key, "%p|%d|%d|%d|%d", static_cast<const void*>(&model), int(params.estimator),
+                params.knn.k, params.knn.l, settings_.seed);
+  if (velocity_mean_key_ != mean_key || velocity_model_ != snapshot_.model) {
+    velocity_mean_.reset();
+    velocity_model_ = snapshot_.model;  // kept alive while its posterior mean refers to its training set
+    try {
+      velocity_mean_ = make_posterior_mean(*model.train, params, ui_pool_);
+    } catch (const Error&) {
+      velocity_mean_.reset();  // (the run reports the same error)
+    }
+    velocity_mean_key_ = mean_key;
+    velocity_key_.clear();
+  }
+  char key[160];
+  std::snprintf(key, sizeof key, "%p|%.6f|%g|%d|%d", static_cast<const void*>(&model), t, double(settings_.sigma),
+                settings_.n_draws, settings_.seed);
+  if (velocity_key_ == key) return;
+  velocity_key_ = key;
+  // A grid over the training points' bounding box, 15% larger on each side.
+  const Eigen::Array2f lo = points_.colwise().minCoeff().transpose().array();
+  const Eigen::Array2f hi = points_.colwise().maxCoeff().transpose().array();
+  const Eigen::Array2f margin = (hi - lo) * 0.15f;
+  const int g = kVelocityGrid, n = g * g;
+  velocity_grid_.resize(n, 2);
+  for (int i = 0; i < n; ++i)
+    for (int k = 0; k < 2; ++k) {
+      const float u = ((k == 0 ? i % g : i / g) + 0.5f) / g;
+      velocity_grid_(i, k) = lo[k] - margin[k] + u * (hi[k] - lo[k] + 2 * margin[k]);
+    }
+  // The field the samples follow: the smoothed velocity with this run's sigma and M, the grid
+  // points' own draws fixed by the seed.
+  const int m = settings_.sigma > 0 ? settings_.n_draws : 1;
+  MatrixXfR eps = MatrixXfR::Zero(Eigen::Index(m) * n, 2);
+  Rng rng(uint64_t(settings_.seed), kVelocityStream);
+  for (Eigen::Index i = 0; i < eps.size(); ++i) eps.data()[i] = float(rng.normal());
+  velocity_.resize(n, 2);
+  try {
+    if (!velocity_mean_ || !smoothed_velocity(*velocity_mean_, velocity_grid_.data(), n, t, settings_.sigma, eps.data(),
+                                              m, velocity_.data()))
+      velocity_.setZero();
+  } catch (const Error&) {
+    velocity_.setZero();
+  }
+}
+
+void App::build_points_scene() {
+  const Model& model = *snapshot_.model;
+  if (points_model_ != snapshot_.model) {
+    points_ = model.points.size() ? model.points : model.train->points();
+    points_model_ = snapshot_.model;
+    selected_ = -1;
+  }
+  if (points_.cols() != 2) return;
+  const PlotFrame frame = plot_frame();
+  scene_.scale = frame.scale;
+  scene_.center_x = frame.center_x;
+  scene_.center_y = frame.center_y;
+  auto point = [&](float x, float y, float width, uint32_t color) {
+    scene_.marks.push_back({x, y, x, y, width, color});
+  };
+  if (show_training_)
+    for (Eigen::Index i = 0; i < points_.rows(); ++i) point(points_(i, 0), points_(i, 1), 4.0f, kTrainColor);
+
+  int shown_step = 0;
+  const MatrixXfR* states = history_at(view_step(), &shown_step);
+  if (!states) return;
+  const double t = snapshot_.n_steps ? double(shown_step) / snapshot_.n_steps : 0.0;
+
+  if (show_velocity_) {
+    update_velocity_field(std::min(t, 1.0 - 1.0 / std::max(2, snapshot_.n_steps)));
+    float longest = 1e-12f;
+    for (Eigen::Index i = 0; i < velocity_.rows(); ++i) longest = std::max(longest, velocity_.row(i).norm());
+    // The longest arrow spans 0.9 grid cells; the others in proportion.
+    const float cell = float((velocity_grid_(1, 0) - velocity_grid_(0, 0)));
+    const float factor = 0.9f * cell / longest;
+    for (Eigen::Index i = 0; i < velocity_.rows(); ++i) {
+      const float x = velocity_grid_(i, 0), y = velocity_grid_(i, 1);
+      const float x1 = x + velocity_(i, 0) * factor, y1 = y + velocity_(i, 1) * factor;
+      scene_.marks.push_back({x, y, x1, y1, 1.5f, rgba(40, 90, 170, 150)});
+      point(x1, y1, 4.0f, rgba(40, 90, 170, 200));
+    }
+  }
+
+  // Fading trails: segments between the recorded states of the last trail_length_ steps.
+  const auto& steps = snapshot_.history_steps;
+  const size_t end = size_t(std::upper_bound(steps.begin(), steps.end(), shown_step) - steps.begin());
+  if (show_trails_ && end >= 2) {
+    const size_t n_segments = std::min(end - 1, size_t(trail_length_));
+    const Eigen::Index stride =
+        std::max<Eigen::Index>(1, Eigen::Index(n_segments * size_t(states->rows()) / kMaxTrailMarks) + 1);
+    for (size_t j = end - 1 - n_segments; j + 1 < end; ++j) {
+      const MatrixXfR& a = *snapshot_.history[j];
+      const MatrixXfR& b = *snapshot_.history[j + 1];
+      const float age = float(end - 1 - j) / float(n_segments + 1);  // 1: oldest
+      const uint32_t color = with_alpha(kSampleColor, 0.45f * (1.0f - age));
+      for (Eigen::Index i = 0; i < a.rows(); i += stride)
+        scene_.marks.push_back({a(i, 0), a(i, 1), b(i, 0), b(i, 1), 1.5f, color});
+    }
+  }
+  for (Eigen::Index i = 0; i < states->rows(); ++i) point((*states)(i, 0), (*states)(i, 1), 3.6f, kSampleColor);
+
+  // The inspected sample: the training points whose posterior weights pull it (one line each, as
+  // strong as its weight) and its nearest training point.
+  if (selected_ < 0 || selected_ >= states->rows()) return;
+  const float zx = (*states)(selected_, 0), zy = (*states)(selected_, 1);
+  if (shown_step < snapshot_.n_steps) {
+    const auto weights = eval::top_posterior_weights(*model.train, states->row(selected_).data(), t, 8);
+    for (const auto& [index, weight] : weights) {
+      const float px = points_(index, 0), py = points_(index, 1);
+      scene_.marks.push_back({zx, zy, px, py, 1.0f + 3.0f * float(weight), rgba(120, 40, 170, int(60 + 180 * weight))});
+      if (weight > 0.05) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%.2f", weight);
+        scene_.labels.push_back({scene_.center_x + px * scene_.scale + 6, scene_.center_y - py * scene_.scale - 6, text,
+                                 rgba(120, 40, 170, 255)});
+      }
+    }
+  }
+  int nearest = 0;
+  float best = INFINITY;
+  for (Eigen::Index i = 0; i < points_.rows(); ++i) {
+    const float d = (points_.row(i) - states->row(selected_)).squaredNorm();
+    if (d < best) best = d, nearest = int(i);
+  }
+  point(points_(nearest, 0), points_(nearest, 1), 11.0f, rgba(20, 140, 90, 230));
+  point(points_(nearest, 0), points_(nearest, 1), 6.0f, kPaper);
+  point(zx, zy, 9.0f, rgba(200, 60, 10, 255));
+  char text[96];
+  std::snprintf(text, sizeof text, "sample %d: nearest training point %d at %.3g", selected_, nearest,
+                std::sqrt(double(best)));
+  scene_.labels.push_back(
+      {scene_.center_x + zx * scene_.scale + 10, scene_.center_y - zy * scene_.scale + 6, text, rgba(40, 40, 40, 255)});
+}
+
+void App::build_image_scene() {
+  const ImVec2 size = ImGui::GetIO().DisplaySize;
+  const Model& model = *snapshot_.model;
+  int shown_step = 0;
+  const MatrixXfR* states = history_at(view_step(), &shown_step);
+  if (!states) return;
+  const bool latest = shown_step == snapshot_.step;
+  const int n = std::min<int>(kMaxImagePairs, int(states->rows()));
+  const int w = model.image_width, h = model.image_height, d = w * h;
+  const bool with_nearest = latest && int(snapshot_.nearest.size()) >= n;
+  // The atlas: samples first, then their nearest training images; rebuilt when they change.
+  char key[96];
+  std::snprintf(key, sizeof key, "%llu|%d|%d", (unsigned long long)snapshot_.generation, shown_step, int(with_nearest));
+  if (images_key_ != key || model.pixels->dim() != d) {
+    images_key_ = key;
+    const MatrixXfR head = states->topRows(n);
+    const MatrixXfR pixels = latest ? snapshot_.pixels.topRows(n) : model.pca ? model.pca->decode(head) : head;
+    scene_.image_width = w;
+    scene_.image_height = h;
+    scene_.n_images = with_nearest ? 2 * n : n;
+    scene_.images.assign(size_t(scene_.n_images) * size_t(d), 0);
+    for (int i = 0; i < n; ++i)
+      for (int k = 0; k < d; ++k)
+        scene_.images[size_t(i) * d + k] = uint8_t(std::clamp(pixels(i, k), 0.0f, 1.0f) * 255.0f + 0.5f);
+    if (with_nearest)
+      for (int i = 0; i < n; ++i)
+        for (int k = 0; k < d; ++k)
+          scene_.images[size_t(n + i) * d + k] = uint8_t(
+              std::clamp(model.pixels->coordinate(snapshot_.nearest[size_t(i)], k), 0.0f, 1.0f) * 255.0f + 0.5f);
+    scene_.images_version = ++images_version_;
+  }
+  // The grid: pairs (sample | nearest training image) with the distance below, right of the open
+  // control panel in a desktop window, else below the controls; tiles as large as fit, above the
+  // status window (full controls) or the embed's link.
+  const float beside = view_left(), left = beside + 20, top = (beside > 0 ? 0 : controls_bottom_) + 20;
+  const float gap = 6, label = 16;
+  const float avail_w = size.x - left - 20, avail_h = size.y - top - (settings_.ui == Settings::Ui::full ? 120 : 40);
+  int columns = std::max(1, int(std::ceil(std::sqrt(double(n) * avail_w / std::max(1.0f, avail_h) / 2))));
+  const int rows = (n + columns - 1) / columns;
+  float tile = std::min((avail_w / columns - 3 * gap) / 2, avail_h / rows - gap - label);
+  tile = std::max(tile, 8.0f);
+  for (int i = 0; i < n; ++i) {
+    const float x = left + float(i % columns) * (2 * tile + 3 * gap),
+                y = top + float(i / columns) * (tile + gap + label);
+    const bool copy = with_nearest && snapshot_.nearest_distance[size_t(i)] < model.copy_threshold;
+    const uint32_t border = !with_nearest ? 0u : copy ? kCopyBorder : kNewBorder;
+    scene_.tiles.push_back({x, y, tile, tile, float(i), border});
+    if (!with_nearest) continue;
+    scene_.tiles.push_back({x + tile + gap, y, tile, tile, float(n + i), rgba(150, 150, 150, 255)});
+    char text[32];
+    std::snprintf(text, sizeof text, "%.2f", snapshot_.nearest_distance[size_t(i)]);
+    scene_.labels.push_back({x, y + tile + 1, text, copy ? rgba(200, 30, 30, 255) : rgba(60, 60, 60, 255)});
+  }
+}
+
+void App::build_scene() {
+  scene_.clear();
+  if (!snapshot_.model) return;
+  if (snapshot_.model->is_image())
+    build_image_scene();
+  else
+    build_points_scene();
+}
+
+}  // namespace cfdm::app
