@@ -20,6 +20,7 @@
 #include "data/files.hpp"
 #include "data/images.hpp"
 #include "data/toy.hpp"
+#include "eval/metrics.hpp"
 #include "reference.hpp"
 #include "test_helpers.hpp"
 
@@ -450,6 +451,10 @@ TEST(AppHeadless, MnistSamplesAtSigmaZeroAreAllCopies) {
     imgui.frame(app);
     EXPECT_EQ(app.snapshot().states.cols(), pca ? 16 : 784);
     EXPECT_EQ(app.copies(), 8) << (pca ? "PCA space" : "pixel space");
+    // One definition of a copy: the app's threshold is cfdm eval's, in the space sampled in.
+    ThreadPool pool(1);
+    EXPECT_EQ(app.snapshot().model->copy_threshold, eval::copy_threshold(*app.snapshot().model->train, pool));
+    EXPECT_EQ(app.scene().labels.size(), 8u) << "each pair's distance under it";
     EXPECT_EQ(app.scene().tiles.size(), 16u) << "each sample beside its nearest training image";
     EXPECT_EQ(app.scene().n_images, 16);
     EXPECT_EQ(app.scene().image_width, 28);

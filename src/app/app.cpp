@@ -76,7 +76,7 @@ Model build_image_model(const Settings& s, const data::ImageSet& all, ThreadPool
     model.train = model.pixels;
     model.description += ", pixel space";
   }
-  model.copy_threshold = eval::typical_spacing(*model.train, pool, 64) / 10;
+  model.copy_threshold = eval::copy_threshold(*model.train, pool);
   return model;
 }
 

@@ -65,7 +65,7 @@ std::string App::export_file(Export what) {
       if (model.is_image()) {
         const eval::Nearest nearest = eval::nearest_training(*model.pixels, samples, 1, ui_pool_);
         const double threshold =
-            model.pca ? eval::typical_spacing(*model.pixels, ui_pool_, 64) / 10 : model.copy_threshold;
+            model.pca ? eval::copy_threshold(*model.pixels, ui_pool_) : model.copy_threshold;
         data::write_file_atomic(path, output::image_grid_png(samples, *model.pixels, nearest,
                                                              {model.image_height, model.image_width, 1}, threshold));
       } else {

@@ -52,8 +52,6 @@ constexpr const char* kPlatform = "native";
 #endif
 
 
-// A sample closer than this (Euclidean, in [0, 1] pixel units) to a training image is a copy.
-constexpr double kCopyThreshold = 0.5;
 
 // A matrix from .npy or .csv; what the reader assumed (a CSV header) is said on stderr.
 MatrixXfR read_matrix_noting(const std::string& path) {
@@ -238,7 +236,7 @@ int command_sample(const Args& args) {
   if (!out_latent.empty()) outputs.write(out_latent, data::matrix_file(out_latent, sampler.states()));
   if (!plot.empty() && images) {
     const eval::Nearest nearest = eval::nearest_training(pixels, samples, 1, pool);
-    outputs.write(plot, output::image_grid_png(samples, pixels, nearest, shape, kCopyThreshold));
+    outputs.write(plot, output::image_grid_png(samples, pixels, nearest, shape, eval::copy_threshold(pixels, pool)));
   } else if (!plot.empty()) {
     outputs.write(plot, output::scatter_png(pixels.points(), samples));
   }
@@ -290,8 +288,8 @@ int command_eval(const Args& args) {
     throw Error(printable(samples_path, 80) + " has dimension " + std::to_string(samples.cols()) +
                 " but the training set has " + std::to_string(train.dim()) +
                 ": evaluate samples of the same data (decoded pixels for --space pca)");
-  const double spacing = eval::typical_spacing(train, pool);
-  const double threshold = args.number("copy-threshold", spacing / 10);
+  const double spacing = eval::typical_spacing(train, pool, eval::kCopySpacingPoints);
+  const double threshold = args.number("copy-threshold", eval::copy_threshold(train, pool));
   if (!std::isfinite(threshold) || threshold < 0)
     throw Error("--copy-threshold must be a finite number >= 0 (got " + in_quotes(args.text("copy-threshold", "")) +
                 ")");

@@ -129,4 +129,8 @@ std::vector<std::pair<int, double>> top_posterior_weights(const TrainingSet& tra
   return out;
 }
 
+double copy_threshold(const TrainingSet& train, ThreadPool& pool) {
+  return typical_spacing(train, pool, kCopySpacingPoints) / 10;
+}
+
 }  // namespace cfdm::eval
