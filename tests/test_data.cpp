@@ -1,4 +1,4 @@
-// RNG, deterministic math, toy generators and file formats.
+// The data library: toy generators, file formats (.npy, CSV, output files), dataset resolution.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -34,47 +34,6 @@ void expect_read_error(const std::string& path, const std::string& bytes, const 
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
   }
-}
-
-TEST(DetMath, AgreesWithLibm) {
-  for (double x = 1e-300; x < 1e300; x *= 3.7)
-    EXPECT_NEAR(detmath::log(x), std::log(x), 4e-16 * std::abs(std::log(x)) + 1e-300);
-  for (double x = -700; x < 700; x += 1.37) EXPECT_NEAR(detmath::exp(x), std::exp(x), 1e-15 * std::exp(x));
-  for (double x = -100; x < 100; x += 0.0731) {
-    EXPECT_NEAR(detmath::sin(x), std::sin(x), 2e-16 * (1 + std::abs(x)));
-    EXPECT_NEAR(detmath::cos(x), std::cos(x), 2e-16 * (1 + std::abs(x)));
-  }
-  EXPECT_NEAR(detmath::log(4.9e-324), std::log(4.9e-324), 1e-12);  // subnormal
-}
-
-TEST(Rng, StreamsAreReproducibleAndDistinct) {
-  Rng a(1, 2, 3), b(1, 2, 3), c(1, 2, 4), d(2, 2, 3);
-  const uint64_t first = a.next_u64();
-  EXPECT_EQ(first, b.next_u64());
-  EXPECT_NE(first, c.next_u64());
-  EXPECT_NE(first, d.next_u64());
-}
-
-TEST(Rng, NormalMomentsAndUniformIndex) {
-  Rng rng(5, 6);
-  const int n = 200000;
-  double sum = 0, sum_sq = 0, sum_4 = 0;
-  for (int i = 0; i < n; ++i) {
-    const double v = rng.normal();
-    sum += v;
-    sum_sq += v * v;
-    sum_4 += v * v * v * v;
-  }
-  EXPECT_NEAR(sum / n, 0.0, 5 * std::sqrt(1.0 / n));
-  EXPECT_NEAR(sum_sq / n, 1.0, 5 * std::sqrt(2.0 / n));
-  EXPECT_NEAR(sum_4 / n, 3.0, 5 * std::sqrt(96.0 / n));
-  // uniform_index: chi-square over 7 cells (6 dof, critical value 22.46 at p = 0.001).
-  std::vector<int> counts(7, 0);
-  for (int i = 0; i < 70000; ++i) ++counts[rng.uniform_index(7)];
-  double chi = 0;
-  for (int c : counts) chi += (c - 10000.0) * (c - 10000.0) / 10000.0;
-  EXPECT_LT(chi, 22.46);
-  for (int i = 0; i < 1000; ++i) EXPECT_EQ(rng.uniform_index(1), 0u);
 }
 
 TEST(Toy, EveryDatasetIsSeededFiniteAndBounded) {
@@ -171,11 +130,17 @@ TEST(Files, CsvParsesHeadersAndRejectsBadRows) {
 
 TEST(Files, CsvSkipsAByteOrderMarkSaysWhatItTookAsAHeaderAndRefusesNulBytes) {
   std::string note;
-  const MatrixXfR bom = data::parse_csv("\xEF\xBB\xBF" "1,2\n3,4\n", "bom.csv", &note);
+  const MatrixXfR bom = data::parse_csv(
+      "\xEF\xBB\xBF"
+      "1,2\n3,4\n",
+      "bom.csv", &note);
   ASSERT_EQ(bom.rows(), 2);  // the mark made the first row look like a header
   EXPECT_EQ(bom(0, 0), 1.0f);
   EXPECT_TRUE(note.empty()) << note;
-  const MatrixXfR headed = data::parse_csv("\xEF\xBB\xBF" "x,y\n1,2\n", "h.csv", &note);
+  const MatrixXfR headed = data::parse_csv(
+      "\xEF\xBB\xBF"
+      "x,y\n1,2\n",
+      "h.csv", &note);
   EXPECT_EQ(headed.rows(), 1);
   EXPECT_NE(note.find("'x,y'"), std::string::npos) << note;
   EXPECT_NE(note.find("header"), std::string::npos) << note;

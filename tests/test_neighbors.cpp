@@ -1,0 +1,301 @@
+// The neighbour searches (box tree, kd-tree, brute force) against a brute-force float64 oracle,
+// with ties, duplicates, hints, overflow and every instruction set.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <tuple>
+
+#include "core/error.hpp"
+#include "core/knn.hpp"
+#include "core/knn_row.hpp"
+#include "core/rng.hpp"
+#include "core/sampler.hpp"
+#include "core/thread_pool.hpp"
+#include "eval/metrics.hpp"
+#include "reference.hpp"
+#include "test_helpers.hpp"
+
+namespace cfdm::test {
+namespace {
+
+// Brute-force oracle: the k nearest rows of x to q by (squared distance in double, index).
+std::vector<int> oracle_neighbors(const MatrixXfR& x, const float* q, int k) {
+  std::vector<std::pair<double, int>> all;
+  for (int i = 0; i < x.rows(); ++i) {
+    double dist_sq = 0;
+    for (int c = 0; c < x.cols(); ++c) dist_sq += (double(q[c]) - x(i, c)) * (double(q[c]) - x(i, c));
+    all.emplace_back(dist_sq, i);
+  }
+  std::sort(all.begin(), all.end());
+  std::vector<int> out;
+  for (int j = 0; j < k; ++j) out.push_back(all[j].second);
+  return out;
+}
+
+// Rows of m less the training set's mean: the centered coordinates the index stores and searches.
+MatrixXfR minus_mean(MatrixXfR m, const TrainingSet& train) {
+  for (int c = 0; c < m.cols(); ++c) m.col(c).array() -= train.mean()[c];
+  return m;
+}
+
+// Integer grid points with duplicates: distances are exact in float, so ties are real ties.
+MatrixXfR grid_with_duplicates(int dim) {
+  std::vector<std::vector<float>> rows;
+  const int side = dim == 2 ? 7 : 3;
+  int total = 1;
+  for (int c = 0; c < dim; ++c) total *= side;
+  for (int i = 0; i < total; ++i) {
+    std::vector<float> p(dim);
+    for (int c = 0, rest = i; c < dim; ++c, rest /= side) p[c] = float(rest % side);
+    rows.push_back(p);
+    if (i % 3 == 0) rows.push_back(p);  // a duplicate
+  }
+  MatrixXfR m(rows.size(), dim);
+  for (size_t i = 0; i < rows.size(); ++i)
+    for (int c = 0; c < dim; ++c) m(i, c) = rows[i][c];
+  return m;
+}
+
+// Whether points holds the centered coordinates of the training points in neighbors.
+bool points_of(const TrainingSet& train, const std::vector<int>& neighbors, const std::vector<float>& points) {
+  const int d = train.dim();
+  if (points.size() != neighbors.size() * size_t(d)) return false;
+  for (size_t j = 0; j < neighbors.size(); ++j)
+    for (int c = 0; c < d; ++c)
+      if (points[j * d + c] != train.centered(neighbors[j], c)) return false;
+  return true;
+}
+
+// Every search, and the box tree on every instruction set, as (search, isa) pairs.
+std::vector<std::pair<NeighborSearch, Isa>> searches_to_check() {
+  std::vector<std::pair<NeighborSearch, Isa>> out = {{NeighborSearch::kd_tree, Isa::best},
+                                                     {NeighborSearch::brute_force, Isa::best}};
+  for (Isa isa : available_isas()) out.emplace_back(NeighborSearch::box_tree, isa);
+  return out;
+}
+
+TEST(Neighbors, EverySearchEqualsOracleWithTiesAndDuplicates) {
+  ThreadPool pool(2);
+  for (int dim : {2, 3, 5}) {
+    const MatrixXfR x = grid_with_duplicates(dim);
+    const TrainingSet train(x);
+    // Queries on grid points, half-integers and corners: many exactly tied distances.
+    MatrixXfR q(12, dim);
+    for (int r = 0; r < 12; ++r)
+      for (int c = 0; c < dim; ++c) q(r, c) = float((r * 7 + c * 3) % 5) * 0.5f;
+    // Centered queries for the index (x - mean), as the estimator passes them.
+    const MatrixXfR centered = minus_mean(q, train);
+    for (int k : {1, 4, 9, 20, int(x.rows())}) {
+      for (const auto& [search, isa] : searches_to_check()) {
+        const NeighborIndex index(train, search);
+        std::vector<int> got(12 * k);
+        std::vector<float> points(size_t(12) * k * dim);
+        KernelOptions options;
+        options.isa = isa;
+        ASSERT_TRUE(index.find(centered.data(), 12, dim, k, got.data(), pool, options, nullptr, points.data()));
+        EXPECT_TRUE(points_of(train, got, points)) << neighbor_search_name(search) << " " << isa_name(isa);
+        for (int r = 0; r < 12; ++r) {
+          // The oracle works on the same centered coordinates the index stores.
+          const std::vector<int> want = oracle_neighbors(
+              train.points().rowwise() - Eigen::Map<const Eigen::RowVectorXf>(train.mean().data(), dim),
+              centered.row(r).data(), k);
+          EXPECT_EQ(std::vector<int>(got.begin() + r * k, got.begin() + (r + 1) * k), want)
+              << neighbor_search_name(search) << " " << isa_name(isa) << " dim " << dim << " k " << k << " query " << r;
+        }
+      }
+    }
+  }
+}
+
+// Hints (a bound for the tree searches) never change the answer: the true neighbours of a nearby
+// query, random indices, repeated indices (not a valid hint: the search must notice), and the
+// output array itself.
+TEST(Neighbors, HintsGiveTheOracleNeighbors) {
+  ThreadPool pool(2);
+  for (NeighborSearch search : {NeighborSearch::kd_tree, NeighborSearch::box_tree})
+    for (int dim : {2, 3}) {
+      const MatrixXfR x = normal_points(3000, dim, 11);
+      const TrainingSet train(x);
+      const MatrixXfR centered_x = minus_mean(x, train);
+      MatrixXfR q = normal_points(40, dim, 12) * 2.0f, moved = q;
+      moved.array() += 0.05f;
+      const NeighborIndex index(train, search);
+      const int k = 15;
+      std::vector<int> previous(40 * k), random(40 * k), repeated(40 * k), got(40 * k);
+      ASSERT_TRUE(index.find(q.data(), 40, dim, k, previous.data(), pool));
+      Rng rng(13, 0);
+      for (int& i : random) i = int(rng.uniform_index(3000));  // far from the queries, some repeated
+      for (int r = 0; r < 40; ++r)  // the query's own nearest point, k times: a bound only it meets
+        for (int j = 0; j < k; ++j)
+          repeated[size_t(r * k + j)] = oracle_neighbors(centered_x, moved.row(r).data(), 1)[0];
+      for (const std::vector<int>* hints : {&previous, &random, &repeated}) {
+        std::fill(got.begin(), got.end(), -1);
+        ASSERT_TRUE(index.find(moved.data(), 40, dim, k, got.data(), pool, {}, hints->data()));
+        for (int r = 0; r < 40; ++r)
+          EXPECT_EQ(std::vector<int>(got.begin() + r * k, got.begin() + (r + 1) * k),
+                    oracle_neighbors(centered_x, moved.row(r).data(), k))
+              << neighbor_search_name(search) << " dim " << dim << " query " << r << " hint " << (hints - &previous);
+      }
+      std::vector<int> in_place = previous;
+      ASSERT_TRUE(index.find(moved.data(), 40, dim, k, in_place.data(), pool, {}, in_place.data()));
+      for (int r = 0; r < 40; ++r)
+        EXPECT_EQ(std::vector<int>(in_place.begin() + r * k, in_place.begin() + (r + 1) * k),
+                  oracle_neighbors(centered_x, moved.row(r).data(), k));
+    }
+}
+
+// Squared distances beyond float's range (queries near 1e20) still give the true neighbours.
+TEST(Neighbors, TreesSurviveOverflowingDistances) {
+  ThreadPool pool(1);
+  const MatrixXfR x = normal_points(200, 2, 14);
+  const TrainingSet train(x);
+  const MatrixXfR centered_x = minus_mean(x, train);
+  for (NeighborSearch search : {NeighborSearch::kd_tree, NeighborSearch::box_tree}) {
+    const NeighborIndex index(train, search);
+    const float q[2] = {3e19f, -1e20f};
+    std::vector<int> got(5);
+    ASSERT_TRUE(index.find(q, 1, 2, 5, got.data(), pool));
+    EXPECT_EQ(got, oracle_neighbors(centered_x, q, 5)) << neighbor_search_name(search);
+  }
+}
+
+// A thousand copies of one point among others: every copy ties, more than the search's scratch
+// holds at first (it must grow it), and the lowest indices win.
+TEST(Neighbors, BoxTreeManyTiedCopies) {
+  ThreadPool pool(2);
+  MatrixXfR x = normal_points(3000, 2, 31);
+  for (int i = 0; i < 3000; i += 3) x.row(i) << 0.25f, -0.5f;
+  const TrainingSet train(x);
+  const MatrixXfR centered_x = minus_mean(x, train);
+  MatrixXfR q(2, 2);
+  q << 0.25f, -0.5f, 0.3f, -0.5f;  // on the copies, and beside them
+  const MatrixXfR centered_q = minus_mean(q, train);
+  const NeighborIndex index(train, NeighborSearch::box_tree);
+  for (Isa isa : available_isas())
+    for (int k : {5, 40}) {
+      KernelOptions options;
+      options.isa = isa;
+      std::vector<int> got(2 * k);
+      ASSERT_TRUE(index.find(centered_q.data(), 2, 2, k, got.data(), pool, options));
+      for (int r = 0; r < 2; ++r)
+        EXPECT_EQ(std::vector<int>(got.begin() + r * k, got.begin() + (r + 1) * k),
+                  oracle_neighbors(centered_x, centered_q.row(r).data(), k))
+            << isa_name(isa) << " k " << k << " query " << r;
+    }
+}
+
+// The box tree over several levels (N = 20,000: 1,250 blocks, 79 groups, 5, 1), in every
+// dimension it compiles (1 to 8), on every instruction set, from scratch and bounded by the
+// neighbours of a query moved a little: the oracle's neighbours, queries near and far.
+TEST(Neighbors, BoxTreeEqualsOracleInEveryDimensionAndIsa) {
+  ThreadPool pool(2);
+  for (int dim = 1; dim <= 8; ++dim) {
+    const MatrixXfR x = normal_points(20000, dim, 40 + dim);
+    const TrainingSet train(x);
+    const MatrixXfR centered_x = minus_mean(x, train);
+    MatrixXfR q = normal_points(30, dim, 60 + dim);
+    for (int r = 0; r < 30; ++r) q.row(r) *= float(1 << (r % 6));  // 1 to 32 standard deviations out
+    MatrixXfR moved = q;
+    moved.array() += 0.02f;
+    const int k = dim == 1 ? 40 : 15;  // in 1-D, more than a block
+    const NeighborIndex index(train, NeighborSearch::box_tree);
+    for (Isa isa : available_isas()) {
+      KernelOptions options;
+      options.isa = isa;
+      std::vector<int> first(30 * k), second(30 * k);
+      std::vector<float> points(size_t(30) * k * dim);
+      ASSERT_TRUE(index.find(q.data(), 30, dim, k, first.data(), pool, options, nullptr, points.data()));
+      EXPECT_TRUE(points_of(train, first, points)) << isa_name(isa) << " dim " << dim;
+      // Bounded by the first answer, its coordinates given: in place, as the estimator does.
+      second = first;
+      ASSERT_TRUE(index.find(moved.data(), 30, dim, k, second.data(), pool, options, second.data(), points.data(),
+                             points.data()));
+      EXPECT_TRUE(points_of(train, second, points)) << isa_name(isa) << " dim " << dim;
+      for (int r = 0; r < 30; ++r) {
+        EXPECT_EQ(std::vector<int>(first.begin() + r * k, first.begin() + (r + 1) * k),
+                  oracle_neighbors(centered_x, q.row(r).data(), k))
+            << isa_name(isa) << " dim " << dim << " query " << r;
+        EXPECT_EQ(std::vector<int>(second.begin() + r * k, second.begin() + (r + 1) * k),
+                  oracle_neighbors(centered_x, moved.row(r).data(), k))
+            << isa_name(isa) << " dim " << dim << " moved query " << r;
+      }
+    }
+  }
+}
+
+// The bound a hint's coordinates give the box tree's search: the farthest of the k points,
+// each squared distance summed in coordinate order in float (the bits the search compares
+// against), on every instruction set and dimension, for k below, at and past one vector of
+// 16, a NaN coordinate passed over as std::max passes it over. Too small a bound would only
+// send the search to its slow fallback, so the answers above cannot show it.
+TEST(Neighbors, HintBoundIsTheFarthestPointOnEveryIsa) {
+  for (int dim = 1; dim <= 8; ++dim)
+    for (int k : {1, 15, 16, 17, 40}) {
+      const MatrixXfR points = normal_points(k, dim, 200 + dim + k);
+      const MatrixXfR query = normal_points(1, dim, 300 + dim);
+      for (bool with_nan : {false, true}) {
+        MatrixXfR hint = points;
+        if (with_nan) hint(k / 2, dim - 1) = NAN;
+        float want = 0.0f;
+        for (int j = 0; j < k; ++j) {
+          volatile float sum = 0.0f;  // no contraction: (q - p)^2 rounded, then added
+          for (int c = 0; c < dim; ++c) {
+            const volatile float diff = query(0, c) - hint(j, c);
+            const volatile float square = diff * diff;
+            sum = sum + square;
+          }
+          want = std::max(want, float(sum));
+        }
+        for (Isa isa : available_isas())
+          EXPECT_EQ(knn_table(isa).box.farthest(query.data(), hint.data(), k, dim), want)
+              << isa_name(isa) << " dim " << dim << " k " << k << " nan " << with_nan;
+      }
+    }
+}
+
+TEST(Neighbors, BruteForceMatchesOracleOnRandomDataEveryIsa) {
+  ThreadPool pool(2);
+  const MatrixXfR x = normal_points(3000, 40, 3);
+  const TrainingSet train(x);
+  const MatrixXfR q = minus_mean(normal_points(20, 40, 4), train);
+  const MatrixXfR centered_x = minus_mean(x, train);
+  for (Isa isa : available_isas()) {
+    KernelOptions options;
+    options.isa = isa;
+    const NeighborIndex index(train, NeighborSearch::brute_force);
+    std::vector<int> got(20 * 10);
+    ASSERT_TRUE(index.find(q.data(), 20, 40, 10, got.data(), pool, options));
+    for (int r = 0; r < 20; ++r)
+      EXPECT_EQ(std::vector<int>(got.begin() + r * 10, got.begin() + (r + 1) * 10),
+                oracle_neighbors(centered_x, q.row(r).data(), 10))
+          << isa_name(isa);
+  }
+}
+
+// Check 11: K = N, and K + L = N, reproduce the exact posterior mean (float64 oracle).
+
+TEST(Neighbors, Uint8StorageMatchesOracle) {
+  ThreadPool pool(2);
+  std::vector<uint8_t> values(2000 * 30);
+  Rng rng(8, 9);
+  for (uint8_t& v : values) v = uint8_t(rng.uniform_index(256));
+  const TrainingSet train(values.data(), 2000, 30, 1.0f / 255);
+  MatrixXfR centered_x(2000, 30), q = normal_points(10, 30, 2) * 0.3f;
+  for (int i = 0; i < 2000; ++i)
+    for (int c = 0; c < 30; ++c) centered_x(i, c) = train.centered(i, c);
+  EXPECT_THROW(NeighborIndex(train, NeighborSearch::box_tree), Error);  // 30 dimensions: more than it compiles
+  for (NeighborSearch search : {NeighborSearch::brute_force, NeighborSearch::kd_tree}) {
+    const NeighborIndex index(train, search);
+    std::vector<int> got(10 * 5);
+    ASSERT_TRUE(index.find(q.data(), 10, 30, 5, got.data(), pool));
+    for (int r = 0; r < 10; ++r)
+      EXPECT_EQ(std::vector<int>(got.begin() + r * 5, got.begin() + (r + 1) * 5),
+                oracle_neighbors(centered_x, q.row(r).data(), 5))
+          << neighbor_search_name(search);
+  }
+}
+
+}  // namespace
+}  // namespace cfdm::test

@@ -1,0 +1,87 @@
+// The app's links (app/url_state.hpp): settings to a query and back, bad keys, the presets.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "app/settings.hpp"
+#include "app/url_state.hpp"
+#include "test_helpers.hpp"
+
+namespace cfdm::test {
+namespace {
+
+TEST(UrlState, FormatAndParseRoundTrip) {
+  app::Settings s = app::defaults_for("fashion-mnist");
+  s.n_train = 1234, s.n_samples = 17, s.n_steps = 77, s.n_draws = 5, s.seed = 42;
+  s.sigma = 0.123456789f, s.start_t = 0.3f, s.knn = true, s.knn_k = 7, s.knn_l = 9;
+  s.classes_mask = (1 << 3) | (1 << 8), s.pca = true, s.pca_dim = 32;
+  std::string error;
+  const app::Settings back = app::parse_state("?" + app::format_state(s), app::Settings{}, &error);
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(app::format_state(back), app::format_state(s));
+  EXPECT_EQ(back.sigma, s.sigma) << "floats survive bit for bit";
+  EXPECT_EQ(back.classes_mask, s.classes_mask);
+  EXPECT_EQ(back.dataset, "fashion-mnist");
+  EXPECT_EQ(app::format_state(app::Settings{}).find("ui="), std::string::npos) << "defaults are left out";
+  s.ui = app::Settings::Ui::min;
+  s.autoplay = false;
+  const app::Settings shown = app::parse_state(app::format_state(s), app::Settings{}, &error);
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(shown.ui, app::Settings::Ui::min);
+  EXPECT_FALSE(shown.autoplay);
+  s.sigma = 0.05f;
+  EXPECT_NE(app::format_state(s).find("sigma=0.05&"), std::string::npos);
+  // A fuzzer regression: 1.1e+02 in a query reads as "1.1e 02" ('+' is a space there).
+  s.sigma = 110.0f;
+  const app::Settings big = app::parse_state(app::format_state(s), app::Settings{}, &error);
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(big.sigma, 110.0f);
+}
+
+TEST(UrlState, BadKeysAreNamedAndIgnored) {
+  std::string error;
+  const app::Settings base;
+  const app::Settings s =
+      app::parse_state("sigma=-1&steps=abc&dataset=nope&colour=red&draws=4&classes=3,12&&=&%zz=1", base, &error);
+  EXPECT_EQ(s.sigma, base.sigma);
+  EXPECT_EQ(s.n_steps, base.n_steps);
+  EXPECT_EQ(s.dataset, base.dataset);
+  EXPECT_EQ(s.n_draws, 4) << "good keys still apply";
+  EXPECT_EQ(s.classes_mask, 0);
+  for (const char* named : {"sigma=-1 (a bad value)", "steps=abc (a bad value)", "dataset=nope (a bad value)",
+                            "colour=red (an unknown key)", "classes=3,12 (a bad value)"})
+    EXPECT_NE(error.find(named), std::string::npos) << named << " in: " << error;
+  app::parse_state("sigma=1e999&seed=99999999999999999999&start_t=nan&n_train=%41", base, &error);
+  EXPECT_NE(error.find("sigma=1e999"), std::string::npos);
+  EXPECT_NE(error.find("seed="), std::string::npos);
+  EXPECT_NE(error.find("start_t=nan"), std::string::npos);
+  EXPECT_NE(error.find("n_train=A"), std::string::npos) << "percent-escapes are decoded";
+}
+
+// docs/embedding.md stays true: each iframe there is one of the app's presets (or the preset with
+// a display key added) and parses without complaint; each preset is there.
+TEST(UrlState, EveryPresetIsDocumentedAndEveryDocumentedLinkParses) {
+  std::ifstream file(std::string(CFDM_SOURCE_DIR) + "/docs/embedding.md");
+  ASSERT_TRUE(file) << "docs/embedding.md";
+  const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  int links = 0;
+  for (size_t at = text.find("embed.html?"); at != std::string::npos; at = text.find("embed.html?", at + 1)) {
+    const size_t start = at + std::strlen("embed.html?");
+    const std::string query = text.substr(start, text.find('"', start) - start);
+    std::string error;
+    app::parse_state(query, app::Settings{}, &error);
+    EXPECT_EQ(error, "") << query;
+    ++links;
+  }
+  EXPECT_GE(links, int(app::presets().size()));
+  for (const app::Preset& preset : app::presets()) {
+    const std::string link = std::string("embed.html?") + preset.query;
+    EXPECT_TRUE(text.find(link + "\"") != std::string::npos || text.find(link + "&ui=") != std::string::npos)
+        << preset.title << " is not in docs/embedding.md";
+  }
+}
+
+}  // namespace
+}  // namespace cfdm::test
