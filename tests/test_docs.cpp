@@ -1,6 +1,7 @@
 // The documents stay true to the code: every test that docs/robustness.md names exists.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <string>

@@ -1,6 +1,7 @@
 // The app's links (app/url_state.hpp): settings to a query and back, bad keys, the presets.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <string>
