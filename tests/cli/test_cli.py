@@ -321,12 +321,20 @@ with open(path("bom.csv"), "wb") as f:
     f.write(b"\xef\xbb\xbf1,2\n3,4\n5,6\n")
 with open(path("header.csv"), "w") as f:
     f.write("x,y\n1,2\n3,4\n")
+read_rows = []
+
+
+def read_check(name, condition, detail=""):
+    check(f"reading: {name}", condition, detail)
+    read_rows.append(name)
+
+
 r = run("sample", "--data", path("bom.csv"), "--n-samples", 3, "--steps", 2, "--save-train", path("bom_train.npy"))
-check("a CSV with a UTF-8 byte-order mark keeps its first row", r.returncode == 0
-      and np.array_equal(np.load(path("bom_train.npy")), np.array([[1, 2], [3, 4], [5, 6]], np.float32)), r.stderr)
+read_check("a CSV with a UTF-8 byte-order mark keeps its first row", r.returncode == 0
+           and np.array_equal(np.load(path("bom_train.npy")), np.array([[1, 2], [3, 4], [5, 6]], np.float32)), r.stderr)
 r = run("sample", "--data", path("header.csv"), "--n-samples", 3, "--steps", 2, "--save-train", path("h_train.npy"))
-check("a CSV header is skipped and said on stderr", r.returncode == 0 and "'x,y'" in r.stderr
-      and "header" in r.stderr and np.load(path("h_train.npy")).shape == (2, 2), r.stderr)
+read_check("a CSV header line is skipped and said on stderr (cfdm: note: ... read as a header)", r.returncode == 0
+           and "'x,y'" in r.stderr and "header" in r.stderr and np.load(path("h_train.npy")).shape == (2, 2), r.stderr)
 
 # ---- output files: complete, from this run, never through a planted link ----
 output_rows = []
@@ -416,6 +424,8 @@ def table_rows():
              "| samples x draws beyond memory | `needs ... MB, but only ... MB are available` |",
              "| velocity draws x points x d beyond memory (beyond 32 bits in wasm) | `needs ... MB` |",
              "| corrupt IDX dataset (MNIST files truncated) | `truncated` |"]
+    rows += ["", "| what is read | result |", "|---|---|"]
+    rows += [f"| {name} | holds |" for name in read_rows]
     rows += ["", "| output files | result |", "|---|---|"]
     rows += [f"| {name} | holds |" for name in output_rows]
     rows += ["", "| data | run | result |", "|---|---|---|"]
