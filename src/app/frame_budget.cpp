@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "core/error.hpp"
+#include "eval/metrics.hpp"
 
 namespace cfdm::app {
 namespace {
@@ -43,9 +44,11 @@ FrameWork estimate_frame_work(const Settings& s) {
   const double d = image ? (s.pca ? s.pca_dim : kImageDim) : 2;
   const double queries = b * (s.sigma > 0 ? std::max(s.n_draws, 1) : 1);
   FrameWork work;
-  work.prepare_seconds = image ? n * kImageDim * kSecondsPerPixel : n * kSecondsPerToyPoint;
-  if (s.knn && d <= kTreeMaxDim) work.prepare_seconds += n * kSecondsPerIndexedPoint;
   const double pair = (d + kPairOverhead) * kSecondsPerPairCoordinate;
+  work.prepare_seconds = image ? n * kImageDim * kSecondsPerPixel : n * kSecondsPerToyPoint;
+  // Images: the copy threshold's typical spacing, measured as the model is prepared.
+  if (image) work.prepare_seconds += std::min<double>(n, eval::kCopySpacingPoints) * n * pair;
+  if (s.knn && d <= kTreeMaxDim) work.prepare_seconds += n * kSecondsPerIndexedPoint;
   if (!s.knn)
     work.step_seconds = queries * n * pair;
   else if (d <= kTreeMaxDim)
@@ -66,9 +69,8 @@ void check_frame_budget(const Settings& s) {
                 full_speed);
   const FrameWork work = estimate_frame_work(s);
   if (work.prepare_seconds > kFrameBudgetSeconds) {
-    const double most = is_image_name(s.dataset)
-                            ? kFrameBudgetSeconds / (kImageDim * kSecondsPerPixel)
-                            : kFrameBudgetSeconds / (kSecondsPerToyPoint + (s.knn ? kSecondsPerIndexedPoint : 0.0));
+    // Preparation grows linearly with the training points (past the copy threshold's 64).
+    const double most = kFrameBudgetSeconds / (work.prepare_seconds / std::max(s.n_train, 1));
     throw Error("the single-thread page prepares at most about " + thousands(std::floor(most / 1000) * 1000) +
                 " training points in one frame (this setting asks for " + thousands(s.n_train) +
                 "), so it would freeze the page" + full_speed);

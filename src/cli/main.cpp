@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "cli/args.hpp"
-#include "cli/usage.hpp"
 #include "cli/progress.hpp"
+#include "cli/usage.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
 #include "core/sampler.hpp"
@@ -51,13 +51,16 @@ constexpr int kMaxThreads = 1024;
 constexpr const char* kPlatform = "native";
 #endif
 
+// What a reader assumed (a CSV's first line read as a header), on stderr; nothing when empty.
+void say_note(const std::string& note) {
+  if (!note.empty()) std::fprintf(stderr, "cfdm: note: %s\n", note.c_str());
+}
 
-
-// A matrix from .npy or .csv; what the reader assumed (a CSV header) is said on stderr.
+// A matrix from .npy or .csv, its reader's note said.
 MatrixXfR read_matrix_noting(const std::string& path) {
   std::string note;
   MatrixXfR matrix = data::read_matrix(path, &note);
-  if (!note.empty()) std::fprintf(stderr, "cfdm: note: %s\n", note.c_str());
+  say_note(note);
   return matrix;
 }
 
@@ -188,7 +191,7 @@ int command_sample(const Args& args) {
   const data::DataRequest request = parse_data_request(args, scenario ? scenario->data : data::DataRequest{});
   const std::string& spec = request.spec;
   data::Dataset dataset = data::load_dataset(request);
-  if (!dataset.note.empty()) std::fprintf(stderr, "cfdm: note: %s\n", dataset.note.c_str());
+  say_note(dataset.note);
   const TrainingSet pixels = data::make_training_set(dataset);
   const output::ImageShape shape{dataset.images.height, dataset.images.width, dataset.images.channels};
   const bool images = dataset.is_image();
@@ -275,7 +278,7 @@ int command_eval(const Args& args) {
   ThreadPool pool(thread_count(args));
   const data::DataRequest request = parse_data_request(args);
   const data::Dataset dataset = data::load_dataset(request);
-  if (!dataset.note.empty()) std::fprintf(stderr, "cfdm: note: %s\n", dataset.note.c_str());
+  say_note(dataset.note);
   const TrainingSet train = data::make_training_set(dataset);
   if (train.n() < 2)
     throw Error(
@@ -288,8 +291,9 @@ int command_eval(const Args& args) {
     throw Error(printable(samples_path, 80) + " has dimension " + std::to_string(samples.cols()) +
                 " but the training set has " + std::to_string(train.dim()) +
                 ": evaluate samples of the same data (decoded pixels for --space pca)");
-  const double spacing = eval::typical_spacing(train, pool, eval::kCopySpacingPoints);
-  const double threshold = args.number("copy-threshold", eval::copy_threshold(train, pool));
+  double spacing = 0;
+  const double copy_threshold = eval::copy_threshold(train, pool, &spacing);
+  const double threshold = args.number("copy-threshold", copy_threshold);
   if (!std::isfinite(threshold) || threshold < 0)
     throw Error("--copy-threshold must be a finite number >= 0 (got " + in_quotes(args.text("copy-threshold", "")) +
                 ")");
@@ -335,19 +339,20 @@ int command_velocity(const Args& args) {
   if (d != train.dim())
     throw Error("--points has dimension " + std::to_string(d) + " but --train has " + std::to_string(train.dim()) +
                 ": both need the same number of columns");
-  if (!args.has("eps") && sigma > 0.0) {
-    const int64_t draws = args.integer("draws", 1);
-    if (draws < 1) throw Error("draws must be at least 1 (got " + std::to_string(draws) + ")");
+  const bool drawn = !args.has("eps") && sigma > 0.0;  // the draws made here, from --draws and --seed
+  int n_draws = 0;
+  if (drawn) {
+    n_draws = checked_int(args, "draws", 1);
+    if (n_draws < 1) throw Error("draws must be at least 1 (got " + std::to_string(n_draws) + ")");
     // The draws, their queries and their posterior means: 3 x M x B x d floats, counted in 64 bits
     // (a 32-bit size wraps around in wasm).
-    const double bytes = 3.0 * double(draws) * double(n_points) * double(d) * sizeof(float);
+    const double bytes = 3.0 * double(n_draws) * double(n_points) * double(d) * sizeof(float);
     data::check_memory(
         bytes > 1.8e19 ? UINT64_MAX : uint64_t(bytes),
-        std::to_string(draws) + " draws of " + std::to_string(n_points) + " points of dimension " + std::to_string(d),
+        std::to_string(n_draws) + " draws of " + std::to_string(n_points) + " points of dimension " + std::to_string(d),
         "choose fewer --draws or points");
   }
   std::vector<float> eps;
-  int n_draws = 0;
   if (args.has("eps")) {
     const std::string path = args.text("eps", "");
     data::Array draws = data::read_npy(path);
@@ -358,8 +363,7 @@ int command_velocity(const Args& args) {
       if (!std::isfinite(v)) throw Error(printable(path, 80) + ": --eps holds a value that is not finite (NaN/Inf)");
     n_draws = int(draws.shape[0]);
     eps = std::move(draws.values);
-  } else if (sigma > 0.0) {
-    n_draws = checked_int(args, "draws", 1);
+  } else if (drawn) {
     eps.resize(size_t(n_draws) * size_t(n_points) * size_t(d));
     const uint64_t seed = args.seed("seed", 0);
     for (int b = 0; b < n_points; ++b) {

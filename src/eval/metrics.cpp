@@ -129,8 +129,10 @@ std::vector<std::pair<int, double>> top_posterior_weights(const TrainingSet& tra
   return out;
 }
 
-double copy_threshold(const TrainingSet& train, ThreadPool& pool) {
-  return typical_spacing(train, pool, kCopySpacingPoints) / 10;
+double copy_threshold(const TrainingSet& train, ThreadPool& pool, double* spacing) {
+  const double measured = typical_spacing(train, pool, kCopySpacingPoints);
+  if (spacing) *spacing = measured;
+  return measured / 10;
 }
 
 }  // namespace cfdm::eval

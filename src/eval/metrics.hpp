@@ -45,9 +45,10 @@ double typical_spacing(const TrainingSet& train, ThreadPool& pool, int max_point
 // What counts as a copy, everywhere (the app's meter and frames, the CLI's picture, cfdm eval): a
 // sample nearer than this to a training point, measured in the space sampled in. A tenth of the
 // training set's typical spacing, estimated over kCopySpacingPoints evenly spaced training points
-// (few enough for the app to measure as it prepares a dataset).
-constexpr int kCopySpacingPoints = 256;
-double copy_threshold(const TrainingSet& train, ThreadPool& pool);
+// (few enough for the single-thread web app to measure as it prepares a dataset within a frame's
+// budget, app/frame_budget.cpp). *spacing, when given, receives that typical spacing.
+constexpr int kCopySpacingPoints = 64;
+double copy_threshold(const TrainingSet& train, ThreadPool& pool, double* spacing = nullptr);
 
 // The posterior weights softmax_i(-|z - t x_i|^2 / (2 (1 - t)^2)) of one point z at time t in
 // [0, 1) (method.md section 2), in double precision over every training point: the `count`
