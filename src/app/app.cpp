@@ -14,6 +14,7 @@
 #include "data/dataset.hpp"
 #include "data/files.hpp"
 #include "data/memory.hpp"
+#include "data/space.hpp"
 #include "data/toy.hpp"
 #include "eval/metrics.hpp"
 
@@ -60,20 +61,21 @@ Model build_image_model(const Settings& s, const data::ImageSet& all, ThreadPool
   data::Dataset dataset;
   dataset.images = std::move(chosen);
   Model model;
-  model.pixels = std::make_shared<const TrainingSet>(data::make_training_set(dataset));
   model.image_width = dataset.images.width;
   model.image_height = dataset.images.height;
+  const int n_images = dataset.images.n;
+  data::SamplingSpace space = data::make_sampling_space(data::make_training_set(dataset), s.pca ? s.pca_dim : 0);
+  model.pixels = space.data;
+  model.train = space.train;
+  model.pca = space.pca;
   std::string name = s.dataset == "mnist" ? "MNIST" : "Fashion-MNIST";
-  model.description = name + ": " + thousands(dataset.images.n) + " images";
-  if (s.pca) {
-    auto pca = std::make_shared<const data::Pca>(*model.pixels, s.pca_dim);
-    model.train = std::make_shared<const TrainingSet>(pca->encode(*model.pixels));
+  model.description = name + ": " + thousands(n_images) + " images";
+  if (space.pca) {
     char text[96];
-    std::snprintf(text, sizeof text, ", PCA %d (%.1f%% of the variance)", pca->dim(), 100 * pca->explained_variance());
+    std::snprintf(text, sizeof text, ", PCA %d (%.1f%% of the variance)", space.pca->dim(),
+                  100 * space.pca->explained_variance());
     model.description += text;
-    model.pca = pca;
   } else {
-    model.train = model.pixels;
     model.description += ", pixel space";
   }
   model.copy_threshold = eval::copy_threshold(*model.train, pool);

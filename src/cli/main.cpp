@@ -17,7 +17,7 @@
 #include "data/dataset.hpp"
 #include "data/files.hpp"
 #include "data/memory.hpp"
-#include "data/pca.hpp"
+#include "data/space.hpp"
 #include "data/prepare.hpp"
 #include "data/scenarios.hpp"
 #include "data/toy.hpp"
@@ -192,25 +192,15 @@ int command_sample(const Args& args) {
   const std::string& spec = request.spec;
   data::Dataset dataset = data::load_dataset(request);
   say_note(dataset.note);
-  const TrainingSet pixels = data::make_training_set(dataset);
   const output::ImageShape shape{dataset.images.height, dataset.images.width, dataset.images.channels};
   const bool images = dataset.is_image();
-  dataset = data::Dataset();  // the training set holds its own copy
-
   // The space sampled in: the data itself, or its top principal components.
-  std::unique_ptr<data::Pca> pca;
-  std::unique_ptr<TrainingSet> latent;
-  std::string space;
-  if (space_name == "pca") {
-    pca = std::make_unique<data::Pca>(pixels, pca_dim);
-    latent = std::make_unique<TrainingSet>(pca->encode(pixels));
-    char text[96];
-    std::snprintf(text, sizeof text, "a %d-dimensional PCA space (%.1f%% of the variance)", pca->dim(),
-                  100 * pca->explained_variance());
-    space = text;
-    std::fprintf(stderr, "cfdm: sampling in %s\n", text);
-  }
-  const TrainingSet& train = latent ? *latent : pixels;
+  const data::SamplingSpace space =
+      data::make_sampling_space(data::make_training_set(dataset), space_name == "pca" ? pca_dim : 0);
+  dataset = data::Dataset();  // the training set holds its own copy
+  if (space.pca) std::fprintf(stderr, "cfdm: sampling in %s\n", space.pca_summary().c_str());
+  const TrainingSet& pixels = *space.data;
+  const TrainingSet& train = *space.train;
   data::check_memory(sampler_memory_bytes(params, train.dim(), train.n()),
                      std::to_string(params.n_samples) + " samples of dimension " + std::to_string(train.dim()) +
                          (params.sigma > 0 ? " with " + std::to_string(params.n_draws) + " draws" : ""),
@@ -234,7 +224,7 @@ int command_sample(const Args& args) {
                params.n_steps - sampler.first_step(), double(sampler.first_step()) / params.n_steps, estimator.c_str(),
                pool.size(), isa_name(params.kernel.isa), seconds, train.memory_bytes() / 1e6, heap_report().c_str());
   // Samples in the data's own space (PCA latents decoded).
-  const MatrixXfR samples = pca ? pca->decode(sampler.states()) : sampler.states();
+  const MatrixXfR samples = space.to_data(sampler.states());
   if (!out.empty()) outputs.write(out, data::matrix_file(out, samples));
   if (!out_latent.empty()) outputs.write(out_latent, data::matrix_file(out_latent, sampler.states()));
   if (!plot.empty() && images) {

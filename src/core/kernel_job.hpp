@@ -1,4 +1,4 @@
-// What the per-instruction-set kernels (kernel_impl.hpp) receive.
+// What the per-instruction-set kernels (kernel_impl.hpp, nearest_impl.hpp) receive.
 //
 // Those translation units are compiled with -mavx2 / -mavx512f, so they include no Eigen and
 // instantiate no standard-library template: an inline function emitted there could be merged by

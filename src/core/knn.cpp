@@ -221,7 +221,6 @@ bool knn_posterior_mean(const TrainingSet& train, const NeighborIndex& index, co
                         const float* queries, int n_queries, int stride, double t, uint64_t seed, uint64_t substream,
                         float* out, int out_stride, ThreadPool& pool, const KernelOptions& kernel, const int* neighbors,
                         KnnMemory* memory) {
-  validate(options, train.n());
   const int n = train.n(), d = train.dim(), k = options.k, l = options.l;
   if (t == 0.0) {  // all weights 1/N: D_0 = mean(x)
     for (int r = 0; r < n_queries; ++r)

@@ -45,7 +45,8 @@ bool knn_memory_keeps_points(int64_t dim);
 // for queries that move a little between calls (a sampler's rows): it holds n_queries x K
 // neighbours of the previous call, or anything else to start afresh, and receives this call's;
 // they bound the next search (the same answer, found faster). At t = 0 every weight is 1/N and
-// the exact mean is returned. Returns false if cancelled.
+// the exact mean is returned. Returns false if cancelled. options must hold for train
+// (validate(options, train.n()): the estimator checks them once, when it is made).
 bool knn_posterior_mean(const TrainingSet& train, const NeighborIndex& index, const KnnOptions& options,
                         const float* queries, int n_queries, int stride, double t, uint64_t seed, uint64_t substream,
                         float* out, int out_stride, ThreadPool& pool, const KernelOptions& kernel = {},

@@ -1,7 +1,7 @@
 #include "data/scenarios.hpp"
 
 #include "core/error.hpp"
-#include "data/pca.hpp"
+#include "data/space.hpp"
 
 namespace cfdm::data {
 namespace {
@@ -60,17 +60,10 @@ const Scenario& find_scenario(const std::string& name) {
 }
 
 MatrixXfR run_scenario(const Scenario& scenario, ThreadPool& pool, const KernelOptions& kernel) {
-  const TrainingSet pixels = make_training_set(load_dataset(scenario.data));
+  const SamplingSpace space = make_sampling_space(make_training_set(load_dataset(scenario.data)), scenario.pca_dim);
   SamplerParams params = scenario.params;
   params.kernel = kernel;
-  if (scenario.pca_dim > 0) {
-    const Pca pca(pixels, scenario.pca_dim);
-    const TrainingSet latent(pca.encode(pixels));
-    Sampler sampler(latent, params, pool);
-    sampler.run([](int) { return true; });
-    return sampler.states();
-  }
-  Sampler sampler(pixels, params, pool);
+  Sampler sampler(*space.train, params, pool);
   sampler.run([](int) { return true; });
   return sampler.states();
 }

@@ -1,0 +1,18 @@
+// One instruction set's table of kernels (kernel_job.hpp): the posterior-mean kernels
+// (kernel_impl.hpp) and the brute-force neighbour search (nearest_impl.hpp), compiled for the
+// width CFDM_KERNEL_WIDTH by each kernel_isa_*.cpp, the only files that include this one.
+#pragma once
+#include "core/kernel_impl.hpp"
+#include "core/nearest_impl.hpp"
+
+namespace cfdm {
+namespace CFDM_KERNEL_NAMESPACE {
+
+inline const KernelTable& table() {
+  static const KernelTable t = {&direct<CFDM_KERNEL_WIDTH>, &expanded<CFDM_KERNEL_WIDTH>, &nearest<CFDM_KERNEL_WIDTH>,
+                                &nearest_columns<CFDM_KERNEL_WIDTH>};
+  return t;
+}
+
+}  // namespace CFDM_KERNEL_NAMESPACE
+}  // namespace cfdm
