@@ -75,12 +75,12 @@ int marks_on(const app::Scene& scene, const MatrixXfR& points) {
 // the tests compare the app with an independent reading of its settings.
 SamplerParams params_of(const app::Settings& s) {
   SamplerParams p = default_sampler_params();
-  p.n_samples = s.n_samples;
-  p.n_steps = s.n_steps;
-  p.n_draws = s.n_draws;
-  p.sigma = s.sigma;
-  p.start_t = s.start_t;
-  p.seed = uint64_t(s.seed);
+  p.n_samples = s.sampler.n_samples;
+  p.n_steps = s.sampler.n_steps;
+  p.n_draws = s.sampler.n_draws;
+  p.sigma = s.sampler.sigma;
+  p.start_t = s.sampler.start_t;
+  p.seed = uint64_t(s.sampler.seed);
   return p;
 }
 
@@ -90,20 +90,20 @@ TEST(AppHeadless, DrawsTrainingPointsSamplesAndTrailsAndRestartsOnChange) {
   ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done; })) << "sampling never finished";
   imgui.frame(app);
   const app::Settings& s = app.settings();
-  EXPECT_EQ(app.snapshot().states.rows(), s.n_samples);
+  EXPECT_EQ(app.snapshot().states.rows(), s.sampler.n_samples);
   // Every training point and every sample is a mark; trails add segments between steps.
   const MatrixXfR train = data::make_toy(s.dataset, s.n_train, 0);
   EXPECT_EQ(marks_on(app.scene(), train), s.n_train);
-  EXPECT_EQ(marks_on(app.scene(), app.snapshot().states), s.n_samples);
+  EXPECT_EQ(marks_on(app.scene(), app.snapshot().states), s.sampler.n_samples);
   int segments = 0;
   for (const app::Mark& m : app.scene().marks) segments += m.x0 != m.x1 || m.y0 != m.y1;
-  EXPECT_GT(segments, s.n_samples) << "no trails";
+  EXPECT_GT(segments, s.sampler.n_samples) << "no trails";
 
   app::Settings other = s;
   other.dataset = "swissroll";
-  other.n_samples = 300;
-  other.sigma = 0.1f;
-  other.n_draws = 2;
+  other.sampler.n_samples = 300;
+  other.sampler.sigma = 0.1f;
+  other.sampler.n_draws = 2;
   const uint64_t before = app.snapshot().generation;
   app.apply(other);
   ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done && app.snapshot().generation > before; }));
@@ -150,8 +150,8 @@ TEST(AppHeadless, TheScrubberShowsTheStatesOfEarlierSteps) {
   HeadlessImGui imgui;
   app::App app(app::PlatformInfo{}, 2);
   app::Settings s = app.settings();
-  s.n_samples = 200;
-  s.n_steps = 40;
+  s.sampler.n_samples = 200;
+  s.sampler.n_steps = 40;
   app.apply(s);
   ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done; }));
   EXPECT_EQ(app.snapshot().history_steps.size(), 41u) << "every step is recorded";
@@ -162,7 +162,7 @@ TEST(AppHeadless, TheScrubberShowsTheStatesOfEarlierSteps) {
   const TrainingSet train(data::make_toy(s.dataset, s.n_train, 0));
   Sampler direct(train, params_of(s), pool);
   for (int i = 0; i < 13; ++i) direct.step();
-  EXPECT_EQ(marks_on(app.scene(), direct.states()), s.n_samples) << "the samples drawn are those of step 13";
+  EXPECT_EQ(marks_on(app.scene(), direct.states()), s.sampler.n_samples) << "the samples drawn are those of step 13";
   app.set_view_step(-1);
   imgui.frame(app);
   EXPECT_EQ(app.view_step(), 40);
@@ -173,8 +173,8 @@ TEST(AppHeadless, VelocityOverlayPointsAlongTheExactVelocity) {
   app::App app(app::PlatformInfo{}, 1);
   app::Settings s = app.settings();
   s.n_train = 200;
-  s.n_samples = 10;
-  s.n_steps = 10;
+  s.sampler.n_samples = 10;
+  s.sampler.n_steps = 10;
   app.apply(s);
   ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done; }));
   app.set_view_step(5);  // t = 0.5
@@ -244,8 +244,8 @@ TEST(AppHeadless, InspectingASampleDrawsItsStrongestPosteriorWeights) {
   app::App app(app::PlatformInfo{}, 1);
   app::Settings s = app.settings();
   s.n_train = 100;
-  s.n_samples = 5;
-  s.n_steps = 10;
+  s.sampler.n_samples = 5;
+  s.sampler.n_steps = 10;
   app.apply(s);
   ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done; }));
   app.set_view_step(8);
@@ -266,13 +266,13 @@ TEST(AppHeadless, BadSettingsShowAMessageAndKeepRunning) {
   HeadlessImGui imgui;
   app::App app(app::PlatformInfo{}, 1);
   app::Settings s = app.settings();
-  s.n_steps = 0;
+  s.sampler.n_steps = 0;
   app.apply(s);
   ASSERT_TRUE(imgui.frames_until(app, [&] { return !app.snapshot().error.empty(); }));
   EXPECT_NE(app.snapshot().error.find("steps"), std::string::npos);
   imgui.frame(app);  // the message is drawn; the app goes on
   s.dataset = "no-such-set";
-  s.n_steps = 10;
+  s.sampler.n_steps = 10;
   const uint64_t before = app.snapshot().generation;
   app.apply(s);
   ASSERT_TRUE(
@@ -312,7 +312,7 @@ TEST(AppHeadless, ASettingTooBigForMemoryIsRefusedAndTheRunKept) {
   const MatrixXfR samples = app.snapshot().states;
   app.update_state("n_samples=10000000&sigma=1&draws=1024");  // about 80 GB
   for (int i = 0; i < 20; ++i) imgui.frame(app);
-  EXPECT_EQ(app.settings().n_samples, 100) << "the settings stay";
+  EXPECT_EQ(app.settings().sampler.n_samples, 100) << "the settings stay";
   EXPECT_EQ(app.snapshot().generation, generation) << "the run stays";
   EXPECT_TRUE(bit_identical(app.snapshot().states, samples));
   const std::string stats = app.stats_json();
@@ -335,7 +335,7 @@ TEST(AppHeadless, RefusedSettingsAreReturnedReportedAndShownWhileTheRunGoesOn) {
   EXPECT_NE(refused.find("sigma=-5"), std::string::npos) << refused;
   EXPECT_NE(refused.find("steps=0"), std::string::npos) << refused;
   EXPECT_NE(app.stats_json().find("\"warnings\": \"ignored sigma=-5"), std::string::npos) << app.stats_json();
-  EXPECT_EQ(app.settings().n_steps, 10);
+  EXPECT_EQ(app.settings().sampler.n_steps, 10);
   // A setting too big for memory is returned too.
   EXPECT_NE(app.update_state("n_samples=10000000&draws=1024&sigma=1").find("needs"), std::string::npos);
   // An over-long query changes nothing and says why; the run goes on.
@@ -429,8 +429,8 @@ app::Settings small_mnist(int n_steps) {
   app::Settings s = app::defaults_for("mnist");
   s.classes_mask = 1 << 3;
   s.n_train = 300;
-  s.n_samples = 8;
-  s.n_steps = n_steps;
+  s.sampler.n_samples = 8;
+  s.sampler.n_steps = n_steps;
   return s;
 }
 
@@ -461,8 +461,8 @@ TEST(AppHeadless, MnistSamplesAtSigmaZeroAreAllCopies) {
   }
   // Smoothing makes new digits: far fewer copies.
   app::Settings s = small_mnist(10);
-  s.sigma = 1.0f;
-  s.n_draws = 4;
+  s.sampler.sigma = 1.0f;
+  s.sampler.n_draws = 4;
   const uint64_t before = app.snapshot().generation;
   app.apply(s);
   ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done && app.snapshot().generation > before; }));
@@ -524,8 +524,8 @@ TEST(UrlState, TheAppAppliesALinkOverTheDatasetDefaults) {
   app::App app(app::PlatformInfo{}, 1);
   app.apply_state("?dataset=circles&n_train=300&n_samples=40&steps=12&sigma=0.05&draws=2&seed=7&bogus=1");
   EXPECT_EQ(app.settings().dataset, "circles");
-  EXPECT_EQ(app.settings().n_samples, 40);
-  EXPECT_EQ(app.settings().n_draws, 2);
+  EXPECT_EQ(app.settings().sampler.n_samples, 40);
+  EXPECT_EQ(app.settings().sampler.n_draws, 2);
   ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done; }));
   ThreadPool pool(1);
   const TrainingSet train(data::make_toy("circles", 300, 0));

@@ -1,6 +1,7 @@
 // The documents stay true to the code: every test that docs/robustness.md names exists.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -40,6 +41,25 @@ TEST(Docs, EveryTestNamedInTheRobustnessReportExists) {
   EXPECT_GE(named, 6);
   for (const char* target : {"fuzz_npy", "fuzz_csv", "fuzz_idx", "fuzz_png", "fuzz_fashion_json", "fuzz_url_state"})
     EXPECT_NE(doc.find(target), std::string::npos) << target;
+}
+
+// docs/embedding.md's table of URL keys names every key the app reads, and no other.
+TEST(Docs, TheEmbeddingGuideListsEveryUrlKey) {
+  std::ifstream file(std::string(CFDM_SOURCE_DIR) + "/docs/embedding.md");
+  const std::string doc((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(doc.empty());
+  std::string table;  // the rows of the key table: lines starting "| `"
+  for (size_t at = doc.find("\n| `"); at != std::string::npos; at = doc.find("\n| `", at + 1))
+    table += doc.substr(at, doc.find(" | ", at + 1) - at);  // the row's first cell
+  for (const std::string& key : app::state_keys())
+    EXPECT_NE(table.find("`" + key + "`"), std::string::npos) << key << " is read from links but not documented";
+  // Every documented key (outside the page's own build and hosts) is one the app reads.
+  const std::vector<std::string> keys = app::state_keys();
+  for (size_t at = table.find('`'); at != std::string::npos; at = table.find('`', table.find('`', at + 1) + 1)) {
+    const std::string key = table.substr(at + 1, table.find('`', at + 1) - at - 1);
+    if (key.rfind("{type", 0) == 0 || key == "build" || key == "hosts") continue;
+    EXPECT_NE(std::find(keys.begin(), keys.end(), key), keys.end()) << key << " is documented but not read";
+  }
 }
 
 }  // namespace

@@ -15,14 +15,14 @@ namespace {
 
 TEST(UrlState, FormatAndParseRoundTrip) {
   app::Settings s = app::defaults_for("fashion-mnist");
-  s.n_train = 1234, s.n_samples = 17, s.n_steps = 77, s.n_draws = 5, s.seed = 42;
-  s.sigma = 0.123456789f, s.start_t = 0.3f, s.knn = true, s.knn_k = 7, s.knn_l = 9;
+  s.n_train = 1234, s.sampler.n_samples = 17, s.sampler.n_steps = 77, s.sampler.n_draws = 5, s.sampler.seed = 42;
+  s.sampler.sigma = 0.123456789f, s.sampler.start_t = 0.3f, s.sampler.estimator = Estimator::knn, s.sampler.knn.k = 7, s.sampler.knn.l = 9;
   s.classes_mask = (1 << 3) | (1 << 8), s.pca = true, s.pca_dim = 32;
   std::string error;
   const app::Settings back = app::parse_state("?" + app::format_state(s), app::Settings{}, &error);
   EXPECT_EQ(error, "");
   EXPECT_EQ(app::format_state(back), app::format_state(s));
-  EXPECT_EQ(back.sigma, s.sigma) << "floats survive bit for bit";
+  EXPECT_EQ(back.sampler.sigma, s.sampler.sigma) << "floats survive bit for bit";
   EXPECT_EQ(back.classes_mask, s.classes_mask);
   EXPECT_EQ(back.dataset, "fashion-mnist");
   EXPECT_EQ(app::format_state(app::Settings{}).find("ui="), std::string::npos) << "defaults are left out";
@@ -32,13 +32,13 @@ TEST(UrlState, FormatAndParseRoundTrip) {
   EXPECT_EQ(error, "");
   EXPECT_EQ(shown.ui, app::Settings::Ui::min);
   EXPECT_FALSE(shown.autoplay);
-  s.sigma = 0.05f;
+  s.sampler.sigma = 0.05f;
   EXPECT_NE(app::format_state(s).find("sigma=0.05&"), std::string::npos);
   // A fuzzer regression: 1.1e+02 in a query reads as "1.1e 02" ('+' is a space there).
-  s.sigma = 110.0f;
+  s.sampler.sigma = 110.0f;
   const app::Settings big = app::parse_state(app::format_state(s), app::Settings{}, &error);
   EXPECT_EQ(error, "");
-  EXPECT_EQ(big.sigma, 110.0f);
+  EXPECT_EQ(big.sampler.sigma, 110.0f);
 }
 
 TEST(UrlState, BadKeysAreNamedAndIgnored) {
@@ -46,10 +46,10 @@ TEST(UrlState, BadKeysAreNamedAndIgnored) {
   const app::Settings base;
   const app::Settings s =
       app::parse_state("sigma=-1&steps=abc&dataset=nope&colour=red&draws=4&classes=3,12&&=&%zz=1", base, &error);
-  EXPECT_EQ(s.sigma, base.sigma);
-  EXPECT_EQ(s.n_steps, base.n_steps);
+  EXPECT_EQ(s.sampler.sigma, base.sampler.sigma);
+  EXPECT_EQ(s.sampler.n_steps, base.sampler.n_steps);
   EXPECT_EQ(s.dataset, base.dataset);
-  EXPECT_EQ(s.n_draws, 4) << "good keys still apply";
+  EXPECT_EQ(s.sampler.n_draws, 4) << "good keys still apply";
   EXPECT_EQ(s.classes_mask, 0);
   for (const char* named : {"sigma=-1 (a bad value)", "steps=abc (a bad value)", "dataset=nope (a bad value)",
                             "colour=red (an unknown key)", "classes=3,12 (a bad value)"})

@@ -29,20 +29,6 @@ std::string thousands(long long n) {
   return out;
 }
 
-// The sampler's parameters for these settings.
-SamplerParams sampler_params(const Settings& s) {
-  SamplerParams params = default_sampler_params();
-  params.n_samples = s.n_samples;
-  params.n_steps = s.n_steps;
-  params.n_draws = s.n_draws;
-  params.sigma = s.sigma;
-  params.start_t = s.start_t;
-  params.seed = uint64_t(s.seed);
-  params.estimator = s.knn ? Estimator::knn : Estimator::exact;
-  params.knn.k = s.knn_k;
-  params.knn.l = s.knn_l;
-  return params;
-}
 
 namespace {
 
@@ -100,12 +86,12 @@ void check_settings_fit(const Settings& s) {
   if (image && s.pca)
     bytes += TrainingSet::memory_bytes_for(n, pixels, true) +  // the images shown
              uint64_t(pixels) * pixels * sizeof(double) * 3;   // the PCA fit
-  bytes += sampler_memory_bytes(sampler_params(s), d, n);
+  bytes += sampler_memory_bytes(s.sampler, d, n);
   bytes += std::min<uint64_t>(SamplingJob::kHistoryBytes,
-                              uint64_t(std::max(s.n_steps, 1) + 1) * uint64_t(std::max(s.n_samples, 1)) * d * 4);
+                              uint64_t(std::max(s.sampler.n_steps, 1) + 1) * uint64_t(std::max(s.sampler.n_samples, 1)) * d * 4);
   data::check_memory(bytes,
-                     "this setting (" + std::to_string(s.n_train) + " training points, " + std::to_string(s.n_samples) +
-                         " samples, M = " + std::to_string(s.n_draws) + ")",
+                     "this setting (" + std::to_string(s.n_train) + " training points, " + std::to_string(s.sampler.n_samples) +
+                         " samples, M = " + std::to_string(s.sampler.n_draws) + ")",
                      "the current one is kept; choose fewer training points, samples or draws");
 }
 
@@ -260,7 +246,7 @@ void App::restart() {
   velocity_key_.clear();
   job_.cancel();
   if (!images_ready()) return;  // frame() calls restart() again once the files are there
-  const SamplerParams params = sampler_params(settings_);
+  SamplerParams params = settings_.sampler;
   job_.set_paused(paused_);
   const Settings s = settings_;
   ModelBuilder build;
@@ -344,7 +330,7 @@ std::string App::stats_json() const {
                 "\"seconds\": %.4f, \"dataset\": \"%s\", \"loading\": %s, \"fetched_bytes\": %.0f, \"copies\": %d, "
                 "\"marks\": %zu, \"tiles\": %zu, \"paused\": %s, \"error\": \"%s\", \"warnings\": \"%s\"}",
                 snapshot_.step, snapshot_.n_steps, view_step(),
-                snapshot_.done ? (long long)snapshot_.states.rows() : 0LL, settings_.n_samples, job_.threads(),
+                snapshot_.done ? (long long)snapshot_.states.rows() : 0LL, settings_.sampler.n_samples, job_.threads(),
                 platform_.build, platform_.cross_origin_isolated ? "true" : "false", steps_per_second_,
                 ImGui::GetCurrentContext() ? ImGui::GetIO().Framerate : 0.0f, snapshot_.seconds,
                 settings_.dataset.c_str(), waiting_for_data_ || !snapshot_.status.empty() ? "true" : "false",

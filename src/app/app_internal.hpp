@@ -41,7 +41,5 @@ inline std::vector<int> classes_of(int mask) {
 // 12,345: a count as people read it.
 std::string thousands(long long n);
 
-// The sampler's parameters for these settings.
-SamplerParams sampler_params(const Settings& s);
 
 }  // namespace cfdm::app

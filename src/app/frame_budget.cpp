@@ -40,19 +40,19 @@ std::string thousands(double value) {
 
 FrameWork estimate_frame_work(const Settings& s) {
   const bool image = is_image_name(s.dataset);
-  const double n = std::max(s.n_train, 1), b = std::max(s.n_samples, 1);
+  const double n = std::max(s.n_train, 1), b = std::max(s.sampler.n_samples, 1);
   const double d = image ? (s.pca ? s.pca_dim : kImageDim) : 2;
-  const double queries = b * (s.sigma > 0 ? std::max(s.n_draws, 1) : 1);
+  const double queries = b * (s.sampler.sigma > 0 ? std::max(s.sampler.n_draws, 1) : 1);
   FrameWork work;
   const double pair = (d + kPairOverhead) * kSecondsPerPairCoordinate;
   work.prepare_seconds = image ? n * kImageDim * kSecondsPerPixel : n * kSecondsPerToyPoint;
   // Images: the copy threshold's typical spacing, measured as the model is prepared.
   if (image) work.prepare_seconds += std::min<double>(n, eval::kCopySpacingPoints) * n * pair;
-  if (s.knn && d <= kTreeMaxDim) work.prepare_seconds += n * kSecondsPerIndexedPoint;
-  if (!s.knn)
+  if (s.knn() && d <= kTreeMaxDim) work.prepare_seconds += n * kSecondsPerIndexedPoint;
+  if (!s.knn())
     work.step_seconds = queries * n * pair;
   else if (d <= kTreeMaxDim)
-    work.step_seconds = queries * (kSecondsPerTreeSearch + double(s.knn_k + s.knn_l) * pair);
+    work.step_seconds = queries * (kSecondsPerTreeSearch + double(s.sampler.knn.k + s.sampler.knn.l) * pair);
   else
     work.step_seconds = queries * n * pair;      // the exact scan for neighbours
   if (image) work.step_seconds += b * n * pair;  // each sample's nearest training image, shown beside it
@@ -78,8 +78,8 @@ void check_frame_budget(const Settings& s) {
   if (work.step_seconds > kFrameBudgetSeconds) {
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%.1f", work.step_seconds);
-    throw Error("one step of this setting (" + thousands(s.n_samples) + " samples" +
-                (s.sigma > 0 && s.n_draws > 1 ? " x " + std::to_string(s.n_draws) + " draws" : "") + " over " +
+    throw Error("one step of this setting (" + thousands(s.sampler.n_samples) + " samples" +
+                (s.sampler.sigma > 0 && s.sampler.n_draws > 1 ? " x " + std::to_string(s.sampler.n_draws) + " draws" : "") + " over " +
                 thousands(s.n_train) + " training points) takes about " + seconds +
                 " s in one piece, too long for the single-thread page: choose fewer samples, draws or training "
                 "points, or the nearest-neighbour estimator" +

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 #include "app/app.hpp"
 #include "app/app_internal.hpp"
@@ -12,6 +13,18 @@
 #include "core/kernel.hpp"
 
 namespace cfdm::app {
+namespace {
+
+// A float slider over a double setting that holds float values (sigma, start T): what a link
+// carries is exactly what the slider set.
+bool slider_float(const char* label, double* value, float lo, float hi, const char* format, ImGuiSliderFlags flags = 0) {
+  float f = float(*value);
+  if (!ImGui::SliderFloat(label, &f, lo, hi, format, flags)) return false;
+  *value = double(f);
+  return true;
+}
+
+}  // namespace
 
 void App::draw_controls() {
   const ImVec2 display = ImGui::GetIO().DisplaySize;
@@ -39,7 +52,8 @@ void App::draw_controls() {
         const Settings d = defaults_for(name);
         // Keep the model's own settings; take the sizes that suit the new kind of data.
         if (is_image_name(name) != image) {
-          s.n_train = d.n_train, s.n_samples = d.n_samples, s.n_steps = d.n_steps, s.start_t = d.start_t;
+          s.n_train = d.n_train, s.sampler.n_samples = d.sampler.n_samples;
+          s.sampler.n_steps = d.sampler.n_steps, s.sampler.start_t = d.sampler.start_t;
           pan_x_ = pan_y_ = 0, zoom_ = 1;
         }
         s.dataset = name;
@@ -75,20 +89,22 @@ void App::draw_controls() {
   }
   changed |=
       ImGui::SliderInt("training points", &s.n_train, 10, image ? 60000 : 20000, "%d", ImGuiSliderFlags_Logarithmic);
-  changed |= ImGui::SliderFloat("sigma", &s.sigma, 0.0f, image ? 4.0f : 1.0f, "%.3f", ImGuiSliderFlags_Logarithmic);
-  changed |= ImGui::SliderInt("draws M", &s.n_draws, 1, 16);
-  changed |= ImGui::SliderInt("steps", &s.n_steps, 1, 1000, "%d", ImGuiSliderFlags_Logarithmic);
-  changed |= ImGui::SliderFloat("start T", &s.start_t, 0.0f, 0.95f, "%.2f");
-  changed |= ImGui::SliderInt("samples", &s.n_samples, 1, image ? 256 : 20000, "%d", ImGuiSliderFlags_Logarithmic);
-  changed |= ImGui::InputInt("seed", &s.seed);
-  s.seed = std::max(0, s.seed);
-  changed |= ImGui::Checkbox("nearest-neighbour estimator", &s.knn);
-  if (s.knn) {
+  changed |= slider_float("sigma", &s.sampler.sigma, 0.0f, image ? 4.0f : 1.0f, "%.3f", ImGuiSliderFlags_Logarithmic);
+  changed |= ImGui::SliderInt("draws M", &s.sampler.n_draws, 1, 16);
+  changed |= ImGui::SliderInt("steps", &s.sampler.n_steps, 1, 1000, "%d", ImGuiSliderFlags_Logarithmic);
+  changed |= slider_float("start T", &s.sampler.start_t, 0.0f, 0.95f, "%.2f");
+  changed |= ImGui::SliderInt("samples", &s.sampler.n_samples, 1, image ? 256 : 20000, "%d", ImGuiSliderFlags_Logarithmic);
+  int seed = int(std::min<uint64_t>(s.sampler.seed, uint64_t(std::numeric_limits<int>::max())));
+  if (ImGui::InputInt("seed", &seed)) s.sampler.seed = uint64_t(std::max(0, seed)), changed = true;
+  bool knn = s.knn();
+  if (ImGui::Checkbox("nearest-neighbour estimator", &knn))
+    s.sampler.estimator = knn ? Estimator::knn : Estimator::exact, changed = true;
+  if (s.knn()) {
     ImGui::SetNextItemWidth(120);
-    changed |= ImGui::SliderInt("K", &s.knn_k, 1, 200, "%d", ImGuiSliderFlags_Logarithmic);
+    changed |= ImGui::SliderInt("K", &s.sampler.knn.k, 1, 200, "%d", ImGuiSliderFlags_Logarithmic);
     ImGui::SameLine();
     ImGui::SetNextItemWidth(120);
-    changed |= ImGui::SliderInt("L", &s.knn_l, 0, 200, "%d", ImGuiSliderFlags_Logarithmic);
+    changed |= ImGui::SliderInt("L", &s.sampler.knn.l, 0, 200, "%d", ImGuiSliderFlags_Logarithmic);
   }
   if (changed) apply(s);  // restart at once: the old run is cancelled within a tile
 
@@ -146,11 +162,11 @@ void App::draw_compact_controls() {
   if (ImGui::Button("Reset")) control(Control::reset);
   ImGui::SameLine();
   ImGui::SetNextItemWidth(150);
-  changed |= ImGui::SliderFloat("sigma", &s.sigma, 0.0f, is_image_name(s.dataset) ? 4.0f : 1.0f, "%.3f",
+  changed |= slider_float("sigma", &s.sampler.sigma, 0.0f, is_image_name(s.dataset) ? 4.0f : 1.0f, "%.3f",
                                 ImGuiSliderFlags_Logarithmic);
   if (ImGui::GetIO().DisplaySize.x >= 480) ImGui::SameLine();  // narrow (a phone): on a line of its own
   ImGui::SetNextItemWidth(80);
-  changed |= ImGui::SliderInt("M", &s.n_draws, 1, 16);
+  changed |= ImGui::SliderInt("M", &s.sampler.n_draws, 1, 16);
   if (changed) apply(s);
   const double t = snapshot_.n_steps ? double(view_step()) / snapshot_.n_steps : 0.0;
   const std::string& message = shown_error();
@@ -241,7 +257,7 @@ void App::draw_status() {
                              : 0;
   const bool small = io.DisplaySize.x < 700 || io.DisplaySize.y < 500;  // a phone: the essentials only
   if (!small)
-    ImGui::Text("%.0f steps/s, %.0f samples/s, %.0f fps", steps_per_second_, steps_per_second_ * settings_.n_samples,
+    ImGui::Text("%.0f steps/s, %.0f samples/s, %.0f fps", steps_per_second_, steps_per_second_ * settings_.sampler.n_samples,
                 io.Framerate);
   const bool web = std::string(platform_.build) != "native";
   const char* isolation = !web ? "" : platform_.cross_origin_isolated ? "; isolated" : "; not isolated";

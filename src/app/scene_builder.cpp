@@ -42,10 +42,10 @@ void App::update_velocity_field(double t) {
   const Model& model = *snapshot_.model;
   // The run's own kind of posterior mean (the exact kernel or the nearest-neighbour estimator with
   // its K and L), built for the overlay: the field shown is the field the samples follow.
-  const SamplerParams params = sampler_params(settings_);
+  const SamplerParams& params = settings_.sampler;
   char mean_key[160];
   std::snprintf(mean_key, sizeof mean_key, "%p|%d|%d|%d|%d", static_cast<const void*>(&model), int(params.estimator),
-                params.knn.k, params.knn.l, settings_.seed);
+                params.knn.k, params.knn.l, int(params.seed));
   if (velocity_mean_key_ != mean_key || velocity_model_ != snapshot_.model) {
     velocity_mean_.reset();
     velocity_model_ = snapshot_.model;  // kept alive while its posterior mean refers to its training set
@@ -58,8 +58,8 @@ void App::update_velocity_field(double t) {
     velocity_key_.clear();
   }
   char key[160];
-  std::snprintf(key, sizeof key, "%p|%.6f|%g|%d|%d", static_cast<const void*>(&model), t, double(settings_.sigma),
-                settings_.n_draws, settings_.seed);
+  std::snprintf(key, sizeof key, "%p|%.6f|%g|%d|%d", static_cast<const void*>(&model), t, double(settings_.sampler.sigma),
+                settings_.sampler.n_draws, settings_.sampler.seed);
   if (velocity_key_ == key) return;
   velocity_key_ = key;
   // A grid over the training points' bounding box, 15% larger on each side.
@@ -75,13 +75,13 @@ void App::update_velocity_field(double t) {
     }
   // The field the samples follow: the smoothed velocity with this run's sigma and M, the grid
   // points' own draws fixed by the seed.
-  const int m = settings_.sigma > 0 ? settings_.n_draws : 1;
+  const int m = settings_.sampler.sigma > 0 ? settings_.sampler.n_draws : 1;
   MatrixXfR eps = MatrixXfR::Zero(Eigen::Index(m) * n, 2);
-  Rng rng(uint64_t(settings_.seed), kVelocityStream);
+  Rng rng(uint64_t(settings_.sampler.seed), kVelocityStream);
   for (Eigen::Index i = 0; i < eps.size(); ++i) eps.data()[i] = float(rng.normal());
   velocity_.resize(n, 2);
   try {
-    if (!velocity_mean_ || !smoothed_velocity(*velocity_mean_, velocity_grid_.data(), n, t, settings_.sigma, eps.data(),
+    if (!velocity_mean_ || !smoothed_velocity(*velocity_mean_, velocity_grid_.data(), n, t, settings_.sampler.sigma, eps.data(),
                                               m, velocity_.data()))
       velocity_.setZero();
   } catch (const Error&) {

@@ -10,6 +10,13 @@ const char* kImageNames[] = {"mnist", "fashion-mnist"};
 
 }  // namespace
 
+SamplerParams app_sampler_defaults() {
+  SamplerParams params = default_sampler_params();
+  params.n_samples = 2000;
+  params.n_steps = 100;
+  return params;
+}
+
 const std::vector<std::string>& dataset_names() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> all = data::toy_names();
@@ -41,9 +48,9 @@ Settings defaults_for(const std::string& dataset) {
   s.dataset = dataset;
   if (is_image_name(dataset)) {
     s.n_train = 5000;
-    s.n_samples = 36;
-    s.n_steps = 50;
-    s.start_t = 0.3f;
+    s.sampler.n_samples = 36;
+    s.sampler.n_steps = 50;
+    s.sampler.start_t = double(0.3f);
   }
   return s;
 }

@@ -4,18 +4,25 @@
 #include <string>
 #include <vector>
 
+#include "core/sampler.hpp"
+
 namespace cfdm::app {
 
 // Every dataset the app offers: the toy sets, then the image datasets.
 const std::vector<std::string>& dataset_names();
 bool is_image_name(const std::string& name);
 
+// The sampler's parameters as the app starts: 2,000 samples, 100 steps, the exact model.
+SamplerParams app_sampler_defaults();
+
 struct Settings {
   std::string dataset = "moons";
-  int n_train = 1000, n_samples = 2000, n_steps = 100, n_draws = 1, seed = 0;
-  float sigma = 0.0f, start_t = 0.0f;
-  bool knn = false;  // the nearest-neighbour estimator instead of the exact posterior mean
-  int knn_k = 15, knn_l = 15;
+  int n_train = 1000;
+  // What is sampled: the sampler's own parameters (n_samples, n_steps, sigma, draws, start_t,
+  // seed, estimator and its K, L). sigma and start_t hold float values (what a link or a slider
+  // gives), so a link reproduces them bit for bit.
+  SamplerParams sampler = app_sampler_defaults();
+  bool knn() const { return sampler.estimator == Estimator::knn; }
   // Image datasets.
   int classes_mask = 0;  // bit c keeps class c; 0 keeps every class
   bool pca = false;      // sample in a PCA latent space instead of pixel space

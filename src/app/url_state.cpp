@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <initializer_list>
 #include <limits>
 
 #include "core/error.hpp"
@@ -67,74 +68,142 @@ bool parse_classes(const std::string& text, int* mask) {
   return true;
 }
 
-enum class Applied { ok, bad_value, unknown_key };
-
-// Applies one key; false when its value is bad (unknown keys never reach it).
-bool apply_value(const std::string& key, const std::string& value, Settings* s) {
-  constexpr long kMaxCount = 10'000'000;
-  if (key == "dataset") {
-    for (const std::string& name : dataset_names())
-      if (name == value) return s->dataset = value, true;
-    return false;
-  }
-  if (key == "n_train") return parse_int(value, 1, kMaxCount, &s->n_train);
-  if (key == "n_samples") return parse_int(value, 1, kMaxCount, &s->n_samples);
-  if (key == "steps") return parse_int(value, 1, 100000, &s->n_steps);
-  if (key == "draws") return parse_int(value, 1, 1024, &s->n_draws);
-  if (key == "seed") return parse_int(value, 0, std::numeric_limits<int>::max(), &s->seed);
-  if (key == "k") return parse_int(value, 1, kMaxCount, &s->knn_k);
-  if (key == "l") return parse_int(value, 0, kMaxCount, &s->knn_l);
-  if (key == "pca_dim") return parse_int(value, 1, 4096, &s->pca_dim);
-  if (key == "sigma") return parse_float(value, 0, 1e6, &s->sigma);
-  if (key == "start_t") return parse_float(value, 0, 0.999, &s->start_t);
-  if (key == "classes") return value.empty() ? (s->classes_mask = 0, true) : parse_classes(value, &s->classes_mask);
-  if (key == "estimator") {
-    if (value != "exact" && value != "knn") return false;
-    return s->knn = value == "knn", true;
-  }
-  if (key == "space") {
-    if (value != "pixels" && value != "pca") return false;
-    return s->pca = value == "pca", true;
-  }
-  if (key == "ui") {
-    if (value == "full") return s->ui = Settings::Ui::full, true;
-    if (value == "min") return s->ui = Settings::Ui::min, true;
-    if (value == "none") return s->ui = Settings::Ui::none, true;
-    return false;
-  }
-  if (key == "autoplay") {
-    if (value != "0" && value != "1" && value != "true" && value != "false") return false;
-    return s->autoplay = value == "1" || value == "true", true;
-  }
-  return false;
-}
-
-const char* const kKeys[] = {"dataset",   "n_train", "n_samples", "steps",   "draws", "sigma",   "start_t", "seed",
-                             "estimator", "k",       "l",         "classes", "space", "pca_dim", "ui",      "autoplay"};
-
-// Keys for the page alone (web/loader.js reads them): accepted here and not stored.
-const char* const kPageKeys[] = {"build", "hosts"};
-
-Applied apply_key(const std::string& key, const std::string& value, Settings* s) {
-  for (const char* page_key : kPageKeys)
-    if (key == page_key) return Applied::ok;
-  for (const char* known : kKeys)
-    if (key == known) return apply_value(key, value, s) ? Applied::ok : Applied::bad_value;
-  return Applied::unknown_key;
-}
-
 // The shortest decimal that reads back as the same float (0.05, not 0.0500000007).
-std::string shortest(float value) {
+std::string shortest(double value) {
   char text[32];
   for (int digits = 1; digits <= 9; ++digits) {
-    std::snprintf(text, sizeof text, "%.*g", digits, double(value));
-    if (std::strtof(text, nullptr) == value) break;
+    std::snprintf(text, sizeof text, "%.*g", digits, value);
+    if (std::strtof(text, nullptr) == float(value)) break;
   }
   // No '+' in an exponent: a query reads '+' as a space (1.1e+02 -> 1.1e02).
   std::string out = text;
   const size_t plus = out.find('+');
   if (plus != std::string::npos) out.erase(plus, 1);
   return out;
+}
+
+// A float setting kept in a double (sigma, start_t): parsed as today's links always were, to the
+// nearest float, so an old link gives the same samples.
+bool parse_float_value(const std::string& text, double lo, double hi, double* out) {
+  float value = 0;
+  if (!parse_float(text, lo, hi, &value)) return false;
+  *out = double(value);
+  return true;
+}
+
+bool parse_choice(const std::string& text, std::initializer_list<const char*> names, int* index) {
+  int i = 0;
+  for (const char* name : names) {
+    if (text == name) return *index = i, true;
+    ++i;
+  }
+  return false;
+}
+
+std::string classes_text(int mask) {
+  std::string classes;
+  for (int c = 0; c < 10; ++c)
+    if (mask & (1 << c)) classes += (classes.empty() ? "" : "%2C") + std::to_string(c);
+  return classes;
+}
+
+constexpr long kMaxCount = 10'000'000;
+using Parse = bool (*)(const std::string& value, Settings* s);  // false: a bad value
+using Format = std::string (*)(const Settings& s);              // the value a link carries
+using Written = bool (*)(const Settings& s);                    // whether a link carries it
+
+bool always(const Settings&) { return true; }
+bool image_data(const Settings& s) { return is_image_name(s.dataset); }
+
+// Every key a link or a host page may set: its name, how it is read, how it is written and when
+// (format_state writes them in this order). The one list: parsing, formatting and key names.
+struct Key {
+  const char* name;
+  Parse parse;
+  Format format;
+  Written written;
+};
+const Key kKeys[] = {
+    {"dataset",
+     [](const std::string& v, Settings* s) {
+       for (const std::string& name : dataset_names())
+         if (name == v) return s->dataset = v, true;
+       return false;
+     },
+     [](const Settings& s) { return s.dataset; }, always},
+    {"n_train", [](const std::string& v, Settings* s) { return parse_int(v, 1, kMaxCount, &s->n_train); },
+     [](const Settings& s) { return std::to_string(s.n_train); }, always},
+    {"n_samples", [](const std::string& v, Settings* s) { return parse_int(v, 1, kMaxCount, &s->sampler.n_samples); },
+     [](const Settings& s) { return std::to_string(s.sampler.n_samples); }, always},
+    {"steps", [](const std::string& v, Settings* s) { return parse_int(v, 1, 100000, &s->sampler.n_steps); },
+     [](const Settings& s) { return std::to_string(s.sampler.n_steps); }, always},
+    {"draws", [](const std::string& v, Settings* s) { return parse_int(v, 1, 1024, &s->sampler.n_draws); },
+     [](const Settings& s) { return std::to_string(s.sampler.n_draws); }, always},
+    {"sigma", [](const std::string& v, Settings* s) { return parse_float_value(v, 0, 1e6, &s->sampler.sigma); },
+     [](const Settings& s) { return shortest(s.sampler.sigma); }, always},
+    {"start_t", [](const std::string& v, Settings* s) { return parse_float_value(v, 0, 0.999, &s->sampler.start_t); },
+     [](const Settings& s) { return shortest(s.sampler.start_t); }, always},
+    {"seed",
+     [](const std::string& v, Settings* s) {
+       int seed = 0;
+       if (!parse_int(v, 0, std::numeric_limits<int>::max(), &seed)) return false;
+       return s->sampler.seed = uint64_t(seed), true;
+     },
+     [](const Settings& s) { return std::to_string(s.sampler.seed); }, always},
+    {"estimator",
+     [](const std::string& v, Settings* s) {
+       int i = 0;
+       if (!parse_choice(v, {"exact", "knn"}, &i)) return false;
+       return s->sampler.estimator = i ? Estimator::knn : Estimator::exact, true;
+     },
+     [](const Settings& s) { return std::string(s.knn() ? "knn" : "exact"); }, always},
+    {"k", [](const std::string& v, Settings* s) { return parse_int(v, 1, kMaxCount, &s->sampler.knn.k); },
+     [](const Settings& s) { return std::to_string(s.sampler.knn.k); }, always},
+    {"l", [](const std::string& v, Settings* s) { return parse_int(v, 0, kMaxCount, &s->sampler.knn.l); },
+     [](const Settings& s) { return std::to_string(s.sampler.knn.l); }, always},
+    {"classes",
+     [](const std::string& v, Settings* s) {
+       return v.empty() ? (s->classes_mask = 0, true) : parse_classes(v, &s->classes_mask);
+     },
+     [](const Settings& s) { return classes_text(s.classes_mask); }, image_data},
+    {"space",
+     [](const std::string& v, Settings* s) {
+       int i = 0;
+       if (!parse_choice(v, {"pixels", "pca"}, &i)) return false;
+       return s->pca = i == 1, true;
+     },
+     [](const Settings& s) { return std::string(s.pca ? "pca" : "pixels"); }, image_data},
+    {"pca_dim", [](const std::string& v, Settings* s) { return parse_int(v, 1, 4096, &s->pca_dim); },
+     [](const Settings& s) { return std::to_string(s.pca_dim); }, image_data},
+    // How the page shows it: written only when not the default.
+    {"ui",
+     [](const std::string& v, Settings* s) {
+       int i = 0;
+       if (!parse_choice(v, {"full", "min", "none"}, &i)) return false;
+       return s->ui = Settings::Ui(i), true;
+     },
+     [](const Settings& s) { return std::string(s.ui == Settings::Ui::min ? "min" : "none"); },
+     [](const Settings& s) { return s.ui != Settings::Ui::full; }},
+    {"autoplay",
+     [](const std::string& v, Settings* s) {
+       int i = 0;
+       if (!parse_choice(v, {"0", "1", "false", "true"}, &i)) return false;
+       return s->autoplay = i % 2 == 1, true;
+     },
+     [](const Settings&) { return std::string("0"); }, [](const Settings& s) { return !s.autoplay; }},
+};
+
+// Keys for the page alone (web/loader.js reads them): accepted here and not stored.
+const char* const kPageKeys[] = {"build", "hosts"};
+
+enum class Applied { ok, bad_value, unknown_key };
+
+Applied apply_key(const std::string& key, const std::string& value, Settings* s) {
+  for (const char* page_key : kPageKeys)
+    if (key == page_key) return Applied::ok;
+  for (const Key& known : kKeys)
+    if (key == known.name) return known.parse(value, s) ? Applied::ok : Applied::bad_value;
+  return Applied::unknown_key;
 }
 
 }  // namespace
@@ -170,23 +239,16 @@ Settings parse_state(const std::string& query, const Settings& base, std::string
 }
 
 std::string format_state(const Settings& s) {
-  char text[512];
-  std::snprintf(text, sizeof text,
-                "dataset=%s&n_train=%d&n_samples=%d&steps=%d&draws=%d&sigma=%s&start_t=%s&seed=%d"
-                "&estimator=%s&k=%d&l=%d",
-                s.dataset.c_str(), s.n_train, s.n_samples, s.n_steps, s.n_draws, shortest(s.sigma).c_str(),
-                shortest(s.start_t).c_str(), s.seed, s.knn ? "knn" : "exact", s.knn_k, s.knn_l);
-  std::string out = text;
-  if (is_image_name(s.dataset)) {
-    std::string classes;
-    for (int c = 0; c < 10; ++c)
-      if (s.classes_mask & (1 << c)) classes += (classes.empty() ? "" : "%2C") + std::to_string(c);
-    out += "&classes=" + classes + "&space=" + (s.pca ? "pca" : "pixels") + "&pca_dim=" + std::to_string(s.pca_dim);
-  }
-  // How it is shown, when not the default.
-  if (s.ui != Settings::Ui::full) out += s.ui == Settings::Ui::min ? "&ui=min" : "&ui=none";
-  if (!s.autoplay) out += "&autoplay=0";
+  std::string out;
+  for (const Key& key : kKeys)
+    if (key.written(s)) out += (out.empty() ? "" : "&") + std::string(key.name) + "=" + key.format(s);
   return out;
+}
+
+std::vector<std::string> state_keys() {
+  std::vector<std::string> names;
+  for (const Key& key : kKeys) names.push_back(key.name);
+  return names;
 }
 
 }  // namespace cfdm::app

@@ -3,6 +3,7 @@
 // build reads location.search, the native app its --state argument.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "app/settings.hpp"
 
@@ -19,7 +20,12 @@ constexpr size_t kMaxQueryBytes = 16384;
 // ignored. A query over kMaxQueryBytes changes nothing and *error says so.
 Settings parse_state(const std::string& query, const Settings& base, std::string* error);
 
-// The query that parse_state turns back into `settings` (every key, in a fixed order).
+// The query that parse_state turns back into `settings` (every key, in a fixed order; the image
+// keys only for image data, ui and autoplay only when not their defaults).
 std::string format_state(const Settings& settings);
+
+// Every key parse_state reads for the settings, in format_state's order (the page's own keys,
+// build and hosts, are not among them).
+std::vector<std::string> state_keys();
 
 }  // namespace cfdm::app

@@ -24,8 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (query.size() > cfdm::app::kMaxQueryBytes &&
       (error.empty() || cfdm::app::format_state(s) != cfdm::app::format_state(Settings{})))
     std::abort();
-  if (s.n_train < 1 || s.n_samples < 1 || s.n_steps < 1 || s.n_draws < 1 || s.seed < 0 || s.knn_k < 1 || s.knn_l < 0 ||
-      s.pca_dim < 1 || !(s.sigma >= 0) || !std::isfinite(s.sigma) || !(s.start_t >= 0) || !(s.start_t < 1) ||
+  if (s.n_train < 1 || s.sampler.n_samples < 1 || s.sampler.n_steps < 1 || s.sampler.n_draws < 1 || s.sampler.seed > uint64_t(INT32_MAX) || s.sampler.knn.k < 1 || s.sampler.knn.l < 0 ||
+      s.pca_dim < 1 || !(s.sampler.sigma >= 0) || !std::isfinite(s.sampler.sigma) || !(s.sampler.start_t >= 0) || !(s.sampler.start_t < 1) ||
       s.classes_mask < 0 || s.classes_mask > 1023)
     std::abort();
   const std::string formatted = cfdm::app::format_state(s);
