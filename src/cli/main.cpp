@@ -9,7 +9,7 @@
 
 #include "cli/args.hpp"
 #include "cli/progress.hpp"
-#include "cli/usage.hpp"
+#include "cli/options.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
 #include "core/sampler.hpp"
@@ -87,21 +87,14 @@ void check_output_path(const std::string& path, const std::vector<std::string>& 
   throw Error(std::string(option) + " " + path + ": the file name must end in " + list);
 }
 
-const std::vector<std::string> kKnnOptions = {"estimator", "k", "l", "knn-numerator", "knn-neighbors", "knn-search"};
-
-std::set<std::string> with_knn_options(std::set<std::string> names) {
-  names.insert(kKnnOptions.begin(), kKnnOptions.end());
-  return names;
-}
-
 // --estimator and the nearest-neighbour switches; returns true for the knn estimator.
 bool parse_estimator(const Args& args, KnnOptions* knn, bool knn_by_default = false) {
   const std::string estimator = args.text("estimator", knn_by_default ? "knn" : "exact");
   if (estimator != "exact" && estimator != "knn")
     throw Error("--estimator must be exact or knn (got " + in_quotes(estimator) + ")");
   if (estimator == "exact") {
-    for (const auto& name : kKnnOptions)
-      if (name != "estimator" && args.has(name)) throw Error("--" + name + " needs --estimator knn");
+    for (const auto& name : knn_options())
+      if (args.has(name)) throw Error("--" + name + " needs --estimator knn");
     return false;
   }
   knn->k = checked_int(args, "k", knn->k);
@@ -130,7 +123,6 @@ bool parse_estimator(const Args& args, KnnOptions* knn, bool knn_by_default = fa
 
 // The options that choose a training set: --data, --n-train, --data-seed, --classes,
 // --image-size, --rgb, --data-dir.
-const std::set<std::string> kDataOptions = {"data", "n-train", "data-seed", "classes", "image-size", "data-dir"};
 
 // base: the request's defaults (a scenario's, or none).
 data::DataRequest parse_data_request(const Args& args, const data::DataRequest& base = {}) {
@@ -147,11 +139,6 @@ data::DataRequest parse_data_request(const Args& args, const data::DataRequest& 
   request.rgb = args.has("rgb");
   request.data_dir = args.text("data-dir", "");
   return request;
-}
-
-std::set<std::string> with_data_options(std::set<std::string> names) {
-  names.insert(kDataOptions.begin(), kDataOptions.end());
-  return names;
 }
 
 int command_sample(const Args& args) {
@@ -395,29 +382,21 @@ int command_info() {
 int run(int argc, char** argv) {
   std::vector<std::string> rest(argv + std::min(argc, 2), argv + argc);
   const std::string command = argc > 1 ? argv[1] : "";
-  if (command == "sample")
-    return command_sample(
-        Args(rest,
-             with_knn_options({"scenario",   "data",    "n-train",    "n-samples", "sigma", "draws",     "steps",
-                               "start-t",    "seed",    "threads",    "out",       "plot",  "data-seed", "isa",
-                               "save-train", "classes", "image-size", "data-dir",  "space", "pca-dim",   "out-latent"}),
-             {"redraw", "rgb"}));
-  if (command == "velocity")
-    return command_velocity(
-        Args(rest, with_knn_options({"train", "points", "t", "sigma", "eps", "draws", "seed", "threads", "out"})));
+  auto args_of = [&](Command which) { return Args(rest, options_with_value(which), flag_options(which)); };
+  if (command == "sample") return command_sample(args_of(Command::sample));
+  if (command == "velocity") return command_velocity(args_of(Command::velocity));
   if (command == "info") return command_info();
-  if (command == "eval")
-    return command_eval(Args(rest, with_data_options({"samples", "reference", "copy-threshold", "threads"}), {"rgb"}));
+  if (command == "eval") return command_eval(args_of(Command::eval));
   if (command == "prepare-data") {
-    const Args args(rest, {"mnist", "fashion-mnist", "out"});
+    const Args args = args_of(Command::prepare_data);
     data::prepare_datasets(args.text("mnist", ""), args.text("fashion-mnist", ""), args.required("out"));
     return 0;
   }
   if (command == "--help" || command == "-h" || command == "help") {
-    std::fputs(usage_text(), stdout);
+    std::fputs(usage_text().c_str(), stdout);
     return 0;
   }
-  std::fputs(usage_text(), stderr);
+  std::fputs(usage_text().c_str(), stderr);
   throw Error(command.empty() ? "no command given" : "unknown command " + in_quotes(command));
 }
 

