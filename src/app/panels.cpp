@@ -37,7 +37,7 @@ void App::draw_controls() {
   controls_bottom_ = ImGui::GetWindowPos().y + ImGui::GetWindowSize().y;  // folded: its title bar
   if (ImGui::BeginCombo("story", "choose a preset...")) {
     for (const Preset& preset : presets())
-      if (ImGui::Selectable(preset.title)) {
+      if (ImGui::Selectable(preset.title.c_str())) {
         apply_state(preset.query);
         pan_x_ = pan_y_ = 0, zoom_ = 1;
       }

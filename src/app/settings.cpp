@@ -1,5 +1,6 @@
 #include "app/settings.hpp"
 
+#include "app/url_state.hpp"
 #include "data/images.hpp"
 #include "data/toy.hpp"
 
@@ -28,18 +29,24 @@ const std::vector<std::string>& dataset_names() {
 
 bool is_image_name(const std::string& name) { return data::is_image_dataset(name); }
 
+Settings settings_for(const data::Scenario& scenario) {
+  Settings s = defaults_for(scenario.data.spec);
+  s.n_train = scenario.data.n_train;
+  s.classes_mask = 0;
+  for (int c : scenario.data.classes) s.classes_mask |= 1 << c;
+  s.pca = scenario.pca_dim > 0;
+  if (s.pca) s.pca_dim = scenario.pca_dim;
+  s.sampler = scenario.params;
+  return s;
+}
+
 const std::vector<Preset>& presets() {
-  static const std::vector<Preset> list = {
-      {"sigma = 0 memorizes", "dataset=moons&n_train=100&n_samples=2000&steps=100&sigma=0"},
-      {"smoothing makes new points (barycenters)",
-       "dataset=moons&n_train=40&n_samples=2000&steps=100&sigma=0.15&draws=2"},
-      {"too much sigma blurs", "dataset=moons&n_train=400&n_samples=2000&steps=100&sigma=1&draws=8"},
-      {"starting at T saves steps", "dataset=moons&n_train=400&n_samples=2000&steps=20&start_t=0.8&sigma=0.1&draws=4"},
-      {"the nearest-neighbour estimator matches the exact score",
-       "dataset=moons&n_train=20000&n_samples=2000&steps=100&sigma=0.05&draws=2&estimator=knn&k=15&l=15"},
-      {"MNIST: copies versus new digits",
-       "dataset=mnist&classes=3&n_train=2000&n_samples=36&steps=50&start_t=0.3&sigma=0.5&draws=4"},
-  };
+  static const std::vector<Preset> list = [] {
+    std::vector<Preset> out;
+    for (const data::Scenario& scenario : data::scenarios())
+      if (!scenario.story.empty()) out.push_back({scenario.story, format_state(settings_for(scenario))});
+    return out;
+  }();
   return list;
 }
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/sampler.hpp"
+#include "data/scenarios.hpp"
 
 namespace cfdm::app {
 
@@ -32,12 +33,16 @@ struct Settings {
   bool autoplay = true;                             // start sampling at once (else paused)
 };
 
-// Presets that tell the story, each a link (docs/embedding.md shows each as an iframe).
+// Presets that tell the story, each a link with every key (docs/embedding.md shows each as an
+// iframe): the registry's scenarios with a story title (data/scenarios.hpp), in its order.
 struct Preset {
-  const char* title;
-  const char* query;
+  std::string title;
+  std::string query;
 };
 const std::vector<Preset>& presets();
+
+// The app's settings for a scenario (its dataset must be one the app offers).
+Settings settings_for(const data::Scenario& scenario);
 
 // Defaults that suit a dataset (fewer samples for images, a start time that saves steps).
 Settings defaults_for(const std::string& dataset);

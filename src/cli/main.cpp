@@ -374,8 +374,8 @@ int command_info() {
   std::printf("threads: %d (hardware), at most %d in this build\n", ThreadPool::hardware_threads(), kMaxThreads);
   std::printf("toy datasets:");
   for (const auto& name : data::toy_names()) std::printf(" %s", name.c_str());
-  std::printf("\nscenarios (cfdm sample --scenario NAME; their samples are pinned by tests/test_golden.cpp):\n");
-  for (const data::Scenario& s : data::scenarios()) std::printf("  %-15s %s\n", s.name.c_str(), s.description.c_str());
+  std::printf("\nscenarios (cfdm sample --scenario NAME; the app's story presets among them; all but the\nbenchmark's have their samples pinned by tests/test_golden.cpp):\n");
+  for (const data::Scenario& s : data::scenarios()) std::printf("  %-20s %s\n", s.name.c_str(), s.description.c_str());
   return 0;
 }
 

@@ -22,6 +22,15 @@ Scenario make(const std::string& name, const std::string& description, const std
   return s;
 }
 
+// A story preset of the app: the app's own defaults (2,000 samples, 100 steps), a title.
+Scenario story(const std::string& name, const std::string& title, const std::string& spec, int n_train, double sigma,
+               int n_draws) {
+  Scenario s = make(name, "the app's story preset \"" + title + "\"", spec, n_train, 2000, 100, sigma, n_draws, 0);
+  s.story = title;
+  s.pinned = Scenario::Pinned::fastest_isa;
+  return s;
+}
+
 std::vector<Scenario> make_scenarios() {
   std::vector<Scenario> list;
   list.push_back(make("moons-exact", "the exact (sigma = 0) model on moons: every sample a training point", "moons",
@@ -40,6 +49,49 @@ std::vector<Scenario> make_scenarios() {
   mnist.params.start_t = 0.5;
   mnist.pca_dim = 32;
   list.push_back(mnist);
+
+  // The app's story menu, in its order (sigma and start_t are floats there: a link carries floats).
+  list.push_back(story("story-memorizes", "sigma = 0 memorizes", "moons", 100, 0.0, 1));
+  list.push_back(story("story-barycenters", "smoothing makes new points (barycenters)", "moons", 40, double(0.15f), 2));
+  list.push_back(story("story-blur", "too much sigma blurs", "moons", 400, 1.0, 8));
+  Scenario start = story("story-start-t", "starting at T saves steps", "moons", 400, double(0.1f), 4);
+  start.params.n_steps = 20;
+  start.params.start_t = double(0.8f);
+  list.push_back(start);
+  Scenario knn_story =
+      story("story-knn", "the nearest-neighbour estimator matches the exact score", "moons", 20000, double(0.05f), 2);
+  knn_story.params.estimator = Estimator::knn;
+  list.push_back(knn_story);
+  Scenario digits = story("story-mnist", "MNIST: copies versus new digits", "mnist", 2000, 0.5, 4);
+  digits.data.classes = {3};
+  digits.params.n_samples = 36;
+  digits.params.n_steps = 50;
+  digits.params.start_t = double(0.3f);
+  list.push_back(digits);
+
+  // The benchmark's workloads (tests/bench): too large to pin, timed instead.
+  Scenario bench_moons = make("bench-moons", "benchmark: the exact kernel, moons N = 10,000, 2,000 samples, 100 steps",
+                              "moons", 10000, 2000, 100, 0.0, 1, 0);
+  bench_moons.pinned = Scenario::Pinned::no;
+  list.push_back(bench_moons);
+  Scenario bench_knn = make("bench-moons-knn",
+                            "benchmark: the nearest-neighbour estimator (K = L = 15), moons N = 100,000, 2,000 samples",
+                            "moons", 100000, 2000, 100, 0.0, 1, 3);
+  bench_knn.params.estimator = Estimator::knn;
+  bench_knn.pinned = Scenario::Pinned::no;
+  list.push_back(bench_knn);
+  Scenario bench_mnist = make("bench-mnist", "benchmark: all 60,000 MNIST images in pixel space, 64 samples from t = 0.9",
+                              "mnist", -1, 64, 100, 0.0, 1, 0);
+  bench_mnist.params.start_t = 0.9;
+  bench_mnist.pinned = Scenario::Pinned::no;
+  list.push_back(bench_mnist);
+  Scenario bench_pca = make("bench-mnist-pca-knn",
+                            "benchmark: MNIST in a 64-dimensional PCA space, kNN K = L = 15, sigma = 0.5, M = 2, 256 samples",
+                            "mnist", -1, 256, 100, 0.5, 2, 0);
+  bench_pca.params.estimator = Estimator::knn;
+  bench_pca.pca_dim = 64;
+  bench_pca.pinned = Scenario::Pinned::no;
+  list.push_back(bench_pca);
   return list;
 }
 

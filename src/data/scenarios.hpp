@@ -1,7 +1,8 @@
 // Named scenarios: a dataset and the sampler's settings under one name, so that the golden-value
-// test (tests/test_golden.cpp), the command line (`cfdm sample --scenario NAME`) and the
-// benchmark mean the same run by it. A scenario's samples are pinned, bit for bit, by the golden
-// test: a change that moves them must update its constants on purpose, saying why.
+// test (tests/test_golden.cpp), the command line (`cfdm sample --scenario NAME`), the app's story
+// presets and the benchmark's workloads mean the same run by it. A pinned scenario's samples are
+// held bit for bit by the golden test: a change that moves them must update its constants on
+// purpose, saying why.
 #pragma once
 #include <string>
 #include <vector>
@@ -19,6 +20,11 @@ struct Scenario {
   DataRequest data;
   SamplerParams params;
   int pca_dim = 0;  // > 0: sample in this many principal components of the data (images)
+  std::string story;  // non-empty: one of the app's presets, under this title ("sigma = 0 memorizes")
+  // Which instruction sets' samples the golden test holds: every one, the fastest available only
+  // (the kernel the app runs; for presets whose scalar run takes seconds), or none (the benchmark's
+  // large runs).
+  enum class Pinned { every_isa, fastest_isa, no } pinned = Pinned::every_isa;
 };
 
 const std::vector<Scenario>& scenarios();

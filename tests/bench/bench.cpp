@@ -21,6 +21,7 @@
 #include "data/files.hpp"
 #include "data/images.hpp"
 #include "data/pca.hpp"
+#include "data/scenarios.hpp"
 #include "data/toy.hpp"
 #include "eval/metrics.hpp"
 
@@ -35,19 +36,13 @@ const char* kPlatform = "wasm";
 const char* kPlatform = "native";
 #endif
 
-struct Workload {
-  const char* name;
-  int n_train, dim, n_samples, n_steps;
-  double start_t;
-};
+// The settings of a named scenario (data/scenarios.cpp): the benchmark's workloads are registered
+// there, so `cfdm sample --scenario NAME` runs the same sampler.
+cfdm::SamplerParams scenario_params(const char* name) { return cfdm::data::find_scenario(name).params; }
 
 // Runs a workload's Euler steps (the best of `repeats` runs) and prints its figures.
-void run_workload(const Workload& w, const cfdm::TrainingSet& train, cfdm::ThreadPool& pool, cfdm::Isa isa,
-                  int repeats) {
-  cfdm::SamplerParams params = cfdm::default_sampler_params();
-  params.n_samples = w.n_samples;
-  params.n_steps = w.n_steps;
-  params.start_t = w.start_t;
+void run_workload(const char* name, cfdm::SamplerParams params, const cfdm::TrainingSet& train,
+                  cfdm::ThreadPool& pool, cfdm::Isa isa, int repeats) {
   params.kernel.isa = isa;
   double best = 1e30;
   int steps = 0;
@@ -59,15 +54,16 @@ void run_workload(const Workload& w, const cfdm::TrainingSet& train, cfdm::Threa
     steps = sampler.n_steps() - sampler.first_step();
   }
   const double per_step = best / steps;
-  const double pairs = double(w.n_samples) * w.n_train;
+  const int n_train = train.n(), dim = train.dim();
+  const double pairs = double(params.n_samples) * n_train;
   // FLOPs by the GEMM convention: 2 B N d for the distances, 2 B N d for the weighted sum.
-  const double flops = 4.0 * pairs * w.dim;
-  const double bytes = double(w.n_train) * w.dim * sizeof(float);  // one pass over the training set
+  const double flops = 4.0 * pairs * dim;
+  const double bytes = double(n_train) * dim * sizeof(float);  // one pass over the training set
   std::printf(
       "{\"workload\": \"%s\", \"platform\": \"%s\", \"isa\": \"%s\", \"threads\": %d, \"n_train\": %d, "
       "\"dim\": %d, \"n_samples\": %d, \"steps\": %d, \"seconds_per_step\": %.6g, \"gflops\": %.4g, "
       "\"train_gb_per_s\": %.4g, \"pairs_per_s\": %.4g}\n",
-      w.name, kPlatform, cfdm::isa_name(isa), pool.size(), w.n_train, w.dim, w.n_samples, steps, per_step,
+      name, kPlatform, cfdm::isa_name(isa), pool.size(), n_train, dim, params.n_samples, steps, per_step,
       flops / per_step / 1e9, bytes / per_step / 1e9, pairs / per_step);
   std::fflush(stdout);
 }
@@ -101,9 +97,7 @@ void run_bandwidth(cfdm::ThreadPool& pool) {
 
 cfdm::MatrixXfR sample_moons(const cfdm::TrainingSet& train, cfdm::ThreadPool& pool, cfdm::Estimator estimator,
                              uint64_t seed, double* seconds) {
-  cfdm::SamplerParams params = cfdm::default_sampler_params();
-  params.n_samples = 2000;
-  params.n_steps = 100;
+  cfdm::SamplerParams params = scenario_params("bench-moons-knn");
   params.seed = seed;
   params.estimator = estimator;
   const auto start = Clock::now();
@@ -123,7 +117,8 @@ cfdm::MatrixXfR sample_moons(const cfdm::TrainingSet& train, cfdm::ThreadPool& p
 // bound can do better, so (3) is the floor of the search time. Last, how far the queries sit
 // from the data over the flow.
 void run_knn(cfdm::ThreadPool& pool) {
-  const cfdm::TrainingSet train(cfdm::data::make_toy("moons", 100000, 0));
+  const cfdm::data::Scenario& scenario = cfdm::data::find_scenario("bench-moons-knn");
+  const cfdm::TrainingSet train(cfdm::data::make_toy(scenario.data.spec, scenario.data.n_train, 0));
   constexpr int kRuns = 3;
   std::vector<cfdm::MatrixXfR> exact, knn;
   double exact_seconds = 1e300, knn_seconds = 1e300;
@@ -149,12 +144,8 @@ void run_knn(cfdm::ThreadPool& pool) {
       sw2_exact_exact);
   std::fflush(stdout);
 
-  const int k = 15, rows = 2000;
-  cfdm::SamplerParams params = cfdm::default_sampler_params();
-  params.n_samples = rows;
-  params.n_steps = 100;
-  params.seed = 3;
-  params.estimator = cfdm::Estimator::knn;
+  cfdm::SamplerParams params = scenario.params;
+  const int k = params.knn.k, rows = params.n_samples;
   cfdm::Sampler sampler(train, params, pool);
   std::vector<cfdm::MatrixXfR> states;
   std::vector<double> times;
@@ -261,21 +252,16 @@ void run_mnist_real(cfdm::ThreadPool& pool, cfdm::Isa isa, bool pixel, bool pca_
   dataset.images = cfdm::data::load_image_dataset("mnist", dir);
   const cfdm::TrainingSet pixels = cfdm::data::make_training_set(dataset);
   dataset = cfdm::data::Dataset();
-  const Workload w{"mnist_real", pixels.n(), pixels.dim(), 64, 100, 0.9};
-  if (pixel) run_workload(w, pixels, pool, isa, 2);
+  if (pixel) run_workload("mnist_real", scenario_params("bench-mnist"), pixels, pool, isa, 2);
   if (!pca_knn) return;
 
   const auto fit_start = Clock::now();
-  const cfdm::data::Pca pca(pixels, 64);
+  const cfdm::data::Scenario& scenario = cfdm::data::find_scenario("bench-mnist-pca-knn");
+  const cfdm::data::Pca pca(pixels, scenario.pca_dim);
   const cfdm::TrainingSet latent(pca.encode(pixels));
   const double fit_seconds = seconds_since(fit_start);
   for (bool shared : {false, true}) {
-    cfdm::SamplerParams params = cfdm::default_sampler_params();
-    params.n_samples = 256;
-    params.n_steps = 100;
-    params.sigma = 0.5;
-    params.n_draws = 2;
-    params.estimator = cfdm::Estimator::knn;
+    cfdm::SamplerParams params = scenario.params;
     params.knn.neighbors_per_draw = !shared;
     const auto start = Clock::now();
     cfdm::Sampler sampler(latent, params, pool);
@@ -327,17 +313,18 @@ int main(int argc, char** argv) {
   if (workload == "crossover" || workload == "all") run_crossover(pool);
   if (workload == "moons" || workload == "all") {
     // (a) moons, N = 10,000, 2,000 samples, 100 steps, sigma = 0.
-    const Workload w{"moons", 10000, 2, 2000, 100, 0.0};
-    run_workload(w, cfdm::TrainingSet(cfdm::data::make_toy("moons", w.n_train, 0)), pool, isa, 3);
+    const cfdm::data::Scenario& scenario = cfdm::data::find_scenario("bench-moons");
+    run_workload("moons", scenario.params,
+                 cfdm::TrainingSet(cfdm::data::make_toy(scenario.data.spec, scenario.data.n_train, 0)), pool, isa, 3);
   }
   if (workload == "mnist" || workload == "all") {
     // (b) random MNIST-shaped data: N = 60,000, d = 784 uniform in [0, 1), 64 samples, sigma = 0,
     // start-t 0.9 of 100 steps: 10 Euler steps.
-    const Workload w{"mnist", 60000, 784, 64, 100, 0.9};
-    cfdm::MatrixXfR points(w.n_train, w.dim);
+    // The sampler's settings of bench-mnist, on synthetic data of its shape.
+    cfdm::MatrixXfR points(60000, 784);
     cfdm::Rng rng(0, 1);
     for (Eigen::Index i = 0; i < points.size(); ++i) points.data()[i] = float(rng.uniform());
-    run_workload(w, cfdm::TrainingSet(points), pool, isa, 2);
+    run_workload("mnist", scenario_params("bench-mnist"), cfdm::TrainingSet(points), pool, isa, 2);
   }
   return 0;
 }
