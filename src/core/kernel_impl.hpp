@@ -203,6 +203,18 @@ constexpr int kDotQueries = 4;
 constexpr int kDotColumns = CFDM_KERNEL_REGISTERS >= 32 ? 4 : 2;
 constexpr int kSumVectors = 2;
 
+// The dot products of `rows` queries (a multiple of kDotQueries, row stride `stride`) with a
+// tile's len_blocked training rows: query r's at dots + r * dots_stride. Shared by the expanded
+// kernel and the brute-force neighbour search.
+template <int W>
+inline void tile_dots(const float* q, int rows, const float* x, int len_blocked, int stride, float* dots,
+                      int dots_stride) {
+  for (int r = 0; r < rows; r += kDotQueries)
+    for (int c = 0; c < len_blocked; c += kDotColumns)
+      dots_block<W, kDotQueries, kDotColumns>(q + long(r) * stride, x + long(c) * stride, stride,
+                                              dots + r * dots_stride + c, dots_stride);
+}
+
 template <int W>
 void expanded(const KernelJob& job, int block_begin, int block_end, float* scratch) {
   const int n = job.n, stride = job.stride, tile = job.tile;
@@ -238,10 +250,7 @@ void expanded(const KernelJob& job, int block_begin, int block_end, float* scrat
     const float* norms_sq = job.norms_sq + i0;
     for (int b = 0; b < n_queries; b += kExpandedQueries) {
       const float* q = queries + long(b) * stride;
-      for (int r = 0; r < kExpandedQueries; r += kDotQueries)
-        for (int c = 0; c < len_blocked; c += kDotColumns)
-          dots_block<W, kDotQueries, kDotColumns>(q + long(r) * stride, x + long(c) * stride, stride,
-                                                  logits + r * (tile + 16) + c, tile + 16);
+      tile_dots<W>(q, kExpandedQueries, x, len_blocked, stride, logits, tile + 16);
       for (int r = 0; r < kExpandedQueries; ++r) {
         float* l = logits + r * (tile + 16);
         float tile_max = kNegInf;

@@ -64,10 +64,7 @@ void nearest(const KernelJob& job, int block_begin, int block_end, int k, int* n
     const float* x = tile_rows(job, i0, len_blocked, converted);
     for (int b = 0; b < n_queries; b += kQueryBlock) {
       const float* q = queries + long(b) * stride;
-      for (int r = 0; r < kQueryBlock; r += kDotQueries)
-        for (int c = 0; c < len_blocked; c += kDotColumns)
-          dots_block<W, kDotQueries, kDotColumns>(q + long(r) * stride, x + long(c) * stride, stride,
-                                                  dots + r * (tile + 16) + c, tile + 16);
+      tile_dots<W>(q, kQueryBlock, x, len_blocked, stride, dots, tile + 16);
       for (int r = 0; r < kQueryBlock; ++r) {
         float* keys = best_key + long(b + r) * k;
         int* index = best_index + long(b + r) * k;
