@@ -11,7 +11,7 @@ const int kMarksPerInstance = 64;  // renderer.cpp draws with the same count
 
 // Two texels a mark, row-major in an unsigned-integer texture u_marks_width texels wide (bits kept
 // exactly): the float bits of (x0, y0, x1, y1), then (float bits of the width in logical pixels,
-// RGBA bytes, 0, 0).
+// RGBA bytes, float bits of the ring's thickness in logical pixels (0: filled), 0).
 uniform highp usampler2D u_marks;
 uniform int u_marks_width;
 uniform int u_mark_count;
@@ -23,6 +23,7 @@ uniform vec2 u_viewport;      // framebuffer size in pixels
 out vec2 v_local;     // the fragment relative to the segment: along, across (framebuffer pixels)
 out float v_length;   // the segment's length in framebuffer pixels
 out float v_radius;   // half the width in framebuffer pixels
+out float v_ring;     // a ring's thickness in framebuffer pixels (0: filled)
 out vec4 v_color;
 
 uvec4 mark_texel(int index) {
@@ -60,6 +61,7 @@ void main() {
   v_local = vec2(along, across);
   v_length = len;
   v_radius = radius;
+  v_ring = uintBitsToFloat(extra.z) * u_pixel_scale;
   v_color = a_color;
   gl_Position = vec4(pixel.x / u_viewport.x * 2.0 - 1.0, 1.0 - pixel.y / u_viewport.y * 2.0, 0.0, 1.0);
 }

@@ -256,7 +256,7 @@ void App::restart() {
   } else {
     std::shared_ptr<const MatrixXfR> dropped = s.dataset == kDroppedDataset ? dropped_ : nullptr;
     const std::string name = dropped_name_;
-    build = [s, dropped, name](ThreadPool&) {
+    build = [s, dropped, name](ThreadPool& pool) {
       Model model;
       if (dropped) {
         const Eigen::Index n = std::min<Eigen::Index>(s.n_train, dropped->rows());
@@ -267,6 +267,8 @@ void App::restart() {
         model.description = s.dataset + ": " + thousands(s.n_train) + " points";
       }
       model.train = std::make_shared<const TrainingSet>(model.points);
+      model.index = std::make_shared<const NeighborIndex>(*model.train, NeighborSearch::automatic, &pool);
+      model.copy_threshold = eval::copy_threshold(*model.train, pool, nullptr, model.index.get());
       return model;
     };
   }
@@ -292,7 +294,7 @@ const MatrixXfR* App::history_at(int step, int* found_step) const {
 }
 
 int App::copies() const {
-  if (!snapshot_.model || !snapshot_.model->is_image()) return 0;
+  if (!snapshot_.model) return 0;
   int n = 0;
   for (double d : snapshot_.nearest_distance) n += d < snapshot_.model->copy_threshold;
   return n;
@@ -322,19 +324,27 @@ std::string json_text(const std::string& text) {
 }  // namespace
 
 std::string App::stats_json() const {
-  const bool image = snapshot_.model && snapshot_.model->is_image();
+  // The share of the shown samples that are copies: null until it is measured (images: at every
+  // step; point data: when the run is done).
+  std::string copy_share = "null";
+  if (!snapshot_.nearest_distance.empty()) {
+    char share[32];
+    std::snprintf(share, sizeof share, "%.4f", double(copies()) / double(snapshot_.nearest_distance.size()));
+    copy_share = share;
+  }
   char text[2048];
   std::snprintf(text, sizeof text,
                 "{\"step\": %d, \"n_steps\": %d, \"view_step\": %d, \"samples_done\": %lld, \"n_samples\": %d, "
                 "\"threads\": %d, \"build\": \"%s\", \"isolated\": %s, \"steps_per_s\": %.1f, \"fps\": %.1f, "
                 "\"seconds\": %.4f, \"dataset\": \"%s\", \"loading\": %s, \"fetched_bytes\": %.0f, \"copies\": %d, "
+                "\"copy_share\": %s, "
                 "\"marks\": %zu, \"tiles\": %zu, \"paused\": %s, \"error\": \"%s\", \"warnings\": \"%s\"}",
                 snapshot_.step, snapshot_.n_steps, view_step(),
                 snapshot_.done ? (long long)snapshot_.states.rows() : 0LL, settings_.sampler.n_samples, job_.threads(),
                 platform_.build, platform_.cross_origin_isolated ? "true" : "false", steps_per_second_,
                 ImGui::GetCurrentContext() ? ImGui::GetIO().Framerate : 0.0f, snapshot_.seconds,
                 settings_.dataset.c_str(), waiting_for_data_ || !snapshot_.status.empty() ? "true" : "false",
-                fetch_.loaded, image ? copies() : 0, scene_.marks.size(), scene_.tiles.size(),
+                fetch_.loaded, copies(), copy_share.c_str(), scene_.marks.size(), scene_.tiles.size(),
                 paused_ ? "true" : "false", json_text(shown_error()).c_str(), json_text(notice_).c_str());
   return text;
 }

@@ -46,8 +46,10 @@ FrameWork estimate_frame_work(const Settings& s) {
   FrameWork work;
   const double pair = (d + kPairOverhead) * kSecondsPerPairCoordinate;
   work.prepare_seconds = image ? n * kImageDim * kSecondsPerPixel : n * kSecondsPerToyPoint;
-  // Images: the copy threshold's typical spacing, measured as the model is prepared.
+  // Images: the copy threshold's typical spacing, measured as the model is prepared. Point data:
+  // the index that measures it and finds each finished sample's nearest training point.
   if (image) work.prepare_seconds += std::min<double>(n, eval::kCopySpacingPoints) * n * pair;
+  if (!image) work.prepare_seconds += n * kSecondsPerIndexedPoint;
   if (s.knn() && d <= kTreeMaxDim) work.prepare_seconds += n * kSecondsPerIndexedPoint;
   if (!s.knn())
     work.step_seconds = queries * n * pair;
@@ -56,6 +58,7 @@ FrameWork estimate_frame_work(const Settings& s) {
   else
     work.step_seconds = queries * n * pair;      // the exact scan for neighbours
   if (image) work.step_seconds += b * n * pair;  // each sample's nearest training image, shown beside it
+  if (!image) work.step_seconds += b * kSecondsPerTreeSearch;  // the last step: which samples are copies
   return work;
 }
 

@@ -137,6 +137,7 @@ void Renderer::draw(const Scene& scene, int framebuffer_width, int framebuffer_h
       std::memcpy(out, &m.x0, 4 * sizeof(float));
       std::memcpy(out + 4, &m.width, sizeof(float));
       out[5] = m.rgba;
+      std::memcpy(out + 6, &m.ring, sizeof(float));
     }
     glActiveTexture(GL_TEXTURE0);
     glBindTexture(GL_TEXTURE_2D, marks_texture_);

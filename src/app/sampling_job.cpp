@@ -208,6 +208,11 @@ void SamplingJob::publish(Run* run, const std::string& error, uint64_t generatio
       const eval::Nearest nearest = eval::nearest_training(*model.train, next.states, 1, pool_);
       next.nearest = nearest.index;
       next.nearest_distance = nearest.distance;
+    } else if (next.done && model.index) {
+      // Point data: which finished samples are copies (the same definition as `cfdm eval`).
+      const eval::Nearest nearest = eval::nearest_training(*model.train, next.states, 1, pool_, model.index.get());
+      next.nearest = nearest.index;
+      next.nearest_distance = nearest.distance;
     }
   }
   next.error = error;

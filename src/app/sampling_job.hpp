@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/neighbors.hpp"
 #include "core/sampler.hpp"
 #include "core/thread_pool.hpp"
 #include "core/training_set.hpp"
@@ -31,6 +32,9 @@ struct Model {
   int image_width = 0, image_height = 0;
   // A sample nearer than this to a training point, in the sampling space, is a copy.
   double copy_threshold = 0;
+  // Point data: an index of the training points, built once, that finds each finished sample's
+  // nearest training point (images scan instead, at every step).
+  std::shared_ptr<const NeighborIndex> index;
   std::string description;  // e.g. "MNIST digits 3, 5: 2,000 images, PCA 64 (86% of the variance)"
   bool is_image() const { return pixels != nullptr; }
 };
@@ -44,8 +48,8 @@ struct Snapshot {
   // oldest first: history[i] holds z at step history_steps[i]. Shared, never modified.
   std::vector<std::shared_ptr<const MatrixXfR>> history;
   std::vector<int> history_steps;
-  // Image models: the states in pixel space, each one's nearest training point and its distance
-  // (in the sampling space).
+  // Image models: the states in pixel space. Each sample's nearest training point and its
+  // distance (in the sampling space): at every step for images, once done for point data.
   MatrixXfR pixels;
   std::vector<int> nearest;
   std::vector<double> nearest_distance;

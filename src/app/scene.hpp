@@ -9,11 +9,14 @@
 namespace cfdm::app {
 
 // A segment from (x0, y0) to (x1, y1) in data units, drawn as a capsule `width` logical pixels
-// wide; a point when both ends agree. Colour as straight-alpha RGBA bytes (0xAABBGGRR).
+// wide; a point when both ends agree. Colour as straight-alpha RGBA bytes (0xAABBGGRR). ring > 0:
+// only the capsule's outline, `ring` logical pixels thick, its inside left clear (a training
+// point's ring, through which the sample on it stays visible).
 struct Mark {
   float x0, y0, x1, y1;
   float width;
   uint32_t rgba;
+  float ring = 0.0f;
 };
 
 // An image of the atlas drawn into a screen rectangle (logical pixels, y down), with a border

@@ -59,7 +59,7 @@ void App::update_velocity_field(double t) {
   }
   char key[160];
   std::snprintf(key, sizeof key, "%p|%.6f|%g|%d|%d", static_cast<const void*>(&model), t, double(settings_.sampler.sigma),
-                settings_.sampler.n_draws, settings_.sampler.seed);
+                settings_.sampler.n_draws, int(settings_.sampler.seed));
   if (velocity_key_ == key) return;
   velocity_key_ = key;
   // A grid over the training points' bounding box, 15% larger on each side.
@@ -104,9 +104,6 @@ void App::build_points_scene() {
   auto point = [&](float x, float y, float width, uint32_t color) {
     scene_.marks.push_back({x, y, x, y, width, color});
   };
-  if (show_training_)
-    for (Eigen::Index i = 0; i < points_.rows(); ++i) point(points_(i, 0), points_(i, 1), 4.0f, kTrainColor);
-
   int shown_step = 0;
   const MatrixXfR* states = history_at(view_step(), &shown_step);
   if (!states) return;
@@ -143,7 +140,20 @@ void App::build_points_scene() {
         scene_.marks.push_back({a(i, 0), a(i, 1), b(i, 0), b(i, 1), 1.5f, color});
     }
   }
-  for (Eigen::Index i = 0; i < states->rows(); ++i) point((*states)(i, 0), (*states)(i, 1), 3.6f, kSampleColor);
+  // The samples: once a run is done and each one's nearest training point is known, copies (nearer
+  // than the copy threshold) in the copy colour, new points in the new colour; in flight, all alike.
+  const bool judged = shown_step == snapshot_.step && snapshot_.done &&
+                      snapshot_.nearest_distance.size() == size_t(states->rows());
+  for (Eigen::Index i = 0; i < states->rows(); ++i) {
+    const uint32_t color = !judged ? kSampleColor
+                           : snapshot_.nearest_distance[size_t(i)] < model.copy_threshold ? kCopyColor
+                                                                                          : kNewColor;
+    point((*states)(i, 0), (*states)(i, 1), judged ? 4.2f : 3.6f, color);
+  }
+  // The training points above the samples, as rings: a sample that is a copy shows inside its ring.
+  if (show_training_)
+    for (Eigen::Index i = 0; i < points_.rows(); ++i)
+      scene_.marks.push_back({points_(i, 0), points_(i, 1), points_(i, 0), points_(i, 1), 8.0f, kTrainColor, 1.6f});
 
   // The inspected sample: the training points whose posterior weights pull it (one line each, as
   // strong as its weight) and its nearest training point.

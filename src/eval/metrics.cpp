@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -44,7 +45,8 @@ double sliced_wasserstein2(const MatrixXfR& a, const MatrixXfR& b, int n_directi
   return std::sqrt(total / n_directions);
 }
 
-Nearest nearest_training(const TrainingSet& train, const MatrixXfR& samples, int k, ThreadPool& pool) {
+Nearest nearest_training(const TrainingSet& train, const MatrixXfR& samples, int k, ThreadPool& pool,
+                         const NeighborIndex* given) {
   if (samples.cols() != train.dim())
     throw Error("samples have dimension " + std::to_string(samples.cols()) + " but the training set has " +
                 std::to_string(train.dim()));
@@ -56,7 +58,9 @@ Nearest nearest_training(const TrainingSet& train, const MatrixXfR& samples, int
   out.k = k;
   out.index.resize(size_t(n) * k);
   out.distance.resize(size_t(n) * k);
-  const NeighborIndex index(train, NeighborSearch::automatic, &pool);
+  std::unique_ptr<NeighborIndex> own;
+  if (!given) own = std::make_unique<NeighborIndex>(train, NeighborSearch::automatic, &pool);
+  const NeighborIndex& index = given ? *given : *own;
   index.find(centered.data(), n, d, k, out.index.data(), pool);
   for (int r = 0; r < n; ++r)
     for (int j = 0; j < k; ++j) {
@@ -87,7 +91,8 @@ NearestStats nearest_stats(const Nearest& nearest, double copy_threshold, double
   return stats;
 }
 
-double typical_spacing(const TrainingSet& train, ThreadPool& pool, int max_points, int kth) {
+double typical_spacing(const TrainingSet& train, ThreadPool& pool, int max_points, int kth,
+                       const NeighborIndex* index) {
   if (train.n() < 2) return 0.0;
   if (kth < 1 || kth >= train.n())
     throw Error("typical spacing: kth = " + std::to_string(kth) + " needs 1 <= kth < N = " + std::to_string(train.n()));
@@ -95,7 +100,7 @@ double typical_spacing(const TrainingSet& train, ThreadPool& pool, int max_point
   MatrixXfR points(m, train.dim());
   for (int r = 0; r < m; ++r)
     for (int k = 0; k < train.dim(); ++k) points(r, k) = train.coordinate(r * step, k);
-  const Nearest nearest = nearest_training(train, points, kth + 1, pool);
+  const Nearest nearest = nearest_training(train, points, kth + 1, pool, index);
   std::vector<double> spacing(m);  // the first neighbour is the point itself (or a duplicate)
   for (int r = 0; r < m; ++r) spacing[r] = nearest.distance[size_t(r) * (kth + 1) + kth];
   std::nth_element(spacing.begin(), spacing.begin() + m / 2, spacing.end());
@@ -129,8 +134,8 @@ std::vector<std::pair<int, double>> top_posterior_weights(const TrainingSet& tra
   return out;
 }
 
-double copy_threshold(const TrainingSet& train, ThreadPool& pool, double* spacing) {
-  const double measured = typical_spacing(train, pool, kCopySpacingPoints);
+double copy_threshold(const TrainingSet& train, ThreadPool& pool, double* spacing, const NeighborIndex* index) {
+  const double measured = typical_spacing(train, pool, kCopySpacingPoints, 1, index);
   if (spacing) *spacing = measured;
   return measured / 10;
 }

@@ -9,6 +9,7 @@
 namespace cfdm {
 class TrainingSet;
 class ThreadPool;
+class NeighborIndex;
 }  // namespace cfdm
 
 namespace cfdm::eval {
@@ -20,7 +21,10 @@ struct Nearest {
   std::vector<int> index;        // n_samples x k
   std::vector<double> distance;  // n_samples x k
 };
-Nearest nearest_training(const TrainingSet& train, const MatrixXfR& samples, int k, ThreadPool& pool);
+// index, when given, is a NeighborIndex of train (built once and reused, e.g. by the app at every
+// finished run); else one is built for the call.
+Nearest nearest_training(const TrainingSet& train, const MatrixXfR& samples, int k, ThreadPool& pool,
+                         const NeighborIndex* index = nullptr);
 
 // Sliced Wasserstein-2 distance between two point sets of equal size and dimension: the root
 // mean over n_directions random unit directions (seeded) of the squared 1-D W2 distance between
@@ -40,7 +44,8 @@ NearestStats nearest_stats(const Nearest& nearest, double copy_threshold, double
 // The typical spacing of the training set: the median distance from a training point to its
 // nearest other training point (over an evenly spaced subset of at most max_points points); with
 // kth > 1, to its kth nearest other (the scale of its kth-neighbourhoods). 1 <= kth < N.
-double typical_spacing(const TrainingSet& train, ThreadPool& pool, int max_points = 2000, int kth = 1);
+double typical_spacing(const TrainingSet& train, ThreadPool& pool, int max_points = 2000, int kth = 1,
+                       const NeighborIndex* index = nullptr);
 
 // What counts as a copy, everywhere (the app's meter and frames, the CLI's picture, cfdm eval): a
 // sample nearer than this to a training point, measured in the space sampled in. A tenth of the
@@ -48,7 +53,8 @@ double typical_spacing(const TrainingSet& train, ThreadPool& pool, int max_point
 // (few enough for the single-thread web app to measure as it prepares a dataset within a frame's
 // budget, app/frame_budget.cpp). *spacing, when given, receives that typical spacing.
 constexpr int kCopySpacingPoints = 64;
-double copy_threshold(const TrainingSet& train, ThreadPool& pool, double* spacing = nullptr);
+double copy_threshold(const TrainingSet& train, ThreadPool& pool, double* spacing = nullptr,
+                      const NeighborIndex* index = nullptr);
 
 // The posterior weights softmax_i(-|z - t x_i|^2 / (2 (1 - t)^2)) of one point z at time t in
 // [0, 1) (method.md section 2), in double precision over every training point: the `count`
