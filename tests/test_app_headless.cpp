@@ -59,6 +59,10 @@ class HeadlessImGui {
   }
 };
 
+// The run is done and the picture shows its last step (the flow plays on screen at the speed
+// setting, behind the sampler).
+bool shown_done(const app::App& app) { return app.snapshot().done && app.view_step() == app.snapshot().step; }
+
 // How many marks of the scene sit exactly on these points (as zero-length segments).
 int marks_on(const app::Scene& scene, const MatrixXfR& points) {
   int found = 0;
@@ -87,7 +91,7 @@ SamplerParams params_of(const app::Settings& s) {
 TEST(AppHeadless, DrawsTrainingPointsSamplesAndTrailsAndRestartsOnChange) {
   HeadlessImGui imgui;
   app::App app(app::PlatformInfo{}, 2);
-  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done; })) << "sampling never finished";
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); })) << "sampling never finished";
   imgui.frame(app);
   const app::Settings& s = app.settings();
   EXPECT_EQ(app.snapshot().states.rows(), s.sampler.n_samples);
@@ -106,7 +110,7 @@ TEST(AppHeadless, DrawsTrainingPointsSamplesAndTrailsAndRestartsOnChange) {
   other.sampler.n_draws = 2;
   const uint64_t before = app.snapshot().generation;
   app.apply(other);
-  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done && app.snapshot().generation > before; }));
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app) && app.snapshot().generation > before; }));
   EXPECT_EQ(app.snapshot().states.rows(), 300);
   EXPECT_TRUE(app.snapshot().error.empty());
   // The same samples as the sampler run directly.
@@ -122,7 +126,7 @@ TEST(AppHeadless, DrawsTrainingPointsSamplesAndTrailsAndRestartsOnChange) {
 TEST(AppHeadless, FramesTheViewBesideTheOpenControls) {
   HeadlessImGui imgui;
   app::App app(app::PlatformInfo{}, 2);
-  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done; }));
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); }));
   imgui.frame(app);
   const ImGuiWindow* panel = ImGui::FindWindowByName("cfdm: closed-form diffusion");
   ASSERT_NE(panel, nullptr);
@@ -153,7 +157,7 @@ TEST(AppHeadless, TheScrubberShowsTheStatesOfEarlierSteps) {
   s.sampler.n_samples = 200;
   s.sampler.n_steps = 40;
   app.apply(s);
-  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done; }));
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); }));
   EXPECT_EQ(app.snapshot().history_steps.size(), 41u) << "every step is recorded";
   app.set_view_step(13);
   imgui.frame(app);
@@ -176,7 +180,7 @@ TEST(AppHeadless, VelocityOverlayPointsAlongTheExactVelocity) {
   s.sampler.n_samples = 10;
   s.sampler.n_steps = 10;
   app.apply(s);
-  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done; }));
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); }));
   app.set_view_step(5);  // t = 0.5
   app.set_velocity_overlay(true);
   imgui.frame(app);
@@ -207,7 +211,7 @@ TEST(AppHeadless, VelocityOverlayFollowsTheNearestNeighbourEstimatorWhenItRuns) 
   HeadlessImGui imgui;
   app::App app(app::PlatformInfo{}, 1);
   app.apply_state("dataset=moons&n_train=200&n_samples=10&steps=10&estimator=knn&k=1&l=0");
-  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done; }));
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); }));
   app.set_view_step(5);  // t = 0.5
   app.set_velocity_overlay(true);
   imgui.frame(app);
@@ -247,7 +251,7 @@ TEST(AppHeadless, InspectingASampleDrawsItsStrongestPosteriorWeights) {
   s.sampler.n_samples = 5;
   s.sampler.n_steps = 10;
   app.apply(s);
-  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done; }));
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); }));
   app.set_view_step(8);
   imgui.frame(app);
   const size_t before = app.scene().marks.size();
@@ -287,7 +291,7 @@ TEST(AppHeadless, ExportsWriteTheSamplesAndTheirTrajectories) {
   platform.export_dir = dir;
   app::App app(platform, 1);
   app.apply_state("dataset=spirals&n_train=200&n_samples=30&steps=12&sigma=0.05&draws=2");
-  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done; }));
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); }));
   const std::string samples = app.export_file(app::Export::samples_npy);
   EXPECT_TRUE(bit_identical(data::read_matrix(samples), app.snapshot().states));
   const data::Array trajectories = data::read_npy(app.export_file(app::Export::trajectories_npy));
@@ -307,7 +311,7 @@ TEST(AppHeadless, ASettingTooBigForMemoryIsRefusedAndTheRunKept) {
   HeadlessImGui imgui;
   app::App app(app::PlatformInfo{}, 1);
   app.apply_state("n_train=300&n_samples=100&steps=10");
-  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done; }));
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); }));
   const uint64_t generation = app.snapshot().generation;
   const MatrixXfR samples = app.snapshot().states;
   app.update_state("n_samples=10000000&sigma=1&draws=1024");  // about 80 GB
@@ -319,7 +323,7 @@ TEST(AppHeadless, ASettingTooBigForMemoryIsRefusedAndTheRunKept) {
   EXPECT_NE(stats.find("needs"), std::string::npos) << stats;
   EXPECT_NE(stats.find("are available"), std::string::npos) << stats;
   app.update_state("n_samples=50");  // a setting that fits runs, and the message goes
-  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done && app.snapshot().generation > generation; }));
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app) && app.snapshot().generation > generation; }));
   EXPECT_EQ(app.stats_json().find("needs"), std::string::npos);
 }
 
@@ -327,7 +331,7 @@ TEST(AppHeadless, RefusedSettingsAreReturnedReportedAndShownWhileTheRunGoesOn) {
   HeadlessImGui imgui;
   app::App app(app::PlatformInfo{}, 1);
   app.apply_state("n_train=300&n_samples=100&steps=10");
-  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done; }));
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); }));
   const uint64_t generation = app.snapshot().generation;
   // A host page's cfdm:set with two bad values: both named in what update_state returns (the
   // page sends it as cfdm:error) and in stats().warnings; nothing changes.
@@ -350,7 +354,7 @@ TEST(AppHeadless, RefusedSettingsAreReturnedReportedAndShownWhileTheRunGoesOn) {
   EXPECT_LT(stats.size(), 2000u);
   // A good setting applies and clears the warnings.
   EXPECT_EQ(app.update_state("n_samples=40"), "");
-  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done && app.snapshot().generation > generation; }));
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app) && app.snapshot().generation > generation; }));
   EXPECT_NE(app.stats_json().find("\"warnings\": \"\""), std::string::npos) << app.stats_json();
 }
 
@@ -358,7 +362,7 @@ TEST(AppHeadless, TheSingleThreadBuildRefusesWorkThatWouldFreezeAFrameAndKeepsIt
   HeadlessImGui imgui;
   app::App app(app::PlatformInfo{}, 1, app::JobMode::foreground);
   app.apply_state("n_train=300&n_samples=100&steps=10");
-  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done; }));
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); }));
   const uint64_t generation = app.snapshot().generation;
   // Ten million training points: minutes of preparation in one frame. Refused at once.
   const std::string refused = app.update_state("n_train=10000000");
@@ -385,7 +389,7 @@ TEST(AppHeadless, ADroppedFileIsUsedOrRefusedWithTheCurrentDataKept) {
   HeadlessImGui imgui;
   app::App app(app::PlatformInfo{}, 1);
   app.apply_state("dataset=circles&n_train=300&n_samples=60&steps=10");
-  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done; }));
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); }));
   const uint64_t generation = app.snapshot().generation;
   const std::string dir = own_temp_dir("drops");
   // Not data, wrong dimension, wrong kind of file: a message, and nothing else changes.
@@ -406,7 +410,7 @@ TEST(AppHeadless, ADroppedFileIsUsedOrRefusedWithTheCurrentDataKept) {
   // 2-D points become the training data.
   std::ofstream(dir + "/points.csv") << "x,y\n0,0\n1,0\n0,1\n1,1\n";
   app.drop_file(dir + "/points.csv");
-  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done && app.snapshot().generation > generation; }));
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app) && app.snapshot().generation > generation; }));
   EXPECT_EQ(app.settings().dataset, app::App::kDroppedDataset);
   EXPECT_EQ(app.snapshot().model->train->n(), 4);
   EXPECT_TRUE(app.snapshot().error.empty());
@@ -446,7 +450,7 @@ TEST(AppHeadless, MnistSamplesAtSigmaZeroAreAllCopies) {
     s.pca_dim = 16;
     const uint64_t before = app.snapshot().generation;
     app.apply(s);
-    ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done && app.snapshot().generation > before; }))
+    ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app) && app.snapshot().generation > before; }))
         << app.snapshot().error;
     imgui.frame(app);
     EXPECT_EQ(app.snapshot().states.cols(), pca ? 16 : 784);
@@ -465,7 +469,7 @@ TEST(AppHeadless, MnistSamplesAtSigmaZeroAreAllCopies) {
   s.sampler.n_draws = 4;
   const uint64_t before = app.snapshot().generation;
   app.apply(s);
-  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done && app.snapshot().generation > before; }));
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app) && app.snapshot().generation > before; }));
   EXPECT_LE(app.copies(), 2);
 }
 
@@ -477,7 +481,7 @@ TEST(AppHeadless, TheImageGridKeepsClearOfTheControls) {
   app::App app(app::PlatformInfo{}, 2);
   app::Settings s = small_mnist(5);
   app.apply(s);
-  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done && app.scene().tiles.size() == 16; }))
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app) && app.scene().tiles.size() == 16; }))
       << app.snapshot().error;
   struct Box {
     float left = 1e30f, top = 1e30f, right = -1e30f, bottom = -1e30f;
@@ -510,7 +514,7 @@ TEST(AppHeadless, TheImageGridKeepsClearOfTheControls) {
   ImGui::GetIO().DisplaySize = ImVec2(1024, 768);
   s.ui = app::Settings::Ui::min;  // an embed's compact bar
   app.apply(s);
-  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done && app.scene().tiles.size() == 16; }));
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app) && app.scene().tiles.size() == 16; }));
   box = tiles_box();
   const ImGuiWindow* bar = ImGui::FindWindowByName("cfdm");
   ASSERT_NE(bar, nullptr);
@@ -526,7 +530,7 @@ TEST(UrlState, TheAppAppliesALinkOverTheDatasetDefaults) {
   EXPECT_EQ(app.settings().dataset, "circles");
   EXPECT_EQ(app.settings().sampler.n_samples, 40);
   EXPECT_EQ(app.settings().sampler.n_draws, 2);
-  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done; }));
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); }));
   ThreadPool pool(1);
   const TrainingSet train(data::make_toy("circles", 300, 0));
   Sampler direct(train, params_of(app.settings()), pool);
@@ -583,7 +587,75 @@ TEST(AppHeadless, TheCopyMeterOfPointDataCountsCopiesAsEvalDoes) {
   }
   app.update_state("seed=7");
   imgui.frame(app);
-  if (!app.snapshot().done) EXPECT_EQ(copy_share_of(app.stats_json()), -1) << "no share while in flight";
+  if (!app.snapshot().done) {
+    EXPECT_EQ(copy_share_of(app.stats_json()), -1) << "no share while in flight";
+  }
+}
+
+}  // namespace
+}  // namespace cfdm::test
+
+namespace cfdm::test {
+namespace {
+
+// The flow plays on screen at the speed setting (steps per second of frame time), never faster
+// than it samples, and never slows the sampler: with 60 frames a second at 30 steps/s, 100 steps
+// take about 200 frames to show, step by step forward, then the view follows the latest step.
+// At speed=max the view is always the latest step.
+TEST(AppHeadless, TheFlowPlaysOnScreenAtTheSpeedSetting) {
+  HeadlessImGui imgui;
+  app::App app(app::PlatformInfo{}, 2);
+  app.apply_state("dataset=moons&n_train=200&n_samples=200&steps=100");
+  EXPECT_EQ(app.settings().speed, app::Settings::kWatchSpeed) << "a first visit plays at a pace one can follow";
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done; }));
+  int frames = 0, last = -1;
+  bool forward = true;
+  while (!shown_done(app) && frames < 2000) {
+    imgui.frame(app);
+    forward &= app.view_step() >= last;
+    last = app.view_step();
+    ++frames;
+  }
+  EXPECT_TRUE(forward) << "the playhead only moves forward";
+  EXPECT_TRUE(shown_done(app));
+  EXPECT_GT(frames, 60) << "the flow took " << frames << " frames to show: it should play, not jump to the end";
+  EXPECT_LT(frames, 260);
+  app.update_state("speed=max&seed=3");
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done && app.snapshot().generation > 0; }));
+  imgui.frame(app);
+  EXPECT_EQ(app.view_step(), app.snapshot().step) << "speed=max shows the latest step";
+  EXPECT_EQ(app.settings().speed, 0);
+  EXPECT_NE(app.state_query().find("speed=max"), std::string::npos) << app.state_query();
+  app.replay();
+  imgui.frame(app);
+  EXPECT_LT(app.view_step(), app.snapshot().step) << "Replay plays from the start";
+}
+
+// The captions say, with the live numbers, what the picture shows: read as a student would, each
+// names the model's behaviour and, once done, how many samples are copies.
+TEST(AppHeadless, TheCaptionExplainsThePictureWithItsNumbers) {
+  app::Settings s = app::defaults_for("moons");
+  app::CaptionFacts f;
+  f.running = true, f.done = true, f.n_samples = 2000, f.copies = 1820, f.t = 1;
+  std::string text = app::caption(s, f);
+  EXPECT_NE(text.find("memorizes"), std::string::npos) << text;
+  EXPECT_NE(text.find("1,820 of 2,000 samples are copies"), std::string::npos) << text;
+  EXPECT_NE(text.find("Raise sigma"), std::string::npos) << text;
+  s.sampler.sigma = 0.15, s.sampler.n_draws = 4;
+  f.copies = 64;
+  text = app::caption(s, f);
+  EXPECT_NE(text.find("sigma = 0.15, M = 4"), std::string::npos) << text;
+  EXPECT_NE(text.find("between training points"), std::string::npos) << text;
+  EXPECT_NE(text.find("1,936 are new"), std::string::npos) << text;
+  s.sampler.n_draws = 1;
+  EXPECT_NE(app::caption(s, f).find("one smoothing draw still picks a single training point"), std::string::npos);
+  f.done = false, f.t = 0.42, f.copies = -1;
+  EXPECT_NE(app::caption(s, f).find("t = 0.42"), std::string::npos);
+  const std::string line = app::short_caption(s, f);
+  EXPECT_LT(line.size(), 70u) << "short enough for the compact embed: " << line;
+  s.sampler.n_draws = 4;
+  f.done = true, f.copies = 12;
+  EXPECT_EQ(app::short_caption(s, f), "sigma = 0.15, M = 4: 12 of 2,000 samples copy training points (new points)");
 }
 
 }  // namespace

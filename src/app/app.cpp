@@ -180,6 +180,7 @@ void App::control(Control c) {
       job_.set_paused(true);
       job_.single_step();
       view_step_ = -1;
+      playhead_ = -1;
       break;
   }
 }
@@ -242,7 +243,7 @@ void App::restart() {
   if (platform_.on_state && settings_.dataset != kDroppedDataset) platform_.on_state(format_state(settings_));
   error_.clear();
   view_step_ = -1;
-  replaying_ = false;
+  playhead_ = -1;
   velocity_key_.clear();
   job_.cancel();
   if (!images_ready()) return;  // frame() calls restart() again once the files are there
@@ -279,8 +280,10 @@ void App::restart() {
 }
 
 int App::view_step() const {
-  if (view_step_ < 0 || snapshot_.history_steps.empty()) return snapshot_.step;
-  return std::clamp(view_step_, snapshot_.history_steps.front(), snapshot_.step);
+  if (snapshot_.history_steps.empty()) return snapshot_.step;
+  if (view_step_ >= 0) return std::clamp(view_step_, snapshot_.history_steps.front(), snapshot_.step);
+  if (playhead_ >= 0) return std::clamp(int(playhead_), snapshot_.history_steps.front(), snapshot_.step);
+  return snapshot_.step;
 }
 
 // The recorded states at or just before `step` (null when nothing is recorded yet).
@@ -349,6 +352,28 @@ std::string App::stats_json() const {
   return text;
 }
 
+void App::replay() {
+  if (snapshot_.history_steps.empty()) return;
+  view_step_ = -1;
+  playhead_ = snapshot_.history_steps.front();
+  replay_speed_ = settings_.speed > 0 ? settings_.speed : kReplaySpeed;
+}
+
+// A new run starts playing from its first step at the speed setting; the playhead then moves
+// speed steps per second of frame time and lets go (-1) once it reaches the latest step.
+void App::advance_playhead() {
+  if (snapshot_.generation != played_generation_ && snapshot_.model) {
+    played_generation_ = snapshot_.generation;
+    playhead_ = settings_.speed > 0 ? double(snapshot_.first_step) : -1.0;
+    replay_speed_ = settings_.speed;
+  }
+  if (playhead_ < 0) return;
+  const double dt = std::clamp(double(ImGui::GetIO().DeltaTime), 0.0, 0.1);
+  if (!paused_ || snapshot_.done) playhead_ += replay_speed_ * dt;  // paused mid-run: it waits too
+  if (snapshot_.done && playhead_ >= snapshot_.step) playhead_ = -1;
+  else if (playhead_ > snapshot_.step) playhead_ = snapshot_.step;  // waiting for the sampler
+}
+
 void App::frame() {
   if (waiting_for_data_ && images_ready()) restart();  // the image files arrived
   job_.advance(0.012);  // foreground mode: sample for part of the frame (a no-op with a worker thread)
@@ -359,16 +384,7 @@ void App::frame() {
     last_step_ = snapshot_.step;
     last_time_ = now;
   }
-  if (replaying_ && !snapshot_.history_steps.empty()) {
-    const auto& steps = snapshot_.history_steps;
-    const auto it = std::upper_bound(steps.begin(), steps.end(), view_step());
-    if (it == steps.end() || *it >= snapshot_.step) {
-      replaying_ = false;
-      view_step_ = -1;
-    } else {
-      view_step_ = *it;
-    }
-  }
+  advance_playhead();
   handle_canvas_input();
   build_scene();
   ImDrawList* background = ImGui::GetBackgroundDrawList();

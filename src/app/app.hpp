@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "app/caption.hpp"
 #include "app/sampling_job.hpp"
 #include "app/scene.hpp"
 #include "app/settings.hpp"
@@ -96,6 +97,8 @@ class App {
   // The displayed step (the scrubber's, or the latest) and the sample under inspection (-1: none).
   int view_step() const;
   void set_view_step(int step) { view_step_ = step; }
+  // Plays the recorded steps again from the first, at the speed setting (or 30 steps/s at "max").
+  void replay();
   void select_sample(int index) { selected_ = index; }
   void set_velocity_overlay(bool on) { show_velocity_ = on; }
   // Image models: how many of the latest samples are copies of a training image.
@@ -109,6 +112,8 @@ class App {
   void draw_compact_controls();
   void draw_export();  // ui=min: play/pause, reset, sigma, M, and one status line
   void draw_messages(float width);
+  void draw_legend();
+  CaptionFacts caption_facts() const;  // what the caption says about the picture shown
   void build_scene();
   void build_points_scene();
   void build_image_scene();
@@ -158,10 +163,17 @@ class App {
   std::unique_ptr<PosteriorMean> velocity_mean_;  // the velocity field's posterior mean, of the run's kind
   std::string velocity_mean_key_;
   MatrixXfR velocity_grid_, velocity_;
-  // The scrubber: -1 follows the latest step; replaying advances it every frame.
+  // The scrubber: -1 follows the playhead (or the latest step); >= 0 holds the step chosen.
   int view_step_ = -1;
-  bool replaying_ = false;
+  // The playhead: the step shown while a run (or a replay) plays at settings_.speed steps per
+  // second, behind the sampler when it samples faster; -1: the latest step. Advanced by frame time.
+  double playhead_ = -1;
+  uint64_t played_generation_ = 0;  // the run the playhead was started for
+  double replay_speed_ = 0;          // steps per second of the playhead
+  static constexpr double kReplaySpeed = 30;
+  void advance_playhead();
   double last_time_ = 0, steps_per_second_ = 0;
+  double link_copied_at_ = -1;  // when Copy link was pressed (ImGui time; it says "copied" for a while)
   int last_step_ = 0;
   uint64_t images_version_ = 0;
   std::string images_key_;

@@ -9,6 +9,8 @@
 
 #include "app/app.hpp"
 #include "app/app_internal.hpp"
+#include "app/caption.hpp"
+#include "app/url_state.hpp"
 #include "core/error.hpp"
 #include "core/kernel.hpp"
 
@@ -24,7 +26,71 @@ bool slider_float(const char* label, double* value, float lo, float hi, const ch
   return true;
 }
 
+// A tooltip for the item just drawn, wrapped to a readable width (hover with a mouse; on a touch
+// screen, the item's press shows it).
+void tooltip(const char* text) {
+  if (!ImGui::IsItemHovered()) return;
+  ImGui::BeginTooltip();
+  ImGui::PushTextWrapPos(ImGui::GetFontSize() * 28);
+  ImGui::TextUnformatted(text);
+  ImGui::PopTextWrapPos();
+  ImGui::EndTooltip();
+}
+
+// The legend of the 2-D view: a glyph as drawn on the canvas, then its meaning, on one line.
+void legend_item(bool ring, uint32_t color, const char* text) {
+  const float r = ImGui::GetFontSize() * 0.32f;
+  const ImVec2 at = ImGui::GetCursorScreenPos();
+  const ImVec2 center(at.x + r + 1, at.y + ImGui::GetTextLineHeight() * 0.5f);
+  ImDrawList* draw = ImGui::GetWindowDrawList();
+  if (ring)
+    draw->AddCircle(center, r, color, 16, 1.6f);
+  else
+    draw->AddCircleFilled(center, r * 0.75f, color, 16);
+  ImGui::Dummy(ImVec2(2 * r + 4, ImGui::GetTextLineHeight()));
+  ImGui::SameLine(0, 2);
+  ImGui::TextUnformatted(text);
+}
+
+constexpr const char* kSigmaHelp =
+    "sigma, the smoothing scale. 0 is the exact model: every sample lands on a training point (it memorizes). "
+    "Above 0, with M >= 2 draws, each step averages the model at nearby points, so samples land between training "
+    "points: new points. Too much sigma averages far-apart points: blur.";
+constexpr const char* kDrawsHelp =
+    "M, the smoothing draws averaged per step. M = 1 still copies (one draw picks one training point); M = 2 or "
+    "more make averages (barycenters) of M training points.";
+
 }  // namespace
+
+CaptionFacts App::caption_facts() const {
+  CaptionFacts f;
+  f.image = is_image_name(settings_.dataset);
+  f.running = snapshot_.model && !waiting_for_data_ && snapshot_.status.empty();
+  const int shown = view_step();
+  f.done = snapshot_.done && shown == snapshot_.step;
+  f.t = snapshot_.n_steps ? double(shown) / snapshot_.n_steps : 0.0;
+  f.first_step = snapshot_.first_step;
+  f.n_samples = int(snapshot_.states.rows());
+  // Copies are judged for the latest states (images: at every step; points: when done).
+  if (!snapshot_.nearest_distance.empty() && (f.done || (f.image && shown == snapshot_.step))) f.copies = copies();
+  return f;
+}
+
+void App::draw_legend() {
+  if (!snapshot_.model || snapshot_.model->is_image()) {
+    if (snapshot_.model)
+      ImGui::TextWrapped("Each sample (left) beside its nearest training image (right): a red frame marks a copy, "
+                         "a green frame a new image; the number is their distance.");
+    return;
+  }
+  legend_item(true, kTrainColor, "training point");
+  ImGui::SameLine(0, 14);
+  legend_item(false, kSampleColor, "sample");
+  ImGui::SameLine(0, 14);
+  legend_item(false, kCopyColor, "copy");
+  ImGui::SameLine(0, 14);
+  legend_item(false, kNewColor, "new point");
+}
 
 void App::draw_controls() {
   const ImVec2 display = ImGui::GetIO().DisplaySize;
@@ -43,6 +109,8 @@ void App::draw_controls() {
       }
     ImGui::EndCombo();
   }
+  tooltip("Ready-made settings, each showing one part of the story: the exact model memorizes, smoothing makes "
+          "new points, too much smoothing blurs, and two ways to go faster.");
   Settings s = settings_;
   bool changed = false;
   const bool image = is_image_name(s.dataset);
@@ -61,6 +129,8 @@ void App::draw_controls() {
       }
     ImGui::EndCombo();
   }
+  tooltip("The training data: 2-D point sets, or MNIST digits and Fashion-MNIST clothes (28 x 28 images). "
+          "Drop a .npy or .csv file of 2-D points on the canvas to use your own.");
   if (image) {
     ImGui::TextUnformatted("classes (none ticked: all)");
     for (int c = 0; c < 10; ++c) {
@@ -80,6 +150,8 @@ void App::draw_controls() {
     changed |= ImGui::RadioButton("pixels", &space, 0);
     ImGui::SameLine();
     changed |= ImGui::RadioButton("PCA space", &space, 1);
+    tooltip("Sample the pixels themselves, or the images' top principal components (PCA): fewer numbers per image, "
+            "so faster, and distances (copies) are then measured in PCA space.");
     s.pca = space == 1;
     if (s.pca) {
       ImGui::SameLine();
@@ -89,30 +161,45 @@ void App::draw_controls() {
   }
   changed |=
       ImGui::SliderInt("training points", &s.n_train, 10, image ? 60000 : 20000, "%d", ImGuiSliderFlags_Logarithmic);
+  tooltip("How many training points the model knows. The exact model (sigma = 0) can only reproduce these.");
   changed |= slider_float("sigma", &s.sampler.sigma, 0.0f, image ? 4.0f : 1.0f, "%.3f", ImGuiSliderFlags_Logarithmic);
+  tooltip(kSigmaHelp);
   changed |= ImGui::SliderInt("draws M", &s.sampler.n_draws, 1, 16);
+  tooltip(kDrawsHelp);
   changed |= ImGui::SliderInt("steps", &s.sampler.n_steps, 1, 1000, "%d", ImGuiSliderFlags_Logarithmic);
+  tooltip("Euler steps from noise (t = 0) to data (t = 1): more steps follow the flow more closely.");
   changed |= slider_float("start T", &s.sampler.start_t, 0.0f, 0.95f, "%.2f");
+  tooltip("Skip the start of the flow: begin at time T with the exact model's picture there (a training point plus "
+          "noise), saving that share of the steps. With sigma > 0 the last steps still smooth.");
   changed |= ImGui::SliderInt("samples", &s.sampler.n_samples, 1, image ? 256 : 20000, "%d", ImGuiSliderFlags_Logarithmic);
+  tooltip("How many samples are drawn at once.");
   int seed = int(std::min<uint64_t>(s.sampler.seed, uint64_t(std::numeric_limits<int>::max())));
   if (ImGui::InputInt("seed", &seed)) s.sampler.seed = uint64_t(std::max(0, seed)), changed = true;
+  tooltip("The random seed: the same seed and settings give the same samples, bit for bit, on any machine.");
   bool knn = s.knn();
   if (ImGui::Checkbox("nearest-neighbour estimator", &knn))
     s.sampler.estimator = knn ? Estimator::knn : Estimator::exact, changed = true;
+  tooltip("Sum only the K training points nearest to each sample, plus L others at random, instead of all of "
+          "them: much faster on large data, nearly the same flow.");
   if (s.knn()) {
     ImGui::SetNextItemWidth(120);
     changed |= ImGui::SliderInt("K", &s.sampler.knn.k, 1, 200, "%d", ImGuiSliderFlags_Logarithmic);
+    tooltip("K: the nearest training points, summed exactly.");
     ImGui::SameLine();
     ImGui::SetNextItemWidth(120);
     changed |= ImGui::SliderInt("L", &s.sampler.knn.l, 0, 200, "%d", ImGuiSliderFlags_Logarithmic);
+    tooltip("L: other training points drawn at random, weighted to stand for all the rest.");
   }
   if (changed) apply(s);  // restart at once: the old run is cancelled within a tile
 
   if (ImGui::Button(paused_ ? "Play" : "Pause")) control(paused_ ? Control::play : Control::pause);
+  tooltip(paused_ ? "Go on sampling." : "Pause the sampler (the flow on screen stops too).");
   ImGui::SameLine();
   if (ImGui::Button("Step")) control(Control::step);
+  tooltip("One Euler step, then pause.");
   ImGui::SameLine();
   if (ImGui::Button("Reset")) control(Control::reset);
+  tooltip("Start again from the same noise (the same seed): the same samples again.");
   ImGui::SameLine();
   if (ImGui::Button("Copy link")) {
     // The link reproduces these samples bit for bit: same settings, same seed.
@@ -120,13 +207,23 @@ void App::draw_controls() {
       platform_.copy_link(state_query());
     else
       ImGui::SetClipboardText(("cfdm_app --state '" + state_query() + "'").c_str());
-    export_message_ = "link copied";
+    link_copied_at_ = ImGui::GetTime();
   }
+  tooltip("Copy a link to these settings: whoever opens it sees the same samples, bit for bit.");
   ImGui::SameLine();
-  if (ImGui::Button("Replay") && !snapshot_.history_steps.empty()) {
-    replaying_ = true;
-    view_step_ = snapshot_.history_steps.front();
+  if (ImGui::Button("Replay")) replay();
+  tooltip("Play the flow again from the noise, at the speed below: the samples move as the sampler moved them");
+  if (link_copied_at_ > 0 && ImGui::GetTime() - link_copied_at_ < 2.5) {
+    ImGui::SameLine();
+    ImGui::TextColored(ImVec4(0.1f, 0.5f, 0.2f, 1.0f), "copied");
   }
+  int speed = settings_.speed;
+  if (ImGui::SliderInt("speed", &speed, 0, 300, speed == 0 ? "max" : "%d steps/s", ImGuiSliderFlags_Logarithmic)) {
+    settings_.speed = speed;  // how it is shown, not what is sampled: no restart
+    if (platform_.on_state) platform_.on_state(format_state(settings_));
+  }
+  tooltip("How fast the flow plays on screen, in steps per second; 0 (max) shows each step as soon as it is "
+          "computed. Sampling never waits for the picture.");
   // The time scrubber: any recorded step from the start to the latest.
   if (snapshot_.n_steps > 0) {
     int shown = view_step();
@@ -134,16 +231,21 @@ void App::draw_controls() {
     std::snprintf(label, sizeof label, "t = %.3f", double(shown) / snapshot_.n_steps);
     if (ImGui::SliderInt("time", &shown, snapshot_.first_step, std::max(snapshot_.first_step, snapshot_.step), label)) {
       view_step_ = shown >= snapshot_.step ? -1 : shown;
-      replaying_ = false;
+      playhead_ = -1;
     }
+    tooltip("Drag to look at any moment of the flow: t = 0 is pure noise, t = 1 the finished samples.");
   }
   draw_export();
   if (!image) {
     ImGui::Checkbox("training points", &show_training_);
+    tooltip("Show the training points (dark rings).");
     ImGui::SameLine();
     ImGui::Checkbox("trails", &show_trails_);
+    tooltip("Show each sample's path over its last steps.");
     ImGui::SameLine();
     ImGui::Checkbox("velocity field", &show_velocity_);
+    tooltip("Arrows: where the model pushes a point at this moment of the flow, and how hard (longest arrow = "
+            "strongest push).");
     if (show_trails_) ImGui::SliderInt("trail steps", &trail_length_, 1, 100);
   }
   ImGui::End();
@@ -163,11 +265,19 @@ void App::draw_compact_controls() {
   ImGui::SameLine();
   ImGui::SetNextItemWidth(150);
   changed |= slider_float("sigma", &s.sampler.sigma, 0.0f, is_image_name(s.dataset) ? 4.0f : 1.0f, "%.3f",
-                                ImGuiSliderFlags_Logarithmic);
+                          ImGuiSliderFlags_Logarithmic);
+  tooltip(kSigmaHelp);
   if (ImGui::GetIO().DisplaySize.x >= 480) ImGui::SameLine();  // narrow (a phone): on a line of its own
   ImGui::SetNextItemWidth(80);
   changed |= ImGui::SliderInt("M", &s.sampler.n_draws, 1, 16);
+  tooltip(kDrawsHelp);
   if (changed) apply(s);
+  {
+    const float width = std::min(420.0f, ImGui::GetIO().DisplaySize.x - 24);
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + std::max(width, 120.0f));
+    ImGui::TextUnformatted(short_caption(settings_, caption_facts()).c_str());
+    ImGui::PopTextWrapPos();
+  }
   const double t = snapshot_.n_steps ? double(view_step()) / snapshot_.n_steps : 0.0;
   const std::string& message = shown_error();
   if (!message.empty() || !notice_.empty()) {
@@ -177,8 +287,6 @@ void App::draw_compact_controls() {
   } else {
     ImGui::Text("t = %.2f; %s, %d thread%s", t, platform_.build, job_.threads(), job_.threads() == 1 ? "" : "s");
   }
-  if (snapshot_.model && snapshot_.model->is_image() && !snapshot_.nearest_distance.empty())
-    ImGui::Text("copies of training images: %d of %zu", copies(), snapshot_.nearest_distance.size());
   controls_bottom_ = ImGui::GetWindowPos().y + ImGui::GetWindowSize().y;
   ImGui::End();
 }
@@ -230,6 +338,17 @@ void App::draw_status() {
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings |
                    ImGuiWindowFlags_NoFocusOnAppearing | ImGuiWindowFlags_NoNav);
   const Model* model = snapshot_.model.get();
+  const bool narrow = io.DisplaySize.x < 700 || io.DisplaySize.y < 500;
+  {
+    const float width = std::min(460.0f, io.DisplaySize.x - 40);
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + std::max(width, 160.0f));
+    ImGui::TextUnformatted((narrow ? short_caption(settings_, caption_facts()) : caption(settings_, caption_facts())).c_str());
+    if (!narrow) draw_legend();
+    if (!narrow && model && !model->is_image())
+      ImGui::TextDisabled("Drop a .npy or .csv file of 2-D points here to sample from your own data.");
+    ImGui::PopTextWrapPos();
+    ImGui::Separator();
+  }
   if (waiting_for_data_) {
     const float share = fetch_.total > 0 ? float(fetch_.loaded / fetch_.total) : 0.0f;
     char text[96];
@@ -244,13 +363,17 @@ void App::draw_status() {
                 paused_ ? ", paused" : "");
   }
   if (model) ImGui::TextUnformatted(model->description.c_str());
-  if (model && model->is_image() && !snapshot_.nearest_distance.empty()) {
+  if (model && !snapshot_.nearest_distance.empty()) {
+    // The copy meter: the share of samples within a tenth of the training set's typical spacing of a
+    // training point (as cfdm eval counts copies).
     const int n = int(snapshot_.nearest_distance.size()), c = copies();
     char text[96];
-    std::snprintf(text, sizeof text, "memorization: %d of %d samples are copies (%.0f%%)", c, n, 100.0 * c / n);
+    std::snprintf(text, sizeof text, "copy meter: %d of %d samples are copies (%.0f%%)", c, n, 100.0 * c / n);
     ImGui::PushStyleColor(ImGuiCol_PlotHistogram, ImVec4(0.84f, 0.16f, 0.16f, 1.0f));
     ImGui::ProgressBar(float(c) / float(n), ImVec2(360, 0), text);
     ImGui::PopStyleColor();
+    tooltip("A copy: a sample within a tenth of the typical spacing between training points of one of them "
+            "(measured in the space sampled in), as `cfdm eval` counts it.");
   }
   const size_t bytes = model ? model->train->memory_bytes() +
                                    (model->pixels && model->pixels != model->train ? model->pixels->memory_bytes() : 0)

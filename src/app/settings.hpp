@@ -31,6 +31,10 @@ struct Settings {
   // How the page shows it (not part of what is sampled).
   enum class Ui { full, min, none } ui = Ui::full;  // every control, a compact set, or none
   bool autoplay = true;                             // start sampling at once (else paused)
+  // How fast the flow plays on screen, in steps per second (0: as fast as it samples). The
+  // default lets a first visit follow it: 100 steps in about 3 s. Sampling itself never waits.
+  int speed = kWatchSpeed;
+  static constexpr int kWatchSpeed = 30;
 };
 
 // Presets that tell the story, each a link with every key (docs/embedding.md shows each as an

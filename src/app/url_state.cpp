@@ -191,6 +191,13 @@ const Key kKeys[] = {
        return s->autoplay = i % 2 == 1, true;
      },
      [](const Settings&) { return std::string("0"); }, [](const Settings& s) { return !s.autoplay; }},
+    {"speed",
+     [](const std::string& v, Settings* s) {
+       if (v == "max") return s->speed = 0, true;
+       return parse_int(v, 0, 10000, &s->speed);
+     },
+     [](const Settings& s) { return s.speed == 0 ? std::string("max") : std::to_string(s.speed); },
+     [](const Settings& s) { return s.speed != Settings::kWatchSpeed; }},
 };
 
 // Keys for the page alone (web/loader.js reads them): accepted here and not stored.

@@ -34,7 +34,8 @@ async function waitForStats(page, done, seconds = 90) {
   }
   return stats;
 }
-const finished = s => s.step === s.n_steps && s.samples_done === s.n_samples && !s.loading;
+// Done, and the picture shows the last step (the flow plays on screen at the speed setting).
+const finished = s => s.step === s.n_steps && s.samples_done === s.n_samples && !s.loading && s.view_step === s.step;
 
 // Console errors and uncaught exceptions of a page, collected as they come.
 function watchErrors(page) {

@@ -1,0 +1,92 @@
+#include "app/caption.hpp"
+
+#include <cstdio>
+
+namespace cfdm::app {
+namespace {
+
+std::string number(double value, const char* format = "%g") {
+  char text[32];
+  std::snprintf(text, sizeof text, format, value);
+  return text;
+}
+
+std::string count(int value) {
+  std::string digits = std::to_string(value), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+// "sigma = 0.15, M = 4" (plain letters: the app's font has no Greek).
+std::string setting_text(const Settings& s) {
+  std::string text = "sigma = " + number(s.sampler.sigma, "%.3g");
+  if (s.sampler.sigma > 0) text += ", M = " + std::to_string(s.sampler.n_draws);
+  return text;
+}
+
+bool smooths(const Settings& s) { return s.sampler.sigma > 0 && s.sampler.n_draws >= 2; }
+
+}  // namespace
+
+std::string caption(const Settings& s, const CaptionFacts& f) {
+  const std::string what = f.image ? "training images" : "training points";
+  const std::string marks = f.image ? "" : " (dark rings)";
+  std::string text;
+  // What the model is.
+  if (s.sampler.sigma == 0) {
+    text = "sigma = 0: the exact model. Each sample is pulled towards an average of the " + what + marks +
+           ", weighted by nearness; as t reaches 1 the weights pick a single one, so every sample ends on a "
+           "training point: the model memorizes.";
+  } else if (!smooths(s)) {
+    text = setting_text(s) + ": one smoothing draw still picks a single training point at the end, so samples "
+           "are still copies. Two or more draws (M) average different ones.";
+  } else {
+    text = setting_text(s) + ": each step averages the exact model at " + std::to_string(s.sampler.n_draws) +
+           " nearby points, so a sample ends between training points: an average (barycenter) of a few of them, "
+           "a new point.";
+    if (!f.image && s.sampler.sigma >= 0.5)
+      text += " With sigma this large, far-apart points are averaged too and samples crowd towards the middle: "
+              "blur.";
+  }
+  if (s.knn())
+    text += " The nearest-neighbour estimator sums only the K = " + std::to_string(s.sampler.knn.k) +
+            " nearest " + what + " of each sample, plus L = " + std::to_string(s.sampler.knn.l) +
+            " others at random: nearly the same flow, much faster on large data.";
+  if (!f.running) return text;
+  // Where the run is.
+  if (!f.done) {
+    text += "\nt = " + number(f.t, "%.2f") + ": the samples" + std::string(f.image ? "" : " (orange)") +
+            " are on their way from noise (t = 0) to data (t = 1).";
+    if (f.first_step > 0)
+      text += " The run started at t = " + number(s.sampler.start_t, "%.2g") +
+              " (start T): the exact model's picture there, a training point plus noise, is drawn directly, "
+              "saving those steps.";
+    return text;
+  }
+  if (f.copies >= 0 && f.n_samples > 0) {
+    const int fresh = f.n_samples - f.copies;
+    text += "\nDone: " + count(f.copies) + " of " + count(f.n_samples) + " samples are copies of " + what + " (" +
+            (f.image ? "red frame" : "red") + "), " + count(fresh) + " are new (" +
+            (f.image ? "green frame" : "green") + ").";
+    if (f.copies * 10 >= f.n_samples * 9 && s.sampler.sigma == 0)
+      text += " Raise sigma and set M to 2 or more to make new points.";
+    else if (f.copies * 2 >= f.n_samples && !smooths(s))
+      text += " Set M to 2 or more: averages of training points are new points.";
+  }
+  return text;
+}
+
+std::string short_caption(const Settings& s, const CaptionFacts& f) {
+  const std::string what = f.image ? "images" : "points";
+  if (f.running && f.done && f.copies >= 0 && f.n_samples > 0)
+    return setting_text(s) + ": " + count(f.copies) + " of " + count(f.n_samples) + " samples copy training " +
+           what + (f.copies * 2 >= f.n_samples ? " (memorized)" : " (new " + what + ")");
+  if (s.sampler.sigma == 0) return "sigma = 0: samples will land on training " + what + " (memorize)";
+  if (!smooths(s)) return setting_text(s) + ": one draw still copies; try M >= 2";
+  return setting_text(s) + ": samples will land between training " + what + " (new " + what + ")";
+}
+
+}  // namespace cfdm::app

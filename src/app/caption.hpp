@@ -1,0 +1,26 @@
+// What the picture shows, in plain words with the live numbers: the caption beside the canvas
+// (a sentence or three in the full app, one line in the compact embed). Platform- and UI-free, so
+// tests read it as a student would.
+#pragma once
+#include <string>
+
+#include "app/settings.hpp"
+
+namespace cfdm::app {
+
+struct CaptionFacts {
+  bool image = false;     // images (copies of training images) or points
+  bool running = false;   // a run is on screen (not fetching or preparing)
+  bool done = false;      // the run reached t = 1
+  double t = 0;           // the time shown
+  int first_step = 0;     // where the run started (start T)
+  int n_samples = 0;      // samples shown
+  int copies = -1;        // of them, copies of a training point (-1: not measured yet)
+};
+
+// Full: what the current picture shows and why, with a hint of what to try next.
+std::string caption(const Settings& settings, const CaptionFacts& facts);
+// One short line for the compact embed.
+std::string short_caption(const Settings& settings, const CaptionFacts& facts);
+
+}  // namespace cfdm::app
