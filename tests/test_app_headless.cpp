@@ -660,3 +660,50 @@ TEST(AppHeadless, TheCaptionExplainsThePictureWithItsNumbers) {
 
 }  // namespace
 }  // namespace cfdm::test
+
+namespace cfdm::test {
+namespace {
+
+// Attribution at t = 1: a finished smoothed sample is an average of training points, and the
+// inspector draws each with a line as wide as its share. Those shares, read back from the scene,
+// must rebuild the sample: sum_i w_i x_i / sum_i w_i lands on it (the independent check: the
+// sample's own coordinates against the drawn training points'). At sigma = 0.15, M = 2 on 40
+// moons points most samples average two or more training points.
+TEST(AppHeadless, AFinishedSampleIsTracedToTheTrainingPointsItAverages) {
+  HeadlessImGui imgui;
+  app::App app(app::PlatformInfo{}, 2);
+  app.apply_state("dataset=moons&n_train=40&n_samples=300&steps=100&sigma=0.15&draws=2&speed=max");
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); }));
+  const MatrixXfR train = data::make_toy("moons", 40, 0);
+  const MatrixXfR samples = app.snapshot().states;
+  int traced = 0, averages = 0, copies = 0;
+  for (int b = 0; b < 300; b += 10) {
+    app.select_sample(b);
+    imgui.frame(app);
+    double wx = 0, wy = 0, total = 0;
+    int lines = 0;
+    for (const app::Mark& m : app.scene().marks) {
+      const bool from_sample = m.x0 == samples(b, 0) && m.y0 == samples(b, 1) && (m.x1 != m.x0 || m.y1 != m.y0);
+      if (!from_sample || m.ring != 0) continue;
+      const double w = (m.width - 1.5) / 7.0;
+      wx += w * m.x1, wy += w * m.y1, total += w;
+      ++lines;
+    }
+    if (lines == 0) {  // a copy: its one training point lies under it (a line of length zero)
+      EXPECT_LT(app.snapshot().nearest_distance[size_t(b)], app.snapshot().model->copy_threshold) << "sample " << b;
+      ++copies;
+      continue;
+    }
+    ++traced;
+    averages += lines >= 2;
+    EXPECT_NEAR(total, 1.0, 0.05) << "sample " << b << ": the shares sum to one";
+    EXPECT_NEAR(wx / total, samples(b, 0), 0.02) << "sample " << b;
+    EXPECT_NEAR(wy / total, samples(b, 1), 0.02) << "sample " << b;
+  }
+  EXPECT_EQ(traced + copies, 30) << "every inspected finished sample is traced, or a copy";
+  EXPECT_GE(averages, 15) << "most are averages of two or more training points";
+  std::printf("  %d averages, %d single training points, %d copies of 30\n", averages, traced - averages, copies);
+}
+
+}  // namespace
+}  // namespace cfdm::test

@@ -388,8 +388,12 @@ void App::frame() {
   handle_canvas_input();
   build_scene();
   ImDrawList* background = ImGui::GetBackgroundDrawList();
-  for (const Label& label : scene_.labels)
+  for (const Label& label : scene_.labels) {  // on a pale patch, readable over marks
+    const ImVec2 size = ImGui::CalcTextSize(label.text.c_str());
+    background->AddRectFilled(ImVec2(label.x - 3, label.y - 1), ImVec2(label.x + size.x + 3, label.y + size.y + 1),
+                              IM_COL32(250, 250, 248, 215), 3.0f);
     background->AddText(ImVec2(label.x, label.y), label.rgba, label.text.c_str());
+  }
   if (settings_.ui == Settings::Ui::full) {
     draw_controls();
     draw_status();

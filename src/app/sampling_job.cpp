@@ -17,6 +17,7 @@ struct SamplingJob::Run {
   std::vector<int> history_steps;
   int history_stride = 1;
   Clock::time_point start = Clock::now();
+  std::shared_ptr<const MatrixXfR> last_inputs, last_draws;  // point data: the last step's z and eps
 
   double seconds() const { return std::chrono::duration<double>(Clock::now() - start).count(); }
   void record() {
@@ -149,7 +150,17 @@ std::unique_ptr<SamplingJob::Run> SamplingJob::begin(const std::string& model_ke
 // One step and its publication. False when cancelled or failed.
 bool SamplingJob::step(Run* run) {
   try {
-    if (!run->sampler->step()) return false;
+    Sampler& sampler = *run->sampler;
+    // Point data: the last step's inputs, kept so that a finished sample can be traced to the
+    // training points it averages (its z at t = (S-1)/S and its smoothing draws).
+    const bool last = sampler.step_index() == sampler.n_steps() - 1 && !run->model->is_image();
+    MatrixXfR inputs;
+    if (last) inputs = sampler.states();
+    if (!sampler.step()) return false;
+    if (last) {
+      run->last_inputs = std::make_shared<const MatrixXfR>(std::move(inputs));
+      run->last_draws = std::make_shared<const MatrixXfR>(sampler.draws());
+    }
     run->record();
     publish(run, "", 0);
     return true;
@@ -201,6 +212,8 @@ void SamplingJob::publish(Run* run, const std::string& error, uint64_t generatio
     next.n_steps = sampler.n_steps();
     next.done = sampler.done();
     next.seconds = run->seconds();
+    next.last_inputs = run->last_inputs;
+    next.last_draws = run->last_draws;
     if (model.is_image()) {
       next.pixels = model.pca ? model.pca->decode(next.states) : next.states;
       // Nearness is measured where the model samples: a sample that lands on a training point's

@@ -56,6 +56,10 @@ struct Snapshot {
   int step = 0, first_step = 0, n_steps = 0;
   bool done = false;
   double seconds = 0;       // wall time since the run started
+  // Point data, once done: the states z before the last step (at t = (S-1)/S) and that step's
+  // smoothing draws eps (row m B + b; empty when sigma = 0): the sample b is the average over m
+  // of the posterior mean at z_b + sigma eps_(m B + b).
+  std::shared_ptr<const MatrixXfR> last_inputs, last_draws;
   std::string status;       // what the worker is doing before the first step ("loading MNIST")
   std::string error;        // non-empty when the run failed (bad parameters): shown, never thrown
   uint64_t generation = 0;  // increments with every start(): tells a stale snapshot from a new one

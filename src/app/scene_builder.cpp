@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
+#include <vector>
 
 #include "app/app.hpp"
 #include "app/app_internal.hpp"
@@ -155,21 +157,49 @@ void App::build_points_scene() {
     for (Eigen::Index i = 0; i < points_.rows(); ++i)
       scene_.marks.push_back({points_(i, 0), points_(i, 1), points_(i, 0), points_(i, 1), 8.0f, kTrainColor, 1.6f});
 
-  // The inspected sample: the training points whose posterior weights pull it (one line each, as
-  // strong as its weight) and its nearest training point.
+  // The inspected sample: the training points whose posterior weights pull it (one line each,
+  // as wide and as strong as its weight, the heaviest labelled). Mid-flow, the weights of D_t(z);
+  // once done, what the sample is an average of: the last step lands on the mean over the M draws
+  // of D_t(z + sigma eps_m) at t = (S-1)/S, so training point i's share is the mean over m of its
+  // weight in draw m.
   if (selected_ < 0 || selected_ >= states->rows()) return;
   const float zx = (*states)(selected_, 0), zy = (*states)(selected_, 1);
-  if (shown_step < snapshot_.n_steps) {
-    const auto weights = eval::top_posterior_weights(*model.train, states->row(selected_).data(), t, 8);
-    for (const auto& [index, weight] : weights) {
-      const float px = points_(index, 0), py = points_(index, 1);
-      scene_.marks.push_back({zx, zy, px, py, 1.0f + 3.0f * float(weight), rgba(120, 40, 170, int(60 + 180 * weight))});
-      if (weight > 0.05) {
-        char text[32];
-        std::snprintf(text, sizeof text, "%.2f", weight);
-        scene_.labels.push_back({scene_.center_x + px * scene_.scale + 6, scene_.center_y - py * scene_.scale - 6, text,
-                                 rgba(120, 40, 170, 255)});
-      }
+  std::vector<std::pair<int, double>> weights;
+  const bool finished = shown_step == snapshot_.step && snapshot_.done && snapshot_.last_inputs &&
+                        snapshot_.last_inputs->rows() == states->rows();
+  if (finished) {
+    const MatrixXfR& z = *snapshot_.last_inputs;
+    const double t_last = double(snapshot_.n_steps - 1) / snapshot_.n_steps, sigma = settings_.sampler.sigma;
+    const bool smoothed = sigma > 0 && snapshot_.last_draws && snapshot_.last_draws->rows() > 0;
+    const int m_count = smoothed ? int(snapshot_.last_draws->rows() / z.rows()) : 1;
+    std::map<int, double> share;
+    for (int m = 0; m < m_count; ++m) {
+      float q[2] = {z(selected_, 0), z(selected_, 1)};
+      if (smoothed)
+        for (int k = 0; k < 2; ++k)
+          q[k] += float(sigma) * (*snapshot_.last_draws)(Eigen::Index(m) * z.rows() + selected_, k);
+      for (const auto& [index, weight] : eval::top_posterior_weights(*model.train, q, t_last, 4))
+        share[index] += weight / m_count;
+    }
+    weights.assign(share.begin(), share.end());
+    std::sort(weights.begin(), weights.end(), [](const auto& a, const auto& b) {
+      return a.second > b.second || (a.second == b.second && a.first < b.first);
+    });
+    if (weights.size() > 8) weights.resize(8);
+  } else if (shown_step < snapshot_.n_steps) {
+    weights = eval::top_posterior_weights(*model.train, states->row(selected_).data(), t, 8);
+  }
+  int labelled = 0;
+  for (const auto& [index, weight] : weights) {
+    if (weight < 0.01) continue;
+    const float px = points_(index, 0), py = points_(index, 1);
+    scene_.marks.push_back({zx, zy, px, py, 1.5f + 7.0f * float(weight), rgba(120, 40, 170, int(90 + 150 * weight))});
+    scene_.marks.push_back({px, py, px, py, 10.0f, rgba(120, 40, 170, 255), 2.0f});
+    if (weight >= 0.05 && labelled++ < 4) {
+      char text[32];
+      std::snprintf(text, sizeof text, "%.2f", weight);
+      scene_.labels.push_back({scene_.center_x + px * scene_.scale + 8, scene_.center_y - py * scene_.scale - 8, text,
+                               rgba(90, 20, 140, 255)});
     }
   }
   int nearest = 0;
@@ -181,9 +211,13 @@ void App::build_points_scene() {
   point(points_(nearest, 0), points_(nearest, 1), 11.0f, rgba(20, 140, 90, 230));
   point(points_(nearest, 0), points_(nearest, 1), 6.0f, kPaper);
   point(zx, zy, 9.0f, rgba(200, 60, 10, 255));
-  char text[96];
-  std::snprintf(text, sizeof text, "sample %d: nearest training point %d at %.3g", selected_, nearest,
-                std::sqrt(double(best)));
+  char text[160];
+  if (finished && weights.size() > 1 && weights[1].second >= 0.05)
+    std::snprintf(text, sizeof text, "sample %d: an average of %zu training points (purple, with their weights)",
+                  selected_, size_t(std::count_if(weights.begin(), weights.end(), [](const auto& w) { return w.second >= 0.05; })));
+  else
+    std::snprintf(text, sizeof text, "sample %d: nearest training point %d at %.3g", selected_, nearest,
+                  std::sqrt(double(best)));
   scene_.labels.push_back(
       {scene_.center_x + zx * scene_.scale + 10, scene_.center_y - zy * scene_.scale + 6, text, rgba(40, 40, 40, 255)});
 }
