@@ -257,8 +257,17 @@ TEST(AppHeadless, InspectingASampleDrawsItsStrongestPosteriorWeights) {
   const size_t before = app.scene().marks.size();
   app.select_sample(2);
   imgui.frame(app);
-  // 8 weight lines, the nearest training point (two rings) and the sample's highlight.
-  EXPECT_EQ(app.scene().marks.size(), before + 8 + 3);
+  // A line and a ring for each of the 8 strongest weights of at least 0.01, the nearest training
+  // point (two marks) and the sample's highlight.
+  int heavy = 0;
+  ASSERT_EQ(app.snapshot().history_steps[8], 8);
+  const MatrixXfR train = data::make_toy("moons", 100, 0);
+  const double t = 8.0 / 10.0;
+  for (const auto& [index, weight] :
+       eval::top_posterior_weights(TrainingSet(train), app.snapshot().history[8]->row(2).data(), t, 8))
+    heavy += weight >= 0.01;
+  EXPECT_GE(heavy, 1);
+  EXPECT_EQ(app.scene().marks.size(), before + 2 * heavy + 3);
   // Labels are part of the scene: the inspected sample's, and each weight above 0.05.
   const auto& labels = app.scene().labels;
   ASSERT_FALSE(labels.empty());
