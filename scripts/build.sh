@@ -58,8 +58,21 @@ if [ -d "$ROOT/build/data" ]; then
     fi
   done
 fi
-# The embed's poster, shown until it loads: a picture of what it does (smoothed moons samples).
-if [ -d "$ROOT/build/web" ] && [ ! -f "$ROOT/build/web/poster.png" ]; then
-  "${cli[@]}" sample --data moons --sigma 0.1 --draws 4 --n-samples 2000 --steps 100 \
-    --out "$ROOT/build/poster-samples.npy" --plot "$ROOT/build/web/poster.png" > /dev/null
+# The embed's posters, shown until it loads: a picture of what it does, one per dataset (smoothed
+# samples over the training points; for images, samples beside their nearest training images).
+# poster.png is the moons one, for links without a dataset.
+if [ -d "$ROOT/build/web" ]; then
+  for name in moons circles swissroll checkerboard 8gaussians spirals pinwheel; do
+    poster="$ROOT/build/web/poster-$name.png"
+    [ -f "$poster" ] || "${cli[@]}" sample --data "$name" --sigma 0.1 --draws 4 --n-samples 2000 --steps 100 \
+      --plot "$poster" 2> /dev/null
+  done
+  for name in mnist fashion-mnist; do
+    poster="$ROOT/build/web/poster-$name.png"
+    if [ ! -f "$poster" ] && [ -f "$ROOT/build/data/$name-images.idx" ]; then
+      "${cli[@]}" sample --data "$name" --data-dir "$ROOT/build/data" --n-train 2000 --n-samples 16 --steps 50 \
+        --start-t 0.3 --sigma 0.5 --draws 4 --plot "$poster" 2> /dev/null
+    fi
+  done
+  [ -f "$ROOT/build/web/poster.png" ] || cp "$ROOT/build/web/poster-moons.png" "$ROOT/build/web/poster.png"
 fi

@@ -23,7 +23,7 @@ done
 say "writing the static site to $out"
 rm -rf "$out.tmp"
 mkdir -p "$out.tmp/threads" "$out.tmp/single" "$out.tmp/data"
-cp "$ROOT"/web/{index.html,embed.html,host-example.html,loader.js,isolation-sw.js} "$web/poster.png" "$out.tmp/"
+cp "$ROOT"/web/{index.html,embed.html,host-example.html,loader.js,isolation-sw.js} "$web"/poster*.png "$out.tmp/"
 cp "$web"/threads/cfdm_app.{js,wasm,worker.js} "$out.tmp/threads/"
 cp "$web"/single/cfdm_app.{js,wasm} "$out.tmp/single/"
 cp "$web"/data/*.idx.gz "$out.tmp/data/" 2>/dev/null || say "no image data in $web/data: MNIST and Fashion-MNIST will be missing"

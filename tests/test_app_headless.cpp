@@ -63,6 +63,15 @@ class HeadlessImGui {
 // setting, behind the sampler).
 bool shown_done(const app::App& app) { return app.snapshot().done && app.view_step() == app.snapshot().step; }
 
+// The velocity overlay draws each arrow as a shaft from its grid point, then two head strokes from
+// its tip: true for a shaft (whose tip it records), false for heads and every other mark.
+bool is_arrow_shaft(const app::Mark& m, float tip[2]) {
+  if (m.rgba != app::rgba(40, 90, 170, 190) || (m.x0 == m.x1 && m.y0 == m.y1)) return false;
+  if (m.x0 == tip[0] && m.y0 == tip[1]) return false;  // a head stroke
+  tip[0] = m.x1, tip[1] = m.y1;
+  return true;
+}
+
 // How many marks of the scene sit exactly on these points (as zero-length segments).
 int marks_on(const app::Scene& scene, const MatrixXfR& points) {
   int found = 0;
@@ -189,9 +198,9 @@ TEST(AppHeadless, VelocityOverlayPointsAlongTheExactVelocity) {
   const MatrixXdR train = data::make_toy(s.dataset, s.n_train, 0).cast<double>();
   const double t = 0.5;
   int arrows = 0;
+  float tip[2] = {NAN, NAN};
   for (const app::Mark& m : app.scene().marks) {
-    if (m.x0 == m.x1 && m.y0 == m.y1) continue;
-    if (m.rgba != app::rgba(40, 90, 170, 150)) continue;  // trails have the samples' colour
+    if (!is_arrow_shaft(m, tip)) continue;
     MatrixXdR z(1, 2);
     z << m.x0, m.y0;
     const MatrixXdR mean = oracle_mean(train, z, t);
@@ -201,7 +210,7 @@ TEST(AppHeadless, VelocityOverlayPointsAlongTheExactVelocity) {
     EXPECT_GT(cosine, 0.9999) << "arrow at (" << z(0, 0) << ", " << z(0, 1) << ")";
     ++arrows;
   }
-  EXPECT_EQ(arrows, 24 * 24);
+  EXPECT_GE(arrows, 24 * 12) << "a grid over the visible plane, 24 cells along its longer side";
 }
 
 // With the nearest-neighbour estimator the field shown is the estimator's, which the samples
@@ -218,9 +227,9 @@ TEST(AppHeadless, VelocityOverlayFollowsTheNearestNeighbourEstimatorWhenItRuns) 
   const MatrixXdR train = data::make_toy("moons", 200, 0).cast<double>();
   const double t = 0.5;
   int arrows = 0, unlike_exact = 0;
+  float tip[2] = {NAN, NAN};
   for (const app::Mark& m : app.scene().marks) {
-    if (m.x0 == m.x1 && m.y0 == m.y1) continue;
-    if (m.rgba != app::rgba(40, 90, 170, 150)) continue;
+    if (!is_arrow_shaft(m, tip)) continue;
     const double z[2] = {m.x0, m.y0};
     int nearest = 0;
     double best = 1e300;
@@ -239,7 +248,7 @@ TEST(AppHeadless, VelocityOverlayFollowsTheNearestNeighbourEstimatorWhenItRuns) 
     unlike_exact += (a[0] * e[0] + a[1] * e[1]) / (std::hypot(a[0], a[1]) * std::hypot(e[0], e[1])) < 0.99;
     ++arrows;
   }
-  EXPECT_EQ(arrows, 24 * 24);
+  EXPECT_GE(arrows, 24 * 12);
   EXPECT_GT(unlike_exact, 20) << "the estimator's field should differ visibly from the exact one somewhere";
 }
 
@@ -312,6 +321,9 @@ TEST(AppHeadless, ExportsWriteTheSamplesAndTheirTrajectories) {
     for (Eigen::Index i = 0; i < at_step.size(); ++i)
       EXPECT_NEAR(at_step.data()[i], trajectories.values[size_t(step) * 60 + size_t(i)], 1e-6) << "step " << step;
   }
+  // CSV exports name their columns.
+  EXPECT_EQ(data::read_file(app.export_file(app::Export::samples_csv)).rfind("x1,x2\n", 0), 0u);
+  EXPECT_EQ(data::read_file(app.export_file(app::Export::trajectories_csv)).rfind("step,sample,x1,x2\n", 0), 0u);
   const std::string picture = app.export_file(app::Export::picture_png);
   EXPECT_EQ(data::read_file(picture).substr(1, 3), "PNG");
 }
@@ -629,8 +641,9 @@ TEST(AppHeadless, TheFlowPlaysOnScreenAtTheSpeedSetting) {
   EXPECT_TRUE(shown_done(app));
   EXPECT_GT(frames, 60) << "the flow took " << frames << " frames to show: it should play, not jump to the end";
   EXPECT_LT(frames, 260);
+  const uint64_t before = app.snapshot().generation;
   app.update_state("speed=max&seed=3");
-  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done && app.snapshot().generation > 0; }));
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().done && app.snapshot().generation > before; }));
   imgui.frame(app);
   EXPECT_EQ(app.view_step(), app.snapshot().step) << "speed=max shows the latest step";
   EXPECT_EQ(app.settings().speed, 0);

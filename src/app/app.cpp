@@ -118,6 +118,7 @@ void App::apply_state(const std::string& query) {
   Settings s = parse_state(query, defaults_for(first.dataset), &notice_);
   paused_ = !s.autoplay;
   apply(s);
+  if (settings_.dataset == s.dataset) settings_.view.step = s.view.step;  // a link's scrubbed moment
 }
 
 std::string App::update_state(const std::string& query) {
@@ -179,20 +180,32 @@ void App::control(Control c) {
       paused_ = true;
       job_.set_paused(true);
       job_.single_step();
-      view_step_ = -1;
+      settings_.view.step = -1;
       playhead_ = -1;
       break;
   }
 }
 
 void App::zoom_at(float factor, float x, float y) {
-  const float new_zoom = std::clamp(zoom_ * factor, 0.1f, 50.0f);
-  const float applied = new_zoom / zoom_;
+  Settings::View& view = settings_.view;
   // Keep the data point under (x, y) where it is.
-  const PlotFrame frame = plot_frame();
-  pan_x_ += (x - frame.center_x) * (1 - applied);
-  pan_y_ += (y - frame.center_y) * (1 - applied);
-  zoom_ = new_zoom;
+  const PlotFrame before = plot_frame();
+  const float data_x = (x - before.center_x) / before.scale, data_y = (before.center_y - y) / before.scale;
+  view.zoom = std::clamp(view.zoom * factor, 0.1f, 50.0f);
+  const PlotFrame after = plot_frame();
+  view.x += data_x - (x - after.center_x) / after.scale;
+  view.y += data_y - (after.center_y - y) / after.scale;
+}
+
+void App::pan_by(float dx, float dy) {
+  const float scale = plot_frame().scale;
+  settings_.view.x -= dx / scale;
+  settings_.view.y += dy / scale;
+}
+
+void App::reset_view() {
+  const Settings::View fresh;
+  settings_.view.x = fresh.x, settings_.view.y = fresh.y, settings_.view.zoom = fresh.zoom;
 }
 
 float App::view_left() const {
@@ -205,8 +218,8 @@ App::PlotFrame App::plot_frame() const {
   // Beside the panel in a desktop window; over the whole window otherwise (a phone, where the
   // panel starts folded).
   const float left = view_left();
-  return {left + (size.x - left) * 0.5f + pan_x_, size.y * 0.5f + pan_y_,
-          std::min(size.x - left, size.y) / 6.0f * zoom_};
+  const float scale = std::min(size.x - left, size.y) / 6.0f * settings_.view.zoom;
+  return {left + (size.x - left) * 0.5f - settings_.view.x * scale, size.y * 0.5f + settings_.view.y * scale, scale};
 }
 
 bool App::images_ready() {
@@ -240,9 +253,8 @@ bool App::images_ready() {
 }
 
 void App::restart() {
-  if (platform_.on_state && settings_.dataset != kDroppedDataset) platform_.on_state(format_state(settings_));
   error_.clear();
-  view_step_ = -1;
+  settings_.view.step = -1;
   playhead_ = -1;
   velocity_key_.clear();
   job_.cancel();
@@ -281,7 +293,8 @@ void App::restart() {
 
 int App::view_step() const {
   if (snapshot_.history_steps.empty()) return snapshot_.step;
-  if (view_step_ >= 0) return std::clamp(view_step_, snapshot_.history_steps.front(), snapshot_.step);
+  if (settings_.view.step >= 0)
+    return std::clamp(settings_.view.step, snapshot_.history_steps.front(), snapshot_.step);
   if (playhead_ >= 0) return std::clamp(int(playhead_), snapshot_.history_steps.front(), snapshot_.step);
   return snapshot_.step;
 }
@@ -354,7 +367,7 @@ std::string App::stats_json() const {
 
 void App::replay() {
   if (snapshot_.history_steps.empty()) return;
-  view_step_ = -1;
+  settings_.view.step = -1;
   playhead_ = snapshot_.history_steps.front();
   replay_speed_ = settings_.speed > 0 ? settings_.speed : kReplaySpeed;
 }
@@ -385,6 +398,15 @@ void App::frame() {
     last_time_ = now;
   }
   advance_playhead();
+  // The page's address follows the settings and the view (at most twice a second while they change).
+  if (platform_.on_state && settings_.dataset != kDroppedDataset && ImGui::GetTime() - state_sent_at_ >= 0.5) {
+    std::string query = format_state(settings_);
+    if (query != state_sent_) {
+      platform_.on_state(query);
+      state_sent_ = std::move(query);
+      state_sent_at_ = ImGui::GetTime();
+    }
+  }
   handle_canvas_input();
   build_scene();
   ImDrawList* background = ImGui::GetBackgroundDrawList();

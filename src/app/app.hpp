@@ -90,13 +90,15 @@ class App {
   bool paused() const { return paused_; }
   // Pinch zoom from the platform (touch screens): scale the view by factor about a screen point.
   void zoom_at(float factor, float x, float y);
+  void pan_by(float dx, float dy);  // moves the view by a drag of (dx, dy) logical pixels
+  void reset_view();
   // {"step", "n_steps", "samples_done", "n_samples", "threads", "build", "isolated", "fps", ...,
   //  "error", "warnings"}
   std::string stats_json() const;
 
   // The displayed step (the scrubber's, or the latest) and the sample under inspection (-1: none).
   int view_step() const;
-  void set_view_step(int step) { view_step_ = step; }
+  void set_view_step(int step) { settings_.view.step = step; }
   // Plays the recorded steps again from the first, at the speed setting (or 30 steps/s at "max").
   void replay();
   void select_sample(int index) { selected_ = index; }
@@ -117,7 +119,8 @@ class App {
   void build_scene();
   void build_points_scene();
   void build_image_scene();
-  void update_velocity_field(double t);
+  // The velocity field at time t on a grid over the visible part of the plane [view_lo, view_hi].
+  void update_velocity_field(double t, const float view_lo[2], const float view_hi[2]);
   const MatrixXfR* history_at(int step, int* found_step) const;
   void handle_canvas_input();
 
@@ -140,7 +143,7 @@ class App {
   std::string notice_;          // what a link or a host page's settings ignored, what a file's reader assumed
   std::string export_message_;  // where the last export went, or why it failed
   // The 2-D view.
-  float zoom_ = 1.0f, pan_x_ = 0.0f, pan_y_ = 0.0f;
+  // The 2-D view's centre and zoom, the trails and the scrubbed step are settings_.view.
   float controls_right_ = 0.0f;   // the open control panel's right edge in the last frame (0: none)
   float controls_bottom_ = 0.0f;  // the bottom edge of whatever controls the last frame drew (0: none)
   // Where the view starts on the left: right of the open control panel when what is left is still
@@ -152,8 +155,8 @@ class App {
   // The 2-D view's frame: about [-3, 3] fits the window, or in a wide window the part right of
   // the control panel; then panned and zoomed.
   PlotFrame plot_frame() const;
-  bool show_training_ = true, show_trails_ = true, show_velocity_ = false;
-  int trail_length_ = 12;
+  bool show_training_ = true, show_velocity_ = false;
+  int trails_when_shown_ = 12;  // the trails' length to restore when they are switched on again
   int selected_ = -1;
   std::shared_ptr<const Model> points_model_;  // the model whose training points points_ holds
   MatrixXfR points_;
@@ -163,8 +166,8 @@ class App {
   std::unique_ptr<PosteriorMean> velocity_mean_;  // the velocity field's posterior mean, of the run's kind
   std::string velocity_mean_key_;
   MatrixXfR velocity_grid_, velocity_;
-  // The scrubber: -1 follows the playhead (or the latest step); >= 0 holds the step chosen.
-  int view_step_ = -1;
+  std::string state_sent_;  // the query last given to platform_.on_state
+  double state_sent_at_ = -1;
   // The playhead: the step shown while a run (or a replay) plays at settings_.speed steps per
   // second, behind the sampler when it samples faster; -1: the latest step. Advanced by frame time.
   double playhead_ = -1;

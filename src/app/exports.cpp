@@ -29,7 +29,11 @@ std::string App::export_file(Export what) {
     case Export::samples_npy:
     case Export::samples_csv: {
       const std::string path = base + (what == Export::samples_npy ? ".npy" : ".csv");
-      data::write_matrix(path, to_data(*states));
+      const MatrixXfR samples = to_data(*states);
+      if (what == Export::samples_npy)
+        data::write_matrix(path, samples);
+      else
+        data::write_csv(path, samples, data::csv_header(int(samples.cols())));
       return path;
     }
     case Export::trajectories_npy:
@@ -56,7 +60,7 @@ std::string App::export_file(Export what) {
       if (what == Export::trajectories_npy)
         data::write_npy(path, {int64_t(count), int64_t(b), int64_t(d)}, all.data());
       else
-        data::write_csv(path, all);
+        data::write_csv(path, all, data::csv_header(int(d), "step,sample,"));
       return path;
     }
     case Export::picture_png: {

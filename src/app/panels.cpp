@@ -81,6 +81,10 @@ void App::draw_legend() {
     if (snapshot_.model)
       ImGui::TextWrapped("Each sample (left) beside its nearest training image (right): a red frame marks a copy, "
                          "a green frame a new image; the number is their distance.");
+    if (snapshot_.model && snapshot_.model->pca)
+      ImGui::TextWrapped("In PCA space distances are measured between PCA codes: a copy (0.00) is the training "
+                         "image as its %d components rebuild it, a little blurrier than the image beside it.",
+                         snapshot_.model->pca->dim());
     return;
   }
   legend_item(true, kTrainColor, "training point");
@@ -90,6 +94,8 @@ void App::draw_legend() {
   legend_item(false, kCopyColor, "copy");
   ImGui::SameLine(0, 14);
   legend_item(false, kNewColor, "new point");
+  if (show_velocity_)
+    ImGui::TextWrapped("Blue arrows: where the flow pushes a point at this moment (the longest, the strongest push).");
 }
 
 void App::draw_controls() {
@@ -105,7 +111,7 @@ void App::draw_controls() {
     for (const Preset& preset : presets())
       if (ImGui::Selectable(preset.title.c_str())) {
         apply_state(preset.query);
-        pan_x_ = pan_y_ = 0, zoom_ = 1;
+        reset_view();
       }
     ImGui::EndCombo();
   }
@@ -122,7 +128,7 @@ void App::draw_controls() {
         if (is_image_name(name) != image) {
           s.n_train = d.n_train, s.sampler.n_samples = d.sampler.n_samples;
           s.sampler.n_steps = d.sampler.n_steps, s.sampler.start_t = d.sampler.start_t;
-          pan_x_ = pan_y_ = 0, zoom_ = 1;
+          reset_view();
         }
         s.dataset = name;
         changed = true;
@@ -202,12 +208,15 @@ void App::draw_controls() {
   tooltip("Start again from the same noise (the same seed): the same samples again.");
   ImGui::SameLine();
   if (ImGui::Button("Copy link")) {
-    // The link reproduces these samples bit for bit: same settings, same seed.
-    if (platform_.copy_link)
+    // The link reproduces these samples bit for bit: same settings, same seed. A dropped file's
+    // points are not in it: say so rather than share a link that opens other data.
+    if (settings_.dataset == kDroppedDataset)
+      export_message_ = "a link cannot carry a dropped file's points: share the file, and these settings with it";
+    else if (platform_.copy_link)
       platform_.copy_link(state_query());
     else
       ImGui::SetClipboardText(("cfdm_app --state '" + state_query() + "'").c_str());
-    link_copied_at_ = ImGui::GetTime();
+    if (settings_.dataset != kDroppedDataset) link_copied_at_ = ImGui::GetTime();
   }
   tooltip("Copy a link to these settings: whoever opens it sees the same samples, bit for bit.");
   ImGui::SameLine();
@@ -220,7 +229,6 @@ void App::draw_controls() {
   int speed = settings_.speed;
   if (ImGui::SliderInt("speed", &speed, 0, 300, speed == 0 ? "max" : "%d steps/s", ImGuiSliderFlags_Logarithmic)) {
     settings_.speed = speed;  // how it is shown, not what is sampled: no restart
-    if (platform_.on_state) platform_.on_state(format_state(settings_));
   }
   tooltip("How fast the flow plays on screen, in steps per second; 0 (max) shows each step as soon as it is "
           "computed. Sampling never waits for the picture.");
@@ -230,7 +238,7 @@ void App::draw_controls() {
     char label[64];
     std::snprintf(label, sizeof label, "t = %.3f", double(shown) / snapshot_.n_steps);
     if (ImGui::SliderInt("time", &shown, snapshot_.first_step, std::max(snapshot_.first_step, snapshot_.step), label)) {
-      view_step_ = shown >= snapshot_.step ? -1 : shown;
+      settings_.view.step = shown >= snapshot_.step ? -1 : shown;
       playhead_ = -1;
     }
     tooltip("Drag to look at any moment of the flow: t = 0 is pure noise, t = 1 the finished samples.");
@@ -240,13 +248,19 @@ void App::draw_controls() {
     ImGui::Checkbox("training points", &show_training_);
     tooltip("Show the training points (dark rings).");
     ImGui::SameLine();
-    ImGui::Checkbox("trails", &show_trails_);
+    bool trails = settings_.view.trails > 0;
+    if (ImGui::Checkbox("trails", &trails)) {
+      if (!trails) trails_when_shown_ = settings_.view.trails;
+      settings_.view.trails = trails ? std::max(1, trails_when_shown_) : 0;
+    }
     tooltip("Show each sample's path over its last steps.");
     ImGui::SameLine();
     ImGui::Checkbox("velocity field", &show_velocity_);
     tooltip("Arrows: where the model pushes a point at this moment of the flow, and how hard (longest arrow = "
             "strongest push).");
-    if (show_trails_) ImGui::SliderInt("trail steps", &trail_length_, 1, 100);
+    if (settings_.view.trails > 0) ImGui::SliderInt("trail steps", &settings_.view.trails, 1, 100);
+    if (ImGui::Button("reset view")) reset_view();
+    tooltip("Back to the whole picture (drag the canvas to move it, the wheel or two fingers to zoom).");
   }
   ImGui::End();
 }
@@ -358,9 +372,15 @@ void App::draw_status() {
   } else if (!snapshot_.status.empty()) {
     ImGui::Text("%s...", snapshot_.status.c_str());
   } else {
-    const double t = snapshot_.n_steps ? double(snapshot_.step) / snapshot_.n_steps : 0.0;
-    ImGui::Text("t = %.3f (step %d of %d)%s%s", t, snapshot_.step, snapshot_.n_steps, snapshot_.done ? ", done" : "",
-                paused_ ? ", paused" : "");
+    // The time shown (the scrubber's and the playhead's), and where the sampler is when it differs.
+    const int shown = view_step();
+    const double t = snapshot_.n_steps ? double(shown) / snapshot_.n_steps : 0.0;
+    if (shown == snapshot_.step)
+      ImGui::Text("t = %.3f (step %d of %d)%s%s", t, shown, snapshot_.n_steps, snapshot_.done ? ", done" : "",
+                  paused_ ? ", paused" : "");
+    else
+      ImGui::Text("t = %.3f (step %d of %d); the sampler is at step %d%s%s", t, shown, snapshot_.n_steps,
+                  snapshot_.step, snapshot_.done ? ", done" : "", paused_ ? ", paused" : "");
   }
   if (model) ImGui::TextUnformatted(model->description.c_str());
   if (model && !snapshot_.nearest_distance.empty()) {
@@ -369,7 +389,7 @@ void App::draw_status() {
     const int n = int(snapshot_.nearest_distance.size()), c = copies();
     char text[96];
     std::snprintf(text, sizeof text, "copy meter: %d of %d samples are copies (%.0f%%)", c, n, 100.0 * c / n);
-    ImGui::PushStyleColor(ImGuiCol_PlotHistogram, ImVec4(0.84f, 0.16f, 0.16f, 1.0f));
+    ImGui::PushStyleColor(ImGuiCol_PlotHistogram, ImVec4(0.96f, 0.62f, 0.60f, 1.0f));  // light red: dark text reads
     ImGui::ProgressBar(float(c) / float(n), ImVec2(360, 0), text);
     ImGui::PopStyleColor();
     tooltip("A copy: a sample within a tenth of the typical spacing between training points of one of them "
@@ -383,16 +403,16 @@ void App::draw_status() {
     ImGui::Text("%.0f steps/s, %.0f samples/s, %.0f fps", steps_per_second_, steps_per_second_ * settings_.sampler.n_samples,
                 io.Framerate);
   const bool web = std::string(platform_.build) != "native";
-  const char* isolation = !web ? "" : platform_.cross_origin_isolated ? "; isolated" : "; not isolated";
+  // Which version runs, in words: the threaded one, or the light one (one thread) where the page
+  // does not allow threads (not cross-origin isolated) or the device is short of memory.
+  const char* version = !web ? "desktop app" : job_.threads() > 1 || platform_.cross_origin_isolated ? "fast version"
+                                                                                                      : "light version";
   if (small)
-    ImGui::Text("%s; %d thr.%s", platform_.build, job_.threads(), isolation);
+    ImGui::Text("%s, %d thread%s", version, job_.threads(), job_.threads() == 1 ? "" : "s");
   else
-    ImGui::Text("%s; %d thread%s; SIMD %s%s; dataset %.1f MB", platform_.build, job_.threads(),
-                job_.threads() == 1 ? "" : "s", isa_name(best_isa()),
-                !web                              ? ""
-                : platform_.cross_origin_isolated ? "; cross-origin isolated"
-                                                  : "; not cross-origin isolated",
-                bytes / 1e6);
+    ImGui::Text("%s: %d thread%s, %s vector instructions; data %.1f MB%s", version, job_.threads(),
+                job_.threads() == 1 ? "" : "s", isa_name(best_isa()), bytes / 1e6,
+                web && !platform_.cross_origin_isolated ? " (this site does not enable threads)" : "");
   draw_messages(460);
   ImGui::End();
 }

@@ -20,8 +20,7 @@ void App::handle_canvas_input() {
   ImGuiIO& io = ImGui::GetIO();
   if (io.WantCaptureMouse) return;
   if (ImGui::IsMouseDragging(ImGuiMouseButton_Left)) {
-    pan_x_ += io.MouseDelta.x;
-    pan_y_ += io.MouseDelta.y;
+    pan_by(io.MouseDelta.x, io.MouseDelta.y);
   }
   if (io.MouseWheel != 0.0f) zoom_at(std::pow(1.15f, io.MouseWheel), io.MousePos.x, io.MousePos.y);
   // A click (not a drag) picks the nearest sample within 12 pixels, or clears the pick.
@@ -40,7 +39,7 @@ void App::handle_canvas_input() {
   }
 }
 
-void App::update_velocity_field(double t) {
+void App::update_velocity_field(double t, const float view_lo[2], const float view_hi[2]) {
   const Model& model = *snapshot_.model;
   // The run's own kind of posterior mean (the exact kernel or the nearest-neighbour estimator with
   // its K and L), built for the overlay: the field shown is the field the samples follow.
@@ -59,22 +58,23 @@ void App::update_velocity_field(double t) {
     velocity_mean_key_ = mean_key;
     velocity_key_.clear();
   }
-  char key[160];
-  std::snprintf(key, sizeof key, "%p|%.6f|%g|%d|%d", static_cast<const void*>(&model), t, double(settings_.sampler.sigma),
-                settings_.sampler.n_draws, int(settings_.sampler.seed));
+  char key[256];
+  std::snprintf(key, sizeof key, "%p|%.6f|%g|%d|%d|%.4g|%.4g|%.4g|%.4g", static_cast<const void*>(&model), t,
+                double(settings_.sampler.sigma), settings_.sampler.n_draws, int(settings_.sampler.seed),
+                double(view_lo[0]), double(view_lo[1]), double(view_hi[0]), double(view_hi[1]));
   if (velocity_key_ == key) return;
   velocity_key_ = key;
-  // A grid over the training points' bounding box, 15% larger on each side.
-  const Eigen::Array2f lo = points_.colwise().minCoeff().transpose().array();
-  const Eigen::Array2f hi = points_.colwise().maxCoeff().transpose().array();
-  const Eigen::Array2f margin = (hi - lo) * 0.15f;
-  const int g = kVelocityGrid, n = g * g;
+  // A grid over the part of the plane on screen (so early samples far from the data have arrows
+  // around them too): kVelocityGrid cells across its longer side, square cells.
+  const Eigen::Array2f lo(view_lo[0], view_lo[1]), hi(view_hi[0], view_hi[1]);
+  const float cell = std::max(hi[0] - lo[0], hi[1] - lo[1]) / kVelocityGrid;
+  const int gx = std::max(1, int((hi[0] - lo[0]) / cell)), gy = std::max(1, int((hi[1] - lo[1]) / cell));
+  const int n = gx * gy;
   velocity_grid_.resize(n, 2);
-  for (int i = 0; i < n; ++i)
-    for (int k = 0; k < 2; ++k) {
-      const float u = ((k == 0 ? i % g : i / g) + 0.5f) / g;
-      velocity_grid_(i, k) = lo[k] - margin[k] + u * (hi[k] - lo[k] + 2 * margin[k]);
-    }
+  for (int i = 0; i < n; ++i) {
+    velocity_grid_(i, 0) = lo[0] + (float(i % gx) + 0.5f) * (hi[0] - lo[0]) / float(gx);
+    velocity_grid_(i, 1) = lo[1] + (float(i / gx) + 0.5f) * (hi[1] - lo[1]) / float(gy);
+  }
   // The field the samples follow: the smoothed velocity with this run's sigma and M, the grid
   // points' own draws fixed by the seed.
   const int m = settings_.sampler.sigma > 0 ? settings_.sampler.n_draws : 1;
@@ -112,25 +112,41 @@ void App::build_points_scene() {
   const double t = snapshot_.n_steps ? double(shown_step) / snapshot_.n_steps : 0.0;
 
   if (show_velocity_) {
-    update_velocity_field(std::min(t, 1.0 - 1.0 / std::max(2, snapshot_.n_steps)));
+    // The visible part of the plane, in data units.
+    const ImVec2 size = ImGui::GetIO().DisplaySize;
+    const float left = view_left();
+    const float view_lo[2] = {(left - frame.center_x) / frame.scale, (frame.center_y - size.y) / frame.scale};
+    const float view_hi[2] = {(size.x - frame.center_x) / frame.scale, frame.center_y / frame.scale};
+    update_velocity_field(std::min(t, 1.0 - 1.0 / std::max(2, snapshot_.n_steps)), view_lo, view_hi);
     float longest = 1e-12f;
     for (Eigen::Index i = 0; i < velocity_.rows(); ++i) longest = std::max(longest, velocity_.row(i).norm());
-    // The longest arrow spans 0.9 grid cells; the others in proportion.
-    const float cell = float((velocity_grid_(1, 0) - velocity_grid_(0, 0)));
+    // The longest arrow spans 0.9 grid cells; the others in proportion; each with a head.
+    const float cell = std::max(view_hi[0] - view_lo[0], view_hi[1] - view_lo[1]) / kVelocityGrid;
     const float factor = 0.9f * cell / longest;
+    const uint32_t arrow = rgba(40, 90, 170, 190);
     for (Eigen::Index i = 0; i < velocity_.rows(); ++i) {
       const float x = velocity_grid_(i, 0), y = velocity_grid_(i, 1);
-      const float x1 = x + velocity_(i, 0) * factor, y1 = y + velocity_(i, 1) * factor;
-      scene_.marks.push_back({x, y, x1, y1, 1.5f, rgba(40, 90, 170, 150)});
-      point(x1, y1, 4.0f, rgba(40, 90, 170, 200));
+      const float dx = velocity_(i, 0) * factor, dy = velocity_(i, 1) * factor;
+      const float x1 = x + dx, y1 = y + dy;
+      scene_.marks.push_back({x, y, x1, y1, 1.5f, arrow});
+      // The head: two strokes back from the tip at +-25 degrees, a third of the arrow long (at
+      // least 4 pixels, so short arrows still show their direction).
+      const float length = std::hypot(dx, dy);
+      if (length * frame.scale < 1.0f) continue;
+      const float head = std::max(length / 3, 4.0f / frame.scale) / length;
+      const float c = std::cos(0.436f), s = std::sin(0.436f);
+      for (const float sign : {1.0f, -1.0f}) {
+        const float hx = -(dx * c - sign * dy * s) * head, hy = -(sign * dx * s + dy * c) * head;
+        scene_.marks.push_back({x1, y1, x1 + hx, y1 + hy, 1.5f, arrow});
+      }
     }
   }
 
-  // Fading trails: segments between the recorded states of the last trail_length_ steps.
+  // Fading trails: segments between the recorded states of the last settings_.view.trails steps.
   const auto& steps = snapshot_.history_steps;
   const size_t end = size_t(std::upper_bound(steps.begin(), steps.end(), shown_step) - steps.begin());
-  if (show_trails_ && end >= 2) {
-    const size_t n_segments = std::min(end - 1, size_t(trail_length_));
+  if (settings_.view.trails > 0 && end >= 2) {
+    const size_t n_segments = std::min(end - 1, size_t(settings_.view.trails));
     const Eigen::Index stride =
         std::max<Eigen::Index>(1, Eigen::Index(n_segments * size_t(states->rows()) / kMaxTrailMarks) + 1);
     for (size_t j = end - 1 - n_segments; j + 1 < end; ++j) {

@@ -35,6 +35,14 @@ struct Settings {
   // default lets a first visit follow it: 100 steps in about 3 s. Sampling itself never waits.
   int speed = kWatchSpeed;
   static constexpr int kWatchSpeed = 30;
+  // The view, which a link carries so that it opens as its author saw it: the data point at the
+  // centre of the 2-D view and the zoom, the trails' length in steps (0: none), and the step
+  // shown (-1: the latest, or the playhead).
+  struct View {
+    float x = 0, y = 0, zoom = 1;
+    int trails = 12;
+    int step = -1;
+  } view;
 };
 
 // Presets that tell the story, each a link with every key (docs/embedding.md shows each as an

@@ -198,6 +198,29 @@ const Key kKeys[] = {
      },
      [](const Settings& s) { return s.speed == 0 ? std::string("max") : std::to_string(s.speed); },
      [](const Settings& s) { return s.speed != Settings::kWatchSpeed; }},
+    {"view",
+     [](const std::string& v, Settings* s) {
+       // "x,y,zoom": the data point at the view's centre, and the zoom (0.1 to 50).
+       float parts[3];
+       size_t start = 0;
+       for (int i = 0; i < 3; ++i) {
+         const size_t comma = i < 2 ? v.find(',', start) : v.size();
+         if (comma == std::string::npos) return false;
+         if (!parse_float(v.substr(start, comma - start), i < 2 ? -1e6 : 0.1, i < 2 ? 1e6 : 50, &parts[i])) return false;
+         start = comma + 1;
+       }
+       s->view.x = parts[0], s->view.y = parts[1], s->view.zoom = parts[2];
+       return true;
+     },
+     [](const Settings& s) {
+       return shortest(s.view.x) + "%2C" + shortest(s.view.y) + "%2C" + shortest(s.view.zoom);
+     },
+     [](const Settings& s) { return s.view.x != 0 || s.view.y != 0 || s.view.zoom != 1; }},
+    {"trails", [](const std::string& v, Settings* s) { return parse_int(v, 0, 1000, &s->view.trails); },
+     [](const Settings& s) { return std::to_string(s.view.trails); },
+     [](const Settings& s) { return s.view.trails != Settings::View{}.trails; }},
+    {"step", [](const std::string& v, Settings* s) { return parse_int(v, 0, 100000, &s->view.step); },
+     [](const Settings& s) { return std::to_string(s.view.step); }, [](const Settings& s) { return s.view.step >= 0; }},
 };
 
 // Keys for the page alone (web/loader.js reads them): accepted here and not stored.

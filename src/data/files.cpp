@@ -448,8 +448,17 @@ void write_npy(const std::string& path, const std::vector<int64_t>& shape, const
   write_file_atomic(path, [&](std::ostream& out) { npy_bytes(out, shape, values); });
 }
 
-void write_csv(const std::string& path, const MatrixXfR& matrix) {
-  write_file_atomic(path, [&](std::ostream& out) { csv_bytes(out, matrix); });
+void write_csv(const std::string& path, const MatrixXfR& matrix, const std::string& header) {
+  write_file_atomic(path, [&](std::ostream& out) {
+    if (!header.empty()) out << header << '\n';
+    csv_bytes(out, matrix);
+  });
+}
+
+std::string csv_header(int d, const std::string& leading) {
+  std::string header = leading;
+  for (int k = 0; k < d; ++k) header += (k ? ",x" : "x") + std::to_string(k + 1);
+  return header;
 }
 
 FileWriter matrix_file(const std::string& path, MatrixXfR matrix) {

@@ -67,7 +67,10 @@ FileWriter matrix_file(const std::string& path, MatrixXfR matrix);
 
 // Writes a float32 .npy (version 1.0) with the given shape.
 void write_npy(const std::string& path, const std::vector<int64_t>& shape, const float* values);
-void write_csv(const std::string& path, const MatrixXfR& matrix);
+// header, when given, is the CSV's first line (column names, "x1,x2"; read_csv skips such a line).
+void write_csv(const std::string& path, const MatrixXfR& matrix, const std::string& header = "");
+// "x1,x2,...,xd" (prefix "x"), optionally after leading names ("step,sample,").
+std::string csv_header(int d, const std::string& leading = "");
 // Writes a matrix as .npy or .csv, by the extension of path.
 void write_matrix(const std::string& path, const MatrixXfR& matrix);
 

@@ -30,13 +30,15 @@ async function countColour(page, png, rgb, tolerance = 40) {
     const g = c.getContext('2d');
     g.drawImage(img, 0, 0);
     const d = g.getImageData(0, 0, c.width, c.height).data;
+    const colours = Array.isArray(rgb[0]) ? rgb : [rgb];  // one colour, or any of several
     let n = 0;
     for (let i = 0; i < d.length; i += 4)
-      if (Math.abs(d[i] - rgb[0]) + Math.abs(d[i + 1] - rgb[1]) + Math.abs(d[i + 2] - rgb[2]) < tolerance) n++;
+      if (colours.some(c => Math.abs(d[i] - c[0]) + Math.abs(d[i + 1] - c[1]) + Math.abs(d[i + 2] - c[2]) < tolerance)) n++;
     return n;
   }, [png.toString('base64'), rgb, tolerance]);
 }
-const ORANGE = [230, 110, 20];  // the samples' colour
+// The samples' colours: orange in flight; once done, red for copies and green for new points.
+const ORANGE = [[230, 110, 20], [205, 35, 35], [30, 140, 75]];
 const IMGUI_BLUE = [66, 150, 250];  // Dear ImGui's check marks and slider grabs (light style)
 
 // Loads the page from a server started with serveArgs and checks the build it should pick.

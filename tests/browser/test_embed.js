@@ -237,14 +237,20 @@ async function posterAndSize(browser, appPort) {
     try { bodies.push({ url: r.url(), body: await r.body(), at: Date.now() }); } catch (e) { /* redirects */ }
   });
   // The iframe far below the fold: only the poster may load.
+  // A second embed, of MNIST, further down: its poster shows digits.
   await page.setContent(`<div style="height: 3000px">article text</div>
-    <iframe id="f" src="http://127.0.0.1:${appPort}/embed.html" width="640" height="400"></iframe>`);
+    <iframe id="f" src="http://127.0.0.1:${appPort}/embed.html" width="640" height="400"></iframe>
+    <div style="height: 3000px">more text</div>
+    <iframe id="g" src="http://127.0.0.1:${appPort}/embed.html?dataset=mnist" width="640" height="400"></iframe>`);
   await page.waitForTimeout(2500);
   const early = bodies.filter(b => /cfdm_app\.(js|wasm)/.test(b.url));
   check('poster: nothing heavy loads before the embed is visible', early.length === 0, early.map(b => b.url).join(', '));
   check('poster: the poster image is shown', bodies.some(b => b.url.endsWith('/poster.png')), 'no poster.png');
+  check('poster: an MNIST embed shows the MNIST poster', bodies.some(b => b.url.endsWith('/poster-mnist.png')),
+        bodies.map(b => path.basename(new URL(b.url).pathname)).join(', '));
   await page.evaluate(() => document.getElementById('f').scrollIntoView());
-  const frame = () => page.frames().find(f => f !== page.mainFrame() && f.url().includes('/embed.html'));
+  const frame = () => page.frames().find(f => f !== page.mainFrame() && f.url().includes('/embed.html') &&
+                                              !f.url().includes('dataset=mnist'));
   let stats = null;
   for (let i = 0; i < 600 && !(stats && stats.step > 0); i++) {
     stats = await frame().evaluate(() => window.cfdm && window.cfdm.stats()).catch(() => null);
