@@ -21,6 +21,7 @@
 #include "data/images.hpp"
 #include "data/toy.hpp"
 #include "eval/metrics.hpp"
+#include "eval/sweep.hpp"
 #include "reference.hpp"
 #include "test_helpers.hpp"
 
@@ -725,6 +726,48 @@ TEST(AppHeadless, AFinishedSampleIsTracedToTheTrainingPointsItAverages) {
   EXPECT_EQ(traced + copies, 30) << "every inspected finished sample is traced, or a copy";
   EXPECT_GE(averages, 15) << "most are averages of two or more training points";
   std::printf("  %d averages, %d single training points, %d copies of 30\n", averages, traced - averages, copies);
+}
+
+}  // namespace
+}  // namespace cfdm::test
+
+namespace cfdm::test {
+namespace {
+
+// The sigma sweep in the app: nine ordinary runs of the same seed, from sigma = 0 up, each
+// measured when done; the rows agree with the library's sweep (eval::sigma_sweep) run on the same
+// data, and tell the story: most samples copy at sigma = 0, far fewer at the larger sigmas, which
+// land further from the training points. The settings return to where they were.
+TEST(AppHeadless, TheSigmaSweepRunsTheStoryAndAgreesWithTheLibrary) {
+  HeadlessImGui imgui;
+  app::App app(app::PlatformInfo{}, 2);
+  app.apply_state("dataset=moons&n_train=100&n_samples=300&steps=100&sigma=0.05&draws=3&speed=max");
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); }));
+  const std::string before = app.state_query();
+  app.control(app::App::Control::sweep);
+  ASSERT_TRUE(app.sweeping());
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return !app.sweeping() && shown_done(app); }));
+  const std::vector<eval::SweepRow> rows = app.sweep_rows();
+  ASSERT_EQ(rows.size(), 9u);
+  EXPECT_EQ(rows[0].sigma, 0.0);
+  EXPECT_GT(rows[0].copy_share, 0.7) << "sigma = 0 memorizes";
+  EXPECT_LT(rows.back().copy_share, rows[0].copy_share / 4) << "large sigma makes new points";
+  EXPECT_GT(rows.back().median_distance, 10 * rows[0].median_distance) << "and they land away from the data";
+  EXPECT_EQ(app.state_query(), before) << "the settings are restored";
+  // The library's sweep, on the same training set and sampler settings.
+  ThreadPool pool(2);
+  const TrainingSet train(data::make_toy("moons", 100, 0));
+  SamplerParams params = app.settings().sampler;
+  std::vector<double> sigmas;
+  for (const auto& row : rows) sigmas.push_back(row.sigma);
+  const std::vector<eval::SweepRow> library = eval::sigma_sweep(train, params, sigmas, {3}, pool);
+  ASSERT_EQ(library.size(), rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(library[i].copy_share, rows[i].copy_share) << "sigma " << rows[i].sigma;
+    EXPECT_EQ(library[i].median_distance, rows[i].median_distance) << "sigma " << rows[i].sigma;
+  }
+  imgui.frame(app);  // the chart is drawn
+  EXPECT_NE(app.stats_json().find("\"sweep_runs\": 9"), std::string::npos) << app.stats_json();
 }
 
 }  // namespace

@@ -5,10 +5,11 @@
 // (navigator.deviceMemory <= 2 GB); `?build=single` or `?build=threads` overrides. It gives the
 // app what it asks the page for (image datasets, downloads, the address) and exposes:
 //
-//   window.cfdm.stats()        step, n_steps, samples_done, n_samples, threads, build, fps, copies, error...
+//   window.cfdm.stats()        step, n_steps, samples_done, n_samples, threads, build, fps, copies,
+//                              copy_share, sweep_runs, error...
 //   window.cfdm.set(params)    change settings: {sigma: 0.2, draws: 4} or "sigma=0.2&draws=4";
 //                              returns what was refused ('' when all of it applied)
-//   window.cfdm.play() / pause() / reset() / step()
+//   window.cfdm.play() / pause() / reset() / step() / sweep() (the sigma sweep)
 //   window.cfdm.state()        the settings as a query that reproduces the samples
 //   window.cfdm.link()         the full app's address with that query
 //   window.cfdm.exportFile(k)  downloads 'samples.npy', 'samples.csv', 'trajectories.npy',
@@ -178,6 +179,7 @@
     pause: function () { if (runtimeReady) Module._cfdm_control(1); },
     reset: function () { if (runtimeReady) Module._cfdm_control(2); },
     step: function () { if (runtimeReady) Module._cfdm_control(3); },
+    sweep: function () { if (runtimeReady) Module._cfdm_control(4); },
     state: function () { return runtimeReady ? UTF8ToString(Module._cfdm_state()) : null; },
     link: function () { return runtimeReady ? fullLink(api.state()) : null; },
     exportFile: function (kind) {

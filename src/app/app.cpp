@@ -106,6 +106,7 @@ void App::apply(const Settings& settings) {
     return;
   }
   const bool new_dataset = settings.dataset != settings_.dataset;
+  if (!sweeping_apply_) sweep_.active = false;  // a change of settings ends a sweep
   settings_ = settings;
   if (new_dataset) selected_ = -1;
   restart();
@@ -182,6 +183,9 @@ void App::control(Control c) {
       job_.single_step();
       settings_.view.step = -1;
       playhead_ = -1;
+      break;
+    case Control::sweep:
+      start_sweep();
       break;
   }
 }
@@ -353,14 +357,15 @@ std::string App::stats_json() const {
                 "{\"step\": %d, \"n_steps\": %d, \"view_step\": %d, \"samples_done\": %lld, \"n_samples\": %d, "
                 "\"threads\": %d, \"build\": \"%s\", \"isolated\": %s, \"steps_per_s\": %.1f, \"fps\": %.1f, "
                 "\"seconds\": %.4f, \"dataset\": \"%s\", \"loading\": %s, \"fetched_bytes\": %.0f, \"copies\": %d, "
-                "\"copy_share\": %s, "
+                "\"copy_share\": %s, \"sweep_runs\": %zu, \"sweeping\": %s, "
                 "\"marks\": %zu, \"tiles\": %zu, \"paused\": %s, \"error\": \"%s\", \"warnings\": \"%s\"}",
                 snapshot_.step, snapshot_.n_steps, view_step(),
                 snapshot_.done ? (long long)snapshot_.states.rows() : 0LL, settings_.sampler.n_samples, job_.threads(),
                 platform_.build, platform_.cross_origin_isolated ? "true" : "false", steps_per_second_,
                 ImGui::GetCurrentContext() ? ImGui::GetIO().Framerate : 0.0f, snapshot_.seconds,
                 settings_.dataset.c_str(), waiting_for_data_ || !snapshot_.status.empty() ? "true" : "false",
-                fetch_.loaded, copies(), copy_share.c_str(), scene_.marks.size(), scene_.tiles.size(),
+                fetch_.loaded, copies(), copy_share.c_str(), sweep_.rows.size(), sweep_.active ? "true" : "false",
+                scene_.marks.size(), scene_.tiles.size(),
                 paused_ ? "true" : "false", json_text(shown_error()).c_str(), json_text(notice_).c_str());
   return text;
 }
@@ -398,6 +403,7 @@ void App::frame() {
     last_time_ = now;
   }
   advance_playhead();
+  advance_sweep();
   // The page's address follows the settings and the view (at most twice a second while they change).
   if (platform_.on_state && settings_.dataset != kDroppedDataset && ImGui::GetTime() - state_sent_at_ >= 0.5) {
     std::string query = format_state(settings_);
@@ -419,6 +425,7 @@ void App::frame() {
   if (settings_.ui == Settings::Ui::full) {
     draw_controls();
     draw_status();
+    draw_sweep();
   } else {
     controls_right_ = controls_bottom_ = 0.0f;  // the compact controls, or none, leave the whole width to the view
     if (settings_.ui == Settings::Ui::min) draw_compact_controls();

@@ -12,6 +12,7 @@
 
 #include "app/caption.hpp"
 #include "app/sampling_job.hpp"
+#include "eval/sweep.hpp"
 #include "app/scene.hpp"
 #include "app/settings.hpp"
 #include "data/images.hpp"
@@ -85,7 +86,8 @@ class App {
   // else leaves the current dataset and samples as they are and says why.
   void drop_file(const std::string& path);
   static constexpr const char* kDroppedDataset = "dropped file";
-  enum class Control { play, pause, reset, step };
+  // sweep: runs the same seed over a range of sigma (sweep.cpp), each run shown as it samples.
+  enum class Control { play, pause, reset, step, sweep };
   void control(Control c);
   bool paused() const { return paused_; }
   // Pinch zoom from the platform (touch screens): scale the view by factor about a screen point.
@@ -103,8 +105,12 @@ class App {
   void replay();
   void select_sample(int index) { selected_ = index; }
   void set_velocity_overlay(bool on) { show_velocity_ = on; }
-  // Image models: how many of the latest samples are copies of a training image.
+  // How many of the latest samples are copies of a training point (images: at every step; points:
+  // once a run is done).
   int copies() const;
+  // The sigma sweep's measured runs so far (empty when none ran).
+  const std::vector<eval::SweepRow>& sweep_rows() const { return sweep_.rows; }
+  bool sweeping() const { return sweep_.active; }
 
  private:
   void restart();
@@ -146,6 +152,9 @@ class App {
   // The 2-D view's centre and zoom, the trails and the scrubbed step are settings_.view.
   float controls_right_ = 0.0f;   // the open control panel's right edge in the last frame (0: none)
   float controls_bottom_ = 0.0f;  // the bottom edge of whatever controls the last frame drew (0: none)
+  // The status window in the last frame: its top and right edges, and its height when it last
+  // showed everything (it says less where that would cover the controls).
+  float status_top_ = 0.0f, status_right_ = 0.0f, status_full_height_ = 200.0f;
   // Where the view starts on the left: right of the open control panel when what is left is still
   // a good part of the window (a desktop window), else 0 (a phone, or no panel).
   float view_left() const;
@@ -166,6 +175,21 @@ class App {
   std::unique_ptr<PosteriorMean> velocity_mean_;  // the velocity field's posterior mean, of the run's kind
   std::string velocity_mean_key_;
   MatrixXfR velocity_grid_, velocity_;
+  // The sigma sweep: ordinary runs, one a sigma, each measured when done (sweep.cpp).
+  struct Sweep {
+    bool active = false;
+    std::vector<double> sigmas;
+    size_t next = 0;               // the next sigma to start
+    uint64_t started_after = 0;    // the snapshot generation before the current run began
+    Settings original;             // the settings to return to
+    int draws = 4;                 // M of every run (at least 2: one draw only copies)
+    std::vector<eval::SweepRow> rows;
+    std::string dataset;           // what the rows are of
+  } sweep_;
+  bool sweeping_apply_ = false;  // apply() called by the sweep itself (any other apply ends it)
+  void start_sweep();
+  void advance_sweep();
+  void draw_sweep();
   std::string state_sent_;  // the query last given to platform_.on_state
   double state_sent_at_ = -1;
   // The playhead: the step shown while a run (or a replay) plays at settings_.speed steps per

@@ -14,7 +14,7 @@
 namespace cfdm::app {
 
 inline constexpr uint32_t kPaper = rgba(250, 250, 248, 255);
-inline constexpr uint32_t kTrainColor = rgba(35, 35, 50, 200);   // training points: dark rings
+inline constexpr uint32_t kTrainColor = rgba(35, 35, 50, 170);   // training points: dark rings
 inline constexpr uint32_t kSampleColor = rgba(230, 110, 20, 210);  // samples in flight
 inline constexpr uint32_t kCopyColor = rgba(205, 35, 35, 235);     // finished samples: copies of training points
 inline constexpr uint32_t kNewColor = rgba(30, 140, 75, 235);      // finished samples: new points

@@ -38,8 +38,8 @@ std::string caption(const Settings& s, const CaptionFacts& f) {
   // What the model is.
   if (s.sampler.sigma == 0) {
     text = "sigma = 0: the exact model. Each sample is pulled towards an average of the " + what + marks +
-           ", weighted by nearness; as t reaches 1 the weights pick a single one, so every sample ends on a "
-           "training point: the model memorizes.";
+           ", weighted by nearness; as t nears 1 the weights narrow to the nearest one, so samples end on, or a "
+           "hair's breadth from, training points: the model memorizes.";
   } else if (!smooths(s)) {
     text = setting_text(s) + ": one smoothing draw still picks a single training point at the end, so samples "
            "are still copies. Two or more draws (M) average different ones.";
@@ -71,7 +71,12 @@ std::string caption(const Settings& s, const CaptionFacts& f) {
     text += "\nDone: " + count(f.copies) + " of " + count(f.n_samples) + " samples are copies of " + what + " (" +
             (f.image ? "red frame" : "red") + "), " + count(fresh) + " are new (" +
             (f.image ? "green frame" : "green") + ").";
-    if (f.copies * 10 >= f.n_samples * 9 && s.sampler.sigma == 0)
+    if (s.sampler.sigma == 0 && f.copies * 10 < f.n_samples * 9 && !f.image)
+      text += " The others stopped between two close training points: the last of the " +
+              std::to_string(s.sampler.n_steps) + " steps is at t = " +
+              number(double(s.sampler.n_steps - 1) / s.sampler.n_steps, "%.3g") +
+              ", before the weights pick one. More steps or fewer training points make more copies.";
+    if (s.sampler.sigma == 0)
       text += " Raise sigma and set M to 2 or more to make new points.";
     else if (f.copies * 2 >= f.n_samples && !smooths(s))
       text += " Set M to 2 or more: averages of training points are new points.";

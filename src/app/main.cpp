@@ -268,11 +268,11 @@ extern "C" EMSCRIPTEN_KEEPALIVE const char* cfdm_set(const char* query) {
 extern "C" EMSCRIPTEN_KEEPALIVE void cfdm_report_error(const char* message) {
   if (g_platform && g_platform->app && message) g_platform->app->report_error(message);
 }
-// 0 play, 1 pause, 2 reset, 3 single step.
+// 0 play, 1 pause, 2 reset, 3 single step, 4 the sigma sweep.
 extern "C" EMSCRIPTEN_KEEPALIVE void cfdm_control(int what) {
   using Control = cfdm::app::App::Control;
-  const Control controls[] = {Control::play, Control::pause, Control::reset, Control::step};
-  if (g_platform && g_platform->app && what >= 0 && what < 4) g_platform->app->control(controls[what]);
+  const Control controls[] = {Control::play, Control::pause, Control::reset, Control::step, Control::sweep};
+  if (g_platform && g_platform->app && what >= 0 && what < 5) g_platform->app->control(controls[what]);
 }
 // The settings as a query that reproduces the samples.
 extern "C" EMSCRIPTEN_KEEPALIVE const char* cfdm_state() {

@@ -102,9 +102,12 @@ void App::draw_controls() {
   const ImVec2 display = ImGui::GetIO().DisplaySize;
   const bool small = display.x < 700 || display.y < 500;  // a phone: controls start folded
   ImGui::SetNextWindowPos(ImVec2(10, 10), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowSize(ImVec2(std::min(400.0f, display.x - 20), 0), ImGuiCond_FirstUseEver);
+  // As tall as its content (rows appear with the estimator, images and exports), up to the window's
+  // height, then it scrolls inside; 400 pixels wide (less on a narrow screen).
+  const float width = std::min(400.0f, display.x - 20);
+  ImGui::SetNextWindowSizeConstraints(ImVec2(width, 0), ImVec2(width, std::max(60.0f, display.y - 20)));
   ImGui::SetNextWindowCollapsed(small, ImGuiCond_FirstUseEver);
-  ImGui::Begin("cfdm: closed-form diffusion");
+  ImGui::Begin("cfdm: closed-form diffusion", nullptr, ImGuiWindowFlags_AlwaysAutoResize);
   controls_right_ = ImGui::IsWindowCollapsed() ? 0.0f : ImGui::GetWindowPos().x + ImGui::GetWindowSize().x;
   controls_bottom_ = ImGui::GetWindowPos().y + ImGui::GetWindowSize().y;  // folded: its title bar
   if (ImGui::BeginCombo("story", "choose a preset...")) {
@@ -221,7 +224,11 @@ void App::draw_controls() {
   tooltip("Copy a link to these settings: whoever opens it sees the same samples, bit for bit.");
   ImGui::SameLine();
   if (ImGui::Button("Replay")) replay();
-  tooltip("Play the flow again from the noise, at the speed below: the samples move as the sampler moved them");
+  tooltip("Play the flow again from the noise, at the speed below: the samples move as the sampler moved them.");
+  ImGui::SameLine();
+  if (ImGui::Button(sweeping() ? "sweeping..." : "sigma sweep") && !sweeping()) start_sweep();
+  tooltip("Run these settings again at nine values of sigma, from 0 up, and plot how many samples are copies and "
+          "how far they are from the training data: memorize, then new points, then blur.");
   if (link_copied_at_ > 0 && ImGui::GetTime() - link_copied_at_ < 2.5) {
     ImGui::SameLine();
     ImGui::TextColored(ImVec4(0.1f, 0.5f, 0.2f, 1.0f), "copied");
@@ -346,13 +353,23 @@ void App::draw_messages(float width) {
 
 void App::draw_status() {
   const ImGuiIO& io = ImGui::GetIO();
-  ImGui::SetNextWindowPos(ImVec2(10, io.DisplaySize.y - 10), ImGuiCond_Always, ImVec2(0, 1));
-  ImGui::SetNextWindowBgAlpha(0.85f);
+  const ImVec2 display = io.DisplaySize;
+  // Bottom left, unless the full status (as tall as it last was) would cover the open controls:
+  // then right of them where there is room, else the brief status (one caption line).
+  bool narrow = display.x < 700 || display.y < 500;
+  float x = 10;
+  if (!narrow && controls_right_ > 0 && display.y - 10 - status_full_height_ < controls_bottom_ + 6) {
+    if (display.x - controls_right_ - 20 >= 500)
+      x = controls_right_ + 10;
+    else
+      narrow = true;
+  }
+  ImGui::SetNextWindowPos(ImVec2(x, display.y - 10), ImGuiCond_Always, ImVec2(0, 1));
+  ImGui::SetNextWindowBgAlpha(0.88f);
   ImGui::Begin("status", nullptr,
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings |
                    ImGuiWindowFlags_NoFocusOnAppearing | ImGuiWindowFlags_NoNav);
   const Model* model = snapshot_.model.get();
-  const bool narrow = io.DisplaySize.x < 700 || io.DisplaySize.y < 500;
   {
     const float width = std::min(460.0f, io.DisplaySize.x - 40);
     ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + std::max(width, 160.0f));
@@ -414,6 +431,9 @@ void App::draw_status() {
                 job_.threads() == 1 ? "" : "s", isa_name(best_isa()), bytes / 1e6,
                 web && !platform_.cross_origin_isolated ? " (this site does not enable threads)" : "");
   draw_messages(460);
+  status_top_ = ImGui::GetWindowPos().y;
+  status_right_ = ImGui::GetWindowPos().x + ImGui::GetWindowSize().x;
+  if (!narrow) status_full_height_ = ImGui::GetWindowSize().y;
   ImGui::End();
 }
 

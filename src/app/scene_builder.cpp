@@ -169,9 +169,11 @@ void App::build_points_scene() {
     point((*states)(i, 0), (*states)(i, 1), judged ? 4.2f : 3.6f, color);
   }
   // The training points above the samples, as rings: a sample that is a copy shows inside its ring.
+  // Smaller rings where there are many, so that dense data does not bury its samples.
+  const float ring = points_.rows() <= 300 ? 9.0f : points_.rows() <= 3000 ? 7.0f : 5.5f;
   if (show_training_)
     for (Eigen::Index i = 0; i < points_.rows(); ++i)
-      scene_.marks.push_back({points_(i, 0), points_(i, 1), points_(i, 0), points_(i, 1), 8.0f, kTrainColor, 1.6f});
+      scene_.marks.push_back({points_(i, 0), points_(i, 1), points_(i, 0), points_(i, 1), ring, kTrainColor, 1.2f});
 
   // The inspected sample: the training points whose posterior weights pull it (one line each,
   // as wide and as strong as its weight, the heaviest labelled). Mid-flow, the weights of D_t(z);
@@ -274,7 +276,12 @@ void App::build_image_scene() {
   // status window (full controls) or the embed's link.
   const float beside = view_left(), left = beside + 20, top = (beside > 0 ? 0 : controls_bottom_) + 20;
   const float gap = 6, label = 16;
-  const float avail_w = size.x - left - 20, avail_h = size.y - top - (settings_.ui == Settings::Ui::full ? 120 : 40);
+  // Above the status window where it reaches under the grid (full controls), else above the
+  // embed's link.
+  const float bottom = settings_.ui == Settings::Ui::full && status_right_ > left && status_top_ > top
+                           ? status_top_ - 10
+                           : size.y - 40;
+  const float avail_w = size.x - left - 20, avail_h = bottom - top;
   int columns = std::max(1, int(std::ceil(std::sqrt(double(n) * avail_w / std::max(1.0f, avail_h) / 2))));
   const int rows = (n + columns - 1) / columns;
   float tile = std::min((avail_w / columns - 3 * gap) / 2, avail_h / rows - gap - label);

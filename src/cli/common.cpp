@@ -1,0 +1,131 @@
+#include "cli/common.hpp"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+#include "cli/options.hpp"
+#include "core/error.hpp"
+#include "core/thread_pool.hpp"
+#include "data/files.hpp"
+
+#if defined(__EMSCRIPTEN__)
+#include <emscripten/heap.h>
+#endif
+
+namespace cfdm::cli {
+
+std::string heap_report() {
+#if defined(__EMSCRIPTEN__)
+  char text[64];
+  std::snprintf(text, sizeof text, ", wasm heap %.1f MB", emscripten_get_heap_size() / 1e6);
+  return text;
+#else
+  return "";
+#endif
+}
+
+void say_note(const std::string& note) {
+  if (!note.empty()) std::fprintf(stderr, "cfdm: note: %s\n", note.c_str());
+}
+
+MatrixXfR read_matrix_noting(const std::string& path) {
+  std::string note;
+  MatrixXfR matrix = data::read_matrix(path, &note);
+  say_note(note);
+  return matrix;
+}
+
+int thread_count(const Args& args) {
+  const int64_t threads = args.integer("threads", 0);
+  if (threads < 0 || threads > kMaxThreads)
+    throw Error("--threads must be between 0 (all) and " + std::to_string(kMaxThreads) + " in this build (got " +
+                std::to_string(threads) + ")");
+  return threads == 0 ? std::min(ThreadPool::hardware_threads(), kMaxThreads) : int(threads);
+}
+
+int checked_int(const Args& args, const std::string& name, int64_t fallback) {
+  const int64_t value = args.integer(name, fallback);
+  if (value < -1 || value > 1000000000)
+    throw Error("--" + name + " is out of range (got " + std::to_string(value) + ")");
+  return int(value);
+}
+
+void check_output_path(const std::string& path, const std::vector<std::string>& extensions, const char* option) {
+  for (const auto& extension : extensions)
+    if (data::has_extension(path, extension)) return;
+  std::string list;
+  for (const auto& extension : extensions) list += (list.empty() ? "" : " or ") + extension;
+  throw Error(std::string(option) + " " + path + ": the file name must end in " + list);
+}
+
+bool parse_estimator(const Args& args, KnnOptions* knn, bool knn_by_default) {
+  const std::string estimator = args.text("estimator", knn_by_default ? "knn" : "exact");
+  if (estimator != "exact" && estimator != "knn")
+    throw Error("--estimator must be exact or knn (got " + in_quotes(estimator) + ")");
+  if (estimator == "exact") {
+    for (const auto& name : knn_options())
+      if (args.has(name)) throw Error("--" + name + " needs --estimator knn");
+    return false;
+  }
+  knn->k = checked_int(args, "k", knn->k);
+  knn->l = checked_int(args, "l", knn->l);
+  const std::string numerator = args.text("knn-numerator", "all");
+  if (numerator != "all" && numerator != "neighbors")
+    throw Error("--knn-numerator must be all or neighbors (got " + in_quotes(numerator) + ")");
+  knn->weight_numerator = numerator == "all";
+  const std::string neighbors = args.text("knn-neighbors", "per-draw");
+  if (neighbors != "per-draw" && neighbors != "shared")
+    throw Error("--knn-neighbors must be per-draw or shared (got " + in_quotes(neighbors) + ")");
+  knn->neighbors_per_draw = neighbors == "per-draw";
+  const std::string search = args.text("knn-search", "auto");
+  if (search == "auto")
+    knn->search = NeighborSearch::automatic;
+  else if (search == "kd-tree")
+    knn->search = NeighborSearch::kd_tree;
+  else if (search == "box-tree")
+    knn->search = NeighborSearch::box_tree;
+  else if (search == "brute-force")
+    knn->search = NeighborSearch::brute_force;
+  else
+    throw Error("--knn-search must be auto, box-tree, kd-tree or brute-force (got " + in_quotes(search) + ")");
+  return true;
+}
+
+data::DataRequest parse_data_request(const Args& args, const data::DataRequest& base) {
+  data::DataRequest request = base;
+  request.spec = args.text("data", base.spec);
+  request.n_train = checked_int(args, "n-train", base.n_train);
+  if (args.has("n-train") && request.n_train < 1)
+    throw Error("n-train must be at least 1 (got " + std::to_string(request.n_train) + ")");
+  request.seed = args.seed("data-seed", base.seed);
+  if (args.has("classes")) request.classes = data::parse_classes(args.text("classes", ""));
+  request.image_size = checked_int(args, "image-size", 0);
+  if (args.has("image-size") && request.image_size < 1)
+    throw Error("--image-size must be at least 1 (got " + in_quotes(args.text("image-size", "")) + ")");
+  request.rgb = args.has("rgb");
+  request.data_dir = args.text("data-dir", "");
+  return request;
+}
+
+std::vector<double> parse_number_list(const std::string& text, const char* option) {
+  std::vector<double> values;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    const std::string item = text.substr(start, comma - start);
+    errno = 0;
+    char* end = nullptr;
+    const double value = std::strtod(item.c_str(), &end);
+    if (item.empty() || errno || *end != '\0' || !std::isfinite(value))
+      throw Error(std::string(option) + " takes numbers separated by commas (got " + in_quotes(printable(item, 40)) +
+                  " in " + in_quotes(printable(text, 80)) + ")");
+    values.push_back(value);
+    if (values.size() > 1000) throw Error(std::string(option) + " takes at most 1,000 values");
+    start = comma + 1;
+  }
+  return values;
+}
+
+}  // namespace cfdm::cli
