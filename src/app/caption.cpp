@@ -11,14 +11,8 @@ std::string number(double value, const char* format = "%g") {
   return text;
 }
 
-std::string count(int value) {
-  std::string digits = std::to_string(value), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
+// Plain digits: a thousands comma would let the text wrap inside a number ("1," / "949").
+std::string count(int value) { return std::to_string(value); }
 
 // "sigma = 0.15, M = 4" (plain letters: the app's font has no Greek).
 std::string setting_text(const Settings& s) {

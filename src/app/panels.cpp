@@ -275,6 +275,13 @@ void App::draw_controls() {
 void App::draw_compact_controls() {
   ImGui::SetNextWindowPos(ImVec2(6, 6), ImGuiCond_Always);
   ImGui::SetNextWindowBgAlpha(0.8f);
+  // In a narrow embed (a phone, a blog column) the controls are finger-sized: 40 pixels tall.
+  const bool touch = ImGui::GetIO().DisplaySize.x < 700;
+  if (touch) {
+    ImGui::PushStyleVar(ImGuiStyleVar_FramePadding, ImVec2(12, (40 - ImGui::GetFontSize()) / 2));
+    ImGui::PushStyleVar(ImGuiStyleVar_ItemSpacing, ImVec2(10, 8));
+    ImGui::PushStyleVar(ImGuiStyleVar_GrabMinSize, 28);
+  }
   ImGui::Begin("cfdm", nullptr,
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings |
                    ImGuiWindowFlags_NoFocusOnAppearing | ImGuiWindowFlags_NoNav);
@@ -306,10 +313,11 @@ void App::draw_compact_controls() {
   } else if (waiting_for_data_ || !snapshot_.status.empty()) {
     ImGui::Text("%s", waiting_for_data_ ? "fetching the images..." : snapshot_.status.c_str());
   } else {
-    ImGui::Text("t = %.2f; %s, %d thread%s", t, platform_.build, job_.threads(), job_.threads() == 1 ? "" : "s");
+    ImGui::Text("t = %.2f", t);
   }
   controls_bottom_ = ImGui::GetWindowPos().y + ImGui::GetWindowSize().y;
   ImGui::End();
+  if (touch) ImGui::PopStyleVar(3);
 }
 
 void App::draw_export() {

@@ -74,7 +74,11 @@ void App::draw_sweep() {
   if (sweep_.rows.empty() && !sweep_.active) return;
   const ImVec2 display = ImGui::GetIO().DisplaySize;
   const float width = std::min(440.0f, display.x - 20);
-  ImGui::SetNextWindowPos(ImVec2(display.x - 10, 10), ImGuiCond_FirstUseEver, ImVec2(1, 0));
+  // Bottom right, beside the status window, where there is room; else top right.
+  if (display.x - width - 20 > status_right_)
+    ImGui::SetNextWindowPos(ImVec2(display.x - 10, display.y - 10), ImGuiCond_FirstUseEver, ImVec2(1, 1));
+  else
+    ImGui::SetNextWindowPos(ImVec2(display.x - 10, 10), ImGuiCond_FirstUseEver, ImVec2(1, 0));
   ImGui::SetNextWindowSize(ImVec2(width, 0), ImGuiCond_Always);
   bool open = true;
   ImGui::Begin("sigma sweep", &open, ImGuiWindowFlags_NoSavedSettings);

@@ -300,7 +300,8 @@ async function exports(browser, appPort) {
   check('export: trajectories.npy is steps x samples x 2 and ends on the samples',
         traj.shape.join() === '41,300,2' && lastStep.every((v, i) => v === samples.data[i]), `shape ${traj.shape}`);
   const csv = (await download('samples.csv')).body.toString().trim().split('\n');
-  check('export: samples.csv has a row per sample', csv.length === 300 && csv[0].split(',').length === 2, csv[0]);
+  check('export: samples.csv names its columns, then has a row per sample',
+        csv.length === 301 && csv[0] === 'x1,x2' && csv[1].split(',').length === 2, csv.slice(0, 2).join(' / '));
   const png = await download('picture.png');
   check('export: the plot is a PNG', png.body.slice(1, 4).toString() === 'PNG', png.name);
   const canvas = await download('canvas.png');
