@@ -560,11 +560,6 @@ TEST(UrlState, TheAppAppliesALinkOverTheDatasetDefaults) {
   EXPECT_TRUE(bit_identical(app.snapshot().states, direct.states())) << "a link reproduces the samples";
 }
 
-}  // namespace
-}  // namespace cfdm::test
-
-namespace cfdm::test {
-namespace {
 
 double copy_share_of(const std::string& stats) {
   const size_t at = stats.find("\"copy_share\": ");
@@ -614,11 +609,6 @@ TEST(AppHeadless, TheCopyMeterOfPointDataCountsCopiesAsEvalDoes) {
   }
 }
 
-}  // namespace
-}  // namespace cfdm::test
-
-namespace cfdm::test {
-namespace {
 
 // The flow plays on screen at the speed setting (steps per second of frame time), never faster
 // than it samples, and never slows the sampler: with 60 frames a second at 30 steps/s, 100 steps
@@ -681,11 +671,6 @@ TEST(AppHeadless, TheCaptionExplainsThePictureWithItsNumbers) {
   EXPECT_EQ(app::short_caption(s, f), "sigma = 0.15, M = 4: 12 of 2000 samples copy training points (new points)");
 }
 
-}  // namespace
-}  // namespace cfdm::test
-
-namespace cfdm::test {
-namespace {
 
 // Attribution at t = 1: a finished smoothed sample is an average of training points, and the
 // inspector draws each with a line as wide as its share. Those shares, read back from the scene,
@@ -728,11 +713,6 @@ TEST(AppHeadless, AFinishedSampleIsTracedToTheTrainingPointsItAverages) {
   std::printf("  %d averages, %d single training points, %d copies of 30\n", averages, traced - averages, copies);
 }
 
-}  // namespace
-}  // namespace cfdm::test
-
-namespace cfdm::test {
-namespace {
 
 // The sigma sweep in the app: nine ordinary runs of the same seed, from sigma = 0 up, each
 // measured when done; the rows agree with the library's sweep (eval::sigma_sweep) run on the same

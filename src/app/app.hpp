@@ -154,7 +154,8 @@ class App {
   float controls_bottom_ = 0.0f;  // the bottom edge of whatever controls the last frame drew (0: none)
   // The status window in the last frame: its top and right edges, and its height when it last
   // showed everything (it says less where that would cover the controls).
-  float status_top_ = 0.0f, status_right_ = 0.0f, status_full_height_ = 200.0f;
+  float status_top_ = 0.0f, status_right_ = 0.0f, status_full_height_ = 200.0f, status_brief_height_ = 110.0f;
+  bool status_hidden_ = false;  // no room for it beside the open controls: they show its messages
   // Where the view starts on the left: right of the open control panel when what is left is still
   // a good part of the window (a desktop window), else 0 (a phone, or no panel).
   float view_left() const;

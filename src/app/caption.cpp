@@ -39,8 +39,8 @@ std::string caption(const Settings& s, const CaptionFacts& f) {
            "are still copies. Two or more draws (M) average different ones.";
   } else {
     text = setting_text(s) + ": each step averages the exact model at " + std::to_string(s.sampler.n_draws) +
-           " nearby points, so a sample ends between training points: an average (barycenter) of a few of them, "
-           "a new point.";
+           " nearby points, so a sample ends between " + what + ": an average (barycenter) of a few of them, " +
+           (f.image ? "a new image." : "a new point.");
     if (!f.image && s.sampler.sigma >= 0.5)
       text += " With sigma this large, far-apart points are averaged too and samples crowd towards the middle: "
               "blur.";
@@ -80,9 +80,13 @@ std::string caption(const Settings& s, const CaptionFacts& f) {
 
 std::string short_caption(const Settings& s, const CaptionFacts& f) {
   const std::string what = f.image ? "images" : "points";
-  if (f.running && f.done && f.copies >= 0 && f.n_samples > 0)
-    return setting_text(s) + ": " + count(f.copies) + " of " + count(f.n_samples) + " samples copy training " +
-           what + (f.copies * 2 >= f.n_samples ? " (memorized)" : " (new " + what + ")");
+  if (f.running && f.done && f.copies >= 0 && f.n_samples > 0) {
+    const std::string head =
+        setting_text(s) + ": " + count(f.copies) + " of " + count(f.n_samples) + " samples copy training " + what;
+    if (f.copies * 2 >= f.n_samples) return head + " (memorized)";
+    if (s.sampler.sigma == 0) return head + "; the rest stop next to one (more steps: more copies)";
+    return head + " (new " + what + ")";
+  }
   if (s.sampler.sigma == 0) return "sigma = 0: samples will land on training " + what + " (memorize)";
   if (!smooths(s)) return setting_text(s) + ": one draw still copies; try M >= 2";
   return setting_text(s) + ": samples will land between training " + what + " (new " + what + ")";

@@ -251,6 +251,12 @@ void App::draw_controls() {
     tooltip("Drag to look at any moment of the flow: t = 0 is pure noise, t = 1 the finished samples.");
   }
   draw_export();
+  if (status_hidden_) {  // no room for the status window: its caption and messages go here
+    ImGui::PushTextWrapPos(0.0f);
+    ImGui::TextUnformatted(short_caption(settings_, caption_facts()).c_str());
+    ImGui::PopTextWrapPos();
+    draw_messages(ImGui::GetContentRegionAvail().x);
+  }
   if (!image) {
     ImGui::Checkbox("training points", &show_training_);
     tooltip("Show the training points (dark rings).");
@@ -372,6 +378,13 @@ void App::draw_status() {
     else
       narrow = true;
   }
+  // Even the brief status would cover the open controls (a small window): the controls window
+  // shows the caption and the messages instead.
+  status_hidden_ = narrow && controls_right_ > 0 && display.y - 10 - status_brief_height_ < controls_bottom_ + 6 &&
+                   display.x - controls_right_ - 20 < 300;
+  if (status_hidden_) return;
+  if (narrow && controls_right_ > 0 && display.y - 10 - status_brief_height_ < controls_bottom_ + 6)
+    x = controls_right_ + 10;
   ImGui::SetNextWindowPos(ImVec2(x, display.y - 10), ImGuiCond_Always, ImVec2(0, 1));
   ImGui::SetNextWindowBgAlpha(0.88f);
   ImGui::Begin("status", nullptr,
@@ -442,6 +455,7 @@ void App::draw_status() {
   status_top_ = ImGui::GetWindowPos().y;
   status_right_ = ImGui::GetWindowPos().x + ImGui::GetWindowSize().x;
   if (!narrow) status_full_height_ = ImGui::GetWindowSize().y;
+  if (narrow) status_brief_height_ = ImGui::GetWindowSize().y;
   ImGui::End();
 }
 
