@@ -13,6 +13,7 @@
 #include "core/sampler.hpp"
 #include "core/thread_pool.hpp"
 #include "eval/metrics.hpp"
+#include "eval/sweep.hpp"
 #include "reference.hpp"
 #include "test_helpers.hpp"
 
@@ -86,6 +87,42 @@ TEST(Metrics, TopPosteriorWeightsMatchTheOracle) {
     }
   }
   EXPECT_THROW(eval::top_posterior_weights(train, nullptr, 1.0, 3), Error);
+}
+
+// The sweep's sigmas: 0, then evenly in log from half the typical spacing to the spread. And a
+// closed form: three training points 10 apart, sigma = 0, 100 steps: the posterior at t = 0.99 is
+// one point to within exp(-10^2 / (2 * 0.0101^2)), so every sample is a copy, at distance ~0.
+// Bad sigmas and draws are refused, and a progress callback returning false stops the sweep.
+TEST(Sweep, SigmasAndAClosedForm) {
+  ThreadPool pool(2);
+  MatrixXfR points(3, 2);
+  points << 0, 0, 10, 0, 0, 10;
+  const TrainingSet train(points);
+  const std::vector<double> sigmas = eval::default_sweep_sigmas(train, pool, 5);
+  ASSERT_EQ(sigmas.size(), 5u);
+  EXPECT_EQ(sigmas[0], 0.0);
+  for (size_t i = 2; i < sigmas.size(); ++i) EXPECT_NEAR(sigmas[i] / sigmas[i - 1], sigmas[2] / sigmas[1], 1e-9);
+  EXPECT_NEAR(sigmas[1], 5.0, 1e-6) << "half the typical spacing (10)";
+  // The spread: the mean (10/3, 10/3); squared distances 200/9, 500/9, 500/9; their mean 400/9.
+  EXPECT_NEAR(sigmas[4], 20.0 / 3.0, 1e-5) << "the root-mean-square distance from the mean";
+  SamplerParams params = default_sampler_params();
+  params.n_samples = 200;
+  params.seed = 5;
+  const std::vector<eval::SweepRow> rows = eval::sigma_sweep(train, params, {0.0}, {1}, pool);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].copy_share, 1.0);
+  EXPECT_LT(rows[0].median_distance, 1e-4);
+  EXPECT_THROW(eval::sigma_sweep(train, params, {-1.0}, {1}, pool), Error);
+  EXPECT_THROW(eval::sigma_sweep(train, params, {0.5}, {0}, pool), Error);
+  EXPECT_THROW(eval::sigma_sweep(train, params, {std::nan("")}, {2}, pool), Error);
+  int calls = 0;
+  const auto stopped = eval::sigma_sweep(train, params, {0.0, 1.0, 2.0}, {2}, pool, [&](int done, int total) {
+    ++calls;
+    EXPECT_EQ(total, 3);
+    return done < 2;
+  });
+  EXPECT_EQ(stopped.size(), 2u) << "progress returning false stops the sweep";
+  EXPECT_EQ(calls, 2);
 }
 
 }  // namespace
