@@ -374,7 +374,7 @@ void App::replay() {
   if (snapshot_.history_steps.empty()) return;
   settings_.view.step = -1;
   playhead_ = snapshot_.history_steps.front();
-  replay_speed_ = settings_.speed > 0 ? settings_.speed : kReplaySpeed;
+  replaying_ = true;
 }
 
 // A new run starts playing from its first step at the speed setting; the playhead then moves
@@ -383,13 +383,18 @@ void App::advance_playhead() {
   if (snapshot_.generation != played_generation_ && snapshot_.model) {
     played_generation_ = snapshot_.generation;
     playhead_ = settings_.speed > 0 ? double(snapshot_.first_step) : -1.0;
-    replay_speed_ = settings_.speed;
+    replaying_ = false;
   }
+  // The speed setting holds as it changes (max lets go at once); a replay at max plays at 30/s.
+  if (!replaying_ && settings_.speed == 0) playhead_ = -1;
   if (playhead_ < 0) return;
+  const double speed = settings_.speed > 0 ? settings_.speed : kReplaySpeed;
   const double dt = std::clamp(double(ImGui::GetIO().DeltaTime), 0.0, 0.1);
-  if (!paused_ || snapshot_.done) playhead_ += replay_speed_ * dt;  // paused mid-run: it waits too
-  if (snapshot_.done && playhead_ >= snapshot_.step) playhead_ = -1;
-  else if (playhead_ > snapshot_.step) playhead_ = snapshot_.step;  // waiting for the sampler
+  if (!paused_ || snapshot_.done) playhead_ += speed * dt;  // paused mid-run: it waits too
+  if (snapshot_.done && playhead_ >= snapshot_.step) {
+    playhead_ = -1;
+    replaying_ = false;
+  } else if (playhead_ > snapshot_.step) playhead_ = snapshot_.step;  // waiting for the sampler
 }
 
 void App::frame() {

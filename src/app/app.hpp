@@ -197,7 +197,7 @@ class App {
   // second, behind the sampler when it samples faster; -1: the latest step. Advanced by frame time.
   double playhead_ = -1;
   uint64_t played_generation_ = 0;  // the run the playhead was started for
-  double replay_speed_ = 0;          // steps per second of the playhead
+  bool replaying_ = false;           // the playhead runs for Replay (not a new run)
   static constexpr double kReplaySpeed = 30;
   void advance_playhead();
   double last_time_ = 0, steps_per_second_ = 0;

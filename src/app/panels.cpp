@@ -239,6 +239,13 @@ void App::draw_controls() {
   }
   tooltip("How fast the flow plays on screen, in steps per second; 0 (max) shows each step as soon as it is "
           "computed. Sampling never waits for the picture.");
+  ImGui::SameLine();
+  // One click between a pace one can follow and as fast as it samples.
+  if (ImGui::SmallButton(settings_.speed == 0 ? "watch" : "max")) {
+    settings_.speed = settings_.speed == 0 ? Settings::kWatchSpeed : 0;
+  }
+  tooltip(settings_.speed == 0 ? "Play the flow at 30 steps per second, slow enough to follow."
+                               : "As fast as it samples: show each step as soon as it is computed.");
   // The time scrubber: any recorded step from the start to the latest.
   if (snapshot_.n_steps > 0) {
     int shown = view_step();
