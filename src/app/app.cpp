@@ -358,14 +358,14 @@ std::string App::stats_json() const {
                 "\"threads\": %d, \"build\": \"%s\", \"isolated\": %s, \"steps_per_s\": %.1f, \"fps\": %.1f, "
                 "\"seconds\": %.4f, \"dataset\": \"%s\", \"loading\": %s, \"fetched_bytes\": %.0f, \"copies\": %d, "
                 "\"copy_share\": %s, \"sweep_runs\": %zu, \"sweeping\": %s, "
-                "\"marks\": %zu, \"tiles\": %zu, \"paused\": %s, \"error\": \"%s\", \"warnings\": \"%s\"}",
+                "\"marks\": %zu, \"tiles\": %zu, \"tile_size\": %.1f, \"paused\": %s, \"error\": \"%s\", \"warnings\": \"%s\"}",
                 snapshot_.step, snapshot_.n_steps, view_step(),
                 snapshot_.done ? (long long)snapshot_.states.rows() : 0LL, settings_.sampler.n_samples, job_.threads(),
                 platform_.build, platform_.cross_origin_isolated ? "true" : "false", steps_per_second_,
                 ImGui::GetCurrentContext() ? ImGui::GetIO().Framerate : 0.0f, snapshot_.seconds,
                 settings_.dataset.c_str(), waiting_for_data_ || !snapshot_.status.empty() ? "true" : "false",
                 fetch_.loaded, copies(), copy_share.c_str(), sweep_.rows.size(), sweep_.active ? "true" : "false",
-                scene_.marks.size(), scene_.tiles.size(),
+                scene_.marks.size(), scene_.tiles.size(), scene_.tiles.empty() ? 0.0 : double(scene_.tiles[0].w),
                 paused_ ? "true" : "false", json_text(shown_error()).c_str(), json_text(notice_).c_str());
   return text;
 }

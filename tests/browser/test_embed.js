@@ -387,6 +387,47 @@ async function staticDeploy(browser, port) {
   }
 }
 
+// Every iframe snippet of docs/embedding.md, as a blogger pastes it, in a column 320, 480, 720 and
+// 1,280 pixels wide on a page of another origin: the frame fits the column, the embed runs without
+// an error, and image tiles stay at least 10 pixels; each screenshotted (docs-snippet-K-W.png).
+async function docsSnippets(browser, hostPort, appPort) {
+  const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'embedding.md'), 'utf8');
+  const snippets = [...doc.matchAll(/<iframe[\s\S]*?<\/iframe>/g)].map(m => m[0])
+    .filter(html => html.includes('YOUR-HOST/cfdm/embed.html'));
+  check('docs snippets: found', snippets.length >= 7, `${snippets.length} snippets`);
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const errors = watchErrors(page);
+  for (let k = 0; k < snippets.length; k++) {
+    const html = snippets[k].replace('https://YOUR-HOST/cfdm/', `http://127.0.0.1:${appPort}/`).replace('loading="lazy"', '');
+    for (const width of [320, 480, 720, 1280]) {
+      await page.goto(`http://127.0.0.1:${hostPort}/no-such-page.html`);  // a page of the host's origin (a 404)
+      await page.setContent(`<body style="margin: 0; font-family: serif"><div id="column" style="width: ${width}px; ` +
+                            `margin: 20px auto"><p>Some article text before the demo.</p>${html}<p>And after.</p></div></body>`);
+      const frame = () => page.frames().find(f => f !== page.mainFrame() && f.url().includes('/embed.html'));
+      let stats = null;
+      for (let i = 0; i < 900 && !(stats && (stats.error !== '' || finished(stats))); i++) {
+        const f = frame();
+        stats = f ? await f.evaluate(() => window.cfdm && window.cfdm.stats()).catch(() => null) : null;
+        await page.waitForTimeout(100);
+      }
+      const box = await page.evaluate(() => {
+        const f = document.querySelector('iframe').getBoundingClientRect();
+        const c = document.getElementById('column').getBoundingClientRect();
+        return { frame: f.width, height: f.height, column: c.width };
+      });
+      const name = `snippet ${k + 1} at ${width} px`;
+      check(`docs snippets: ${name} fits its column`, box.frame <= box.column + 0.5 && box.height > 100, JSON.stringify(box));
+      check(`docs snippets: ${name} runs to the end without an error`, stats && finished(stats) && stats.error === '',
+            JSON.stringify(stats));
+      if (stats && stats.tiles > 0)
+        check(`docs snippets: ${name}: image tiles of at least 10 pixels`, stats.tile_size >= 10, JSON.stringify(stats));
+      await page.screenshot({ path: path.join(shotDir, `docs-snippet-${k + 1}-${width}.png`), fullPage: true });
+    }
+  }
+  check('docs snippets: no console errors', errors.length === 0, JSON.stringify(errors));
+  await page.close();
+}
+
 async function main() {
   const base = 20000 + (process.pid % 1000) * 2;
   const app = await serve(webDir, base);                       // the app's host, with COOP/COEP
@@ -399,6 +440,7 @@ async function main() {
     await posterAndSize(browser, base);
     await exports(browser, base);
     await phone(browser, base);
+    await docsSnippets(browser, base + 1, base);
     if (deployScript) await staticDeploy(browser, base + 2);
   } finally {
     await browser.close();
