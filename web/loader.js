@@ -10,6 +10,7 @@
 //   window.cfdm.set(params)    change settings: {sigma: 0.2, draws: 4} or "sigma=0.2&draws=4";
 //                              returns what was refused ('' when all of it applied)
 //   window.cfdm.play() / pause() / reset() / step() / sweep() (the sigma sweep)
+//   window.cfdm.select(i)      inspects sample i, as a click on it does (-1: none)
 //   window.cfdm.state()        the settings as a query that reproduces the samples
 //   window.cfdm.link()         the full app's address with that query
 //   window.cfdm.exportFile(k)  downloads 'samples.npy', 'samples.csv', 'trajectories.npy',
@@ -180,6 +181,7 @@
     reset: function () { if (runtimeReady) Module._cfdm_control(2); },
     step: function () { if (runtimeReady) Module._cfdm_control(3); },
     sweep: function () { if (runtimeReady) Module._cfdm_control(4); },
+    select: function (index) { if (runtimeReady) Module._cfdm_select(index | 0); },
     state: function () { return runtimeReady ? UTF8ToString(Module._cfdm_state()) : null; },
     link: function () { return runtimeReady ? fullLink(api.state()) : null; },
     exportFile: function (kind) {

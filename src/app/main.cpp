@@ -297,6 +297,11 @@ extern "C" EMSCRIPTEN_KEEPALIVE const char* cfdm_export(int what) {
 }
 
 // A file the page wrote into the app's file system after it was dropped on the canvas.
+// Inspects sample `index` (as a click on it does; -1 clears).
+extern "C" EMSCRIPTEN_KEEPALIVE void cfdm_select(int index) {
+  if (g_platform && g_platform->app) g_platform->app->select_sample(index);
+}
+
 extern "C" EMSCRIPTEN_KEEPALIVE void cfdm_drop_file(const char* path) {
   if (g_platform && g_platform->app) g_platform->app->drop_file(path);
 }
