@@ -750,5 +750,45 @@ TEST(AppHeadless, TheSigmaSweepRunsTheStoryAndAgreesWithTheLibrary) {
   EXPECT_NE(app.stats_json().find("\"sweep_runs\": 9"), std::string::npos) << app.stats_json();
 }
 
+// Your own points: drawn on the canvas (here through the same calls the clicks make), sampled at
+// once, and carried by the link: another app opening it samples the same points, bit for bit.
+// Three points 3 apart at sigma = 0: every sample lands on one of them.
+TEST(AppHeadless, DrawnPointsAreSampledAndTravelInTheLink) {
+  HeadlessImGui imgui;
+  app::App app(app::PlatformInfo{}, 2);
+  app.apply_state("n_samples=300&steps=100&speed=max");
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); }));
+  app.clear_points();
+  for (const auto& [x, y] : {std::pair{0.0f, 0.0f}, {3.0f, 0.0f}, {0.0f, 3.0f}, {1.0f, 1.0f}}) app.add_point(x, y);
+  app.remove_point(3);                  // (1, 1) goes again
+  app.move_point(2, 0.0f, 3.5f, false);  // dragged ...
+  app.move_point(2, 0.0f, 3.0f, true);   // ... and let go where it was
+  EXPECT_EQ(app.settings().dataset, "drawn");
+  EXPECT_EQ(app.settings().n_train, 3);
+  const uint64_t before = app.snapshot().generation;
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().generation > before && shown_done(app); }));
+  const MatrixXfR samples = app.snapshot().states;
+  const float points[3][2] = {{0, 0}, {3, 0}, {0, 3}};
+  for (Eigen::Index i = 0; i < samples.rows(); ++i) {
+    float best = INFINITY;
+    for (const auto& p : points) best = std::min(best, std::hypot(samples(i, 0) - p[0], samples(i, 1) - p[1]));
+    ASSERT_LT(best, 1e-3f) << "sample " << i << " is not on a drawn point";
+  }
+  const std::string link = app.state_query();
+  EXPECT_NE(link.find("dataset=drawn"), std::string::npos) << link;
+  EXPECT_NE(link.find("points=0%2C0%3B3%2C0%3B0%2C3"), std::string::npos) << link;
+  app::App other(app::PlatformInfo{}, 1);
+  other.apply_state(link);
+  ASSERT_TRUE(imgui.frames_until(other, [&] { return shown_done(other); }));
+  EXPECT_TRUE(bit_identical(other.snapshot().states, samples)) << "the link reproduces the samples";
+  // At most kMaxDrawnPoints: one more is refused with a message.
+  app::Settings many = app.settings();
+  many.points.assign(2 * app::kMaxDrawnPoints, 0.5f);
+  app.apply(many);
+  app.add_point(1, 1);
+  EXPECT_EQ(app.settings().points.size(), 2u * app::kMaxDrawnPoints);
+  EXPECT_NE(app.stats_json().find("at most 400 drawn points"), std::string::npos) << app.stats_json();
+}
+
 }  // namespace
 }  // namespace cfdm::test

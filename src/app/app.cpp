@@ -108,6 +108,8 @@ void App::apply(const Settings& settings) {
   const bool new_dataset = settings.dataset != settings_.dataset;
   if (!sweeping_apply_) sweep_.active = false;  // a change of settings ends a sweep
   settings_ = settings;
+  if (settings_.dataset == kDrawnDataset) settings_.n_train = int(settings_.points.size() / 2);
+  if (settings_.dataset != kDrawnDataset) drawing_ = false, selected_point_ = -1;
   if (new_dataset) selected_ = -1;
   restart();
 }
@@ -201,6 +203,53 @@ void App::zoom_at(float factor, float x, float y) {
   view.y += data_y - (after.center_y - y) / after.scale;
 }
 
+// Drawing: the drawn dataset's points change, and sampling restarts at once (a move restarts when
+// the drag ends: moved_point() below).
+void App::start_drawing() {
+  if (settings_.dataset == kDrawnDataset) return;
+  Settings s = settings_;
+  s.dataset = kDrawnDataset;
+  s.points.clear();
+  // The points on screen become the drawn set when there are few enough to edit.
+  if (!is_image_name(settings_.dataset) && points_.rows() > 0 && points_.rows() <= kMaxDrawnPoints)
+    for (Eigen::Index i = 0; i < points_.rows(); ++i) s.points.push_back(points_(i, 0)), s.points.push_back(points_(i, 1));
+  apply(s);
+}
+
+void App::add_point(float x, float y) {
+  start_drawing();
+  if (int(settings_.points.size() / 2) >= kMaxDrawnPoints) {
+    error_ = "at most " + std::to_string(kMaxDrawnPoints) + " drawn points (so that a link can carry them)";
+    return;
+  }
+  Settings s = settings_;
+  s.points.push_back(x), s.points.push_back(y);
+  selected_point_ = int(s.points.size() / 2) - 1;
+  apply(s);
+}
+
+void App::move_point(int index, float x, float y, bool done) {
+  if (settings_.dataset != kDrawnDataset || index < 0 || 2 * size_t(index) + 1 >= settings_.points.size()) return;
+  settings_.points[2 * size_t(index)] = x, settings_.points[2 * size_t(index) + 1] = y;
+  if (done) apply(settings_);
+}
+
+void App::remove_point(int index) {
+  if (settings_.dataset != kDrawnDataset || index < 0 || 2 * size_t(index) + 1 >= settings_.points.size()) return;
+  Settings s = settings_;
+  s.points.erase(s.points.begin() + 2 * index, s.points.begin() + 2 * index + 2);
+  selected_point_ = -1;
+  apply(s);
+}
+
+void App::clear_points() {
+  Settings s = settings_;
+  s.dataset = kDrawnDataset;
+  s.points.clear();
+  selected_point_ = -1;
+  apply(s);
+}
+
 void App::pan_by(float dx, float dy) {
   const float scale = plot_frame().scale;
   settings_.view.x -= dx / scale;
@@ -275,7 +324,12 @@ void App::restart() {
     const std::string name = dropped_name_;
     build = [s, dropped, name](ThreadPool& pool) {
       Model model;
-      if (dropped) {
+      if (s.dataset == kDrawnDataset) {
+        const Eigen::Index n = Eigen::Index(s.points.size() / 2);
+        if (n == 0) throw Error("no training points yet: click on the canvas to add some");
+        model.points = Eigen::Map<const MatrixXfR>(s.points.data(), n, 2);
+        model.description = "your points: " + thousands(n);
+      } else if (dropped) {
         const Eigen::Index n = std::min<Eigen::Index>(s.n_train, dropped->rows());
         model.points = dropped->topRows(n);
         model.description = name + ": " + thousands(n) + " points";
@@ -291,6 +345,7 @@ void App::restart() {
   }
   std::string key = model_key(s);
   if (s.dataset == kDroppedDataset) key += "|" + std::to_string(reinterpret_cast<uintptr_t>(dropped_.get()));
+  if (s.dataset == kDrawnDataset) key += "|" + format_state(s);  // the points themselves
   job_.start(key, build, params);
   running_ = settings_;
 }

@@ -93,6 +93,13 @@ class App {
   // Pinch zoom from the platform (touch screens): scale the view by factor about a screen point.
   void zoom_at(float factor, float x, float y);
   void pan_by(float dx, float dy);  // moves the view by a drag of (dx, dy) logical pixels
+  // Your own points (dataset "drawn", carried by links): drawing starts from the points on screen
+  // (up to kMaxDrawnPoints); each change restarts sampling at once (a move when done is true).
+  void start_drawing();
+  void add_point(float x, float y);
+  void move_point(int index, float x, float y, bool done);
+  void remove_point(int index);
+  void clear_points();
   void reset_view();
   // {"step", "n_steps", "samples_done", "n_samples", "threads", "build", "isolated", "fps", ...,
   //  "error", "warnings"}
@@ -129,6 +136,7 @@ class App {
   void update_velocity_field(double t, const float view_lo[2], const float view_hi[2]);
   const MatrixXfR* history_at(int step, int* found_step) const;
   void handle_canvas_input();
+  void handle_drawing_input();
 
   PlatformInfo platform_;
   SamplingJob job_;
@@ -166,6 +174,9 @@ class App {
   // the control panel; then panned and zoomed.
   PlotFrame plot_frame() const;
   bool show_training_ = true, show_velocity_ = false;
+  bool drawing_ = false;       // canvas clicks add training points, drags move them
+  int selected_point_ = -1;    // the drawn point last added or picked (Delete removes it)
+  int dragged_point_ = -1;     // the drawn point under a drag
   int trails_when_shown_ = 12;  // the trails' length to restore when they are switched on again
   int selected_ = -1;
   std::shared_ptr<const Model> points_model_;  // the model whose training points points_ holds

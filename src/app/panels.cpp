@@ -279,6 +279,15 @@ void App::draw_controls() {
     tooltip("Arrows: where the model pushes a point at this moment of the flow, and how hard (longest arrow = "
             "strongest push).");
     if (settings_.view.trails > 0) ImGui::SliderInt("trail steps", &settings_.view.trails, 1, 100);
+    if (ImGui::Checkbox("draw your own points", &drawing_) && drawing_) start_drawing();
+    tooltip("Click on the canvas to add a training point, drag one to move it, pick one and press Delete (or the "
+            "button) to remove it. Sampling restarts at once, and the link carries your points (up to 400).");
+    if (drawing_) {
+      ImGui::SameLine();
+      if (ImGui::Button("delete point") && selected_point_ >= 0) remove_point(selected_point_);
+      ImGui::SameLine();
+      if (ImGui::Button("clear")) clear_points();
+    }
     if (ImGui::Button("reset view")) reset_view();
     tooltip("Back to the whole picture (drag the canvas to move it, the wheel or two fingers to zoom).");
   }

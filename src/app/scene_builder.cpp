@@ -16,13 +16,47 @@
 
 namespace cfdm::app {
 
+// Drawing mode: a click on empty canvas adds a training point there, a press on a point picks it
+// (Delete or Backspace removes it), a drag moves it (sampling restarts when it is let go).
+void App::handle_drawing_input() {
+  ImGuiIO& io = ImGui::GetIO();
+  const PlotFrame frame = plot_frame();
+  const float mx = (io.MousePos.x - frame.center_x) / frame.scale, my = (frame.center_y - io.MousePos.y) / frame.scale;
+  if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) {
+    dragged_point_ = -1;
+    float best = 10.0f * 10.0f;  // pixels
+    for (size_t i = 0; settings_.dataset == kDrawnDataset && i + 1 < settings_.points.size(); i += 2) {
+      const float dx = (settings_.points[i] - mx) * frame.scale, dy = (settings_.points[i + 1] - my) * frame.scale;
+      if (dx * dx + dy * dy < best) best = dx * dx + dy * dy, dragged_point_ = int(i / 2);
+    }
+    if (dragged_point_ >= 0) selected_point_ = dragged_point_;
+  }
+  const bool dragged = io.MouseDragMaxDistanceSqr[0] >= io.MouseDragThreshold * io.MouseDragThreshold;
+  if (dragged_point_ >= 0 && ImGui::IsMouseDragging(ImGuiMouseButton_Left)) move_point(dragged_point_, mx, my, false);
+  if (ImGui::IsMouseReleased(ImGuiMouseButton_Left)) {
+    if (dragged_point_ >= 0 && dragged)
+      move_point(dragged_point_, mx, my, true);
+    else if (dragged_point_ < 0 && !dragged)
+      add_point(mx, my);
+    dragged_point_ = -1;
+  }
+  if ((ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Delete)) ||
+       ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Backspace))) &&
+      selected_point_ >= 0)
+    remove_point(selected_point_);
+}
+
 void App::handle_canvas_input() {
   ImGuiIO& io = ImGui::GetIO();
   if (io.WantCaptureMouse) return;
+  if (io.MouseWheel != 0.0f) zoom_at(std::pow(1.15f, io.MouseWheel), io.MousePos.x, io.MousePos.y);
+  if (drawing_ && !is_image_name(settings_.dataset)) {
+    handle_drawing_input();
+    return;
+  }
   if (ImGui::IsMouseDragging(ImGuiMouseButton_Left)) {
     pan_by(io.MouseDelta.x, io.MouseDelta.y);
   }
-  if (io.MouseWheel != 0.0f) zoom_at(std::pow(1.15f, io.MouseWheel), io.MousePos.x, io.MousePos.y);
   // A click (not a drag) picks the nearest sample within 12 pixels, or clears the pick.
   if (ImGui::IsMouseReleased(ImGuiMouseButton_Left) &&
       io.MouseDragMaxDistanceSqr[0] < io.MouseDragThreshold * io.MouseDragThreshold && snapshot_.model &&
@@ -169,6 +203,12 @@ void App::build_points_scene() {
     point((*states)(i, 0), (*states)(i, 1), judged ? 4.2f : 3.6f, color);
   }
   // The training points above the samples, as rings: a sample that is a copy shows inside its ring.
+  // Drawing: the picked point, and a point under a drag where it is now (before the restart).
+  if (drawing_ && settings_.dataset == kDrawnDataset && selected_point_ >= 0 &&
+      2 * size_t(selected_point_) + 1 < settings_.points.size()) {
+    const float px = settings_.points[2 * size_t(selected_point_)], py = settings_.points[2 * size_t(selected_point_) + 1];
+    scene_.marks.push_back({px, py, px, py, 16.0f, rgba(40, 110, 220, 230), 2.5f});
+  }
   // Smaller rings where there are many, so that dense data does not bury its samples.
   const float ring = points_.rows() <= 300 ? 9.0f : points_.rows() <= 3000 ? 7.0f : 5.5f;
   if (show_training_)

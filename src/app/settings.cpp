@@ -22,6 +22,7 @@ const std::vector<std::string>& dataset_names() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> all = data::toy_names();
     for (const char* name : kImageNames) all.push_back(name);
+    all.push_back(kDrawnDataset);
     return all;
   }();
   return names;

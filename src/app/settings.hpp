@@ -9,7 +9,11 @@
 
 namespace cfdm::app {
 
-// Every dataset the app offers: the toy sets, then the image datasets.
+// The dataset of points drawn on the canvas (Settings::points), which a link carries.
+inline constexpr const char* kDrawnDataset = "drawn";
+inline constexpr int kMaxDrawnPoints = 400;
+
+// Every dataset the app offers: the toy sets, the image datasets, then "drawn".
 const std::vector<std::string>& dataset_names();
 bool is_image_name(const std::string& name);
 
@@ -24,6 +28,8 @@ struct Settings {
   // gives), so a link reproduces them bit for bit.
   SamplerParams sampler = app_sampler_defaults();
   bool knn() const { return sampler.estimator == Estimator::knn; }
+  // Dataset "drawn": the points, x0, y0, x1, y1, ... (at most kMaxDrawnPoints; n_train follows).
+  std::vector<float> points;
   // Image datasets.
   int classes_mask = 0;  // bit c keeps class c; 0 keeps every class
   bool pca = false;      // sample in a PCA latent space instead of pixel space

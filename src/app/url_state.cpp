@@ -161,6 +161,32 @@ const Key kKeys[] = {
      [](const Settings& s) { return std::to_string(s.sampler.knn.k); }, always},
     {"l", [](const std::string& v, Settings* s) { return parse_int(v, 0, kMaxCount, &s->sampler.knn.l); },
      [](const Settings& s) { return std::to_string(s.sampler.knn.l); }, always},
+    {"points",
+     [](const std::string& v, Settings* s) {
+       // "x,y;x,y;...": the drawn dataset's points, at most kMaxDrawnPoints, every value finite.
+       std::vector<float> points;
+       size_t start = 0;
+       while (start < v.size()) {
+         const size_t end = std::min(v.find(';', start), v.size());
+         const std::string pair = v.substr(start, end - start);
+         const size_t comma = pair.find(',');
+         float x = 0, y = 0;
+         if (comma == std::string::npos || !parse_float(pair.substr(0, comma), -1e6, 1e6, &x) ||
+             !parse_float(pair.substr(comma + 1), -1e6, 1e6, &y) || points.size() >= 2 * size_t(kMaxDrawnPoints))
+           return false;
+         points.push_back(x), points.push_back(y);
+         start = end + 1;
+       }
+       s->points = std::move(points);
+       return true;
+     },
+     [](const Settings& s) {
+       std::string text;
+       for (size_t i = 0; i + 1 < s.points.size(); i += 2)
+         text += (i ? "%3B" : "") + shortest(s.points[i]) + "%2C" + shortest(s.points[i + 1]);
+       return text;
+     },
+     [](const Settings& s) { return s.dataset == kDrawnDataset; }},
     {"classes",
      [](const std::string& v, Settings* s) {
        return v.empty() ? (s->classes_mask = 0, true) : parse_classes(v, &s->classes_mask);

@@ -14,7 +14,8 @@ namespace cfdm::app {
 constexpr size_t kMaxQueryBytes = 16384;
 
 // Applies the query's keys to `base` (a leading '?' is skipped). Keys: dataset, n_train,
-// n_samples, steps, draws, sigma, start_t, seed, estimator (exact|knn), k, l, classes ("3,5"),
+// n_samples, steps, draws, sigma, start_t, seed, estimator (exact|knn), k, l, points (dataset
+// drawn: "x,y;x,y"), classes ("3,5"),
 // space (pixels|pca), pca_dim, and how the page shows it: ui (full|min|none), autoplay (1|0), speed
 // (steps shown per second, or max), view (x,y,zoom), trails (steps, 0: none), step (the step shown). Percent-escapes and '+'
 // are decoded. On an unknown key or a bad value, *error names it (the other keys still apply) and the bad key is
