@@ -212,6 +212,14 @@ async function story(browser, port) {
         JSON.stringify(stats));
   await page.waitForTimeout(300);
   await page.screenshot({ path: path.join(shotDir, 'app-sweep.png') });
+  // A drawn dataset, as a shared link carries it: a ring of 12 points and a dot in the middle.
+  const drawn = [...Array(12).keys()].map(i => `${(2 * Math.cos(i * Math.PI / 6)).toFixed(3)},` +
+                                             `${(2 * Math.sin(i * Math.PI / 6)).toFixed(3)}`).concat(['0,0']).join(';');
+  await page.goto(`${url}?dataset=drawn&points=${encodeURIComponent(drawn)}&sigma=0.3&draws=2&speed=max`);
+  stats = await waitForStats(page, finished, 120);
+  check('story: a drawn dataset from a link samples its 13 points', stats && finished(stats) && stats.error === '' &&
+        stats.copy_share !== null, JSON.stringify(stats));
+  await page.screenshot({ path: path.join(shotDir, 'app-drawn.png') });
   check('story: no console errors', errors.length === 0, JSON.stringify(errors));
   await page.close();
 }
