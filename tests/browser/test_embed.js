@@ -398,7 +398,9 @@ async function docsSnippets(browser, hostPort, appPort) {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const errors = watchErrors(page);
   for (let k = 0; k < snippets.length; k++) {
-    const html = snippets[k].replace('https://YOUR-HOST/cfdm/', `http://127.0.0.1:${appPort}/`).replace('loading="lazy"', '');
+    // (speed=max: the layout is under test here, not the pace of the flow)
+    const html = snippets[k].replace('https://YOUR-HOST/cfdm/embed.html?', `http://127.0.0.1:${appPort}/embed.html?speed=max&`)
+      .replace('loading="lazy"', '');
     for (const width of [320, 480, 720, 1280]) {
       await page.goto(`http://127.0.0.1:${hostPort}/no-such-page.html`);  // a page of the host's origin (a 404)
       await page.setContent(`<body style="margin: 0; font-family: serif"><div id="column" style="width: ${width}px; ` +
