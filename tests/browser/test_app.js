@@ -110,8 +110,10 @@ async function moreOnThreads(browser, port) {
     const before = await countColour(page, await page.screenshot({ clip: { x: 500, y: 0, width: 300, height: 600 } }), ORANGE);
     const cdp = await context.newCDPSession(page);
     const touch = (type, x, y) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x, y }] });
-    await touch('touchStart', 600, 500);
-    for (let i = 1; i <= 10; i++) await touch('touchMove', 600 - 30 * i, 500);
+    // (from the middle right: the status window sits at the bottom right beside the open controls,
+    // and a touch on a window is the window's, not the canvas's)
+    await touch('touchStart', 600, 260);
+    for (let i = 1; i <= 10; i++) await touch('touchMove', 600 - 30 * i, 260);
     await touch('touchEnd');
     await page.waitForTimeout(300);
     const after = await countColour(page, await page.screenshot({ path: path.join(shotDir, 'app-touch.png'),
