@@ -398,12 +398,16 @@ async function docsSnippets(browser, hostPort, appPort) {
   check('docs snippets: found', snippets.length >= 7, `${snippets.length} snippets`);
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const errors = watchErrors(page);
+  // The blog: an empty page on the host's origin (served by the test), the snippet pasted into it.
+  await page.route(`http://127.0.0.1:${hostPort}/blank.html`, route => route.fulfill({
+    status: 200, contentType: 'text/html',
+    body: '<!doctype html><html><head><link rel="icon" href="data:,"></head><body></body></html>' }));
   for (let k = 0; k < snippets.length; k++) {
     // (speed=max: the layout is under test here, not the pace of the flow)
     const html = snippets[k].replace('https://YOUR-HOST/cfdm/embed.html?', `http://127.0.0.1:${appPort}/embed.html?speed=max&`)
       .replace('loading="lazy"', '');
     for (const width of [320, 480, 720, 1280]) {
-      await page.goto(`http://127.0.0.1:${hostPort}/no-such-page.html`);  // a page of the host's origin (a 404)
+      await page.goto(`http://127.0.0.1:${hostPort}/blank.html`);  // an empty page of the host's origin
       await page.setContent(`<body style="margin: 0; font-family: serif"><div id="column" style="width: ${width}px; ` +
                             `margin: 20px auto"><p>Some article text before the demo.</p>${html}<p>And after.</p></div></body>`);
       const frame = () => page.frames().find(f => f !== page.mainFrame() && f.url().includes('/embed.html'));
