@@ -397,17 +397,20 @@ async function docsSnippets(browser, hostPort, appPort) {
     .filter(html => html.includes('YOUR-HOST/cfdm/embed.html'));
   check('docs snippets: found', snippets.length >= 7, `${snippets.length} snippets`);
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  const errors = watchErrors(page);
-  // The blog: an empty page on the host's origin (served by the test), the snippet pasted into it.
-  await page.route(`http://127.0.0.1:${hostPort}/blank.html`, route => route.fulfill({
-    status: 200, contentType: 'text/html',
-    body: '<!doctype html><html><head><link rel="icon" href="data:,"></head><body></body></html>' }));
+  // Console errors of the embed (the blog page itself is a 404 page of the host's origin, whose own
+  // missing-page and favicon errors are not the embed's).
+  const errors = [];
+  page.on('console', m => {
+    if (m.type() === 'error' && !/\/(no-such-page\.html|favicon\.ico)$/.test(m.location().url || ''))
+      errors.push(`${m.text()} (${m.location().url})`);
+  });
+  page.on('pageerror', e => errors.push(String(e)));
   for (let k = 0; k < snippets.length; k++) {
     // (speed=max: the layout is under test here, not the pace of the flow)
     const html = snippets[k].replace('https://YOUR-HOST/cfdm/embed.html?', `http://127.0.0.1:${appPort}/embed.html?speed=max&`)
       .replace('loading="lazy"', '');
     for (const width of [320, 480, 720, 1280]) {
-      await page.goto(`http://127.0.0.1:${hostPort}/blank.html`);  // an empty page of the host's origin
+      await page.goto(`http://127.0.0.1:${hostPort}/no-such-page.html`);  // a page of the host's origin (a 404)
       await page.setContent(`<body style="margin: 0; font-family: serif"><div id="column" style="width: ${width}px; ` +
                             `margin: 20px auto"><p>Some article text before the demo.</p>${html}<p>And after.</p></div></body>`);
       const frame = () => page.frames().find(f => f !== page.mainFrame() && f.url().includes('/embed.html'));
