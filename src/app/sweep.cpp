@@ -51,10 +51,7 @@ void App::advance_sweep() {
   eval::SweepRow row;
   row.sigma = settings_.sampler.sigma;
   row.draws = settings_.sampler.sigma > 0 ? settings_.sampler.n_draws : 1;
-  row.copy_share = double(copies()) / double(snapshot_.nearest_distance.size());
-  std::vector<double> distance = snapshot_.nearest_distance;
-  std::nth_element(distance.begin(), distance.begin() + distance.size() / 2, distance.end());
-  row.median_distance = distance[distance.size() / 2];
+  eval::measure_run(snapshot_.nearest_distance, snapshot_.model->copy_threshold, &row);
   row.seconds = snapshot_.seconds;
   sweep_.rows.push_back(row);
   sweep_.started_after = snapshot_.generation;

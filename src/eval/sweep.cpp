@@ -12,6 +12,14 @@
 
 namespace cfdm::eval {
 
+void measure_run(std::vector<double> distance, double copy_threshold, SweepRow* row) {
+  if (distance.empty()) throw Error("sweep: a run without samples cannot be measured");
+  const auto copies = std::count_if(distance.begin(), distance.end(), [&](double d) { return d < copy_threshold; });
+  row->copy_share = double(copies) / double(distance.size());
+  std::nth_element(distance.begin(), distance.begin() + distance.size() / 2, distance.end());
+  row->median_distance = distance[distance.size() / 2];
+}
+
 std::vector<double> default_sweep_sigmas(const TrainingSet& train, ThreadPool& pool, int count) {
   if (count < 2) throw Error("a sigma sweep needs at least 2 values (got " + std::to_string(count) + ")");
   double spread = 0;
@@ -60,12 +68,7 @@ std::vector<SweepRow> sigma_sweep(const TrainingSet& train, const SamplerParams&
     row.sigma = sigma;
     row.draws = m;
     row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const Nearest nearest = nearest_training(train, sampler.states(), 1, pool, &index);
-    std::vector<double> distance = nearest.distance;
-    const auto copies = std::count_if(distance.begin(), distance.end(), [&](double d) { return d < threshold; });
-    row.copy_share = double(copies) / double(distance.size());
-    std::nth_element(distance.begin(), distance.begin() + distance.size() / 2, distance.end());
-    row.median_distance = distance[distance.size() / 2];
+    measure_run(nearest_training(train, sampler.states(), 1, pool, &index).distance, threshold, &row);
     rows.push_back(row);
     if (progress && !progress(int(rows.size()), int(runs.size()))) break;
   }

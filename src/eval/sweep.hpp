@@ -19,6 +19,11 @@ struct SweepRow {
   double seconds = 0;          // sampling time of the run
 };
 
+// A run's share of copies (nearest distance below copy_threshold) and median nearest distance, into
+// row, from each sample's distance to its nearest training point (not empty). One measure for the
+// library's sweep and the app's.
+void measure_run(std::vector<double> nearest_distance, double copy_threshold, SweepRow* row);
+
 // 0, then count - 1 values spaced evenly in log from half the typical spacing of the training set
 // to its spread (the root-mean-square distance of a training point from the mean).
 std::vector<double> default_sweep_sigmas(const TrainingSet& train, ThreadPool& pool, int count = 13);
