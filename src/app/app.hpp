@@ -93,6 +93,18 @@ class App {
   // Pinch zoom from the platform (touch screens): scale the view by factor about a screen point.
   void zoom_at(float factor, float x, float y);
   void pan_by(float dx, float dy);  // moves the view by a drag of (dx, dy) logical pixels
+  // 3-D data: turns the orbit camera as a drag of (dx, dy) logical pixels does.
+  void orbit_by(float dx, float dy);
+  // How data points are seen on the canvas: 2-D points as they are; 3-D points through the orbit
+  // camera (settings().view.yaw and pitch) about the centre of the training data's box.
+  struct Projection {
+    int dim = 2;
+    float basis[3][3] = {};
+    float center[3] = {};
+    // (x, y) on the view's plane, and the depth (larger: nearer the viewer; 0 in 2-D).
+    void to_view(const float* p, float out[3]) const;
+  };
+  Projection projection() const;
   // Your own points (dataset "drawn", carried by links): drawing starts from the points on screen
   // (up to kMaxDrawnPoints); each change restarts sampling at once (a move when done is true).
   void start_drawing();
@@ -132,8 +144,11 @@ class App {
   void build_scene();
   void build_points_scene();
   void build_image_scene();
-  // The velocity field at time t on a grid over the visible part of the plane [view_lo, view_hi].
-  void update_velocity_field(double t, const float view_lo[2], const float view_hi[2]);
+  // The velocity field at time t on a grid over the visible part of the view's plane [view_lo,
+  // view_hi] (3-D: the plane through the camera's centre facing the viewer).
+  void update_velocity_field(double t, const float view_lo[2], const float view_hi[2], const Projection& seen);
+  void add_box_marks(const Projection& seen);     // 3-D: the training data's box, for orientation
+  void add_inspector_marks(const MatrixXfR& states, int shown_step, double t, const Projection& seen);
   const MatrixXfR* history_at(int step, int* found_step) const;
   void handle_canvas_input();
   void handle_drawing_input();
@@ -173,6 +188,7 @@ class App {
   // The 2-D view's frame: about [-3, 3] fits the window, or in a wide window the part right of
   // the control panel; then panned and zoomed.
   PlotFrame plot_frame() const;
+  void add_velocity_marks(double t, const PlotFrame& frame, const Projection& seen);
   bool show_training_ = true, show_velocity_ = false;
   bool drawing_ = false;       // canvas clicks add training points, drags move them
   int selected_point_ = -1;    // the drawn point last added or picked (Delete removes it)
@@ -181,12 +197,14 @@ class App {
   int selected_ = -1;
   std::shared_ptr<const Model> points_model_;  // the model whose training points points_ holds
   MatrixXfR points_;
+  float points_lo_[3] = {}, points_hi_[3] = {};  // their box (3-D: the camera turns about its centre)
   // The velocity overlay's cache: grid points and their velocities, for one model, step and setting.
   std::string velocity_key_;
   std::shared_ptr<const Model> velocity_model_;  // the model velocity_mean_ evaluates
   std::unique_ptr<PosteriorMean> velocity_mean_;  // the velocity field's posterior mean, of the run's kind
   std::string velocity_mean_key_;
-  MatrixXfR velocity_grid_, velocity_;
+  MatrixXfR velocity_grid_, velocity_;  // in data coordinates
+  MatrixXfR velocity_view_;              // the grid points on the view's plane
   // The sigma sweep: ordinary runs, one a sigma, each measured when done (sweep.cpp).
   struct Sweep {
     bool active = false;

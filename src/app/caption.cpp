@@ -49,6 +49,7 @@ std::string caption(const Settings& s, const CaptionFacts& f) {
     text += " The nearest-neighbour estimator sums only the K = " + std::to_string(s.sampler.knn.k) +
             " nearest " + what + " of each sample, plus L = " + std::to_string(s.sampler.knn.l) +
             " others at random: nearly the same flow, much faster on large data.";
+  if (f.three_d) text += " Drag the picture to turn the cloud and see it from all sides.";
   if (!f.running) return text;
   // Where the run is.
   if (!f.done) {

@@ -16,6 +16,7 @@ struct CaptionFacts {
   int first_step = 0;     // where the run started (start T)
   int n_samples = 0;      // samples shown
   int copies = -1;        // of them, copies of a training point (-1: not measured yet)
+  bool three_d = false;   // a 3-D point cloud (the canvas turns when dragged)
 };
 
 // Full: what the current picture shows and why, with a hint of what to try next.

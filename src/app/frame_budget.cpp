@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "core/error.hpp"
+#include "data/toy.hpp"
 #include "eval/metrics.hpp"
 
 namespace cfdm::app {
@@ -41,7 +42,7 @@ std::string thousands(double value) {
 FrameWork estimate_frame_work(const Settings& s) {
   const bool image = is_image_name(s.dataset);
   const double n = std::max(s.n_train, 1), b = std::max(s.sampler.n_samples, 1);
-  const double d = image ? (s.pca ? s.pca_dim : kImageDim) : 2;
+  const double d = image ? (s.pca ? s.pca_dim : kImageDim) : std::max(2, data::toy_dim(s.dataset));
   const double queries = b * (s.sampler.sigma > 0 ? std::max(s.sampler.n_draws, 1) : 1);
   FrameWork work;
   const double pair = (d + kPairOverhead) * kSecondsPerPairCoordinate;

@@ -71,6 +71,7 @@ CaptionFacts App::caption_facts() const {
   f.t = snapshot_.n_steps ? double(shown) / snapshot_.n_steps : 0.0;
   f.first_step = snapshot_.first_step;
   f.n_samples = int(snapshot_.states.rows());
+  f.three_d = !f.image && snapshot_.model && snapshot_.states.cols() == 3;
   // Copies are judged for the latest states (images: at every step; points: when done).
   if (!snapshot_.nearest_distance.empty() && (f.done || (f.image && shown == snapshot_.step))) f.copies = copies();
   return f;
@@ -138,8 +139,9 @@ void App::draw_controls() {
       }
     ImGui::EndCombo();
   }
-  tooltip("The training data: 2-D point sets, or MNIST digits and Fashion-MNIST clothes (28 x 28 images). "
-          "Drop a .npy or .csv file of 2-D points on the canvas to use your own.");
+  tooltip("The training data: 2-D point sets, 3-D point clouds (a sphere, a torus, the Stanford bunny), or MNIST "
+          "digits and Fashion-MNIST clothes (28 x 28 images). "
+          "Drop a .npy or .csv file of 2-D or 3-D points on the canvas to use your own.");
   if (image) {
     ImGui::TextUnformatted("classes (none ticked: all)");
     for (int c = 0; c < 10; ++c) {
@@ -279,9 +281,15 @@ void App::draw_controls() {
     tooltip("Arrows: where the model pushes a point at this moment of the flow, and how hard (longest arrow = "
             "strongest push).");
     if (settings_.view.trails > 0) ImGui::SliderInt("trail steps", &settings_.view.trails, 1, 100);
+    const bool three = projection().dim == 3;
+    if (three) ImGui::BeginDisabled();
     if (ImGui::Checkbox("draw your own points", &drawing_) && drawing_) start_drawing();
-    tooltip("Click on the canvas to add a training point, drag one to move it, pick one and press Delete (or the "
-            "button) to remove it. Sampling restarts at once, and the link carries your points (up to 400).");
+    if (three) ImGui::EndDisabled();
+    if (three)
+      tooltip("Points are drawn on a flat (2-D) canvas: choose a 2-D dataset to draw your own.");
+    else
+      tooltip("Click on the canvas to add a training point, drag one to move it, pick one and press Delete (or the "
+              "button) to remove it. Sampling restarts at once, and the link carries your points (up to 400).");
     if (drawing_) {
       ImGui::SameLine();
       if (ImGui::Button("delete point") && selected_point_ >= 0) remove_point(selected_point_);
@@ -289,7 +297,9 @@ void App::draw_controls() {
       if (ImGui::Button("clear")) clear_points();
     }
     if (ImGui::Button("reset view")) reset_view();
-    tooltip("Back to the whole picture (drag the canvas to move it, the wheel or two fingers to zoom).");
+    tooltip(three ? "Back to the whole picture and the first angle (drag the canvas to turn the cloud, Shift+drag or "
+                    "the right button to move it, the wheel or two fingers to zoom)."
+                  : "Back to the whole picture (drag the canvas to move it, the wheel or two fingers to zoom).");
   }
   ImGui::End();
 }
@@ -413,7 +423,7 @@ void App::draw_status() {
     ImGui::TextUnformatted((narrow ? short_caption(settings_, caption_facts()) : caption(settings_, caption_facts())).c_str());
     if (!narrow) draw_legend();
     if (!narrow && model && !model->is_image())
-      ImGui::TextDisabled("Drop a .npy or .csv file of 2-D points here to sample from your own data.");
+      ImGui::TextDisabled("Drop a .npy or .csv file of 2-D or 3-D points here to sample from your own data.");
     ImGui::PopTextWrapPos();
     ImGui::Separator();
   }

@@ -3,6 +3,7 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -13,67 +14,31 @@
 #include "core/error.hpp"
 #include "core/rng.hpp"
 #include "eval/metrics.hpp"
+#include "output/orbit.hpp"
 
 namespace cfdm::app {
 
-// Drawing mode: a click on empty canvas adds a training point there, a press on a point picks it
-// (Delete or Backspace removes it), a drag moves it (sampling restarts when it is let go).
-void App::handle_drawing_input() {
-  ImGuiIO& io = ImGui::GetIO();
-  const PlotFrame frame = plot_frame();
-  const float mx = (io.MousePos.x - frame.center_x) / frame.scale, my = (frame.center_y - io.MousePos.y) / frame.scale;
-  if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) {
-    dragged_point_ = -1;
-    float best = 10.0f * 10.0f;  // pixels
-    for (size_t i = 0; settings_.dataset == kDrawnDataset && i + 1 < settings_.points.size(); i += 2) {
-      const float dx = (settings_.points[i] - mx) * frame.scale, dy = (settings_.points[i + 1] - my) * frame.scale;
-      if (dx * dx + dy * dy < best) best = dx * dx + dy * dy, dragged_point_ = int(i / 2);
-    }
-    if (dragged_point_ >= 0) selected_point_ = dragged_point_;
-  }
-  const bool dragged = io.MouseDragMaxDistanceSqr[0] >= io.MouseDragThreshold * io.MouseDragThreshold;
-  if (dragged_point_ >= 0 && ImGui::IsMouseDragging(ImGuiMouseButton_Left)) move_point(dragged_point_, mx, my, false);
-  if (ImGui::IsMouseReleased(ImGuiMouseButton_Left)) {
-    if (dragged_point_ >= 0 && dragged)
-      move_point(dragged_point_, mx, my, true);
-    else if (dragged_point_ < 0 && !dragged)
-      add_point(mx, my);
-    dragged_point_ = -1;
-  }
-  if ((ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Delete)) ||
-       ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Backspace))) &&
-      selected_point_ >= 0)
-    remove_point(selected_point_);
+void App::Projection::to_view(const float* p, float out[3]) const {
+  if (dim == 3) return output::project(basis, center, p, out);
+  out[0] = p[0], out[1] = p[1], out[2] = 0.0f;
 }
 
-void App::handle_canvas_input() {
-  ImGuiIO& io = ImGui::GetIO();
-  if (io.WantCaptureMouse) return;
-  if (io.MouseWheel != 0.0f) zoom_at(std::pow(1.15f, io.MouseWheel), io.MousePos.x, io.MousePos.y);
-  if (drawing_ && !is_image_name(settings_.dataset)) {
-    handle_drawing_input();
-    return;
+App::Projection App::projection() const {
+  Projection seen;
+  seen.dim = points_.cols() == 3 ? 3 : 2;
+  if (seen.dim == 3) {
+    output::Orbit{settings_.view.yaw, settings_.view.pitch}.basis(seen.basis);
+    for (int k = 0; k < 3; ++k) seen.center[k] = (points_lo_[k] + points_hi_[k]) / 2;
   }
-  if (ImGui::IsMouseDragging(ImGuiMouseButton_Left)) {
-    pan_by(io.MouseDelta.x, io.MouseDelta.y);
-  }
-  // A click (not a drag) picks the nearest sample within 12 pixels, or clears the pick.
-  if (ImGui::IsMouseReleased(ImGuiMouseButton_Left) &&
-      io.MouseDragMaxDistanceSqr[0] < io.MouseDragThreshold * io.MouseDragThreshold && snapshot_.model &&
-      !snapshot_.model->is_image()) {
-    int found_step = 0;
-    const MatrixXfR* states = history_at(view_step(), &found_step);
-    selected_ = -1;
-    float best = 12.0f * 12.0f;
-    for (Eigen::Index i = 0; states && i < states->rows(); ++i) {
-      const float dx = scene_.center_x + (*states)(i, 0) * scene_.scale - io.MousePos.x;
-      const float dy = scene_.center_y - (*states)(i, 1) * scene_.scale - io.MousePos.y;
-      if (dx * dx + dy * dy < best) best = dx * dx + dy * dy, selected_ = int(i);
-    }
-  }
+  return seen;
 }
 
-void App::update_velocity_field(double t, const float view_lo[2], const float view_hi[2]) {
+void App::orbit_by(float dx, float dy) {
+  settings_.view.yaw = std::remainder(settings_.view.yaw + 0.4f * dx, 360.0f);
+  settings_.view.pitch = std::clamp(settings_.view.pitch + 0.4f * dy, -89.0f, 89.0f);
+}
+
+void App::update_velocity_field(double t, const float view_lo[2], const float view_hi[2], const Projection& seen) {
   const Model& model = *snapshot_.model;
   // The run's own kind of posterior mean (the exact kernel or the nearest-neighbour estimator with
   // its K and L), built for the overlay: the field shown is the field the samples follow.
@@ -92,30 +57,36 @@ void App::update_velocity_field(double t, const float view_lo[2], const float vi
     velocity_mean_key_ = mean_key;
     velocity_key_.clear();
   }
-  char key[256];
-  std::snprintf(key, sizeof key, "%p|%.6f|%g|%d|%d|%.4g|%.4g|%.4g|%.4g", static_cast<const void*>(&model), t,
+  char key[320];
+  std::snprintf(key, sizeof key, "%p|%.6f|%g|%d|%d|%.4g|%.4g|%.4g|%.4g|%.4g|%.4g", static_cast<const void*>(&model), t,
                 double(settings_.sampler.sigma), settings_.sampler.n_draws, int(settings_.sampler.seed),
-                double(view_lo[0]), double(view_lo[1]), double(view_hi[0]), double(view_hi[1]));
+                double(view_lo[0]), double(view_lo[1]), double(view_hi[0]), double(view_hi[1]),
+                double(seen.dim == 3 ? settings_.view.yaw : 0), double(seen.dim == 3 ? settings_.view.pitch : 0));
   if (velocity_key_ == key) return;
   velocity_key_ = key;
-  // A grid over the part of the plane on screen (so early samples far from the data have arrows
-  // around them too): kVelocityGrid cells across its longer side, square cells.
+  // A grid over the part of the view's plane on screen (so early samples far from the data have
+  // arrows around them too): kVelocityGrid cells across its longer side, square cells. In 3-D the
+  // plane through the camera's centre that faces the viewer: data point c + x right + y up.
   const Eigen::Array2f lo(view_lo[0], view_lo[1]), hi(view_hi[0], view_hi[1]);
   const float cell = std::max(hi[0] - lo[0], hi[1] - lo[1]) / kVelocityGrid;
   const int gx = std::max(1, int((hi[0] - lo[0]) / cell)), gy = std::max(1, int((hi[1] - lo[1]) / cell));
-  const int n = gx * gy;
-  velocity_grid_.resize(n, 2);
+  const int n = gx * gy, d = seen.dim;
+  velocity_view_.resize(n, 2);
+  velocity_grid_.resize(n, d);
   for (int i = 0; i < n; ++i) {
-    velocity_grid_(i, 0) = lo[0] + (float(i % gx) + 0.5f) * (hi[0] - lo[0]) / float(gx);
-    velocity_grid_(i, 1) = lo[1] + (float(i / gx) + 0.5f) * (hi[1] - lo[1]) / float(gy);
+    const float x = lo[0] + (float(i % gx) + 0.5f) * (hi[0] - lo[0]) / float(gx);
+    const float y = lo[1] + (float(i / gx) + 0.5f) * (hi[1] - lo[1]) / float(gy);
+    velocity_view_(i, 0) = x, velocity_view_(i, 1) = y;
+    for (int k = 0; k < d; ++k)
+      velocity_grid_(i, k) = d == 3 ? seen.center[k] + x * seen.basis[0][k] + y * seen.basis[1][k] : k == 0 ? x : y;
   }
   // The field the samples follow: the smoothed velocity with this run's sigma and M, the grid
   // points' own draws fixed by the seed.
   const int m = settings_.sampler.sigma > 0 ? settings_.sampler.n_draws : 1;
-  MatrixXfR eps = MatrixXfR::Zero(Eigen::Index(m) * n, 2);
+  MatrixXfR eps = MatrixXfR::Zero(Eigen::Index(m) * n, d);
   Rng rng(uint64_t(settings_.sampler.seed), kVelocityStream);
   for (Eigen::Index i = 0; i < eps.size(); ++i) eps.data()[i] = float(rng.normal());
-  velocity_.resize(n, 2);
+  velocity_.resize(n, d);
   try {
     if (!velocity_mean_ || !smoothed_velocity(*velocity_mean_, velocity_grid_.data(), n, t, settings_.sampler.sigma, eps.data(),
                                               m, velocity_.data()))
@@ -125,56 +96,105 @@ void App::update_velocity_field(double t, const float view_lo[2], const float vi
   }
 }
 
+void App::add_velocity_marks(double t, const PlotFrame& frame, const Projection& seen) {
+  // The visible part of the view's plane.
+  const ImVec2 size = ImGui::GetIO().DisplaySize;
+  const float left = view_left();
+  const float view_lo[2] = {(left - frame.center_x) / frame.scale, (frame.center_y - size.y) / frame.scale};
+  const float view_hi[2] = {(size.x - frame.center_x) / frame.scale, frame.center_y / frame.scale};
+  update_velocity_field(t, view_lo, view_hi, seen);
+  // Each velocity as seen: its components along the view's right and up (3-D: its part in the plane).
+  const Eigen::Index n = velocity_.rows();
+  MatrixXfR arrows(n, 2);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    float v[3];
+    if (seen.dim == 3) {
+      const float zero[3] = {0, 0, 0};
+      output::project(seen.basis, zero, velocity_.row(i).data(), v);
+    } else {
+      v[0] = velocity_(i, 0), v[1] = velocity_(i, 1);
+    }
+    arrows(i, 0) = v[0], arrows(i, 1) = v[1];
+  }
+  float longest = 1e-12f;
+  for (Eigen::Index i = 0; i < n; ++i) longest = std::max(longest, arrows.row(i).norm());
+  // The longest arrow spans 0.9 grid cells; the others in proportion; each with a head.
+  const float cell = std::max(view_hi[0] - view_lo[0], view_hi[1] - view_lo[1]) / kVelocityGrid;
+  const float factor = 0.9f * cell / longest;
+  const uint32_t arrow = rgba(40, 90, 170, 190);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const float x = velocity_view_(i, 0), y = velocity_view_(i, 1);
+    const float dx = arrows(i, 0) * factor, dy = arrows(i, 1) * factor;
+    const float x1 = x + dx, y1 = y + dy;
+    scene_.marks.push_back({x, y, x1, y1, 1.5f, arrow});
+    // The head: two strokes back from the tip at +-25 degrees, a third of the arrow long (at
+    // least 4 pixels, so short arrows still show their direction).
+    const float length = std::hypot(dx, dy);
+    if (length * frame.scale < 1.0f) continue;
+    const float head = std::max(length / 3, 4.0f / frame.scale) / length;
+    const float c = std::cos(0.436f), s = std::sin(0.436f);
+    for (const float sign : {1.0f, -1.0f}) {
+      const float hx = -(dx * c - sign * dy * s) * head, hy = -(sign * dx * s + dy * c) * head;
+      scene_.marks.push_back({x1, y1, x1 + hx, y1 + hy, 1.5f, arrow});
+    }
+  }
+}
+
+void App::add_box_marks(const Projection& seen) {
+  // The 12 edges of the training data's box: corners differ in one coordinate along an edge.
+  const uint32_t edge = rgba(150, 150, 160, 150);
+  for (int a = 0; a < 8; ++a)
+    for (int k = 0; k < 3; ++k) {
+      if (a & (1 << k)) continue;
+      const int b = a | (1 << k);
+      float p[3], q[3], u[3], v[3];
+      for (int j = 0; j < 3; ++j)
+        p[j] = (a & (1 << j)) ? points_hi_[j] : points_lo_[j], q[j] = (b & (1 << j)) ? points_hi_[j] : points_lo_[j];
+      seen.to_view(p, u);
+      seen.to_view(q, v);
+      scene_.marks.push_back({u[0], u[1], v[0], v[1], 1.0f, edge});
+    }
+}
+
+namespace {
+
+// 3-D depth cue: f in [0, 1] from far to near; far marks are paler and smaller.
+uint32_t toward_paper(uint32_t color, float f) {
+  const float keep = 0.45f + 0.55f * f;
+  uint32_t out = color & 0xff000000u;
+  for (int shift = 0; shift < 24; shift += 8) {
+    const float c = float((color >> shift) & 255u), paper = float((kPaper >> shift) & 255u);
+    out |= uint32_t(std::lround(paper + (c - paper) * keep)) << shift;
+  }
+  return out;
+}
+
+}  // namespace
+
 void App::build_points_scene() {
   const Model& model = *snapshot_.model;
   if (points_model_ != snapshot_.model) {
     points_ = model.points.size() ? model.points : model.train->points();
     points_model_ = snapshot_.model;
     selected_ = -1;
+    for (int k = 0; k < 3; ++k) points_lo_[k] = points_hi_[k] = 0;
+    for (Eigen::Index k = 0; k < std::min<Eigen::Index>(3, points_.cols()) && points_.rows() > 0; ++k)
+      points_lo_[k] = points_.col(k).minCoeff(), points_hi_[k] = points_.col(k).maxCoeff();
   }
-  if (points_.cols() != 2) return;
+  if (points_.cols() != 2 && points_.cols() != 3) return;
   const PlotFrame frame = plot_frame();
   scene_.scale = frame.scale;
   scene_.center_x = frame.center_x;
   scene_.center_y = frame.center_y;
-  auto point = [&](float x, float y, float width, uint32_t color) {
-    scene_.marks.push_back({x, y, x, y, width, color});
-  };
+  const Projection seen = projection();
+  const bool three = seen.dim == 3;
   int shown_step = 0;
   const MatrixXfR* states = history_at(view_step(), &shown_step);
   if (!states) return;
   const double t = snapshot_.n_steps ? double(shown_step) / snapshot_.n_steps : 0.0;
 
-  if (show_velocity_) {
-    // The visible part of the plane, in data units.
-    const ImVec2 size = ImGui::GetIO().DisplaySize;
-    const float left = view_left();
-    const float view_lo[2] = {(left - frame.center_x) / frame.scale, (frame.center_y - size.y) / frame.scale};
-    const float view_hi[2] = {(size.x - frame.center_x) / frame.scale, frame.center_y / frame.scale};
-    update_velocity_field(std::min(t, 1.0 - 1.0 / std::max(2, snapshot_.n_steps)), view_lo, view_hi);
-    float longest = 1e-12f;
-    for (Eigen::Index i = 0; i < velocity_.rows(); ++i) longest = std::max(longest, velocity_.row(i).norm());
-    // The longest arrow spans 0.9 grid cells; the others in proportion; each with a head.
-    const float cell = std::max(view_hi[0] - view_lo[0], view_hi[1] - view_lo[1]) / kVelocityGrid;
-    const float factor = 0.9f * cell / longest;
-    const uint32_t arrow = rgba(40, 90, 170, 190);
-    for (Eigen::Index i = 0; i < velocity_.rows(); ++i) {
-      const float x = velocity_grid_(i, 0), y = velocity_grid_(i, 1);
-      const float dx = velocity_(i, 0) * factor, dy = velocity_(i, 1) * factor;
-      const float x1 = x + dx, y1 = y + dy;
-      scene_.marks.push_back({x, y, x1, y1, 1.5f, arrow});
-      // The head: two strokes back from the tip at +-25 degrees, a third of the arrow long (at
-      // least 4 pixels, so short arrows still show their direction).
-      const float length = std::hypot(dx, dy);
-      if (length * frame.scale < 1.0f) continue;
-      const float head = std::max(length / 3, 4.0f / frame.scale) / length;
-      const float c = std::cos(0.436f), s = std::sin(0.436f);
-      for (const float sign : {1.0f, -1.0f}) {
-        const float hx = -(dx * c - sign * dy * s) * head, hy = -(sign * dx * s + dy * c) * head;
-        scene_.marks.push_back({x1, y1, x1 + hx, y1 + hy, 1.5f, arrow});
-      }
-    }
-  }
+  if (show_velocity_) add_velocity_marks(std::min(t, 1.0 - 1.0 / std::max(2, snapshot_.n_steps)), frame, seen);
+  if (three) add_box_marks(seen);
 
   // Fading trails: segments between the recorded states of the last settings_.view.trails steps.
   const auto& steps = snapshot_.history_steps;
@@ -188,20 +208,45 @@ void App::build_points_scene() {
       const MatrixXfR& b = *snapshot_.history[j + 1];
       const float age = float(end - 1 - j) / float(n_segments + 1);  // 1: oldest
       const uint32_t color = with_alpha(kSampleColor, 0.45f * (1.0f - age));
-      for (Eigen::Index i = 0; i < a.rows(); i += stride)
-        scene_.marks.push_back({a(i, 0), a(i, 1), b(i, 0), b(i, 1), 1.5f, color});
+      for (Eigen::Index i = 0; i < a.rows(); i += stride) {
+        float u[3], v[3];
+        seen.to_view(a.row(i).data(), u);
+        seen.to_view(b.row(i).data(), v);
+        scene_.marks.push_back({u[0], u[1], v[0], v[1], 1.5f, color});
+      }
     }
   }
   // The samples: once a run is done and each one's nearest training point is known, copies (nearer
   // than the copy threshold) in the copy colour, new points in the new colour; in flight, all alike.
+  // 3-D: drawn from the farthest to the nearest, the far ones paler and smaller.
   const bool judged = shown_step == snapshot_.step && snapshot_.done &&
                       snapshot_.nearest_distance.size() == size_t(states->rows());
-  for (Eigen::Index i = 0; i < states->rows(); ++i) {
+  const float radius = std::sqrt((points_hi_[0] - points_lo_[0]) * (points_hi_[0] - points_lo_[0]) +
+                                 (points_hi_[1] - points_lo_[1]) * (points_hi_[1] - points_lo_[1]) +
+                                 (points_hi_[2] - points_lo_[2]) * (points_hi_[2] - points_lo_[2])) / 2 + 1e-6f;
+  auto nearness = [&](float depth) { return three ? std::clamp(0.5f + 0.5f * depth / radius, 0.0f, 1.0f) : 1.0f; };
+  auto add_points = [&](const MatrixXfR& m, auto&& mark_of) {
+    std::vector<std::pair<float, Eigen::Index>> order(size_t(m.rows()));
+    MatrixXfR view(m.rows(), 3);
+    for (Eigen::Index i = 0; i < m.rows(); ++i) {
+      seen.to_view(m.row(i).data(), view.row(i).data());
+      order[size_t(i)] = {view(i, 2), i};
+    }
+    if (three) std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [depth, i] : order) {
+      Mark mark = mark_of(i);
+      const float f = nearness(depth);
+      mark.x0 = mark.x1 = view(i, 0), mark.y0 = mark.y1 = view(i, 1);
+      if (three) mark.width *= 0.75f + 0.5f * f, mark.ring *= 0.75f + 0.5f * f, mark.rgba = toward_paper(mark.rgba, f);
+      scene_.marks.push_back(mark);
+    }
+  };
+  add_points(*states, [&](Eigen::Index i) {
     const uint32_t color = !judged ? kSampleColor
                            : snapshot_.nearest_distance[size_t(i)] < model.copy_threshold ? kCopyColor
                                                                                           : kNewColor;
-    point((*states)(i, 0), (*states)(i, 1), judged ? 4.2f : 3.6f, color);
-  }
+    return Mark{0, 0, 0, 0, judged ? 4.2f : 3.6f, color};
+  });
   // The training points above the samples, as rings: a sample that is a copy shows inside its ring.
   // Drawing: the picked point, and a point under a drag where it is now (before the restart).
   if (drawing_ && settings_.dataset == kDrawnDataset && selected_point_ >= 0 &&
@@ -211,32 +256,42 @@ void App::build_points_scene() {
   }
   // Smaller rings where there are many, so that dense data does not bury its samples.
   const float ring = points_.rows() <= 300 ? 9.0f : points_.rows() <= 3000 ? 7.0f : 5.5f;
-  if (show_training_)
-    for (Eigen::Index i = 0; i < points_.rows(); ++i)
-      scene_.marks.push_back({points_(i, 0), points_(i, 1), points_(i, 0), points_(i, 1), ring, kTrainColor, 1.2f});
+  if (show_training_) add_points(points_, [&](Eigen::Index) { return Mark{0, 0, 0, 0, ring, kTrainColor, 1.2f}; });
+  add_inspector_marks(*states, shown_step, t, seen);
+}
 
+void App::add_inspector_marks(const MatrixXfR& states, int shown_step, double t, const Projection& seen) {
   // The inspected sample: the training points whose posterior weights pull it (one line each,
   // as wide and as strong as its weight, the heaviest labelled). Mid-flow, the weights of D_t(z);
   // once done, what the sample is an average of: the last step lands on the mean over the M draws
   // of D_t(z + sigma eps_m) at t = (S-1)/S, so training point i's share is the mean over m of its
   // weight in draw m.
-  if (selected_ < 0 || selected_ >= states->rows()) return;
-  const float zx = (*states)(selected_, 0), zy = (*states)(selected_, 1);
+  if (selected_ < 0 || selected_ >= states.rows()) return;
+  const Model& model = *snapshot_.model;
+  const Eigen::Index d = states.cols();
+  float z[3];
+  seen.to_view(states.row(selected_).data(), z);
+  auto seen_point = [&](int index) {
+    std::array<float, 3> v;
+    seen.to_view(points_.row(index).data(), v.data());
+    return v;
+  };
   std::vector<std::pair<int, double>> weights;
   const bool finished = shown_step == snapshot_.step && snapshot_.done && snapshot_.last_inputs &&
-                        snapshot_.last_inputs->rows() == states->rows();
+                        snapshot_.last_inputs->rows() == states.rows();
   if (finished) {
-    const MatrixXfR& z = *snapshot_.last_inputs;
+    const MatrixXfR& inputs = *snapshot_.last_inputs;
     const double t_last = double(snapshot_.n_steps - 1) / snapshot_.n_steps, sigma = settings_.sampler.sigma;
     const bool smoothed = sigma > 0 && snapshot_.last_draws && snapshot_.last_draws->rows() > 0;
-    const int m_count = smoothed ? int(snapshot_.last_draws->rows() / z.rows()) : 1;
+    const int m_count = smoothed ? int(snapshot_.last_draws->rows() / inputs.rows()) : 1;
     std::map<int, double> share;
+    std::vector<float> q(static_cast<size_t>(d));
     for (int m = 0; m < m_count; ++m) {
-      float q[2] = {z(selected_, 0), z(selected_, 1)};
-      if (smoothed)
-        for (int k = 0; k < 2; ++k)
-          q[k] += float(sigma) * (*snapshot_.last_draws)(Eigen::Index(m) * z.rows() + selected_, k);
-      for (const auto& [index, weight] : eval::top_posterior_weights(*model.train, q, t_last, 4))
+      for (Eigen::Index k = 0; k < d; ++k)
+        q[size_t(k)] = inputs(selected_, k) +
+                       (smoothed ? float(sigma) * (*snapshot_.last_draws)(Eigen::Index(m) * inputs.rows() + selected_, k)
+                                 : 0.0f);
+      for (const auto& [index, weight] : eval::top_posterior_weights(*model.train, q.data(), t_last, 4))
         share[index] += weight / m_count;
     }
     weights.assign(share.begin(), share.end());
@@ -245,30 +300,31 @@ void App::build_points_scene() {
     });
     if (weights.size() > 8) weights.resize(8);
   } else if (shown_step < snapshot_.n_steps) {
-    weights = eval::top_posterior_weights(*model.train, states->row(selected_).data(), t, 8);
+    weights = eval::top_posterior_weights(*model.train, states.row(selected_).data(), t, 8);
   }
   int labelled = 0;
   for (const auto& [index, weight] : weights) {
     if (weight < 0.01) continue;
-    const float px = points_(index, 0), py = points_(index, 1);
-    scene_.marks.push_back({zx, zy, px, py, 1.5f + 7.0f * float(weight), rgba(120, 40, 170, int(90 + 150 * weight))});
-    scene_.marks.push_back({px, py, px, py, 10.0f, rgba(120, 40, 170, 255), 2.0f});
+    const auto p = seen_point(index);
+    scene_.marks.push_back({z[0], z[1], p[0], p[1], 1.5f + 7.0f * float(weight), rgba(120, 40, 170, int(90 + 150 * weight))});
+    scene_.marks.push_back({p[0], p[1], p[0], p[1], 10.0f, rgba(120, 40, 170, 255), 2.0f});
     if (weight >= 0.05 && labelled++ < 4) {
       char text[32];
       std::snprintf(text, sizeof text, "%.2f", weight);
-      scene_.labels.push_back({scene_.center_x + px * scene_.scale + 8, scene_.center_y - py * scene_.scale - 8, text,
+      scene_.labels.push_back({scene_.center_x + p[0] * scene_.scale + 8, scene_.center_y - p[1] * scene_.scale - 8, text,
                                rgba(90, 20, 140, 255)});
     }
   }
   int nearest = 0;
   float best = INFINITY;
   for (Eigen::Index i = 0; i < points_.rows(); ++i) {
-    const float d = (points_.row(i) - states->row(selected_)).squaredNorm();
-    if (d < best) best = d, nearest = int(i);
+    const float dist = (points_.row(i) - states.row(selected_)).squaredNorm();
+    if (dist < best) best = dist, nearest = int(i);
   }
-  point(points_(nearest, 0), points_(nearest, 1), 11.0f, rgba(20, 140, 90, 230));
-  point(points_(nearest, 0), points_(nearest, 1), 6.0f, kPaper);
-  point(zx, zy, 9.0f, rgba(200, 60, 10, 255));
+  const auto n = seen_point(nearest);
+  scene_.marks.push_back({n[0], n[1], n[0], n[1], 11.0f, rgba(20, 140, 90, 230)});
+  scene_.marks.push_back({n[0], n[1], n[0], n[1], 6.0f, kPaper});
+  scene_.marks.push_back({z[0], z[1], z[0], z[1], 9.0f, rgba(200, 60, 10, 255)});
   char text[160];
   if (finished && weights.size() > 1 && weights[1].second >= 0.05)
     std::snprintf(text, sizeof text, "sample %d: an average of %zu training points (purple, with their weights)",
@@ -277,7 +333,7 @@ void App::build_points_scene() {
     std::snprintf(text, sizeof text, "sample %d: nearest training point %d at %.3g", selected_, nearest,
                   std::sqrt(double(best)));
   scene_.labels.push_back(
-      {scene_.center_x + zx * scene_.scale + 10, scene_.center_y - zy * scene_.scale + 6, text, rgba(40, 40, 40, 255)});
+      {scene_.center_x + z[0] * scene_.scale + 10, scene_.center_y - z[1] * scene_.scale + 6, text, rgba(40, 40, 40, 255)});
 }
 
 void App::build_image_scene() {

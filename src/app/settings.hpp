@@ -6,6 +6,7 @@
 
 #include "core/sampler.hpp"
 #include "data/scenarios.hpp"
+#include "output/orbit.hpp"
 
 namespace cfdm::app {
 
@@ -44,10 +45,12 @@ struct Settings {
   // The view, which a link carries so that it opens as its author saw it: the data point at the
   // centre of the 2-D view and the zoom, the trails' length in steps (0: none), and the step
   // shown (-1: the latest, or the playhead).
+  // 3-D data adds the orbit camera's yaw and pitch (degrees, output/orbit.hpp).
   struct View {
     float x = 0, y = 0, zoom = 1;
     int trails = 12;
     int step = -1;
+    float yaw = output::Orbit::kDefaultYaw, pitch = output::Orbit::kDefaultPitch;
   } view;
 };
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <initializer_list>
 #include <limits>
 
@@ -75,7 +76,15 @@ std::string shortest(double value) {
     std::snprintf(text, sizeof text, "%.*g", digits, value);
     if (std::strtof(text, nullptr) == float(value)) break;
   }
-  // No '+' in an exponent: a query reads '+' as a space (1.1e+02 -> 1.1e02).
+  // Plain digits where they are no longer (110, not 1.1e+02; but 1e-05, not 0.00001).
+  for (int decimals = 0; decimals <= 9 && std::strchr(text, 'e'); ++decimals) {
+    char plain[48];
+    std::snprintf(plain, sizeof plain, "%.*f", decimals, value);
+    if (std::strtof(plain, nullptr) != float(value)) continue;
+    if (std::strlen(plain) <= std::strlen(text)) std::snprintf(text, sizeof text, "%s", plain);
+    break;
+  }
+  // No '+' in an exponent: a query reads '+' as a space (1e+07 -> 1e07).
   std::string out = text;
   const size_t plus = out.find('+');
   if (plus != std::string::npos) out.erase(plus, 1);
@@ -242,6 +251,21 @@ const Key kKeys[] = {
        return shortest(s.view.x) + "%2C" + shortest(s.view.y) + "%2C" + shortest(s.view.zoom);
      },
      [](const Settings& s) { return s.view.x != 0 || s.view.y != 0 || s.view.zoom != 1; }},
+    {"orbit",
+     [](const std::string& v, Settings* s) {
+       // "yaw,pitch" in degrees: the 3-D view's camera (yaw -360 to 360, pitch -90 to 90).
+       const size_t comma = v.find(',');
+       float yaw = 0, pitch = 0;
+       if (comma == std::string::npos || !parse_float(v.substr(0, comma), -360, 360, &yaw) ||
+           !parse_float(v.substr(comma + 1), -90, 90, &pitch))
+         return false;
+       s->view.yaw = yaw, s->view.pitch = pitch;
+       return true;
+     },
+     [](const Settings& s) { return shortest(s.view.yaw) + "%2C" + shortest(s.view.pitch); },
+     [](const Settings& s) {
+       return s.view.yaw != output::Orbit::kDefaultYaw || s.view.pitch != output::Orbit::kDefaultPitch;
+     }},
     {"trails", [](const std::string& v, Settings* s) { return parse_int(v, 0, 1000, &s->view.trails); },
      [](const Settings& s) { return std::to_string(s.view.trails); },
      [](const Settings& s) { return s.view.trails != Settings::View{}.trails; }},

@@ -30,7 +30,7 @@ MatrixXfR load_training_data(const std::string& spec, int n_train, uint64_t seed
   if (is_toy(spec)) {
     const int n = n_train < 0 ? kDefaultToyPoints : n_train;
     // The points, the training set's copies of them and the sampler's working sets: about 8 copies.
-    check_memory(uint64_t(std::max(n, 0)) * 2 * sizeof(float) * 8, std::to_string(n) + " training points",
+    check_memory(uint64_t(std::max(n, 0)) * uint64_t(toy_dim(spec)) * sizeof(float) * 8, std::to_string(n) + " training points",
                  "choose fewer (--n-train)");
     return make_toy(spec, n, seed);
   }

@@ -62,6 +62,7 @@ std::vector<Scenario> make_scenarios() {
       story("story-knn", "the nearest-neighbour estimator matches the exact score", "moons", 20000, double(0.05f), 2);
   knn_story.params.estimator = Estimator::knn;
   list.push_back(knn_story);
+  list.push_back(story("story-bunny", "3-D: new points on the bunny's surface", "bunny", 2000, double(0.05f), 4));
   Scenario digits = story("story-mnist", "MNIST: copies versus new digits", "mnist", 2000, 0.5, 4);
   digits.data.classes = {3};
   digits.params.n_samples = 36;

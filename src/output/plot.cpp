@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "output/orbit.hpp"
 #include "output/png.hpp"
 
 namespace cfdm::output {
@@ -32,6 +33,22 @@ struct Canvas {
 }  // namespace
 
 data::FileWriter scatter_png(const MatrixXfR& train, const MatrixXfR& samples, int size) {
+  if (train.cols() == 3 && samples.cols() == 3) {
+    // 3-D: both as the app's orbit camera first shows them, about the training data's box centre.
+    float b[3][3], lo[3], hi[3], c[3];
+    Orbit().basis(b);
+    for (int k = 0; k < 3; ++k) lo[k] = train.col(k).minCoeff(), hi[k] = train.col(k).maxCoeff(), c[k] = (lo[k] + hi[k]) / 2;
+    auto seen = [&](const MatrixXfR& m) {
+      MatrixXfR out(m.rows(), 2);
+      for (Eigen::Index i = 0; i < m.rows(); ++i) {
+        float v[3];
+        project(b, c, m.row(i).data(), v);
+        out(i, 0) = v[0], out(i, 1) = v[1];
+      }
+      return out;
+    };
+    return scatter_png(seen(train), seen(samples), size);
+  }
   double lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
   const int dims = std::min<int>(2, int(train.cols()));
   for (const MatrixXfR* m : {&train, &samples})

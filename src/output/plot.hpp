@@ -1,4 +1,5 @@
-// A scatter plot of training points and samples as a PNG (the first two coordinates).
+// A scatter plot of training points and samples as a PNG: the first two coordinates, or 3-D points
+// as the app's orbit camera first shows them (output/orbit.hpp).
 #pragma once
 #include <string>
 

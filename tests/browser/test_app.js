@@ -176,14 +176,14 @@ async function moreOnThreads(browser, port) {
   }
 }
 
-// The story, on the threaded build: each of the six presets (the links docs/embedding.md shows),
+// The story, on the threaded build: each of the seven presets (the links docs/embedding.md shows),
 // screenshotted once done; the copy meter near 1 at sigma = 0 and far below it at sigma = 0.15,
 // M = 4; and the sigma sweep's chart.
 async function story(browser, port) {
   const url = `http://127.0.0.1:${port}/index.html`;
   const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'embedding.md'), 'utf8');
   const presets = [...doc.matchAll(/embed\.html\?(dataset=[^"]*&l=\d+[^"]*)"/g)].map(m => m[1].replace(/&ui=[a-z]+/, ''));
-  check('story: the six presets are found in docs/embedding.md', presets.length === 6, presets.join(' | '));
+  check('story: the seven presets are found in docs/embedding.md', presets.length === 7, presets.join(' | '));
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   const errors = watchErrors(page);
   for (let i = 0; i < presets.length; i++) {
@@ -194,6 +194,16 @@ async function story(browser, port) {
     if (i === 0)
       check('story: sigma = 0 (the first preset): the copy meter is near 1', stats && stats.copy_share > 0.85,
             JSON.stringify(stats));
+    if (presets[i].startsWith('dataset=bunny')) {
+      // The 3-D view: a drag on the canvas turns the bunny (the address then carries the angle).
+      await page.mouse.move(900, 420);
+      await page.mouse.down();
+      await page.mouse.move(1000, 470, { steps: 10 });
+      await page.mouse.up();
+      await page.waitForTimeout(1200);  // the address follows the settings, throttled
+      check('story: a drag turns the 3-D view (orbit= in the address)', /[?&]orbit=/.test(page.url()), page.url());
+      await page.screenshot({ path: path.join(shotDir, 'app-bunny.png') });
+    }
   }
   // Attribution at t = 1: a finished sample of the barycenter preset traced to its training points.
   await page.goto(`${url}?${presets[1]}&speed=max`);
