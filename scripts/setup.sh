@@ -9,6 +9,7 @@ PACKAGES=(
   python3-numpy libopenblas0-pthread           # test oracles and the NumPy benchmark baseline
   emscripten                                   # the WebAssembly toolchain (also pulls node)
   libsdl2-dev                                  # the native app (SDL2 + OpenGL)
+  xvfb xauth libgl1-mesa-dri                   # the native app's screenshots, in a virtual X display
   chromium                                     # browser tests (driven by npm playwright-core)
   clang libclang-rt-14-dev                     # the fuzzers (libFuzzer)
 )

@@ -5,8 +5,13 @@
 #include <imgui_impl_opengl3.h>
 #include <imgui_impl_sdl.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cfloat>
+#include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
@@ -15,6 +20,8 @@
 #include "app/app.hpp"
 #include "app/renderer.hpp"
 #include "core/error.hpp"
+#include "data/files.hpp"
+#include "output/png.hpp"
 
 #if defined(__EMSCRIPTEN__)
 #include <GLES3/gl3.h>
@@ -103,15 +110,30 @@ bool g_canvas_wanted = false;
 void download_canvas() { g_canvas_wanted = true; }
 #endif
 
+// The desktop app's options (the browser takes its settings from the page's address).
+struct Options {
+  std::string state;           // --state QUERY: the settings to start with
+  int width = 1200, height = 800;  // --size WxH: the window, in screen pixels
+  float scale = 0;             // --scale F: the UI's size (0: from the display's DPI)
+  std::string screenshot;      // --screenshot PATH: a PNG of the window once the run is done, then exit
+};
+
 struct Platform {
   SDL_Window* window = nullptr;
   SDL_GLContext context = nullptr;
   std::unique_ptr<cfdm::app::App> app;
   std::unique_ptr<cfdm::app::Renderer> renderer;
   bool running = true;
+  float scale = 1;  // screen pixels per logical pixel of the UI (a 4K screen: 2)
+  // --screenshot: where to, frames drawn since the run was done and shown, and the deadline.
+  std::string screenshot;
+  int frames_done = 0;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  int exit_code = 0;
 };
 
-bool init(Platform* p, const std::string& state) {
+bool init(Platform* p, const Options& options) {
+  const std::string& state = options.state;
   if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_TIMER) != 0) {
     std::fprintf(stderr, "cfdm-app: SDL_Init failed: %s\n", SDL_GetError());
     return false;
@@ -127,7 +149,7 @@ bool init(Platform* p, const std::string& state) {
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 3);
 #endif
-  p->window = SDL_CreateWindow("cfdm", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, 1200, 800,
+  p->window = SDL_CreateWindow("cfdm", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, options.width, options.height,
                                SDL_WINDOW_OPENGL | SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
   if (!p->window || !(p->context = SDL_GL_CreateContext(p->window))) {
     std::fprintf(stderr, "cfdm-app: no OpenGL context: %s\n", SDL_GetError());
@@ -139,6 +161,21 @@ bool init(Platform* p, const std::string& state) {
   ImGui::CreateContext();
   ImGui::GetIO().IniFilename = nullptr;
   ImGui::StyleColorsLight();
+#if !defined(__EMSCRIPTEN__)
+  // A high-DPI screen without the system's scaling (X11): the UI at its size in logical pixels,
+  // e.g. 2 screen pixels per logical pixel on a 4K monitor (--scale overrides). The font is made
+  // at that size, so text stays sharp.
+  p->scale = options.scale;
+  float dpi = 0;
+  if (p->scale <= 0) p->scale = SDL_GetDisplayDPI(0, &dpi, nullptr, nullptr) == 0 && dpi >= 144 ? std::round(dpi / 96 * 4) / 4 : 1;
+  if (p->scale != 1) {
+    ImFontConfig font;
+    font.SizePixels = std::round(13 * p->scale);
+    ImGui::GetIO().Fonts->AddFontDefault(&font);
+    ImGui::GetIO().FontGlobalScale = 1 / p->scale;
+  }
+  p->screenshot = options.screenshot;
+#endif
   ImGui_ImplSDL2_InitForOpenGL(p->window, p->context);
   ImGui_ImplOpenGL3_Init(glsl_version);
   p->renderer = std::make_unique<cfdm::app::Renderer>(glsl_version);
@@ -172,6 +209,39 @@ bool init(Platform* p, const std::string& state) {
   if (!state.empty()) p->app->apply_state(state);
   return true;
 }
+
+#if !defined(__EMSCRIPTEN__)
+// --screenshot: once the run is done and its last step shown (and a few frames later, so the
+// controls have settled), the frame just drawn as a PNG, then the app quits. A run not done
+// within 5 minutes quits with an error and no file.
+void take_screenshot(Platform* p, int width, int height) {
+  const cfdm::app::App& app = *p->app;
+  const bool shown = app.snapshot().done && app.view_step() == app.snapshot().step && !app.sweeping();
+  p->frames_done = shown ? p->frames_done + 1 : 0;
+  if (p->frames_done < 5) {
+    if (std::chrono::steady_clock::now() - p->started > std::chrono::minutes(5)) {
+      std::fprintf(stderr, "cfdm-app: the run was not done after 5 minutes: no screenshot\n");
+      p->exit_code = 1;
+      p->running = false;
+    }
+    return;
+  }
+  std::vector<uint8_t> rgb(size_t(width) * size_t(height) * 3);
+  glPixelStorei(GL_PACK_ALIGNMENT, 1);
+  glReadPixels(0, 0, width, height, GL_RGB, GL_UNSIGNED_BYTE, rgb.data());
+  std::vector<uint8_t> flipped(rgb.size());  // GL's rows run bottom up
+  for (int y = 0; y < height; ++y)
+    std::copy_n(&rgb[size_t(height - 1 - y) * size_t(width) * 3], size_t(width) * 3, &flipped[size_t(y) * size_t(width) * 3]);
+  try {
+    cfdm::data::write_file_atomic(p->screenshot, cfdm::output::png_rgb(width, height, std::move(flipped)));
+    std::fprintf(stderr, "cfdm-app: wrote %s (%d x %d)\n", p->screenshot.c_str(), width, height);
+  } catch (const cfdm::Error& e) {
+    std::fprintf(stderr, "cfdm-app: %s\n", e.what());
+    p->exit_code = 1;
+  }
+  p->running = false;
+}
+#endif
 
 void frame(void* arg) {
   Platform* p = static_cast<Platform*>(arg);
@@ -208,6 +278,12 @@ void frame(void* arg) {
 #endif
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplSDL2_NewFrame();
+  if (p->scale != 1) {  // the app lays out in logical pixels
+    ImGuiIO& io = ImGui::GetIO();
+    io.DisplaySize = ImVec2(io.DisplaySize.x / p->scale, io.DisplaySize.y / p->scale);
+    io.DisplayFramebufferScale = ImVec2(io.DisplayFramebufferScale.x * p->scale, io.DisplayFramebufferScale.y * p->scale);
+    if (io.MousePos.x > -FLT_MAX) io.MousePos = ImVec2(io.MousePos.x / p->scale, io.MousePos.y / p->scale);
+  }
   ImGui::NewFrame();
   p->app->frame();
   ImGui::Render();
@@ -215,8 +291,8 @@ void frame(void* arg) {
   glViewport(0, 0, width, height);
   glClearColor(0.98f, 0.98f, 0.973f, 1);
   glClear(GL_COLOR_BUFFER_BIT);
-  // The samples under the controls; the framebuffer has pixel_scale pixels per window unit.
-  const float pixel_scale = window_width > 0 ? float(width) / float(window_width) : 1.0f;
+  // The samples under the controls; the framebuffer has pixel_scale pixels per logical pixel.
+  const float pixel_scale = window_width > 0 ? float(width) / float(window_width) * p->scale : 1.0f;
   p->renderer->draw(p->app->scene(), width, height, pixel_scale);
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 #if defined(__EMSCRIPTEN__)
@@ -226,6 +302,8 @@ void frame(void* arg) {
     EM_ASM({ if (window.cfdmDownloadCanvas) window.cfdmDownloadCanvas(); });
     // clang-format on
   }
+#else
+  if (!p->screenshot.empty()) take_screenshot(p, width, height);
 #endif
   SDL_GL_SwapWindow(p->window);
 }
@@ -319,22 +397,52 @@ extern "C" EMSCRIPTEN_KEEPALIVE void cfdm_fetch_progress(const char* dataset, do
 int main(int argc, char** argv) {
   static Platform platform;
   // The settings to start with, as a URL query: the page's, or the desktop app's --state QUERY.
-  std::string state;
+  Options options;
 #if defined(__EMSCRIPTEN__)
   (void)argc, (void)argv;
-  state = emscripten_run_script_string("location.search");
+  options.state = emscripten_run_script_string("location.search");
 #else
+  const char* usage =
+      "usage: cfdm_app [--state \"dataset=moons&sigma=0.1&draws=4\"] [--size WIDTHxHEIGHT] [--scale F]\n"
+      "                [--screenshot PATH.png]\n"
+      "  --size        the window in screen pixels (default 1200x800)\n"
+      "  --scale       screen pixels per pixel of the UI, 1 to 4 (default: from the display's DPI)\n"
+      "  --screenshot  once the run is done, write the window as a PNG and quit\n";
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if (arg == "--state" && i + 1 < argc) {
-      state = argv[++i];
+    const bool has_value = i + 1 < argc;
+    char* end = nullptr;
+    if (arg == "--state" && has_value) {
+      options.state = argv[++i];
+    } else if (arg == "--size" && has_value) {
+      const char* text = argv[++i];
+      options.width = int(std::strtol(text, &end, 10));
+      if (*end != 'x' || options.width < 200 || options.width > 8192 ||
+          (options.height = int(std::strtol(end + 1, &end, 10)), *end != '\0') || options.height < 200 ||
+          options.height > 8192) {
+        std::fprintf(stderr, "cfdm_app: --size %s: give WIDTHxHEIGHT, each 200 to 8192 (e.g. 3840x2160)\n", text);
+        return 2;
+      }
+    } else if (arg == "--scale" && has_value) {
+      const char* text = argv[++i];
+      options.scale = std::strtof(text, &end);
+      if (*end != '\0' || !(options.scale >= 1 && options.scale <= 4)) {
+        std::fprintf(stderr, "cfdm_app: --scale %s: give a number from 1 to 4 (2 for a 4K screen)\n", text);
+        return 2;
+      }
+    } else if (arg == "--screenshot" && has_value) {
+      options.screenshot = argv[++i];
+      if (!cfdm::data::has_extension(options.screenshot, ".png")) {
+        std::fprintf(stderr, "cfdm_app: --screenshot %s: the file must end in .png\n", options.screenshot.c_str());
+        return 2;
+      }
     } else {
-      std::fprintf(stderr, "usage: cfdm_app [--state \"dataset=moons&sigma=0.1&draws=4\"]\n");
+      std::fprintf(stderr, "%s", usage);
       return 2;
     }
   }
 #endif
-  if (!init(&platform, state)) return 1;
+  if (!init(&platform, options)) return 1;
 #if defined(__EMSCRIPTEN__)
   g_platform = &platform;
   emscripten_set_main_loop_arg(frame, &platform, 0, true);
@@ -342,5 +450,5 @@ int main(int argc, char** argv) {
   while (platform.running) frame(&platform);
   shutdown(&platform);
 #endif
-  return 0;
+  return platform.exit_code;
 }
