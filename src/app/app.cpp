@@ -292,8 +292,13 @@ App::PlotFrame App::plot_frame() const {
   // Beside the panel in a desktop window; over the whole window otherwise (a phone, where the
   // panel starts folded).
   const float left = view_left();
-  const float scale = std::min(size.x - left, size.y) / 6.0f * settings_.view.zoom;
-  return {left + (size.x - left) * 0.5f - settings_.view.x * scale, size.y * 0.5f + settings_.view.y * scale, scale};
+  // A narrow embed: the picture below its compact controls while they leave most of the height.
+  const float top = settings_.ui == Settings::Ui::min && size.x < 700 && size.y - controls_bottom_ >= 0.45f * size.y
+                        ? controls_bottom_
+                        : 0.0f;
+  const float scale = std::min(size.x - left, size.y - top) / 6.0f * settings_.view.zoom;
+  return {left + (size.x - left) * 0.5f - settings_.view.x * scale, top + (size.y - top) * 0.5f + settings_.view.y * scale,
+          scale};
 }
 
 bool App::images_ready() {

@@ -190,6 +190,7 @@ class App {
   PlotFrame plot_frame() const;
   void add_velocity_marks(double t, const PlotFrame& frame, const Projection& seen);
   bool show_training_ = true, show_velocity_ = false;
+  bool compact_open_ = false;  // a narrow embed's compact controls show sigma and M
   bool drawing_ = false;       // canvas clicks add training points, drags move them
   int selected_point_ = -1;    // the drawn point last added or picked (Delete removes it)
   int dragged_point_ = -1;     // the drawn point under a drag

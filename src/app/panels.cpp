@@ -319,32 +319,46 @@ void App::draw_compact_controls() {
                    ImGuiWindowFlags_NoFocusOnAppearing | ImGuiWindowFlags_NoNav);
   Settings s = settings_;
   bool changed = false;
+  // A narrow column (under 480 pixels: a phone, a blog's side column) folds sigma and M behind
+  // "more", so that the controls keep to one row and leave the picture below them.
+  const float display_width = ImGui::GetIO().DisplaySize.x;
+  const bool narrow = display_width < 480;
+  const double t = snapshot_.n_steps ? double(view_step()) / snapshot_.n_steps : 0.0;
   if (ImGui::Button(paused_ ? "Play" : "Pause")) control(paused_ ? Control::play : Control::pause);
   ImGui::SameLine();
   if (ImGui::Button("Reset")) control(Control::reset);
-  ImGui::SameLine();
-  ImGui::SetNextItemWidth(150);
-  changed |= slider_float("sigma", &s.sampler.sigma, 0.0f, is_image_name(s.dataset) ? 4.0f : 1.0f, "%.3f",
-                          ImGuiSliderFlags_Logarithmic);
-  tooltip(kSigmaHelp);
-  if (ImGui::GetIO().DisplaySize.x >= 480) ImGui::SameLine();  // narrow (a phone): on a line of its own
-  ImGui::SetNextItemWidth(80);
-  changed |= ImGui::SliderInt("M", &s.sampler.n_draws, 1, 16);
-  tooltip(kDrawsHelp);
+  tooltip("Start the run again from fresh noise.");
+  if (narrow) {
+    ImGui::SameLine();
+    if (ImGui::Button(compact_open_ ? "less" : "more")) compact_open_ = !compact_open_;
+    tooltip("Show or hide sigma and M, the settings that decide between copies and new points.");
+    ImGui::SameLine();
+    ImGui::Text("t = %.2f", t);
+  }
+  if (!narrow || compact_open_) {
+    if (!narrow) ImGui::SameLine();
+    ImGui::SetNextItemWidth(narrow ? std::max(100.0f, display_width - 110) : 150);
+    changed |= slider_float("sigma", &s.sampler.sigma, 0.0f, is_image_name(s.dataset) ? 4.0f : 1.0f, "%.3f",
+                            ImGuiSliderFlags_Logarithmic);
+    tooltip(kSigmaHelp);
+    if (!narrow) ImGui::SameLine();
+    ImGui::SetNextItemWidth(narrow ? std::max(100.0f, display_width - 110) : 80);
+    changed |= ImGui::SliderInt("M", &s.sampler.n_draws, 1, 16);
+    tooltip(kDrawsHelp);
+  }
   if (changed) apply(s);
   {
-    const float width = std::min(420.0f, ImGui::GetIO().DisplaySize.x - 24);
+    const float width = std::min(420.0f, display_width - 24);
     ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + std::max(width, 120.0f));
     ImGui::TextUnformatted(short_caption(settings_, caption_facts()).c_str());
     ImGui::PopTextWrapPos();
   }
-  const double t = snapshot_.n_steps ? double(view_step()) / snapshot_.n_steps : 0.0;
   const std::string& message = shown_error();
   if (!message.empty() || !notice_.empty()) {
-    draw_messages(std::min(420.0f, ImGui::GetIO().DisplaySize.x - 24));
+    draw_messages(std::min(420.0f, display_width - 24));
   } else if (waiting_for_data_ || !snapshot_.status.empty()) {
     ImGui::Text("%s", waiting_for_data_ ? "fetching the images..." : snapshot_.status.c_str());
-  } else {
+  } else if (!narrow) {
     ImGui::Text("t = %.2f", t);
   }
   controls_bottom_ = ImGui::GetWindowPos().y + ImGui::GetWindowSize().y;
@@ -425,8 +439,18 @@ void App::draw_status() {
     if (!narrow && model && !model->is_image())
       ImGui::TextDisabled("Drop a .npy or .csv file of 2-D or 3-D points here to sample from your own data.");
     ImGui::PopTextWrapPos();
-    ImGui::Separator();
   }
+  // A tiny window (a blog column's embed with every control): the caption and any message only,
+  // leaving the rest of the height to the picture.
+  if (display.y < 320) {
+    draw_messages(std::min(460.0f, display.x - 40));
+    status_top_ = ImGui::GetWindowPos().y;
+    status_right_ = ImGui::GetWindowPos().x + ImGui::GetWindowSize().x;
+    status_brief_height_ = ImGui::GetWindowSize().y;
+    ImGui::End();
+    return;
+  }
+  ImGui::Separator();
   if (waiting_for_data_) {
     const float share = fetch_.total > 0 ? float(fetch_.loaded / fetch_.total) : 0.0f;
     char text[96];

@@ -371,7 +371,8 @@ void App::build_image_scene() {
   // control panel in a desktop window, else below the controls; tiles as large as fit, above the
   // status window (full controls) or the embed's link.
   const float beside = view_left(), left = beside + 20, top = (beside > 0 ? 0 : controls_bottom_) + 20;
-  const float gap = 6, label = 16;
+  const float gap = 6;
+  float label = 16;
   // Above the status window where it reaches under the grid (full controls), else above the
   // embed's link.
   const float bottom = settings_.ui == Settings::Ui::full && status_right_ > left && status_top_ > top
@@ -381,6 +382,9 @@ void App::build_image_scene() {
   int columns = std::max(1, int(std::ceil(std::sqrt(double(n) * avail_w / std::max(1.0f, avail_h) / 2))));
   const int rows = (n + columns - 1) / columns;
   float tile = std::min((avail_w / columns - 3 * gap) / 2, avail_h / rows - gap - label);
+  // Tiles too small for a readable distance under each (a small embed): no distances, larger tiles
+  // (the frames still tell copies from new images).
+  if (tile < 24) label = 0, tile = std::min((avail_w / columns - 3 * gap) / 2, avail_h / rows - gap);
   tile = std::max(tile, 8.0f);
   for (int i = 0; i < n; ++i) {
     const float x = left + float(i % columns) * (2 * tile + 3 * gap),
@@ -390,6 +394,7 @@ void App::build_image_scene() {
     scene_.tiles.push_back({x, y, tile, tile, float(i), border});
     if (!with_nearest) continue;
     scene_.tiles.push_back({x + tile + gap, y, tile, tile, float(n + i), rgba(150, 150, 150, 255)});
+    if (label == 0) continue;
     char text[32];
     std::snprintf(text, sizeof text, "%.2f", snapshot_.nearest_distance[size_t(i)]);
     scene_.labels.push_back({x, y + tile + 1, text, copy ? rgba(200, 30, 30, 255) : rgba(60, 60, 60, 255)});

@@ -97,6 +97,15 @@ async function moreOnThreads(browser, port) {
     const png = await page.screenshot({ path: path.join(shotDir, 'app-resized.png') });
     const orange = await countColour(page, png, ORANGE);
     check('resize: the samples are still drawn', orange > 100, `${orange} sample-coloured pixels`);
+    // A 4K window (3840 x 2160 pixels at twice the CSS pixels, as a 4K monitor at 200%): the canvas
+    // fills it, the samples are drawn.
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await page.waitForTimeout(500);
+    s = await size();
+    check('4K: the canvas has 3840 x 2160 pixels', s.w === 3840 && s.h === 2160, JSON.stringify(s));
+    const big = await page.screenshot({ path: path.join(shotDir, 'app-4k.png') });
+    const drawn = await countColour(page, big, ORANGE);
+    check('4K: the samples are drawn', drawn > 100, `${drawn} sample-coloured pixels`);
     check('high-DPI and resize: no console errors', errors.length === 0, JSON.stringify(errors));
     await context.close();
   }
