@@ -96,19 +96,6 @@ void check_settings_fit(const Settings& s) {
                      "the current one is kept; choose fewer training points, samples or draws");
 }
 
-// Whether two settings sample the same: they differ at most in how the page shows the samples
-// (the view, the speed, the controls).
-bool same_run(const Settings& a, const Settings& b) {
-  auto shown_alike = [](Settings s) {
-    s.view = Settings::View{};
-    s.speed = Settings::kWatchSpeed;
-    s.ui = Settings::Ui::full;
-    s.autoplay = true;
-    return format_state(s);
-  };
-  return shown_alike(a) == shown_alike(b);
-}
-
 }  // namespace
 
 void App::apply(const Settings& settings) {

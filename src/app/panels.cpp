@@ -111,7 +111,13 @@ void App::draw_controls() {
   ImGui::Begin("cfdm: closed-form diffusion", nullptr, ImGuiWindowFlags_AlwaysAutoResize);
   controls_right_ = ImGui::IsWindowCollapsed() ? 0.0f : ImGui::GetWindowPos().x + ImGui::GetWindowSize().x;
   controls_bottom_ = ImGui::GetWindowPos().y + ImGui::GetWindowSize().y;  // folded: its title bar
-  if (ImGui::BeginCombo("story", "choose a preset...")) {
+  // The preset on screen, if the settings are one's (its title stays in view once chosen).
+  const char* story = "choose a preset...";
+  for (const Preset& preset : presets()) {
+    std::string ignored;
+    if (same_run(parse_state(preset.query, defaults_for("moons"), &ignored), settings_)) story = preset.title.c_str();
+  }
+  if (ImGui::BeginCombo("story", story)) {
     for (const Preset& preset : presets())
       if (ImGui::Selectable(preset.title.c_str())) {
         apply_state(preset.query);
@@ -120,7 +126,7 @@ void App::draw_controls() {
     ImGui::EndCombo();
   }
   tooltip("Ready-made settings, each showing one part of the story: the exact model memorizes, smoothing makes "
-          "new points, too much smoothing blurs, and two ways to go faster.");
+          "new points, too much smoothing blurs, two ways to go faster, a 3-D point cloud and MNIST digits.");
   Settings s = settings_;
   bool changed = false;
   const bool image = is_image_name(s.dataset);
@@ -411,8 +417,10 @@ void App::draw_status() {
   // Bottom left, unless the full status (as tall as it last was) would cover the open controls:
   // then right of them where there is room, else the brief status (one caption line).
   bool narrow = display.x < 700 || display.y < 500;
+  // In a narrow window (an embed in a blog column) the bottom row is the page's full-speed link's.
+  const float bottom = display.y - (display.x < 700 ? 30.0f : 10.0f);
   float x = 10;
-  if (!narrow && controls_right_ > 0 && display.y - 10 - status_full_height_ < controls_bottom_ + 6) {
+  if (!narrow && controls_right_ > 0 && bottom - status_full_height_ < controls_bottom_ + 6) {
     if (display.x - controls_right_ - 20 >= 500)
       x = controls_right_ + 10;
     else
@@ -420,12 +428,12 @@ void App::draw_status() {
   }
   // Even the brief status would cover the open controls (a small window): the controls window
   // shows the caption and the messages instead.
-  status_hidden_ = narrow && controls_right_ > 0 && display.y - 10 - status_brief_height_ < controls_bottom_ + 6 &&
+  status_hidden_ = narrow && controls_right_ > 0 && bottom - status_brief_height_ < controls_bottom_ + 6 &&
                    display.x - controls_right_ - 20 < 300;
   if (status_hidden_) return;
-  if (narrow && controls_right_ > 0 && display.y - 10 - status_brief_height_ < controls_bottom_ + 6)
+  if (narrow && controls_right_ > 0 && bottom - status_brief_height_ < controls_bottom_ + 6)
     x = controls_right_ + 10;
-  ImGui::SetNextWindowPos(ImVec2(x, display.y - 10), ImGuiCond_Always, ImVec2(0, 1));
+  ImGui::SetNextWindowPos(ImVec2(x, bottom), ImGuiCond_Always, ImVec2(0, 1));
   ImGui::SetNextWindowBgAlpha(0.88f);
   ImGui::Begin("status", nullptr,
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings |

@@ -51,6 +51,17 @@ const std::vector<Preset>& presets() {
   return list;
 }
 
+bool same_run(const Settings& a, const Settings& b) {
+  auto shown_alike = [](Settings s) {
+    s.view = Settings::View{};
+    s.speed = Settings::kWatchSpeed;
+    s.ui = Settings::Ui::full;
+    s.autoplay = true;
+    return format_state(s);
+  };
+  return shown_alike(a) == shown_alike(b);
+}
+
 Settings defaults_for(const std::string& dataset) {
   Settings s;
   s.dataset = dataset;

@@ -65,6 +65,10 @@ const std::vector<Preset>& presets();
 // The app's settings for a scenario (its dataset must be one the app offers).
 Settings settings_for(const data::Scenario& scenario);
 
+// Whether two settings sample the same: they differ at most in how the page shows the samples
+// (the view, the speed, the controls).
+bool same_run(const Settings& a, const Settings& b);
+
 // Defaults that suit a dataset (fewer samples for images, a start time that saves steps).
 Settings defaults_for(const std::string& dataset);
 
