@@ -575,48 +575,57 @@ double copy_share_of(const std::string& stats) {
   return std::atof(stats.c_str() + at + 14);
 }
 
-// The copy meter of point data: the share of finished samples nearer than the copy threshold to a
-// training point, as `cfdm eval` counts it. Checked against an independent count (a brute-force
-// nearest search in double over the same toy set), on the story preset's data (100 moons points,
-// 100 steps): near 1 at sigma = 0 (memorizing; the few others stop between two training points,
-// the last step landing at t = 0.99) and far below at sigma = 0.15, M = 4 (barycenters); null
-// while the run is in flight.
-TEST(AppHeadless, TheCopyMeterOfPointDataCountsCopiesAsEvalDoes) {
-  HeadlessImGui imgui;
-  app::App app(app::PlatformInfo{}, 2);
-  const MatrixXfR train = data::make_toy("moons", 100, 0);
+// Runs `dataset` (n_train points, steps 100, M = 4) at sigma = 0 and at sigma_new and checks the
+// app's copy share against an independent count: a brute-force nearest search in double over the
+// same toy set, copies nearer than eval::copy_threshold. Near 1 at sigma = 0 (memorizing), far
+// below at sigma_new (barycenters).
+void expect_copy_meter(HeadlessImGui& imgui, app::App& app, const std::string& dataset, int n_train, int n_samples,
+                       const char* sigma_new) {
+  const MatrixXfR train = data::make_toy(dataset, n_train, 0);
   ThreadPool pool(2);
   const double threshold = eval::copy_threshold(TrainingSet(train), pool);
-  for (const char* sigma : {"0", "0.15"}) {
+  for (const std::string sigma : {"0", sigma_new}) {
     const uint64_t before = app.snapshot().generation;
-    app.apply_state(std::string("dataset=moons&n_train=100&n_samples=500&steps=100&draws=4&sigma=") + sigma);
+    app.apply_state("dataset=" + dataset + "&n_train=" + std::to_string(n_train) + "&n_samples=" +
+                    std::to_string(n_samples) + "&steps=100&draws=4&sigma=" + sigma);
     ASSERT_TRUE(imgui.frames_until(app, [&] {
       return app.snapshot().generation > before && app.snapshot().done && !app.snapshot().nearest_distance.empty();
     }));
     imgui.frame(app);
     const MatrixXfR& samples = app.snapshot().states;
+    ASSERT_EQ(samples.cols(), train.cols());
     int copies = 0;
     for (Eigen::Index r = 0; r < samples.rows(); ++r) {
       double best = INFINITY;
       for (Eigen::Index i = 0; i < train.rows(); ++i)
-        best = std::min(best, std::hypot(double(samples(r, 0)) - train(i, 0), double(samples(r, 1)) - train(i, 1)));
+        best = std::min(best, (samples.row(r).cast<double>() - train.row(i).cast<double>()).norm());
       copies += best < threshold;
     }
     const double share = copy_share_of(app.stats_json());
-    EXPECT_NEAR(share, double(copies) / samples.rows(), 1e-4) << "sigma = " << sigma;
-    if (std::string(sigma) == "0")
-      EXPECT_GT(share, 0.85) << "sigma = 0 memorizes";
+    EXPECT_NEAR(share, double(copies) / samples.rows(), 1e-4) << dataset << ", sigma = " << sigma;
+    if (sigma == "0")
+      EXPECT_GT(share, 0.85) << dataset << ": sigma = 0 memorizes";
     else
-      EXPECT_LT(share, 0.15) << "sigma = 0.15, M = 4 makes new points";
-    std::printf("  sigma = %s: copy share %.3f\n", sigma, share);
+      EXPECT_LT(share, 0.15) << dataset << ": sigma = " << sigma << ", M = 4 makes new points";
+    std::printf("  %s, sigma = %s: copy share %.3f\n", dataset.c_str(), sigma.c_str(), share);
   }
+}
+
+// The copy meter of point data: the share of finished samples nearer than the copy threshold to a
+// training point, as `cfdm eval` counts it, on the story preset's data (100 moons points, 100
+// steps): near 1 at sigma = 0 (memorizing; the few others stop between two training points, the
+// last step landing at t = 0.99) and far below at sigma = 0.15, M = 4 (barycenters); null while
+// the run is in flight.
+TEST(AppHeadless, TheCopyMeterOfPointDataCountsCopiesAsEvalDoes) {
+  HeadlessImGui imgui;
+  app::App app(app::PlatformInfo{}, 2);
+  expect_copy_meter(imgui, app, "moons", 100, 500, "0.15");
   app.update_state("seed=7");
   imgui.frame(app);
   if (!app.snapshot().done) {
     EXPECT_EQ(copy_share_of(app.stats_json()), -1) << "no share while in flight";
   }
 }
-
 
 // The flow plays on screen at the speed setting (steps per second of frame time), never faster
 // than it samples, and never slows the sampler: with 60 frames a second at 30 steps/s, 100 steps
@@ -854,42 +863,13 @@ TEST(AppHeadless, APointCloudIsSeenThroughTheOrbitCamera) {
   EXPECT_FLOAT_EQ(app.settings().view.yaw, output::Orbit::kDefaultYaw);
 }
 
-// The copy meter counts 3-D copies as `cfdm eval` does (a brute-force nearest search in double):
-// near 1 at sigma = 0, far below at sigma = 0.3, M = 4, on 100 points of the sphere (radius 1.5:
-// its points are farther apart than the moons', so the smoothing that makes new points is larger).
+// The copy meter counts 3-D copies as `cfdm eval` does: near 1 at sigma = 0, far below at
+// sigma = 0.3, M = 4, on 100 points of the sphere (radius 1.5: its points are farther apart than
+// the moons', so the smoothing that makes new points is larger).
 TEST(AppHeadless, TheCopyMeterOfAPointCloudCountsCopies) {
   HeadlessImGui imgui;
   app::App app(app::PlatformInfo{}, 2);
-  const MatrixXfR train = data::make_toy("sphere", 100, 0);
-  ThreadPool pool(2);
-  const double threshold = eval::copy_threshold(TrainingSet(train), pool);
-  for (const char* sigma : {"0", "0.3"}) {
-    const uint64_t before = app.snapshot().generation;
-    app.apply_state(std::string("dataset=sphere&n_train=100&n_samples=400&steps=100&draws=4&sigma=") + sigma);
-    ASSERT_TRUE(imgui.frames_until(app, [&] {
-      return app.snapshot().generation > before && app.snapshot().done && !app.snapshot().nearest_distance.empty();
-    }));
-    imgui.frame(app);
-    const MatrixXfR& samples = app.snapshot().states;
-    ASSERT_EQ(samples.cols(), 3);
-    int copies = 0;
-    for (Eigen::Index r = 0; r < samples.rows(); ++r) {
-      double best = INFINITY;
-      for (Eigen::Index i = 0; i < train.rows(); ++i) {
-        double d2 = 0;
-        for (int k = 0; k < 3; ++k) d2 += (double(samples(r, k)) - train(i, k)) * (double(samples(r, k)) - train(i, k));
-        best = std::min(best, std::sqrt(d2));
-      }
-      copies += best < threshold;
-    }
-    const double share = copy_share_of(app.stats_json());
-    EXPECT_NEAR(share, double(copies) / samples.rows(), 1e-4) << "sigma = " << sigma;
-    if (std::string(sigma) == "0")
-      EXPECT_GT(share, 0.85) << "sigma = 0 memorizes";
-    else
-      EXPECT_LT(share, 0.15) << "sigma = 0.3, M = 4 makes new points";
-    std::printf("  sphere, sigma = %s: copy share %.3f\n", sigma, share);
-  }
+  expect_copy_meter(imgui, app, "sphere", 100, 400, "0.3");
 }
 
 }  // namespace
