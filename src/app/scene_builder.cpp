@@ -302,6 +302,24 @@ void App::add_inspector_marks(const MatrixXfR& states, int shown_step, double t,
   } else if (shown_step < snapshot_.n_steps) {
     weights = eval::top_posterior_weights(*model.train, states.row(selected_).data(), t, 8);
   }
+  // Labels kept inside the window and clear of each other (two close training points: the second
+  // label goes below the first).
+  const ImVec2 display = ImGui::GetIO().DisplaySize;
+  auto place_label = [&](float x, float y, const std::string& text, uint32_t color) {
+    const ImVec2 size = ImGui::CalcTextSize(text.c_str());
+    x = std::max(2.0f, std::min(x, display.x - size.x - 4));
+    for (int tries = 0; tries < 6; ++tries) {
+      bool clear = true;
+      for (const Label& other : scene_.labels) {
+        const ImVec2 other_size = ImGui::CalcTextSize(other.text.c_str());
+        if (x < other.x + other_size.x && other.x < x + size.x && y < other.y + other_size.y && other.y < y + size.y)
+          clear = false;
+      }
+      if (clear) break;
+      y += size.y;
+    }
+    scene_.labels.push_back({x, y, text, color});
+  };
   int labelled = 0;
   for (const auto& [index, weight] : weights) {
     if (weight < 0.01) continue;
@@ -311,8 +329,8 @@ void App::add_inspector_marks(const MatrixXfR& states, int shown_step, double t,
     if (weight >= 0.05 && labelled++ < 4) {
       char text[32];
       std::snprintf(text, sizeof text, "%.2f", weight);
-      scene_.labels.push_back({scene_.center_x + p[0] * scene_.scale + 8, scene_.center_y - p[1] * scene_.scale - 8, text,
-                               rgba(90, 20, 140, 255)});
+      place_label(scene_.center_x + p[0] * scene_.scale + 8, scene_.center_y - p[1] * scene_.scale - 8, text,
+                  rgba(90, 20, 140, 255));
     }
   }
   int nearest = 0;
@@ -332,8 +350,8 @@ void App::add_inspector_marks(const MatrixXfR& states, int shown_step, double t,
   else
     std::snprintf(text, sizeof text, "sample %d: nearest training point %d at %.3g", selected_, nearest,
                   std::sqrt(double(best)));
-  scene_.labels.push_back(
-      {scene_.center_x + z[0] * scene_.scale + 10, scene_.center_y - z[1] * scene_.scale + 6, text, rgba(40, 40, 40, 255)});
+  place_label(scene_.center_x + z[0] * scene_.scale + 10, scene_.center_y - z[1] * scene_.scale + 6, text,
+              rgba(40, 40, 40, 255));
 }
 
 void App::build_image_scene() {
