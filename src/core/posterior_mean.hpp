@@ -7,6 +7,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "core/kernel.hpp"
 #include "core/knn.hpp"
@@ -15,6 +16,36 @@
 namespace cfdm {
 
 class ThreadPool;
+
+// The analytic family (analytic-family.md): which denoiser stands in for the trained network.
+enum class Model {
+  cfdm,       // the exact posterior mean (sigma = 0) and sigma-CFDM: softmax over whole rows
+  wiener,     // the Gaussian (linear) denoiser of the data's mean and covariance
+  local,      // the same-location patch posterior: a softmax per pixel over P x P windows
+  pca_local,  // the PCA-locality denoiser: a softmax per pixel over a mask from the Wiener gain
+  nearest,    // the nearest training point (the retrieval baseline)
+};
+
+struct ModelOptions {
+  Model model = Model::cfdm;
+  double temperature = 1.0;    // tau > 0 dividing the logits of the softmax models (cfdm, local, pca-local)
+  ImageShape image;            // local: the rows' image shape, height x width x channels = d
+  int patch = 0;               // local: an odd P >= 1 for a constant P x P window; 0: the schedule P(t)
+  double mask_threshold = -1;  // pca-local: in [0, 1]; < 0: kDefaultMaskThreshold
+};
+
+constexpr double kDefaultMaskThreshold = 0.005;  // the reference framework's MNIST setting
+
+const char* model_name(Model model);  // "cfdm", "wiener", "local", "pca-local", "nearest"
+// Parses a model's name. Throws cfdm::Error naming the choices.
+Model parse_model(const std::string& name);
+// Throws cfdm::Error naming the first option that does not fit a model on rows of dimension dim.
+void validate(const ModelOptions& options, int dim);
+
+// The local model's window at time t: options.patch, or the schedule P(t), from a large window
+// early to 3 x 3 late: 27 / 15 / 9 / 5 / 3 for t below 0.2 / 0.45 / 0.7 / 0.9 / above on 28 x 28
+// images (analytic-family.md), scaled with the image's larger side (odd, at least 1).
+int local_patch_size(const ImageShape& image, int patch, double t);
 
 class PosteriorMean {
  public:
@@ -45,5 +76,23 @@ std::unique_ptr<PosteriorMean> make_exact_posterior_mean(const TrainingSet& trai
 std::unique_ptr<PosteriorMean> make_knn_posterior_mean(const TrainingSet& train, const KnnOptions& options,
                                                        uint64_t seed, ThreadPool& pool,
                                                        const KernelOptions& kernel = {});
+
+// The nearest training point to z / t (analytic-family.md, "nearest"): the retrieval baseline,
+// which only ever returns training points. Its index is built on pool.
+std::unique_ptr<PosteriorMean> make_nearest_posterior_mean(const TrainingSet& train, ThreadPool& pool,
+                                                           const KernelOptions& kernel = {});
+
+// A softmax model with temperature tau > 0 (its logits divided by tau): inner evaluated at the
+// query z / s and time t / s, s = t + (1 - t) sqrt(tau) (temperature.cpp). tau = 1 returns inner
+// itself. Throws cfdm::Error for tau <= 0 or not finite.
+std::unique_ptr<PosteriorMean> make_tempered_posterior_mean(std::unique_ptr<PosteriorMean> inner, double tau);
+
+// The local patch model (local_model.cpp) on rows of the given image shape; patch as in
+// ModelOptions. Throws cfdm::Error when the shape does not match the training set.
+std::unique_ptr<PosteriorMean> make_local_posterior_mean(const TrainingSet& train, const ImageShape& image, int patch,
+                                                         ThreadPool& pool);
+// The PCA-locality model (pca_local_model.cpp) with the mask threshold thr in [0, 1].
+std::unique_ptr<PosteriorMean> make_pca_local_posterior_mean(const TrainingSet& train, double threshold,
+                                                             ThreadPool& pool);
 
 }  // namespace cfdm

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/gaussian.hpp"
 #include "core/rng.hpp"
 #include "core/thread_pool.hpp"
 
@@ -21,6 +22,9 @@ void validate(const SamplerParams& p) {
   if (!std::isfinite(p.sigma) || p.sigma < 0.0)
     fail("sigma must be a finite number >= 0 (got " + std::to_string(p.sigma) + ")");
   if (p.n_draws < 1) fail("draws must be at least 1 (got " + std::to_string(p.n_draws) + ")");
+  if (p.schedule == Schedule::ddim && p.n_steps > kDdpmTrainingSteps)
+    fail("the ddim schedule takes at most " + std::to_string(kDdpmTrainingSteps) + " steps (got " +
+         std::to_string(p.n_steps) + ")");
   if (int64_t(p.n_draws) * p.n_samples > (int64_t(1) << 31) / 4)
     fail("n-samples x draws = " + std::to_string(int64_t(p.n_draws) * p.n_samples) +
          " is too large: reduce n-samples or draws");
@@ -28,13 +32,27 @@ void validate(const SamplerParams& p) {
 
 std::unique_ptr<PosteriorMean> make_posterior_mean(const TrainingSet& train, const SamplerParams& params,
                                                    ThreadPool& pool) {
-  switch (params.estimator) {
-    case Estimator::knn:
-      return make_knn_posterior_mean(train, params.knn, params.seed, pool, params.kernel);
-    case Estimator::exact:
+  const ModelOptions& model = params.denoiser;
+  validate(model, train.dim());
+  if (params.estimator == Estimator::knn && model.model != Model::cfdm)
+    throw Error(std::string("the nearest-neighbour estimator serves the cfdm model only (got the ") +
+                model_name(model.model) + " model): drop --estimator knn");
+  std::unique_ptr<PosteriorMean> mean;
+  switch (model.model) {
+    case Model::wiener: return make_wiener_posterior_mean(train, pool);
+    case Model::nearest: return make_nearest_posterior_mean(train, pool, params.kernel);
+    case Model::local: mean = make_local_posterior_mean(train, model.image, model.patch, pool); break;
+    case Model::pca_local:
+      mean = make_pca_local_posterior_mean(
+          train, model.mask_threshold >= 0 ? model.mask_threshold : kDefaultMaskThreshold, pool);
+      break;
+    case Model::cfdm:
+      mean = params.estimator == Estimator::knn
+                 ? make_knn_posterior_mean(train, params.knn, params.seed, pool, params.kernel)
+                 : make_exact_posterior_mean(train, pool, params.kernel);
       break;
   }
-  return make_exact_posterior_mean(train, pool, params.kernel);
+  return make_tempered_posterior_mean(std::move(mean), model.temperature);
 }
 
 bool smoothed_posterior_mean(PosteriorMean& mean, const float* points, int n_points, double t, double sigma,
@@ -81,6 +99,10 @@ uint64_t sampler_memory_bytes(const SamplerParams& params, int64_t dim, int64_t 
     const int64_t rows = b * std::max<int64_t>(m, 1) + (m > 0 && !params.knn.neighbors_per_draw ? b : 0);
     floats += rows * params.knn.k * (1 + (knn_memory_keeps_points(dim) ? dim : 0));
   }
+  // The Gaussian models' statistics (a d x d basis in double, and for pca-local the gain, its
+  // normalized copy and the masks while they are built).
+  if (params.denoiser.model == Model::wiener) floats += 2 * dim * dim;
+  if (params.denoiser.model == Model::pca_local) floats += 9 * dim * dim;
   return uint64_t(floats) * sizeof(float);  // 64 bits: size_t is 32 in WebAssembly
 }
 
@@ -89,18 +111,29 @@ Sampler::Sampler(const TrainingSet& train, const SamplerParams& params, ThreadPo
   validate(params_);
   mean_ = make_posterior_mean(train_, params_, pool_);
   const int b_count = params_.n_samples, d = train_.dim();
-  first_step_ = static_cast<int>(std::lround(params_.start_t * params_.n_steps));
+  times_ = time_grid(params_.schedule, params_.n_steps);
+  if (params_.schedule == Schedule::flow) {
+    first_step_ = static_cast<int>(std::lround(params_.start_t * params_.n_steps));
+  } else {  // the grid time nearest T (ties to the later one)
+    first_step_ = 0;
+    for (int n = 1; n < params_.n_steps; ++n)
+      if (std::abs(times_[size_t(n)] - params_.start_t) <= std::abs(times_[size_t(first_step_)] - params_.start_t))
+        first_step_ = n;
+  }
   if (first_step_ >= params_.n_steps) first_step_ = params_.n_steps - 1;
   step_ = first_step_;
-  const double start = double(first_step_) / params_.n_steps;
+  const double start = times_[size_t(first_step_)];
   // z_T = T x_i + (1 - T) xi, i uniform: the exact marginal of the sigma = 0 flow (T = 0: noise).
+  // The ddim grid starts from the reference framework's pure noise instead.
+  const double noise_scale = initial_noise_scale(params_.schedule, params_.n_steps);
   states_.resize(b_count, d);
   for (int b = 0; b < b_count; ++b) {
     Rng rng(params_.seed, uint64_t(b), uint64_t(Stream::initial_noise));
     const int i = first_step_ > 0 ? int(rng.uniform_index(uint32_t(train_.n()))) : 0;
     for (int k = 0; k < d; ++k) {
       const double xi = rng.normal();
-      states_(b, k) = first_step_ > 0 ? float(start * train_.coordinate(i, k) + (1.0 - start) * xi) : float(xi);
+      states_(b, k) = first_step_ > 0 ? float(start * train_.coordinate(i, k) + (1.0 - start) * xi)
+                                      : float(noise_scale * xi);
     }
   }
   denoised_.resize(b_count, d);
@@ -134,7 +167,10 @@ bool Sampler::step() {
   if (remaining == 1) {
     states_ = denoised_;  // the last step lands exactly on Dbar (method.md section 4)
   } else {
-    const float inv = 1.0f / float(remaining);
+    // (t_{n+1} - t_n) / (1 - t_n): on the flow grid exactly 1 / (S - n).
+    const float inv = params_.schedule == Schedule::flow
+                          ? 1.0f / float(remaining)
+                          : float((times_[size_t(step_) + 1] - times_[size_t(step_)]) / (1.0 - times_[size_t(step_)]));
     for (int64_t i = 0; i < int64_t(b_count) * d; ++i)
       states_.data()[i] += (denoised_.data()[i] - states_.data()[i]) * inv;
   }

@@ -7,10 +7,12 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "core/kernel.hpp"
 #include "core/knn.hpp"
 #include "core/posterior_mean.hpp"
+#include "core/schedule.hpp"
 #include "core/types.hpp"
 
 namespace cfdm {
@@ -31,14 +33,16 @@ enum class Estimator {
 
 struct SamplerParams {
   int n_samples = 1000;  // B, trajectories sampled together; >= 1
-  int n_steps = 100;     // S, Euler steps on the grid t_n = n / S over [0, 1]; >= 1
+  int n_steps = 100;     // S, Euler steps over [0, 1] on the schedule's grid; >= 1
+  Schedule schedule = Schedule::flow;  // flow: t_n = n / S; ddim: the reference framework's grid
   double start_t = 0.0;  // T in [0, 1): start at the exact sigma = 0 marginal at T, rounded
-                         // to the grid (n0 = round(T S)) (method.md section 4)
+                         // to the grid (flow: n0 = round(T S)) (method.md section 4)
   double sigma = 0.0;    // smoothing scale, in data units; >= 0 (0: the exact, memorizing model)
   int n_draws = 1;       // M, draws per evaluation of the smoothed posterior mean; >= 1
   DrawMode draw_mode = DrawMode::per_trajectory;
   uint64_t seed = 0;  // same seed, same samples, on every thread count
-  Estimator estimator = Estimator::exact;
+  ModelOptions denoiser;  // which denoiser: the cfdm model (default) or another of the analytic family
+  Estimator estimator = Estimator::exact;  // how the cfdm model is evaluated
   KnnOptions knn;        // used when estimator == knn
   KernelOptions kernel;  // kernel path, instruction set, cancel flag
 };
@@ -52,9 +56,11 @@ void validate(const SamplerParams& params);
 // denoised states; the nearest-neighbour index for n_train points), before it is built.
 uint64_t sampler_memory_bytes(const SamplerParams& params, int64_t dim, int64_t n_train);
 
-// The posterior mean these parameters ask for (the exact kernel or the nearest-neighbour
-// estimator, with params.kernel's options): the one implementation a sampler, the command line's
-// velocity and the app's velocity field all use. Keeps references to train and pool.
+// The posterior mean these parameters ask for (the cfdm model by the exact kernel or the
+// nearest-neighbour estimator, with params.kernel's options, or another model of the analytic
+// family, with its temperature): the one implementation a sampler, the command line's velocity and
+// the app's velocity field all use. Keeps references to train and pool. Throws cfdm::Error when
+// the model's options do not fit the training set.
 std::unique_ptr<PosteriorMean> make_posterior_mean(const TrainingSet& train, const SamplerParams& params,
                                                    ThreadPool& pool);
 
@@ -70,8 +76,10 @@ bool smoothed_velocity(PosteriorMean& mean, const float* points, int n_points, d
                        int n_draws, float* out, int step = -1);
 
 // Streams a batch of trajectories from noise to samples, one Euler step per call:
-//   z_{n+1} = z_n + (Dbar_{t_n}(z_n) - z_n) / (S - n),  t_n = n / S,
-// the last step landing exactly on Dbar(z_{S-1}) (method.md section 4).
+//   z_{n+1} = z_n + (t_{n+1} - t_n) (Dbar_{t_n}(z_n) - z_n) / (1 - t_n),
+// on the flow grid t_n = n / S the factor 1 / (S - n), the last step landing exactly on
+// Dbar(z_{S-1}) (method.md section 4). On the ddim grid the first state is the reference
+// framework's pure noise in flow coordinates, eps / (sqrt(ab_0) + sqrt(1 - ab_0)).
 class Sampler {
  public:
   // Keeps references to train and pool: both must outlive the sampler.
@@ -79,9 +87,10 @@ class Sampler {
   ~Sampler();
 
   int first_step() const { return first_step_; }  // n0
-  int step_index() const { return step_; }        // n: states() holds z at t = n / S
+  int step_index() const { return step_; }        // n: states() holds z at t = t_n
   int n_steps() const { return params_.n_steps; }
-  double t() const { return double(step_) / params_.n_steps; }
+  double t() const { return times_[size_t(step_)]; }
+  double time(int n) const { return times_[size_t(n)]; }  // t_n, n in [0, S]
   bool done() const { return step_ >= params_.n_steps; }
   const SamplerParams& params() const { return params_; }
 
@@ -109,6 +118,7 @@ class Sampler {
   std::unique_ptr<PosteriorMean> mean_;  // the denoiser: exact, or estimated
   SamplerParams params_;
   int first_step_ = 0, step_ = 0;
+  std::vector<double> times_;  // t_0 ... t_S
   MatrixXfR states_, draws_, denoised_;
 };
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "core/gaussian.hpp"
 
 namespace cfdm::data {
 
@@ -16,18 +17,10 @@ Pca::Pca(const TrainingSet& train, int dim) {
                 " points of dimension " + std::to_string(d) + ")");
   mean_.resize(d);
   for (int k = 0; k < d; ++k) mean_(k) = train.mean()[k];
-  // Covariance of the centered points (every step-th point, at most kMaxFitPoints of them): a
-  // float GEMM per block of 1,024 rows, blocks summed in double.
-  const int step = (n + kMaxFitPoints - 1) / kMaxFitPoints, fitted = (n + step - 1) / step;
-  Eigen::MatrixXd covariance = Eigen::MatrixXd::Zero(d, d);
-  const int block = 1024;
-  Eigen::MatrixXf rows(block, d);
-  for (int r0 = 0; r0 < fitted; r0 += block) {
-    const int len = std::min(block, fitted - r0);
-    for (int r = 0; r < len; ++r)
-      for (int k = 0; k < d; ++k) rows(r, k) = train.centered((r0 + r) * step, k);
-    covariance += (rows.topRows(len).transpose() * rows.topRows(len)).cast<double>();
-  }
+  // Covariance of the centered points (every step-th point, at most kMaxFitPoints of them).
+  const int step = (n + kMaxFitPoints - 1) / kMaxFitPoints;
+  int fitted = 0;
+  Eigen::MatrixXd covariance = centered_scatter(train, step, &fitted);
   covariance /= std::max(1, fitted - 1);
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(covariance);
   if (solver.info() != Eigen::Success) throw Error("PCA: the eigen-decomposition did not converge");

@@ -9,9 +9,7 @@
 
 namespace cfdm::output {
 
-struct ImageShape {
-  int height, width, channels;
-};
+using ImageShape = cfdm::ImageShape;
 
 // Cells of [sample | nearest training image] with the Euclidean distance under each pair; a
 // distance below copy_threshold is printed in red (a copy). Values in [0, 1] (clamped).

@@ -1,0 +1,41 @@
+// The Gaussian statistics of a training set (its mean and covariance, eigendecomposed) and the
+// Wiener denoiser they define: the posterior mean of the flow x_t = t x1 + (1 - t) x0 when the
+// data are N(mu, S),
+//
+//   D_t(z) = mu + U diag(a lambda / (a^2 lambda + b^2)) U^T (z - a mu),  a = t, b = 1 - t,
+//
+// with S = U diag(lambda) U^T (analytic-family.md, "Wiener"). It is the exact model's answer for
+// Gaussian data and sees nothing of the data beyond mean and covariance: the linear baseline of the
+// analytic family.
+#pragma once
+#include <memory>
+
+#include <Eigen/Core>
+
+#include "core/posterior_mean.hpp"
+#include "core/training_set.hpp"
+
+namespace cfdm {
+
+class ThreadPool;
+
+// The centred scatter matrix sum_i (x_i - c)(x_i - c)^T over every step-th training point
+// (c: the training set's stored mean), in double: a float product per block of 1,024 rows, the
+// blocks summed in order. Also the number of points it summed.
+Eigen::MatrixXd centered_scatter(const TrainingSet& train, int step, int* n_summed);
+
+struct GaussianStats {
+  Eigen::VectorXd mean;       // mu, length d
+  Eigen::MatrixXd basis;      // U, d x d, orthonormal columns, by descending variance
+  Eigen::VectorXd variances;  // lambda >= 0, descending (the covariance divided by N)
+};
+
+// The mean and covariance of all N training points. Throws cfdm::Error when the
+// eigendecomposition fails.
+GaussianStats gaussian_stats(const TrainingSet& train);
+
+// The Wiener denoiser of the training set's Gaussian statistics (computed once, here), evaluated
+// in double per query, queries split over pool (the same bits on every thread count).
+std::unique_ptr<PosteriorMean> make_wiener_posterior_mean(const TrainingSet& train, ThreadPool& pool);
+
+}  // namespace cfdm

@@ -1,0 +1,110 @@
+// The PCA-locality model (analytic-family.md, "PCA locality"; Lukoianov, Yuan, Solomon, Sitzmann,
+// "Locality in image diffusion models emerges from data statistics", NeurIPS 2025): the Wiener
+// filter's gain says which input pixels a pixel's denoised value depends on, and each output
+// coordinate j is a softmax over the training rows of the distance on those coordinates only:
+//
+//   G = U diag(a^2 lambda / (a^2 lambda + b^2)) U^T,   M_kj = G_kj / G_kk (no division where |G_kk| < 1e-6),
+//   mask_j = { k : |M_kj| >= thr max|M| }   (column j, as the reference implementation reads it),
+//   w_ij = softmax_i( -sum_{k in mask_j} (z_k - a x_ik)^2 / (2 b^2) ),   D_j = sum_i w_ij x_ij.
+//
+// thr = 0 keeps every coordinate: the exact model. The softmax runs over the whole training set
+// and the covariance is divided by N (the reference framework batches the softmax and divides by
+// N - 1). It needs no image shape: the mask comes from the data's covariance.
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/gaussian.hpp"
+#include "core/pixel_softmax.hpp"
+#include "core/posterior_mean.hpp"
+#include "core/thread_pool.hpp"
+
+namespace cfdm {
+namespace {
+
+class PcaLocalPosteriorMean final : public PosteriorMean {
+ public:
+  PcaLocalPosteriorMean(const TrainingSet& train, double threshold, ThreadPool& pool)
+      : PosteriorMean(train), threshold_(threshold), pool_(pool), stats_(gaussian_stats(train)) {
+    if (!(threshold >= 0 && threshold <= 1))
+      throw Error("the mask threshold must be in [0, 1] (got " + std::to_string(threshold) + ")");
+  }
+
+  bool evaluate(const float* queries, int n_queries, int stride, double t, int, float* out, int out_stride,
+                const float*, int) override {
+    const int d = train().dim(), n = train().n();
+    if (t != mask_t_ || offsets_.empty()) build_masks(t);
+    const double a = t, scale = 1.0 / (2.0 * (1.0 - t) * (1.0 - t));
+    const float* mean = train().mean().data();
+    constexpr int kQueriesPerTask = 4;
+    const int tasks = (n_queries + kQueriesPerTask - 1) / kQueriesPerTask;
+    pool_.run(tasks, [&](int task) {
+      const int q0 = task * kQueriesPerTask, count = std::min(kQueriesPerTask, n_queries - q0);
+      const size_t dim = static_cast<size_t>(d);
+      std::vector<double> z(count * dim), x(dim), e(dim), logits(dim);
+      for (int q = 0; q < count; ++q)
+        for (int k = 0; k < d; ++k) z[size_t(q) * d + k] = double(queries[size_t(q0 + q) * stride + k]) - a * mean[k];
+      std::vector<PixelSoftmax> softmax(size_t(count), PixelSoftmax(d, 1));
+      for (int i = 0; i < n; ++i) {
+        for (int k = 0; k < d; ++k) x[size_t(k)] = train().centered(i, k);
+        for (int q = 0; q < count; ++q) {
+          for (int k = 0; k < d; ++k) {
+            const double diff = z[size_t(q) * d + k] - a * x[size_t(k)];
+            e[size_t(k)] = diff * diff;
+          }
+          for (int j = 0; j < d; ++j) {
+            double sum = 0.0;
+            for (int m = offsets_[size_t(j)]; m < offsets_[size_t(j) + 1]; ++m) sum += e[size_t(indices_[size_t(m)])];
+            logits[size_t(j)] = -sum * scale;
+          }
+          softmax[size_t(q)].add(logits.data(), x.data());
+        }
+      }
+      for (int q = 0; q < count; ++q) softmax[size_t(q)].finish(mean, out + size_t(q0 + q) * out_stride);
+    });
+    return true;
+  }
+
+ private:
+  // The masks at time t, one list of coordinates per output coordinate (kept for the next call).
+  void build_masks(double t) {
+    const int d = train().dim();
+    const double a2 = t * t, b2 = (1.0 - t) * (1.0 - t);
+    Eigen::VectorXd gain(d);
+    for (int k = 0; k < d; ++k) {
+      const double lambda = stats_.variances(k), denominator = a2 * lambda + b2;
+      gain(k) = denominator > 0 ? a2 * lambda / denominator : 0.0;
+    }
+    const Eigen::MatrixXd g = stats_.basis * gain.asDiagonal() * stats_.basis.transpose();
+    Eigen::MatrixXd m(d, d);
+    for (int k = 0; k < d; ++k) {
+      const double diagonal = g(k, k);
+      for (int j = 0; j < d; ++j) m(k, j) = std::abs(diagonal) < 1e-6 ? g(k, j) : g(k, j) / diagonal;
+    }
+    const double cut = threshold_ * m.cwiseAbs().maxCoeff();
+    offsets_.assign(size_t(d) + 1, 0);
+    indices_.clear();
+    for (int j = 0; j < d; ++j) {
+      for (int k = 0; k < d; ++k)
+        if (threshold_ == 0 || std::abs(m(k, j)) >= cut) indices_.push_back(k);
+      offsets_[size_t(j) + 1] = int(indices_.size());
+    }
+    mask_t_ = t;
+  }
+
+  double threshold_;
+  ThreadPool& pool_;
+  GaussianStats stats_;
+  double mask_t_ = -1;
+  std::vector<int> offsets_, indices_;
+};
+
+}  // namespace
+
+std::unique_ptr<PosteriorMean> make_pca_local_posterior_mean(const TrainingSet& train, double threshold,
+                                                             ThreadPool& pool) {
+  return std::make_unique<PcaLocalPosteriorMean>(train, threshold, pool);
+}
+
+}  // namespace cfdm
