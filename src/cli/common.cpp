@@ -1,5 +1,6 @@
 #include "cli/common.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -58,6 +59,50 @@ void check_output_path(const std::string& path, const std::vector<std::string>& 
   std::string list;
   for (const auto& extension : extensions) list += (list.empty() ? "" : " or ") + extension;
   throw Error(std::string(option) + " " + path + ": the file name must end in " + list);
+}
+
+namespace {
+
+// "28x28" or "32x32x3": two or three positive whole numbers.
+ImageShape parse_image_shape(const std::string& text) {
+  std::vector<int> parts;
+  bool ok = text.size() <= 40;
+  for (size_t at = 0; ok && at <= text.size();) {
+    const size_t end = std::min(text.find('x', at), text.size());
+    const std::string part = text.substr(at, end - at);
+    ok = !part.empty() && part.size() <= 6 && part.find_first_not_of("0123456789") == std::string::npos &&
+         std::stoi(part) >= 1;
+    if (ok) parts.push_back(std::stoi(part));
+    at = end + 1;
+  }
+  if (!ok || parts.size() < 2 || parts.size() > 3)
+    throw Error("--image-shape must be HxW or HxWxC in pixels, e.g. 28x28 or 32x32x3 (got " + in_quotes(text) + ")");
+  return ImageShape{parts[0], parts[1], parts.size() == 3 ? parts[2] : 1};
+}
+
+}  // namespace
+
+void parse_model_options(const Args& args, ModelOptions* options, const ImageShape& image) {
+  if (args.has("model")) options->model = parse_model(args.text("model", ""));
+  options->temperature = args.number("temperature", options->temperature);
+  options->patch = checked_int(args, "patch", options->patch);
+  if (args.has("patch") && options->patch < 1)
+    throw Error("--patch must be an odd number of pixels >= 1 (got " + in_quotes(args.text("patch", "")) + ")");
+  options->mask_threshold = args.number("mask-threshold", options->mask_threshold);
+  if (args.has("mask-threshold") && !(options->mask_threshold >= 0 && options->mask_threshold <= 1))
+    throw Error("--mask-threshold must be in [0, 1] (got " + in_quotes(args.text("mask-threshold", "")) + ")");
+  if (args.has("image-shape")) {
+    const ImageShape given = parse_image_shape(args.text("image-shape", ""));
+    if (!image.empty() && (given.height != image.height || given.width != image.width || given.channels != image.channels))
+      throw Error("--image-shape " + args.text("image-shape", "") + " does not match the data's images (" +
+                  std::to_string(image.height) + "x" + std::to_string(image.width) + "x" +
+                  std::to_string(image.channels) + "): leave it out for image datasets");
+    options->image = given;
+  } else {
+    options->image = image;
+  }
+  if (args.has("temperature") && !(options->temperature > 0 && std::isfinite(options->temperature)))
+    throw Error("--temperature must be a finite number > 0 (got " + in_quotes(args.text("temperature", "")) + ")");
 }
 
 bool parse_estimator(const Args& args, KnnOptions* knn, bool knn_by_default) {

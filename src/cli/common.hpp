@@ -6,6 +6,7 @@
 
 #include "cli/args.hpp"
 #include "core/knn.hpp"
+#include "core/posterior_mean.hpp"
 #include "core/types.hpp"
 #include "data/dataset.hpp"
 
@@ -31,6 +32,9 @@ int thread_count(const Args& args);
 int checked_int(const Args& args, const std::string& name, int64_t fallback);
 // Throws unless path ends in one of the extensions, naming the option.
 void check_output_path(const std::string& path, const std::vector<std::string>& extensions, const char* option);
+// --model, --temperature, --patch, --mask-threshold and --image-shape into options (image: the
+// data's own image shape, empty when they are not images). Throws cfdm::Error on a bad value.
+void parse_model_options(const Args& args, ModelOptions* options, const ImageShape& image);
 // --estimator and the nearest-neighbour switches; returns true for the knn estimator.
 bool parse_estimator(const Args& args, KnnOptions* knn, bool knn_by_default = false);
 // The options that choose a training set: --data, --n-train, --data-seed, --classes,

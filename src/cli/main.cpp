@@ -43,6 +43,7 @@ int command_sample(const Args& args) {
   if (args.has("isa")) params.kernel.isa = parse_isa(args.text("isa", ""));
   params.estimator =
       parse_estimator(args, &params.knn, params.estimator == Estimator::knn) ? Estimator::knn : Estimator::exact;
+  if (args.has("schedule")) params.schedule = parse_schedule(args.text("schedule", ""));
   validate(params);
   const std::string out = args.text("out", ""), plot = args.text("plot", ""), save_train = args.text("save-train", "");
   if (!out.empty()) check_output_path(out, {".npy", ".csv"}, "--out");
@@ -69,6 +70,9 @@ int command_sample(const Args& args) {
   say_note(dataset.note);
   const output::ImageShape shape{dataset.images.height, dataset.images.width, dataset.images.channels};
   const bool images = dataset.is_image();
+  parse_model_options(args, &params.denoiser, images ? shape : ImageShape{});
+  if (params.denoiser.model == Model::local && space_name == "pca")
+    throw Error("the local model compares pixels in windows: sample in pixel space (drop --space pca)");
   // The space sampled in: the data itself, or its top principal components.
   const data::SamplingSpace space =
       data::make_sampling_space(data::make_training_set(dataset), space_name == "pca" ? pca_dim : 0);
@@ -81,7 +85,8 @@ int command_sample(const Args& args) {
                          (params.sigma > 0 ? " with " + std::to_string(params.n_draws) + " draws" : ""),
                      "choose fewer --n-samples or --draws");
   Sampler sampler(train, params, pool);
-  Progress progress("sampling", params.n_steps - sampler.first_step());
+  Progress progress(params.denoiser.model == Model::cfdm ? "sampling" : model_name(params.denoiser.model),
+                    params.n_steps - sampler.first_step());
   const auto start = std::chrono::steady_clock::now();
   sampler.run([&](int step) {
     progress.update(step - sampler.first_step());
@@ -89,14 +94,26 @@ int command_sample(const Args& args) {
   });
   progress.finish();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const std::string estimator = params.estimator == Estimator::exact ? "exact"
-                                                                     : "knn K = " + std::to_string(params.knn.k) +
-                                                                           ", L = " + std::to_string(params.knn.l);
+  std::string estimator = params.estimator == Estimator::exact ? "exact"
+                                                               : "knn K = " + std::to_string(params.knn.k) +
+                                                                     ", L = " + std::to_string(params.knn.l);
+  const ModelOptions& model = params.denoiser;
+  if (model.model != Model::cfdm) estimator = std::string("model ") + model_name(model.model);
+  if (model.model == Model::local)
+    estimator += model.patch > 0 ? ", patch " + std::to_string(model.patch) : std::string(", patch schedule");
+  if (model.model == Model::pca_local) {
+    char threshold[40];
+    std::snprintf(threshold, sizeof threshold, ", mask threshold %g",
+                  model.mask_threshold >= 0 ? model.mask_threshold : kDefaultMaskThreshold);
+    estimator += threshold;
+  }
+  if (model.temperature != 1.0) estimator += ", temperature " + std::to_string(model.temperature).substr(0, 6);
+  if (params.schedule == Schedule::ddim) estimator += ", ddim grid";
   std::fprintf(stderr,
                "cfdm: %d samples from %s (N = %d, d = %d), sigma = %g, M = %d, %d steps from t = %g, %s, %d threads, "
                "%s: %.3f s; training set %.1f MB%s\n",
                params.n_samples, spec.c_str(), train.n(), train.dim(), params.sigma, params.n_draws,
-               params.n_steps - sampler.first_step(), double(sampler.first_step()) / params.n_steps, estimator.c_str(),
+               params.n_steps - sampler.first_step(), sampler.time(sampler.first_step()), estimator.c_str(),
                pool.size(), isa_name(params.kernel.isa), seconds, train.memory_bytes() / 1e6, heap_report().c_str());
   // Samples in the data's own space (PCA latents decoded).
   const MatrixXfR samples = space.to_data(sampler.states());
@@ -240,6 +257,7 @@ int command_velocity(const Args& args) {
   MatrixXfR velocity(n_points, d);
   SamplerParams params = default_sampler_params();
   if (parse_estimator(args, &params.knn)) params.estimator = Estimator::knn;
+  parse_model_options(args, &params.denoiser, ImageShape{});
   params.seed = args.seed("seed", 0);
   const std::unique_ptr<PosteriorMean> mean = make_posterior_mean(train, params, pool);
   smoothed_velocity(*mean, points.data(), n_points, t, sigma, eps.empty() ? nullptr : eps.data(), n_draws,

@@ -10,7 +10,7 @@ constexpr unsigned kSample = 1, kVelocity = 2, kEval = 4, kPrepare = 8, kSweep =
 
 unsigned bit(Command command) { return 1u << unsigned(command); }
 
-enum class Section { data, sampling, knn, outputs, velocity, eval, sweep, prepare };
+enum class Section { data, sampling, model, knn, outputs, velocity, eval, sweep, prepare };
 
 struct Option {
   Section section;
@@ -54,6 +54,20 @@ const Option kOptions[] = {
    "threads, 0 for all [0]; results do not depend on it"},
   {Section::sampling, kSample, "isa", "NAME", false,
    "force a kernel: scalar, sse2, avx2, avx512, simd128 [fastest available]"},
+  {Section::sampling, kSample, "schedule", "flow|ddim", false,
+   "the time grid: uniform in flow time, or the DDIM grid of the analytic-\ndiffusion reference framework "
+   "(DDPM linear beta, 1,000 training steps,\n\"leading\" spacing; at most 1,000 steps) [flow]"},
+  {Section::model, kSample | kVelocity, "model", "NAME", false,
+   "cfdm (the exact model, smoothed by --sigma), wiener (the Gaussian\ndenoiser), local (patch by patch), "
+   "pca-local (PCA locality), nearest\n(the nearest training point) [cfdm]"},
+  {Section::model, kSample | kVelocity, "temperature", "TAU", false,
+   "divides the softmax models' logits (cfdm, local, pca-local) [1]"},
+  {Section::model, kSample | kVelocity, "patch", "P", false,
+   "local: a constant odd P x P window [the schedule: 27, 15, 9, 5, 3 on\n28 x 28 images as t grows, scaled to the image]"},
+  {Section::model, kSample | kVelocity, "mask-threshold", "F", false,
+   "pca-local: keep the gains at least F x the largest, F in [0, 1] [0.005]"},
+  {Section::model, kSample | kVelocity, "image-shape", "HxW[xC]", false,
+   "local: the shape of a file's flattened images [image datasets: theirs]"},
   {Section::knn, kSample | kVelocity | kSweep, "estimator", "exact|knn", false,
    "knn: sum the K nearest training points of z/t exactly, plus L uniform\ndraws from the rest weighted (N-K)/L [exact]"},
   {Section::knn, kSample | kVelocity | kSweep, "k", "K", false, "nearest neighbours [15]; K + L <= N, and K + L = N is exact"},
@@ -101,7 +115,10 @@ struct SectionText {
 const SectionText kSections[] = {
     {Section::data, "the training data (sample, eval, sweep)"},
     {Section::sampling, "sampling (sample; velocity takes --sigma, --draws, --seed, --threads)"},
-    {Section::knn, "the nearest-neighbour estimator (sample, velocity)"},
+    {Section::model,
+     "the denoiser (sample, velocity): sigma-CFDM or another model of the analytic family; --sigma and\n"
+     "--draws smooth any of them"},
+    {Section::knn, "the nearest-neighbour estimator of the cfdm model (sample, velocity)"},
     {Section::outputs, "outputs of sample (all written, or none)"},
     {Section::velocity, "velocity: the smoothed velocity field at given points"},
     {Section::eval,

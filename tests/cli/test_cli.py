@@ -110,6 +110,64 @@ for search in ("box-tree", "kd-tree"):
             "--knn-search", search, "--knn-neighbors", "shared", "--sigma", 0.1, "--draws", 2, "--out", path("ks.npy"))
     check(f"knn sample with the {search} equals brute force",
           r.returncode == 0 and np.array_equal(np.load(path("ks.npy")), np.load(path("k.npy"))), r.stderr)
+# The analytic family's local models against float64 NumPy (analytic-family.md): the local patch
+# model on flattened 4 x 3 x 2 images given by --image-shape, PCA locality with the gain from a
+# matrix inverse.
+def softmax_rows(dist, values, t, tau=1.0):
+    logits = -dist / (2 * (1 - t) ** 2 * tau)
+    w = np.exp(logits - logits.max(1, keepdims=True))
+    return (w * values).sum(1) / w.sum(1)
+
+
+def local_oracle(train, points, t, shape, patch):
+    h, w, c = shape
+    x, z, r = train.astype(np.float64).reshape(-1, h, w, c), points.astype(np.float64).reshape(-1, h, w, c), patch // 2
+    e = ((z[:, None] - t * x[None]) ** 2).sum(-1)  # points x train x h x w
+    out = np.zeros_like(z)
+    for y in range(h):
+        for s_ in range(w):
+            dist = e[:, :, max(0, y - r):y + r + 1, max(0, s_ - r):s_ + r + 1].sum((2, 3))
+            for ch in range(c):
+                out[:, y, s_, ch] = softmax_rows(dist, x[None, :, y, s_, ch], t)
+    return out.reshape(len(points), -1)
+
+
+def pca_local_oracle(train, points, t, thr):
+    x, z = train.astype(np.float64), points.astype(np.float64)
+    cov = np.cov(x.T, bias=True)
+    g = t * t * cov @ np.linalg.inv(t * t * cov + (1 - t) ** 2 * np.eye(len(cov)))
+    diag = np.diag(g)[:, None]
+    m = np.where(np.abs(diag) < 1e-6, g, g / diag)
+    mask = np.abs(m) >= thr * np.abs(m).max()  # mask[k, j]: input k for output j
+    e = (z[:, None, :] - t * x[None]) ** 2
+    out = np.zeros_like(z)
+    for j in range(x.shape[1]):
+        out[:, j] = softmax_rows(e[:, :, mask[:, j]].sum(-1), x[None, :, j], t)
+    return out
+
+
+images = rng.uniform(size=(25, 24)).astype(np.float32)
+image_points = (0.7 * images[:6] + 0.3 * rng.normal(size=(6, 24))).astype(np.float32)
+np.save(path("images.npy"), images)
+np.save(path("image_points.npy"), image_points)
+for model, extra, oracle in [
+        ("local", ["--patch", 3, "--image-shape", "4x3x2"], lambda t: local_oracle(images, image_points, t, (4, 3, 2), 3)),
+        ("local", ["--patch", 1, "--image-shape", "4x3x2"], lambda t: local_oracle(images, image_points, t, (4, 3, 2), 1)),
+        ("pca-local", ["--mask-threshold", 0.1], lambda t: pca_local_oracle(images, image_points, t, 0.1))]:
+    for t in (0.4, 0.8):
+        r = run("velocity", "--train", path("images.npy"), "--points", path("image_points.npy"), "--t", t,
+                "--model", model, *extra, "--out", path("vm.npy"))
+        if r.returncode != 0:
+            check(f"{model} velocity t={t}", False, r.stderr)
+            continue
+        want = (oracle(t) - image_points) / (1 - t)
+        err = np.abs(np.load(path("vm.npy")) - want).max() / (1 + np.abs(want).max())
+        check(f"{model} {extra[:2]} velocity t={t} vs float64 NumPy", err < 1e-5, f"relative error {err}")
+r = run("sample", "--data", path("images.npy"), "--image-shape", "4x3x2", "--model", "local", "--schedule", "ddim",
+        "--steps", 5, "--n-samples", 4, "--out", path("local.npy"))
+check("sample with the local model on the ddim grid", r.returncode == 0 and np.load(path("local.npy")).shape == (4, 24)
+      and "model local, patch schedule, ddim grid" in r.stderr, r.stderr)
+
 # A named scenario is its options: the same samples, bit for bit; options given beside it change it.
 r = run("sample", "--scenario", "moons-knn", "--out", path("scenario.npy"))
 r2 = run("sample", "--data", "moons", "--n-train", 20000, "--n-samples", 500, "--steps", 50, "--sigma", 0.05,
@@ -219,6 +277,21 @@ bad_cases = [
     ("unknown estimator", S + ["--estimator", "fast"], "--estimator"),
     ("bad knn-search", S + ["--estimator", "knn", "--knn-search", "ball"], "--knn-search"),
     ("unknown scenario", S + ["--scenario", "moons-exactly"], "unknown scenario"),
+    ("unknown model", S + ["--model", "unet"], "the model must be cfdm, wiener"),
+    ("the local model on points", S + ["--model", "local"], "needs the rows' image shape"),
+    ("an image shape that does not match the rows", S + ["--data", path("images.npy"), "--model", "local",
+                                                        "--image-shape", "5x5"], "has 25 values but the rows have 24"),
+    ("an image shape that is not HxW", S + ["--data", path("images.npy"), "--model", "local", "--image-shape", "4by6"],
+     "--image-shape must be HxW"),
+    ("an even patch size", S + ["--data", path("images.npy"), "--model", "local", "--image-shape", "4x3x2",
+                                "--patch", 2], "must be odd"),
+    ("a patch size for another model", S + ["--patch", 3], "option of the local model"),
+    ("a mask threshold above 1", S + ["--model", "pca-local", "--mask-threshold", 2], "--mask-threshold must be in [0, 1]"),
+    ("a temperature of 0", S + ["--temperature", 0], "--temperature must be a finite number > 0"),
+    ("a temperature for the Wiener model", S + ["--model", "wiener", "--temperature", 2], "no temperature"),
+    ("the knn estimator for another model", S + ["--model", "nearest", "--estimator", "knn"], "serves the cfdm model only"),
+    ("unknown schedule", S + ["--schedule", "cosine"], "the schedule must be flow or ddim"),
+    ("ddim with more steps than DDPM has", ["sample", "--schedule", "ddim", "--steps", 1001], "at most 1000 steps"),
 ]
 with open(path("corrupt-images.idx"), "wb") as f:
     f.write(bytes([0, 0, 8, 3]) + np.array([10, 5, 4], ">u4").tobytes() + bytes(50))
