@@ -10,6 +10,8 @@
 #include "core/error.hpp"
 #include "core/thread_pool.hpp"
 #include "data/files.hpp"
+#include "data/images.hpp"
+#include "data/toy.hpp"
 
 #if defined(__EMSCRIPTEN__)
 #include <emscripten/heap.h>
@@ -154,6 +156,19 @@ data::DataRequest parse_data_request(const Args& args, const data::DataRequest& 
   return request;
 }
 
+std::vector<std::string> split_list(const std::string& text, const char* option) {
+  std::vector<std::string> items;
+  for (size_t start = 0; start <= text.size();) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    items.push_back(text.substr(start, comma - start));
+    if (items.back().empty())
+      throw Error(std::string(option) + " takes names separated by commas (got " + in_quotes(printable(text, 80)) + ")");
+    if (items.size() > 100) throw Error(std::string(option) + " takes at most 100 names");
+    start = comma + 1;
+  }
+  return items;
+}
+
 std::vector<double> parse_number_list(const std::string& text, const char* option) {
   std::vector<double> values;
   size_t start = 0;
@@ -171,6 +186,21 @@ std::vector<double> parse_number_list(const std::string& text, const char* optio
     start = comma + 1;
   }
   return values;
+}
+
+MatrixXfR held_out_data(const std::string& file, const data::DataRequest& request, int count) {
+  if (!file.empty()) return read_matrix_noting(file);
+  if (data::is_image_dataset(request.spec)) {
+    data::DataRequest test = request;
+    test.spec += "-test";
+    test.n_train = -1;
+    const std::string dir = request.data_dir.empty() ? data::default_data_dir() : request.data_dir;
+    data::ImageSet images = data::select(data::load_image_dataset(test.spec, dir), request.classes, -1);
+    images = data::select(images, {}, std::min(count, images.n));
+    return data::to_matrix(images);
+  }
+  if (data::is_toy(request.spec)) return data::make_toy(request.spec, count, request.seed + 1);
+  return MatrixXfR();
 }
 
 }  // namespace cfdm::cli

@@ -42,8 +42,16 @@ bool parse_estimator(const Args& args, KnnOptions* knn, bool knn_by_default = fa
 data::DataRequest parse_data_request(const Args& args, const data::DataRequest& base = {});
 // "0,0.1,1": numbers separated by commas, each finite (a bad one is named with the option).
 std::vector<double> parse_number_list(const std::string& text, const char* option);
+// "cfdm,local": names separated by commas, none empty (at most 100).
+std::vector<std::string> split_list(const std::string& text, const char* option);
 
-// cfdm sweep (sweep.cpp).
+// Held-out real data to measure samples against: a file (when not empty), the prepared test split of an
+// image dataset (at most count images, the request's classes), or count fresh toy points (another
+// data seed). Empty when there is none.
+MatrixXfR held_out_data(const std::string& file, const data::DataRequest& request, int count);
+
+// cfdm sweep (sweep.cpp) and cfdm compare (compare.cpp).
 int command_sweep(const Args& args);
+int command_compare(const Args& args);
 
 }  // namespace cfdm::cli

@@ -130,23 +130,6 @@ int command_sample(const Args& args) {
   return 0;
 }
 
-// Held-out real data to measure the samples against: the prepared test split of an image
-// dataset, fresh toy points (another data seed), or --reference FILE. Empty when there is none.
-MatrixXfR held_out_data(const Args& args, const data::DataRequest& request, int count) {
-  if (args.has("reference")) return read_matrix_noting(args.text("reference", ""));
-  if (data::is_image_dataset(request.spec)) {
-    data::DataRequest test = request;
-    test.spec += "-test";
-    test.n_train = -1;
-    const std::string dir = request.data_dir.empty() ? data::default_data_dir() : request.data_dir;
-    data::ImageSet images = data::select(data::load_image_dataset(test.spec, dir), request.classes, -1);
-    images = data::select(images, {}, std::min(count, images.n));
-    return data::to_matrix(images);
-  }
-  if (data::is_toy(request.spec)) return data::make_toy(request.spec, count, request.seed + 1);
-  return MatrixXfR();
-}
-
 void print_nearest(const char* what, const eval::NearestStats& stats) {
   std::printf(
       "%s\n  nearest training distance: min %.4g, 5%% %.4g, 25%% %.4g, median %.4g, 75%% %.4g, 95%% %.4g, max %.4g\n",
@@ -179,7 +162,7 @@ int command_eval(const Args& args) {
   if (!std::isfinite(threshold) || threshold < 0)
     throw Error("--copy-threshold must be a finite number >= 0 (got " + in_quotes(args.text("copy-threshold", "")) +
                 ")");
-  const MatrixXfR reference = held_out_data(args, request, int(samples.rows()));
+  const MatrixXfR reference = held_out_data(args.text("reference", ""), request, int(samples.rows()));
   if (reference.size() > 0 && reference.cols() != train.dim())
     throw Error("the reference data have dimension " + std::to_string(reference.cols()) + ", the training set " +
                 std::to_string(train.dim()));
@@ -294,6 +277,7 @@ int run(int argc, char** argv) {
   if (command == "info") return command_info();
   if (command == "eval") return command_eval(args_of(Command::eval));
   if (command == "sweep") return command_sweep(args_of(Command::sweep));
+  if (command == "compare") return command_compare(args_of(Command::compare));
   if (command == "prepare-data") {
     const Args args = args_of(Command::prepare_data);
     data::prepare_datasets(args.text("mnist", ""), args.text("fashion-mnist", ""), args.required("out"));

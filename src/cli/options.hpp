@@ -7,7 +7,7 @@
 
 namespace cfdm::cli {
 
-enum class Command { sample, velocity, eval, prepare_data, sweep };
+enum class Command { sample, velocity, eval, prepare_data, sweep, compare };
 
 // The option names (without "--") a command takes: those with a value, and the flags.
 std::set<std::string> options_with_value(Command command);

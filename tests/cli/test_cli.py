@@ -168,6 +168,26 @@ r = run("sample", "--data", path("images.npy"), "--image-shape", "4x3x2", "--mod
 check("sample with the local model on the ddim grid", r.returncode == 0 and np.load(path("local.npy")).shape == (4, 24)
       and "model local, patch schedule, ddim grid" in r.stderr, r.stderr)
 
+# cfdm compare: the models from the same noise. The cfdm model's samples are cfdm sample's (same
+# seed, same noise), so their r^2 to those is 1; the nearest model returns training images, all copies.
+compare_args = ["--data", path("images.npy"), "--image-shape", "4x3x2", "--n-samples", 6, "--steps", 5, "--seed", 4]
+r = run("sample", *compare_args, "--out", path("cfdm6.npy"))
+r2 = run("compare", *compare_args, "--models", "cfdm,local,nearest", "--out", path("cmp.csv"), "--plot", path("cmp.png"),
+         "--out-noise", path("noise.npy"), "--reference", path("cfdm6.npy"))
+if r.returncode == 0 and r2.returncode == 0:
+    table = np.genfromtxt(path("cmp.csv"), delimiter=",", names=True, dtype=None, encoding="utf-8")
+    by_model = {str(row["model"]): row for row in table}
+    check("compare writes a row a model", list(by_model) == ["cfdm", "local", "nearest"], list(by_model))
+    check("compare: cfdm from the same noise as cfdm sample (r2 = 1)", abs(by_model["cfdm"]["median_r2"] - 1) < 1e-12,
+          by_model["cfdm"]["median_r2"])
+    check("compare: the nearest model only copies", by_model["nearest"]["copy_share"] == 1.0, by_model["nearest"])
+    noise = np.load(path("noise.npy"))
+    check("compare --out-noise is the first state", noise.shape == (6, 24) and np.isfinite(noise).all(), noise.shape)
+    with open(path("cmp.png"), "rb") as f:
+        check("compare --plot is a PNG", f.read(8) == b"\x89PNG\r\n\x1a\n")
+else:
+    check("compare runs", False, r.stderr + r2.stderr)
+
 # A named scenario is its options: the same samples, bit for bit; options given beside it change it.
 r = run("sample", "--scenario", "moons-knn", "--out", path("scenario.npy"))
 r2 = run("sample", "--data", "moons", "--n-train", 20000, "--n-samples", 500, "--steps", 50, "--sigma", 0.05,
@@ -292,6 +312,12 @@ bad_cases = [
     ("the knn estimator for another model", S + ["--model", "nearest", "--estimator", "knn"], "serves the cfdm model only"),
     ("unknown schedule", S + ["--schedule", "cosine"], "the schedule must be flow or ddim"),
     ("ddim with more steps than DDPM has", ["sample", "--schedule", "ddim", "--steps", 1001], "at most 1000 steps"),
+    ("compare with an unknown model", ["compare", "--models", "cfdm,unet"], "the model must be cfdm, wiener"),
+    ("compare with an empty model name", ["compare", "--models", "cfdm,,wiener"], "names separated by commas"),
+    ("compare plotting points", ["compare", "--n-samples", 4, "--steps", 2, "--plot", path("bad_out.png")],
+     "--plot draws image grids"),
+    ("compare with a reference of another shape", ["compare", "--n-samples", 4, "--steps", 2, "--reference",
+                                                   path("train.npy")], "has shape 40 x 3 but the samples are 4 x 2"),
 ]
 with open(path("corrupt-images.idx"), "wb") as f:
     f.write(bytes([0, 0, 8, 3]) + np.array([10, 5, 4], ">u4").tobytes() + bytes(50))
@@ -350,7 +376,8 @@ bad_cases += [
 env_cases = {"class filter selects nothing", "bad class list", "fashion-mnist not prepared",
              "PCA dimension beyond the data"}
 for name, args, fragment in bad_cases:
-    target = path("bad_out.png" if name == "bad output extension" else "bad_out.npy")
+    target = path("bad_out.png" if name == "bad output extension" else "bad_out.csv" if args[0] == "compare"
+                  else "bad_out.npy")
     if name == "bad output extension":
         args = args + ["--out", path("bad_out.txt")]
         target = path("bad_out.txt")
