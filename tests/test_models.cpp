@@ -58,8 +58,9 @@ MatrixXdR local_oracle(const MatrixXfR& x, const MatrixXfR& z, const ImageShape&
   return out;
 }
 
-// PCA locality with G = a^2 S (a^2 S + b^2 I)^{-1} from the covariance (divided by N) in double.
-MatrixXdR pca_local_oracle(const MatrixXfR& x, const MatrixXfR& z, double threshold, double t) {
+// M = G / diag(G) (rows divided by their diagonal) with G = a^2 S (a^2 S + b^2 I)^{-1} from the
+// covariance (divided by N), in double: no eigendecomposition.
+Eigen::MatrixXd pca_local_ratios(const MatrixXfR& x, double t) {
   const int d = int(x.cols());
   const Eigen::MatrixXd xd = x.cast<double>();
   const Eigen::VectorXd mu = xd.colwise().mean().transpose();
@@ -70,6 +71,29 @@ MatrixXdR pca_local_oracle(const MatrixXfR& x, const MatrixXfR& z, double thresh
   Eigen::MatrixXd m(d, d);
   for (int k = 0; k < d; ++k)
     for (int j = 0; j < d; ++j) m(k, j) = std::abs(g(k, k)) < 1e-6 ? g(k, j) : g(k, j) / g(k, k);
+  return m;
+}
+
+// A threshold near `wanted` that no |M_kj| / max |M| comes close to: the midpoint of the two
+// ratios around it. (A ratio within rounding of the cut may fall either side of it: then both
+// answers are right, and the eigendecomposition and the inverse may disagree.)
+double clear_threshold(const MatrixXfR& x, double t, double wanted) {
+  const Eigen::MatrixXd m = pca_local_ratios(x, t);
+  const double top = m.cwiseAbs().maxCoeff();
+  double below = 0, above = 1;
+  for (Eigen::Index i = 0; i < m.size(); ++i) {
+    const double r = std::abs(m.data()[i]) / top;
+    if (r < wanted) below = std::max(below, r);
+    else above = std::min(above, r);
+  }
+  return 0.5 * (below + above);
+}
+
+// PCA locality, the masked softmax summed directly.
+MatrixXdR pca_local_oracle(const MatrixXfR& x, const MatrixXfR& z, double threshold, double t) {
+  const int d = int(x.cols());
+  const double a = t, b = 1 - t;
+  const Eigen::MatrixXd m = pca_local_ratios(x, t);
   const double cut = threshold * m.cwiseAbs().maxCoeff();
   MatrixXdR out(z.rows(), d);
   for (Eigen::Index q = 0; q < z.rows(); ++q)
@@ -186,9 +210,10 @@ TEST(PcaLocalModel, MatchesTheFloat64MaskedSoftmax) {
   const MatrixXfR x = small_images(60, 9, kShape);
   const TrainingSet train(x);
   ThreadPool pool(2);
-  for (double threshold : {0.005, 0.05, 0.3}) {
-    auto mean = make_pca_local_posterior_mean(train, threshold, pool);
+  for (double wanted : {0.005, 0.05, 0.3}) {
     for (double t : {0.3, 0.6, 0.9}) {
+      const double threshold = clear_threshold(x, t, wanted);
+      auto mean = make_pca_local_posterior_mean(train, threshold, pool);
       const MatrixXfR z = flow_queries(x, 4, t, 10);
       EXPECT_LT(max_abs_diff(evaluate(*mean, z, t), pca_local_oracle(x, z, threshold, t)), 2e-6)
           << threshold << ", t = " << t;
