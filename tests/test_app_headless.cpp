@@ -503,6 +503,39 @@ TEST(AppHeadless, MnistSamplesAtSigmaZeroAreAllCopies) {
   EXPECT_LE(app.copies(), 2);
 }
 
+// The local model in the app: the library's samples bit for bit (the app passes the images' shape),
+// new digits rather than copies; where it does not apply (a PCA space, points) a message says so.
+TEST(AppHeadless, TheLocalModelMakesNewDigitsAsTheLibraryDoes) {
+  if (const std::string missing = mnist_missing(); !missing.empty()) GTEST_SKIP() << missing;
+  HeadlessImGui imgui;
+  app::App app(app::PlatformInfo{}, 2);
+  app::Settings s = small_mnist(10);
+  s.sampler.denoiser.model = cfdm::Model::local;
+  app.apply(s);
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); })) << app.snapshot().error;
+  imgui.frame(app);
+  ThreadPool pool(1);
+  SamplerParams params = s.sampler;
+  params.denoiser.image = ImageShape{28, 28, 1};
+  Sampler sampler(*app.snapshot().model->train, params, pool);
+  sampler.run([](int) { return true; });
+  EXPECT_TRUE(test::bit_identical(app.snapshot().states, sampler.states()));
+  EXPECT_EQ(app.copies(), 0) << "pieces of training digits make new digits";
+  app::CaptionFacts facts;
+  facts.image = true, facts.running = true, facts.done = true, facts.n_samples = 8, facts.copies = app.copies();
+  const std::string caption = app::caption(s, facts);
+  EXPECT_NE(caption.find("local model"), std::string::npos) << caption;
+  for (const char* link : {"dataset=mnist&classes=3&n_train=300&n_samples=8&steps=10&space=pca&model=local",
+                           "dataset=moons&model=local"}) {
+    std::string error;
+    const uint64_t before = app.snapshot().generation;
+    app.apply(app::parse_state(link, app::Settings{}, &error));
+    ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().generation > before && !app.snapshot().error.empty(); }))
+        << link;
+    EXPECT_NE(app.snapshot().error.find("local model"), std::string::npos) << app.snapshot().error;
+  }
+}
+
 // The image grid keeps clear of the controls: right of the open panel in a desktop window, below
 // it in a portrait one, below the compact bar of an embed (and then across the whole width).
 TEST(AppHeadless, TheImageGridKeepsClearOfTheControls) {

@@ -41,6 +41,24 @@ TEST(UrlState, FormatAndParseRoundTrip) {
   EXPECT_EQ(big.sampler.sigma, 110.0f);
 }
 
+// The model travels in a link, written only when it is not the default (cfdm), so links made
+// before the analytic family read and write the same.
+TEST(UrlState, TheModelTravelsInALink) {
+  app::Settings s = app::defaults_for("mnist");
+  EXPECT_EQ(app::format_state(s).find("model="), std::string::npos);
+  std::string error;
+  for (cfdm::Model model : {cfdm::Model::wiener, cfdm::Model::local, cfdm::Model::pca_local, cfdm::Model::nearest}) {
+    s.sampler.denoiser.model = model;
+    const std::string link = app::format_state(s);
+    EXPECT_NE(link.find(std::string("model=") + model_name(model)), std::string::npos) << link;
+    EXPECT_EQ(app::parse_state(link, app::Settings{}, &error).sampler.denoiser.model, model);
+    EXPECT_EQ(error, "");
+  }
+  const app::Settings bad = app::parse_state("model=unet", app::Settings{}, &error);
+  EXPECT_EQ(bad.sampler.denoiser.model, cfdm::Model::cfdm);
+  EXPECT_NE(error.find("model=unet (a bad value)"), std::string::npos) << error;
+}
+
 // The view travels in a link: its centre and zoom, the 3-D camera's angles, the trails, the step
 // shown, and the speed; at their defaults they are left out.
 TEST(UrlState, TheViewTravelsInALink) {

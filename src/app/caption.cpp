@@ -30,7 +30,22 @@ std::string caption(const Settings& s, const CaptionFacts& f) {
   const std::string marks = f.image ? "" : " (dark rings)";
   std::string text;
   // What the model is.
-  if (s.sampler.sigma == 0) {
+  const cfdm::Model model = s.sampler.denoiser.model;
+  if (model == cfdm::Model::wiener) {
+    text = "The Gaussian (Wiener) model knows only the average of the " + what +
+           " and how their values vary together, not any one of them: samples are smooth, blurry shapes, never "
+           "copies.";
+  } else if (model == cfdm::Model::local) {
+    text = "The local model decides each pixel from a small window around it: it takes that pixel from the " + what +
+           " whose windows match the sample's best, and the windows shrink as t nears 1. Pieces of different "
+           "training images fit together: new images, not copies.";
+  } else if (model == cfdm::Model::pca_local) {
+    text = "The PCA-locality model decides each pixel from the pixels the data say it varies with, and takes it "
+           "from the " + what + " that match the sample there: new images made of pieces, a little noisier.";
+  } else if (model == cfdm::Model::nearest) {
+    text = "The nearest model always answers with the training example nearest to the sample's guess: every "
+           "sample ends as a copy (retrieval, the memorizing extreme).";
+  } else if (s.sampler.sigma == 0) {
     text = "sigma = 0: the exact model. Each sample is pulled towards an average of the " + what + marks +
            ", weighted by nearness; as t nears 1 the weights narrow to the nearest one, so samples end on, or a "
            "hair's breadth from, training points: the model memorizes.";
@@ -71,7 +86,10 @@ std::string caption(const Settings& s, const CaptionFacts& f) {
               std::to_string(s.sampler.n_steps) + " steps is at t = " +
               number(double(s.sampler.n_steps - 1) / s.sampler.n_steps, "%.3g") +
               ", before the weights pick one. More steps or fewer training points make more copies.";
-    if (s.sampler.sigma == 0)
+    if (model != cfdm::Model::cfdm) {
+      if (f.image && model != cfdm::Model::local)
+        text += " Compare the local model: new images from pieces of training images.";
+    } else if (s.sampler.sigma == 0)
       text += " Raise sigma and set M to 2 or more to make new points.";
     else if (f.copies * 2 >= f.n_samples && !smooths(s))
       text += " Set M to 2 or more: averages of training points are new points.";
@@ -82,12 +100,20 @@ std::string caption(const Settings& s, const CaptionFacts& f) {
 std::string short_caption(const Settings& s, const CaptionFacts& f) {
   const std::string what = f.image ? "images" : "points";
   if (f.running && f.done && f.copies >= 0 && f.n_samples > 0) {
+    const std::string who = s.sampler.denoiser.model == cfdm::Model::cfdm
+                                ? setting_text(s)
+                                : std::string(model_name(s.sampler.denoiser.model)) + " model";
     const std::string head =
-        setting_text(s) + ": " + count(f.copies) + " of " + count(f.n_samples) + " samples copy training " + what;
+        who + ": " + count(f.copies) + " of " + count(f.n_samples) + " samples copy training " + what;
     if (f.copies * 2 >= f.n_samples) return head + " (memorized)";
-    if (s.sampler.sigma == 0) return head + "; the rest stop next to one (more steps: more copies)";
+    if (s.sampler.sigma == 0 && s.sampler.denoiser.model == cfdm::Model::cfdm)
+      return head + "; the rest stop next to one (more steps: more copies)";
     return head + " (new " + what + ")";
   }
+  if (s.sampler.denoiser.model != cfdm::Model::cfdm)
+    return std::string(model_name(s.sampler.denoiser.model)) + " model: " +
+           (s.sampler.denoiser.model == cfdm::Model::nearest ? "samples will copy training " + what
+                                                              : "samples from the analytic family");
   if (s.sampler.sigma == 0) return "sigma = 0: samples will land on training " + what + " (memorize)";
   if (!smooths(s)) return setting_text(s) + ": one draw still copies; try M >= 2";
   return setting_text(s) + ": samples will land between training " + what + " (new " + what + ")";

@@ -23,6 +23,11 @@ constexpr double kSecondsPerPixel = 5e-9;
 constexpr double kSecondsPerPairCoordinate = 2e-10;
 constexpr double kPairOverhead = 15;  // the softmax of a pair, in coordinates
 constexpr double kSecondsPerTreeSearch = 9e-6;
+// The local models: a softmax per pixel (local: about 175 times the exact kernel's cost per
+// coordinate of a pair; pca-local sums its masks, about 8 times more) and Wiener's two d x d products.
+constexpr double kSecondsPerLocalCoordinate = 3.5e-8;
+constexpr double kPcaLocalFactor = 8;
+constexpr double kSecondsPerWienerCoordinate = 2e-9;
 constexpr int kImageDim = 28 * 28;
 constexpr int kTreeMaxDim = 8;  // the box tree's reach; above it the estimator scans
 
@@ -52,7 +57,12 @@ FrameWork estimate_frame_work(const Settings& s) {
   if (image) work.prepare_seconds += std::min<double>(n, eval::kCopySpacingPoints) * n * pair;
   if (!image) work.prepare_seconds += n * kSecondsPerIndexedPoint;
   if (s.knn() && d <= kTreeMaxDim) work.prepare_seconds += n * kSecondsPerIndexedPoint;
-  if (!s.knn())
+  const cfdm::Model model = s.sampler.denoiser.model;
+  if (model == cfdm::Model::local || model == cfdm::Model::pca_local)
+    work.step_seconds = queries * n * d * kSecondsPerLocalCoordinate * (model == cfdm::Model::pca_local ? kPcaLocalFactor : 1);
+  else if (model == cfdm::Model::wiener)
+    work.step_seconds = queries * d * d * kSecondsPerWienerCoordinate;
+  else if (!s.knn())
     work.step_seconds = queries * n * pair;
   else if (d <= kTreeMaxDim)
     work.step_seconds = queries * (kSecondsPerTreeSearch + double(s.sampler.knn.k + s.sampler.knn.l) * pair);
@@ -87,6 +97,9 @@ void check_frame_budget(const Settings& s) {
                 thousands(s.n_train) + " training points) takes about " + seconds +
                 " s in one piece, too long for the single-thread page: choose fewer samples, draws or training "
                 "points, or the nearest-neighbour estimator" +
+                (s.sampler.denoiser.model == cfdm::Model::local || s.sampler.denoiser.model == cfdm::Model::pca_local
+                     ? std::string(" (the local models cost far more per training image than the exact one)")
+                     : std::string()) +
                 full_speed);
   }
 }

@@ -28,8 +28,63 @@ bool slider_float(const char* label, double* value, float lo, float hi, const ch
 
 // A tooltip for the item just drawn, wrapped to a readable width (hover with a mouse; on a touch
 // screen, the item's press shows it).
+void tooltip(const char* text);
+
+// The denoiser: sigma-CFDM or another of the analytic family (analytic-family.md), each item with
+// what it does; the local model only for images (it compares windows of pixels). True on a change.
+bool model_picker(Settings& s, bool image) {
+  struct Item {
+    cfdm::Model model;
+    const char* label;
+    const char* help;
+  };
+  static const Item kItems[] = {
+      {cfdm::Model::cfdm, "cfdm (exact, smoothed by sigma)",
+       "The closed-form model: each sample is pulled towards a weighted average of the whole training examples. "
+       "With sigma = 0 it memorizes; sigma and M smooth it."},
+      {cfdm::Model::wiener, "wiener (Gaussian)",
+       "Sees only the data's average and how pixels vary together (a Gaussian): blurry, never a copy."},
+      {cfdm::Model::local, "local (patches)",
+       "Each pixel looks only at a small window around it and takes that pixel from the training images whose "
+       "windows match best: new images made of pieces of training images. The window shrinks as t grows."},
+      {cfdm::Model::pca_local, "pca-local (data's locality)",
+       "Like local, but each pixel's window is the set of pixels the data say it varies with (from the Gaussian "
+       "model's gain)."},
+      {cfdm::Model::nearest, "nearest (retrieval)",
+       "Always the training example nearest to the sample's current guess: copies by construction."},
+  };
+  bool changed = false;
+  const Item* current = &kItems[0];
+  for (const Item& item : kItems)
+    if (item.model == s.sampler.denoiser.model) current = &item;
+  if (ImGui::BeginCombo("model", current->label)) {
+    for (const Item& item : kItems) {
+      const bool usable = image || item.model != cfdm::Model::local;
+      if (ImGui::Selectable(item.label, &item == current, usable ? 0 : ImGuiSelectableFlags_Disabled) && usable &&
+          &item != current) {
+        s.sampler.denoiser.model = item.model;
+        if (item.model != cfdm::Model::cfdm) s.sampler.estimator = Estimator::exact;
+        changed = true;
+      }
+      if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) {
+        ImGui::BeginTooltip();
+        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 28);
+        ImGui::TextUnformatted(usable ? item.help
+                                      : "The local model compares small windows of pixels, so it needs images: "
+                                        "choose MNIST or Fashion-MNIST.");
+        ImGui::PopTextWrapPos();
+        ImGui::EndTooltip();
+      }
+    }
+    ImGui::EndCombo();
+  }
+  tooltip("Which denoiser replaces the trained network. cfdm memorizes (sigma = 0) or averages; the others are "
+          "the analytic family beside it: a Gaussian, patch-by-patch models that make new images, retrieval.");
+  return changed;
+}
+
 void tooltip(const char* text) {
-  if (!ImGui::IsItemHovered()) return;
+  if (!ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) return;
   ImGui::BeginTooltip();
   ImGui::PushTextWrapPos(ImGui::GetFontSize() * 28);
   ImGui::TextUnformatted(text);
@@ -193,8 +248,9 @@ void App::draw_controls() {
   int seed = int(std::min<uint64_t>(s.sampler.seed, uint64_t(std::numeric_limits<int>::max())));
   if (ImGui::InputInt("seed", &seed)) s.sampler.seed = uint64_t(std::max(0, seed)), changed = true;
   tooltip("The random seed: the same seed and settings give the same samples, bit for bit, on any machine.");
+  changed |= model_picker(s, image);
   bool knn = s.knn();
-  if (ImGui::Checkbox("nearest-neighbour estimator", &knn))
+  if (s.sampler.denoiser.model == cfdm::Model::cfdm && ImGui::Checkbox("nearest-neighbour estimator", &knn))
     s.sampler.estimator = knn ? Estimator::knn : Estimator::exact, changed = true;
   tooltip("Sum only the K training points nearest to each sample, plus L others at random, instead of all of "
           "them: much faster on large data, nearly the same flow.");

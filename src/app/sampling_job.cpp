@@ -131,7 +131,15 @@ std::unique_ptr<SamplingJob::Run> SamplingJob::begin(const std::string& model_ke
       run->model = model_;
     }
     if (params.kernel.cancel && *params.kernel.cancel) return nullptr;
-    run->sampler = std::make_unique<Sampler>(*run->model->train, params, pool_);
+    // The local model reads pixel windows: the images' shape, in pixel space (a PCA space has none).
+    SamplerParams run_params = params;
+    const Model& model = *run->model;
+    if (model.is_image() && !model.pca && model.image_width > 0 && model.image_height > 0)
+      run_params.denoiser.image = ImageShape{model.image_height, model.image_width,
+                                             model.train->dim() / (model.image_width * model.image_height)};
+    if (run_params.denoiser.model == cfdm::Model::local && model.pca)
+      throw Error("the local model compares windows of pixels: sample in pixel space, not in the PCA space");
+    run->sampler = std::make_unique<Sampler>(*run->model->train, run_params, pool_);
     const size_t state_bytes = size_t(params.n_samples) * size_t(run->model->train->dim()) * sizeof(float);
     const size_t max_records = std::max<size_t>(2, kHistoryBytes / std::max<size_t>(1, state_bytes));
     const size_t records = size_t(params.n_steps - run->sampler->first_step()) + 1;

@@ -166,6 +166,15 @@ const Key kKeys[] = {
        return s->sampler.estimator = i ? Estimator::knn : Estimator::exact, true;
      },
      [](const Settings& s) { return std::string(s.knn() ? "knn" : "exact"); }, always},
+    // The denoiser: written only for another model than cfdm (links from before it stay the same).
+    {"model",
+     [](const std::string& v, Settings* s) {
+       int i = 0;
+       if (!parse_choice(v, {"cfdm", "wiener", "local", "pca-local", "nearest"}, &i)) return false;
+       return s->sampler.denoiser.model = cfdm::Model(i), true;
+     },
+     [](const Settings& s) { return std::string(model_name(s.sampler.denoiser.model)); },
+     [](const Settings& s) { return s.sampler.denoiser.model != cfdm::Model::cfdm; }},
     {"k", [](const std::string& v, Settings* s) { return parse_int(v, 1, kMaxCount, &s->sampler.knn.k); },
      [](const Settings& s) { return std::to_string(s.sampler.knn.k); }, always},
     {"l", [](const std::string& v, Settings* s) { return parse_int(v, 0, kMaxCount, &s->sampler.knn.l); },
