@@ -39,18 +39,18 @@ bool model_picker(Settings& s, bool image) {
     const char* help;
   };
   static const Item kItems[] = {
-      {cfdm::Model::cfdm, "cfdm (exact, smoothed by sigma)",
+      {cfdm::Model::cfdm, "cfdm: exact / smoothed",
        "The closed-form model: each sample is pulled towards a weighted average of the whole training examples. "
        "With sigma = 0 it memorizes; sigma and M smooth it."},
-      {cfdm::Model::wiener, "wiener (Gaussian)",
+      {cfdm::Model::wiener, "wiener: Gaussian",
        "Sees only the data's average and how pixels vary together (a Gaussian): blurry, never a copy."},
-      {cfdm::Model::local, "local (patches)",
+      {cfdm::Model::local, "local: patches",
        "Each pixel looks only at a small window around it and takes that pixel from the training images whose "
        "windows match best: new images made of pieces of training images. The window shrinks as t grows."},
-      {cfdm::Model::pca_local, "pca-local (data's locality)",
+      {cfdm::Model::pca_local, "pca-local: data's locality",
        "Like local, but each pixel's window is the set of pixels the data say it varies with (from the Gaussian "
        "model's gain)."},
-      {cfdm::Model::nearest, "nearest (retrieval)",
+      {cfdm::Model::nearest, "nearest: retrieval",
        "Always the training example nearest to the sample's current guess: copies by construction."},
   };
   bool changed = false;

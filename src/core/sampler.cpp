@@ -111,7 +111,7 @@ Sampler::Sampler(const TrainingSet& train, const SamplerParams& params, ThreadPo
   validate(params_);
   mean_ = make_posterior_mean(train_, params_, pool_);
   const int b_count = params_.n_samples, d = train_.dim();
-  times_ = time_grid(params_.schedule, params_.n_steps);
+  if (params_.schedule != Schedule::flow) times_ = time_grid(params_.schedule, params_.n_steps);
   if (params_.schedule == Schedule::flow) {
     first_step_ = static_cast<int>(std::lround(params_.start_t * params_.n_steps));
   } else {  // the grid time nearest T (ties to the later one)
@@ -122,7 +122,7 @@ Sampler::Sampler(const TrainingSet& train, const SamplerParams& params, ThreadPo
   }
   if (first_step_ >= params_.n_steps) first_step_ = params_.n_steps - 1;
   step_ = first_step_;
-  const double start = times_[size_t(first_step_)];
+  const double start = time(first_step_);
   // z_T = T x_i + (1 - T) xi, i uniform: the exact marginal of the sigma = 0 flow (T = 0: noise).
   // The ddim grid starts from the reference framework's pure noise instead.
   const double noise_scale = initial_noise_scale(params_.schedule, params_.n_steps);
@@ -170,7 +170,7 @@ bool Sampler::step() {
     // (t_{n+1} - t_n) / (1 - t_n): on the flow grid exactly 1 / (S - n).
     const float inv = params_.schedule == Schedule::flow
                           ? 1.0f / float(remaining)
-                          : float((times_[size_t(step_) + 1] - times_[size_t(step_)]) / (1.0 - times_[size_t(step_)]));
+                          : float((time(step_ + 1) - time(step_)) / (1.0 - time(step_)));
     for (int64_t i = 0; i < int64_t(b_count) * d; ++i)
       states_.data()[i] += (denoised_.data()[i] - states_.data()[i]) * inv;
   }

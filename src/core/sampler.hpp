@@ -89,8 +89,9 @@ class Sampler {
   int first_step() const { return first_step_; }  // n0
   int step_index() const { return step_; }        // n: states() holds z at t = t_n
   int n_steps() const { return params_.n_steps; }
-  double t() const { return times_[size_t(step_)]; }
-  double time(int n) const { return times_[size_t(n)]; }  // t_n, n in [0, S]
+  double t() const { return time(step_); }
+  // t_n, n in [0, S]: n / S on the flow grid (not stored: S may be 10^9), else the stored grid.
+  double time(int n) const { return times_.empty() ? double(n) / params_.n_steps : times_[size_t(n)]; }
   bool done() const { return step_ >= params_.n_steps; }
   const SamplerParams& params() const { return params_; }
 
@@ -118,7 +119,7 @@ class Sampler {
   std::unique_ptr<PosteriorMean> mean_;  // the denoiser: exact, or estimated
   SamplerParams params_;
   int first_step_ = 0, step_ = 0;
-  std::vector<double> times_;  // t_0 ... t_S
+  std::vector<double> times_;  // t_0 ... t_S of the ddim grid (empty on the flow grid)
   MatrixXfR states_, draws_, denoised_;
 };
 
