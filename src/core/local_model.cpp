@@ -34,50 +34,40 @@ class LocalPosteriorMean final : public PosteriorMean {
 
   bool evaluate(const float* queries, int n_queries, int stride, double t, int, float* out, int out_stride,
                 const float*, int) override {
-    const int h = image_.height, w = image_.width, c = image_.channels, d = train().dim(), n = train().n();
+    const int h = image_.height, w = image_.width, c = image_.channels;
     const int radius = local_patch_size(image_, patch_, t) / 2;
     const double a = t, scale = 1.0 / (2.0 * (1.0 - t) * (1.0 - t));
-    const float* mean = train().mean().data();
-    constexpr int kQueriesPerTask = 4;
-    const int tasks = (n_queries + kQueriesPerTask - 1) / kQueriesPerTask;
-    pool_.run(tasks, [&](int task) {
-      const int q0 = task * kQueriesPerTask, count = std::min(kQueriesPerTask, n_queries - q0);
-      // The queries centred the way the rows are: z - a c.
-      const size_t dim = static_cast<size_t>(d);
-      std::vector<double> z(count * dim), x(dim), table(size_t(h + 1) * (w + 1), 0.0), logits(size_t(h) * w);
-      for (int q = 0; q < count; ++q)
-        for (int k = 0; k < d; ++k) z[size_t(q) * d + k] = double(queries[size_t(q0 + q) * stride + k]) - a * mean[k];
-      std::vector<PixelSoftmax> softmax(size_t(count), PixelSoftmax(h * w, c));
-      for (int i = 0; i < n; ++i) {
-        for (int k = 0; k < d; ++k) x[size_t(k)] = train().centered(i, k);
-        for (int q = 0; q < count; ++q) {
-          const double* zq = &z[size_t(q) * d];
-          // table(r, s) = sum of (z - a x)^2 over pixels above row r and left of column s.
-          for (int r = 0; r < h; ++r) {
-            double row_sum = 0.0;
-            for (int s = 0; s < w; ++s) {
-              const int p = (r * w + s) * c;
-              for (int ch = 0; ch < c; ++ch) {
-                const double e = zq[p + ch] - a * x[size_t(p + ch)];
-                row_sum += e * e;
-              }
-              table[size_t(r + 1) * (w + 1) + s + 1] = table[size_t(r) * (w + 1) + s + 1] + row_sum;
+    // One query and training image: the summed-area table of (z - a x)^2, then each pixel's window.
+    struct WindowLogits {
+      int h, w, c, radius;
+      double a, scale;
+      std::vector<double> table;  // (h + 1) x (w + 1); table(r, s) sums the pixels above r and left of s
+      void operator()(const double* z, const double* x, double* logits) {
+        table.resize(size_t(h + 1) * (w + 1), 0.0);
+        for (int r = 0; r < h; ++r) {
+          double row_sum = 0.0;
+          for (int s = 0; s < w; ++s) {
+            const int p = (r * w + s) * c;
+            for (int ch = 0; ch < c; ++ch) {
+              const double e = z[p + ch] - a * x[p + ch];
+              row_sum += e * e;
             }
+            table[size_t(r + 1) * (w + 1) + s + 1] = table[size_t(r) * (w + 1) + s + 1] + row_sum;
           }
-          for (int r = 0; r < h; ++r) {
-            const int r0 = std::max(0, r - radius), r1 = std::min(h, r + radius + 1);
-            for (int s = 0; s < w; ++s) {
-              const int s0 = std::max(0, s - radius), s1 = std::min(w, s + radius + 1);
-              const double box = table[size_t(r1) * (w + 1) + s1] - table[size_t(r0) * (w + 1) + s1] -
-                                 table[size_t(r1) * (w + 1) + s0] + table[size_t(r0) * (w + 1) + s0];
-              logits[size_t(r) * w + s] = -box * scale;
-            }
+        }
+        for (int r = 0; r < h; ++r) {
+          const int r0 = std::max(0, r - radius), r1 = std::min(h, r + radius + 1);
+          for (int s = 0; s < w; ++s) {
+            const int s0 = std::max(0, s - radius), s1 = std::min(w, s + radius + 1);
+            const double box = table[size_t(r1) * (w + 1) + s1] - table[size_t(r0) * (w + 1) + s1] -
+                               table[size_t(r1) * (w + 1) + s0] + table[size_t(r0) * (w + 1) + s0];
+            logits[size_t(r) * w + s] = -box * scale;
           }
-          softmax[size_t(q)].add(logits.data(), x.data());
         }
       }
-      for (int q = 0; q < count; ++q) softmax[size_t(q)].finish(mean, out + size_t(q0 + q) * out_stride);
-    });
+    };
+    stream_pixel_softmax(train(), pool_, queries, n_queries, stride, a, h * w, c,
+                         WindowLogits{h, w, c, radius, a, scale, {}}, out, out_stride);
     return true;
   }
 

@@ -33,36 +33,28 @@ class PcaLocalPosteriorMean final : public PosteriorMean {
 
   bool evaluate(const float* queries, int n_queries, int stride, double t, int, float* out, int out_stride,
                 const float*, int) override {
-    const int d = train().dim(), n = train().n();
+    const int d = train().dim();
     if (t != mask_t_ || offsets_.empty()) build_masks(t);
     const double a = t, scale = 1.0 / (2.0 * (1.0 - t) * (1.0 - t));
-    const float* mean = train().mean().data();
-    constexpr int kQueriesPerTask = 4;
-    const int tasks = (n_queries + kQueriesPerTask - 1) / kQueriesPerTask;
-    pool_.run(tasks, [&](int task) {
-      const int q0 = task * kQueriesPerTask, count = std::min(kQueriesPerTask, n_queries - q0);
-      const size_t dim = static_cast<size_t>(d);
-      std::vector<double> z(count * dim), x(dim), e(dim), logits(dim);
-      for (int q = 0; q < count; ++q)
-        for (int k = 0; k < d; ++k) z[size_t(q) * d + k] = double(queries[size_t(q0 + q) * stride + k]) - a * mean[k];
-      std::vector<PixelSoftmax> softmax(size_t(count), PixelSoftmax(d, 1));
-      for (int i = 0; i < n; ++i) {
-        for (int k = 0; k < d; ++k) x[size_t(k)] = train().centered(i, k);
-        for (int q = 0; q < count; ++q) {
-          for (int k = 0; k < d; ++k) {
-            const double diff = z[size_t(q) * d + k] - a * x[size_t(k)];
-            e[size_t(k)] = diff * diff;
-          }
-          for (int j = 0; j < d; ++j) {
-            double sum = 0.0;
-            for (int m = offsets_[size_t(j)]; m < offsets_[size_t(j) + 1]; ++m) sum += e[size_t(indices_[size_t(m)])];
-            logits[size_t(j)] = -sum * scale;
-          }
-          softmax[size_t(q)].add(logits.data(), x.data());
+    // One query and training row: (z - a x)^2, summed over each output coordinate's mask.
+    struct MaskLogits {
+      int d;
+      double a, scale;
+      const std::vector<int>* offsets;
+      const std::vector<int>* indices;
+      std::vector<double> e;
+      void operator()(const double* z, const double* x, double* logits) {
+        e.resize(size_t(d));
+        for (int k = 0; k < d; ++k) e[size_t(k)] = (z[k] - a * x[k]) * (z[k] - a * x[k]);
+        for (int j = 0; j < d; ++j) {
+          double sum = 0.0;
+          for (int m = (*offsets)[size_t(j)]; m < (*offsets)[size_t(j) + 1]; ++m) sum += e[size_t((*indices)[size_t(m)])];
+          logits[j] = -sum * scale;
         }
       }
-      for (int q = 0; q < count; ++q) softmax[size_t(q)].finish(mean, out + size_t(q0 + q) * out_stride);
-    });
+    };
+    stream_pixel_softmax(train(), pool_, queries, n_queries, stride, a, d, 1,
+                         MaskLogits{d, a, scale, &offsets_, &indices_, {}}, out, out_stride);
     return true;
   }
 

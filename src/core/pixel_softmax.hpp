@@ -4,11 +4,15 @@
 // coordinate. Training rows are added in a fixed order, so the result does not depend on how
 // queries are split over threads.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
 #include <vector>
+
+#include "core/thread_pool.hpp"
+#include "core/training_set.hpp"
 
 
 namespace cfdm {
@@ -73,5 +77,36 @@ class PixelSoftmax {
   int width_;
   std::vector<double> max_, sum_, acc_;
 };
+
+// Streams the training rows past the queries (z - a c, centred as the rows are, in double), in
+// groups of 4 queries split over pool: for each row x_i and query z, logits(z, x_i, l) writes one
+// logit per softmax group, and the softmaxes finished give out (row stride out_stride). Each group
+// of queries gets its own copy of logits, so it may keep scratch space. The rows are added in
+// order whatever the thread count: the same bits on every one.
+template <class Logits>
+void stream_pixel_softmax(const TrainingSet& train, ThreadPool& pool, const float* queries, int n_queries, int stride,
+                          double a, int groups, int width, const Logits& logits, float* out, int out_stride) {
+  const int d = train.dim(), n = train.n();
+  const float* mean = train.mean().data();
+  constexpr int kQueriesPerTask = 4;
+  const int tasks = (n_queries + kQueriesPerTask - 1) / kQueriesPerTask;
+  pool.run(tasks, [&](int task) {
+    const int q0 = task * kQueriesPerTask, count = std::min(kQueriesPerTask, n_queries - q0);
+    const size_t dim = static_cast<size_t>(d);
+    std::vector<double> z(count * dim), x(dim), l(static_cast<size_t>(groups));
+    for (int q = 0; q < count; ++q)
+      for (int k = 0; k < d; ++k) z[size_t(q) * d + k] = double(queries[size_t(q0 + q) * stride + k]) - a * mean[k];
+    std::vector<PixelSoftmax> softmax(size_t(count), PixelSoftmax(groups, width));
+    Logits own = logits;
+    for (int i = 0; i < n; ++i) {
+      for (int k = 0; k < d; ++k) x[size_t(k)] = train.centered(i, k);
+      for (int q = 0; q < count; ++q) {
+        own(&z[size_t(q) * d], x.data(), l.data());
+        softmax[size_t(q)].add(l.data(), x.data());
+      }
+    }
+    for (int q = 0; q < count; ++q) softmax[size_t(q)].finish(mean, out + size_t(q0 + q) * out_stride);
+  });
+}
 
 }  // namespace cfdm
