@@ -261,6 +261,7 @@ int command_info() {
     if (isa_available(isa)) available += std::string(available.empty() ? "" : ", ") + isa_name(isa);
   std::printf("kernels available: %s\n", available.c_str());
   std::printf("threads: %d (hardware), at most %d in this build\n", ThreadPool::hardware_threads(), kMaxThreads);
+  std::printf("models (--model): cfdm (default), wiener, local, pca-local, nearest; schedules: flow, ddim\n");
   std::printf("toy datasets:");
   for (const auto& name : data::toy_names()) std::printf(" %s", name.c_str());
   std::printf("\nscenarios (cfdm sample --scenario NAME; the app's story presets among them; all but the\nbenchmark's have their samples pinned by tests/test_golden.cpp):\n");

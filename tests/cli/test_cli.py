@@ -233,7 +233,8 @@ r = run("eval", "--samples", path("s.npy"), "--data", "moons", "--n-train", 300)
 check("eval on a toy set reports sliced W2", r.returncode == 0 and "sliced Wasserstein-2" in r.stdout, r.stdout + r.stderr)
 
 r = run("info")
-check("info", r.returncode == 0 and "simd:" in r.stdout and "threads:" in r.stdout and "build type:" in r.stdout, r.stdout)
+check("info", r.returncode == 0 and "simd:" in r.stdout and "threads:" in r.stdout and "build type:" in r.stdout
+      and "models (--model): cfdm (default), wiener, local, pca-local, nearest" in r.stdout, r.stdout)
 
 # ---- bad input: one line on stderr naming the problem, non-zero exit, no output file ----
 with open(path("garbage.npy"), "wb") as f:
