@@ -1,5 +1,7 @@
 #include "data/scenarios.hpp"
 
+#include <tuple>
+
 #include "core/error.hpp"
 #include "data/space.hpp"
 
@@ -49,6 +51,17 @@ std::vector<Scenario> make_scenarios() {
   mnist.params.start_t = 0.5;
   mnist.pca_dim = 32;
   list.push_back(mnist);
+  // The analytic family on 500 MNIST threes, 8 samples, 10 steps of the ddim grid.
+  for (const auto& [model, name, what] :
+       {std::tuple{Model::local, "mnist-local", "the local patch model (new threes from pieces of training threes)"},
+        std::tuple{Model::pca_local, "mnist-pca-local", "the PCA-locality model"}}) {
+    Scenario family = make(name, std::string("MNIST threes (500), ") + what + ", 8 samples, 10 ddim steps", "mnist",
+                           500, 8, 10, 0.0, 1, 5);
+    family.data.classes = {3};
+    family.params.denoiser.model = model;
+    family.params.schedule = Schedule::ddim;
+    list.push_back(family);
+  }
 
   // The app's story menu, in its order (sigma and start_t are floats there: a link carries floats).
   list.push_back(story("story-memorizes", "sigma = 0 memorizes", "moons", 100, 0.0, 1));
@@ -113,8 +126,11 @@ const Scenario& find_scenario(const std::string& name) {
 }
 
 MatrixXfR run_scenario(const Scenario& scenario, ThreadPool& pool, const KernelOptions& kernel) {
-  const SamplingSpace space = make_sampling_space(make_training_set(load_dataset(scenario.data)), scenario.pca_dim);
+  const Dataset dataset = load_dataset(scenario.data);
   SamplerParams params = scenario.params;
+  if (dataset.is_image() && scenario.pca_dim == 0)  // the local model reads the images' shape
+    params.denoiser.image = ImageShape{dataset.images.height, dataset.images.width, dataset.images.channels};
+  const SamplingSpace space = make_sampling_space(make_training_set(dataset), scenario.pca_dim);
   params.kernel = kernel;
   Sampler sampler(*space.train, params, pool);
   sampler.run([](int) { return true; });
