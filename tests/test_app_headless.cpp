@@ -536,6 +536,58 @@ TEST(AppHeadless, TheLocalModelMakesNewDigitsAsTheLibraryDoes) {
   }
 }
 
+// The comparison view: every model's block holds what the library samples with that model from
+// the same seed, bit for bit; the exact model copies and the local one does not; each block has a
+// title with its copies, and stats() reports them per model. On points it is refused in words.
+TEST(AppHeadless, TheComparisonSamplesEachModelAsTheLibraryDoes) {
+  if (const std::string missing = mnist_missing(); !missing.empty()) GTEST_SKIP() << missing;
+  HeadlessImGui imgui;
+  app::App app(app::PlatformInfo{}, 2);
+  app::Settings s = small_mnist(10);
+  s.sampler.sigma = 1.0, s.sampler.n_draws = 4;
+  s.models = {"exact", "scfdm", "local"};
+  app.apply(s);
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); })) << app.snapshot().error;
+  imgui.frame(app);
+  const app::Snapshot& shot = app.snapshot();
+  ASSERT_EQ(shot.groups, s.models);
+  const Eigen::Index b = s.sampler.n_samples;
+  ASSERT_EQ(shot.states.rows(), 3 * b);
+  ThreadPool pool(1);
+  for (size_t g = 0; g < s.models.size(); ++g) {
+    SamplerParams params = app::comparison_params(s, s.models[g]);
+    params.denoiser.image = ImageShape{28, 28, 1};
+    Sampler sampler(*shot.model->train, params, pool);
+    sampler.run([](int) { return true; });
+    EXPECT_TRUE(test::bit_identical(MatrixXfR(shot.states.middleRows(Eigen::Index(g) * b, b)), sampler.states()))
+        << s.models[g];
+  }
+  // The three models start from the same noise.
+  ASSERT_GE(shot.history.size(), 1u);
+  const MatrixXfR& first = *shot.history.front();
+  EXPECT_TRUE(test::bit_identical(MatrixXfR(first.topRows(b)), MatrixXfR(first.middleRows(2 * b, b))));
+  EXPECT_EQ(app.copies(0), 8) << "the exact model memorizes";
+  EXPECT_EQ(app.copies(2), 0) << "the local model makes new digits";
+  // A title per block, naming the model and its copies; a pair of tiles per sample.
+  int titles = 0;
+  for (const app::Label& label : app.scene().labels)
+    titles += label.text.find("are copies") != std::string::npos;
+  EXPECT_EQ(titles, 3);
+  EXPECT_EQ(app.scene().tiles.size(), size_t(3 * 2 * b));
+  const std::string stats = app.stats_json();
+  EXPECT_NE(stats.find("{\"model\": \"exact\", \"samples\": 8, \"copies\": 8}"), std::string::npos) << stats;
+  EXPECT_NE(stats.find("{\"model\": \"local\", \"samples\": 8, \"copies\": 0}"), std::string::npos) << stats;
+  app::CaptionFacts facts = app.caption_facts();
+  EXPECT_EQ(facts.model_copies, (std::vector<int>{8, app.copies(1), 0}));
+  const std::string caption = app::caption(app.settings(), facts);
+  EXPECT_NE(caption.find("exact 8 of 8"), std::string::npos) << caption;
+  std::string error;
+  const uint64_t before = app.snapshot().generation;
+  app.apply(app::parse_state("dataset=moons&models=exact,scfdm", app::Settings{}, &error));
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().generation > before && !app.snapshot().error.empty(); }));
+  EXPECT_NE(app.snapshot().error.find("comparison view shows images"), std::string::npos) << app.snapshot().error;
+}
+
 // The image grid keeps clear of the controls: right of the open panel in a desktop window, below
 // it in a portrait one, below the compact bar of an embed (and then across the whole width).
 TEST(AppHeadless, TheImageGridKeepsClearOfTheControls) {

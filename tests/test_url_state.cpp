@@ -59,6 +59,27 @@ TEST(UrlState, TheModelTravelsInALink) {
   EXPECT_NE(error.find("model=unet (a bad value)"), std::string::npos) << error;
 }
 
+// The comparison view's models travel in a link (2 to 4 distinct known names); anything else is
+// refused with its key named, and the models before it stay.
+TEST(UrlState, TheComparedModelsTravelInALink) {
+  app::Settings s = app::defaults_for("mnist");
+  EXPECT_EQ(app::format_state(s).find("models="), std::string::npos);
+  s.models = {"exact", "scfdm", "local"};
+  const std::string link = app::format_state(s);
+  EXPECT_NE(link.find("models=exact%2Cscfdm%2Clocal"), std::string::npos) << link;
+  std::string error;
+  EXPECT_EQ(app::parse_state(link, app::Settings{}, &error).models, s.models);
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(app::parse_state("models=wiener,nearest", s, &error).models, (std::vector<std::string>{"wiener", "nearest"}));
+  EXPECT_TRUE(app::parse_state("models=", s, &error).models.empty()) << "an empty value turns the comparison off";
+  for (const char* bad : {"models=exact", "models=exact,unet", "models=local,local", "models=exact,scfdm,wiener,local,nearest",
+                          "models=exact,,local", "models=exact,scfdm,wiener,local,nearest,pca-local,exact,exact,exact"}) {
+    const app::Settings kept = app::parse_state(bad, s, &error);
+    EXPECT_EQ(kept.models, s.models) << bad;
+    EXPECT_NE(error.find("(a bad value)"), std::string::npos) << bad << ": " << error;
+  }
+}
+
 // The view travels in a link: its centre and zoom, the 3-D camera's angles, the trails, the step
 // shown, and the speed; at their defaults they are left out.
 TEST(UrlState, TheViewTravelsInALink) {

@@ -87,9 +87,11 @@ void check_settings_fit(const Settings& s) {
   if (image && s.pca)
     bytes += TrainingSet::memory_bytes_for(n, pixels, true) +  // the images shown
              uint64_t(pixels) * pixels * sizeof(double) * 3;   // the PCA fit
-  bytes += sampler_memory_bytes(s.sampler, d, n);
-  bytes += std::min<uint64_t>(SamplingJob::kHistoryBytes,
-                              uint64_t(std::max(s.sampler.n_steps, 1) + 1) * uint64_t(std::max(s.sampler.n_samples, 1)) * d * 4);
+  // A comparison runs a sampler per model, and its history holds all of their states.
+  const uint64_t runs = std::max<size_t>(1, s.models.size());
+  bytes += runs * sampler_memory_bytes(s.sampler, d, n);
+  bytes += std::min<uint64_t>(SamplingJob::kHistoryBytes, runs * uint64_t(std::max(s.sampler.n_steps, 1) + 1) *
+                                                               uint64_t(std::max(s.sampler.n_samples, 1)) * d * 4);
   data::check_memory(bytes,
                      "this setting (" + std::to_string(s.n_train) + " training points, " + std::to_string(s.sampler.n_samples) +
                          " samples, M = " + std::to_string(s.sampler.n_draws) + ")",
@@ -359,7 +361,10 @@ void App::restart() {
   std::string key = model_key(s);
   if (s.dataset == kDroppedDataset) key += "|" + std::to_string(reinterpret_cast<uintptr_t>(dropped_.get()));
   if (s.dataset == kDrawnDataset) key += "|" + format_state(s);  // the points themselves
-  job_.start(key, build, params);
+  std::vector<Variant> variants;
+  if (s.models.empty()) variants.push_back({"", params});
+  for (const std::string& name : s.models) variants.push_back({name, comparison_params(s, name)});
+  job_.start(key, build, std::move(variants));
   running_ = settings_;
 }
 
@@ -381,10 +386,13 @@ const MatrixXfR* App::history_at(int step, int* found_step) const {
   return snapshot_.history[i].get();
 }
 
-int App::copies() const {
+int App::copies(int group) const {
   if (!snapshot_.model) return 0;
+  const size_t groups = std::max<size_t>(1, snapshot_.groups.size()), b = snapshot_.nearest_distance.size() / groups;
+  const size_t begin = group < 0 ? 0 : size_t(group) * b, end = group < 0 ? snapshot_.nearest_distance.size() : begin + b;
   int n = 0;
-  for (double d : snapshot_.nearest_distance) n += d < snapshot_.model->copy_threshold;
+  for (size_t i = begin; i < end && i < snapshot_.nearest_distance.size(); ++i)
+    n += snapshot_.nearest_distance[i] < snapshot_.model->copy_threshold;
   return n;
 }
 
@@ -420,15 +428,25 @@ std::string App::stats_json() const {
     std::snprintf(share, sizeof share, "%.4f", double(copies()) / double(snapshot_.nearest_distance.size()));
     copy_share = share;
   }
-  char text[2048];
+  // A comparison: each model's copies among its samples.
+  std::string groups = "[";
+  for (size_t g = 0; g < snapshot_.groups.size(); ++g) {
+    const size_t b = snapshot_.nearest_distance.size() / snapshot_.groups.size();
+    char item[160];
+    std::snprintf(item, sizeof item, "%s{\"model\": \"%s\", \"samples\": %zu, \"copies\": %d}", g ? ", " : "",
+                  json_text(snapshot_.groups[g]).c_str(), b, copies(int(g)));
+    groups += item;
+  }
+  groups += "]";
+  char text[2560];
   std::snprintf(text, sizeof text,
-                "{\"step\": %d, \"n_steps\": %d, \"view_step\": %d, \"samples_done\": %lld, \"n_samples\": %d, "
+                "{\"groups\": %s, \"step\": %d, \"n_steps\": %d, \"view_step\": %d, \"samples_done\": %lld, \"n_samples\": %d, "
                 "\"threads\": %d, \"build\": \"%s\", \"isolated\": %s, \"steps_per_s\": %.1f, \"fps\": %.1f, "
                 "\"seconds\": %.4f, \"dataset\": \"%s\", \"loading\": %s, \"fetched_bytes\": %.0f, \"copies\": %d, "
                 "\"copy_share\": %s, \"sweep_runs\": %zu, \"sweeping\": %s, "
                 "\"marks\": %zu, \"tiles\": %zu, \"tile_size\": %.1f, \"paused\": %s, \"error\": \"%s\", \"warnings\": \"%s\"}",
-                snapshot_.step, snapshot_.n_steps, view_step(),
-                snapshot_.done ? (long long)snapshot_.states.rows() : 0LL, settings_.sampler.n_samples, job_.threads(),
+                groups.c_str(), snapshot_.step, snapshot_.n_steps, view_step(),
+                snapshot_.done ? (long long)snapshot_.states.rows() / (long long)std::max<size_t>(1, snapshot_.groups.size()) : 0LL, settings_.sampler.n_samples, job_.threads(),
                 platform_.build, platform_.cross_origin_isolated ? "true" : "false", steps_per_second_,
                 ImGui::GetCurrentContext() ? ImGui::GetIO().Framerate : 0.0f, snapshot_.seconds,
                 settings_.dataset.c_str(), waiting_for_data_ || !snapshot_.status.empty() ? "true" : "false",

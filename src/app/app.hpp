@@ -125,8 +125,9 @@ class App {
   void select_sample(int index) { selected_ = index; }
   void set_velocity_overlay(bool on) { show_velocity_ = on; }
   // How many of the latest samples are copies of a training point (images: at every step; points:
-  // once a run is done).
-  int copies() const;
+  // once a run is done); a comparison: of model `group`'s (-1: of all of them).
+  int copies(int group = -1) const;
+  CaptionFacts caption_facts() const;  // what the caption says about the picture shown
   // The sigma sweep's measured runs so far (empty when none ran).
   const std::vector<eval::SweepRow>& sweep_rows() const { return sweep_.rows; }
   bool sweeping() const { return sweep_.active; }
@@ -140,7 +141,6 @@ class App {
   void draw_export();  // ui=min: play/pause, reset, sigma, M, and one status line
   void draw_messages(float width);
   void draw_legend();
-  CaptionFacts caption_facts() const;  // what the caption says about the picture shown
   void build_scene();
   void build_points_scene();
   void build_image_scene();

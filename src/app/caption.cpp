@@ -23,9 +23,44 @@ std::string setting_text(const Settings& s) {
 
 bool smooths(const Settings& s) { return s.sampler.sigma > 0 && s.sampler.n_draws >= 2; }
 
+// A comparison: what each model does, in a sentence.
+std::string model_sentence(const Settings& s, const std::string& name, const std::string& what) {
+  if (name == "exact")
+    return "exact (sigma = 0) memorizes: each sample ends on one of the " + what + ".";
+  if (name == "scfdm")
+    return s.sampler.sigma > 0 && s.sampler.n_draws >= 2
+               ? "sigma-CFDM averages the exact model over " + std::to_string(s.sampler.n_draws) +
+                     " nearby points at every step: its samples are averages of a few " + what +
+                     ", new but blurred, like double exposures."
+               : "sigma-CFDM with sigma = 0 or M = 1 still copies: raise sigma and M to see it average.";
+  if (name == "wiener") return "Wiener knows only the average image and how pixels vary together: smooth blurs.";
+  if (name == "local")
+    return "local patches decides each pixel from a small window around it, taking it from the " + what +
+           " that match there: new images made of pieces of different ones.";
+  if (name == "pca-local")
+    return "PCA-local does the same with the pixels the data say vary together: new images, a little noisier.";
+  if (name == "nearest") return "nearest answers with the nearest training example: copies by construction.";
+  return name;
+}
+
 }  // namespace
 
 std::string caption(const Settings& s, const CaptionFacts& f) {
+  if (!s.models.empty() && f.image) {
+    // The comparison: the same noise through each model, side by side.
+    std::string text = "The same noise through " + std::to_string(s.models.size()) +
+                       " models, side by side: sample i of every model started from the same noise image.";
+    for (const std::string& name : s.models) text += " " + model_sentence(s, name, "training images");
+    if (!f.running) return text;
+    if (!f.done) return text + "\nt = " + number(f.t, "%.2f") + ": the samples are on their way from noise (t = 0) to data (t = 1).";
+    if (f.model_copies.size() == s.models.size()) {
+      text += "\nDone, copies of training images (red frames) per model:";
+      for (size_t g = 0; g < s.models.size(); ++g)
+        text += std::string(g ? "," : "") + " " + s.models[g] + " " + count(f.model_copies[g]) + " of " + count(f.n_samples);
+      text += "; green frames are new images. Each sample's nearest training image is beside it.";
+    }
+    return text;
+  }
   const std::string what = f.image ? "training images" : "training points";
   const std::string marks = f.image ? "" : " (dark rings)";
   std::string text;
@@ -99,6 +134,14 @@ std::string caption(const Settings& s, const CaptionFacts& f) {
 
 std::string short_caption(const Settings& s, const CaptionFacts& f) {
   const std::string what = f.image ? "images" : "points";
+  if (!s.models.empty() && f.image) {
+    if (!f.running || !f.done || f.model_copies.size() != s.models.size())
+      return "the same noise through " + std::to_string(s.models.size()) + " models: memorize, smooth, generalize";
+    std::string text = "copies:";
+    for (size_t g = 0; g < s.models.size(); ++g)
+      text += std::string(g ? "," : "") + " " + s.models[g] + " " + count(f.model_copies[g]) + "/" + count(f.n_samples);
+    return text;
+  }
   if (f.running && f.done && f.copies >= 0 && f.n_samples > 0) {
     const std::string who = s.sampler.denoiser.model == cfdm::Model::cfdm
                                 ? setting_text(s)

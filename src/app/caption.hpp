@@ -3,6 +3,7 @@
 // tests read it as a student would.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "app/settings.hpp"
 
@@ -17,6 +18,8 @@ struct CaptionFacts {
   int n_samples = 0;      // samples shown
   int copies = -1;        // of them, copies of a training point (-1: not measured yet)
   bool three_d = false;   // a 3-D point cloud (the canvas turns when dragged)
+  // A comparison (settings.models): each model's copies among its n_samples (empty: not measured).
+  std::vector<int> model_copies;
 };
 
 // Full: what the current picture shows and why, with a hint of what to try next.

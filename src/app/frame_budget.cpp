@@ -23,13 +23,21 @@ constexpr double kSecondsPerPixel = 5e-9;
 constexpr double kSecondsPerPairCoordinate = 2e-10;
 constexpr double kPairOverhead = 15;  // the softmax of a pair, in coordinates
 constexpr double kSecondsPerTreeSearch = 9e-6;
-// The local models: a softmax per pixel (local: about 175 times the exact kernel's cost per
-// coordinate of a pair; pca-local sums its masks, about 8 times more) and Wiener's two d x d products.
-constexpr double kSecondsPerLocalCoordinate = 3.5e-8;
-constexpr double kPcaLocalFactor = 8;
+// The local models: a softmax per pixel (local: 1,000 MNIST threes, 8 samples, 20 steps in 1.43 s,
+// about 1.1e-8 s per coordinate of a pair; pca-local sums its masks, 9.3 times that).
+constexpr double kSecondsPerLocalCoordinate = 1.2e-8;
+constexpr double kPcaLocalFactor = 10;
 constexpr double kSecondsPerWienerCoordinate = 2e-9;
 constexpr int kImageDim = 28 * 28;
 constexpr int kTreeMaxDim = 8;  // the box tree's reach; above it the estimator scans
+
+bool uses_local_model(const Settings& s) {
+  auto local = [](cfdm::Model m) { return m == cfdm::Model::local || m == cfdm::Model::pca_local; };
+  if (s.models.empty()) return local(s.sampler.denoiser.model);
+  for (const std::string& name : s.models)
+    if (name == "local" || name == "pca-local") return true;
+  return false;
+}
 
 std::string thousands(double value) {
   char digits[32];
@@ -42,13 +50,25 @@ std::string thousands(double value) {
   return out;
 }
 
+// One sampler's step: queries (samples times draws) against n training points in d dimensions.
+double sampler_step_seconds(const SamplerParams& p, double n, double d) {
+  const double queries = std::max(p.n_samples, 1) * (p.sigma > 0 ? std::max(p.n_draws, 1) : 1);
+  const double pair = (d + kPairOverhead) * kSecondsPerPairCoordinate;
+  const cfdm::Model model = p.denoiser.model;
+  if (model == cfdm::Model::local || model == cfdm::Model::pca_local)
+    return queries * n * d * kSecondsPerLocalCoordinate * (model == cfdm::Model::pca_local ? kPcaLocalFactor : 1);
+  if (model == cfdm::Model::wiener) return queries * d * d * kSecondsPerWienerCoordinate;
+  if (p.estimator != Estimator::knn) return queries * n * pair;
+  if (d <= kTreeMaxDim) return queries * (kSecondsPerTreeSearch + double(p.knn.k + p.knn.l) * pair);
+  return queries * n * pair;  // the exact scan for neighbours
+}
+
 }  // namespace
 
 FrameWork estimate_frame_work(const Settings& s) {
   const bool image = is_image_name(s.dataset);
-  const double n = std::max(s.n_train, 1), b = std::max(s.sampler.n_samples, 1);
+  const double n = std::max(s.n_train, 1), b = std::max(s.sampler.n_samples, 1) * std::max<double>(1, s.models.size());
   const double d = image ? (s.pca ? s.pca_dim : kImageDim) : std::max(2, data::toy_dim(s.dataset));
-  const double queries = b * (s.sampler.sigma > 0 ? std::max(s.sampler.n_draws, 1) : 1);
   FrameWork work;
   const double pair = (d + kPairOverhead) * kSecondsPerPairCoordinate;
   work.prepare_seconds = image ? n * kImageDim * kSecondsPerPixel : n * kSecondsPerToyPoint;
@@ -57,17 +77,11 @@ FrameWork estimate_frame_work(const Settings& s) {
   if (image) work.prepare_seconds += std::min<double>(n, eval::kCopySpacingPoints) * n * pair;
   if (!image) work.prepare_seconds += n * kSecondsPerIndexedPoint;
   if (s.knn() && d <= kTreeMaxDim) work.prepare_seconds += n * kSecondsPerIndexedPoint;
-  const cfdm::Model model = s.sampler.denoiser.model;
-  if (model == cfdm::Model::local || model == cfdm::Model::pca_local)
-    work.step_seconds = queries * n * d * kSecondsPerLocalCoordinate * (model == cfdm::Model::pca_local ? kPcaLocalFactor : 1);
-  else if (model == cfdm::Model::wiener)
-    work.step_seconds = queries * d * d * kSecondsPerWienerCoordinate;
-  else if (!s.knn())
-    work.step_seconds = queries * n * pair;
-  else if (d <= kTreeMaxDim)
-    work.step_seconds = queries * (kSecondsPerTreeSearch + double(s.sampler.knn.k + s.sampler.knn.l) * pair);
-  else
-    work.step_seconds = queries * n * pair;      // the exact scan for neighbours
+  // A comparison: the single-thread page steps one model a frame, so its longest piece is one
+  // model's step.
+  if (s.models.empty()) work.step_seconds = sampler_step_seconds(s.sampler, n, d);
+  for (const std::string& name : s.models)
+    work.step_seconds = std::max(work.step_seconds, sampler_step_seconds(comparison_params(s, name), n, d));
   if (image) work.step_seconds += b * n * pair;  // each sample's nearest training image, shown beside it
   if (!image) work.step_seconds += b * kSecondsPerTreeSearch;  // the last step: which samples are copies
   return work;
@@ -93,13 +107,13 @@ void check_frame_budget(const Settings& s) {
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%.1f", work.step_seconds);
     throw Error("one step of this setting (" + thousands(s.sampler.n_samples) + " samples" +
+                (s.models.empty() ? std::string() : " of each of " + std::to_string(s.models.size()) + " models") +
                 (s.sampler.sigma > 0 && s.sampler.n_draws > 1 ? " x " + std::to_string(s.sampler.n_draws) + " draws" : "") + " over " +
                 thousands(s.n_train) + " training points) takes about " + seconds +
                 " s in one piece, too long for the single-thread page: choose fewer samples, draws or training "
                 "points, or the nearest-neighbour estimator" +
-                (s.sampler.denoiser.model == cfdm::Model::local || s.sampler.denoiser.model == cfdm::Model::pca_local
-                     ? std::string(" (the local models cost far more per training image than the exact one)")
-                     : std::string()) +
+                (uses_local_model(s) ? std::string(" (the local models cost far more per training image than the exact one)")
+                                     : std::string()) +
                 full_speed);
   }
 }

@@ -16,7 +16,7 @@ constexpr double kFrameBudgetSeconds = 0.1;
 
 struct FrameWork {
   double prepare_seconds = 0;  // building the model (data, training set, index, PCA) at once
-  double step_seconds = 0;     // one Euler step, and what is measured of it for the view
+  double step_seconds = 0;     // one Euler step (a comparison: one model's), and what is measured of it for the view
 };
 
 // Estimated seconds on a desktop machine's single thread (wasm SIMD128), from the sizes alone.

@@ -83,6 +83,45 @@ bool model_picker(Settings& s, bool image) {
   return changed;
 }
 
+// The comparison view (images): a switch, then a box per model (2 to 4 of them). True on a change.
+bool comparison_picker(Settings& s) {
+  bool changed = false;
+  bool on = !s.models.empty();
+  if (ImGui::Checkbox("compare models side by side", &on)) {
+    s.models = on ? std::vector<std::string>{"exact", "scfdm", "local"} : std::vector<std::string>{};
+    if (on && s.sampler.sigma == 0) s.sampler.sigma = 1.0, s.sampler.n_draws = 8;  // so that sigma-CFDM averages
+    changed = true;
+  }
+  tooltip("Sample the same noise with several models at once, side by side: the exact model memorizes, sigma-CFDM "
+          "averages (blurs), the local models make new images out of pieces.");
+  if (s.models.empty()) return changed;
+  int column = 0;
+  for (const std::string& name : comparison_names()) {
+    auto at = std::find(s.models.begin(), s.models.end(), name);
+    bool chosen = at != s.models.end();
+    // At least two and at most four: the last two cannot be unticked, a fifth not ticked.
+    const bool locked = chosen ? s.models.size() <= size_t(kMinCompared) : s.models.size() >= size_t(kMaxCompared);
+    if (column++ % 3) ImGui::SameLine();
+    ImGui::BeginDisabled(locked);
+    if (ImGui::Checkbox(name.c_str(), &chosen)) {
+      if (chosen) {
+        // In the list's own order, so that a link names them the same way.
+        std::vector<std::string> next;
+        for (const std::string& other : comparison_names())
+          if (other == name || std::find(s.models.begin(), s.models.end(), other) != s.models.end())
+            next.push_back(other);
+        s.models = std::move(next);
+      } else {
+        s.models.erase(at);
+      }
+      changed = true;
+    }
+    ImGui::EndDisabled();
+    tooltip(comparison_title(s, name).c_str());
+  }
+  return changed;
+}
+
 void tooltip(const char* text) {
   if (!ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) return;
   ImGui::BeginTooltip();
@@ -125,10 +164,12 @@ CaptionFacts App::caption_facts() const {
   f.done = snapshot_.done && shown == snapshot_.step;
   f.t = snapshot_.n_steps ? double(shown) / snapshot_.n_steps : 0.0;
   f.first_step = snapshot_.first_step;
-  f.n_samples = int(snapshot_.states.rows());
+  f.n_samples = int(snapshot_.states.rows()) / std::max(1, int(snapshot_.groups.size()));
   f.three_d = !f.image && snapshot_.model && snapshot_.states.cols() == 3;
   // Copies are judged for the latest states (images: at every step; points: when done).
   if (!snapshot_.nearest_distance.empty() && (f.done || (f.image && shown == snapshot_.step))) f.copies = copies();
+  if (f.copies >= 0)
+    for (size_t g = 0; g < snapshot_.groups.size(); ++g) f.model_copies.push_back(copies(int(g)));
   return f;
 }
 
@@ -196,6 +237,7 @@ void App::draw_controls() {
           reset_view();
         }
         s.dataset = name;
+        if (!is_image_name(name)) s.models.clear();  // the comparison shows images
         changed = true;
       }
     ImGui::EndCombo();
@@ -248,9 +290,11 @@ void App::draw_controls() {
   int seed = int(std::min<uint64_t>(s.sampler.seed, uint64_t(std::numeric_limits<int>::max())));
   if (ImGui::InputInt("seed", &seed)) s.sampler.seed = uint64_t(std::max(0, seed)), changed = true;
   tooltip("The random seed: the same seed and settings give the same samples, bit for bit, on any machine.");
-  changed |= model_picker(s, image);
+  if (s.models.empty()) changed |= model_picker(s, image);
+  if (image) changed |= comparison_picker(s);
   bool knn = s.knn();
-  if (s.sampler.denoiser.model == cfdm::Model::cfdm && ImGui::Checkbox("nearest-neighbour estimator", &knn))
+  if (s.models.empty() && s.sampler.denoiser.model == cfdm::Model::cfdm &&
+      ImGui::Checkbox("nearest-neighbour estimator", &knn))
     s.sampler.estimator = knn ? Estimator::knn : Estimator::exact, changed = true;
   tooltip("Sum only the K training points nearest to each sample, plus L others at random, instead of all of "
           "them: much faster on large data, nearly the same flow.");
@@ -538,11 +582,20 @@ void App::draw_status() {
   if (model && !snapshot_.nearest_distance.empty()) {
     // The copy meter: the share of samples within a tenth of the training set's typical spacing of a
     // training point (as cfdm eval counts copies).
-    const int n = int(snapshot_.nearest_distance.size()), c = copies();
-    char text[96];
-    std::snprintf(text, sizeof text, "copy meter: %d of %d samples are copies (%.0f%%)", c, n, 100.0 * c / n);
+    // A comparison: a meter per model.
+    const int groups = std::max(1, int(snapshot_.groups.size()));
+    const int n = int(snapshot_.nearest_distance.size()) / groups;
     ImGui::PushStyleColor(ImGuiCol_PlotHistogram, ImVec4(0.96f, 0.62f, 0.60f, 1.0f));  // light red: dark text reads
-    ImGui::ProgressBar(float(c) / float(n), ImVec2(360, 0), text);
+    for (int g = 0; g < groups; ++g) {
+      const int c = snapshot_.groups.empty() ? copies() : copies(g);
+      char text[128];
+      if (snapshot_.groups.empty())
+        std::snprintf(text, sizeof text, "copy meter: %d of %d samples are copies (%.0f%%)", c, n, 100.0 * c / n);
+      else
+        std::snprintf(text, sizeof text, "%s: %d of %d are copies (%.0f%%)", snapshot_.groups[size_t(g)].c_str(), c, n,
+                      100.0 * c / n);
+      ImGui::ProgressBar(float(c) / float(std::max(n, 1)), ImVec2(360, 0), text);
+    }
     ImGui::PopStyleColor();
     tooltip("A copy: a sample within a tenth of the typical spacing between training points of one of them "
             "(measured in the space sampled in), as `cfdm eval` counts it.");

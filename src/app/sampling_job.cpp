@@ -12,18 +12,31 @@ using Clock = std::chrono::steady_clock;
 
 struct SamplingJob::Run {
   std::shared_ptr<const Model> model;
-  std::unique_ptr<Sampler> sampler;
+  // One sampler, or a comparison's (stepped together: they share the step count and start).
+  std::vector<std::unique_ptr<Sampler>> samplers;
+  std::vector<std::string> groups;  // a comparison's names
+  size_t stepped = 0;  // how many of the samplers took the step under way (foreground: one a call)
   std::vector<std::shared_ptr<const MatrixXfR>> history;
   std::vector<int> history_steps;
   int history_stride = 1;
   Clock::time_point start = Clock::now();
   std::shared_ptr<const MatrixXfR> last_inputs, last_draws;  // point data: the last step's z and eps
 
+  const Sampler& lead() const { return *samplers.front(); }
+  bool done() const { return stepped == 0 && lead().done(); }
   double seconds() const { return std::chrono::duration<double>(Clock::now() - start).count(); }
+  // Every sampler's states, one block after another.
+  MatrixXfR states() const {
+    if (samplers.size() == 1) return lead().states();
+    const Eigen::Index b = lead().states().rows();
+    MatrixXfR all(b * Eigen::Index(samplers.size()), lead().states().cols());
+    for (size_t g = 0; g < samplers.size(); ++g) all.middleRows(Eigen::Index(g) * b, b) = samplers[g]->states();
+    return all;
+  }
   void record() {
-    const int n = sampler->step_index();
-    if ((n - sampler->first_step()) % history_stride != 0 && !sampler->done()) return;
-    history.push_back(std::make_shared<const MatrixXfR>(sampler->states()));
+    const int n = lead().step_index();
+    if ((n - lead().first_step()) % history_stride != 0 && !lead().done()) return;
+    history.push_back(std::make_shared<const MatrixXfR>(states()));
     history_steps.push_back(n);
   }
 };
@@ -69,7 +82,7 @@ void SamplingJob::worker_loop() {
       request = std::move(*pending_);
       pending_.reset();
     }
-    run(request.model_key, request.build, request.params, request.generation, *request.cancel);
+    run(request.model_key, request.build, std::move(request.variants), request.generation, *request.cancel);
   }
 }
 
@@ -90,6 +103,10 @@ void SamplingJob::start(std::shared_ptr<const TrainingSet> train, const SamplerP
 }
 
 void SamplingJob::start(const std::string& model_key, ModelBuilder build, const SamplerParams& params) {
+  start(model_key, std::move(build), std::vector<Variant>{Variant{"", params}});
+}
+
+void SamplingJob::start(const std::string& model_key, ModelBuilder build, std::vector<Variant> variants) {
   foreground_.reset();
   uint64_t generation;
   {
@@ -104,19 +121,19 @@ void SamplingJob::start(const std::string& model_key, ModelBuilder build, const 
       std::lock_guard<std::mutex> lock(request_mutex_);
       *cancel_ = true;
       cancel_ = std::make_shared<std::atomic<bool>>(false);
-      pending_ = Request{model_key, std::move(build), params, generation, cancel_};
+      pending_ = Request{model_key, std::move(build), std::move(variants), generation, cancel_};
     }
     request_cv_.notify_one();
     if (!worker_.joinable()) worker_ = std::thread([this] { worker_loop(); });
     return;
   }
-  foreground_ = begin(model_key, build, params, generation);
+  foreground_ = begin(model_key, build, variants, generation);
 }
 
 // Builds (or reuses) the model and the sampler, and publishes step n0. Null on an error, which is
 // published as the run's message.
 std::unique_ptr<SamplingJob::Run> SamplingJob::begin(const std::string& model_key, const ModelBuilder& build,
-                                                     const SamplerParams& params, uint64_t generation) {
+                                                     const std::vector<Variant>& variants, uint64_t generation) {
   auto run = std::make_unique<Run>();
   try {
     {
@@ -130,19 +147,27 @@ std::unique_ptr<SamplingJob::Run> SamplingJob::begin(const std::string& model_ke
       }
       run->model = model_;
     }
+    const SamplerParams& params = variants.front().params;
     if (params.kernel.cancel && *params.kernel.cancel) return nullptr;
-    // The local model reads pixel windows: the images' shape, in pixel space (a PCA space has none).
-    SamplerParams run_params = params;
     const Model& model = *run->model;
-    if (model.is_image() && !model.pca && model.image_width > 0 && model.image_height > 0)
-      run_params.denoiser.image = ImageShape{model.image_height, model.image_width,
-                                             model.train->dim() / (model.image_width * model.image_height)};
-    if (run_params.denoiser.model == cfdm::Model::local && model.pca)
-      throw Error("the local model compares windows of pixels: sample in pixel space, not in the PCA space");
-    run->sampler = std::make_unique<Sampler>(*run->model->train, run_params, pool_);
-    const size_t state_bytes = size_t(params.n_samples) * size_t(run->model->train->dim()) * sizeof(float);
+    if (variants.size() > 1 && !model.is_image())
+      throw Error("the comparison view shows images side by side: choose MNIST or Fashion-MNIST, or one model");
+    for (const Variant& variant : variants) {
+      // The local model reads pixel windows: the images' shape, in pixel space (a PCA space has none).
+      SamplerParams run_params = variant.params;
+      run_params.kernel.cancel = params.kernel.cancel;
+      if (model.is_image() && !model.pca && model.image_width > 0 && model.image_height > 0)
+        run_params.denoiser.image = ImageShape{model.image_height, model.image_width,
+                                               model.train->dim() / (model.image_width * model.image_height)};
+      if (run_params.denoiser.model == cfdm::Model::local && model.pca)
+        throw Error("the local model compares windows of pixels: sample in pixel space, not in the PCA space");
+      run->samplers.push_back(std::make_unique<Sampler>(*run->model->train, run_params, pool_));
+      if (variants.size() > 1) run->groups.push_back(variant.name);
+    }
+    const size_t state_bytes =
+        variants.size() * size_t(params.n_samples) * size_t(run->model->train->dim()) * sizeof(float);
     const size_t max_records = std::max<size_t>(2, kHistoryBytes / std::max<size_t>(1, state_bytes));
-    const size_t records = size_t(params.n_steps - run->sampler->first_step()) + 1;
+    const size_t records = size_t(params.n_steps - run->lead().first_step()) + 1;
     run->history_stride = int((records + max_records - 2) / (max_records - 1));
     run->record();
     publish(run.get(), "", generation);
@@ -155,16 +180,24 @@ std::unique_ptr<SamplingJob::Run> SamplingJob::begin(const std::string& model_ke
   return nullptr;
 }
 
-// One step and its publication. False when cancelled or failed.
+// One step and its publication. False when cancelled or failed. A comparison's samplers each take
+// the step; in foreground mode one of them a call (so that a frame holds one model's step), the
+// step published once all have taken it.
 bool SamplingJob::step(Run* run) {
   try {
-    Sampler& sampler = *run->sampler;
+    Sampler& sampler = *run->samplers.front();
     // Point data: the last step's inputs, kept so that a finished sample can be traced to the
     // training points it averages (its z at t = (S-1)/S and its smoothing draws).
     const bool last = sampler.step_index() == sampler.n_steps() - 1 && !run->model->is_image();
     MatrixXfR inputs;
     if (last) inputs = sampler.states();
-    if (!sampler.step()) return false;
+    const size_t count = mode_ == JobMode::foreground ? 1 : run->samplers.size();
+    for (size_t k = 0; k < count; ++k) {
+      if (!run->samplers[run->stepped]->step()) return false;
+      ++run->stepped;
+    }
+    if (run->stepped < run->samplers.size()) return true;
+    run->stepped = 0;
     if (last) {
       run->last_inputs = std::make_shared<const MatrixXfR>(std::move(inputs));
       run->last_draws = std::make_shared<const MatrixXfR>(sampler.draws());
@@ -191,7 +224,9 @@ void SamplingJob::advance(double budget_seconds) {
   auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
   // At least one step when one is due, then more while the budget lasts.
   bool first = true;
-  while (foreground_ && !foreground_->sampler->done() && (first || elapsed() < budget_seconds) && step_due()) {
+  // A comparison's step under way goes on (a single step is asked for once, not once a model).
+  while (foreground_ && !foreground_->done() && (first || elapsed() < budget_seconds) &&
+         (foreground_->stepped > 0 || step_due())) {
     first = false;
     if (!step(foreground_.get())) foreground_.reset();
   }
@@ -209,10 +244,11 @@ void SamplingJob::publish_status(const std::string& status, uint64_t generation)
 void SamplingJob::publish(Run* run, const std::string& error, uint64_t generation) {
   Snapshot next;
   if (run) {
-    const Sampler& sampler = *run->sampler;
+    const Sampler& sampler = run->lead();
     const Model& model = *run->model;
     next.model = run->model;
-    next.states = sampler.states();
+    next.states = run->states();
+    next.groups = run->groups;
     next.history = run->history;
     next.history_steps = run->history_steps;
     next.step = sampler.step_index();
@@ -245,12 +281,12 @@ void SamplingJob::publish(Run* run, const std::string& error, uint64_t generatio
   published_ = std::move(next);
 }
 
-void SamplingJob::run(std::string model_key, ModelBuilder build, SamplerParams params, uint64_t generation,
+void SamplingJob::run(std::string model_key, ModelBuilder build, std::vector<Variant> variants, uint64_t generation,
                       const std::atomic<bool>& cancel) {
   if (cancel) return;  // replaced before it began
-  params.kernel.cancel = &cancel;
-  std::unique_ptr<Run> run = begin(model_key, build, params, generation);
-  while (run && !run->sampler->done() && !cancel) {
+  for (Variant& variant : variants) variant.params.kernel.cancel = &cancel;
+  std::unique_ptr<Run> run = begin(model_key, build, variants, generation);
+  while (run && !run->done() && !cancel) {
     if (!step_due()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
       continue;

@@ -40,10 +40,19 @@ struct Model {
 };
 using ModelBuilder = std::function<Model(ThreadPool&)>;  // throws cfdm::Error on bad input
 
+// One sampler of a run: a comparison runs several from the same noise (same seed, samples, steps),
+// each under its name.
+struct Variant {
+  std::string name;
+  SamplerParams params;
+};
+
 // What the worker has published: the states after `step` steps (t = step / n_steps).
 struct Snapshot {
   std::shared_ptr<const Model> model;
-  MatrixXfR states;  // B x d in the sampling space
+  MatrixXfR states;  // B x d in the sampling space (a comparison: G blocks of B rows, one a model)
+  // A comparison: its models' names, in the order of their blocks (empty: one model).
+  std::vector<std::string> groups;
   // The states after each recorded step (every step while they fit in the history budget),
   // oldest first: history[i] holds z at step history_steps[i]. Shared, never modified.
   std::vector<std::shared_ptr<const MatrixXfR>> history;
@@ -82,6 +91,9 @@ class SamplingJob {
   // params on the model that build() returns (or the previous model, if model_key is unchanged).
   // Returns at once: a model build under way (not interruptible) finishes on the worker first.
   void start(const std::string& model_key, ModelBuilder build, const SamplerParams& params);
+  // A comparison (images): the variants stepped together from the same noise, their states
+  // published as one block each.
+  void start(const std::string& model_key, ModelBuilder build, std::vector<Variant> variants);
   // A run on a training set of plain points.
   void start(std::shared_ptr<const TrainingSet> train, const SamplerParams& params);
   void cancel();  // never waits
@@ -101,10 +113,10 @@ class SamplingJob {
 
  private:
   struct Run;
-  void run(std::string model_key, ModelBuilder build, SamplerParams params, uint64_t generation,
+  void run(std::string model_key, ModelBuilder build, std::vector<Variant> variants, uint64_t generation,
            const std::atomic<bool>& cancel);
-  std::unique_ptr<Run> begin(const std::string& model_key, const ModelBuilder& build, const SamplerParams& params,
-                             uint64_t generation);
+  std::unique_ptr<Run> begin(const std::string& model_key, const ModelBuilder& build,
+                             const std::vector<Variant>& variants, uint64_t generation);
   bool step(Run* run);
   void stop_worker();
   void publish(Run* run, const std::string& error, uint64_t generation);
@@ -118,7 +130,7 @@ class SamplingJob {
   struct Request {
     std::string model_key;
     ModelBuilder build;
-    SamplerParams params;
+    std::vector<Variant> variants;
     uint64_t generation = 0;
     std::shared_ptr<std::atomic<bool>> cancel;
   };

@@ -354,6 +354,29 @@ void App::add_inspector_marks(const MatrixXfR& states, int shown_step, double t,
               rgba(40, 40, 40, 255));
 }
 
+namespace {
+
+// The pairs' grid inside a block w x h: the columns that make the tiles largest, and that tile size
+// (label: the height of the distance line under each tile; 0 when tiles get too small for it).
+struct PairGrid {
+  int columns = 1, rows = 1;
+  float tile = 8, label = 16;
+};
+
+PairGrid pair_grid(int n, float w, float h, float gap) {
+  PairGrid g;
+  g.columns = std::max(1, int(std::ceil(std::sqrt(double(n) * w / std::max(1.0f, h) / 2))));
+  g.rows = (n + g.columns - 1) / g.columns;
+  g.tile = std::min((w / g.columns - 3 * gap) / 2, h / g.rows - gap - g.label);
+  // Tiles too small for a readable distance under each (a small embed): no distances, larger tiles
+  // (the frames still tell copies from new images).
+  if (g.tile < 24) g.label = 0, g.tile = std::min((w / g.columns - 3 * gap) / 2, h / g.rows - gap);
+  g.tile = std::max(g.tile, 8.0f);
+  return g;
+}
+
+}  // namespace
+
 void App::build_image_scene() {
   const ImVec2 size = ImGui::GetIO().DisplaySize;
   const Model& model = *snapshot_.model;
@@ -361,61 +384,93 @@ void App::build_image_scene() {
   const MatrixXfR* states = history_at(view_step(), &shown_step);
   if (!states) return;
   const bool latest = shown_step == snapshot_.step;
-  const int n = std::min<int>(kMaxImagePairs, int(states->rows()));
+  // A comparison: G blocks of B samples, one a model, each block with its title and copy count.
+  const int groups = std::max<int>(1, int(snapshot_.groups.size()));
+  const int b = int(states->rows()) / groups;
+  const int n = std::min<int>(kMaxImagePairs / groups, b);
   const int w = model.image_width, h = model.image_height, d = w * h;
-  const bool with_nearest = latest && int(snapshot_.nearest.size()) >= n;
-  // The atlas: samples first, then their nearest training images; rebuilt when they change.
+  const bool with_nearest = latest && int(snapshot_.nearest.size()) >= groups * b;
+  auto row_of = [&](int g, int i) { return size_t(g) * size_t(b) + size_t(i); };  // in the states
+  // The atlas: samples first (block after block), then their nearest training images; rebuilt
+  // when they change.
   char key[96];
   std::snprintf(key, sizeof key, "%llu|%d|%d", (unsigned long long)snapshot_.generation, shown_step, int(with_nearest));
   if (images_key_ != key || model.pixels->dim() != d) {
     images_key_ = key;
-    const MatrixXfR head = states->topRows(n);
-    const MatrixXfR pixels = latest ? snapshot_.pixels.topRows(n) : model.pca ? model.pca->decode(head) : head;
+    MatrixXfR head(Eigen::Index(groups) * n, states->cols());
+    for (int g = 0; g < groups; ++g)
+      for (int i = 0; i < n; ++i) head.row(Eigen::Index(g) * n + i) = states->row(Eigen::Index(row_of(g, i)));
+    MatrixXfR pixels;
+    if (latest) {
+      pixels.resize(head.rows(), snapshot_.pixels.cols());
+      for (int g = 0; g < groups; ++g)
+        for (int i = 0; i < n; ++i) pixels.row(Eigen::Index(g) * n + i) = snapshot_.pixels.row(Eigen::Index(row_of(g, i)));
+    } else {
+      pixels = model.pca ? model.pca->decode(head) : head;
+    }
+    const int shown = groups * n;
     scene_.image_width = w;
     scene_.image_height = h;
-    scene_.n_images = with_nearest ? 2 * n : n;
+    scene_.n_images = with_nearest ? 2 * shown : shown;
     scene_.images.assign(size_t(scene_.n_images) * size_t(d), 0);
-    for (int i = 0; i < n; ++i)
+    for (int i = 0; i < shown; ++i)
       for (int k = 0; k < d; ++k)
         scene_.images[size_t(i) * d + k] = uint8_t(std::clamp(pixels(i, k), 0.0f, 1.0f) * 255.0f + 0.5f);
     if (with_nearest)
-      for (int i = 0; i < n; ++i)
-        for (int k = 0; k < d; ++k)
-          scene_.images[size_t(n + i) * d + k] = uint8_t(
-              std::clamp(model.pixels->coordinate(snapshot_.nearest[size_t(i)], k), 0.0f, 1.0f) * 255.0f + 0.5f);
+      for (int g = 0; g < groups; ++g)
+        for (int i = 0; i < n; ++i) {
+          const int nearest = snapshot_.nearest[row_of(g, i)];
+          for (int k = 0; k < d; ++k)
+            scene_.images[size_t(shown + g * n + i) * d + k] =
+                uint8_t(std::clamp(model.pixels->coordinate(nearest, k), 0.0f, 1.0f) * 255.0f + 0.5f);
+        }
     scene_.images_version = ++images_version_;
   }
   // The grid: pairs (sample | nearest training image) with the distance below, right of the open
   // control panel in a desktop window, else below the controls; tiles as large as fit, above the
-  // status window (full controls) or the embed's link.
+  // status window (full controls) or the embed's link. A comparison puts its blocks side by side
+  // or one above the other, whichever gives larger tiles.
   const float beside = view_left(), left = beside + 20, top = (beside > 0 ? 0 : controls_bottom_) + 20;
   const float gap = 6;
-  float label = 16;
-  // Above the status window where it reaches under the grid (full controls), else above the
-  // embed's link.
   const float bottom = settings_.ui == Settings::Ui::full && status_right_ > left && status_top_ > top
                            ? status_top_ - 10
                            : size.y - 40;
   const float avail_w = size.x - left - 20, avail_h = bottom - top;
-  int columns = std::max(1, int(std::ceil(std::sqrt(double(n) * avail_w / std::max(1.0f, avail_h) / 2))));
-  const int rows = (n + columns - 1) / columns;
-  float tile = std::min((avail_w / columns - 3 * gap) / 2, avail_h / rows - gap - label);
-  // Tiles too small for a readable distance under each (a small embed): no distances, larger tiles
-  // (the frames still tell copies from new images).
-  if (tile < 24) label = 0, tile = std::min((avail_w / columns - 3 * gap) / 2, avail_h / rows - gap);
-  tile = std::max(tile, 8.0f);
-  for (int i = 0; i < n; ++i) {
-    const float x = left + float(i % columns) * (2 * tile + 3 * gap),
-                y = top + float(i / columns) * (tile + gap + label);
-    const bool copy = with_nearest && snapshot_.nearest_distance[size_t(i)] < model.copy_threshold;
-    const uint32_t border = !with_nearest ? 0u : copy ? kCopyBorder : kNewBorder;
-    scene_.tiles.push_back({x, y, tile, tile, float(i), border});
-    if (!with_nearest) continue;
-    scene_.tiles.push_back({x + tile + gap, y, tile, tile, float(n + i), rgba(150, 150, 150, 255)});
-    if (label == 0) continue;
-    char text[32];
-    std::snprintf(text, sizeof text, "%.2f", snapshot_.nearest_distance[size_t(i)]);
-    scene_.labels.push_back({x, y + tile + 1, text, copy ? rgba(200, 30, 30, 255) : rgba(60, 60, 60, 255)});
+  const float title = groups > 1 ? 2 * ImGui::GetTextLineHeight() + 6 : 0.0f, block_gap = groups > 1 ? 14.0f : 0.0f;
+  const PairGrid across = pair_grid(n, (avail_w - block_gap * (groups - 1)) / groups, avail_h - title, gap);
+  const PairGrid down = pair_grid(n, avail_w, (avail_h - block_gap * (groups - 1)) / groups - title, gap);
+  const bool side_by_side = groups == 1 || across.tile >= down.tile;
+  const PairGrid grid = side_by_side ? across : down;
+  const float block_w = grid.columns * (2 * grid.tile + 3 * gap), block_h = title + grid.rows * (grid.tile + gap + grid.label);
+  for (int g = 0; g < groups; ++g) {
+    const float bx = left + (side_by_side ? float(g) * (block_w + block_gap) : 0.0f);
+    const float by = top + (side_by_side ? 0.0f : float(g) * (block_h + block_gap));
+    int copies_here = 0;
+    for (int i = 0; i < n; ++i) {
+      const float x = bx + float(i % grid.columns) * (2 * grid.tile + 3 * gap),
+                  y = by + title + float(i / grid.columns) * (grid.tile + gap + grid.label);
+      const double distance = with_nearest ? snapshot_.nearest_distance[row_of(g, i)] : 0.0;
+      const bool copy = with_nearest && distance < model.copy_threshold;
+      copies_here += copy;
+      const uint32_t border = !with_nearest ? 0u : copy ? kCopyBorder : kNewBorder;
+      scene_.tiles.push_back({x, y, grid.tile, grid.tile, float(g * n + i), border});
+      if (!with_nearest) continue;
+      scene_.tiles.push_back({x + grid.tile + gap, y, grid.tile, grid.tile, float(groups * n + g * n + i),
+                              rgba(150, 150, 150, 255)});
+      if (grid.label == 0) continue;
+      char text[32];
+      std::snprintf(text, sizeof text, "%.2f", distance);
+      scene_.labels.push_back({x, y + grid.tile + 1, text, copy ? rgba(200, 30, 30, 255) : rgba(60, 60, 60, 255)});
+    }
+    if (groups == 1) continue;
+    // The block's title (its model's name alone where the block is too narrow for it), and below
+    // it how many of its samples are copies.
+    const std::string& name = snapshot_.groups[size_t(g)];
+    std::string text = comparison_title(settings_, name);
+    if (ImGui::CalcTextSize(text.c_str()).x > block_w) text = name;
+    text += "\n";
+    if (with_nearest) text += std::to_string(copies_here) + " of " + std::to_string(n) + " are copies";
+    scene_.labels.push_back({bx, by + 2, text, rgba(30, 30, 40, 255)});
   }
 }
 

@@ -1,6 +1,10 @@
 #include "app/settings.hpp"
 
+#include <algorithm>
+#include <cstdio>
+
 #include "app/url_state.hpp"
+#include "core/error.hpp"
 #include "data/images.hpp"
 #include "data/toy.hpp"
 
@@ -46,6 +50,23 @@ const std::vector<Preset>& presets() {
     std::vector<Preset> out;
     for (const data::Scenario& scenario : data::scenarios())
       if (!scenario.story.empty()) out.push_back({scenario.story, format_state(settings_for(scenario))});
+    // The analytic family's story, from the same noise: the exact model copies, sigma-CFDM blurs,
+    // the local model makes new images out of pieces.
+    for (const char* dataset : {"mnist", "fashion-mnist"}) {
+      Settings s = defaults_for(dataset);
+      // 1,000 training images: one local step of 8 samples fits a frame of the single-thread page.
+      s.n_train = 1000;
+      s.classes_mask = 1 << (dataset[0] == 'm' ? 3 : 7);  // threes; sneakers
+      s.sampler.n_samples = 8;
+      s.sampler.n_steps = 20;
+      s.sampler.start_t = 0;
+      s.sampler.sigma = 1.0;
+      s.sampler.n_draws = 8;
+      s.models = {"exact", "scfdm", "local"};
+      out.push_back({std::string(dataset[0] == 'm' ? "MNIST" : "Fashion-MNIST") +
+                         ": memorize, smooth, generalize (three models)",
+                     format_state(s)});
+    }
     return out;
   }();
   return list;
@@ -60,6 +81,55 @@ bool same_run(const Settings& a, const Settings& b) {
     return format_state(s);
   };
   return shown_alike(a) == shown_alike(b);
+}
+
+const std::vector<std::string>& comparison_names() {
+  static const std::vector<std::string> names = {"exact", "scfdm", "wiener", "local", "pca-local", "nearest"};
+  return names;
+}
+
+SamplerParams comparison_params(const Settings& s, const std::string& name) {
+  const auto& names = comparison_names();
+  if (std::find(names.begin(), names.end(), name) == names.end())
+    throw Error("unknown model " + in_quotes(name) + " in the comparison: use exact, scfdm, wiener, local, "
+                "pca-local or nearest");
+  SamplerParams params = s.sampler;
+  params.estimator = Estimator::exact;
+  params.denoiser = ModelOptions{};
+  if (name == "scfdm") return params;  // the run's sigma and M
+  params.sigma = 0;
+  params.n_draws = 1;
+  if (name != "exact") params.denoiser.model = parse_model(name);
+  return params;
+}
+
+std::string comparison_title(const Settings& s, const std::string& name) {
+  if (name == "exact") return "exact (sigma = 0)";
+  if (name == "scfdm") {
+    char text[80];
+    std::snprintf(text, sizeof text, "sigma-CFDM (sigma = %.3g, M = %d)", s.sampler.sigma,
+                  s.sampler.sigma > 0 ? s.sampler.n_draws : 1);
+    return text;
+  }
+  if (name == "wiener") return "Wiener (Gaussian)";
+  if (name == "local") return "local patches";
+  if (name == "pca-local") return "PCA-local";
+  if (name == "nearest") return "nearest (retrieval)";
+  return name;
+}
+
+std::string comparison_problem(const std::vector<std::string>& models) {
+  if (models.empty()) return "";
+  if (models.size() < size_t(kMinCompared) || models.size() > size_t(kMaxCompared))
+    return "the comparison shows 2 to 4 models side by side (" + std::to_string(models.size()) + " given)";
+  const auto& names = comparison_names();
+  for (size_t i = 0; i < models.size(); ++i) {
+    if (std::find(names.begin(), names.end(), models[i]) == names.end())
+      return "unknown model " + in_quotes(models[i]) + " in the comparison: use exact, scfdm, wiener, local, pca-local or nearest";
+    if (std::find(models.begin(), models.begin() + long(i), models[i]) != models.begin() + long(i))
+      return "the comparison names " + in_quotes(models[i]) + " twice";
+  }
+  return "";
 }
 
 Settings defaults_for(const std::string& dataset) {

@@ -35,6 +35,9 @@ struct Settings {
   int classes_mask = 0;  // bit c keeps class c; 0 keeps every class
   bool pca = false;      // sample in a PCA latent space instead of pixel space
   int pca_dim = 64;
+  // The comparison view (images): two to four models sampled from the same noise, side by side, by
+  // their names in comparison_names(); empty: one model, sampler.denoiser's.
+  std::vector<std::string> models;
   // How the page shows it (not part of what is sampled).
   enum class Ui { full, min, none } ui = Ui::full;  // every control, a compact set, or none
   bool autoplay = true;                             // start sampling at once (else paused)
@@ -53,6 +56,19 @@ struct Settings {
     float yaw = output::Orbit::kDefaultYaw, pitch = output::Orbit::kDefaultPitch;
   } view;
 };
+
+// The comparison view's models: "exact" (cfdm at sigma = 0: it memorizes), "scfdm" (cfdm with the
+// run's sigma and M: it smooths), and the analytic family at sigma = 0 ("wiener", "local",
+// "pca-local", "nearest").
+inline constexpr int kMinCompared = 2, kMaxCompared = 4;
+const std::vector<std::string>& comparison_names();
+// The sampler's parameters of one of them in these settings (the same noise: seed, samples, steps,
+// start T are the run's). Throws cfdm::Error for an unknown name.
+SamplerParams comparison_params(const Settings& s, const std::string& name);
+// Its title above its tiles ("exact (sigma = 0)", "sigma-CFDM (sigma = 1, M = 8)").
+std::string comparison_title(const Settings& s, const std::string& name);
+// Empty when `models` is a valid comparison (2 to 4 distinct names), else what is wrong.
+std::string comparison_problem(const std::vector<std::string>& models);
 
 // Presets that tell the story, each a link with every key (docs/embedding.md shows each as an
 // iframe): the registry's scenarios with a story title (data/scenarios.hpp), in its order.

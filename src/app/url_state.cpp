@@ -175,6 +175,25 @@ const Key kKeys[] = {
      },
      [](const Settings& s) { return std::string(model_name(s.sampler.denoiser.model)); },
      [](const Settings& s) { return s.sampler.denoiser.model != cfdm::Model::cfdm; }},
+    // The comparison view: "exact,scfdm,local" (2 to 4 distinct names), or empty for one model.
+    {"models",
+     [](const std::string& v, Settings* s) {
+       std::vector<std::string> models;
+       size_t start = 0;
+       while (!v.empty() && start <= v.size() && models.size() <= size_t(kMaxCompared)) {
+         const size_t comma = std::min(v.find(',', start), v.size());
+         models.push_back(v.substr(start, comma - start));
+         start = comma + 1;
+       }
+       if (!comparison_problem(models).empty()) return false;
+       return s->models = std::move(models), true;
+     },
+     [](const Settings& s) {
+       std::string text;
+       for (const std::string& name : s.models) text += (text.empty() ? "" : "%2C") + name;
+       return text;
+     },
+     [](const Settings& s) { return !s.models.empty(); }},
     {"k", [](const std::string& v, Settings* s) { return parse_int(v, 1, kMaxCount, &s->sampler.knn.k); },
      [](const Settings& s) { return std::to_string(s.sampler.knn.k); }, always},
     {"l", [](const std::string& v, Settings* s) { return parse_int(v, 0, kMaxCount, &s->sampler.knn.l); },

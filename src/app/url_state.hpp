@@ -14,7 +14,8 @@ namespace cfdm::app {
 constexpr size_t kMaxQueryBytes = 16384;
 
 // Applies the query's keys to `base` (a leading '?' is skipped). Keys: dataset, n_train,
-// n_samples, steps, draws, sigma, start_t, seed, estimator (exact|knn), k, l, points (dataset
+// n_samples, steps, draws, sigma, start_t, seed, estimator (exact|knn), model, models (the
+// comparison view: "exact,scfdm,local"), k, l, points (dataset
 // drawn: "x,y;x,y"), classes ("3,5"),
 // space (pixels|pca), pca_dim, and how the page shows it: ui (full|min|none), autoplay (1|0), speed
 // (steps shown per second, or max), view (x,y,zoom), trails (steps, 0: none), step (the step shown). Percent-escapes and '+'

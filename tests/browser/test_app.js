@@ -192,7 +192,7 @@ async function story(browser, port) {
   const url = `http://127.0.0.1:${port}/index.html`;
   const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'embedding.md'), 'utf8');
   const presets = [...doc.matchAll(/embed\.html\?(dataset=[^"]*&l=\d+[^"]*)"/g)].map(m => m[1].replace(/&ui=[a-z]+/, ''));
-  check('story: the seven presets are found in docs/embedding.md', presets.length === 7, presets.join(' | '));
+  check('story: the nine presets are found in docs/embedding.md', presets.length === 9, presets.join(' | '));
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   const errors = watchErrors(page);
   for (let i = 0; i < presets.length; i++) {
@@ -200,6 +200,22 @@ async function story(browser, port) {
     const stats = await waitForStats(page, finished, 180);
     check(`story: preset ${i + 1} finishes`, stats && finished(stats) && stats.error === '', JSON.stringify(stats));
     await page.screenshot({ path: path.join(shotDir, `story-${i + 1}.png`) });
+    if (presets[i].includes('models=')) {
+      // The comparison view: the same noise through exact, sigma-CFDM and local, side by side. The
+      // exact model copies every sample, the local model none; the run's time is what a visitor
+      // waits for the first finished row of every model.
+      const data = presets[i].match(/dataset=([a-z-]+)/)[1];
+      await page.screenshot({ path: path.join(shotDir, `compare-${data}.png`) });
+      const groups = stats ? stats.groups : [];
+      const byModel = Object.fromEntries(groups.map(g => [g.model, g]));
+      check(`comparison on ${data}: three models side by side`, groups.length === 3 && stats.tiles === 3 * 2 * 8,
+            JSON.stringify(stats));
+      check(`comparison on ${data}: the exact model copies every sample, the local model none`,
+            byModel.exact && byModel.exact.copies === byModel.exact.samples && byModel.local && byModel.local.copies === 0,
+            JSON.stringify(groups));
+      console.log(`FIGURE comparison on ${data} (threaded build): every model's samples finished in ${stats.seconds.toFixed(2)} s`);
+      check(`comparison on ${data}: the first finished row within 5 s`, stats.seconds < 5, `${stats.seconds} s`);
+    }
     if (i === 0)
       check('story: sigma = 0 (the first preset): the copy meter is near 1', stats && stats.copy_share > 0.85,
             JSON.stringify(stats));
@@ -251,6 +267,31 @@ async function story(browser, port) {
   await page.close();
 }
 
+// The comparison preset on the single-thread build: one model's step a frame, so the page keeps
+// painting (the longest gap between two frames is printed), and the same copies as threaded.
+async function comparisonOnOneThread(browser, port) {
+  const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'embedding.md'), 'utf8');
+  const link = [...doc.matchAll(/embed\.html\?(dataset=mnist[^"]*models=[^"]*)"/g)].map(m => m[1].replace(/&ui=[a-z]+/, ''))[0];
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(`http://127.0.0.1:${port}/index.html?${link}&speed=max`);
+  await page.evaluate(() => {
+    window.longestFrame = 0;
+    let last = performance.now();
+    const tick = now => { window.longestFrame = Math.max(window.longestFrame, now - last); last = now; requestAnimationFrame(tick); };
+    requestAnimationFrame(tick);
+  });
+  const stats = await waitForStats(page, finished, 180);
+  const longest = await page.evaluate(() => window.longestFrame);
+  await page.screenshot({ path: path.join(shotDir, 'compare-mnist-single.png') });
+  const groups = stats ? stats.groups : [];
+  check('comparison on one thread: it finishes, exact copies all, local none', stats && stats.error === '' &&
+        groups.length === 3 && groups[0].copies === 8 && groups[2].copies === 0, JSON.stringify(stats));
+  console.log(`FIGURE comparison on one thread: done in ${stats ? stats.seconds.toFixed(2) : '?'} s, longest frame ${longest.toFixed(0)} ms`);
+  check('comparison on one thread: no frame blocks the page for long (one model\'s step a frame)', longest < 400,
+        `${longest.toFixed(0)} ms`);
+  await page.close();
+}
+
 // A host without the image data: choosing MNIST says the download failed; the app goes on.
 async function missingData(browser, port) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cfdm-nodata-'));
@@ -279,7 +320,8 @@ async function main() {
   try {
     await scenario(browser, 'threads', [], { isolated: true, build: 'wasm threads + simd', minThreads: 2,
                                              more: async (b, port) => { await moreOnThreads(b, port); await story(b, port); } });
-    await scenario(browser, 'single', ['--no-isolation'], { isolated: false, build: 'wasm single-thread simd', minThreads: 1 });
+    await scenario(browser, 'single', ['--no-isolation'], { isolated: false, build: 'wasm single-thread simd', minThreads: 1,
+                                                            more: comparisonOnOneThread });
     await missingData(browser, 18900 + (process.pid % 1000));
   } finally {
     await browser.close();
