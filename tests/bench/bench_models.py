@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Benchmark of the analytic family: cfdm's models against a PyTorch port of the reference
+framework's denoisers (torch_reference.py), on the same data, noise, time grid and threads.
+
+usage: bench_models.py NATIVE_BUILD_DIR [--save FILE.md]
+
+For each workload: `cfdm compare` times every model's sampling (the steps only) and writes the
+initial noise; torch_reference.py samples from that noise with the same grid; `cfdm sample`
+writes each model's samples, which are held against PyTorch's (median pixel r^2, largest
+difference). Ratios are within the run, as the machine is shared and noisy.
+"""
+import csv
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+THREADS = 2
+
+# (title, dataset, classes, samples, DDIM steps, models)
+WORKLOADS = [
+    ("MNIST threes, N = 6,131, 16 samples, 10 DDIM steps", "mnist", "3", 16, 10,
+     ["cfdm", "wiener", "local", "pca-local", "nearest"]),
+    ("all of MNIST, N = 60,000, 8 samples, 2 DDIM steps", "mnist", "", 8, 2, ["cfdm", "wiener", "local", "nearest"]),
+]
+
+
+def run(command, timeout=7200):
+    r = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    if r.returncode != 0:
+        sys.exit(f"benchmark failed: {' '.join(command)}\n{r.stderr}")
+    return r.stdout
+
+
+def median_r2(a, b):
+    """Median over samples of the pixel r^2 of a to b (1 - residual / variance of b)."""
+    res = ((a - b) ** 2).sum(axis=1)
+    var = ((b - b.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
+    return float(np.median(1 - res / np.maximum(var, 1e-30)))
+
+
+def workload(cli, data_dir, tmp, title, dataset, classes, n_samples, steps, models):
+    common = ["--data", dataset, "--data-dir", data_dir, "--n-samples", str(n_samples), "--steps", str(steps),
+              "--schedule", "ddim", "--seed", "0", "--threads", str(THREADS)]
+    if classes:
+        common += ["--classes", classes]
+    noise = os.path.join(tmp, "noise.npy")
+    table = os.path.join(tmp, "table.csv")
+    print(f"{title}: cfdm compare ...", file=sys.stderr)
+    run([cli, "compare", "--models", ",".join(models), "--out", table, "--out-noise", noise] + common)
+    with open(table) as f:
+        cfdm_seconds = {row["model"]: float(row["seconds"]) for row in csv.DictReader(f)}
+    print(f"{title}: PyTorch ...", file=sys.stderr)
+    torch_out = run([sys.executable, os.path.join(HERE, "torch_reference.py"), data_dir, noise, "--dataset", dataset,
+                     "--classes", classes, "--steps", str(steps), "--threads", str(THREADS), "--models",
+                     ",".join(models), "--out-prefix", os.path.join(tmp, "torch-")])
+    rows = []
+    for line in torch_out.splitlines():
+        t = json.loads(line)
+        name = t["model"]
+        mine = os.path.join(tmp, f"cfdm-{name}.npy")
+        run([cli, "sample", "--model", name, "--out", mine] + common)
+        a, b = np.load(mine).astype(np.float64), np.load(t["samples"]).astype(np.float64)
+        rows.append({"model": name, "cfdm": cfdm_seconds[name], "torch": t["seconds"],
+                     "r2": median_r2(a, b), "max_diff": float(np.abs(a - b).max())})
+    return rows
+
+
+def main():
+    args = sys.argv[1:]
+    save = None
+    if "--save" in args:
+        save = args[args.index("--save") + 1]
+        del args[args.index("--save"):args.index("--save") + 2]
+    native_dir = args[0]
+    cli = os.path.join(native_dir, "src/cfdm")
+    data_dir = os.environ.get("CFDM_DATA_DIR", os.path.join(HERE, "../../build/data"))
+    import torch  # noqa: F401  (fails early, with its own message, when PyTorch is missing)
+    lines = [f"# cfdm's analytic family against PyTorch ({time.strftime('%Y-%m-%d')}, {platform.machine()}, "
+             f"{os.cpu_count()} cores, {THREADS} threads each, torch {torch.__version__})", ""]
+    lines += ["Sampling time (the steps; data loaded and each model's statistics computed before), "
+              "cfdm native against a PyTorch port of the reference framework's denoisers from the same "
+              "initial noise on the same DDIM grid, and how closely the two agree (median pixel r^2 of "
+              "cfdm's samples to PyTorch's, largest pixel difference).", ""]
+    with tempfile.TemporaryDirectory(prefix="cfdm-bench-models-") as tmp:
+        for title, dataset, classes, n_samples, steps, models in WORKLOADS:
+            rows = workload(cli, data_dir, tmp, title, dataset, classes, n_samples, steps, models)
+            exact = next(r for r in rows if r["model"] == "cfdm")
+            lines += [f"## {title}", "", "| model | cfdm s | cfdm s/step | PyTorch s | PyTorch / cfdm | "
+                      "vs exact (cfdm) | r^2 to PyTorch | max diff |", "|---|---|---|---|---|---|---|---|"]
+            for r in rows:
+                lines.append(f"| {r['model']} | {r['cfdm']:.3f} | {r['cfdm'] / steps:.4f} | {r['torch']:.3f} | "
+                             f"{r['torch'] / r['cfdm']:.1f}x | {r['cfdm'] / exact['cfdm']:.1f}x | {r['r2']:.4f} | "
+                             f"{r['max_diff']:.2g} |")
+            wiener = next((r for r in rows if r["model"] == "wiener"), None)
+            if wiener:
+                lines += ["", f"Wiener: {n_samples * steps / wiener['cfdm']:.0f} sample-steps/s "
+                              f"({n_samples / wiener['cfdm']:.0f} samples/s at {steps} steps)."]
+            lines.append("")
+    text = "\n".join(lines)
+    print(text)
+    if save:
+        with open(save, "w") as f:
+            f.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
