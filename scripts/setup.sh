@@ -13,6 +13,8 @@ PACKAGES=(
   chromium                                     # browser tests (driven by npm playwright-core)
   clang libclang-rt-14-dev                     # the fuzzers (libFuzzer)
 )
+# The benchmark's baselines (scripts/bench.sh sets CFDM_SETUP_BENCH=1): PyTorch for the analytic family.
+[ "${CFDM_SETUP_BENCH:-0}" = 1 ] && PACKAGES+=(python3-torch)
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 missing=()

@@ -93,6 +93,23 @@ TEST(Wiener, IsAffineStartsAtTheMeanAndIgnoresTheThreadCount) {
 
 // The nearest model returns the training row nearest to z / t (a float64 brute-force argmin of
 // |z - t x_i|), in 2 and 40 dimensions (the box tree and the scan), and x_0 at t = 0.
+// The statistics are computed once per training set and kept with it: every Gaussian model of it
+// (and a copy of it) reads the same ones, equal to a fresh computation; another training set has
+// its own.
+TEST(Wiener, TheStatisticsAreComputedOncePerTrainingSet) {
+  const TrainingSet train(correlated_points(300, 5, 3));
+  const std::shared_ptr<const GaussianStats> first = shared_gaussian_stats(train);
+  EXPECT_EQ(shared_gaussian_stats(train).get(), first.get());
+  const TrainingSet copy = train;
+  EXPECT_EQ(shared_gaussian_stats(copy).get(), first.get());
+  const GaussianStats fresh = gaussian_stats(train);
+  EXPECT_EQ(fresh.mean, first->mean);
+  EXPECT_EQ(fresh.variances, first->variances);
+  EXPECT_EQ(fresh.basis, first->basis);
+  const TrainingSet other(correlated_points(300, 5, 4));
+  EXPECT_NE(shared_gaussian_stats(other).get(), first.get());
+}
+
 TEST(NearestModel, ReturnsTheTrainingPointNearestToZOverT) {
   ThreadPool pool(2);
   for (int d : {2, 40}) {

@@ -76,15 +76,20 @@ int command_compare(const Args& args) {
   for (const auto& [path, option] : {std::pair{out, "--out"}, {plot, "--plot"}, {noise_out, "--out-noise"}})
     if (!path.empty()) outputs.reserve(path, option);
   ThreadPool pool(thread_count(args));
+  // The models' names, checked before the data are loaded (the default list depends on them).
+  std::vector<std::string> names;
+  if (args.has("models")) {
+    names = split_list(args.text("models", ""), "--models");
+    if (names.size() > 8) throw Error("--models takes at most 8 models (got " + std::to_string(names.size()) + ")");
+    for (const std::string& name : names) parse_model(name);
+  }
 
   const data::DataRequest request = parse_data_request(args);
   data::Dataset dataset = data::load_dataset(request);
   say_note(dataset.note);
   // The images' shape: the dataset's, or --image-shape for a file of flattened images.
   ModelOptions shape_of;
-  parse_model_options(args, &shape_of, dataset.is_image() ? ImageShape{dataset.images.height, dataset.images.width,
-                                                                        dataset.images.channels}
-                                                          : ImageShape{});
+  parse_model_options(args, &shape_of, dataset.image_shape());
   const ImageShape shape = shape_of.image;
   const TrainingSet train = data::make_training_set(dataset);
   dataset = data::Dataset();
@@ -98,9 +103,10 @@ int command_compare(const Args& args) {
     throw Error("compare --plot draws image grids: for points, plot each model with cfdm sample --model NAME --plot");
 
   // The models, each checked before any sampling.
-  const std::string list = args.text("models", shape.empty() ? "cfdm,wiener,nearest" : "cfdm,wiener,local,pca-local");
+  if (names.empty())
+    names = split_list(shape.empty() ? "cfdm,wiener,nearest" : "cfdm,wiener,local,pca-local", "--models");
   std::vector<SamplerParams> runs;
-  for (const std::string& name : split_list(list, "--models")) {
+  for (const std::string& name : names) {
     SamplerParams run = params;
     parse_model_options(args, &run.denoiser, shape);
     run.denoiser.model = parse_model(name);
@@ -114,7 +120,6 @@ int command_compare(const Args& args) {
                        "choose fewer --n-samples or --draws");
     runs.push_back(run);
   }
-  if (runs.size() > 8) throw Error("--models takes at most 8 models (got " + std::to_string(runs.size()) + ")");
   MatrixXfR reference;
   if (!reference_path.empty()) {
     reference = read_matrix_noting(reference_path);

@@ -68,9 +68,9 @@ int command_sample(const Args& args) {
   const std::string& spec = request.spec;
   data::Dataset dataset = data::load_dataset(request);
   say_note(dataset.note);
-  const output::ImageShape shape{dataset.images.height, dataset.images.width, dataset.images.channels};
+  const output::ImageShape shape = dataset.image_shape();
   const bool images = dataset.is_image();
-  parse_model_options(args, &params.denoiser, images ? shape : ImageShape{});
+  parse_model_options(args, &params.denoiser, shape);
   if (params.denoiser.model == Model::local && space_name == "pca")
     throw Error("the local model compares pixels in windows: sample in pixel space (drop --space pca)");
   // The space sampled in: the data itself, or its top principal components.

@@ -48,12 +48,19 @@ GaussianStats gaussian_stats(const TrainingSet& train) {
   return stats;
 }
 
+std::shared_ptr<const GaussianStats> shared_gaussian_stats(const TrainingSet& train) {
+  TrainingSet::Derived& derived = train.derived();
+  std::lock_guard<std::mutex> lock(derived.mutex);
+  if (!derived.gaussian) derived.gaussian = std::make_shared<const GaussianStats>(gaussian_stats(train));
+  return derived.gaussian;
+}
+
 namespace {
 
 class WienerPosteriorMean final : public PosteriorMean {
  public:
   WienerPosteriorMean(const TrainingSet& train, ThreadPool& pool)
-      : PosteriorMean(train), pool_(pool), stats_(gaussian_stats(train)) {}
+      : PosteriorMean(train), pool_(pool), stats_(shared_gaussian_stats(train)) {}
 
   bool evaluate(const float* queries, int n_queries, int stride, double t, int, float* out, int out_stride,
                 const float*, int) override {
@@ -62,20 +69,20 @@ class WienerPosteriorMean final : public PosteriorMean {
     // The gain per component: a lambda / (a^2 lambda + b^2) (0 at t = 0, where D is the mean).
     Eigen::VectorXd gain(d);
     for (int j = 0; j < d; ++j) {
-      const double lambda = stats_.variances(j), denominator = a * a * lambda + b * b;
+      const double lambda = stats_->variances(j), denominator = a * a * lambda + b * b;
       gain(j) = denominator > 0 ? a * lambda / denominator : 0.0;
     }
-    const Eigen::VectorXd shifted_mean = a * stats_.mean;
+    const Eigen::VectorXd shifted_mean = a * stats_->mean;
     constexpr int kRowsPerTask = 16;
     const int tasks = (n_queries + kRowsPerTask - 1) / kRowsPerTask;
     pool_.run(tasks, [&](int task) {
       Eigen::VectorXd r(d), coefficients(d);
       for (int q = task * kRowsPerTask; q < std::min(n_queries, (task + 1) * kRowsPerTask); ++q) {
         for (int k = 0; k < d; ++k) r(k) = double(queries[size_t(q) * stride + k]) - shifted_mean(k);
-        coefficients.noalias() = stats_.basis.transpose() * r;
+        coefficients.noalias() = stats_->basis.transpose() * r;
         coefficients.array() *= gain.array();
-        r.noalias() = stats_.basis * coefficients;
-        for (int k = 0; k < d; ++k) out[size_t(q) * out_stride + k] = float(stats_.mean(k) + r(k));
+        r.noalias() = stats_->basis * coefficients;
+        for (int k = 0; k < d; ++k) out[size_t(q) * out_stride + k] = float(stats_->mean(k) + r(k));
       }
     });
     return true;
@@ -83,7 +90,7 @@ class WienerPosteriorMean final : public PosteriorMean {
 
  private:
   ThreadPool& pool_;
-  GaussianStats stats_;
+  std::shared_ptr<const GaussianStats> stats_;
 };
 
 }  // namespace

@@ -33,6 +33,9 @@ struct GaussianStats {
 // The mean and covariance of all N training points. Throws cfdm::Error when the
 // eigendecomposition fails.
 GaussianStats gaussian_stats(const TrainingSet& train);
+// The same, computed once per training set and kept with it (the Wiener and PCA-locality models of
+// one training set share it: an app's next run, cfdm compare's models).
+std::shared_ptr<const GaussianStats> shared_gaussian_stats(const TrainingSet& train);
 
 // The Wiener denoiser of the training set's Gaussian statistics (computed once, here), evaluated
 // in double per query, queries split over pool (the same bits on every thread count).

@@ -24,10 +24,14 @@ Model parse_model(const std::string& name) {
   throw Error("the model must be cfdm, wiener, local, pca-local or nearest (got \"" + name.substr(0, 40) + "\")");
 }
 
+void check_temperature(double tau) {
+  if (!std::isfinite(tau) || tau <= 0)
+    throw Error("the temperature must be a finite number > 0 (got " + std::to_string(tau) + ")");
+}
+
 void validate(const ModelOptions& o, int dim) {
   const std::string name = model_name(o.model);
-  if (!std::isfinite(o.temperature) || o.temperature <= 0)
-    throw Error("the temperature must be a finite number > 0 (got " + std::to_string(o.temperature) + ")");
+  check_temperature(o.temperature);
   if (o.temperature != 1.0 && (o.model == Model::wiener || o.model == Model::nearest))
     throw Error("the " + name + " model has no softmax, so no temperature: use cfdm, local or pca-local");
   if (o.model == Model::local) {

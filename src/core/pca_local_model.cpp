@@ -26,7 +26,7 @@ namespace {
 class PcaLocalPosteriorMean final : public PosteriorMean {
  public:
   PcaLocalPosteriorMean(const TrainingSet& train, double threshold, ThreadPool& pool)
-      : PosteriorMean(train), threshold_(threshold), pool_(pool), stats_(gaussian_stats(train)) {
+      : PosteriorMean(train), threshold_(threshold), pool_(pool), stats_(shared_gaussian_stats(train)) {
     if (!(threshold >= 0 && threshold <= 1))
       throw Error("the mask threshold must be in [0, 1] (got " + std::to_string(threshold) + ")");
   }
@@ -65,10 +65,10 @@ class PcaLocalPosteriorMean final : public PosteriorMean {
     const double a2 = t * t, b2 = (1.0 - t) * (1.0 - t);
     Eigen::VectorXd gain(d);
     for (int k = 0; k < d; ++k) {
-      const double lambda = stats_.variances(k), denominator = a2 * lambda + b2;
+      const double lambda = stats_->variances(k), denominator = a2 * lambda + b2;
       gain(k) = denominator > 0 ? a2 * lambda / denominator : 0.0;
     }
-    const Eigen::MatrixXd g = stats_.basis * gain.asDiagonal() * stats_.basis.transpose();
+    const Eigen::MatrixXd g = stats_->basis * gain.asDiagonal() * stats_->basis.transpose();
     Eigen::MatrixXd m(d, d);
     for (int k = 0; k < d; ++k) {
       const double diagonal = g(k, k);
@@ -87,7 +87,7 @@ class PcaLocalPosteriorMean final : public PosteriorMean {
 
   double threshold_;
   ThreadPool& pool_;
-  GaussianStats stats_;
+  std::shared_ptr<const GaussianStats> stats_;
   double mask_t_ = -1;
   std::vector<int> offsets_, indices_;
 };

@@ -39,6 +39,8 @@ constexpr double kDefaultMaskThreshold = 0.005;  // the reference framework's MN
 const char* model_name(Model model);  // "cfdm", "wiener", "local", "pca-local", "nearest"
 // Parses a model's name. Throws cfdm::Error naming the choices.
 Model parse_model(const std::string& name);
+// Throws cfdm::Error unless tau is a finite number > 0.
+void check_temperature(double tau);
 // Throws cfdm::Error naming the first option that does not fit a model on rows of dimension dim.
 void validate(const ModelOptions& options, int dim);
 

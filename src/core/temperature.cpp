@@ -39,7 +39,7 @@ class TemperedPosteriorMean final : public PosteriorMean {
 }  // namespace
 
 std::unique_ptr<PosteriorMean> make_tempered_posterior_mean(std::unique_ptr<PosteriorMean> inner, double tau) {
-  if (!std::isfinite(tau) || tau <= 0) throw Error("temperature must be a finite number > 0 (got " + std::to_string(tau) + ")");
+  check_temperature(tau);
   if (tau == 1.0) return inner;
   return std::make_unique<TemperedPosteriorMean>(std::move(inner), tau);
 }

@@ -10,14 +10,27 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <vector>
 
 #include "core/types.hpp"
 
 namespace cfdm {
 
+struct GaussianStats;
+
 class TrainingSet {
  public:
+  // What is derived from the data once and kept with them, shared by every model built on this
+  // training set (and by its copies, which hold the same data): the Gaussian models' statistics
+  // (gaussian.cpp, shared_gaussian_stats).
+  struct Derived {
+    std::mutex mutex;
+    std::shared_ptr<const GaussianStats> gaussian;
+  };
+  Derived& derived() const { return *derived_; }
+
   // Dimensions up to this use the direct-distance kernel.
   static constexpr int kDirectMaxDim = 8;
   // Dimensions up to this also keep a transposed (d x N) copy: the direct kernel and the
@@ -68,6 +81,7 @@ class TrainingSet {
   float u8_scale_ = 0.0f;
   std::vector<float> rows_, columns_, norms_sq_, mean_;
   std::vector<uint8_t> rows_u8_;
+  std::shared_ptr<Derived> derived_ = std::make_shared<Derived>();
 };
 
 }  // namespace cfdm

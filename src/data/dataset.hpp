@@ -28,6 +28,10 @@ struct Dataset {
   ImageSet images;   // image datasets: uint8 pixels, values pixel / 255 in [0, 1]
   std::string note;  // what the reader assumed (a CSV's first line read as a header), else empty
   bool is_image() const { return images.n > 0; }
+  // The images' shape (H x W x C), or an empty shape for points.
+  ImageShape image_shape() const {
+    return is_image() ? ImageShape{images.height, images.width, images.channels} : ImageShape{};
+  }
 };
 
 // The training set of a dataset; images keep their uint8 pixels (x = u / 255).
