@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "core/pixel_softmax.hpp"
+#include "core/local_kernels.hpp"
 #include "core/posterior_mean.hpp"
 #include "core/thread_pool.hpp"
 
@@ -23,8 +23,9 @@ namespace {
 
 class LocalPosteriorMean final : public PosteriorMean {
  public:
-  LocalPosteriorMean(const TrainingSet& train, const ImageShape& image, int patch, ThreadPool& pool)
-      : PosteriorMean(train), image_(image), patch_(patch), pool_(pool) {
+  LocalPosteriorMean(const TrainingSet& train, const ImageShape& image, int patch, ThreadPool& pool, Isa isa)
+      : PosteriorMean(train), image_(image), patch_(patch), pool_(pool), isa_(isa) {
+    local_table(isa);  // checks a forced instruction set now
     ModelOptions options;
     options.model = Model::local;
     options.image = image;
@@ -37,37 +38,9 @@ class LocalPosteriorMean final : public PosteriorMean {
     const int h = image_.height, w = image_.width, c = image_.channels;
     const int radius = local_patch_size(image_, patch_, t) / 2;
     const double a = t, scale = 1.0 / (2.0 * (1.0 - t) * (1.0 - t));
-    // One query and training image: the summed-area table of (z - a x)^2, then each pixel's window.
-    struct WindowLogits {
-      int h, w, c, radius;
-      double a, scale;
-      std::vector<double> table;  // (h + 1) x (w + 1); table(r, s) sums the pixels above r and left of s
-      void operator()(const double* z, const double* x, double* logits) {
-        table.resize(size_t(h + 1) * (w + 1), 0.0);
-        for (int r = 0; r < h; ++r) {
-          double row_sum = 0.0;
-          for (int s = 0; s < w; ++s) {
-            const int p = (r * w + s) * c;
-            for (int ch = 0; ch < c; ++ch) {
-              const double e = z[p + ch] - a * x[p + ch];
-              row_sum += e * e;
-            }
-            table[size_t(r + 1) * (w + 1) + s + 1] = table[size_t(r) * (w + 1) + s + 1] + row_sum;
-          }
-        }
-        for (int r = 0; r < h; ++r) {
-          const int r0 = std::max(0, r - radius), r1 = std::min(h, r + radius + 1);
-          for (int s = 0; s < w; ++s) {
-            const int s0 = std::max(0, s - radius), s1 = std::min(w, s + radius + 1);
-            const double box = table[size_t(r1) * (w + 1) + s1] - table[size_t(r0) * (w + 1) + s1] -
-                               table[size_t(r1) * (w + 1) + s0] + table[size_t(r0) * (w + 1) + s0];
-            logits[size_t(r) * w + s] = -box * scale;
-          }
-        }
-      }
-    };
-    stream_pixel_softmax(train(), pool_, queries, n_queries, stride, a, h * w, c,
-                         WindowLogits{h, w, c, radius, a, scale, {}}, out, out_stride);
+    // One query and training image: the summed-area table of (z - a x)^2, then each pixel's window
+    // (local_impl.hpp, per instruction set).
+    local_table(isa_).window(train(), pool_, queries, n_queries, stride, a, scale, image_, radius, out, out_stride);
     return true;
   }
 
@@ -75,13 +48,19 @@ class LocalPosteriorMean final : public PosteriorMean {
   ImageShape image_;
   int patch_;
   ThreadPool& pool_;
+  Isa isa_;
 };
 
 }  // namespace
 
 std::unique_ptr<PosteriorMean> make_local_posterior_mean(const TrainingSet& train, const ImageShape& image, int patch,
-                                                         ThreadPool& pool) {
-  return std::make_unique<LocalPosteriorMean>(train, image, patch, pool);
+                                                         ThreadPool& pool, Isa isa) {
+  return std::make_unique<LocalPosteriorMean>(train, image, patch, pool, isa);
+}
+
+const LocalTable& local_table(Isa isa) {
+  static constexpr PerIsa<LocalTable> tables = CFDM_PER_ISA(local_table);
+  return isa_table(isa, tables);
 }
 
 }  // namespace cfdm

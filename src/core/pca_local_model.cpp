@@ -16,7 +16,7 @@
 
 #include "core/error.hpp"
 #include "core/gaussian.hpp"
-#include "core/pixel_softmax.hpp"
+#include "core/local_kernels.hpp"
 #include "core/posterior_mean.hpp"
 #include "core/thread_pool.hpp"
 
@@ -25,8 +25,9 @@ namespace {
 
 class PcaLocalPosteriorMean final : public PosteriorMean {
  public:
-  PcaLocalPosteriorMean(const TrainingSet& train, double threshold, ThreadPool& pool)
-      : PosteriorMean(train), threshold_(threshold), pool_(pool), stats_(shared_gaussian_stats(train)) {
+  PcaLocalPosteriorMean(const TrainingSet& train, double threshold, ThreadPool& pool, Isa isa)
+      : PosteriorMean(train), threshold_(threshold), pool_(pool), isa_(isa), stats_(shared_gaussian_stats(train)) {
+    local_table(isa);  // checks a forced instruction set now
     if (!(threshold >= 0 && threshold <= 1))
       throw Error("the mask threshold must be in [0, 1] (got " + std::to_string(threshold) + ")");
   }
@@ -36,25 +37,10 @@ class PcaLocalPosteriorMean final : public PosteriorMean {
     const int d = train().dim();
     if (t != mask_t_ || offsets_.empty()) build_masks(t);
     const double a = t, scale = 1.0 / (2.0 * (1.0 - t) * (1.0 - t));
-    // One query and training row: (z - a x)^2, summed over each output coordinate's mask.
-    struct MaskLogits {
-      int d;
-      double a, scale;
-      const std::vector<int>* offsets;
-      const std::vector<int>* indices;
-      std::vector<double> e;
-      void operator()(const double* z, const double* x, double* logits) {
-        e.resize(size_t(d));
-        for (int k = 0; k < d; ++k) e[size_t(k)] = (z[k] - a * x[k]) * (z[k] - a * x[k]);
-        for (int j = 0; j < d; ++j) {
-          double sum = 0.0;
-          for (int m = (*offsets)[size_t(j)]; m < (*offsets)[size_t(j) + 1]; ++m) sum += e[size_t((*indices)[size_t(m)])];
-          logits[j] = -sum * scale;
-        }
-      }
-    };
-    stream_pixel_softmax(train(), pool_, queries, n_queries, stride, a, d, 1,
-                         MaskLogits{d, a, scale, &offsets_, &indices_, {}}, out, out_stride);
+    // One query and training row: (z - a x)^2, summed over each output coordinate's mask
+    // (local_impl.hpp, per instruction set).
+    local_table(isa_).mask(train(), pool_, queries, n_queries, stride, a, scale, offsets_.data(), indices_.data(), out,
+                           out_stride);
     return true;
   }
 
@@ -87,6 +73,7 @@ class PcaLocalPosteriorMean final : public PosteriorMean {
 
   double threshold_;
   ThreadPool& pool_;
+  Isa isa_;
   std::shared_ptr<const GaussianStats> stats_;
   double mask_t_ = -1;
   std::vector<int> offsets_, indices_;
@@ -95,8 +82,8 @@ class PcaLocalPosteriorMean final : public PosteriorMean {
 }  // namespace
 
 std::unique_ptr<PosteriorMean> make_pca_local_posterior_mean(const TrainingSet& train, double threshold,
-                                                             ThreadPool& pool) {
-  return std::make_unique<PcaLocalPosteriorMean>(train, threshold, pool);
+                                                             ThreadPool& pool, Isa isa) {
+  return std::make_unique<PcaLocalPosteriorMean>(train, threshold, pool, isa);
 }
 
 }  // namespace cfdm

@@ -90,11 +90,12 @@ std::unique_ptr<PosteriorMean> make_nearest_posterior_mean(const TrainingSet& tr
 std::unique_ptr<PosteriorMean> make_tempered_posterior_mean(std::unique_ptr<PosteriorMean> inner, double tau);
 
 // The local patch model (local_model.cpp) on rows of the given image shape; patch as in
-// ModelOptions. Throws cfdm::Error when the shape does not match the training set.
+// ModelOptions; its kernel for `isa` (the same bits on every one). Throws cfdm::Error when the
+// shape does not match the training set, or the instruction set is not available.
 std::unique_ptr<PosteriorMean> make_local_posterior_mean(const TrainingSet& train, const ImageShape& image, int patch,
-                                                         ThreadPool& pool);
+                                                         ThreadPool& pool, Isa isa = Isa::best);
 // The PCA-locality model (pca_local_model.cpp) with the mask threshold thr in [0, 1].
 std::unique_ptr<PosteriorMean> make_pca_local_posterior_mean(const TrainingSet& train, double threshold,
-                                                             ThreadPool& pool);
+                                                             ThreadPool& pool, Isa isa = Isa::best);
 
 }  // namespace cfdm

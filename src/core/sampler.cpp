@@ -41,10 +41,10 @@ std::unique_ptr<PosteriorMean> make_posterior_mean(const TrainingSet& train, con
   switch (model.model) {
     case Model::wiener: return make_wiener_posterior_mean(train, pool);
     case Model::nearest: return make_nearest_posterior_mean(train, pool, params.kernel);
-    case Model::local: mean = make_local_posterior_mean(train, model.image, model.patch, pool); break;
+    case Model::local: mean = make_local_posterior_mean(train, model.image, model.patch, pool, params.kernel.isa); break;
     case Model::pca_local:
       mean = make_pca_local_posterior_mean(
-          train, model.mask_threshold >= 0 ? model.mask_threshold : kDefaultMaskThreshold, pool);
+          train, model.mask_threshold >= 0 ? model.mask_threshold : kDefaultMaskThreshold, pool, params.kernel.isa);
       break;
     case Model::cfdm:
       mean = params.estimator == Estimator::knn
