@@ -23,9 +23,9 @@ constexpr double kSecondsPerPixel = 5e-9;
 constexpr double kSecondsPerPairCoordinate = 2e-10;
 constexpr double kPairOverhead = 15;  // the softmax of a pair, in coordinates
 constexpr double kSecondsPerTreeSearch = 9e-6;
-// The local models: a softmax per pixel (local: 1,000 MNIST threes, 8 samples, 20 steps in 1.43 s,
-// about 1.1e-8 s per coordinate of a pair; pca-local sums its masks, 9.3 times that).
-constexpr double kSecondsPerLocalCoordinate = 1.2e-8;
+// The local models: a softmax per pixel (local: 1,000 MNIST threes, 8 samples, 20 steps in
+// 1.43-1.59 s, about 1.2e-8 s per coordinate of a pair; pca-local sums its masks, 9.3 times that).
+constexpr double kSecondsPerLocalCoordinate = 1.3e-8;
 constexpr double kPcaLocalFactor = 10;
 constexpr double kSecondsPerWienerCoordinate = 2e-9;
 constexpr int kImageDim = 28 * 28;
