@@ -20,6 +20,9 @@ import time
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run_bench import emit, take_option  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 THREADS = 2
 
@@ -74,10 +77,7 @@ def workload(cli, data_dir, tmp, title, dataset, classes, n_samples, steps, mode
 
 def main():
     args = sys.argv[1:]
-    save = None
-    if "--save" in args:
-        save = args[args.index("--save") + 1]
-        del args[args.index("--save"):args.index("--save") + 2]
+    save = take_option(args, "--save")
     native_dir = args[0]
     cli = os.path.join(native_dir, "src/cfdm")
     data_dir = os.environ.get("CFDM_DATA_DIR", os.path.join(HERE, "../../build/data"))
@@ -103,11 +103,7 @@ def main():
                 lines += ["", f"Wiener: {n_samples * steps / wiener['cfdm']:.0f} sample-steps/s "
                               f"({n_samples / wiener['cfdm']:.0f} samples/s at {steps} steps)."]
             lines.append("")
-    text = "\n".join(lines)
-    print(text)
-    if save:
-        with open(save, "w") as f:
-            f.write(text + "\n")
+    emit(lines, save)
 
 
 if __name__ == "__main__":

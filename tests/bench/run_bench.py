@@ -42,6 +42,15 @@ def take_option(args, name):
     return value
 
 
+def emit(lines, save):
+    """Prints the report and, given a path, saves it there."""
+    text = "\n".join(lines)
+    print(text)
+    if save:
+        with open(save, "w") as f:
+            f.write(text + "\n")
+
+
 def seconds_of(command):
     start = time.perf_counter()
     r = subprocess.run(command, capture_output=True, text=True, timeout=3600)
@@ -235,11 +244,7 @@ def main():
     out("")
     out("Targets:")
     lines.extend(verdicts)
-    text = "\n".join(lines)
-    print(text)
-    if save:
-        with open(save, "w") as f:
-            f.write(text + "\n")
+    emit(lines, save)
 
 
 if __name__ == "__main__":
