@@ -202,8 +202,8 @@ async function story(browser, port) {
     await page.screenshot({ path: path.join(shotDir, `story-${i + 1}.png`) });
     if (presets[i].includes('models=')) {
       // The comparison view: the same noise through exact, sigma-CFDM and local, side by side. The
-      // exact model copies every sample, the local model none; the run's time is what a visitor
-      // waits for the first finished row of every model.
+      // exact model copies every sample, the local model none; the run's time (what a visitor waits
+      // for the first finished row of every model) is printed, a figure for the benchmark's reader.
       const data = presets[i].match(/dataset=([a-z-]+)/)[1];
       await page.screenshot({ path: path.join(shotDir, `compare-${data}.png`) });
       const groups = stats ? stats.groups : [];
@@ -214,7 +214,6 @@ async function story(browser, port) {
             byModel.exact && byModel.exact.copies === byModel.exact.samples && byModel.local && byModel.local.copies === 0,
             JSON.stringify(groups));
       console.log(`FIGURE comparison on ${data} (threaded build): every model's samples finished in ${stats.seconds.toFixed(2)} s`);
-      check(`comparison on ${data}: the first finished row within 5 s`, stats.seconds < 5, `${stats.seconds} s`);
     }
     if (i === 0)
       check('story: sigma = 0 (the first preset): the copy meter is near 1', stats && stats.copy_share > 0.85,
@@ -268,7 +267,8 @@ async function story(browser, port) {
 }
 
 // The comparison preset on the single-thread build: one model's step a frame, so the page keeps
-// painting (the longest gap between two frames is printed), and the same copies as threaded.
+// painting (the longest gap between two frames is printed, not checked: timings are the
+// benchmark's), and the same copies as threaded.
 async function comparisonOnOneThread(browser, port) {
   const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'embedding.md'), 'utf8');
   const link = [...doc.matchAll(/embed\.html\?(dataset=mnist[^"]*models=[^"]*)"/g)].map(m => m[1].replace(/&ui=[a-z]+/, ''))[0];
@@ -292,8 +292,6 @@ async function comparisonOnOneThread(browser, port) {
         groups.length === 3 && groups[0].copies === 8 && groups[2].copies === 0, JSON.stringify(stats));
   console.log(`FIGURE comparison on one thread: done in ${stats ? stats.seconds.toFixed(2) : '?'} s, longest frame ` +
               `${longest.toFixed(0)} ms while sampling (${beforeSampling.toFixed(0)} ms while loading and preparing)`);
-  check('comparison on one thread: no frame blocks the page for long while sampling (one model\'s step a frame)', longest < 400,
-        `${longest.toFixed(0)} ms`);
   await page.close();
 }
 
