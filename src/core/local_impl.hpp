@@ -24,6 +24,47 @@
 namespace cfdm {
 namespace CFDM_LOCAL_NAMESPACE {
 
+// Training images are handled in blocks of kLanes: their logits are computed side by side (lane k
+// holds image i0 + k, so the summed-area tables and mask sums vectorize without gathers), then
+// added to the softmaxes one image after another, in order.
+constexpr int kLanes = 8;
+
+// kLanes doubles handled as one value: a vector the compiler maps onto the instruction set's
+// registers (two, four or eight of them), or, for the scalar reference, a plain array and loops.
+// A struct of this namespace, so that templates over it (std::vector) are instantiated apart for
+// each instruction set rather than shared between them.
+struct Lanes {
+#if defined(CFDM_LOCAL_SCALAR)
+  double v[kLanes];
+#else
+  typedef double Vector __attribute__((vector_size(kLanes * sizeof(double))));
+  Vector v;
+#endif
+  double get(int k) const { return v[k]; }
+  void set(int k, double x) { v[k] = x; }
+};
+#if defined(CFDM_LOCAL_SCALAR)
+template <class Op>
+inline Lanes lanewise(const Lanes& x, const Lanes& y, Op op) {
+  Lanes r;
+  for (int k = 0; k < kLanes; ++k) r.v[k] = op(x.v[k], y.v[k]);
+  return r;
+}
+inline Lanes operator+(const Lanes& x, const Lanes& y) { return lanewise(x, y, [](double p, double q) { return p + q; }); }
+inline Lanes operator-(const Lanes& x, const Lanes& y) { return lanewise(x, y, [](double p, double q) { return p - q; }); }
+inline Lanes operator*(const Lanes& x, const Lanes& y) { return lanewise(x, y, [](double p, double q) { return p * q; }); }
+inline Lanes broadcast(double x) {
+  Lanes r;
+  for (double& v : r.v) v = x;
+  return r;
+}
+#else
+inline Lanes operator+(const Lanes& x, const Lanes& y) { return Lanes{x.v + y.v}; }
+inline Lanes operator-(const Lanes& x, const Lanes& y) { return Lanes{x.v - y.v}; }
+inline Lanes operator*(const Lanes& x, const Lanes& y) { return Lanes{x.v * y.v}; }
+inline Lanes broadcast(double x) { return Lanes{Lanes::Vector{} + x}; }
+#endif
+
 class PixelSoftmax {
  public:
   PixelSoftmax(int groups, int width)
@@ -32,31 +73,26 @@ class PixelSoftmax {
         sum_(size_t(groups), 0.0),
         acc_(size_t(groups) * width, 0.0) {}
 
-  // Adds a training row x (groups x width values, centred) with one logit per group. Branch-free
-  // (so that it vectorizes): where the logit is no new maximum the shrink factor is e^0 = 1 and a
-  // vanishing weight adds 0, both exact, so the result is that of the plain loop
-  //   if (l > max) { sum *= e^(max - l); acc *= e^(max - l); max = l; }  w = e^(l - max); sum += w; acc += w x.
+  // Adds a training row x (groups x width values, centred) with one logit per group. The result is
+  // that of the plain loop
+  //   if (l > max) { sum *= e^(max - l); acc *= e^(max - l); max = l; }  w = e^(l - max); sum += w; acc += w x;
+  // written branch-free so that it vectorizes: one exponential e = e^-|l - max| serves as the
+  // shrink factor of a new maximum (its weight is e^0 = 1) or as the weight of any other logit (its
+  // shrink factor is 1). A group whose logit is more than 40 below its maximum would add a weight
+  // of 0 and shrink by 1, both exact, so a run of kLanes such groups is skipped: most of them once
+  // the noise is low, with the same bits.
   void add(const double* __restrict logits, const double* __restrict x) {
     const size_t groups = max_.size();
-    double* __restrict top = max_.data();
-    double* __restrict sum = sum_.data();
-    double* __restrict acc = acc_.data();
-    if (width_ == 1) {
-      for (size_t g = 0; g < groups; ++g) {
-        const double l = logits[g], m = top[g], next = l > m ? l : m;
-        const double shrink = weight(m - next), w = weight(l - next);
-        top[g] = next;
-        sum[g] = sum[g] * shrink + w;
-        acc[g] = acc[g] * shrink + w * x[g];
-      }
-      return;
-    }
-    for (size_t g = 0; g < groups; ++g) {
-      const double l = logits[g], m = top[g], next = l > m ? l : m;
-      const double shrink = weight(m - next), w = weight(l - next);
-      top[g] = next;
-      sum[g] = sum[g] * shrink + w;
-      for (int c = 0; c < width_; ++c) acc[g * width_ + c] = acc[g * width_ + c] * shrink + w * x[g * width_ + c];
+    const double* __restrict top = max_.data();
+    for (size_t g0 = 0; g0 < groups; g0 += kLanes) {
+      const size_t g1 = std::min(groups, g0 + kLanes);
+      int live = 0;
+      for (size_t g = g0; g < g1; ++g) live |= logits[g] - top[g] < -kCutoff ? 0 : 1;
+      if (!live) continue;
+      if (width_ == 1)
+        update<1>(logits, x, g0, g1);
+      else
+        update<0>(logits, x, g0, g1);
     }
   }
 
@@ -70,11 +106,33 @@ class PixelSoftmax {
   }
 
  private:
+  static constexpr double kCutoff = 40.0;
+
+  // Groups [g0, g1); Width 1: one value per group, known when compiled; 0: width_ values.
+  template <int Width>
+  void update(const double* __restrict logits, const double* __restrict x, size_t g0, size_t g1) {
+    double* __restrict top = max_.data();
+    double* __restrict sum = sum_.data();
+    double* __restrict acc = acc_.data();
+    const int width = Width ? Width : width_;
+    for (size_t g = g0; g < g1; ++g) {
+      // m - l = -(l - m) exactly (rounding to nearest is symmetric), so e is the e^(m - l) of a new
+      // maximum and the e^(l - m) of any other logit.
+      const double l = logits[g], m = top[g], gap = l - m;
+      const bool up = l > m;
+      const double e = weight(up ? -gap : gap);
+      const double shrink = up ? e : 1.0, w = up ? 1.0 : e;
+      top[g] = up ? l : m;
+      sum[g] = sum[g] * shrink + w;
+      for (int c = 0; c < width; ++c) acc[g * width + c] = acc[g * width + c] * shrink + w * x[g * width + c];
+    }
+  }
+
   // exp(x) for x <= 0; 0 below -40, where e^x < 5e-18 vanishes beside the maximum's weight of 1
   // in a double sum (and -inf, a first maximum's shrink, gives 0).
   static double weight(double x) {
-    const double e = exp_above_minus_40(x < -40.0 ? -40.0 : x);
-    return x < -40.0 ? 0.0 : e;
+    const double e = exp_above_minus_40(x < -kCutoff ? -kCutoff : x);
+    return x < -kCutoff ? 0.0 : e;
   }
 
   // e^x for x in [-40, 0]: 2^n e^r, r = x - n ln 2 in [-ln2/2, ln2/2], e^r by its Taylor
@@ -103,11 +161,26 @@ class PixelSoftmax {
   std::vector<double> max_, sum_, acc_;
 };
 
+// Row i of the training set, centred, in double: train.centered(i, k) for every k.
+inline void centered_row(const TrainingSet& train, int i, double* out) {
+  const int d = train.dim();
+  const size_t at = size_t(i) * size_t(train.stride());
+  if (const float* rows = train.rows()) {
+    for (int k = 0; k < d; ++k) out[k] = rows[at + k];
+    return;
+  }
+  const uint8_t* bytes = train.rows_u8() + at;
+  const float scale = train.u8_scale();
+  const float* mean = train.mean().data();
+  for (int k = 0; k < d; ++k) out[k] = scale * float(bytes[k]) - mean[k];
+}
+
 // Streams the training rows past the queries (z - a c, centred as the rows are, in double), in
-// groups of 4 queries split over pool: for each row x_i and query z, logits(z, x_i, l) writes one
-// logit per softmax group, and the softmaxes finished give out (row stride out_stride). Each group
-// of queries gets its own copy of logits, so it may keep scratch space. The rows are added in
-// order whatever the thread count: the same bits on every one.
+// groups of 4 queries split over pool. For each block of kLanes rows (lane k: x_(i0 + k), stored
+// coordinate-major: lanes[j][k] = x_(i0 + k), j) and query z, logits(z, lanes, l) writes one
+// logit per softmax group and lane (l[k groups + g]); the rows are added in order, whatever the
+// thread count, and the softmaxes finished give out (row stride out_stride): the same bits on every
+// thread count. Each group of queries gets its own copy of logits, so it may keep scratch space.
 template <class Logits>
 void stream_pixel_softmax(const TrainingSet& train, ThreadPool& pool, const float* queries, int n_queries, int stride,
                           double a, int groups, int width, const Logits& logits, float* out, int out_stride) {
@@ -118,69 +191,84 @@ void stream_pixel_softmax(const TrainingSet& train, ThreadPool& pool, const floa
   pool.run(tasks, [&](int task) {
     const int q0 = task * kQueriesPerTask, count = std::min(kQueriesPerTask, n_queries - q0);
     const size_t dim = static_cast<size_t>(d);
-    std::vector<double> z(count * dim), x(dim), l(static_cast<size_t>(groups));
+    std::vector<double> z(count * dim), rows(kLanes * dim), l(size_t(kLanes) * size_t(groups));
+    std::vector<Lanes> lanes(dim, broadcast(0.0));
     for (int q = 0; q < count; ++q)
       for (int k = 0; k < d; ++k) z[size_t(q) * d + k] = double(queries[size_t(q0 + q) * stride + k]) - a * mean[k];
     std::vector<PixelSoftmax> softmax(size_t(count), PixelSoftmax(groups, width));
     Logits own = logits;
-    for (int i = 0; i < n; ++i) {
-      for (int k = 0; k < d; ++k) x[size_t(k)] = train.centered(i, k);
+    for (int i0 = 0; i0 < n; i0 += kLanes) {
+      const int block = std::min(kLanes, n - i0);
+      for (int k = 0; k < block; ++k) centered_row(train, i0 + k, &rows[size_t(k) * dim]);
+      for (int j = 0; j < d; ++j)
+        for (int k = 0; k < block; ++k) lanes[size_t(j)].set(k, rows[size_t(k) * dim + j]);
       for (int q = 0; q < count; ++q) {
-        own(&z[size_t(q) * d], x.data(), l.data());
-        softmax[size_t(q)].add(l.data(), x.data());
+        own(&z[size_t(q) * d], lanes.data(), l.data());
+        for (int k = 0; k < block; ++k) softmax[size_t(q)].add(&l[size_t(k) * groups], &rows[size_t(k) * dim]);
       }
     }
     for (int q = 0; q < count; ++q) softmax[size_t(q)].finish(mean, out + size_t(q0 + q) * out_stride);
   });
 }
 
-
-// The local patch model's logits for one query and training image: the summed-area table of
-// (z - a x)^2, then each pixel's window sum.
+// The local patch model's logits for one query and a block of training images: per lane, the
+// summed-area table of (z - a x)^2, then each pixel's window sum.
 struct WindowLogits {
   int h, w, c, radius;
   double a, scale;
-  std::vector<double> table;  // (h + 1) x (w + 1); table(r, s) sums the pixels above r and left of s
-  void operator()(const double* z, const double* x, double* logits) {
-    table.resize(size_t(h + 1) * (w + 1), 0.0);
+  // (h + 1) x (w + 1); table(r, s) sums the pixels above r and left of s
+  std::vector<Lanes> table;
+  void operator()(const double* z, const Lanes* x, double* logits) {
+    table.resize(size_t(h + 1) * (w + 1), broadcast(0.0));
+    const Lanes shrink = broadcast(a);
     for (int r = 0; r < h; ++r) {
-      double row_sum = 0.0;
+      Lanes row_sum = broadcast(0.0);
       for (int s = 0; s < w; ++s) {
         const int p = (r * w + s) * c;
         for (int ch = 0; ch < c; ++ch) {
-          const double e = z[p + ch] - a * x[p + ch];
-          row_sum += e * e;
+          const Lanes e = broadcast(z[p + ch]) - shrink * x[p + ch];
+          row_sum = row_sum + e * e;
         }
         table[size_t(r + 1) * (w + 1) + s + 1] = table[size_t(r) * (w + 1) + s + 1] + row_sum;
       }
     }
+    const size_t groups = size_t(h) * w;
+    const Lanes minus_scale = broadcast(-scale);
     for (int r = 0; r < h; ++r) {
       const int r0 = std::max(0, r - radius), r1 = std::min(h, r + radius + 1);
       for (int s = 0; s < w; ++s) {
         const int s0 = std::max(0, s - radius), s1 = std::min(w, s + radius + 1);
-        const double box = table[size_t(r1) * (w + 1) + s1] - table[size_t(r0) * (w + 1) + s1] -
-                           table[size_t(r1) * (w + 1) + s0] + table[size_t(r0) * (w + 1) + s0];
-        logits[size_t(r) * w + s] = -box * scale;
+        const Lanes box = table[size_t(r1) * (w + 1) + s1] - table[size_t(r0) * (w + 1) + s1] -
+                          table[size_t(r1) * (w + 1) + s0] + table[size_t(r0) * (w + 1) + s0];
+        // -box * scale: negating is exact, so (-scale) * box has the same bits
+        const Lanes logit = minus_scale * box;
+        for (int k = 0; k < kLanes; ++k) logits[size_t(k) * groups + size_t(r) * w + s] = logit.get(k);
       }
     }
   }
 };
 
-// PCA locality's logits for one query and training row: (z - a x)^2 summed over each output
-// coordinate's mask.
+// PCA locality's logits for one query and a block of training rows: per lane, (z - a x)^2 summed
+// over each output coordinate's mask.
 struct MaskLogits {
   int d;
   double a, scale;
   const int* offsets;
   const int* indices;
-  std::vector<double> e;
-  void operator()(const double* z, const double* x, double* logits) {
+  std::vector<Lanes> e;
+  void operator()(const double* z, const Lanes* x, double* logits) {
     e.resize(size_t(d));
-    for (int k = 0; k < d; ++k) e[size_t(k)] = (z[k] - a * x[k]) * (z[k] - a * x[k]);
+    const Lanes shrink = broadcast(a);
     for (int j = 0; j < d; ++j) {
-      double sum = 0.0;
-      for (int m = offsets[j]; m < offsets[j + 1]; ++m) sum += e[size_t(indices[m])];
-      logits[j] = -sum * scale;
+      const Lanes diff = broadcast(z[j]) - shrink * x[j];
+      e[size_t(j)] = diff * diff;
+    }
+    const Lanes minus_scale = broadcast(-scale);
+    for (int j = 0; j < d; ++j) {
+      Lanes sum = broadcast(0.0);
+      for (int m = offsets[j]; m < offsets[j + 1]; ++m) sum = sum + e[size_t(indices[m])];
+      const Lanes logit = minus_scale * sum;
+      for (int k = 0; k < kLanes; ++k) logits[size_t(k) * d + j] = logit.get(k);
     }
   }
 };
