@@ -60,7 +60,10 @@ namespace {
 class WienerPosteriorMean final : public PosteriorMean {
  public:
   WienerPosteriorMean(const TrainingSet& train, ThreadPool& pool)
-      : PosteriorMean(train), pool_(pool), stats_(shared_gaussian_stats(train)) {}
+      : PosteriorMean(train),
+        pool_(pool),
+        stats_(shared_gaussian_stats(train)),
+        basis_(stats_->basis.cast<float>()) {}
 
   bool evaluate(const float* queries, int n_queries, int stride, double t, int, float* out, int out_stride,
                 const float*, int) override {
@@ -73,17 +76,22 @@ class WienerPosteriorMean final : public PosteriorMean {
       gain(j) = denominator > 0 ? a * lambda / denominator : 0.0;
     }
     const Eigen::VectorXd shifted_mean = a * stats_->mean;
-    constexpr int kRowsPerTask = 16;
+    const Eigen::VectorXf gain_f = gain.cast<float>();
+    // A block of queries at a time, as two float matrix products (the basis is read once per block,
+    // not once per query; the offset from the mean and the sum with it stay in double). The blocks
+    // are fixed by the queries' indices, so the bits do not depend on the thread count.
+    constexpr int kRowsPerTask = 32;
     const int tasks = (n_queries + kRowsPerTask - 1) / kRowsPerTask;
     pool_.run(tasks, [&](int task) {
-      Eigen::VectorXd r(d), coefficients(d);
-      for (int q = task * kRowsPerTask; q < std::min(n_queries, (task + 1) * kRowsPerTask); ++q) {
-        for (int k = 0; k < d; ++k) r(k) = double(queries[size_t(q) * stride + k]) - shifted_mean(k);
-        coefficients.noalias() = stats_->basis.transpose() * r;
-        coefficients.array() *= gain.array();
-        r.noalias() = stats_->basis * coefficients;
-        for (int k = 0; k < d; ++k) out[size_t(q) * out_stride + k] = float(stats_->mean(k) + r(k));
-      }
+      const int q0 = task * kRowsPerTask, count = std::min(n_queries, q0 + kRowsPerTask) - q0;
+      Eigen::MatrixXf r(d, count), coefficients(d, count);
+      for (int q = 0; q < count; ++q)
+        for (int k = 0; k < d; ++k) r(k, q) = float(double(queries[size_t(q0 + q) * stride + k]) - shifted_mean(k));
+      coefficients.noalias() = basis_.transpose() * r;
+      coefficients.array().colwise() *= gain_f.array();
+      r.noalias() = basis_ * coefficients;
+      for (int q = 0; q < count; ++q)
+        for (int k = 0; k < d; ++k) out[size_t(q0 + q) * out_stride + k] = float(stats_->mean(k) + double(r(k, q)));
     });
     return true;
   }
@@ -91,6 +99,7 @@ class WienerPosteriorMean final : public PosteriorMean {
  private:
   ThreadPool& pool_;
   std::shared_ptr<const GaussianStats> stats_;
+  Eigen::MatrixXf basis_;  // U in float, for the products
 };
 
 }  // namespace

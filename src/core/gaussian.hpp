@@ -38,7 +38,8 @@ GaussianStats gaussian_stats(const TrainingSet& train);
 std::shared_ptr<const GaussianStats> shared_gaussian_stats(const TrainingSet& train);
 
 // The Wiener denoiser of the training set's Gaussian statistics (computed once, here), evaluated
-// in double per query, queries split over pool (the same bits on every thread count).
+// for blocks of 32 queries as two float matrix products (relative rounding near 1e-6), blocks
+// split over pool (the same bits on every thread count).
 std::unique_ptr<PosteriorMean> make_wiener_posterior_mean(const TrainingSet& train, ThreadPool& pool);
 
 }  // namespace cfdm
