@@ -536,6 +536,34 @@ TEST(AppHeadless, TheLocalModelMakesNewDigitsAsTheLibraryDoes) {
   }
 }
 
+// The DDIM time grid in the app: the run steps on it (the library's samples, bit for bit) and the
+// times shown are the grid's, not step / S.
+TEST(AppHeadless, TheAppStepsOnTheDdimGrid) {
+  if (const std::string missing = mnist_missing(); !missing.empty()) GTEST_SKIP() << missing;
+  HeadlessImGui imgui;
+  app::App app(app::PlatformInfo{}, 2);
+  app::Settings s = small_mnist(10);
+  s.sampler.schedule = Schedule::ddim;
+  s.sampler.start_t = 0;
+  app.apply(s);
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); })) << app.snapshot().error;
+  const std::vector<double> grid = time_grid(Schedule::ddim, 10);
+  ASSERT_NE(grid[5], 0.5) << "the DDIM grid is not even";
+  EXPECT_EQ(app.snapshot().times, grid);
+  EXPECT_EQ(app.caption_facts().t, grid[10]);
+  ThreadPool pool(1);
+  SamplerParams params = s.sampler;
+  params.denoiser.image = ImageShape{28, 28, 1};
+  Sampler sampler(*app.snapshot().model->train, params, pool);
+  sampler.run([](int) { return true; });
+  EXPECT_TRUE(test::bit_identical(app.snapshot().states, sampler.states()));
+  // Stepping the view back shows the grid's time of that step.
+  app.set_view_step(3);
+  imgui.frame(app);
+  ASSERT_EQ(app.view_step(), 3);
+  EXPECT_EQ(app.caption_facts().t, grid[3]);
+}
+
 // The comparison view: every model's block holds what the library samples with that model from
 // the same seed, bit for bit; the exact model copies and the local one does not; each block has a
 // title with its copies, and stats() reports them per model. On points it is refused in words.

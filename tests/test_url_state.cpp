@@ -80,6 +80,22 @@ TEST(UrlState, TheComparedModelsTravelInALink) {
   }
 }
 
+// The time grid travels in a link: written only for DDIM, so older links stay the same.
+TEST(UrlState, TheTimeGridTravelsInALink) {
+  app::Settings s;
+  EXPECT_EQ(app::format_state(s).find("schedule="), std::string::npos);
+  s.sampler.schedule = Schedule::ddim;
+  const std::string link = app::format_state(s);
+  EXPECT_NE(link.find("schedule=ddim"), std::string::npos) << link;
+  std::string error;
+  EXPECT_EQ(app::parse_state(link, app::Settings{}, &error).sampler.schedule, Schedule::ddim);
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(app::parse_state("schedule=flow", s, &error).sampler.schedule, Schedule::flow);
+  const app::Settings kept = app::parse_state("schedule=cosine", s, &error);
+  EXPECT_EQ(kept.sampler.schedule, Schedule::ddim);
+  EXPECT_NE(error.find("schedule"), std::string::npos) << error;
+}
+
 // The view travels in a link: its centre and zoom, the 3-D camera's angles, the trails, the step
 // shown, and the speed; at their defaults they are left out.
 TEST(UrlState, TheViewTravelsInALink) {

@@ -388,7 +388,7 @@ const MatrixXfR* App::history_at(int step, int* found_step) const {
 
 int App::copies(int group) const {
   if (!snapshot_.model) return 0;
-  const size_t groups = std::max<size_t>(1, snapshot_.groups.size()), b = snapshot_.nearest_distance.size() / groups;
+  const size_t b = snapshot_.group_rows(snapshot_.nearest_distance.size());
   const size_t begin = group < 0 ? 0 : size_t(group) * b, end = group < 0 ? snapshot_.nearest_distance.size() : begin + b;
   int n = 0;
   for (size_t i = begin; i < end && i < snapshot_.nearest_distance.size(); ++i)
@@ -431,7 +431,7 @@ std::string App::stats_json() const {
   // A comparison: each model's copies among its samples.
   std::string groups = "[";
   for (size_t g = 0; g < snapshot_.groups.size(); ++g) {
-    const size_t b = snapshot_.nearest_distance.size() / snapshot_.groups.size();
+    const size_t b = snapshot_.group_rows(snapshot_.nearest_distance.size());
     char item[160];
     std::snprintf(item, sizeof item, "%s{\"model\": \"%s\", \"samples\": %zu, \"copies\": %d}", g ? ", " : "",
                   json_text(snapshot_.groups[g]).c_str(), b, copies(int(g)));
@@ -446,7 +446,7 @@ std::string App::stats_json() const {
                 "\"copy_share\": %s, \"sweep_runs\": %zu, \"sweeping\": %s, "
                 "\"marks\": %zu, \"tiles\": %zu, \"tile_size\": %.1f, \"paused\": %s, \"error\": \"%s\", \"warnings\": \"%s\"}",
                 groups.c_str(), snapshot_.step, snapshot_.n_steps, view_step(),
-                snapshot_.done ? (long long)snapshot_.states.rows() / (long long)std::max<size_t>(1, snapshot_.groups.size()) : 0LL, settings_.sampler.n_samples, job_.threads(),
+                snapshot_.done ? (long long)snapshot_.group_rows(size_t(snapshot_.states.rows())) : 0LL, settings_.sampler.n_samples, job_.threads(),
                 platform_.build, platform_.cross_origin_isolated ? "true" : "false", steps_per_second_,
                 ImGui::GetCurrentContext() ? ImGui::GetIO().Framerate : 0.0f, snapshot_.seconds,
                 settings_.dataset.c_str(), waiting_for_data_ || !snapshot_.status.empty() ? "true" : "false",

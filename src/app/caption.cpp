@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "core/schedule.hpp"
+
 namespace cfdm::app {
 namespace {
 
@@ -119,7 +121,7 @@ std::string caption(const Settings& s, const CaptionFacts& f) {
     if (s.sampler.sigma == 0 && f.copies * 10 < f.n_samples * 9 && !f.image)
       text += " The others stopped between two close training points: the last of the " +
               std::to_string(s.sampler.n_steps) + " steps is at t = " +
-              number(double(s.sampler.n_steps - 1) / s.sampler.n_steps, "%.3g") +
+              number(cfdm::time_grid(s.sampler.schedule, s.sampler.n_steps)[size_t(s.sampler.n_steps - 1)], "%.3g") +
               ", before the weights pick one. More steps or fewer training points make more copies.";
     if (model != cfdm::Model::cfdm) {
       if (f.image && model != cfdm::Model::local)

@@ -34,8 +34,9 @@ constexpr int kTreeMaxDim = 8;  // the box tree's reach; above it the estimator 
 bool uses_local_model(const Settings& s) {
   auto local = [](cfdm::Model m) { return m == cfdm::Model::local || m == cfdm::Model::pca_local; };
   if (s.models.empty()) return local(s.sampler.denoiser.model);
+  if (!comparison_problem(s.models).empty()) return false;  // refused before it runs
   for (const std::string& name : s.models)
-    if (name == "local" || name == "pca-local") return true;
+    if (local(comparison_params(s, name).denoiser.model)) return true;
   return false;
 }
 

@@ -162,9 +162,9 @@ CaptionFacts App::caption_facts() const {
   f.running = snapshot_.model && !waiting_for_data_ && snapshot_.status.empty();
   const int shown = view_step();
   f.done = snapshot_.done && shown == snapshot_.step;
-  f.t = snapshot_.n_steps ? double(shown) / snapshot_.n_steps : 0.0;
+  f.t = snapshot_.time(shown);
   f.first_step = snapshot_.first_step;
-  f.n_samples = int(snapshot_.states.rows()) / std::max(1, int(snapshot_.groups.size()));
+  f.n_samples = int(snapshot_.group_rows(size_t(snapshot_.states.rows())));
   f.three_d = !f.image && snapshot_.model && snapshot_.states.cols() == 3;
   // Copies are judged for the latest states (images: at every step; points: when done).
   if (!snapshot_.nearest_distance.empty() && (f.done || (f.image && shown == snapshot_.step))) f.copies = copies();
@@ -282,6 +282,13 @@ void App::draw_controls() {
   tooltip(kDrawsHelp);
   changed |= ImGui::SliderInt("steps", &s.sampler.n_steps, 1, 1000, "%d", ImGuiSliderFlags_Logarithmic);
   tooltip("Euler steps from noise (t = 0) to data (t = 1): more steps follow the flow more closely.");
+  int grid = s.sampler.schedule == cfdm::Schedule::ddim ? 1 : 0;
+  if (ImGui::Combo("time grid", &grid, "even steps (flow)\0DDIM (as the papers)\0"))
+    s.sampler.schedule = grid ? cfdm::Schedule::ddim : cfdm::Schedule::flow, changed = true;
+  tooltip("Where the steps fall between noise and data. Even steps: t = 0, 1/S, 2/S, ... DDIM: the grid of the "
+          "analytic-diffusion papers (a DDPM noise schedule with S evenly spaced training steps), with larger steps "
+          "near the noise and smaller ones near the data; the same flow, so the same samples in the limit of many "
+          "steps.");
   changed |= slider_float("start T", &s.sampler.start_t, 0.0f, 0.95f, "%.2f");
   tooltip("Skip the start of the flow: begin at time T with the exact model's picture there (a training point plus "
           "noise), saving that share of the steps. With sigma > 0 the last steps still smooth.");
@@ -358,7 +365,7 @@ void App::draw_controls() {
   if (snapshot_.n_steps > 0) {
     int shown = view_step();
     char label[64];
-    std::snprintf(label, sizeof label, "t = %.3f", double(shown) / snapshot_.n_steps);
+    std::snprintf(label, sizeof label, "t = %.3f", snapshot_.time(shown));
     if (ImGui::SliderInt("time", &shown, snapshot_.first_step, std::max(snapshot_.first_step, snapshot_.step), label)) {
       settings_.view.step = shown >= snapshot_.step ? -1 : shown;
       playhead_ = -1;
@@ -429,7 +436,7 @@ void App::draw_compact_controls() {
   // "more", so that the controls keep to one row and leave the picture below them.
   const float display_width = ImGui::GetIO().DisplaySize.x;
   const bool narrow = display_width < 480;
-  const double t = snapshot_.n_steps ? double(view_step()) / snapshot_.n_steps : 0.0;
+  const double t = snapshot_.time(view_step());
   if (ImGui::Button(paused_ ? "Play" : "Pause")) control(paused_ ? Control::play : Control::pause);
   ImGui::SameLine();
   if (ImGui::Button("Reset")) control(Control::reset);
@@ -570,7 +577,7 @@ void App::draw_status() {
   } else {
     // The time shown (the scrubber's and the playhead's), and where the sampler is when it differs.
     const int shown = view_step();
-    const double t = snapshot_.n_steps ? double(shown) / snapshot_.n_steps : 0.0;
+    const double t = snapshot_.time(shown);
     if (shown == snapshot_.step)
       ImGui::Text("t = %.3f (step %d of %d)%s%s", t, shown, snapshot_.n_steps, snapshot_.done ? ", done" : "",
                   paused_ ? ", paused" : "");
@@ -584,7 +591,7 @@ void App::draw_status() {
     // training point (as cfdm eval counts copies).
     // A comparison: a meter per model.
     const int groups = std::max(1, int(snapshot_.groups.size()));
-    const int n = int(snapshot_.nearest_distance.size()) / groups;
+    const int n = int(snapshot_.group_rows(snapshot_.nearest_distance.size()));
     ImGui::PushStyleColor(ImGuiCol_PlotHistogram, ImVec4(0.96f, 0.62f, 0.60f, 1.0f));  // light red: dark text reads
     for (int g = 0; g < groups; ++g) {
       const int c = snapshot_.groups.empty() ? copies() : copies(g);

@@ -155,7 +155,6 @@ std::unique_ptr<SamplingJob::Run> SamplingJob::begin(const std::string& model_ke
     for (const Variant& variant : variants) {
       // The local model reads pixel windows: the images' shape, in pixel space (a PCA space has none).
       SamplerParams run_params = variant.params;
-      run_params.kernel.cancel = params.kernel.cancel;
       if (model.is_image() && !model.pca && model.image_width > 0 && model.image_height > 0)
         run_params.denoiser.image = ImageShape{model.image_height, model.image_width,
                                                model.train->dim() / (model.image_width * model.image_height)};
@@ -254,6 +253,8 @@ void SamplingJob::publish(Run* run, const std::string& error, uint64_t generatio
     next.step = sampler.step_index();
     next.first_step = sampler.first_step();
     next.n_steps = sampler.n_steps();
+    next.times.resize(size_t(next.n_steps) + 1);
+    for (int n = 0; n <= next.n_steps; ++n) next.times[size_t(n)] = sampler.time(n);
     next.done = sampler.done();
     next.seconds = run->seconds();
     next.last_inputs = run->last_inputs;

@@ -53,6 +53,9 @@ struct Snapshot {
   MatrixXfR states;  // B x d in the sampling space (a comparison: G blocks of B rows, one a model)
   // A comparison: its models' names, in the order of their blocks (empty: one model).
   std::vector<std::string> groups;
+  // Rows per model block: n rows of a per-row list (the states, the nearest distances) split over
+  // the comparison's models (all of them without one).
+  size_t group_rows(size_t n) const { return n / (groups.empty() ? 1 : groups.size()); }
   // The states after each recorded step (every step while they fit in the history budget),
   // oldest first: history[i] holds z at step history_steps[i]. Shared, never modified.
   std::vector<std::shared_ptr<const MatrixXfR>> history;
@@ -63,6 +66,9 @@ struct Snapshot {
   std::vector<int> nearest;
   std::vector<double> nearest_distance;
   int step = 0, first_step = 0, n_steps = 0;
+  std::vector<double> times;  // t at steps 0 .. n_steps on the run's time grid
+  // t at step n (0 before a run).
+  double time(int n) const { return n >= 0 && size_t(n) < times.size() ? times[size_t(n)] : 0.0; }
   bool done = false;
   double seconds = 0;       // wall time since the run started
   // Point data, once done: the states z before the last step (at t = (S-1)/S) and that step's

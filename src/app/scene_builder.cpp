@@ -191,9 +191,9 @@ void App::build_points_scene() {
   int shown_step = 0;
   const MatrixXfR* states = history_at(view_step(), &shown_step);
   if (!states) return;
-  const double t = snapshot_.n_steps ? double(shown_step) / snapshot_.n_steps : 0.0;
+  const double t = snapshot_.time(shown_step);
 
-  if (show_velocity_) add_velocity_marks(std::min(t, 1.0 - 1.0 / std::max(2, snapshot_.n_steps)), frame, seen);
+  if (show_velocity_) add_velocity_marks(snapshot_.time(std::min(shown_step, snapshot_.n_steps - 1)), frame, seen);
   if (three) add_box_marks(seen);
 
   // Fading trails: segments between the recorded states of the last settings_.view.trails steps.
@@ -281,7 +281,7 @@ void App::add_inspector_marks(const MatrixXfR& states, int shown_step, double t,
                         snapshot_.last_inputs->rows() == states.rows();
   if (finished) {
     const MatrixXfR& inputs = *snapshot_.last_inputs;
-    const double t_last = double(snapshot_.n_steps - 1) / snapshot_.n_steps, sigma = settings_.sampler.sigma;
+    const double t_last = snapshot_.time(snapshot_.n_steps - 1), sigma = settings_.sampler.sigma;
     const bool smoothed = sigma > 0 && snapshot_.last_draws && snapshot_.last_draws->rows() > 0;
     const int m_count = smoothed ? int(snapshot_.last_draws->rows() / inputs.rows()) : 1;
     std::map<int, double> share;
@@ -386,7 +386,7 @@ void App::build_image_scene() {
   const bool latest = shown_step == snapshot_.step;
   // A comparison: G blocks of B samples, one a model, each block with its title and copy count.
   const int groups = std::max<int>(1, int(snapshot_.groups.size()));
-  const int b = int(states->rows()) / groups;
+  const int b = int(snapshot_.group_rows(size_t(states->rows())));
   const int n = std::min<int>(kMaxImagePairs / groups, b);
   const int w = model.image_width, h = model.image_height, d = w * h;
   const bool with_nearest = latest && int(snapshot_.nearest.size()) >= groups * b;

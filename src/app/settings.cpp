@@ -88,11 +88,19 @@ const std::vector<std::string>& comparison_names() {
   return names;
 }
 
-SamplerParams comparison_params(const Settings& s, const std::string& name) {
+namespace {
+
+// Empty when `name` is one of comparison_names(), else the message that says so.
+std::string unknown_compared(const std::string& name) {
   const auto& names = comparison_names();
-  if (std::find(names.begin(), names.end(), name) == names.end())
-    throw Error("unknown model " + in_quotes(name) + " in the comparison: use exact, scfdm, wiener, local, "
-                "pca-local or nearest");
+  if (std::find(names.begin(), names.end(), name) != names.end()) return "";
+  return "unknown model " + in_quotes(name) + " in the comparison: use exact, scfdm, wiener, local, pca-local or nearest";
+}
+
+}  // namespace
+
+SamplerParams comparison_params(const Settings& s, const std::string& name) {
+  if (const std::string problem = unknown_compared(name); !problem.empty()) throw Error(problem);
   SamplerParams params = s.sampler;
   params.estimator = Estimator::exact;
   params.denoiser = ModelOptions{};
@@ -122,10 +130,8 @@ std::string comparison_problem(const std::vector<std::string>& models) {
   if (models.empty()) return "";
   if (models.size() < size_t(kMinCompared) || models.size() > size_t(kMaxCompared))
     return "the comparison shows 2 to 4 models side by side (" + std::to_string(models.size()) + " given)";
-  const auto& names = comparison_names();
   for (size_t i = 0; i < models.size(); ++i) {
-    if (std::find(names.begin(), names.end(), models[i]) == names.end())
-      return "unknown model " + in_quotes(models[i]) + " in the comparison: use exact, scfdm, wiener, local, pca-local or nearest";
+    if (const std::string problem = unknown_compared(models[i]); !problem.empty()) return problem;
     if (std::find(models.begin(), models.begin() + long(i), models[i]) != models.begin() + long(i))
       return "the comparison names " + in_quotes(models[i]) + " twice";
   }

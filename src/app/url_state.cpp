@@ -146,6 +146,15 @@ const Key kKeys[] = {
      [](const Settings& s) { return std::to_string(s.sampler.n_samples); }, always},
     {"steps", [](const std::string& v, Settings* s) { return parse_int(v, 1, 100000, &s->sampler.n_steps); },
      [](const Settings& s) { return std::to_string(s.sampler.n_steps); }, always},
+    // The time grid: written only for ddim (links from before it stay the same).
+    {"schedule",
+     [](const std::string& v, Settings* s) {
+       int i = 0;
+       if (!parse_choice(v, {"flow", "ddim"}, &i)) return false;
+       return s->sampler.schedule = i ? cfdm::Schedule::ddim : cfdm::Schedule::flow, true;
+     },
+     [](const Settings& s) { return std::string(cfdm::schedule_name(s.sampler.schedule)); },
+     [](const Settings& s) { return s.sampler.schedule != cfdm::Schedule::flow; }},
     {"draws", [](const std::string& v, Settings* s) { return parse_int(v, 1, 1024, &s->sampler.n_draws); },
      [](const Settings& s) { return std::to_string(s.sampler.n_draws); }, always},
     {"sigma", [](const std::string& v, Settings* s) { return parse_float_value(v, 0, 1e6, &s->sampler.sigma); },
