@@ -29,12 +29,14 @@ namespace CFDM_LOCAL_NAMESPACE {
 // added to the softmaxes one image after another, in order.
 constexpr int kLanes = 8;
 
-// kLanes doubles handled as one value: a vector the compiler maps onto the instruction set's
-// registers (two, four or eight of them), or, for the scalar reference, a plain array and loops.
-// A struct of this namespace, so that templates over it (std::vector) are instantiated apart for
-// each instruction set rather than shared between them.
+// kLanes doubles handled as one value. Where they fill one register (AVX-512,
+// CFDM_LOCAL_VECTOR_LANES) a vector type; elsewhere a plain array and loops, which the compiler
+// vectorizes itself: on SSE2, AVX2 and WebAssembly a vector type of eight doubles (two or four
+// registers) ran 1.1 to 6 times slower than the loops. A struct of this namespace, so that
+// templates over it (std::vector) are instantiated apart for each instruction set rather than
+// shared between them.
 struct Lanes {
-#if defined(CFDM_LOCAL_SCALAR)
+#if !defined(CFDM_LOCAL_VECTOR_LANES)
   double v[kLanes];
 #else
   typedef double Vector __attribute__((vector_size(kLanes * sizeof(double))));
@@ -43,7 +45,7 @@ struct Lanes {
   double get(int k) const { return v[k]; }
   void set(int k, double x) { v[k] = x; }
 };
-#if defined(CFDM_LOCAL_SCALAR)
+#if !defined(CFDM_LOCAL_VECTOR_LANES)
 template <class Op>
 inline Lanes lanewise(const Lanes& x, const Lanes& y, Op op) {
   Lanes r;
@@ -79,20 +81,26 @@ class PixelSoftmax {
   // written branch-free so that it vectorizes: one exponential e = e^-|l - max| serves as the
   // shrink factor of a new maximum (its weight is e^0 = 1) or as the weight of any other logit (its
   // shrink factor is 1). A group whose logit is more than 40 below its maximum would add a weight
-  // of 0 and shrink by 1, both exact, so a run of kLanes such groups is skipped: most of them once
+  // of 0 and shrink by 1, both exact, so a run of kRun such groups is skipped: most of them once
   // the noise is low, with the same bits.
   void add(const double* __restrict logits, const double* __restrict x) {
     const size_t groups = max_.size();
     const double* __restrict top = max_.data();
-    for (size_t g0 = 0; g0 < groups; g0 += kLanes) {
-      const size_t g1 = std::min(groups, g0 + kLanes);
-      int live = 0;
-      for (size_t g = g0; g < g1; ++g) live |= logits[g] - top[g] < -kCutoff ? 0 : 1;
-      if (!live) continue;
+    // Runs of live chunks are updated in one loop (independent work for the exponentials' chains).
+    size_t g0 = 0;
+    while (g0 < groups) {
+      if (!live(logits, top, g0, std::min(groups, g0 + kRun))) {
+        g0 += kRun;
+        continue;
+      }
+      size_t g1 = g0 + kRun;
+      while (g1 < groups && live(logits, top, g1, std::min(groups, g1 + kRun))) g1 += kRun;
+      g1 = std::min(groups, g1);
       if (width_ == 1)
         update<1>(logits, x, g0, g1);
       else
         update<0>(logits, x, g0, g1);
+      g0 = g1;
     }
   }
 
@@ -107,6 +115,14 @@ class PixelSoftmax {
 
  private:
   static constexpr double kCutoff = 40.0;
+  static constexpr size_t kRun = 8;
+
+  // Whether any group of [g0, g1) has a logit within kCutoff of its maximum (or is NaN).
+  static bool live(const double* __restrict logits, const double* __restrict top, size_t g0, size_t g1) {
+    int any = 0;
+    for (size_t g = g0; g < g1; ++g) any |= logits[g] - top[g] < -kCutoff ? 0 : 1;
+    return any != 0;
+  }
 
   // Groups [g0, g1); Width 1: one value per group, known when compiled; 0: width_ values.
   template <int Width>
