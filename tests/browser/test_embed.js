@@ -311,8 +311,8 @@ async function exports(browser, appPort) {
         page.url());
   // "Copy link" (in the controls' button row), then the link in a fresh page: the same samples, bit for bit.
   // Dear ImGui lays the controls out the same way every time (window at 10, 10; default font; 1 CSS
-  // pixel a pixel): the button row Pause | Step | Reset | Copy link | Replay is at y = 299 (below the model picker).
-  await page.mouse.click(200, 299);
+  // pixel a pixel): the button row Pause | Step | Reset | Copy link | Replay is at y = 322 (below the model picker).
+  await page.mouse.click(200, 322);
   await page.waitForTimeout(300);
   const link = await page.evaluate(() => window.cfdmLastLink);
   check('links: Copy link gives the full app\'s address with the settings', link && link.includes('index.html?')
