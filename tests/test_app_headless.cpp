@@ -458,6 +458,16 @@ std::string mnist_missing() {
   return {};
 }
 
+// What the library samples with params on the app's training set of MNIST images (their shape
+// given, as the app gives it).
+MatrixXfR library_samples(const app::App& app, SamplerParams params) {
+  ThreadPool pool(1);
+  params.denoiser.image = ImageShape{28, 28, 1};
+  Sampler sampler(*app.snapshot().model->train, params, pool);
+  sampler.run([](int) { return true; });
+  return sampler.states();
+}
+
 // A small MNIST run: 8 samples from 300 images of the digit 3.
 app::Settings small_mnist(int n_steps) {
   app::Settings s = app::defaults_for("mnist");
@@ -514,12 +524,7 @@ TEST(AppHeadless, TheLocalModelMakesNewDigitsAsTheLibraryDoes) {
   app.apply(s);
   ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); })) << app.snapshot().error;
   imgui.frame(app);
-  ThreadPool pool(1);
-  SamplerParams params = s.sampler;
-  params.denoiser.image = ImageShape{28, 28, 1};
-  Sampler sampler(*app.snapshot().model->train, params, pool);
-  sampler.run([](int) { return true; });
-  EXPECT_TRUE(test::bit_identical(app.snapshot().states, sampler.states()));
+  EXPECT_TRUE(test::bit_identical(app.snapshot().states, library_samples(app, s.sampler)));
   EXPECT_EQ(app.copies(), 0) << "pieces of training digits make new digits";
   app::CaptionFacts facts;
   facts.image = true, facts.running = true, facts.done = true, facts.n_samples = 8, facts.copies = app.copies();
@@ -551,12 +556,7 @@ TEST(AppHeadless, TheAppStepsOnTheDdimGrid) {
   ASSERT_NE(grid[5], 0.5) << "the DDIM grid is not even";
   EXPECT_EQ(app.snapshot().times, grid);
   EXPECT_EQ(app.caption_facts().t, grid[10]);
-  ThreadPool pool(1);
-  SamplerParams params = s.sampler;
-  params.denoiser.image = ImageShape{28, 28, 1};
-  Sampler sampler(*app.snapshot().model->train, params, pool);
-  sampler.run([](int) { return true; });
-  EXPECT_TRUE(test::bit_identical(app.snapshot().states, sampler.states()));
+  EXPECT_TRUE(test::bit_identical(app.snapshot().states, library_samples(app, s.sampler)));
   // Stepping the view back shows the grid's time of that step.
   app.set_view_step(3);
   imgui.frame(app);
@@ -581,15 +581,10 @@ TEST(AppHeadless, TheComparisonSamplesEachModelAsTheLibraryDoes) {
   ASSERT_EQ(shot.groups, s.models);
   const Eigen::Index b = s.sampler.n_samples;
   ASSERT_EQ(shot.states.rows(), 3 * b);
-  ThreadPool pool(1);
-  for (size_t g = 0; g < s.models.size(); ++g) {
-    SamplerParams params = app::comparison_params(s, s.models[g]);
-    params.denoiser.image = ImageShape{28, 28, 1};
-    Sampler sampler(*shot.model->train, params, pool);
-    sampler.run([](int) { return true; });
-    EXPECT_TRUE(test::bit_identical(MatrixXfR(shot.states.middleRows(Eigen::Index(g) * b, b)), sampler.states()))
+  for (size_t g = 0; g < s.models.size(); ++g)
+    EXPECT_TRUE(test::bit_identical(MatrixXfR(shot.states.middleRows(Eigen::Index(g) * b, b)),
+                                    library_samples(app, app::comparison_params(s, s.models[g]))))
         << s.models[g];
-  }
   // The three models start from the same noise.
   ASSERT_GE(shot.history.size(), 1u);
   const MatrixXfR& first = *shot.history.front();
