@@ -95,9 +95,40 @@
     return new URL('index.html?' + q, location.href).href;
   }
 
+  // The image data's compressed files are kept in the browser's Cache Storage (where the page may
+  // use it: a secure context, storage not blocked), so a second visit does not download them again.
+  // A new version of the files needs a new cache name.
+  var kDataCache = 'cfdm-data-1';
+  function openDataCache() {
+    try {
+      if (typeof caches === 'undefined') return Promise.resolve(null);
+      return caches.open(kDataCache).catch(function () { return null; });
+    } catch (e) {
+      return Promise.resolve(null);  // e.g. a sandboxed frame: no storage
+    }
+  }
+  // The response for url: from the cache, else from the network (then kept when it is complete).
+  function cachedFetch(url) {
+    return openDataCache().then(function (cache) {
+      if (!cache) return fetch(url);
+      return cache.match(url).catch(function () { return undefined; }).then(function (hit) {
+        if (hit) return hit;
+        return fetch(url).then(function (response) {
+          if (response.ok) cache.put(url, response.clone()).catch(function () { /* full: not kept */ });
+          return response;
+        });
+      });
+    });
+  }
+  // Drops a kept file that did not unpack, so the next attempt downloads it again.
+  function forget(url) {
+    return openDataCache().then(function (cache) { return cache && cache.delete(url); }).catch(function () {});
+  }
+
   // Image datasets are fetched when first chosen: data/NAME-images.idx.gz and
-  // data/NAME-labels.idx.gz, unpacked with the browser's DecompressionStream into the app's file
-  // system (/data), with progress reported to the app (its status window shows a bar).
+  // data/NAME-labels.idx.gz (from the cache after the first time), unpacked with the browser's
+  // DecompressionStream into the app's file system (/data), with progress reported to the app (its
+  // status window shows a bar).
   window.cfdmFetchDataset = function (name) {
     var files = [name + '-images.idx', name + '-labels.idx'];
     var loaded = [0, 0], total = [0, 0];
@@ -107,8 +138,9 @@
       }, [name, String(error || '').slice(0, 300)]);
     }
     function fetchOne(i) {
-      return fetch('data/' + files[i] + '.gz').then(function (response) {
-        if (!response.ok) throw new Error('data/' + files[i] + '.gz: HTTP ' + response.status);
+      var url = 'data/' + files[i] + '.gz';
+      return cachedFetch(url).then(function (response) {
+        if (!response.ok) throw new Error(url + ': HTTP ' + response.status);
         total[i] = Number(response.headers.get('Content-Length')) || 0;
         var counted = new TransformStream({
           transform: function (chunk, controller) {
@@ -118,7 +150,9 @@
           },
         });
         var unpacked = response.body.pipeThrough(counted).pipeThrough(new DecompressionStream('gzip'));
-        return new Response(unpacked).arrayBuffer();
+        return new Response(unpacked).arrayBuffer().catch(function (error) {
+          return forget(url).then(function () { throw error; });
+        });
       }).then(function (buffer) {
         try { Module.FS.mkdir('/data'); } catch (e) { /* exists */ }
         Module.FS.writeFile('/data/' + files[i], new Uint8Array(buffer));

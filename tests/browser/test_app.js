@@ -168,9 +168,12 @@ async function moreOnThreads(browser, port) {
   }
   {
     // MNIST from a link: fetched with progress, then each sample beside its nearest training image.
-    const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+    const page = await context.newPage();
     const errors = watchErrors(page);
-    await page.goto(url + '?dataset=mnist&classes=3&n_train=500&n_samples=16&steps=20&sigma=0');
+    const mnistLink = url + '?dataset=mnist&classes=3&n_train=500&n_samples=16&steps=20&sigma=0';
+    const firstVisit = Date.now();
+    await page.goto(mnistLink);
     const loading = await waitForStats(page, s => s.loading || s.step > 0, 30);
     check('mnist: the fetch is reported while it runs', loading && loading.dataset === 'mnist' && loading.loading,
           JSON.stringify(loading));
@@ -179,9 +182,28 @@ async function moreOnThreads(browser, port) {
     check('mnist: at sigma = 0 every sample is a copy', stats && stats.copies === 16 && stats.tiles === 32,
           JSON.stringify(stats));
     check('mnist: the whole compressed dataset was fetched', stats && stats.fetched_bytes > 9e6, JSON.stringify(stats));
+    const firstSeconds = (Date.now() - firstVisit) / 1000;
     await page.screenshot({ path: path.join(shotDir, 'app-mnist.png') });
     check('mnist: no console errors', errors.length === 0, JSON.stringify(errors));
     await page.close();
+    // A second visit takes the data from the browser's cache: no download, the same samples.
+    const again = await context.newPage();
+    const dataRequests = [];
+    again.on('request', r => { if (r.url().includes('/data/')) dataRequests.push(r.url()); });
+    const againErrors = watchErrors(again);
+    const secondVisit = Date.now();
+    await again.goto(mnistLink);
+    const first = await waitForStats(again, s => s.step > 0, 60);
+    const firstPicture = (Date.now() - secondVisit) / 1000;
+    const cached = await waitForStats(again, finished, 120);
+    const secondSeconds = (Date.now() - secondVisit) / 1000;
+    check('mnist cached: the second visit downloads no data', dataRequests.length === 0, dataRequests.join(' '));
+    check('mnist cached: the same run again', cached && finished(cached) && cached.copies === 16 && cached.error === '' &&
+          first && first.step > 0, JSON.stringify(cached));
+    check('mnist cached: no console errors', againErrors.length === 0, JSON.stringify(againErrors));
+    console.log(`FIGURE mnist link (threaded build): done in ${firstSeconds.toFixed(2)} s on the first visit, ` +
+                `${secondSeconds.toFixed(2)} s with the data cached (first step shown after ${firstPicture.toFixed(2)} s)`);
+    await context.close();
   }
 }
 
