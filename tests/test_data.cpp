@@ -13,6 +13,7 @@
 #include "core/rng.hpp"
 #include "data/dataset.hpp"
 #include "data/files.hpp"
+#include "data/memory.hpp"
 #include "data/toy.hpp"
 #include "test_helpers.hpp"
 
@@ -166,6 +167,37 @@ TEST(Files, NpyRoundTripAndFloat64) {
   EXPECT_EQ(read(1, 0), 3.25f);
   EXPECT_EQ(read(1, 1), 1e-3f);
   std::remove(path.c_str());
+}
+
+// A file is read whole, every byte (zeros and high bytes too), in one read of its size; an empty
+// file is an empty string.
+TEST(Files, ReadFileReadsEveryByte) {
+  const std::string path = temp_path("bytes.bin");
+  std::string bytes(3 * 1024 * 1024 + 17, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = char((i * 7919u) >> 3);
+  {
+    std::ofstream out(path, std::ios::binary);
+    out.write(bytes.data(), std::streamsize(bytes.size()));
+  }
+  EXPECT_TRUE(data::read_file(path) == bytes);
+  { std::ofstream out(path, std::ios::binary | std::ios::trunc); }
+  EXPECT_EQ(data::read_file(path), "");
+  std::remove(path.c_str());
+}
+
+// A memory cap (the web page's smaller memory) bounds what is available, so a request above it is
+// refused with its size named.
+TEST(Memory, ACapBoundsWhatIsAvailable) {
+  data::set_memory_cap(1000000);
+  EXPECT_LE(data::available_memory_bytes(), 1000000u);
+  try {
+    data::check_memory(2000000, "the test's request", "ask for less");
+    ADD_FAILURE() << "a request above the cap was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("needs 2.0 MB"), std::string::npos) << e.what();
+  }
+  data::set_memory_cap(0);
+  EXPECT_GT(data::available_memory_bytes(), 1000000u);
 }
 
 TEST(Files, NpyRejectsBrokenFiles) {

@@ -2,7 +2,8 @@
 //
 // It picks a build: the threaded one (pthreads + SIMD) where the page is cross-origin isolated,
 // which SharedArrayBuffer needs, the single-thread one otherwise, and also where memory is tight
-// (navigator.deviceMemory <= 2 GB); `?build=single` or `?build=threads` overrides. It gives the
+// (navigator.deviceMemory <= 2 GB) or where the browser refuses the threaded build a shared
+// memory; `?build=single` or `?build=threads` overrides. It gives the
 // app what it asks the page for (image datasets, downloads, the address) and exposes:
 //
 //   window.cfdm.stats()        step, n_steps, samples_done, n_samples, threads, build, fps, copies,
@@ -36,6 +37,31 @@
     ? query.get('build')
     : self.crossOriginIsolated && !memoryTight ? 'threads' : 'single';
   if (build === 'threads' && !self.crossOriginIsolated) build = 'single';  // it could not start
+  // The threaded build's shared memory, made here rather than by the build: some browsers (iOS
+  // Safari) refuse to reserve a shared memory as large as the build's maximum (2 GB) and the page
+  // would not start. A smaller maximum is tried next (a WebAssembly module accepts a memory whose
+  // maximum is below its own; the app is told the cap, so it refuses data that cannot fit), and
+  // when no shared memory can be had, the single-thread build runs instead. `fallback` says why.
+  var kPage = 65536, kInitialMemory = 64 * 1024 * 1024;  // CMakeLists.txt: -sINITIAL_MEMORY
+  var sharedMemory = null, memoryCap = 0, fallback = '';
+  if (build === 'threads') {
+    var maxima = [2048, 1024, 512];  // MB; the first is the build's -sMAXIMUM_MEMORY
+    for (var m = 0; m < maxima.length && !sharedMemory; m++) {
+      try {
+        sharedMemory = new WebAssembly.Memory({ initial: kInitialMemory / kPage, maximum: maxima[m] * 1024 * 1024 / kPage,
+                                                shared: true });
+        if (m > 0) memoryCap = maxima[m] * 1024 * 1024;
+      } catch (error) {
+        fallback = String(error && error.message || error);
+      }
+    }
+    if (!sharedMemory) {
+      if (query.get('build') !== 'threads') build = 'single';
+      fallback = 'this browser refused the threaded version\'s memory (' + fallback.slice(0, 80) + ')';
+    } else {
+      fallback = '';
+    }
+  }
   var kMaxQuery = 16384;  // characters of settings the app reads (src/app/url_state.hpp kMaxQueryBytes)
   var kMaxDropBytes = 512 * 1024 * 1024;  // a dropped file
   var runtimeReady = false;
@@ -107,19 +133,6 @@
       return Promise.resolve(null);  // e.g. a sandboxed frame: no storage
     }
   }
-  // The response for url: from the cache, else from the network (then kept when it is complete).
-  function cachedFetch(url) {
-    return openDataCache().then(function (cache) {
-      if (!cache) return fetch(url);
-      return cache.match(url).catch(function () { return undefined; }).then(function (hit) {
-        if (hit) return hit;
-        return fetch(url).then(function (response) {
-          if (response.ok) cache.put(url, response.clone()).catch(function () { /* full: not kept */ });
-          return response;
-        });
-      });
-    });
-  }
   // Drops a kept file that did not unpack, so the next attempt downloads it again.
   function forget(url) {
     return openDataCache().then(function (cache) { return cache && cache.delete(url); }).catch(function () {});
@@ -137,21 +150,38 @@
         Module._cfdm_fetch_progress(namePointer, loaded[0] + loaded[1], total[0] + total[1], ready ? 1 : 0, errorPointer);
       }, [name, String(error || '').slice(0, 300)]);
     }
+    // One file: from the cache, else from the network, its bytes counted for the progress bar; a
+    // download is kept in the cache as it streams (a second reader of the same bytes), and the file
+    // is ready once both the unpacking and the keeping are done.
     function fetchOne(i) {
       var url = 'data/' + files[i] + '.gz';
-      return cachedFetch(url).then(function (response) {
-        if (!response.ok) throw new Error(url + ': HTTP ' + response.status);
-        total[i] = Number(response.headers.get('Content-Length')) || 0;
-        var counted = new TransformStream({
-          transform: function (chunk, controller) {
-            loaded[i] += chunk.byteLength;
-            report(false);
-            controller.enqueue(chunk);
-          },
-        });
-        var unpacked = response.body.pipeThrough(counted).pipeThrough(new DecompressionStream('gzip'));
-        return new Response(unpacked).arrayBuffer().catch(function (error) {
-          return forget(url).then(function () { throw error; });
+      return openDataCache().then(function (cache) {
+        var lookup = cache ? cache.match(url).catch(function () { return undefined; }) : Promise.resolve(undefined);
+        return lookup.then(function (hit) {
+          return (hit ? Promise.resolve(hit) : fetch(url)).then(function (response) {
+            if (!response.ok) throw new Error(url + ': HTTP ' + response.status);
+            total[i] = Number(response.headers.get('Content-Length')) || 0;
+            var counted = response.body.pipeThrough(new TransformStream({
+              transform: function (chunk, controller) {
+                loaded[i] += chunk.byteLength;
+                report(false);
+                controller.enqueue(chunk);
+              },
+            }));
+            var kept = Promise.resolve();
+            if (cache && !hit) {
+              var branches = counted.tee();
+              counted = branches[0];
+              kept = cache.put(url, new Response(branches[1], { headers: response.headers }))
+                .catch(function () { /* storage full or refused: not kept */ });
+            }
+            var unpacked = counted.pipeThrough(new DecompressionStream('gzip'));
+            return Promise.all([new Response(unpacked).arrayBuffer(), kept]).then(function (done) {
+              return done[0];
+            }, function (error) {
+              return kept.then(function () { return forget(url); }).then(function () { throw error; });
+            });
+          });
         });
       }).then(function (buffer) {
         try { Module.FS.mkdir('/data'); } catch (e) { /* exists */ }
@@ -343,12 +373,17 @@
   // Starts the chosen build: options.canvas, and options.onReady(build).
   window.cfdmLoader = {
     build: build,
+    fallback: fallback,   // why the single-thread build runs where threads were possible ('' otherwise)
+    memoryCap: memoryCap, // the threaded build's smaller memory, in bytes (0: the build's maximum)
     start: function (options) {
       if (started) return;
       started = true;
       if (isolateWithServiceWorker()) return;  // the page reloads isolated
       window.Module = {
         canvas: options.canvas,
+        wasmMemory: build === 'threads' && sharedMemory ? sharedMemory : undefined,
+        INITIAL_MEMORY: build === 'threads' && sharedMemory ? kInitialMemory : undefined,
+        cfdmMemoryCap: build === 'threads' ? memoryCap : 0,
         locateFile: function (path) { return build + '/' + path; },
         print: function (text) { console.log(text); },
         printErr: function (text) { console.warn(text); },

@@ -21,6 +21,7 @@
 #include "app/renderer.hpp"
 #include "core/error.hpp"
 #include "data/files.hpp"
+#include "data/memory.hpp"
 #include "output/png.hpp"
 
 #if defined(__EMSCRIPTEN__)
@@ -401,6 +402,9 @@ int main(int argc, char** argv) {
 #if defined(__EMSCRIPTEN__)
   (void)argc, (void)argv;
   options.state = emscripten_run_script_string("location.search");
+  // The page may give the threaded build a smaller memory than its maximum (web/loader.js).
+  const double cap = EM_ASM_DOUBLE({ return Number(Module['cfdmMemoryCap']) || 0; });
+  if (cap > 0) cfdm::data::set_memory_cap(uint64_t(cap));
 #else
   const char* usage =
       "usage: cfdm_app [--state \"dataset=moons&sigma=0.1&draws=4\"] [--size WIDTHxHEIGHT] [--scale F]\n"

@@ -2,6 +2,8 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <limits>
@@ -16,11 +18,20 @@
 
 namespace cfdm::data {
 
+namespace {
+std::atomic<uint64_t> g_memory_cap{0};
+}  // namespace
+
+void set_memory_cap(uint64_t bytes) { g_memory_cap = bytes; }
+
 uint64_t available_memory_bytes() {
   constexpr uint64_t kUnknown = uint64_t(1) << 50;
+  const uint64_t cap = g_memory_cap;
 #if defined(__EMSCRIPTEN__)
-  // The heap grows up to its maximum (-sMAXIMUM_MEMORY); what malloc holds is in use.
-  const uint64_t max = emscripten_get_heap_max();
+  // The heap grows up to its maximum (-sMAXIMUM_MEMORY, or the page's smaller memory); what
+  // malloc holds is in use.
+  uint64_t max = emscripten_get_heap_max();
+  if (cap > 0) max = std::min(max, cap);
   const uint64_t used = uint64_t(mallinfo().uordblks);
   return max > used ? max - used : 0;
 #else
@@ -37,7 +48,7 @@ uint64_t available_memory_bytes() {
   rlimit limit{};
   if (getrlimit(RLIMIT_AS, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
     available = std::min<uint64_t>(available, uint64_t(limit.rlim_cur));
-  return available;
+  return cap > 0 ? std::min(available, cap) : available;
 #endif
 }
 

@@ -11,6 +11,11 @@ namespace cfdm::data {
 // use). A large number when unknown.
 uint64_t available_memory_bytes();
 
+// Caps the memory this process may use at `bytes` (0: no cap), for what available_memory_bytes()
+// reports: the web page's threaded build may get a smaller memory than the build's maximum (a
+// phone that refuses to reserve 2 GB).
+void set_memory_cap(uint64_t bytes);
+
 // Throws cfdm::Error "WHAT needs X MB, but only Y MB are available: HINT" when bytes exceeds
 // what is available.
 void check_memory(uint64_t bytes, const std::string& what, const std::string& hint);

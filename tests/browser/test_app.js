@@ -340,11 +340,52 @@ async function missingData(browser, port) {
   }
 }
 
+// A browser that refuses to reserve the threaded build's 2 GB of shared memory (as iOS Safari
+// does: "RangeError: Out of memory"), simulated by refusing shared memories above a size: with
+// 512 MB allowed the threaded build runs in a capped memory; with none, the single-thread build
+// runs and the page says why.
+async function refusedMemory(browser, port) {
+  const url = `http://127.0.0.1:${port}/index.html?n_samples=300&steps=20`;
+  for (const [maxPages, build, label] of [[8192, 'wasm threads + simd', 'capped'], [0, 'wasm single-thread simd', 'refused']]) {
+    const context = await browser.newContext({ viewport: { width: 900, height: 600 } });
+    await context.addInitScript(limit => {
+      const Original = WebAssembly.Memory;
+      const Refusing = function (descriptor) {
+        if (descriptor && descriptor.shared && !(descriptor.maximum <= limit)) throw new RangeError('Out of memory');
+        return new Original(descriptor);
+      };
+      Refusing.prototype = Original.prototype;
+      WebAssembly.Memory = Refusing;
+    }, maxPages);
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(url);
+    const stats = await waitForStats(page, finished, 60);
+    const loader = await page.evaluate(() => ({ build: cfdmLoader.build, cap: cfdmLoader.memoryCap, fallback: cfdmLoader.fallback,
+                                               status: document.getElementById('status').textContent }));
+    check(`memory ${label}: the app runs on the ${build} build`, stats && finished(stats) && stats.build === build &&
+          stats.error === '', JSON.stringify(stats));
+    if (label === 'capped')
+      check('memory capped: the threaded build got 512 MB', loader.build === 'threads' && loader.cap === 512 * 1024 * 1024 &&
+            loader.fallback === '', JSON.stringify(loader));
+    else
+      check('memory refused: the page says why the light version runs', loader.build === 'single' &&
+            loader.status.includes('refused the threaded version') && loader.status.includes('Out of memory'),
+            JSON.stringify(loader));
+    check(`memory ${label}: no console errors`, errors.length === 0, JSON.stringify(errors));
+    await context.close();
+  }
+}
+
 async function main() {
   const browser = await launch(playwrightDir);
   try {
     await scenario(browser, 'threads', [], { isolated: true, build: 'wasm threads + simd', minThreads: 2,
-                                             more: async (b, port) => { await moreOnThreads(b, port); await story(b, port); } });
+                                             more: async (b, port) => {
+                                               await moreOnThreads(b, port);
+                                               await refusedMemory(b, port);
+                                               await story(b, port);
+                                             } });
     await scenario(browser, 'single', ['--no-isolation'], { isolated: false, build: 'wasm single-thread simd', minThreads: 1,
                                                             more: comparisonOnOneThread });
     await missingData(browser, 18900 + (process.pid % 1000));
