@@ -138,18 +138,17 @@
     return openDataCache().then(function (cache) { return cache && cache.delete(url); }).catch(function () {});
   }
 
-  // Image datasets are fetched when first chosen: data/NAME-images.idx.gz and
-  // data/NAME-labels.idx.gz (from the cache after the first time), unpacked with the browser's
-  // DecompressionStream into the app's file system (/data), with progress reported to the app (its
-  // status window shows a bar).
-  window.cfdmFetchDataset = function (name) {
+  // Image datasets are fetched when first chosen (or, named in the page's address, while the app
+  // itself loads): data/NAME-images.idx.gz and data/NAME-labels.idx.gz (from the cache after the
+  // first time), unpacked with the browser's DecompressionStream, then written into the app's file
+  // system (/data) when the app asks, with progress reported to the app (its status window shows a
+  // bar) once it runs.
+  var kImageDatasets = ['mnist', 'fashion-mnist'];
+  var datasetFetches = {};  // name -> a fetch under way or done, not yet handed to the app
+  function startDatasetFetch(name) {
     var files = [name + '-images.idx', name + '-labels.idx'];
-    var loaded = [0, 0], total = [0, 0];
-    function report(ready, error) {
-      callWithStrings(function (namePointer, errorPointer) {
-        Module._cfdm_fetch_progress(namePointer, loaded[0] + loaded[1], total[0] + total[1], ready ? 1 : 0, errorPointer);
-      }, [name, String(error || '').slice(0, 300)]);
-    }
+    var fetch_ = { name: name, files: files, loaded: [0, 0], total: [0, 0], onProgress: null };
+    function progress() { if (fetch_.onProgress) fetch_.onProgress(); }
     // One file: from the cache, else from the network, its bytes counted for the progress bar; a
     // download is kept in the cache as it streams (a second reader of the same bytes), and the file
     // is ready once both the unpacking and the keeping are done.
@@ -160,11 +159,11 @@
         return lookup.then(function (hit) {
           return (hit ? Promise.resolve(hit) : fetch(url)).then(function (response) {
             if (!response.ok) throw new Error(url + ': HTTP ' + response.status);
-            total[i] = Number(response.headers.get('Content-Length')) || 0;
+            fetch_.total[i] = Number(response.headers.get('Content-Length')) || 0;
             var counted = response.body.pipeThrough(new TransformStream({
               transform: function (chunk, controller) {
-                loaded[i] += chunk.byteLength;
-                report(false);
+                fetch_.loaded[i] += chunk.byteLength;
+                progress();
                 controller.enqueue(chunk);
               },
             }));
@@ -183,13 +182,28 @@
             });
           });
         });
-      }).then(function (buffer) {
-        try { Module.FS.mkdir('/data'); } catch (e) { /* exists */ }
-        Module.FS.writeFile('/data/' + files[i], new Uint8Array(buffer));
       });
     }
-    Promise.all([fetchOne(0), fetchOne(1)]).then(function () { report(true); },
-                                                 function (error) { report(false, String(error.message || error)); });
+    fetch_.buffers = Promise.all([fetchOne(0), fetchOne(1)]);
+    fetch_.buffers.catch(function () { /* reported when the app asks */ });
+    datasetFetches[name] = fetch_;
+    return fetch_;
+  }
+  window.cfdmFetchDataset = function (name) {
+    var fetch_ = datasetFetches[name] || startDatasetFetch(name);
+    delete datasetFetches[name];  // a later request (after a failure) fetches again
+    function report(ready, error) {
+      callWithStrings(function (namePointer, errorPointer) {
+        Module._cfdm_fetch_progress(namePointer, fetch_.loaded[0] + fetch_.loaded[1], fetch_.total[0] + fetch_.total[1],
+                                    ready ? 1 : 0, errorPointer);
+      }, [name, String(error || '').slice(0, 300)]);
+    }
+    fetch_.onProgress = function () { report(false); };
+    fetch_.buffers.then(function (buffers) {
+      try { Module.FS.mkdir('/data'); } catch (e) { /* exists */ }
+      for (var i = 0; i < 2; i++) Module.FS.writeFile('/data/' + fetch_.files[i], new Uint8Array(buffers[i]));
+      report(true);
+    }).catch(function (error) { report(false, String(error.message || error)); });
   };
 
   // The address follows the settings (keeping `build` if the page was given one).
@@ -395,6 +409,9 @@
           watch();
         },
       };
+      // An image dataset named in the address is fetched while the app loads (a known name only).
+      var named = query.get('dataset');
+      if (kImageDatasets.indexOf(named) >= 0) startDatasetFetch(named);
       var script = document.createElement('script');
       script.src = build + '/cfdm_app.js';
       script.onerror = function () { if (options.onError) options.onError('could not load ' + script.src); };
