@@ -21,6 +21,7 @@ struct SamplingJob::Run {
   int history_stride = 1;
   Clock::time_point start = Clock::now();
   std::shared_ptr<const MatrixXfR> last_inputs, last_draws;  // point data: the last step's z and eps
+  std::shared_ptr<const std::vector<double>> times;  // t at steps 0 .. S, made once, shared with snapshots
 
   const Sampler& lead() const { return *samplers.front(); }
   bool done() const { return stepped == 0 && lead().done(); }
@@ -163,6 +164,9 @@ std::unique_ptr<SamplingJob::Run> SamplingJob::begin(const std::string& model_ke
       run->samplers.push_back(std::make_unique<Sampler>(*run->model->train, run_params, pool_));
       if (variants.size() > 1) run->groups.push_back(variant.name);
     }
+    std::vector<double> times(size_t(run->lead().n_steps()) + 1);
+    for (size_t n = 0; n < times.size(); ++n) times[n] = run->lead().time(int(n));
+    run->times = std::make_shared<const std::vector<double>>(std::move(times));
     const size_t state_bytes =
         variants.size() * size_t(params.n_samples) * size_t(run->model->train->dim()) * sizeof(float);
     const size_t max_records = std::max<size_t>(2, kHistoryBytes / std::max<size_t>(1, state_bytes));
@@ -253,8 +257,7 @@ void SamplingJob::publish(Run* run, const std::string& error, uint64_t generatio
     next.step = sampler.step_index();
     next.first_step = sampler.first_step();
     next.n_steps = sampler.n_steps();
-    next.times.resize(size_t(next.n_steps) + 1);
-    for (int n = 0; n <= next.n_steps; ++n) next.times[size_t(n)] = sampler.time(n);
+    next.times = run->times;
     next.done = sampler.done();
     next.seconds = run->seconds();
     next.last_inputs = run->last_inputs;

@@ -66,9 +66,10 @@ struct Snapshot {
   std::vector<int> nearest;
   std::vector<double> nearest_distance;
   int step = 0, first_step = 0, n_steps = 0;
-  std::vector<double> times;  // t at steps 0 .. n_steps on the run's time grid
+  // t at steps 0 .. n_steps on the run's time grid (made once a run; shared, never modified)
+  std::shared_ptr<const std::vector<double>> times;
   // t at step n (0 before a run).
-  double time(int n) const { return n >= 0 && size_t(n) < times.size() ? times[size_t(n)] : 0.0; }
+  double time(int n) const { return times && n >= 0 && size_t(n) < times->size() ? (*times)[size_t(n)] : 0.0; }
   bool done = false;
   double seconds = 0;       // wall time since the run started
   // Point data, once done: the states z before the last step (at t = (S-1)/S) and that step's
