@@ -41,10 +41,14 @@
   // Safari) refuse to reserve a shared memory as large as the build's maximum (2 GB) and the page
   // would not start. A smaller maximum is tried next (a WebAssembly module accepts a memory whose
   // maximum is below its own; the app is told the cap, so it refuses data that cannot fit), and
-  // when no shared memory can be had, the single-thread build runs instead. `fallback` says why.
+  // when no shared memory can be had, the single-thread build runs instead. Made when the app
+  // starts (an embed not yet scrolled into view reserves nothing); `fallback` says why threads
+  // were given up.
   var kPage = 65536, kInitialMemory = 64 * 1024 * 1024;  // CMakeLists.txt: -sINITIAL_MEMORY
   var sharedMemory = null, memoryCap = 0, fallback = '';
-  if (build === 'threads') {
+  function chooseSharedMemory() {
+    if (build !== 'threads') return;
+    var refusal = '';
     var maxima = [2048, 1024, 512];  // MB; the first is the build's -sMAXIMUM_MEMORY
     for (var m = 0; m < maxima.length && !sharedMemory; m++) {
       try {
@@ -52,15 +56,12 @@
                                                 shared: true });
         if (m > 0) memoryCap = maxima[m] * 1024 * 1024;
       } catch (error) {
-        fallback = String(error && error.message || error);
+        refusal = String(error && error.message || error);
       }
     }
-    if (!sharedMemory) {
-      if (query.get('build') !== 'threads') build = 'single';
-      fallback = 'this browser refused the threaded version\'s memory (' + fallback.slice(0, 80) + ')';
-    } else {
-      fallback = '';
-    }
+    if (sharedMemory) return;
+    if (query.get('build') !== 'threads') build = 'single';
+    fallback = 'this browser refused the threaded version\'s memory (' + refusal.slice(0, 80) + ')';
   }
   var kMaxQuery = 16384;  // characters of settings the app reads (src/app/url_state.hpp kMaxQueryBytes)
   var kMaxDropBytes = 512 * 1024 * 1024;  // a dropped file
@@ -386,13 +387,15 @@
 
   // Starts the chosen build: options.canvas, and options.onReady(build).
   window.cfdmLoader = {
-    build: build,
-    fallback: fallback,   // why the single-thread build runs where threads were possible ('' otherwise)
-    memoryCap: memoryCap, // the threaded build's smaller memory, in bytes (0: the build's maximum)
+    build: build,         // once started, the build that runs
+    fallback: '',         // once started: why the single-thread build runs where threads were possible
+    memoryCap: 0,         // once started: the threaded build's smaller memory, in bytes (0: its maximum)
     start: function (options) {
       if (started) return;
       started = true;
       if (isolateWithServiceWorker()) return;  // the page reloads isolated
+      chooseSharedMemory();
+      window.cfdmLoader.build = build, window.cfdmLoader.fallback = fallback, window.cfdmLoader.memoryCap = memoryCap;
       window.Module = {
         canvas: options.canvas,
         wasmMemory: build === 'threads' && sharedMemory ? sharedMemory : undefined,
