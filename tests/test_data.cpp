@@ -11,6 +11,8 @@
 #include "core/detmath.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
+#include "core/thread_pool.hpp"
+#include "core/training_set.hpp"
 #include "data/dataset.hpp"
 #include "data/files.hpp"
 #include "data/memory.hpp"
@@ -29,14 +31,41 @@ void write_bytes(const std::string& path, const std::string& bytes) {
   out << bytes;
 }
 
-// Writes bytes to path and expects read_matrix to reject them with a message containing fragment.
+// Writes bytes to path and expects read_matrix to reject them with a message containing fragment;
+// a .npy is also read straight into a training set, which must refuse it the same way.
 void expect_read_error(const std::string& path, const std::string& bytes, const std::string& fragment) {
   write_bytes(path, bytes);
-  try {
-    data::read_matrix(path);
-    ADD_FAILURE() << "no error, expected one containing '" << fragment << "'";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+  for (int reader = 0; reader < (data::has_extension(path, ".npy") ? 2 : 1); ++reader) {
+    try {
+      if (reader == 0)
+        data::read_matrix(path);
+      else
+        data::read_npy_training_set(path, -1);
+      ADD_FAILURE() << "no error from reader " << reader << ", expected one containing '" << fragment << "'";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+    }
+  }
+}
+
+// The stored layout of points, computed the plain way in float64: c_k the column means (summed in
+// row order), x'_ik = x_ik - c_k rounded to float, |x'_i|^2 summed in coordinate order.
+void expect_layout(const TrainingSet& set, const MatrixXfR& points) {
+  ASSERT_EQ(set.n(), points.rows());
+  ASSERT_EQ(set.dim(), points.cols());
+  for (int k = 0; k < set.dim(); ++k) {
+    double sum = 0;
+    for (int i = 0; i < set.n(); ++i) sum += points(i, k);
+    ASSERT_EQ(set.mean()[k], float(sum / set.n())) << "mean " << k;
+  }
+  for (int i = 0; i < set.n_padded(); ++i) {
+    double norm_sq = 0;
+    for (int k = 0; k < set.stride(); ++k) {
+      const float expected = i < set.n() && k < set.dim() ? float(double(points(i, k)) - double(set.mean()[k])) : 0.0f;
+      ASSERT_EQ(set.rows()[size_t(i) * set.stride() + k], expected) << "row " << i << ", coordinate " << k;
+      norm_sq += double(expected) * double(expected);
+    }
+    if (i < set.n()) ASSERT_EQ(set.norms_sq()[i], float(norm_sq)) << "norm " << i;
   }
 }
 
@@ -198,6 +227,43 @@ TEST(Memory, ACapBoundsWhatIsAvailable) {
   }
   data::set_memory_cap(0);
   EXPECT_GT(data::available_memory_bytes(), 1000000u);
+}
+
+// A .npy read straight into the training set's layout (in slices, rows spread to the padded
+// stride, float64 narrowed) is the layout of the same points computed the plain way, on any
+// number of threads; n_train reads the first rows only.
+TEST(Files, NpyIsReadStraightIntoTheTrainingSet) {
+  const std::string path = temp_path("layout.npy");
+  ThreadPool pool(3);
+  for (const auto& [n, d] : {std::pair{1, 1}, {37, 3}, {1500, 784}, {5000, 17}}) {
+    const MatrixXfR m = normal_points(n, d, uint64_t(n + d), 3.0).array() + 2.0f;
+    data::write_matrix(path, m);
+    expect_layout(data::read_npy_training_set(path, -1), m);
+    expect_layout(data::read_npy_training_set(path, -1, &pool), m);
+    expect_layout(TrainingSet(m), m);
+    const int half = std::max(1, n / 2);
+    expect_layout(data::read_npy_training_set(path, half, &pool), m.topRows(half));
+    if (n > 1) {
+      // The same as a float64 file.
+      std::string header = "{'descr': '<f8', 'fortran_order': False, 'shape': (" + std::to_string(n) + ", " +
+                           std::to_string(d) + "), }";
+      header.append(63 - (10 + header.size()) % 64, ' ');
+      header += '\n';
+      std::string bytes =
+          std::string("\x93NUMPY\x01\x00", 8) + char(header.size() & 0xff) + char(header.size() >> 8) + header;
+      for (int i = 0; i < n; ++i)
+        for (int k = 0; k < d; ++k) {
+          const double v = m(i, k);
+          bytes.append(reinterpret_cast<const char*>(&v), 8);
+        }
+      write_bytes(path, bytes);
+      expect_layout(data::read_npy_training_set(path, -1), m);
+    }
+  }
+  data::write_matrix(path, normal_points(4, 2, 1));
+  EXPECT_THROW(data::read_npy_training_set(path, 5), Error);
+  EXPECT_THROW(data::read_npy_training_set(path, 0), Error);
+  std::remove(path.c_str());
 }
 
 TEST(Files, NpyRejectsBrokenFiles) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
@@ -12,7 +13,10 @@
 
 #include "core/error.hpp"
 #include "core/rng.hpp"
+#include "core/thread_pool.hpp"
+#include "core/training_set.hpp"
 #include "data/dataset.hpp"
+#include "data/files.hpp"
 #include "data/images.hpp"
 
 namespace cfdm::test {
@@ -70,6 +74,63 @@ TEST(Idx, RoundTripAndCorruption) {
   expect_error([&] { data::read_idx(dir + "/bad.idx", ""); }, "not an IDX");
   data::write_idx(dir + "/b-images.idx", dir + "/b-labels.idx", small_set(4));
   expect_error([&] { data::read_idx(dir + "/a-images.idx", dir + "/b-labels.idx"); }, "4 labels for 5 images");
+}
+
+// The file reader (pixels read in place) and the bytes parser (the browser's path) agree.
+TEST(Idx, ReadingAFileEqualsParsingItsBytes) {
+  const std::string dir = temp_dir("idx-bytes");
+  data::write_idx(dir + "/a-images.idx", dir + "/a-labels.idx", small_set(7));
+  const data::ImageSet read = data::read_idx(dir + "/a-images.idx", dir + "/a-labels.idx");
+  const std::string labels = data::read_file(dir + "/a-labels.idx");
+  const data::ImageSet parsed = data::parse_idx(data::read_file(dir + "/a-images.idx"), "a", &labels, "b");
+  EXPECT_EQ(read.pixels, parsed.pixels);
+  EXPECT_EQ(read.labels, parsed.labels);
+  EXPECT_EQ(read.n, parsed.n);
+}
+
+// select() works in place: the kept images are those a plain filter keeps, in order.
+TEST(ImageDataset, SelectKeepsWhatAPlainFilterKeeps) {
+  const data::ImageSet all = small_set(9);
+  const int per = all.pixels_per_image();
+  for (const auto& [classes, keep] : {std::pair{std::vector<int>{}, -1}, {std::vector<int>{1}, -1},
+                                      {std::vector<int>{0, 2}, 4}, {std::vector<int>{}, 5}}) {
+    std::vector<uint8_t> pixels, labels;
+    for (int i = 0; i < all.n && (keep < 0 || int(labels.size()) < keep); ++i)
+      if (classes.empty() || std::count(classes.begin(), classes.end(), all.labels[i])) {
+        pixels.insert(pixels.end(), all.pixels.begin() + i * per, all.pixels.begin() + (i + 1) * per);
+        labels.push_back(all.labels[i]);
+      }
+    const data::ImageSet kept = data::select(all, classes, keep);
+    EXPECT_EQ(kept.n, int(labels.size()));
+    EXPECT_EQ(kept.pixels, pixels);
+    EXPECT_EQ(kept.labels, labels);
+  }
+}
+
+// Pixels handed over to a training set (spread to the padded stride in place) give the set a copy
+// of them gives, for shapes that need padding and shapes that do not.
+TEST(ImageDataset, PixelsHandedToTheTrainingSetEqualACopy) {
+  for (const auto& [n, d] : {std::pair{9, 6}, {32, 16}, {17, 35}}) {
+    std::vector<uint8_t> pixels(size_t(n) * d);
+    for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = uint8_t(i * 37 % 251);
+    const TrainingSet copied(pixels.data(), n, d, 1.0f / 255.0f);
+    ThreadPool pool(2);
+    const TrainingSet taken(std::vector<uint8_t>(pixels), n, d, 1.0f / 255.0f, &pool);
+    ASSERT_EQ(taken.stride(), copied.stride());
+    for (size_t i = 0; i < size_t(copied.n_padded()) * copied.stride(); ++i)
+      ASSERT_EQ(taken.rows_u8()[i], copied.rows_u8()[i]) << i;
+    for (int i = 0; i < n; ++i) {
+      ASSERT_EQ(taken.norms_sq()[i], copied.norms_sq()[i]);
+      double expected = 0;  // float64 oracle of |x'_i|^2
+      for (int k = 0; k < d; ++k) {
+        const double v = double(pixels[size_t(i) * d + k] / 255.0f - copied.mean()[k]);
+        expected += v * v;
+      }
+      EXPECT_NEAR(copied.norms_sq()[i], expected, 1e-5 * (1 + expected));
+    }
+    EXPECT_EQ(taken.mean(), copied.mean());
+  }
+  EXPECT_THROW(TrainingSet(std::vector<uint8_t>(5), 2, 3, 1.0f), Error);
 }
 
 TEST(FashionJson, ParsesSkipsEmptyEntriesAndRejectsMalformed) {

@@ -1,6 +1,7 @@
 #include "cli/common.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -18,6 +19,14 @@
 #endif
 
 namespace cfdm::cli {
+
+namespace {
+const auto process_start = std::chrono::steady_clock::now();  // set before main() runs
+}  // namespace
+
+double seconds_since_start() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - process_start).count();
+}
 
 std::string heap_report() {
 #if defined(__EMSCRIPTEN__)

@@ -22,6 +22,8 @@ constexpr const char* kPlatform = "native";
 
 // Memory of the process as this build sees it: ", wasm heap 12.3 MB", or nothing natively.
 std::string heap_report();
+// Seconds since the process started (its static initialisation): what a user waits for.
+double seconds_since_start();
 // What a reader assumed (a CSV's first line read as a header), on stderr; nothing when empty.
 void say_note(const std::string& note);
 // A matrix from .npy or .csv, its reader's note said.

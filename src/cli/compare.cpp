@@ -85,13 +85,13 @@ int command_compare(const Args& args) {
   }
 
   const data::DataRequest request = parse_data_request(args);
-  data::Dataset dataset = data::load_dataset(request);
+  data::Dataset dataset = data::load_dataset(request, &pool);
   say_note(dataset.note);
   // The images' shape: the dataset's, or --image-shape for a file of flattened images.
   ModelOptions shape_of;
   parse_model_options(args, &shape_of, dataset.image_shape());
   const ImageShape shape = shape_of.image;
-  const TrainingSet train = data::make_training_set(dataset);
+  const TrainingSet train = data::make_training_set(std::move(dataset), &pool);
   dataset = data::Dataset();
   if (train.n() < 2)
     throw Error("compare needs a training set of at least 2 points (this one has " + std::to_string(train.n()) +

@@ -66,7 +66,7 @@ int command_sample(const Args& args) {
 
   const data::DataRequest request = parse_data_request(args, scenario ? scenario->data : data::DataRequest{});
   const std::string& spec = request.spec;
-  data::Dataset dataset = data::load_dataset(request);
+  data::Dataset dataset = data::load_dataset(request, &pool);
   say_note(dataset.note);
   const output::ImageShape shape = dataset.image_shape();
   const bool images = dataset.is_image();
@@ -75,7 +75,7 @@ int command_sample(const Args& args) {
     throw Error("the local model compares pixels in windows: sample in pixel space (drop --space pca)");
   // The space sampled in: the data itself, or its top principal components.
   const data::SamplingSpace space =
-      data::make_sampling_space(data::make_training_set(dataset), space_name == "pca" ? pca_dim : 0);
+      data::make_sampling_space(data::make_training_set(std::move(dataset), &pool), space_name == "pca" ? pca_dim : 0);
   dataset = data::Dataset();  // the training set holds its own copy
   if (space.pca) std::fprintf(stderr, "cfdm: sampling in %s\n", space.pca_summary().c_str());
   const TrainingSet& pixels = *space.data;
@@ -87,6 +87,7 @@ int command_sample(const Args& args) {
   Sampler sampler(train, params, pool);
   Progress progress(params.denoiser.model == Model::cfdm ? "sampling" : model_name(params.denoiser.model),
                     params.n_steps - sampler.first_step());
+  const double ready = seconds_since_start();  // loading, layout and setup: the wait before the first step
   const auto start = std::chrono::steady_clock::now();
   sampler.run([&](int step) {
     progress.update(step - sampler.first_step());
@@ -111,10 +112,10 @@ int command_sample(const Args& args) {
   if (params.schedule == Schedule::ddim) estimator += ", ddim grid";
   std::fprintf(stderr,
                "cfdm: %d samples from %s (N = %d, d = %d), sigma = %g, M = %d, %d steps from t = %g, %s, %d threads, "
-               "%s: %.3f s; training set %.1f MB%s\n",
+               "%s: %.3f s; training set %.1f MB%s; first step after %.3f s\n",
                params.n_samples, spec.c_str(), train.n(), train.dim(), params.sigma, params.n_draws,
                params.n_steps - sampler.first_step(), sampler.time(sampler.first_step()), estimator.c_str(),
-               pool.size(), isa_name(params.kernel.isa), seconds, train.memory_bytes() / 1e6, heap_report().c_str());
+               pool.size(), isa_name(params.kernel.isa), seconds, train.memory_bytes() / 1e6, heap_report().c_str(), ready);
   // Samples in the data's own space (PCA latents decoded).
   const MatrixXfR samples = space.to_data(sampler.states());
   if (!out.empty()) outputs.write(out, data::matrix_file(out, samples));
@@ -142,9 +143,9 @@ void print_nearest(const char* what, const eval::NearestStats& stats) {
 int command_eval(const Args& args) {
   ThreadPool pool(thread_count(args));
   const data::DataRequest request = parse_data_request(args);
-  const data::Dataset dataset = data::load_dataset(request);
+  data::Dataset dataset = data::load_dataset(request, &pool);
   say_note(dataset.note);
-  const TrainingSet train = data::make_training_set(dataset);
+  const TrainingSet train = data::make_training_set(std::move(dataset), &pool);
   if (train.n() < 2)
     throw Error(
         "eval needs a training set of at least 2 points (it compares each sample's nearest and second-nearest "

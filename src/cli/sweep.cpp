@@ -42,9 +42,9 @@ int command_sweep(const Args& args) {
   ThreadPool pool(thread_count(args));
 
   const data::DataRequest request = parse_data_request(args);
-  data::Dataset dataset = data::load_dataset(request);
+  data::Dataset dataset = data::load_dataset(request, &pool);
   say_note(dataset.note);
-  const TrainingSet train = data::make_training_set(dataset);
+  const TrainingSet train = data::make_training_set(std::move(dataset), &pool);
   dataset = data::Dataset();
   if (sigmas.empty()) sigmas = eval::default_sweep_sigmas(train, pool);
   int total = 0;

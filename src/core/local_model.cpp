@@ -35,7 +35,6 @@ class LocalPosteriorMean final : public PosteriorMean {
 
   bool evaluate(const float* queries, int n_queries, int stride, double t, int, float* out, int out_stride,
                 const float*, int) override {
-    const int h = image_.height, w = image_.width, c = image_.channels;
     const int radius = local_patch_size(image_, patch_, t) / 2;
     const double a = t, scale = 1.0 / (2.0 * (1.0 - t) * (1.0 - t));
     // One query and training image: the summed-area table of (z - a x)^2, then each pixel's window

@@ -34,7 +34,6 @@ class PcaLocalPosteriorMean final : public PosteriorMean {
 
   bool evaluate(const float* queries, int n_queries, int stride, double t, int, float* out, int out_stride,
                 const float*, int) override {
-    const int d = train().dim();
     if (t != mask_t_ || offsets_.empty()) build_masks(t);
     const double a = t, scale = 1.0 / (2.0 * (1.0 - t) * (1.0 - t));
     // One query and training row: (z - a x)^2, summed over each output coordinate's mask

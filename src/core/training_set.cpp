@@ -1,9 +1,12 @@
 #include "core/training_set.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
 
 #include "core/error.hpp"
+#include "core/thread_pool.hpp"
 
 namespace cfdm {
 namespace {
@@ -20,61 +23,126 @@ void TrainingSet::check_shape() const {
 }
 
 TrainingSet::TrainingSet(const MatrixXfR& points)
-    : n_(static_cast<int>(points.rows())), dim_(static_cast<int>(points.cols())) {
+    : TrainingSet(int(points.rows()), int(points.cols()), [&points](int first, int count, float* rows, int stride) {
+        for (int j = 0; j < count; ++j)
+          std::copy_n(points.data() + size_t(first + j) * points.cols(), points.cols(), rows + size_t(j) * stride);
+      }) {}
+
+TrainingSet::TrainingSet(int n, int d, const RowReader& read, ThreadPool* pool) : n_(n), dim_(d) {
   check_shape();
-  for (int i = 0; i < n_; ++i) {
-    for (int k = 0; k < dim_; ++k) {
-      if (!std::isfinite(points(i, k))) {
+  stride_ = round_up(dim_, kPad);
+  n_padded_ = round_up(n_, kPad);
+  rows_.assign(size_t(n_padded_) * stride_, 0.0f);
+  // In slices of about 4 MB, each summed while it is still in cache (a reader that converts,
+  // float64 files, needs only a slice's buffer). The sums run in row order per column, in double:
+  // the mean does not depend on how the rows were read.
+  const int slice = std::max(1, int((size_t(4) << 20) / (sizeof(float) * size_t(stride_))));
+  std::vector<double> sum(dim_, 0.0);
+  for (int first = 0; first < n_; first += slice) {
+    const int count = std::min(slice, n_ - first);
+    read(first, count, &rows_[size_t(first) * stride_], stride_);
+    double* __restrict sums = sum.data();
+    for (int i = first; i < first + count; ++i) {
+      const float* __restrict row = &rows_[size_t(i) * stride_];
+      int finite = 1;
+      for (int k = 0; k < dim_; ++k) {
+        finite &= row[k] - row[k] == 0.0f;  // false for NaN and +-Inf (a form that vectorizes)
+        sums[k] += row[k];
+      }
+      if (!finite) {
+        const int k = int(std::find_if(row, row + dim_, [](float v) { return !std::isfinite(v); }) - row);
         throw Error("training point " + std::to_string(i) + ", coordinate " + std::to_string(k) + " is not finite (" +
-                    std::to_string(points(i, k)) + "): remove or replace NaN/Inf values");
+                    std::to_string(row[k]) + "): remove or replace NaN/Inf values");
       }
     }
   }
-  stride_ = round_up(dim_, kPad);
-  n_padded_ = round_up(n_, kPad);
   mean_.assign(dim_, 0.0f);
-  for (int k = 0; k < dim_; ++k) {
-    double sum = 0.0;
-    for (int i = 0; i < n_; ++i) sum += points(i, k);
-    mean_[k] = static_cast<float>(sum / n_);
-  }
-  rows_.assign(size_t(n_padded_) * stride_, 0.0f);
-  for (int i = 0; i < n_; ++i)
-    for (int k = 0; k < dim_; ++k)
-      rows_[size_t(i) * stride_ + k] = static_cast<float>(double(points(i, k)) - double(mean_[k]));
-  finish_layout();
+  for (int k = 0; k < dim_; ++k) mean_[k] = static_cast<float>(sum[k] / n_);
+  // x'_i = x_i - c and |x'_i|^2 (in double, from the stored floats), row by row: any split of the
+  // rows over threads gives the same set.
+  norms_sq_.assign(n_padded_ + kPad, 0.0f);  // + kPad: vector reads past the last row stay inside
+  // Eight rows side by side: eight independent sums (each still in coordinate order) instead of
+  // one chain of dependent additions.
+  constexpr int kRows = 8;
+  const int block = 1024, n_blocks = (n_ + block - 1) / block;
+  const auto center = [&](int b) {
+    const float* __restrict mean = mean_.data();
+    for (int i0 = b * block; i0 < std::min(n_, (b + 1) * block); i0 += kRows) {
+      const int rows = std::min(kRows, n_ - i0);
+      for (int r = 0; r < rows; ++r) {
+        float* __restrict row = &rows_[size_t(i0 + r) * stride_];
+        for (int k = 0; k < dim_; ++k) row[k] = static_cast<float>(double(row[k]) - double(mean[k]));
+      }
+      double norm_sq[kRows] = {};
+      const float* row0 = &rows_[size_t(i0) * stride_];
+      for (int k = 0; k < dim_; ++k)
+        for (int r = 0; r < kRows; ++r) {
+          const double value = row0[size_t(r) * stride_ + k];  // rows past n_ are zero padding
+          norm_sq[r] += value * value;
+        }
+      for (int r = 0; r < rows; ++r) norms_sq_[i0 + r] = static_cast<float>(norm_sq[r]);
+    }
+  };
+  if (pool)
+    pool->run(n_blocks, center);
+  else
+    for (int b = 0; b < n_blocks; ++b) center(b);
+  make_columns();
 }
 
-TrainingSet::TrainingSet(const uint8_t* values, int n, int d, float scale) : n_(n), dim_(d), u8_scale_(scale) {
+TrainingSet::TrainingSet(const uint8_t* values, int n, int d, float scale)
+    : TrainingSet(n > 0 && d > 0 ? std::vector<uint8_t>(values, values + size_t(n) * size_t(d)) : std::vector<uint8_t>(),
+                  n, d, scale) {}
+
+TrainingSet::TrainingSet(std::vector<uint8_t>&& values, int n, int d, float scale, ThreadPool* pool)
+    : n_(n), dim_(d), u8_scale_(scale) {
   check_shape();
   if (!(std::isfinite(scale) && scale > 0.0f))
     throw Error("the scale of uint8 training data must be finite and positive (got " + std::to_string(scale) + ")");
+  if (values.size() != size_t(n) * size_t(d))
+    throw Error("uint8 training data of " + std::to_string(values.size()) + " values cannot be " + std::to_string(n) +
+                " x " + std::to_string(d));
   stride_ = round_up(dim_, kPad);
   n_padded_ = round_up(n_, kPad);
-  rows_u8_.assign(size_t(n_padded_) * stride_, 0);
-  std::vector<double> sum(dim_, 0.0);
+  // The values become the rows: spread to the stride from the last row (none overwrites one not
+  // yet moved), each row's padding cleared; added rows are zero.
+  rows_u8_ = std::move(values);
+  rows_u8_.resize(size_t(n_padded_) * stride_, 0);
+  for (int i = n_ - 1; i >= 0 && stride_ != dim_; --i) {
+    std::memmove(&rows_u8_[size_t(i) * stride_], &rows_u8_[size_t(i) * dim_], size_t(dim_));
+    std::fill_n(&rows_u8_[size_t(i) * stride_ + dim_], stride_ - dim_, uint8_t(0));
+  }
+  // Sums of whole numbers: exact, in any order.
+  std::vector<uint64_t> sum(dim_, 0);
   for (int i = 0; i < n_; ++i)
-    for (int k = 0; k < dim_; ++k) {
-      rows_u8_[size_t(i) * stride_ + k] = values[size_t(i) * dim_ + k];
-      sum[k] += values[size_t(i) * dim_ + k];
-    }
+    for (int k = 0; k < dim_; ++k) sum[k] += rows_u8_[size_t(i) * stride_ + k];
   mean_.assign(dim_, 0.0f);
-  for (int k = 0; k < dim_; ++k) mean_[k] = static_cast<float>(double(scale) * sum[k] / n_);
-  finish_layout();
+  for (int k = 0; k < dim_; ++k) mean_[k] = static_cast<float>(double(scale) * double(sum[k]) / n_);
+  finish_layout(pool);
 }
 
-void TrainingSet::finish_layout() {
+void TrainingSet::finish_layout(ThreadPool* pool) {
   norms_sq_.assign(n_padded_ + kPad, 0.0f);  // + kPad: vector reads past the last row stay inside
-  for (int i = 0; i < n_; ++i) {
-    double norm_sq = 0.0;
-    for (int k = 0; k < dim_; ++k) {
-      // From the stored value, in double: x'_ik exactly as the kernels will see it.
-      const double value = rows_u8_.empty() ? double(rows_[size_t(i) * stride_ + k])
-                                            : double(u8_scale_ * rows_u8_[size_t(i) * stride_ + k] - mean_[k]);
-      norm_sq += value * value;
+  const int block = 1024, n_blocks = (n_ + block - 1) / block;
+  const auto norms = [&](int b) {
+    for (int i = b * block; i < std::min(n_, (b + 1) * block); ++i) {
+      double norm_sq = 0.0;
+      for (int k = 0; k < dim_; ++k) {
+        // From the stored value, in double: x'_ik exactly as the kernels will see it.
+        const double value = double(u8_scale_ * rows_u8_[size_t(i) * stride_ + k] - mean_[k]);
+        norm_sq += value * value;
+      }
+      norms_sq_[i] = static_cast<float>(norm_sq);
     }
-    norms_sq_[i] = static_cast<float>(norm_sq);
-  }
+  };
+  if (pool)
+    pool->run(n_blocks, norms);
+  else
+    for (int b = 0; b < n_blocks; ++b) norms(b);
+  make_columns();
+}
+
+void TrainingSet::make_columns() {
   if (dim_ <= kColumnsMaxDim) {
     columns_.assign(size_t(dim_) * n_padded_ + kPad, 0.0f);  // + kPad: a vector read past the last column stays inside
     for (int i = 0; i < n_; ++i)

@@ -10,6 +10,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -19,6 +20,7 @@
 namespace cfdm {
 
 struct GaussianStats;
+class ThreadPool;
 
 class TrainingSet {
  public:
@@ -39,12 +41,25 @@ class TrainingSet {
   // Rows and the dimension are padded to multiples of this (the widest vector, AVX-512).
   static constexpr int kPad = 16;
 
+  // Writes rows first ... first + count - 1 of the data, row first + j at rows + j * stride (d
+  // values). The rest of each row's stride is zero on entry and must be zero on return. Called
+  // with consecutive ranges in order.
+  using RowReader = std::function<void(int first, int count, float* rows, int stride)>;
+
   // Copies and lays out `points` (N x d). Throws cfdm::Error if N or d is 0 or a value is not
   // finite.
   explicit TrainingSet(const MatrixXfR& points);
+  // N x d points written by `read` straight into the stored layout (a file read into place, no
+  // full-size copy of it in between). The same set as the one from the same points as a matrix.
+  // Throws as the matrix form does, and whatever `read` throws. A pool, when given, shares the
+  // centering (the same set on any number of threads).
+  TrainingSet(int n, int d, const RowReader& read, ThreadPool* pool = nullptr);
   // N x d uint8 values u (row-major), points x_i = scale * u_i. Throws cfdm::Error if N or d is 0
   // or scale is not finite and positive.
   TrainingSet(const uint8_t* values, int n, int d, float scale);
+  // The same, taking over `values` (N x d, row-major) as its rows instead of copying them;
+  // `pool`, when given, shares the norms.
+  TrainingSet(std::vector<uint8_t>&& values, int n, int d, float scale, ThreadPool* pool = nullptr);
 
   int n() const { return n_; }
   int dim() const { return dim_; }
@@ -75,7 +90,8 @@ class TrainingSet {
 
  private:
   void check_shape() const;
-  void finish_layout();  // norms and the column copy, from the stored rows
+  void finish_layout(ThreadPool* pool);  // uint8 rows: the norms and the column copy
+  void make_columns();   // the column copy, from the stored rows
 
   int n_ = 0, dim_ = 0, stride_ = 0, n_padded_ = 0;
   float u8_scale_ = 0.0f;

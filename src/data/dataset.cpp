@@ -50,7 +50,7 @@ MatrixXfR load_training_data(const std::string& spec, int n_train, uint64_t seed
   return points;
 }
 
-Dataset load_dataset(const DataRequest& request) {
+Dataset load_dataset(const DataRequest& request, ThreadPool* pool) {
   const std::string& spec = request.spec;
   if (is_image_dataset(spec)) {
     const std::string dir = request.data_dir.empty() ? default_data_dir() : request.data_dir;
@@ -61,14 +61,32 @@ Dataset load_dataset(const DataRequest& request) {
         select(read_png_folder(spec, request.image_size, request.rgb), request.classes, request.n_train));
   if (!request.classes.empty()) throw Error("--classes applies to mnist, fashion-mnist and labelled image data only");
   Dataset out;
-  out.points = load_training_data(spec, request.n_train, request.seed, &out.note);
+  if (has_extension(spec, ".npy") && file_exists(spec))
+    out.train = std::make_shared<TrainingSet>(read_npy_training_set(spec, request.n_train, pool));
+  else
+    out.points = load_training_data(spec, request.n_train, request.seed, &out.note);
   return out;
 }
 
 TrainingSet make_training_set(const Dataset& dataset) {
+  if (dataset.train) return *dataset.train;
   if (!dataset.is_image()) return TrainingSet(dataset.points);
   const ImageSet& images = dataset.images;
   return TrainingSet(images.pixels.data(), images.n, images.pixels_per_image(), 1.0f / 255.0f);
+}
+
+TrainingSet make_training_set(Dataset&& dataset, ThreadPool* pool) {
+  if (dataset.train) {
+    TrainingSet train = std::move(*dataset.train);
+    dataset.train.reset();
+    return train;
+  }
+  if (!dataset.is_image()) return TrainingSet(dataset.points);
+  // The pixels become the training set's rows (no second copy of the images).
+  ImageSet& images = dataset.images;
+  const int n = images.n, d = images.pixels_per_image();
+  images.n = 0;
+  return TrainingSet(std::move(images.pixels), n, d, 1.0f / 255.0f, pool);
 }
 
 std::vector<int> parse_classes(const std::string& text) {

@@ -2,6 +2,7 @@
 // images, or a .npy/.csv file of points.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,7 +25,9 @@ struct DataRequest {
 };
 
 struct Dataset {
-  MatrixXfR points;  // N x d points (not images)
+  MatrixXfR points;  // N x d points of a toy set or a CSV file
+  // A .npy file, read straight into the training set's layout (points is then empty).
+  std::shared_ptr<TrainingSet> train;
   ImageSet images;   // image datasets: uint8 pixels, values pixel / 255 in [0, 1]
   std::string note;  // what the reader assumed (a CSV's first line read as a header), else empty
   bool is_image() const { return images.n > 0; }
@@ -34,11 +37,15 @@ struct Dataset {
   }
 };
 
-// The training set of a dataset; images keep their uint8 pixels (x = u / 255).
+// The training set of a dataset; images keep their uint8 pixels (x = u / 255). The second form
+// moves the data (a set already read from a .npy file, or the images' pixels) into the training
+// set instead of copying them, with `pool`, when given, sharing the rest of the work.
 TrainingSet make_training_set(const Dataset& dataset);
+TrainingSet make_training_set(Dataset&& dataset, ThreadPool* pool = nullptr);
 
+// `pool`, when given, shares the work of laying out a .npy file.
 // Throws cfdm::Error naming the problem (unknown name, missing or malformed file, empty selection).
-Dataset load_dataset(const DataRequest& request);
+Dataset load_dataset(const DataRequest& request, ThreadPool* pool = nullptr);
 
 // The points of a toy set or a .npy/.csv file (no images).
 // *note as in read_matrix.

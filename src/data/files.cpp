@@ -18,6 +18,7 @@
 #include <streambuf>
 
 #include "core/error.hpp"
+#include "core/training_set.hpp"
 #include "data/memory.hpp"
 
 namespace cfdm::data {
@@ -29,6 +30,34 @@ namespace {
 }
 
 }  // namespace
+
+InputFile::InputFile(const std::string& path) : path_(path) {
+  struct stat info;
+  if (::stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode))
+    fail(path, S_ISDIR(info.st_mode) ? "is a folder, not a file" : "is not a regular file (a device or a pipe?)");
+  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) fail(path, std::string("cannot open (") + std::strerror(errno) + ")");
+}
+
+InputFile::~InputFile() { ::close(fd_); }
+
+uint64_t InputFile::size() const {
+  struct stat info;
+  if (::fstat(fd_, &info) != 0 || !S_ISREG(info.st_mode)) fail(path_, "is not a regular file");
+  return uint64_t(info.st_size);
+}
+
+void InputFile::read_at(uint64_t offset, void* out, size_t bytes) const {
+  auto* to = static_cast<char*>(out);
+  while (bytes > 0) {
+    const ssize_t got = ::pread(fd_, to, std::min<size_t>(bytes, size_t(1) << 30), off_t(offset));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0)
+      fail(path_, got < 0 ? std::string("read error (") + std::strerror(errno) + ")"
+                          : "read error (the file changed while it was read?)");
+    to += got, offset += uint64_t(got), bytes -= size_t(got);
+  }
+}
 
 std::string read_file(const std::string& path) {
   struct stat info;
@@ -155,57 +184,135 @@ bool file_exists(const std::string& path) {
 
 Array read_npy(const std::string& path) { return parse_npy(read_file(path), path); }
 
-Array parse_npy(const std::string& bytes, const std::string& path) {
-  const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
-  if (bytes.size() < 10 || std::memcmp(data, "\x93NUMPY", 6) != 0) fail(path, "not a .npy file (no \\x93NUMPY magic)");
+namespace {
+
+// What a .npy header says: the shape, the size of one value (4 or 8) and where the values start.
+struct NpyLayout {
+  std::vector<int64_t> shape;
+  int item_size = 4;
+  uint64_t data_offset = 0;
+  int64_t count = 1;  // values the shape holds
+};
+
+// The layout from the file's first bytes (`prefix`, which must hold the header) and its size;
+// checks that the file holds exactly the values its shape needs.
+NpyLayout parse_npy_layout(const unsigned char* data, size_t prefix, uint64_t file_size, const std::string& path) {
+  if (prefix < 10 || std::memcmp(data, "\x93NUMPY", 6) != 0) fail(path, "not a .npy file (no \\x93NUMPY magic)");
   const int major = data[6];
   if (major < 1 || major > 3) fail(path, "unsupported .npy version " + std::to_string(major));
   const int length_bytes = major == 1 ? 2 : 4;
   const size_t header_start = 8 + length_bytes;
-  if (bytes.size() < header_start) fail(path, "truncated .npy header");
+  if (prefix < header_start) fail(path, "truncated .npy header");
   const size_t header_length = read_le(data + 8, length_bytes);
-  if (bytes.size() < header_start + header_length) fail(path, "truncated .npy header");
-  const std::string header = bytes.substr(header_start, header_length);
+  if (prefix < header_start + header_length) fail(path, "truncated .npy header");
+  const std::string header(reinterpret_cast<const char*>(data) + header_start, header_length);
 
+  NpyLayout layout;
   const std::string descr = header_field(path, header, "descr");
-  int item_size;
   if (descr == "<f4" || descr == "|f4")
-    item_size = 4;
+    layout.item_size = 4;
   else if (descr == "<f8" || descr == "|f8")
-    item_size = 8;
+    layout.item_size = 8;
   else
     fail(path, "dtype " + in_quotes(descr) +
                    " is not supported: save as little-endian float32 or float64 (arr.astype('<f4'))");
   if (header_field(path, header, "fortran_order") != "False")
     fail(path, "array is in Fortran order: save np.ascontiguousarray(arr) instead");
-  Array array;
-  array.shape = parse_shape(path, header_field(path, header, "shape"));
+  layout.shape = parse_shape(path, header_field(path, header, "shape"));
+  layout.data_offset = header_start + header_length;
 
-  const size_t payload = bytes.size() - header_start - header_length;
-  int64_t count = 1;
-  for (int64_t dim : array.shape) {
-    if (dim != 0 && count > std::numeric_limits<int64_t>::max() / 8 / dim) fail(path, "shape is too large");
-    count *= dim;
+  const uint64_t payload = file_size - layout.data_offset;
+  for (int64_t dim : layout.shape) {
+    if (dim != 0 && layout.count > std::numeric_limits<int64_t>::max() / 8 / dim) fail(path, "shape is too large");
+    layout.count *= dim;
   }
-  if (uint64_t(count) * item_size != payload)
+  if (uint64_t(layout.count) * layout.item_size != payload)
     fail(path, "holds " + std::to_string(payload) + " data bytes but its shape needs " +
-                   std::to_string(count * item_size) + " (truncated or corrupt file)");
-  array.values.resize(count);
-  const unsigned char* values = data + header_start + header_length;
-  if (count == 0) {
+                   std::to_string(layout.count * layout.item_size) + " (truncated or corrupt file)");
+  return layout;
+}
+
+// float64 values as float32, refusing one that does not fit.
+void narrow(const unsigned char* values, int64_t count, int64_t first_index, float* out, const std::string& path) {
+  for (int64_t i = 0; i < count; ++i) {
+    double v;
+    std::memcpy(&v, values + i * 8, 8);
+    if (std::isfinite(v) && std::fabs(v) > std::numeric_limits<float>::max())
+      fail(path, "value " + std::to_string(v) + " at flat index " + std::to_string(first_index + i) +
+                     " overflows float32");
+    out[i] = static_cast<float>(v);
+  }
+}
+
+// The points x shape of a matrix file, checked as read_matrix checks it.
+void check_matrix_shape(const std::vector<int64_t>& shape, const std::string& path) {
+  if (shape.size() != 2)
+    fail(path, "expected a 2-D array (points x dimensions), got rank " + std::to_string(shape.size()));
+  if (shape[0] < 1 || shape[1] < 1)
+    fail(path, "array is empty (" + std::to_string(shape[0]) + " x " + std::to_string(shape[1]) + ")");
+  if (shape[0] > std::numeric_limits<int>::max() || shape[1] > std::numeric_limits<int>::max())
+    fail(path, "array is too large");
+}
+
+}  // namespace
+
+Array parse_npy(const std::string& bytes, const std::string& path) {
+  const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
+  const NpyLayout layout = parse_npy_layout(data, bytes.size(), bytes.size(), path);
+  Array array;
+  array.shape = layout.shape;
+  array.values.resize(layout.count);
+  const unsigned char* values = data + layout.data_offset;
+  if (layout.count == 0) {
     // An empty array: nothing to copy (and no buffer to copy into).
-  } else if (item_size == 4) {
-    std::memcpy(array.values.data(), values, payload);
+  } else if (layout.item_size == 4) {
+    std::memcpy(array.values.data(), values, size_t(layout.count) * 4);
   } else {
-    for (int64_t i = 0; i < count; ++i) {
-      double v;
-      std::memcpy(&v, values + i * 8, 8);
-      if (std::isfinite(v) && std::fabs(v) > std::numeric_limits<float>::max())
-        fail(path, "value " + std::to_string(v) + " at flat index " + std::to_string(i) + " overflows float32");
-      array.values[i] = static_cast<float>(v);
-    }
+    narrow(values, layout.count, 0, array.values.data(), path);
   }
   return array;
+}
+
+TrainingSet read_npy_training_set(const std::string& path, int n_train, ThreadPool* pool) {
+  const InputFile file(path);
+  const uint64_t size = file.size();
+  // The header: its length is in the first 12 bytes; real headers are well under a kilobyte.
+  std::vector<unsigned char> head(size_t(std::min<uint64_t>(size, 12)));
+  file.read_at(0, head.data(), head.size());
+  if (head.size() >= 10 && std::memcmp(head.data(), "\x93NUMPY", 6) == 0 && head[6] >= 1 && head[6] <= 3) {
+    const size_t length = 8 + (head[6] == 1 ? 2 : 4) + read_le(head.data() + 8, head[6] == 1 ? 2 : 4);
+    if (length > (size_t(1) << 20)) fail(path, "not a valid .npy file (a header of " + std::to_string(length) + " bytes)");
+    head.resize(size_t(std::min<uint64_t>(size, length)));
+    file.read_at(0, head.data(), head.size());
+  }
+  const NpyLayout layout = parse_npy_layout(head.data(), head.size(), size, path);
+  check_matrix_shape(layout.shape, path);
+  const int rows = int(layout.shape[0]), d = int(layout.shape[1]);
+  if (n_train == 0) throw Error("n-train must be at least 1 (got 0)");
+  if (n_train > rows)
+    throw Error(printable(path, 80) + " has " + std::to_string(rows) + " points, fewer than --n-train " +
+                std::to_string(n_train));
+  const int n = n_train > 0 ? n_train : rows;
+  check_memory(TrainingSet::memory_bytes_for(n, d, false), "the training set of " + path,
+               "use fewer points (--n-train) or a smaller file");
+  std::vector<unsigned char> wide;  // float64 files: one slice at a time
+  return TrainingSet(n, d, [&](int first, int count, float* out, int stride) {
+    const uint64_t offset = layout.data_offset + uint64_t(first) * d * layout.item_size;
+    const size_t values = size_t(count) * d;
+    if (layout.item_size == 4) {
+      file.read_at(offset, out, values * 4);
+    } else {
+      wide.resize(values * 8);
+      file.read_at(offset, wide.data(), wide.size());
+      narrow(wide.data(), int64_t(values), int64_t(first) * d, out, path);
+    }
+    // Rows were read back to back: spread them to the stride, from the last (no row overwrites
+    // one not yet moved), and clear each row's padding again.
+    for (int j = count - 1; j >= 0 && stride != d; --j) {
+      std::memmove(out + size_t(j) * stride, out + size_t(j) * d, sizeof(float) * d);
+      std::fill_n(out + size_t(j) * stride + d, stride - d, 0.0f);
+    }
+  }, pool);
 }
 
 MatrixXfR read_csv(const std::string& path, std::string* note) { return parse_csv(read_file(path), path, note); }
@@ -263,12 +370,7 @@ MatrixXfR read_matrix(const std::string& path, std::string* note) {
   MatrixXfR matrix;
   if (has_extension(path, ".npy")) {
     const Array array = read_npy(path);
-    if (array.shape.size() != 2)
-      fail(path, "expected a 2-D array (points x dimensions), got rank " + std::to_string(array.shape.size()));
-    if (array.shape[0] < 1 || array.shape[1] < 1)
-      fail(path, "array is empty (" + std::to_string(array.shape[0]) + " x " + std::to_string(array.shape[1]) + ")");
-    if (array.shape[0] > std::numeric_limits<int>::max() || array.shape[1] > std::numeric_limits<int>::max())
-      fail(path, "array is too large");
+    check_matrix_shape(array.shape, path);
     matrix.resize(array.shape[0], array.shape[1]);
     std::memcpy(matrix.data(), array.values.data(), array.values.size() * sizeof(float));
   } else if (has_extension(path, ".csv")) {

@@ -9,6 +9,11 @@
 
 #include "core/types.hpp"
 
+namespace cfdm {
+class TrainingSet;
+class ThreadPool;
+}
+
 namespace cfdm::data {
 
 struct Array {
@@ -21,6 +26,10 @@ struct Array {
 Array read_npy(const std::string& path);
 // The same from the file's bytes; `name` names it in error messages.
 Array parse_npy(const std::string& bytes, const std::string& name);
+// The first n_train rows (all when n_train < 0) of a 2-D .npy as a training set, read straight
+// into its layout in slices (no copy of the file in memory), centred on `pool` when given. Throws as read_matrix does, and when
+// n_train is 0 or more than the file's rows.
+TrainingSet read_npy_training_set(const std::string& path, int n_train, ThreadPool* pool = nullptr);
 // A 2-D matrix from .npy or .csv (chosen by extension); every value must be finite. *note (when
 // given) says what the reader assumed, e.g. that a CSV's first line was a header; else empty.
 MatrixXfR read_matrix(const std::string& path, std::string* note = nullptr);
@@ -73,6 +82,24 @@ void write_csv(const std::string& path, const MatrixXfR& matrix, const std::stri
 std::string csv_header(int d, const std::string& leading = "");
 // Writes a matrix as .npy or .csv, by the extension of path.
 void write_matrix(const std::string& path, const MatrixXfR& matrix);
+
+// A file opened for reading parts of it in place (a .npy's rows straight into a training set).
+// Every failure throws cfdm::Error naming the file.
+class InputFile {
+ public:
+  explicit InputFile(const std::string& path);  // refuses folders and devices
+  InputFile(const InputFile&) = delete;
+  InputFile& operator=(const InputFile&) = delete;
+  ~InputFile();
+  uint64_t size() const;
+  // Exactly `bytes` bytes from `offset`: a short read (the file shrank) is an error.
+  void read_at(uint64_t offset, void* out, size_t bytes) const;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
 
 // The whole file; throws cfdm::Error naming the file when it cannot be read.
 std::string read_file(const std::string& path);

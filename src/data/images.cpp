@@ -35,29 +35,46 @@ void put_big_endian32(std::ostream& out, uint32_t v) {
 
 }  // namespace
 
+namespace {
+
+// An images file's shape from its first 16 bytes (`head`, possibly fewer) and its size in bytes.
+// Header: 0x00 0x00, type 0x08 (uint8), rank 3; then n, rows, columns (big-endian uint32).
+ImageSet idx_shape(const std::string& head, uint64_t size, const std::string& images_path) {
+  if (head.size() < 16 || head[0] != 0 || head[1] != 0 || uint8_t(head[2]) != 0x08 || head[3] != 3)
+    fail(images_path, "not an IDX file of uint8 images (expected magic 00 00 08 03)");
+  const uint64_t n = big_endian32(head, 4), height = big_endian32(head, 8), width = big_endian32(head, 12);
+  if (n == 0 || height == 0 || width == 0 || height > 4096 || width > 4096 || n > (1u << 28))
+    fail(images_path,
+         "implausible IDX shape " + std::to_string(n) + " x " + std::to_string(height) + " x " + std::to_string(width));
+  if (size != 16 + n * height * width)
+    fail(images_path, "holds " + std::to_string(size - 16) + " pixel bytes but its header says " +
+                          std::to_string(n * height * width) + " (truncated or corrupt file)");
+  ImageSet set;
+  set.n = int(n);
+  set.height = int(height);
+  set.width = int(width);
+  return set;
+}
+
+}  // namespace
+
 ImageSet read_idx(const std::string& images_path, const std::string& labels_path) {
-  // The images first: a broken images file is reported before a missing labels file.
-  ImageSet set = parse_idx(read_file(images_path), images_path, nullptr, "");
+  // The images first: a broken images file is reported before a missing labels file. The pixels
+  // are read straight into the set (no copy of the file in between).
+  const InputFile file(images_path);
+  const uint64_t size = file.size();
+  std::string head(size_t(std::min<uint64_t>(size, 16)), '\0');
+  file.read_at(0, &head[0], head.size());
+  ImageSet set = idx_shape(head, size, images_path);
+  set.pixels.resize(size - 16);
+  file.read_at(16, set.pixels.data(), set.pixels.size());
   if (!labels_path.empty()) add_idx_labels(&set, read_file(labels_path), labels_path);
   return set;
 }
 
 ImageSet parse_idx(const std::string& images, const std::string& images_path, const std::string* labels_bytes,
                    const std::string& labels_path) {
-  // Header: 0x00 0x00, type 0x08 (uint8), rank 3; then n, rows, columns (big-endian uint32).
-  if (images.size() < 16 || images[0] != 0 || images[1] != 0 || uint8_t(images[2]) != 0x08 || images[3] != 3)
-    fail(images_path, "not an IDX file of uint8 images (expected magic 00 00 08 03)");
-  const uint64_t n = big_endian32(images, 4), height = big_endian32(images, 8), width = big_endian32(images, 12);
-  if (n == 0 || height == 0 || width == 0 || height > 4096 || width > 4096 || n > (1u << 28))
-    fail(images_path,
-         "implausible IDX shape " + std::to_string(n) + " x " + std::to_string(height) + " x " + std::to_string(width));
-  if (images.size() != 16 + n * height * width)
-    fail(images_path, "holds " + std::to_string(images.size() - 16) + " pixel bytes but its header says " +
-                          std::to_string(n * height * width) + " (truncated or corrupt file)");
-  ImageSet set;
-  set.n = int(n);
-  set.height = int(height);
-  set.width = int(width);
+  ImageSet set = idx_shape(images.substr(0, 16), images.size(), images_path);
   set.pixels.assign(images.begin() + 16, images.end());
   if (labels_bytes) add_idx_labels(&set, *labels_bytes, labels_path);
   return set;
@@ -237,23 +254,27 @@ void add_png(ImageSet* set, const std::string& bytes, const std::string& path, i
   ++set->n;
 }
 
-ImageSet select(const ImageSet& images, const std::vector<int>& classes, int n_keep) {
+ImageSet select(ImageSet images, const std::vector<int>& classes, int n_keep) {
   if (!classes.empty() && images.labels.empty()) throw Error("--classes needs a labelled dataset");
-  ImageSet out;
-  out.height = images.height;
-  out.width = images.width;
-  out.channels = images.channels;
+  // In place: the kept images move down over the dropped ones, in order (no second buffer).
   const size_t per = size_t(images.pixels_per_image());
-  for (int i = 0; i < images.n && (n_keep < 0 || out.n < n_keep); ++i) {
+  int kept = 0;
+  for (int i = 0; i < images.n && (n_keep < 0 || kept < n_keep); ++i) {
     if (!classes.empty() && std::find(classes.begin(), classes.end(), images.labels[i]) == classes.end()) continue;
-    out.pixels.insert(out.pixels.end(), images.pixels.begin() + i * per, images.pixels.begin() + (i + 1) * per);
-    if (!images.labels.empty()) out.labels.push_back(images.labels[i]);
-    ++out.n;
+    if (kept != i) {
+      std::memmove(images.pixels.data() + kept * per, images.pixels.data() + i * per, per);
+      if (!images.labels.empty()) images.labels[kept] = images.labels[i];
+    }
+    ++kept;
   }
-  if (out.n == 0) throw Error("the class filter selects no images: the labels of this dataset are 0-9");
-  if (n_keep > out.n)
-    throw Error("only " + std::to_string(out.n) + " images match, fewer than --n-train " + std::to_string(n_keep));
-  return out;
+  if (kept == 0) throw Error("the class filter selects no images: the labels of this dataset are 0-9");
+  if (n_keep > kept)
+    throw Error("only " + std::to_string(kept) + " images match, fewer than --n-train " + std::to_string(n_keep));
+  images.n = kept;
+  images.pixels.resize(kept * per);
+  if (!images.labels.empty()) images.labels.resize(kept);
+  if (images.pixels.capacity() > 2 * images.pixels.size()) images.pixels.shrink_to_fit();  // one class of ten
+  return images;
 }
 
 MatrixXfR to_matrix(const ImageSet& images) {

@@ -42,7 +42,7 @@ void add_png(ImageSet* set, const std::string& bytes, const std::string& path, i
 
 // Keeps the images whose label is in classes (all when empty), then the first n_keep (all when
 // n_keep < 0). Throws cfdm::Error when nothing is left.
-ImageSet select(const ImageSet& images, const std::vector<int>& classes, int n_keep);
+ImageSet select(ImageSet images, const std::vector<int>& classes, int n_keep);
 
 // Images as an n x (h w c) float matrix with values in [0, 1].
 MatrixXfR to_matrix(const ImageSet& images);
