@@ -276,6 +276,140 @@ TEST(Neighbors, BruteForceMatchesOracleOnRandomDataEveryIsa) {
 
 // Check 11: K = N, and K + L = N, reproduce the exact posterior mean (float64 oracle).
 
+// Points around `clusters` centres in d dimensions (the structure k-means cells find).
+MatrixXfR clustered_points(int n, int d, int clusters, uint64_t seed) {
+  const MatrixXfR centres = normal_points(clusters, d, seed, 4.0);
+  MatrixXfR x = normal_points(n, d, seed + 1);
+  for (int i = 0; i < n; ++i) x.row(i) += centres.row(i % clusters);
+  return x;
+}
+
+// The IVF index probing every cell is the exact search: the oracle's neighbours, on every
+// instruction set, float and uint8 training sets.
+TEST(Ivf, ProbingEveryCellIsTheExactSearch) {
+  ThreadPool pool(2);
+  const MatrixXfR x = clustered_points(2000, 40, 12, 5);
+  const TrainingSet train(x);
+  std::vector<uint8_t> values(1500 * 30);
+  Rng rng(8, 9);
+  for (uint8_t& v : values) v = uint8_t(rng.uniform_index(256));
+  const TrainingSet bytes(values.data(), 1500, 30, 1.0f / 255);
+  for (const TrainingSet* set : {&train, &bytes}) {
+    const int d = set->dim(), n_queries = 25, k = 9;
+    MatrixXfR centered_x(set->n(), d);
+    for (int i = 0; i < set->n(); ++i)
+      for (int c = 0; c < d; ++c) centered_x(i, c) = set->centered(i, c);
+    MatrixXfR q(n_queries, d);
+    for (int r = 0; r < n_queries; ++r) q.row(r) = centered_x.row(r * 37) + 0.3f * normal_points(1, d, r + 100);
+    for (Isa isa : available_isas()) {
+      IvfOptions ivf;
+      ivf.cells = 20;
+      ivf.probe = 20;
+      ivf.isa = isa;
+      const NeighborIndex index(*set, NeighborSearch::ivf, &pool, ivf);
+      EXPECT_EQ(index.ivf_cells(), 20);
+      KernelOptions options;
+      options.isa = isa;
+      std::vector<int> got(size_t(n_queries) * k);
+      ASSERT_TRUE(index.find(q.data(), n_queries, d, k, got.data(), pool, options));
+      for (int r = 0; r < n_queries; ++r)
+        EXPECT_EQ(std::vector<int>(got.begin() + r * k, got.begin() + (r + 1) * k),
+                  oracle_neighbors(centered_x, q.row(r).data(), k))
+            << isa_name(isa) << ", query " << r;
+    }
+  }
+}
+
+// With its default probe count the index finds most true neighbours of points near the data
+// (recall against the float64 oracle), the same ones on any number of threads and whatever other
+// queries share the call; more probes find more; asking for more neighbours than the probed cells
+// hold takes further cells.
+TEST(Ivf, RecallIsHighTheSameOnEveryThreadCountAndGrowsWithProbes) {
+  const int n = 6000, d = 48, k = 15, n_queries = 60;
+  const MatrixXfR x = clustered_points(n, d, 40, 11);
+  const TrainingSet train(x);
+  const MatrixXfR centered_x = minus_mean(x, train);
+  MatrixXfR q(n_queries, d);
+  for (int r = 0; r < n_queries; ++r) q.row(r) = centered_x.row(r * 97) + 0.5f * normal_points(1, d, r + 7);
+  const auto recall_of = [&](const std::vector<int>& got) {
+    int hits = 0;
+    for (int r = 0; r < n_queries; ++r) {
+      std::vector<int> truth = oracle_neighbors(centered_x, q.row(r).data(), k);
+      for (int j = 0; j < k; ++j) hits += std::count(truth.begin(), truth.end(), got[size_t(r) * k + j]);
+    }
+    return double(hits) / (n_queries * k);
+  };
+  std::vector<int> first;
+  double last_recall = 0;
+  for (int probe : {2, 0, 40}) {
+    IvfOptions ivf;
+    ivf.probe = probe;
+    ThreadPool one(1);
+    const NeighborIndex index(train, NeighborSearch::ivf, &one, ivf);
+    std::vector<int> got(size_t(n_queries) * k);
+    ASSERT_TRUE(index.find(q.data(), n_queries, d, k, got.data(), one));
+    const double recall = recall_of(got);
+    EXPECT_GE(recall, last_recall) << "probe " << probe;
+    last_recall = recall;
+    if (probe == 0) {
+      EXPECT_GE(recall, 0.9);
+      first = got;
+      for (int threads : {2, 3}) {
+        ThreadPool pool(threads);
+        const NeighborIndex again(train, NeighborSearch::ivf, &pool, ivf);
+        std::vector<int> other(got.size());
+        ASSERT_TRUE(again.find(q.data(), n_queries, d, k, other.data(), pool));
+        EXPECT_EQ(other, got) << threads << " threads";
+      }
+      std::vector<int> alone(size_t(7) * k);  // rows 20 ... 26 on their own
+      ASSERT_TRUE(index.find(q.row(20).data(), 7, d, k, alone.data(), one));
+      EXPECT_TRUE(std::equal(alone.begin(), alone.end(), got.begin() + 20 * k));
+    }
+  }
+  EXPECT_EQ(last_recall, 1.0);  // 40 of sqrt(6000) = 77 cells: every neighbour of these queries
+  // k = 500 from 1 probed cell of about 78 points: further cells are taken until 500 are held.
+  IvfOptions ivf;
+  ivf.probe = 1;
+  ThreadPool pool(2);
+  const NeighborIndex index(train, NeighborSearch::ivf, &pool, ivf);
+  std::vector<int> many(size_t(2) * 500);
+  ASSERT_TRUE(index.find(q.data(), 2, d, 500, many.data(), pool));
+  std::vector<int> sorted(many.begin(), many.begin() + 500);
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(std::unique(sorted.begin(), sorted.end()), sorted.end());  // 500 distinct points
+}
+
+// The kNN sampler with the IVF index: finite samples, the same on any thread count; the estimator
+// refuses impossible settings.
+TEST(Ivf, TheSamplerRunsOnItDeterministically) {
+  const MatrixXfR x = clustered_points(3000, 24, 30, 21);
+  const TrainingSet train(x);
+  SamplerParams params = default_sampler_params();
+  params.estimator = Estimator::knn;
+  params.knn.k = 20;
+  params.knn.l = 10;
+  params.n_samples = 16;
+  params.n_steps = 20;
+  params.knn.search = NeighborSearch::ivf;
+  MatrixXfR first;
+  for (int threads : {1, 3}) {
+    ThreadPool pool(threads);
+    Sampler sampler(train, params, pool);
+    sampler.run([](int) { return true; });
+    ASSERT_TRUE(sampler.states().allFinite());
+    if (threads == 1)
+      first = sampler.states();
+    else
+      EXPECT_TRUE(bit_identical(sampler.states(), first));
+  }
+  params.knn.ivf.cells = 3001;
+  ThreadPool pool(1);
+  EXPECT_THROW(Sampler(train, params, pool), Error);
+  params.knn.ivf.cells = 0;
+  params.knn.ivf.probe = -1;
+  EXPECT_THROW(Sampler(train, params, pool), Error);
+}
+
 TEST(Neighbors, Uint8StorageMatchesOracle) {
   ThreadPool pool(2);
   std::vector<uint8_t> values(2000 * 30);

@@ -144,8 +144,18 @@ bool parse_estimator(const Args& args, KnnOptions* knn, bool knn_by_default) {
     knn->search = NeighborSearch::box_tree;
   else if (search == "brute-force")
     knn->search = NeighborSearch::brute_force;
+  else if (search == "ivf")
+    knn->search = NeighborSearch::ivf;
   else
-    throw Error("--knn-search must be auto, box-tree, kd-tree or brute-force (got " + in_quotes(search) + ")");
+    throw Error("--knn-search must be auto, box-tree, kd-tree, brute-force or ivf (got " + in_quotes(search) + ")");
+  for (const char* name : {"ivf-cells", "ivf-probe"})
+    if (args.has(name) && knn->search != NeighborSearch::ivf) throw Error(std::string("--") + name + " needs --knn-search ivf");
+  knn->ivf.cells = checked_int(args, "ivf-cells", 0);
+  knn->ivf.probe = checked_int(args, "ivf-probe", 0);
+  if (args.has("ivf-cells") && knn->ivf.cells < 1)
+    throw Error("--ivf-cells must be at least 1 (got " + std::to_string(knn->ivf.cells) + ")");
+  if (args.has("ivf-probe") && knn->ivf.probe < 1)
+    throw Error("--ivf-probe must be at least 1 (got " + std::to_string(knn->ivf.probe) + ")");
   return true;
 }
 

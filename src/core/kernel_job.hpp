@@ -48,6 +48,11 @@ struct KernelTable {
   void (*nearest)(const KernelJob& job, int block_begin, int block_end, int k, int* neighbors, float* scratch);
   // The same on job.columns (scratch: nearest_scratch_floats).
   void (*nearest_columns)(const KernelJob& job, int block_begin, int block_end, int k, int* neighbors, float* scratch);
+  // dots[r * dots_stride + c] = <q_r, x_c> for `rows` queries (a multiple of kDotRowMultiple) and
+  // len training rows (a multiple of kDotRowMultiple), all `stride` floats apart (a multiple of
+  // TrainingSet::kPad, zero padded). Each product is summed alike whatever else is in the call.
+  void (*dots)(const float* q, int rows, const float* x, int len, int stride, float* dots, int dots_stride);
 };
+constexpr int kDotRowMultiple = 4;
 
 }  // namespace cfdm

@@ -8,9 +8,12 @@
 namespace cfdm {
 namespace CFDM_KERNEL_NAMESPACE {
 
+static_assert(kDotRowMultiple % kDotQueries == 0 && kDotRowMultiple % kDotColumns == 0,
+              "dots() takes rows in multiples of kDotRowMultiple");
+
 inline const KernelTable& table() {
   static const KernelTable t = {&direct<CFDM_KERNEL_WIDTH>, &expanded<CFDM_KERNEL_WIDTH>, &nearest<CFDM_KERNEL_WIDTH>,
-                                &nearest_columns<CFDM_KERNEL_WIDTH>};
+                                &nearest_columns<CFDM_KERNEL_WIDTH>, &tile_dots<CFDM_KERNEL_WIDTH>};
   return t;
 }
 

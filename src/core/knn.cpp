@@ -81,19 +81,34 @@ void sums_in_double(const TrainingSet& train, const KnnOptions& options, const f
     std::copy(neighbor_points, neighbor_points + size_t(k) * d, x);
     j = k;
   }
+  const float* mean = train.mean().data();
   for (; j < m; ++j) {
     const int i = j < k ? neighbors[j] : drawn[j - k];
-    for (int c = 0; c < d; ++c) x[size_t(j) * d + c] = train.centered(i, c);
-  }
-  double log_scale = -INFINITY;
-  for (j = 0; j < m; ++j) {
-    double dist_sq = 0;
-    for (int c = 0; c < d; ++c) {
-      const double diff = centered[c] - t * x[size_t(j) * d + c];
-      dist_sq += diff * diff;
+    float* to = x + size_t(j) * d;
+    if (const float* rows = train.rows()) {
+      std::copy_n(rows + size_t(i) * train.stride(), d, to);
+    } else {
+      const uint8_t* row = train.rows_u8() + size_t(i) * train.stride();
+      for (int c = 0; c < d; ++c) to[c] = train.u8_scale() * row[c] - mean[c];  // TrainingSet::centered
     }
-    logits[j] = -dist_sq * half_inv_var;
-    log_scale = std::max(log_scale, logits[j]);
+  }
+  // Four points at a time: four independent sums, each still in coordinate order.
+  constexpr int kAtOnce = 4;
+  double log_scale = -INFINITY;
+  for (j = 0; j < m; j += kAtOnce) {
+    const int count = std::min(kAtOnce, m - j);
+    double dist_sq[kAtOnce] = {};
+    const float* rows[kAtOnce];
+    for (int a = 0; a < kAtOnce; ++a) rows[a] = x + size_t(j + std::min(a, count - 1)) * d;
+    for (int c = 0; c < d; ++c)
+      for (int a = 0; a < kAtOnce; ++a) {
+        const double diff = centered[c] - t * rows[a][c];
+        dist_sq[a] += diff * diff;
+      }
+    for (int a = 0; a < count; ++a) {
+      logits[j + a] = -dist_sq[a] * half_inv_var;
+      log_scale = std::max(log_scale, logits[j + a]);
+    }
   }
   // Weights exp(l_j - max) in float, four at a time, with the vector exp of the exact kernels:
   // IEEE operations only, so every build gets the same bits (libm's exp differs between builds).
@@ -105,10 +120,13 @@ void sums_in_double(const TrainingSet& train, const KnnOptions& options, const f
     denominator += logits[j];
   }
   const int numerator_terms = options.weight_numerator ? m : k;
-  for (int c = 0; c < d; ++c) {
-    double sum = 0;
-    for (j = 0; j < numerator_terms; ++j) sum += logits[j] * x[size_t(j) * d + c];
-    sums.numerator[size_t(c)] = sum;
+  // Each coordinate's sum in the order j = 0, 1, ... (the coordinates side by side).
+  double* numerator = sums.numerator.data();
+  std::fill_n(numerator, d, 0.0);
+  for (j = 0; j < numerator_terms; ++j) {
+    const double w = logits[j];
+    const float* row = x + size_t(j) * d;
+    for (int c = 0; c < d; ++c) numerator[c] += w * row[c];
   }
   sums.denominator = denominator;
   sums.log_scale = log_scale;
@@ -164,6 +182,10 @@ void knn_sums(const TrainingSet& train, const KnnOptions& options, const float* 
 void validate(const KnnOptions& o, int n_train) {
   if (o.k < 1) throw Error("K (--k) must be at least 1 (got " + std::to_string(o.k) + ")");
   if (o.l < 0) throw Error("L (--l) must be at least 0 (got " + std::to_string(o.l) + ")");
+  if (o.ivf.cells < 0 || o.ivf.cells > n_train)
+    throw Error("the IVF index's cells (--ivf-cells) must be in 1 ... N = " + std::to_string(n_train) + " (got " +
+                std::to_string(o.ivf.cells) + ")");
+  if (o.ivf.probe < 0) throw Error("the IVF probe count (--ivf-probe) must be at least 1 (got " + std::to_string(o.ivf.probe) + ")");
   if (int64_t(o.k) + o.l > n_train)
     throw Error("K + L = " + std::to_string(int64_t(o.k) + o.l) + " is more than the " + std::to_string(n_train) +
                 " training points: lower --k or --l (K + L = N is the exact model)");
@@ -229,10 +251,12 @@ bool knn_posterior_mean(const TrainingSet& train, const NeighborIndex& index, co
   }
   // The searched neighbours go to memory (or a local one). A tree search runs in the same task
   // as the sums of its rows, whose neighbours are then still in that thread's cache; the
-  // brute-force scan searches all rows at once (one pass over the training set per thread).
+  // brute-force scan and the IVF index search all rows at once (one pass over the training set,
+  // or over each probed cell, for all of them).
   KnnMemory found;
   KnnMemory* into = neighbors ? nullptr : memory ? memory : &found;
-  const bool search_in_tasks = into && index.search() != NeighborSearch::brute_force;
+  const bool search_in_tasks =
+      into && index.search() != NeighborSearch::brute_force && index.search() != NeighborSearch::ivf;
   bool hinted = false;
   if (search_in_tasks)
     hinted = ready_memory(train, into, n_queries, k);
@@ -285,7 +309,9 @@ class KnnPosteriorMean final : public PosteriorMean {
                    const KernelOptions& kernel)
       : PosteriorMean(train), options_(options), seed_(seed), pool_(pool), kernel_(kernel) {
     validate(options_, train.n());
-    index_ = std::make_unique<NeighborIndex>(train, options_.search, &pool_);
+    IvfOptions ivf = options_.ivf;
+    ivf.isa = kernel.isa;
+    index_ = std::make_unique<NeighborIndex>(train, options_.search, &pool_, ivf);
   }
 
   bool evaluate(const float* queries, int n_queries, int stride, double t, int step, float* out, int out_stride,

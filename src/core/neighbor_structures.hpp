@@ -2,6 +2,7 @@
 // of its own: the kd-tree over nanoflann (kd_tree.cpp) and the box tree (box_tree_build.cpp, its
 // search in box_search_impl.hpp). Internal to the core.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -37,6 +38,19 @@ struct NeighborIndex::BoxTree {
 };
 // Builds it on the pool's threads (on the calling thread when pool is null).
 std::unique_ptr<NeighborIndex::BoxTree> make_box_tree(const TrainingSet& train, ThreadPool* pool);
+
+// The inverted-file index (ivf.cpp): approximate, for high dimension.
+struct NeighborIndex::Ivf {
+  virtual ~Ivf() = default;
+  // The k nearest found in each query's probed cells (centered rows, `stride` apart), nearest
+  // first, ties to the lower index; returns early (neighbors unset) when cancel is set.
+  virtual void find(const float* queries, int n_queries, int stride, int k, int* neighbors, ThreadPool& pool,
+                    const KernelOptions& options) const = 0;
+  virtual int cell_count() const = 0;
+  virtual int probe_count() const = 0;
+};
+constexpr uint64_t kIvfStream = 5;  // Stream::ivf
+std::unique_ptr<NeighborIndex::Ivf> make_ivf(const TrainingSet& train, const IvfOptions& options, ThreadPool* pool);
 
 // Every point ranked by its squared distance in double, ties to the lower training index: the
 // answer when a bounded search comes out short. points: n x dim; original: training indices (or

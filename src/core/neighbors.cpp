@@ -50,6 +50,8 @@ const char* neighbor_search_name(NeighborSearch search) {
       return "box-tree";
     case NeighborSearch::brute_force:
       return "brute-force";
+    case NeighborSearch::ivf:
+      return "ivf";
   }
   return "unknown";
 }
@@ -59,7 +61,7 @@ NeighborSearch resolved_search(NeighborSearch search, int64_t dim) {
   return dim <= kBoxTreeMaxDim ? NeighborSearch::box_tree : NeighborSearch::brute_force;
 }
 
-NeighborIndex::NeighborIndex(const TrainingSet& train, NeighborSearch search, ThreadPool* pool)
+NeighborIndex::NeighborIndex(const TrainingSet& train, NeighborSearch search, ThreadPool* pool, const IvfOptions& ivf)
     : train_(train), search_(search) {
   search_ = resolved_search(search, train.dim());
   if (search_ == NeighborSearch::box_tree && train.dim() > kBoxTreeMaxDim)
@@ -67,9 +69,13 @@ NeighborIndex::NeighborIndex(const TrainingSet& train, NeighborSearch search, Th
                 std::to_string(train.dim()) + "): use the kd-tree or brute force");
   if (search_ == NeighborSearch::kd_tree) tree_ = make_kd_tree(train);
   if (search_ == NeighborSearch::box_tree) box_ = make_box_tree(train, pool);
+  if (search_ == NeighborSearch::ivf) ivf_ = make_ivf(train, ivf, pool);
 }
 
 NeighborIndex::~NeighborIndex() = default;
+
+int NeighborIndex::ivf_cells() const { return ivf_ ? ivf_->cell_count() : 0; }
+int NeighborIndex::ivf_probe() const { return ivf_ ? ivf_->probe_count() : 0; }
 
 bool NeighborIndex::find(const float* queries, int n_queries, int stride, int k, int* neighbors, ThreadPool& pool,
                          const KernelOptions& options, const int* hints, float* points,
@@ -102,6 +108,13 @@ bool NeighborIndex::find(const float* queries, int n_queries, int stride, int k,
       }
     });
     return !(options.cancel && options.cancel->load());
+  }
+  if (ivf_) {
+    ivf_->find(queries, n_queries, stride, k, neighbors, pool, options);
+    if (options.cancel && options.cancel->load()) return false;
+    if (points)
+      pool.run(n_queries, [&](int r) { gather_points(neighbors + size_t(r) * k, k, points + size_t(r) * k * d); });
+    return true;
   }
   // Brute force on the kernels: padded query rows of train.stride() floats.
   const int padded_stride = train_.stride();

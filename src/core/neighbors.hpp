@@ -3,8 +3,9 @@
 // Three exact searches, the same answer: the box tree (box_tree.hpp; fast in low dimension, the
 // default up to d = 8), nanoflann's kd-tree (on request; the box tree's reference in the tests
 // and benchmarks) and a blocked brute-force scan sharing the posterior-mean kernel's dot products
-// (fast in high dimension). Neighbours are ordered by squared distance, ties to the lower
-// training index.
+// (fast in high dimension). And one approximate search, on request: the inverted-file index (ivf.cpp;
+// k-means cells, the nearest `probe` of them scanned exactly), for high dimension. Neighbours are
+// ordered by squared distance, ties to the lower training index.
 #pragma once
 #include <memory>
 #include <vector>
@@ -15,7 +16,15 @@ namespace cfdm {
 
 class ThreadPool;
 
-enum class NeighborSearch { automatic, kd_tree, box_tree, brute_force };
+enum class NeighborSearch { automatic, kd_tree, box_tree, brute_force, ivf };
+
+// The IVF index's settings: 0 picks the default (cells: sqrt(N); probe: 6% of the cells + 4).
+struct IvfOptions {
+  int cells = 0;        // k-means cells, 1 <= cells <= N
+  int probe = 0;        // cells scanned per query (probe = cells: exact); more: higher recall, slower
+  uint64_t seed = 0;    // the k-means training sample
+  Isa isa = Isa::best;  // the build's dot products (a search uses its own KernelOptions)
+};
 
 // automatic picks the box tree (box_tree.hpp) up to d = kBoxTreeMaxDim (8) and the brute-force
 // scan above. Measured (cfdm_bench --workload crossover: N = 20,000 Gaussian points, K = 15,
@@ -38,8 +47,9 @@ class NeighborIndex {
  public:
   // Builds the tree the search (after resolving automatic) needs, the box tree's lower levels on
   // pool's threads when given. Keeps a reference to train, which must outlive the index.
+  // ivf: the IVF index's settings (search ivf only).
   NeighborIndex(const TrainingSet& train, NeighborSearch search = NeighborSearch::automatic,
-                ThreadPool* pool = nullptr);
+                ThreadPool* pool = nullptr, const IvfOptions& ivf = {});
   ~NeighborIndex();
   NeighborIndex(const NeighborIndex&) = delete;
   NeighborIndex& operator=(const NeighborIndex&) = delete;
@@ -48,6 +58,10 @@ class NeighborIndex {
 
   struct KdTree;   // the nanoflann tree and its copy of the points (kd_tree.cpp)
   struct BoxTree;  // the box tree (box_tree.hpp) and its copy of the points
+  struct Ivf;      // the inverted-file index (ivf.cpp)
+  // The IVF index's cells and probe count (0 for the other searches).
+  int ivf_cells() const;
+  int ivf_probe() const;
 
   // The k nearest training points (indices into the training set, nearest first) of each of
   // n_queries query rows given in centered coordinates (x - mean, row stride `stride`), into
@@ -72,6 +86,7 @@ class NeighborIndex {
   NeighborSearch search_;
   std::unique_ptr<KdTree> tree_;
   std::unique_ptr<BoxTree> box_;
+  std::unique_ptr<Ivf> ivf_;
 };
 
 }  // namespace cfdm

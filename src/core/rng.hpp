@@ -56,6 +56,7 @@ enum class Stream : uint64_t {
   draws = 2,          // smoothing draws eps_m; per-step draws use draws + (step + 1) << 8
   toy_data = 3,       // toy dataset generators
   knn_draws = 4,      // the nearest-neighbour estimator's L uniform draws; + (step + 1) << 8
+  ivf = 5,            // the IVF index's training sample (ivf.cpp)
 };
 
 }  // namespace cfdm

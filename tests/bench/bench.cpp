@@ -2,8 +2,8 @@
 // source). Prints one JSON object per line; tests/bench/run_bench.py runs it beside the NumPy
 // reference and the machine's roofline and prints the comparison.
 //
-// usage: cfdm_bench [--workload moons|mnist|mnist_real|mnist_pca|knn|crossover|bandwidth|all]
-//                   [--threads N] [--isa NAME]
+// usage: cfdm_bench [--workload moons|mnist|mnist_real|mnist_pca|knn|crossover|bandwidth|ivf|all]
+//                   [--threads N] [--isa NAME] [--probes P1,P2,...]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -278,16 +278,137 @@ void run_mnist_real(cfdm::ThreadPool& pool, cfdm::Isa isa, bool pixel, bool pca_
   }
 }
 
+// The fraction of each query's true k nearest (exact search) that the IVF index finds, averaged.
+double recall(const std::vector<int>& exact, const std::vector<int>& found, int n_queries, int k) {
+  int64_t hits = 0;
+  for (int r = 0; r < n_queries; ++r) {
+    std::vector<int> truth(exact.begin() + int64_t(r) * k, exact.begin() + int64_t(r + 1) * k);
+    std::sort(truth.begin(), truth.end());
+    for (int j = 0; j < k; ++j) hits += std::binary_search(truth.begin(), truth.end(), found[size_t(r) * k + j]);
+  }
+  return double(hits) / (int64_t(n_queries) * k);
+}
+
+// Root-mean-square distance between matching rows of a and b, over the rms distance between
+// different rows of a (how far apart independent samples lie): 0 = the same samples.
+double relative_distance(const cfdm::MatrixXfR& a, const cfdm::MatrixXfR& b) {
+  double same = 0, apart = 0;
+  for (Eigen::Index i = 0; i < a.rows(); ++i) {
+    same += (a.row(i) - b.row(i)).squaredNorm();
+    apart += (a.row(i) - a.row((i + 1) % a.rows())).squaredNorm();
+  }
+  return std::sqrt(same / std::max(apart, 1e-30));
+}
+
+// The IVF index against the exact search: recall of the true K nearest of noised training points
+// z/t = x + (1 - t)/t eps at several t, and the kNN sampler with each search (time, and how far
+// its samples lie from the exact search's). Runs on a training set (pixels or PCA latents).
+void run_ivf_on(const char* name, const cfdm::TrainingSet& train, cfdm::SamplerParams params, cfdm::ThreadPool& pool,
+                cfdm::Isa isa, const std::vector<int>& probes) {
+  const int k = params.knn.k, n_queries = 640, d = train.dim();
+  cfdm::KernelOptions kernel;
+  kernel.isa = isa;
+  const cfdm::NeighborIndex exact(train, cfdm::NeighborSearch::brute_force, &pool);
+  for (int probe : probes) {
+    cfdm::IvfOptions options;
+    options.probe = probe;
+    options.isa = isa;
+    const auto build_start = Clock::now();
+    const cfdm::NeighborIndex ivf(train, cfdm::NeighborSearch::ivf, &pool, options);
+    const double build_seconds = seconds_since(build_start);
+    for (double t : {0.3, 0.6, 0.9}) {
+      cfdm::Rng rng(7, 0, uint64_t(t * 100));
+      std::vector<float> queries(size_t(n_queries) * d);
+      for (int r = 0; r < n_queries; ++r) {
+        const int i = int(rng.uniform_index(uint32_t(train.n())));
+        for (int c = 0; c < d; ++c) queries[size_t(r) * d + c] = float(train.centered(i, c) + (1 - t) / t * rng.normal());
+      }
+      std::vector<int> truth(size_t(n_queries) * k), found(truth.size());
+      auto start = Clock::now();
+      exact.find(queries.data(), n_queries, d, k, truth.data(), pool, kernel);
+      const double exact_seconds = seconds_since(start);
+      start = Clock::now();
+      ivf.find(queries.data(), n_queries, d, k, found.data(), pool, kernel);
+      const double ivf_seconds = seconds_since(start);
+      std::printf(
+          "{\"workload\": \"ivf_recall\", \"platform\": \"%s\", \"data\": \"%s\", \"threads\": %d, \"k\": %d, "
+          "\"t\": %g, \"cells\": %d, \"probe\": %d, \"build_seconds\": %.4g, \"exact_seconds\": %.4g, "
+          "\"ivf_seconds\": %.4g, \"recall\": %.4f}\n",
+          kPlatform, name, pool.size(), k, t, ivf.ivf_cells(), ivf.ivf_probe(), build_seconds, exact_seconds,
+          ivf_seconds, recall(truth, found, n_queries, k));
+      std::fflush(stdout);
+    }
+  }
+  // The sampler, exact search against the index at each probe count.
+  params.kernel.isa = isa;
+  params.knn.search = cfdm::NeighborSearch::brute_force;
+  auto start = Clock::now();
+  cfdm::Sampler reference(train, params, pool);
+  reference.run([](int) { return true; });
+  const double exact_seconds = seconds_since(start);
+  for (int probe : probes) {
+    params.knn.search = cfdm::NeighborSearch::ivf;
+    params.knn.ivf.probe = probe;
+    start = Clock::now();
+    cfdm::Sampler sampler(train, params, pool);
+    sampler.run([](int) { return true; });
+    const double seconds = seconds_since(start);
+    std::printf(
+        "{\"workload\": \"ivf_sampler\", \"platform\": \"%s\", \"data\": \"%s\", \"threads\": %d, \"k\": %d, "
+        "\"l\": %d, \"draws\": %d, \"steps\": %d, \"n_samples\": %d, \"probe\": %d, \"exact_seconds\": %.4g, "
+        "\"ivf_seconds\": %.4g, \"relative_distance\": %.4g}\n",
+        kPlatform, name, pool.size(), k, params.knn.l, params.n_draws, params.n_steps, params.n_samples, probe,
+        exact_seconds, seconds, relative_distance(sampler.states(), reference.states()));
+    std::fflush(stdout);
+  }
+}
+
+void run_ivf(cfdm::ThreadPool& pool, cfdm::Isa isa, const std::vector<int>& probes) {
+  const std::string dir = cfdm::data::default_data_dir();
+  if (!cfdm::data::file_exists(dir + "/mnist-images.idx")) {
+    std::printf("{\"workload\": \"ivf\", \"platform\": \"%s\", \"skipped\": \"MNIST not prepared in %s\"}\n",
+                kPlatform, dir.c_str());
+    return;
+  }
+  cfdm::data::Dataset dataset;
+  dataset.images = cfdm::data::load_image_dataset("mnist", dir);
+  const cfdm::TrainingSet pixels = cfdm::data::make_training_set(std::move(dataset), &pool);
+  // The workload: K = 200 per perturbed query, M = 10 draws a step, 10 steps, 64 samples.
+  cfdm::SamplerParams params = cfdm::default_sampler_params();
+  params.estimator = cfdm::Estimator::knn;
+  params.knn.k = 200;
+  params.knn.l = 15;
+  params.sigma = 0.5;
+  params.n_draws = 10;
+  params.n_steps = 10;
+  params.n_samples = 64;
+  run_ivf_on("mnist", pixels, params, pool, isa, probes);
+  // The 64-dimensional PCA space: the bench-mnist-pca-knn scenario.
+  const cfdm::data::Scenario& scenario = cfdm::data::find_scenario("bench-mnist-pca-knn");
+  const cfdm::data::Pca pca(pixels, scenario.pca_dim);
+  const cfdm::TrainingSet latent(pca.encode(pixels));
+  run_ivf_on("mnist_pca64", latent, scenario.params, pool, isa, probes);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string workload = "all";
   int threads = 2;
   cfdm::Isa isa = cfdm::Isa::best;
+  std::vector<int> probes = {0};  // the IVF index's probe counts (0: its default)
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string key = argv[i], value = argv[i + 1];
     if (key == "--workload")
       workload = value;
+    else if (key == "--probes") {
+      probes.clear();
+      for (size_t at = 0; at < value.size();) {
+        const size_t comma = std::min(value.find(',', at), value.size());
+        probes.push_back(std::stoi(value.substr(at, comma - at)));
+        at = comma + 1;
+      }
+    }
     else if (key == "--threads")
       threads = std::stoi(value);
     else if (key == "--isa") {
@@ -296,8 +417,8 @@ int main(int argc, char** argv) {
         if (value == cfdm::isa_name(candidate)) isa = candidate;
     } else {
       std::fprintf(stderr,
-                   "usage: cfdm_bench [--workload moons|mnist|mnist_real|mnist_pca|knn|crossover|bandwidth|all] "
-                   "[--threads N] [--isa NAME]\n");
+                   "usage: cfdm_bench [--workload moons|mnist|mnist_real|mnist_pca|knn|crossover|bandwidth|ivf|all] "
+                   "[--threads N] [--isa NAME] [--probes P1,P2,...]\n");
       return 2;
     }
   }
@@ -311,6 +432,7 @@ int main(int argc, char** argv) {
   if (workload == "mnist_real" || workload == "mnist_pca" || workload == "all")
     run_mnist_real(pool, isa, workload != "mnist_pca", workload != "mnist_real");
   if (workload == "crossover" || workload == "all") run_crossover(pool);
+  if (workload == "ivf") run_ivf(pool, isa, probes);  // not in all: bench_data.py runs it
   if (workload == "moons" || workload == "all") {
     // (a) moons, N = 10,000, 2,000 samples, 100 steps, sigma = 0.
     const cfdm::data::Scenario& scenario = cfdm::data::find_scenario("bench-moons");

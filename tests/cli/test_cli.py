@@ -110,6 +110,18 @@ for search in ("box-tree", "kd-tree"):
             "--knn-search", search, "--knn-neighbors", "shared", "--sigma", 0.1, "--draws", 2, "--out", path("ks.npy"))
     check(f"knn sample with the {search} equals brute force",
           r.returncode == 0 and np.array_equal(np.load(path("ks.npy")), np.load(path("k.npy"))), r.stderr)
+# The IVF index probing all its cells is the exact search too; with few probes it is approximate
+# but its samples stay in the data's range.
+r = run("sample", "--data", "moons", "--n-train", 2000, "--n-samples", 30, "--steps", 10, "--estimator", "knn",
+        "--knn-search", "ivf", "--ivf-cells", 12, "--ivf-probe", 12, "--knn-neighbors", "shared", "--sigma", 0.1,
+        "--draws", 2, "--out", path("ks.npy"))
+check("knn sample with the IVF index probing every cell equals brute force",
+      r.returncode == 0 and np.array_equal(np.load(path("ks.npy")), np.load(path("k.npy"))), r.stderr)
+r = run("sample", "--data", "moons", "--n-train", 2000, "--n-samples", 30, "--steps", 10, "--estimator", "knn",
+        "--knn-search", "ivf", "--ivf-probe", 2, "--sigma", 0.1, "--draws", 2, "--out", path("ks.npy"))
+check("knn sample with the IVF index probing 2 cells",
+      r.returncode == 0 and np.isfinite(np.load(path("ks.npy"))).all() and np.abs(np.load(path("ks.npy"))).max() < 5,
+      r.stderr)
 # The analytic family's local models against float64 NumPy (analytic-family.md): the local patch
 # model on flattened 4 x 3 x 2 images given by --image-shape, PCA locality with the gain from a
 # matrix inverse.
@@ -297,6 +309,9 @@ bad_cases = [
     ("zero k", S + ["--estimator", "knn", "--k", 0], "at least 1"),
     ("unknown estimator", S + ["--estimator", "fast"], "--estimator"),
     ("bad knn-search", S + ["--estimator", "knn", "--knn-search", "ball"], "--knn-search"),
+    ("ivf-probe without ivf", S + ["--estimator", "knn", "--ivf-probe", 4], "needs --knn-search ivf"),
+    ("ivf-cells zero", S + ["--estimator", "knn", "--knn-search", "ivf", "--ivf-cells", 0], "--ivf-cells"),
+    ("ivf-cells beyond N", S + ["--n-train", 50, "--estimator", "knn", "--knn-search", "ivf", "--ivf-cells", 51], "1 ... N = 50"),
     ("unknown scenario", S + ["--scenario", "moons-exactly"], "unknown scenario"),
     ("unknown model", S + ["--model", "unet"], "the model must be cfdm, wiener"),
     ("the local model on points", S + ["--model", "local"], "needs the rows' image shape"),

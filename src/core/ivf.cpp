@@ -1,0 +1,258 @@
+// The inverted-file index of NeighborIndex (neighbor_structures.hpp): an approximate k-nearest-
+// neighbour search for high dimension, where trees do not help and the exact scan costs what the
+// exact posterior mean costs.
+//
+// Build: k-means (Lloyd) cells over the centered training points, C = sqrt(N) by default,
+// trained on at most 32 C rows drawn with the index's seed, then every point assigned to its
+// nearest centroid. Search (per query q): the `probe` cells whose centroids c are nearest, by
+// |c|^2 - 2 <q, c>, then the keys |x|^2 - 2 <q, x> (squared distance up to a constant, as the
+// exact scan ranks them) of every point in those cells, the k smallest kept, ties to the lower
+// training index. More cells are taken, nearest first, until they hold at least k points. A
+// query whose true neighbours lie in cells it does not probe misses them: recall grows with
+// probe (probe = C is the exact search).
+//
+// Queries are grouped by the cells they probe, so each cell's rows are converted once per call
+// and read once for all its queries; the dot products are the exact kernels' (kernel_job.hpp,
+// per instruction set). Each query's answer depends on no other query and on no thread count.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <string>
+
+#include "core/error.hpp"
+#include "core/kernel_job.hpp"
+#include "core/neighbor_structures.hpp"
+#include "core/rng.hpp"
+#include "core/thread_pool.hpp"
+
+namespace cfdm {
+namespace {
+
+constexpr int kKmeansRounds = 8;   // Lloyd iterations of the build
+constexpr int kTrainPerCell = 32;  // the build trains on at most this many rows per cell
+constexpr int kRowBlock = 64;      // rows assigned per task (fixed: any thread count, the same cells)
+constexpr int kQueryTask = 16;     // queries per task when choosing cells and ranking
+
+int round_up(int value, int multiple) { return (value + multiple - 1) / multiple * multiple; }
+
+// The centered rows `indices` of train as floats, `stride` apart (its padding zero).
+void gather_rows(const TrainingSet& train, const int* indices, int count, float* out) {
+  const int d = train.dim(), stride = train.stride();
+  if (const float* rows = train.rows()) {
+    for (int j = 0; j < count; ++j) std::copy_n(rows + size_t(indices[j]) * stride, stride, out + size_t(j) * stride);
+    return;
+  }
+  const uint8_t* rows = train.rows_u8();
+  const float scale = train.u8_scale();
+  const float* mean = train.mean().data();
+  for (int j = 0; j < count; ++j) {
+    const uint8_t* row = rows + size_t(indices[j]) * stride;
+    float* to = out + size_t(j) * stride;
+    for (int k = 0; k < d; ++k) to[k] = scale * row[k] - mean[k];  // TrainingSet::centered
+    std::fill(to + d, to + stride, 0.0f);
+  }
+}
+
+// (key, index) ordered by key, ties to the lower index.
+struct Candidate {
+  float key;
+  int index;
+  bool operator<(const Candidate& other) const { return key < other.key || (key == other.key && index < other.index); }
+};
+
+struct Ivf final : NeighborIndex::Ivf {
+  const TrainingSet& train;
+  const int d, stride;
+  int cells = 0, cells_padded = 0, probe = 0;
+  std::vector<float> centroids;       // cells_padded x stride (padding rows zero)
+  std::vector<float> centroid_norms;  // |c|^2, cells
+  std::vector<int> start;             // cells + 1: cell c holds order[start[c] .. start[c + 1])
+  std::vector<int> order;             // training indices by cell, ascending within a cell
+  // Float training sets: their rows in cell order (n x stride), so a cell is read in place;
+  // uint8 sets are converted a cell at a time instead (a float copy would be 4x their size).
+  std::vector<float> sorted_rows;
+
+  Ivf(const TrainingSet& set, const IvfOptions& options, ThreadPool& threads)
+      : train(set), d(set.dim()), stride(set.stride()) {
+    const int n = train.n();
+    const KernelTable& table = kernel_table(options.isa);
+    cells = options.cells > 0 ? std::min(options.cells, n) : std::max(1, std::min(n, int(std::lround(std::sqrt(n)))));
+    cells_padded = round_up(cells, kDotRowMultiple);
+    probe = options.probe > 0 ? std::min(options.probe, cells) : default_probe(cells);
+    // Training rows: a seeded sample without replacement (a partial Fisher-Yates shuffle).
+    const int n_sample = int(std::min<int64_t>(n, int64_t(kTrainPerCell) * cells));
+    std::vector<int> sample(n);
+    std::iota(sample.begin(), sample.end(), 0);
+    Rng rng(options.seed, kIvfStream);
+    for (int i = 0; i < n_sample; ++i) std::swap(sample[i], sample[i + int(rng.uniform_index(uint32_t(n - i)))]);
+    sample.resize(n_sample);
+    std::vector<float> rows(size_t(round_up(n_sample, kRowBlock)) * stride, 0.0f);
+    gather_rows(train, sample.data(), n_sample, rows.data());
+    centroids.assign(size_t(cells_padded) * stride, 0.0f);
+    std::copy_n(rows.begin(), size_t(cells) * stride, centroids.begin());  // the first C drawn rows
+    std::vector<int> cell(round_up(n_sample, kRowBlock));
+    for (int round = 0; round < kKmeansRounds; ++round) {
+      norms();
+      threads.run(round_up(n_sample, kRowBlock) / kRowBlock, [&](int b) {
+        nearest_cells(table, &rows[size_t(b) * kRowBlock * stride], kRowBlock, &cell[size_t(b) * kRowBlock]);
+      });
+      update(rows.data(), n_sample, cell.data());
+    }
+    norms();
+    // Every point to its nearest centroid, in blocks of rows converted once.
+    std::vector<int> cell_of(round_up(n, kRowBlock));
+    threads.run(round_up(n, kRowBlock) / kRowBlock, [&](int b) {
+      const int first = b * kRowBlock, count = std::min(kRowBlock, n - first);
+      std::vector<int> members(count);
+      std::iota(members.begin(), members.end(), first);
+      std::vector<float> block(size_t(kRowBlock) * stride, 0.0f);
+      gather_rows(train, members.data(), count, block.data());
+      nearest_cells(table, block.data(), kRowBlock, &cell_of[first]);
+    });
+    start.assign(cells + 1, 0);
+    for (int i = 0; i < n; ++i) ++start[cell_of[i] + 1];
+    std::partial_sum(start.begin(), start.end(), start.begin());
+    order.resize(n);
+    std::vector<int> fill(start.begin(), start.end() - 1);
+    for (int i = 0; i < n; ++i) order[fill[cell_of[i]]++] = i;
+    if (train.rows()) {
+      sorted_rows.resize(size_t(round_up(n, kDotRowMultiple)) * stride + size_t(kDotRowMultiple) * stride, 0.0f);
+      gather_rows(train, order.data(), n, sorted_rows.data());
+    }
+  }
+
+  static int default_probe(int cells) { return std::max(1, std::min(cells, int(std::lround(cells * 0.06)) + 4)); }
+
+  void norms() {
+    centroid_norms.resize(cells);
+    for (int c = 0; c < cells; ++c) {
+      double sum = 0;
+      for (int k = 0; k < d; ++k) sum += double(centroids[size_t(c) * stride + k]) * centroids[size_t(c) * stride + k];
+      centroid_norms[c] = float(sum);
+    }
+  }
+
+  // The nearest centroid of each of kRowBlock rows (stride apart), ties to the lower cell.
+  void nearest_cells(const KernelTable& table, const float* rows, int count, int* cell) const {
+    std::vector<float> dots(size_t(count) * cells_padded);
+    table.dots(rows, count, centroids.data(), cells_padded, stride, dots.data(), cells_padded);
+    for (int i = 0; i < count; ++i) {
+      float best = INFINITY;
+      int best_cell = 0;
+      for (int c = 0; c < cells; ++c) {
+        const float key = centroid_norms[c] - 2.0f * dots[size_t(i) * cells_padded + c];
+        if (key < best) best = key, best_cell = c;
+      }
+      cell[i] = best_cell;
+    }
+  }
+
+  // Each centroid the mean of its rows (in double, in row order); a cell left empty keeps its own.
+  void update(const float* rows, int count, const int* cell) {
+    std::vector<double> sum(size_t(cells) * d, 0.0);
+    std::vector<int> members(cells, 0);
+    for (int i = 0; i < count; ++i) {
+      double* to = &sum[size_t(cell[i]) * d];
+      const float* row = rows + size_t(i) * stride;
+      for (int k = 0; k < d; ++k) to[k] += row[k];
+      ++members[cell[i]];
+    }
+    for (int c = 0; c < cells; ++c)
+      if (members[c] > 0)
+        for (int k = 0; k < d; ++k) centroids[size_t(c) * stride + k] = float(sum[size_t(c) * d + k] / members[c]);
+  }
+
+  void find(const float* queries, int n_queries, int query_stride, int k, int* neighbors, ThreadPool& pool,
+            const KernelOptions& options) const override {
+    const KernelTable& table = kernel_table(options.isa);
+    const auto cancelled = [&] { return options.cancel && options.cancel->load(); };
+    // 1. Each query's cells: the `probe` nearest, and more until they hold k points.
+    const int tasks = (n_queries + kQueryTask - 1) / kQueryTask;
+    std::vector<float> padded(size_t(tasks) * kQueryTask * stride, 0.0f);
+    std::vector<std::vector<int>> probed(n_queries);
+    pool.run(tasks, [&](int b) {
+      const int first = b * kQueryTask, count = std::min(kQueryTask, n_queries - first);
+      float* q = &padded[size_t(first) * stride];
+      for (int r = 0; r < count; ++r) std::copy_n(queries + size_t(first + r) * query_stride, d, q + size_t(r) * stride);
+      std::vector<float> dots(size_t(kQueryTask) * cells_padded);
+      table.dots(q, kQueryTask, centroids.data(), cells_padded, stride, dots.data(), cells_padded);
+      std::vector<Candidate> keys(cells);
+      for (int r = 0; r < count; ++r) {
+        for (int c = 0; c < cells; ++c) keys[c] = {centroid_norms[c] - 2.0f * dots[size_t(r) * cells_padded + c], c};
+        // The probe nearest cells in order; the rest sorted only if they do not hold k points.
+        std::partial_sort(keys.begin(), keys.begin() + probe, keys.end());
+        int held = 0, j = 0;
+        for (; j < probe; ++j) held += start[keys[j].index + 1] - start[keys[j].index];
+        if (held < k) std::sort(keys.begin() + probe, keys.end());
+        for (; j < cells && held < k; ++j) held += start[keys[j].index + 1] - start[keys[j].index];
+        for (int i = 0; i < j; ++i) probed[first + r].push_back(keys[i].index);
+      }
+    });
+    if (cancelled()) return;
+    // 2. Per cell, its queries and where each query's candidates from it go.
+    std::vector<int64_t> first(n_queries + 1, 0);
+    std::vector<std::vector<std::pair<int, int64_t>>> visits(cells);
+    for (int r = 0; r < n_queries; ++r) {
+      int64_t at = first[r];
+      for (int c : probed[r]) {
+        visits[c].push_back({r, at});
+        at += start[c + 1] - start[c];
+      }
+      first[r + 1] = at;
+    }
+    std::vector<Candidate> candidates(size_t(first[n_queries]));
+    // 3. Per cell: its rows converted once, the dot products of its queries with them.
+    const float* norms_sq = train.norms_sq();
+    pool.run(cells, [&](int c) {
+      const auto& list = visits[c];
+      if (list.empty() || cancelled()) return;
+      const int size = start[c + 1] - start[c], size_padded = round_up(size, kDotRowMultiple);
+      const int n_visits = int(list.size()), visits_padded = round_up(n_visits, kDotRowMultiple);
+      const int* members = &order[start[c]];
+      // Scratch kept by each thread from one cell to the next.
+      thread_local std::vector<float> converted, q, dots;
+      const float* rows = nullptr;
+      if (!sorted_rows.empty()) {
+        rows = &sorted_rows[size_t(start[c]) * stride];  // rows past the cell: whatever follows, unused
+      } else {
+        converted.assign(size_t(size_padded) * stride, 0.0f);
+        gather_rows(train, members, size, converted.data());
+        rows = converted.data();
+      }
+      q.assign(size_t(visits_padded) * stride, 0.0f);
+      for (int v = 0; v < n_visits; ++v)
+        std::copy_n(&padded[size_t(list[v].first) * stride], stride, &q[size_t(v) * stride]);
+      dots.resize(size_t(visits_padded) * size_padded);
+      table.dots(q.data(), visits_padded, rows, size_padded, stride, dots.data(), size_padded);
+      for (int v = 0; v < n_visits; ++v) {
+        Candidate* out = &candidates[size_t(list[v].second)];
+        for (int j = 0; j < size; ++j) out[j] = {norms_sq[members[j]] - 2.0f * dots[size_t(v) * size_padded + j], members[j]};
+      }
+    });
+    if (cancelled()) return;
+    // 4. Per query, the k smallest of its candidates, nearest first.
+    pool.run(tasks, [&](int b) {
+      for (int r = b * kQueryTask; r < std::min(n_queries, (b + 1) * kQueryTask); ++r) {
+        Candidate* begin = &candidates[size_t(first[r])];
+        Candidate* end = &candidates[size_t(first[r + 1])];
+        std::partial_sort(begin, begin + k, end);
+        for (int j = 0; j < k; ++j) neighbors[size_t(r) * k + j] = begin[j].index;
+      }
+    });
+  }
+
+  int cell_count() const override { return cells; }
+  int probe_count() const override { return probe; }
+};
+
+}  // namespace
+
+std::unique_ptr<NeighborIndex::Ivf> make_ivf(const TrainingSet& train, const IvfOptions& options, ThreadPool* pool) {
+  if (options.cells < 0 || options.probe < 0)
+    throw Error("the IVF index needs cells >= 0 and probe >= 0 (0: the default; got " + std::to_string(options.cells) +
+                " cells, probe " + std::to_string(options.probe) + ")");
+  ThreadPool own(1);
+  return std::make_unique<Ivf>(train, options, pool ? *pool : own);
+}
+
+}  // namespace cfdm
