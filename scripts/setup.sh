@@ -13,8 +13,9 @@ PACKAGES=(
   chromium                                     # browser tests (driven by npm playwright-core)
   clang libclang-rt-14-dev                     # the fuzzers (libFuzzer)
 )
-# The benchmark's baselines (scripts/bench.sh sets CFDM_SETUP_BENCH=1): PyTorch for the analytic family.
-[ "${CFDM_SETUP_BENCH:-0}" = 1 ] && PACKAGES+=(python3-torch)
+# The benchmark's baselines (scripts/bench.sh sets CFDM_SETUP_BENCH=1): PyTorch for the analytic family
+# and data loading, FAISS for the neighbour search.
+[ "${CFDM_SETUP_BENCH:-0}" = 1 ] && PACKAGES+=(python3-torch python3-faiss)
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 missing=()

@@ -50,7 +50,8 @@ Model build_image_model(const Settings& s, const data::ImageSet& all, ThreadPool
   model.image_width = dataset.images.width;
   model.image_height = dataset.images.height;
   const int n_images = dataset.images.n;
-  data::SamplingSpace space = data::make_sampling_space(data::make_training_set(dataset), s.pca ? s.pca_dim : 0);
+  data::SamplingSpace space =
+      data::make_sampling_space(data::make_training_set(std::move(dataset), &pool), s.pca ? s.pca_dim : 0);
   model.pixels = space.data;
   model.train = space.train;
   model.pca = space.pca;

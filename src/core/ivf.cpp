@@ -200,7 +200,7 @@ struct Ivf final : NeighborIndex::Ivf {
       }
       first[r + 1] = at;
     }
-    std::vector<Candidate> candidates(size_t(first[n_queries]));
+    std::vector<Candidate> candidates(static_cast<size_t>(first[n_queries]));
     // 3. Per cell: its rows converted once, the dot products of its queries with them.
     const float* norms_sq = train.norms_sq();
     pool.run(cells, [&](int c) {

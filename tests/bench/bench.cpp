@@ -309,6 +309,7 @@ void run_ivf_on(const char* name, const cfdm::TrainingSet& train, cfdm::SamplerP
   cfdm::KernelOptions kernel;
   kernel.isa = isa;
   const cfdm::NeighborIndex exact(train, cfdm::NeighborSearch::brute_force, &pool);
+  std::vector<int> resolved;  // the probe counts used (0 asks for the default)
   for (int probe : probes) {
     cfdm::IvfOptions options;
     options.probe = probe;
@@ -316,6 +317,7 @@ void run_ivf_on(const char* name, const cfdm::TrainingSet& train, cfdm::SamplerP
     const auto build_start = Clock::now();
     const cfdm::NeighborIndex ivf(train, cfdm::NeighborSearch::ivf, &pool, options);
     const double build_seconds = seconds_since(build_start);
+    resolved.push_back(ivf.ivf_probe());
     for (double t : {0.3, 0.6, 0.9}) {
       cfdm::Rng rng(7, 0, uint64_t(t * 100));
       std::vector<float> queries(size_t(n_queries) * d);
@@ -346,7 +348,7 @@ void run_ivf_on(const char* name, const cfdm::TrainingSet& train, cfdm::SamplerP
   cfdm::Sampler reference(train, params, pool);
   reference.run([](int) { return true; });
   const double exact_seconds = seconds_since(start);
-  for (int probe : probes) {
+  for (int probe : resolved) {
     params.knn.search = cfdm::NeighborSearch::ivf;
     params.knn.ivf.probe = probe;
     start = Clock::now();

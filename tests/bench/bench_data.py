@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""Benchmark: what a user waits for before and around sampling, as whole processes.
+
+Data loading (a 60,000 x 784 float32 .npy of 188 MB, and MNIST's IDX): from start to the first
+step, the whole process and its peak memory, against a batched PyTorch sampler doing the same
+work; the nearest-neighbour estimator on all of MNIST (K = 200, M = 10 draws a step, 10 steps,
+64 samples) with the exact scan and the IVF index, against FAISS exact top-K with a PyTorch
+softmax; the IVF index's recall and the 64-dimensional PCA space (cfdm_bench --workload ivf),
+natively and in wasm. Ratios are taken within the run: the machines are shared and noisy.
+
+usage: bench_data.py NATIVE_BUILD_DIR [WASM_BUILD_DIR] [--save FILE.md]
+"""
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA_DIR = os.environ.get("CFDM_DATA_DIR", os.path.join(HERE, "../../build/data"))
+PYTHON = "/usr/bin/python3"
+
+
+def run(command, env=None):
+    """Runs a whole process: (wall seconds, None, stdout, stderr)."""
+    start = time.perf_counter()
+    r = subprocess.run(command, capture_output=True, text=True, env=env, timeout=3600)
+    wall = time.perf_counter() - start
+    if r.returncode != 0:
+        sys.exit(f"benchmark failed: {' '.join(command)}\n{r.stderr[-2000:]}")
+    return wall, None, r.stdout, r.stderr
+
+
+def best_of(times, command, env=None):
+    """The fastest of `times` runs, with its peak memory (KB, from /usr/bin/time) and output."""
+    best = None
+    for _ in range(times):
+        wall, _, out, err = run(["/usr/bin/time", "-f", "PEAK_KB %M"] + command, env)
+        peak = int(re.search(r"PEAK_KB (\d+)", err).group(1))
+        if best is None or wall < best[0]:
+            best = (wall, peak, out, err)
+    return best
+
+
+def cfdm_figures(err):
+    ready = float(re.search(r"first step after ([0-9.]+) s", err).group(1))
+    sampling = float(re.search(r": ([0-9.]+) s; training set", err).group(1))
+    set_mb = float(re.search(r"training set ([0-9.]+) MB", err).group(1))
+    return ready, sampling, set_mb
+
+
+def bench_lines(command):
+    _, _, out, _ = run(command)
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def verdict(ok):
+    return "met" if ok else "NOT met"
+
+
+def main():
+    args = sys.argv[1:]
+    save = None
+    if "--save" in args:
+        save = args[args.index("--save") + 1]
+        del args[args.index("--save"):args.index("--save") + 2]
+    native, wasm = args[0], (args[1] if len(args) > 1 else None)
+    cli = os.path.join(native, "src/cfdm")
+    idx = os.path.join(DATA_DIR, "mnist-images.idx")
+    if not os.path.exists(idx):
+        sys.exit(f"MNIST is not prepared in {DATA_DIR}: run scripts/setup.sh")
+    rows, notes = [], []
+
+    # --- data at memory speed ---
+    tmp = tempfile.mkdtemp(prefix="cfdm-bench-data-")
+    npy = os.path.join(tmp, "mnist60k.npy")
+    raw = open(idx, "rb").read()
+    np.save(npy, (np.frombuffer(raw[16:], np.uint8).reshape(-1, 784).astype(np.float32) / 255).astype("<f4"))
+    print("loading: cfdm on the 188 MB .npy ...", file=sys.stderr)
+    sample = ["sample", "--n-samples", "64", "--steps", "100", "--start-t", "0.9", "--threads", "2"]
+    wall, peak, _, err = best_of(3, [cli] + sample + ["--data", npy, "--out", os.path.join(tmp, "o.npy")])
+    ready, sampling, set_mb = cfdm_figures(err)
+    print("loading: PyTorch on the same file ...", file=sys.stderr)
+    t_wall, t_peak, t_out, _ = best_of(2, [PYTHON, os.path.join(HERE, "torch_baselines.py"), "exact", npy,
+                                           "--n-samples", "64", "--steps", "100", "--start-t", "0.9", "--threads", "2"])
+    t_ready = json.loads(t_out.strip().splitlines()[-1])["first_step_after"]
+    rows.append(("188 MB .npy (60,000 x 784 float32): start to first step", f"{ready:.3f} s",
+                 f"{t_ready:.2f} s (PyTorch: np.load + tensor)", "<= 0.25 s", verdict(ready <= 0.25)))
+    rows.append((".npy: peak memory / training set", f"{peak / 1024:.0f} MB / {set_mb:.0f} MB = {peak / 1024 / set_mb:.2f}x",
+                 f"{t_peak / 1024:.0f} MB", "<= 1.2x", verdict(peak / 1024 <= 1.2 * set_mb)))
+    rows.append((".npy: whole process, 64 samples, 10 steps from t = 0.9", f"{wall:.2f} s (sampling {sampling:.2f} s)",
+                 f"{t_wall:.2f} s (PyTorch, batched)", ">= 3x faster", f"{t_wall / wall:.1f}x: {verdict(t_wall / wall >= 3)}"))
+    wall, peak, _, err = best_of(3, [cli] + sample + ["--data", "mnist", "--data-dir", DATA_DIR,
+                                                      "--out", os.path.join(tmp, "o.npy")])
+    ready, sampling, set_mb = cfdm_figures(err)
+    rows.append(("MNIST IDX: start to first step", f"{ready:.3f} s", "", "<= 0.1 s", verdict(ready <= 0.1)))
+    rows.append(("MNIST IDX: peak memory / training set", f"{peak / 1024:.0f} MB / {set_mb:.0f} MB = {peak / 1024 / set_mb:.2f}x",
+                 "", "<= 1.2x", verdict(peak / 1024 <= 1.2 * set_mb)))
+
+    # --- the nearest-neighbour estimator in high dimension ---
+    knn = ["sample", "--data", "mnist", "--data-dir", DATA_DIR, "--n-samples", "64", "--steps", "10", "--sigma", "0.5",
+           "--draws", "10", "--estimator", "knn", "--k", "200", "--l", "15", "--threads", "2"]
+    print("neighbours: cfdm exact scan and IVF, FAISS exact ...", file=sys.stderr)
+    scan_wall = best_of(1, [cli] + knn + ["--knn-search", "brute-force", "--out", os.path.join(tmp, "k.npy")])[0]
+    ivf_wall = best_of(2, [cli] + knn + ["--knn-search", "ivf", "--out", os.path.join(tmp, "k.npy")])[0]
+    f_wall = best_of(1, [PYTHON, os.path.join(HERE, "torch_baselines.py"), "faiss-knn", idx, "--k", "200", "--l", "15",
+                         "--draws", "10", "--sigma", "0.5", "--steps", "10", "--n-samples", "64", "--threads", "2"])[0]
+    print("neighbours: recall and the PCA space (cfdm_bench --workload ivf) ...", file=sys.stderr)
+    env_lines = bench_lines([os.path.join(native, "tests/bench/cfdm_bench"), "--workload", "ivf", "--threads", "2",
+                             "--probes", "0,32"])
+    recall = {(d["data"], d["probe"], d["t"]): d for d in env_lines if d["workload"] == "ivf_recall"}
+    sampler = {(d["data"], d["probe"]): d for d in env_lines if d["workload"] == "ivf_sampler"}
+    default_probe = min(p for (data, p, t) in recall if data == "mnist")
+    r = {t: recall[("mnist", default_probe, t)]["recall"] for t in (0.3, 0.6, 0.9)}
+    rows.append(("MNIST kNN (K = 200, M = 10, 10 steps, 64 samples): whole process, IVF index",
+                 f"{ivf_wall:.2f} s (exact scan {scan_wall:.2f} s)", f"{f_wall:.1f} s (FAISS exact + PyTorch)",
+                 ">= 10x faster at recall >= 0.95",
+                 f"{f_wall / ivf_wall:.1f}x at recall {r[0.3]:.2f} / {r[0.6]:.2f} / {r[0.9]:.2f} (t = 0.3 / 0.6 / 0.9): "
+                 f"{verdict(f_wall / ivf_wall >= 10 and min(r.values()) >= 0.95)}"))
+    r32 = {t: recall[("mnist", 32, t)]["recall"] for t in (0.3, 0.6, 0.9)}
+    rows.append(("the same, 32 probes", f"{sampler[('mnist', 32)]['ivf_seconds']:.2f} s sampling "
+                 f"(exact scan {sampler[('mnist', 32)]['exact_seconds']:.2f} s)", "", "",
+                 f"recall {r32[0.3]:.2f} / {r32[0.6]:.2f} / {r32[0.9]:.2f}"))
+    pca = sampler[("mnist_pca64", default_probe if ("mnist_pca64", default_probe) in sampler else 0)]
+    pca_recall = [recall[("mnist_pca64", pca["probe"], t)]["recall"] for t in (0.3, 0.6, 0.9)]
+    rows.append(("PCA-64 MNIST kNN (bench-mnist-pca-knn): sampling with the IVF index against the exact scan",
+                 f"{pca['ivf_seconds']:.2f} s", f"{pca['exact_seconds']:.2f} s (cfdm's scan)", ">= 5x faster",
+                 f"{pca['exact_seconds'] / pca['ivf_seconds']:.1f}x at recall "
+                 f"{' / '.join(f'{x:.2f}' for x in pca_recall)}: {verdict(pca['exact_seconds'] / pca['ivf_seconds'] >= 5)}"))
+    for name in ("mnist", "mnist_pca64"):
+        d = sampler[(name, default_probe)] if (name, default_probe) in sampler else None
+        if d:
+            notes.append(f"- {name}: samples with the IVF index lie {d['relative_distance']:.2f} of the typical distance "
+                         f"between two samples from the exact search's (0: the same samples; 1: unrelated).")
+    if wasm and os.path.exists(os.path.join(wasm, "tests/bench/cfdm_bench.js")):
+        print("neighbours in wasm ...", file=sys.stderr)
+        env = dict(os.environ, CFDM_DATA_DIR=os.path.abspath(DATA_DIR))
+        _, _, out, _ = run(["node", "--no-experimental-fetch", os.path.join(wasm, "tests/bench/cfdm_bench.js"),
+                            "--workload", "ivf", "--threads", "2"], env)
+        for d in (json.loads(line) for line in out.splitlines() if line.startswith("{")):
+            if d["workload"] == "ivf_sampler":
+                rows.append((f"wasm: {d['data']} kNN sampling, IVF index against the exact scan", f"{d['ivf_seconds']:.2f} s",
+                             f"{d['exact_seconds']:.2f} s", "", f"{d['exact_seconds'] / d['ivf_seconds']:.1f}x"))
+
+    lines = [f"# cfdm data and neighbour benchmark ({time.strftime('%Y-%m-%d')}, {platform.machine()}, "
+             f"{os.cpu_count()} cores, 2 threads)", "",
+             "Whole processes as a user runs them (wall time, peak resident memory from /usr/bin/time); baselines in",
+             "the same run. Recall: the share of the true K nearest (exact search) of noised training points",
+             "z/t = x + (1 - t)/t eps that the IVF index finds.", "",
+             "| figure | cfdm | baseline | target | result |", "|---|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in rows]
+    lines += [""] + notes
+    text = "\n".join(lines)
+    print(text)
+    if save:
+        with open(save, "w") as f:
+            f.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
