@@ -12,4 +12,5 @@ mkdir -p "$ROOT/tests/bench/results"
 /usr/bin/python3 "$ROOT/tests/bench/bench_models.py" "$NATIVE_BUILD" \
   --save "$ROOT/tests/bench/results/$(uname -m)-$(nproc)core-models.md"
 /usr/bin/python3 "$ROOT/tests/bench/bench_data.py" "$NATIVE_BUILD" "$WASM_BUILD" \
+  --web "$ROOT/build/web" --playwright "$ROOT/build/npm/node_modules/playwright-core" \
   --save "$ROOT/tests/bench/results/$(uname -m)-$(nproc)core-data.md"

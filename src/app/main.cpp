@@ -411,12 +411,17 @@ int main(int argc, char** argv) {
       "                [--screenshot PATH.png]\n"
       "  --size        the window in screen pixels (default 1200x800)\n"
       "  --scale       screen pixels per pixel of the UI, 1 to 4 (default: from the display's DPI)\n"
-      "  --screenshot  once the run is done, write the window as a PNG and quit\n";
+      "  --screenshot  once the run is done, write the window as a PNG and quit\n"
+      "  --list-presets  print the story presets, one per line: TITLE<tab>QUERY (for benchmarks)\n";
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const bool has_value = i + 1 < argc;
     char* end = nullptr;
-    if (arg == "--state" && has_value) {
+    if (arg == "--list-presets") {
+      for (const cfdm::app::Preset& preset : cfdm::app::presets())
+        std::printf("%s\t%s\n", preset.title.c_str(), preset.query.c_str());
+      return 0;
+    } else if (arg == "--state" && has_value) {
       options.state = argv[++i];
     } else if (arg == "--size" && has_value) {
       const char* text = argv[++i];

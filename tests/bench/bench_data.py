@@ -8,7 +8,11 @@ work; the nearest-neighbour estimator on all of MNIST (K = 200, M = 10 draws a s
 softmax; the IVF index's recall and the 64-dimensional PCA space (cfdm_bench --workload ivf),
 natively and in wasm. Ratios are taken within the run: the machines are shared and noisy.
 
-usage: bench_data.py NATIVE_BUILD_DIR [WASM_BUILD_DIR] [--save FILE.md]
+With --web and --playwright: every toy story preset's first picture in headless Chromium, from
+the start of the page's navigation to the first step on screen, on the threaded and the
+single-thread build (tests/browser/bench_app.js --first).
+
+usage: bench_data.py NATIVE_BUILD_DIR [WASM_BUILD_DIR] [--web WEB_DIR --playwright DIR] [--save FILE.md]
 """
 import json
 import os
@@ -65,10 +69,12 @@ def verdict(ok):
 
 def main():
     args = sys.argv[1:]
-    save = None
-    if "--save" in args:
-        save = args[args.index("--save") + 1]
-        del args[args.index("--save"):args.index("--save") + 2]
+    options = {}
+    for name in ("--save", "--web", "--playwright"):
+        if name in args:
+            options[name] = args[args.index(name) + 1]
+            del args[args.index(name):args.index(name) + 2]
+    save = options.get("--save")
     native, wasm = args[0], (args[1] if len(args) > 1 else None)
     cli = os.path.join(native, "src/cfdm")
     idx = os.path.join(DATA_DIR, "mnist-images.idx")
@@ -146,6 +152,22 @@ def main():
             if d["workload"] == "ivf_sampler":
                 rows.append((f"wasm: {d['data']} kNN sampling, IVF index against the exact scan", f"{d['ivf_seconds']:.2f} s",
                              f"{d['exact_seconds']:.2f} s", "", f"{d['exact_seconds'] / d['ivf_seconds']:.1f}x"))
+
+    if "--web" in options and "--playwright" in options:
+        print("first pictures in headless Chromium ...", file=sys.stderr)
+        _, _, out, _ = run([os.path.join(native, "src/cfdm_app"), "--list-presets"])
+        presets = [line.split("\t") for line in out.splitlines() if line]
+        toys = [(title, query) for title, query in presets if "mnist" not in query]
+        for build, target in (("threads", 1.0), ("single", 1.5)):
+            _, _, out, _ = run(["node", os.path.join(HERE, "../browser/bench_app.js"), options["--web"],
+                                options["--playwright"], build, "--first"] + [q for _, q in toys])
+            firsts = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+            worst = max(d["seconds"] for d in firsts)
+            each = ", ".join(f"{d['seconds']:.2f}" for d in firsts)
+            started = ", ".join(f"{d['app_running']:.2f}" for d in firsts)
+            rows.append((f"first picture of the {len(firsts)} toy presets, {build} build (navigation to the first step "
+                         "on screen)", f"{each} s (app running after {started} s)", "", f"<= {target:g} s each",
+                         f"slowest {worst:.2f} s: {verdict(worst <= target)}"))
 
     lines = [f"# cfdm data and neighbour benchmark ({time.strftime('%Y-%m-%d')}, {platform.machine()}, "
              f"{os.cpu_count()} cores, 2 threads)", "",

@@ -2,15 +2,47 @@
 // rate while it samples, on the threaded build (served with COOP/COEP) or the single-thread one.
 //
 // usage: node bench_app.js WEB_DIR PLAYWRIGHT_CORE_DIR [threads|single] [QUERY]
+//        node bench_app.js WEB_DIR PLAYWRIGHT_CORE_DIR threads|single --first QUERY...
 // Prints one JSON line. QUERY defaults to moons, N = 5,000, 2,000 samples, 100 steps, sigma = 0.1,
 // M = 4. The page renders with SwiftShader (software WebGL) here, on the same cores that sample.
+// With --first: for each QUERY, a fresh page (no cache) and the time from the start of its
+// navigation to the first step on screen (moving samples), one JSON line each.
 'use strict';
 const { launch, serve, waitForStats, finished } = require('./common.js');
 
 const [webDir, playwrightDir, build = 'threads',
        query = 'dataset=moons&n_train=5000&n_samples=2000&steps=100&sigma=0.1&draws=4&seed=0'] = process.argv.slice(2);
 
+// Seconds from the navigation's start (performance's time origin) to the first step shown,
+// polled every 10 ms in the page.
+async function firstPictures(queries) {
+  const port = 19000 + (process.pid % 1000);
+  const server = await serve(webDir, port, build === 'threads' ? [] : ['--no-isolation']);
+  const browser = await launch(playwrightDir);
+  try {
+    for (const q of queries) {
+      const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+      const page = await context.newPage();
+      await page.goto(`http://127.0.0.1:${port}/index.html?${q}`, { waitUntil: 'commit' });
+      await page.waitForFunction(() => {
+        const s = window.cfdm && window.cfdm.stats && window.cfdm.stats();  // null until the app runs
+        if (s && window.appRunning === undefined) window.appRunning = performance.now() / 1000;
+        return s && (s.step > 0 || s.error !== '');
+      }, null, { polling: 10, timeout: 60000 });
+      const [seconds, running, stats] = await page.evaluate(() => [performance.now() / 1000, window.appRunning,
+                                                                   window.cfdm.stats()]);
+      console.log(JSON.stringify({ workload: 'first_picture', build: stats.build, query: q, seconds,
+                                   app_running: running, error: stats.error }));
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+    server.kill();
+  }
+}
+
 async function main() {
+  if (process.argv[5] === '--first') return firstPictures(process.argv.slice(6));
   const port = 19000 + (process.pid % 1000);
   const server = await serve(webDir, port, build === 'threads' ? [] : ['--no-isolation']);
   const browser = await launch(playwrightDir);
