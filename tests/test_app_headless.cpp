@@ -20,6 +20,7 @@
 #include "core/error.hpp"
 #include "data/files.hpp"
 #include "data/images.hpp"
+#include "data/memory.hpp"
 #include "data/toy.hpp"
 #include "eval/metrics.hpp"
 #include "eval/sweep.hpp"
@@ -134,6 +135,22 @@ TEST(AppHeadless, DrawsTrainingPointsSamplesAndTrailsAndRestartsOnChange) {
 
 // In a wide window the 2-D view is framed right of the open control panel, nothing under it;
 // in a narrow one it is centred on the whole window.
+// Where the page capped the memory (a phone), the image datasets open on one class; a link that
+// names its classes, or none, keeps them.
+TEST(AppHeadless, ASmallDeviceOpensOneClassOfImagesByDefault) {
+  std::string ignored;
+  data::set_memory_cap(512u << 20);
+  EXPECT_EQ(app::defaults_for("mnist").classes_mask, 1 << 3);
+  EXPECT_EQ(app::defaults_for("fashion-mnist").classes_mask, 1 << 7);
+  EXPECT_EQ(app::parse_state("dataset=mnist&classes=5", app::defaults_for("mnist"), &ignored).classes_mask, 1 << 5);
+  data::set_memory_cap(0);
+  EXPECT_EQ(app::defaults_for("mnist").classes_mask, 0);
+  const app::Settings everything = app::defaults_for("mnist");
+  data::set_memory_cap(512u << 20);
+  EXPECT_EQ(app::parse_state(app::format_state(everything), app::defaults_for("mnist"), &ignored).classes_mask, 0);
+  data::set_memory_cap(0);
+}
+
 TEST(AppHeadless, FramesTheViewBesideTheOpenControls) {
   HeadlessImGui imgui;
   app::App app(app::PlatformInfo{}, 2);

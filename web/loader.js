@@ -400,7 +400,10 @@
         canvas: options.canvas,
         wasmMemory: build === 'threads' && sharedMemory ? sharedMemory : undefined,
         INITIAL_MEMORY: build === 'threads' && sharedMemory ? kInitialMemory : undefined,
-        cfdmMemoryCap: build === 'threads' ? memoryCap : 0,
+        // A small device (2 GB or less, or a browser that refused 2 GB of shared memory): the
+        // app is told a cap of 512 MB, within which it sizes its defaults (one class of MNIST).
+        cfdmMemoryCap: build === 'threads' && memoryCap ? memoryCap
+          : memoryTight || fallback ? 512 * 1024 * 1024 : 0,
         locateFile: function (path) { return build + '/' + path; },
         print: function (text) { console.log(text); },
         printErr: function (text) { console.warn(text); },

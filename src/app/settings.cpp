@@ -6,6 +6,7 @@
 #include "app/url_state.hpp"
 #include "core/error.hpp"
 #include "data/images.hpp"
+#include "data/memory.hpp"
 #include "data/toy.hpp"
 
 namespace cfdm::app {
@@ -146,6 +147,8 @@ Settings defaults_for(const std::string& dataset) {
     s.sampler.n_samples = 36;
     s.sampler.n_steps = 50;
     s.sampler.start_t = double(0.3f);
+    // A small device (the page capped the memory: a phone): one class, threes or sneakers.
+    if (data::available_memory_bytes() < kSmallDeviceBytes) s.classes_mask = 1 << (dataset == "mnist" ? 3 : 7);
   }
   return s;
 }

@@ -85,7 +85,9 @@ Settings settings_for(const data::Scenario& scenario);
 // (the view, the speed, the controls).
 bool same_run(const Settings& a, const Settings& b);
 
-// Defaults that suit a dataset (fewer samples for images, a start time that saves steps).
+// Defaults that suit a dataset (fewer samples for images, a start time that saves steps; one
+// class of images where less than kSmallDeviceBytes are available: the page capped the memory).
+constexpr uint64_t kSmallDeviceBytes = uint64_t(1) << 30;
 Settings defaults_for(const std::string& dataset);
 
 }  // namespace cfdm::app

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -241,17 +242,24 @@ void run_crossover(cfdm::ThreadPool& pool) {
 // Real MNIST (prepared by scripts/setup.sh): (1) pixel space, exact, uint8 storage, 64 samples,
 // start-t 0.9 of 100 steps; (2) a 64-dimensional PCA space with the nearest-neighbour estimator
 // (K = L = 15), 100 steps from t = 0: images per second.
-void run_mnist_real(cfdm::ThreadPool& pool, cfdm::Isa isa, bool pixel, bool pca_knn) {
+// All of MNIST's training images as a training set, or none (said as the workload's skip line)
+// when it is not prepared.
+std::unique_ptr<cfdm::TrainingSet> mnist_pixels(const char* workload, cfdm::ThreadPool& pool) {
   const std::string dir = cfdm::data::default_data_dir();
   if (!cfdm::data::file_exists(dir + "/mnist-images.idx")) {
-    std::printf("{\"workload\": \"mnist_real\", \"platform\": \"%s\", \"skipped\": \"MNIST not prepared in %s\"}\n",
-                kPlatform, dir.c_str());
-    return;
+    std::printf("{\"workload\": \"%s\", \"platform\": \"%s\", \"skipped\": \"MNIST not prepared in %s\"}\n",
+                workload, kPlatform, dir.c_str());
+    return nullptr;
   }
   cfdm::data::Dataset dataset;
   dataset.images = cfdm::data::load_image_dataset("mnist", dir);
-  const cfdm::TrainingSet pixels = cfdm::data::make_training_set(dataset);
-  dataset = cfdm::data::Dataset();
+  return std::make_unique<cfdm::TrainingSet>(cfdm::data::make_training_set(std::move(dataset), &pool));
+}
+
+void run_mnist_real(cfdm::ThreadPool& pool, cfdm::Isa isa, bool pixel, bool pca_knn) {
+  const std::unique_ptr<cfdm::TrainingSet> loaded = mnist_pixels("mnist_real", pool);
+  if (!loaded) return;
+  const cfdm::TrainingSet& pixels = *loaded;
   if (pixel) run_workload("mnist_real", scenario_params("bench-mnist"), pixels, pool, isa, 2);
   if (!pca_knn) return;
 
@@ -366,15 +374,9 @@ void run_ivf_on(const char* name, const cfdm::TrainingSet& train, cfdm::SamplerP
 }
 
 void run_ivf(cfdm::ThreadPool& pool, cfdm::Isa isa, const std::vector<int>& probes) {
-  const std::string dir = cfdm::data::default_data_dir();
-  if (!cfdm::data::file_exists(dir + "/mnist-images.idx")) {
-    std::printf("{\"workload\": \"ivf\", \"platform\": \"%s\", \"skipped\": \"MNIST not prepared in %s\"}\n",
-                kPlatform, dir.c_str());
-    return;
-  }
-  cfdm::data::Dataset dataset;
-  dataset.images = cfdm::data::load_image_dataset("mnist", dir);
-  const cfdm::TrainingSet pixels = cfdm::data::make_training_set(std::move(dataset), &pool);
+  const std::unique_ptr<cfdm::TrainingSet> loaded = mnist_pixels("ivf", pool);
+  if (!loaded) return;
+  const cfdm::TrainingSet& pixels = *loaded;
   // The workload: K = 200 per perturbed query, M = 10 draws a step, 10 steps, 64 samples.
   cfdm::SamplerParams params = cfdm::default_sampler_params();
   params.estimator = cfdm::Estimator::knn;
