@@ -17,6 +17,7 @@
 
 #include "core/error.hpp"
 #include "data/files.hpp"
+#include "data/memory.hpp"
 
 namespace cfdm::data {
 namespace {
@@ -66,6 +67,7 @@ ImageSet read_idx(const std::string& images_path, const std::string& labels_path
   std::string head(size_t(std::min<uint64_t>(size, 16)), '\0');
   file.read_at(0, &head[0], head.size());
   ImageSet set = idx_shape(head, size, images_path);
+  check_memory(size - 16, "the images of " + images_path, "use a smaller file");
   set.pixels.resize(size - 16);
   file.read_at(16, set.pixels.data(), set.pixels.size());
   if (!labels_path.empty()) add_idx_labels(&set, read_file(labels_path), labels_path);
