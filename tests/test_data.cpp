@@ -65,7 +65,9 @@ void expect_layout(const TrainingSet& set, const MatrixXfR& points) {
       ASSERT_EQ(set.rows()[size_t(i) * set.stride() + k], expected) << "row " << i << ", coordinate " << k;
       norm_sq += double(expected) * double(expected);
     }
-    if (i < set.n()) ASSERT_EQ(set.norms_sq()[i], float(norm_sq)) << "norm " << i;
+    if (i < set.n()) {
+      ASSERT_EQ(set.norms_sq()[i], float(norm_sq)) << "norm " << i;
+    }
   }
 }
 

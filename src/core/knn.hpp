@@ -23,7 +23,7 @@ struct KnnOptions {
   // false: shared from the unperturbed z (one search per trajectory: cheaper, approximate).
   bool neighbors_per_draw = true;
   NeighborSearch search = NeighborSearch::automatic;
-  IvfOptions ivf;  // search ivf: its cells and probe count
+  IvfOptions ivf = {};  // search ivf: its cells and probe count
 };
 
 // Throws cfdm::Error naming the first invalid field for a training set of n_train points.
