@@ -44,7 +44,7 @@ struct BoxTreeOf final : NeighborIndex::BoxTree {
     std::vector<uint32_t> order(static_cast<size_t>(n));
     for (int i = 0; i < n; ++i) {
       order[size_t(i)] = uint32_t(i);
-      for (int c = 0; c < d; ++c) rows[size_t(i) * d + c] = train.centered(i, c);
+      train.centered_row(i, &rows[size_t(i) * d]);
     }
     switch (d) {
 #define CFDM_ORDER_ROWS(D)                                  \

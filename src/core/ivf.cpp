@@ -38,17 +38,9 @@ int round_up(int value, int multiple) { return (value + multiple - 1) / multiple
 // The centered rows `indices` of train as floats, `stride` apart (its padding zero).
 void gather_rows(const TrainingSet& train, const int* indices, int count, float* out) {
   const int d = train.dim(), stride = train.stride();
-  if (const float* rows = train.rows()) {
-    for (int j = 0; j < count; ++j) std::copy_n(rows + size_t(indices[j]) * stride, stride, out + size_t(j) * stride);
-    return;
-  }
-  const uint8_t* rows = train.rows_u8();
-  const float scale = train.u8_scale();
-  const float* mean = train.mean().data();
   for (int j = 0; j < count; ++j) {
-    const uint8_t* row = rows + size_t(indices[j]) * stride;
     float* to = out + size_t(j) * stride;
-    for (int k = 0; k < d; ++k) to[k] = scale * row[k] - mean[k];  // TrainingSet::centered
+    train.centered_row(indices[j], to);
     std::fill(to + d, to + stride, 0.0f);
   }
 }
@@ -83,7 +75,7 @@ struct Ivf final : NeighborIndex::Ivf {
     const int n_sample = int(std::min<int64_t>(n, int64_t(kTrainPerCell) * cells));
     std::vector<int> sample(n);
     std::iota(sample.begin(), sample.end(), 0);
-    Rng rng(options.seed, kIvfStream);
+    Rng rng(options.seed, uint64_t(Stream::ivf));
     for (int i = 0; i < n_sample; ++i) std::swap(sample[i], sample[i + int(rng.uniform_index(uint32_t(n - i)))]);
     sample.resize(n_sample);
     std::vector<float> rows(size_t(round_up(n_sample, kRowBlock)) * stride, 0.0f);

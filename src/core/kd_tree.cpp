@@ -85,8 +85,7 @@ struct KdTreeOf final : NeighborIndex::KdTree {
         adaptor{points.data(), train.n(), train.dim()},
         tree(train.dim(), adaptor, nanoflann::KDTreeSingleIndexAdaptorParams(16)) {
     const int d = train.dim();
-    for (int i = 0; i < train.n(); ++i)
-      for (int c = 0; c < d; ++c) points[size_t(i) * d + c] = train.centered(i, c);
+    for (int i = 0; i < train.n(); ++i) train.centered_row(i, &points[size_t(i) * d]);
     tree.buildIndex();
     // Renumber: point j of the new order is training point vAcc[j]; the tree's nodes refer to
     // positions in vAcc, so they stay valid with vAcc the identity.

@@ -81,17 +81,7 @@ void sums_in_double(const TrainingSet& train, const KnnOptions& options, const f
     std::copy(neighbor_points, neighbor_points + size_t(k) * d, x);
     j = k;
   }
-  const float* mean = train.mean().data();
-  for (; j < m; ++j) {
-    const int i = j < k ? neighbors[j] : drawn[j - k];
-    float* to = x + size_t(j) * d;
-    if (const float* rows = train.rows()) {
-      std::copy_n(rows + size_t(i) * train.stride(), d, to);
-    } else {
-      const uint8_t* row = train.rows_u8() + size_t(i) * train.stride();
-      for (int c = 0; c < d; ++c) to[c] = train.u8_scale() * row[c] - mean[c];  // TrainingSet::centered
-    }
-  }
+  for (; j < m; ++j) train.centered_row(j < k ? neighbors[j] : drawn[j - k], x + size_t(j) * d);
   // Four points at a time: four independent sums, each still in coordinate order.
   constexpr int kAtOnce = 4;
   double log_scale = -INFINITY;

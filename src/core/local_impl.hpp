@@ -177,20 +177,6 @@ class PixelSoftmax {
   std::vector<double> max_, sum_, acc_;
 };
 
-// Row i of the training set, centred, in double: train.centered(i, k) for every k.
-inline void centered_row(const TrainingSet& train, int i, double* out) {
-  const int d = train.dim();
-  const size_t at = size_t(i) * size_t(train.stride());
-  if (const float* rows = train.rows()) {
-    for (int k = 0; k < d; ++k) out[k] = rows[at + k];
-    return;
-  }
-  const uint8_t* bytes = train.rows_u8() + at;
-  const float scale = train.u8_scale();
-  const float* mean = train.mean().data();
-  for (int k = 0; k < d; ++k) out[k] = scale * float(bytes[k]) - mean[k];
-}
-
 // Streams the training rows past the queries (z - a c, centred as the rows are, in double), in
 // groups of 4 queries split over pool. For each block of kLanes rows (lane k: x_(i0 + k), stored
 // coordinate-major: lanes[j][k] = x_(i0 + k), j) and query z, logits(z, lanes, l) writes one
@@ -215,7 +201,7 @@ void stream_pixel_softmax(const TrainingSet& train, ThreadPool& pool, const floa
     Logits own = logits;
     for (int i0 = 0; i0 < n; i0 += kLanes) {
       const int block = std::min(kLanes, n - i0);
-      for (int k = 0; k < block; ++k) centered_row(train, i0 + k, &rows[size_t(k) * dim]);
+      for (int k = 0; k < block; ++k) train.centered_row(i0 + k, &rows[size_t(k) * dim]);
       for (int j = 0; j < d; ++j)
         for (int k = 0; k < block; ++k) lanes[size_t(j)].set(k, rows[size_t(k) * dim + j]);
       for (int q = 0; q < count; ++q) {

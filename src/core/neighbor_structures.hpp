@@ -49,7 +49,6 @@ struct NeighborIndex::Ivf {
   virtual int cell_count() const = 0;
   virtual int probe_count() const = 0;
 };
-constexpr uint64_t kIvfStream = 5;  // Stream::ivf
 std::unique_ptr<NeighborIndex::Ivf> make_ivf(const TrainingSet& train, const IvfOptions& options, ThreadPool* pool);
 
 // Every point ranked by its squared distance in double, ties to the lower training index: the

@@ -145,7 +145,7 @@ bool NeighborIndex::find(const float* queries, int n_queries, int stride, int k,
 void NeighborIndex::gather_points(const int* indices, int count, float* points) const {
   const int d = train_.dim();
   for (int j = 0; j < count; ++j)
-    for (int c = 0; c < d; ++c) points[size_t(j) * d + c] = train_.centered(indices[j], c);
+    train_.centered_row(indices[j], points + size_t(j) * d);
 }
 
 }  // namespace cfdm

@@ -104,14 +104,10 @@ TrainingSet::TrainingSet(std::vector<uint8_t>&& values, int n, int d, float scal
                 " x " + std::to_string(d));
   stride_ = round_up(dim_, kPad);
   n_padded_ = round_up(n_, kPad);
-  // The values become the rows: spread to the stride from the last row (none overwrites one not
-  // yet moved), each row's padding cleared; added rows are zero.
+  // The values become the rows, spread to the stride; added rows are zero.
   rows_u8_ = std::move(values);
   rows_u8_.resize(size_t(n_padded_) * stride_, 0);
-  for (int i = n_ - 1; i >= 0 && stride_ != dim_; --i) {
-    std::memmove(&rows_u8_[size_t(i) * stride_], &rows_u8_[size_t(i) * dim_], size_t(dim_));
-    std::fill_n(&rows_u8_[size_t(i) * stride_ + dim_], stride_ - dim_, uint8_t(0));
-  }
+  spread_rows(rows_u8_.data(), n_, dim_, stride_);
   // Sums of whole numbers: exact, in any order.
   std::vector<uint64_t> sum(dim_, 0);
   for (int i = 0; i < n_; ++i)

@@ -8,8 +8,10 @@
 // MNIST images take 47 MB); the blocked kernels convert one tile of rows at a time to centered
 // floats.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -21,6 +23,16 @@ namespace cfdm {
 
 struct GaussianStats;
 class ThreadPool;
+
+// Rows written back to back (count x d values) spread in place to `stride` apart, from the last
+// (none overwrites one not yet moved), each row's padding then zeroed; data holds count x stride.
+template <class T>
+void spread_rows(T* data, int count, int d, int stride) {
+  for (int i = count - 1; i >= 0 && stride != d; --i) {
+    std::memmove(data + size_t(i) * stride, data + size_t(i) * d, sizeof(T) * size_t(d));
+    std::fill_n(data + size_t(i) * stride + d, stride - d, T(0));
+  }
+}
 
 class TrainingSet {
  public:
@@ -81,6 +93,16 @@ class TrainingSet {
   // Centered coordinate x'_ik = x_ik - c_k.
   float centered(int i, int k) const {
     return rows_u8_.empty() ? rows_[size_t(i) * stride_ + k] : u8_scale_ * rows_u8_[size_t(i) * stride_ + k] - mean_[k];
+  }
+  // Row i centred, centered(i, k) for k = 0 ... d - 1, into out (as float or double).
+  template <class T>
+  void centered_row(int i, T* out) const {
+    const size_t at = size_t(i) * size_t(stride_);
+    if (rows_u8_.empty()) {
+      for (int k = 0; k < dim_; ++k) out[k] = rows_[at + k];
+    } else {
+      for (int k = 0; k < dim_; ++k) out[k] = u8_scale_ * rows_u8_[at + k] - mean_[k];
+    }
   }
   MatrixXfR points() const;  // x_i as stored (c + x'_i), N x d
   size_t memory_bytes() const;

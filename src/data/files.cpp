@@ -306,12 +306,7 @@ TrainingSet read_npy_training_set(const std::string& path, int n_train, ThreadPo
       file.read_at(offset, wide.data(), wide.size());
       narrow(wide.data(), int64_t(values), int64_t(first) * d, out, path);
     }
-    // Rows were read back to back: spread them to the stride, from the last (no row overwrites
-    // one not yet moved), and clear each row's padding again.
-    for (int j = count - 1; j >= 0 && stride != d; --j) {
-      std::memmove(out + size_t(j) * stride, out + size_t(j) * d, sizeof(float) * d);
-      std::fill_n(out + size_t(j) * stride + d, stride - d, 0.0f);
-    }
+    spread_rows(out, count, d, stride);  // read back to back
   }, pool);
 }
 
