@@ -34,6 +34,27 @@ struct KernelOptions {
 bool posterior_mean(const TrainingSet& train, const float* queries, int n_queries, int query_stride, double t,
                     float* out, int out_stride, ThreadPool& pool, const KernelOptions& options = {});
 
+// Whether the kernels take the direct form for this training set (throws, as posterior_mean
+// does, when a forced direct path cannot serve its dimension).
+bool uses_direct_kernel(const TrainingSet& train, const KernelOptions& options);
+
+// A training set split into parts (shards, one per process) gives the same posterior means: each
+// part's online-softmax state per query, merged. A state is a row of d + kStateHead floats: the
+// maximum logit m, the sum s of exp(l_i - m), then the weighted sum a = sum_i exp(l_i - m) x'_i
+// of the part's centred rows (every part centred on the whole set's mean, TrainingSet::WholeSums).
+constexpr int kStateHead = 2;
+// The states of n_queries queries over train into states (n_queries rows of d + kStateHead).
+// Returns false if cancelled; throws as posterior_mean does.
+bool posterior_mean_states(const TrainingSet& train, const float* queries, int n_queries, int query_stride, double t,
+                           float* states, ThreadPool& pool, const KernelOptions& options = {});
+// Posterior means (data coordinates, + mean) from the states of n_parts parts, merged in part
+// order with the log-sum-exp rule M = max_p m_p, S = sum_p e^(m_p - M) s_p, A = sum_p e^(m_p - M) a_p
+// (in double; the same bits wherever it runs), D = A / S + c, finished as the kernels finish (direct:
+// uses_direct_kernel). One part gives posterior_mean's result bit for bit; more agree with it to
+// float rounding.
+void merge_softmax_states(const float* const* parts, int n_parts, int n_queries, int d, const float* mean, bool direct,
+                          float* out, int out_stride);
+
 const KernelTable& kernel_table(Isa isa);
 
 // Training rows per tile of the blocked kernels: a tile (about 256 KB) stays in L2 while every

@@ -47,8 +47,9 @@ inline const float* tile_rows(const KernelJob& job, int i0, int len, float* buff
 
 // ---- direct form, d = D <= 8 (TrainingSet::kDirectMaxDim), training set as d x N columns ----
 
+// state_max, state_sum: null, or where the Q queries' softmax states go (KernelJob::out_max).
 template <int W, int D>
-void direct_block(const KernelJob& job, const float* query_rows, float* out_rows) {
+void direct_block(const KernelJob& job, const float* query_rows, float* out_rows, float* state_max, float* state_sum) {
   constexpr int kTile = 256;
   const int n = job.n, n_padded = job.n_padded, stride = job.stride;
   const float* columns = job.columns;
@@ -115,7 +116,13 @@ void direct_block(const KernelJob& job, const float* query_rows, float* out_rows
   }
   for (int r = 0; r < Q; ++r) {
     const float total = hsum<W>(sum[r]);
-    for (int k = 0; k < D; ++k) out_rows[r * stride + k] = hsum<W>(acc[r][k]) / total;
+    if (state_max) {
+      state_max[r] = run_max[r];
+      state_sum[r] = total;
+      for (int k = 0; k < D; ++k) out_rows[r * stride + k] = hsum<W>(acc[r][k]);
+    } else {
+      for (int k = 0; k < D; ++k) out_rows[r * stride + k] = hsum<W>(acc[r][k]) / total;
+    }
   }
 }
 
@@ -125,7 +132,8 @@ void direct_range(const KernelJob& job, int block_begin, int block_end) {
   for (int b = block_begin * (kQueryBlock / Q); b < block_end * (kQueryBlock / Q); ++b) {
     if (cancelled(job)) return;
     const long offset = long(b) * Q * stride;
-    direct_block<W, D>(job, job.queries + offset, job.out + offset);
+    direct_block<W, D>(job, job.queries + offset, job.out + offset, job.out_max ? job.out_max + long(b) * Q : nullptr,
+                       job.out_sum ? job.out_sum + long(b) * Q : nullptr);
   }
 }
 
@@ -291,6 +299,14 @@ void expanded(const KernelJob& job, int block_begin, int block_end, float* scrat
     }
   }
   float* out = job.out + long(block_begin) * kQueryBlock * stride;
+  if (job.out_max) {
+    for (int r = 0; r < n_queries; ++r) {
+      job.out_max[long(block_begin) * kQueryBlock + r] = run_max[r];
+      job.out_sum[long(block_begin) * kQueryBlock + r] = run_sum[r];
+      for (int k = 0; k < stride; ++k) out[long(r) * stride + k] = acc[long(r) * stride + k];
+    }
+    return;
+  }
   for (int r = 0; r < n_queries; ++r) {
     const float inv_sum = 1.0f / run_sum[r];
     for (int k = 0; k < stride; ++k) out[long(r) * stride + k] = acc[long(r) * stride + k] * inv_sum;

@@ -25,6 +25,12 @@ struct KernelJob {
   float t;
   int tile;            // expanded kernel: training rows per tile
   const bool* cancel;  // storage of a std::atomic<bool> (or null), read with __atomic_load_n
+  // Null: out holds the posterior means. Else the online softmax's state instead: per query its
+  // maximum logit (out_max), sum of exp(logit - max) (out_sum) and, in out, the weighted sum of the
+  // centred rows before it is divided by that sum (a part of the training set, merged with the
+  // other parts' by merge_softmax_states, kernel.hpp).
+  float* out_max = nullptr;
+  float* out_sum = nullptr;
 };
 
 // Floats of scratch the expanded kernel needs for n_queries queries (the last tile + 16 hold

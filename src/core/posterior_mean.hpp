@@ -66,6 +66,16 @@ class PosteriorMean {
   virtual bool evaluate(const float* queries, int n_queries, int stride, double t, int step, float* out, int out_stride,
                         const float* points = nullptr, int n_points = 0) = 0;
 
+  // The training points D sums over: how many, and rows of them as stored (data coordinates,
+  // count x d into out) by index. The sampler's start at T draws from them. A denoiser over one
+  // part of a training set split across processes (cli/mpi.cpp) answers for the whole set.
+  virtual int total_points() const { return train_.n(); }
+  virtual void training_points(const int* indices, int count, float* out) const {
+    const int d = train_.dim();
+    for (int j = 0; j < count; ++j)
+      for (int k = 0; k < d; ++k) out[size_t(j) * d + k] = train_.coordinate(indices[j], k);
+  }
+
  private:
   const TrainingSet& train_;
 };

@@ -107,9 +107,13 @@ uint64_t sampler_memory_bytes(const SamplerParams& params, int64_t dim, int64_t 
 }
 
 Sampler::Sampler(const TrainingSet& train, const SamplerParams& params, ThreadPool& pool)
-    : train_(train), pool_(pool), params_(params) {
+    : Sampler(train, params, pool, nullptr) {}
+
+Sampler::Sampler(const TrainingSet& train, const SamplerParams& params, ThreadPool& pool,
+                 std::unique_ptr<PosteriorMean> mean)
+    : train_(train), pool_(pool), mean_(std::move(mean)), params_(params) {
   validate(params_);
-  mean_ = make_posterior_mean(train_, params_, pool_);
+  if (!mean_) mean_ = make_posterior_mean(train_, params_, pool_);
   const int b_count = params_.n_samples, d = train_.dim();
   if (params_.schedule != Schedule::flow) times_ = time_grid(params_.schedule, params_.n_steps);
   if (params_.schedule == Schedule::flow) {
@@ -127,13 +131,19 @@ Sampler::Sampler(const TrainingSet& train, const SamplerParams& params, ThreadPo
   // The ddim grid starts from the reference framework's pure noise instead.
   const double noise_scale = initial_noise_scale(params_.schedule, params_.n_steps);
   states_.resize(b_count, d);
+  if (first_step_ > 0) {  // the drawn training points first (the denoiser may have to fetch them)
+    std::vector<int> drawn(size_t(b_count), 0);
+    for (int b = 0; b < b_count; ++b)
+      drawn[size_t(b)] = int(Rng(params_.seed, uint64_t(b), uint64_t(Stream::initial_noise))
+                                 .uniform_index(uint32_t(mean_->total_points())));
+    mean_->training_points(drawn.data(), b_count, states_.data());
+  }
   for (int b = 0; b < b_count; ++b) {
     Rng rng(params_.seed, uint64_t(b), uint64_t(Stream::initial_noise));
-    const int i = first_step_ > 0 ? int(rng.uniform_index(uint32_t(train_.n()))) : 0;
+    if (first_step_ > 0) rng.uniform_index(uint32_t(mean_->total_points()));  // drawn above
     for (int k = 0; k < d; ++k) {
       const double xi = rng.normal();
-      states_(b, k) = first_step_ > 0 ? float(start * train_.coordinate(i, k) + (1.0 - start) * xi)
-                                      : float(noise_scale * xi);
+      states_(b, k) = first_step_ > 0 ? float(start * states_(b, k) + (1.0 - start) * xi) : float(noise_scale * xi);
     }
   }
   denoised_.resize(b_count, d);

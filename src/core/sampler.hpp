@@ -84,6 +84,9 @@ class Sampler {
  public:
   // Keeps references to train and pool: both must outlive the sampler.
   Sampler(const TrainingSet& train, const SamplerParams& params, ThreadPool& pool);
+  // The same with the denoiser given (over train: a part of a set split across processes, say)
+  // instead of the one make_posterior_mean builds from params.
+  Sampler(const TrainingSet& train, const SamplerParams& params, ThreadPool& pool, std::unique_ptr<PosteriorMean> mean);
   ~Sampler();
 
   int first_step() const { return first_step_; }  // n0

@@ -28,7 +28,8 @@ TrainingSet::TrainingSet(const MatrixXfR& points)
           std::copy_n(points.data() + size_t(first + j) * points.cols(), points.cols(), rows + size_t(j) * stride);
       }) {}
 
-TrainingSet::TrainingSet(int n, int d, const RowReader& read, ThreadPool* pool) : n_(n), dim_(d) {
+TrainingSet::TrainingSet(int n, int d, const RowReader& read, ThreadPool* pool, const WholeSums& whole)
+    : n_(n), dim_(d) {
   check_shape();
   stride_ = round_up(dim_, kPad);
   n_padded_ = round_up(n_, kPad);
@@ -56,8 +57,10 @@ TrainingSet::TrainingSet(int n, int d, const RowReader& read, ThreadPool* pool) 
       }
     }
   }
+  int64_t rows = n_;
+  if (whole) whole(sum, rows);
   mean_.assign(dim_, 0.0f);
-  for (int k = 0; k < dim_; ++k) mean_[k] = static_cast<float>(sum[k] / n_);
+  for (int k = 0; k < dim_; ++k) mean_[k] = static_cast<float>(sum[k] / double(rows));
   // x'_i = x_i - c and |x'_i|^2 (in double, from the stored floats), row by row: any split of the
   // rows over threads gives the same set.
   norms_sq_.assign(n_padded_ + kPad, 0.0f);  // + kPad: vector reads past the last row stay inside
@@ -94,7 +97,8 @@ TrainingSet::TrainingSet(const uint8_t* values, int n, int d, float scale)
     : TrainingSet(n > 0 && d > 0 ? std::vector<uint8_t>(values, values + size_t(n) * size_t(d)) : std::vector<uint8_t>(),
                   n, d, scale) {}
 
-TrainingSet::TrainingSet(std::vector<uint8_t>&& values, int n, int d, float scale, ThreadPool* pool)
+TrainingSet::TrainingSet(std::vector<uint8_t>&& values, int n, int d, float scale, ThreadPool* pool,
+                         const WholeSums& whole)
     : n_(n), dim_(d), u8_scale_(scale) {
   check_shape();
   if (!(std::isfinite(scale) && scale > 0.0f))
@@ -108,12 +112,15 @@ TrainingSet::TrainingSet(std::vector<uint8_t>&& values, int n, int d, float scal
   rows_u8_ = std::move(values);
   rows_u8_.resize(size_t(n_padded_) * stride_, 0);
   spread_rows(rows_u8_.data(), n_, dim_, stride_);
-  // Sums of whole numbers: exact, in any order.
+  // Sums of whole numbers: exact, in any order (in double too, below 2^53: so are a shard's).
   std::vector<uint64_t> sum(dim_, 0);
   for (int i = 0; i < n_; ++i)
     for (int k = 0; k < dim_; ++k) sum[k] += rows_u8_[size_t(i) * stride_ + k];
+  std::vector<double> sums(sum.begin(), sum.end());
+  int64_t rows = n_;
+  if (whole) whole(sums, rows);
   mean_.assign(dim_, 0.0f);
-  for (int k = 0; k < dim_; ++k) mean_[k] = static_cast<float>(double(scale) * double(sum[k]) / n_);
+  for (int k = 0; k < dim_; ++k) mean_[k] = static_cast<float>(double(scale) * sums[k] / double(rows));
   finish_layout(pool);
 }
 

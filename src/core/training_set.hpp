@@ -57,6 +57,11 @@ class TrainingSet {
   // values). The rest of each row's stride is zero on entry and must be zero on return. Called
   // with consecutive ranges in order.
   using RowReader = std::function<void(int first, int count, float* rows, int stride)>;
+  // A training set that is one part (shard) of a larger one is centred on the whole set's mean:
+  // given this part's column sums (in double, each summed in row order) and its number of rows,
+  // sets both to those of the whole set (mpi.cpp sums the parts in a fixed order). Null: the set
+  // is whole.
+  using WholeSums = std::function<void(std::vector<double>& column_sums, int64_t& rows)>;
 
   // Copies and lays out `points` (N x d). Throws cfdm::Error if N or d is 0 or a value is not
   // finite.
@@ -65,13 +70,14 @@ class TrainingSet {
   // full-size copy of it in between). The same set as the one from the same points as a matrix.
   // Throws as the matrix form does, and whatever `read` throws. A pool, when given, shares the
   // centering (the same set on any number of threads).
-  TrainingSet(int n, int d, const RowReader& read, ThreadPool* pool = nullptr);
+  TrainingSet(int n, int d, const RowReader& read, ThreadPool* pool = nullptr, const WholeSums& whole = nullptr);
   // N x d uint8 values u (row-major), points x_i = scale * u_i. Throws cfdm::Error if N or d is 0
   // or scale is not finite and positive.
   TrainingSet(const uint8_t* values, int n, int d, float scale);
   // The same, taking over `values` (N x d, row-major) as its rows instead of copying them;
   // `pool`, when given, shares the norms.
-  TrainingSet(std::vector<uint8_t>&& values, int n, int d, float scale, ThreadPool* pool = nullptr);
+  TrainingSet(std::vector<uint8_t>&& values, int n, int d, float scale, ThreadPool* pool = nullptr,
+              const WholeSums& whole = nullptr);
 
   int n() const { return n_; }
   int dim() const { return dim_; }
