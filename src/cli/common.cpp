@@ -7,6 +7,10 @@
 #include <cstdio>
 #include <cstdlib>
 
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
 #include "cli/options.hpp"
 #include "core/error.hpp"
 #include "core/thread_pool.hpp"
@@ -49,12 +53,30 @@ MatrixXfR read_matrix_noting(const std::string& path) {
   return matrix;
 }
 
+namespace {
+
+// The cores this process may use: all of them, or under mpirun those it is bound to, shared with
+// the other processes on this machine when it is not bound.
+int usable_cores() {
+  int cores = ThreadPool::hardware_threads();
+#if defined(__linux__)
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) cores = std::min(cores, CPU_COUNT(&set));
+  const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+  if (local && cores == ThreadPool::hardware_threads()) cores = std::max(1, cores / std::max(1, std::atoi(local)));
+#endif
+  return cores;
+}
+
+}  // namespace
+
 int thread_count(const Args& args) {
   const int64_t threads = args.integer("threads", 0);
   if (threads < 0 || threads > kMaxThreads)
     throw Error("--threads must be between 0 (all) and " + std::to_string(kMaxThreads) + " in this build (got " +
                 std::to_string(threads) + ")");
-  return threads == 0 ? std::min(ThreadPool::hardware_threads(), kMaxThreads) : int(threads);
+  return threads == 0 ? std::min(usable_cores(), kMaxThreads) : int(threads);
 }
 
 int checked_int(const Args& args, const std::string& name, int64_t fallback) {

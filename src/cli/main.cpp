@@ -1,5 +1,10 @@
 // cfdm: the command-line front end. `cfdm --help` lists the commands; README.md documents them.
 #include <chrono>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#include <sys/resource.h>
+#endif
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -9,6 +14,7 @@
 
 #include "cli/args.hpp"
 #include "cli/common.hpp"
+#include "cli/mpi.hpp"
 #include "cli/options.hpp"
 #include "cli/progress.hpp"
 #include "core/error.hpp"
@@ -29,7 +35,21 @@
 namespace cfdm::cli {
 namespace {
 
-int command_sample(const Args& args) {
+// Under mpirun: what a training set split over processes serves (the exact cfdm model, sigma >= 0),
+// refused before any work otherwise.
+void check_sharded_request(const SamplerParams& params, const Args& args) {
+  const auto refuse = [](const std::string& what) {
+    throw Error("under mpirun, cfdm splits the training set for the exact cfdm model (any --sigma) only; " + what +
+                " runs in one process: leave out mpirun");
+  };
+  if (params.estimator == Estimator::knn) refuse("the nearest-neighbour estimator (--estimator knn)");
+  if (params.denoiser.model != Model::cfdm) refuse(std::string("--model ") + model_name(params.denoiser.model));
+  for (const char* option : {"plot", "save-train", "out-latent"})
+    if (args.has(option)) refuse(std::string("--") + option + " (it needs the whole training set)");
+  if (args.has("space") && args.text("space", "") != "pixel") refuse("sampling in PCA space");
+}
+
+int command_sample(const Args& args, Cluster& cluster) {
   // A named scenario gives the defaults (data, sampler settings, space); options change them.
   const data::Scenario* scenario = args.has("scenario") ? &data::find_scenario(args.text("scenario", "")) : nullptr;
   SamplerParams params = scenario ? scenario->params : default_sampler_params();
@@ -45,6 +65,8 @@ int command_sample(const Args& args) {
       parse_estimator(args, &params.knn, params.estimator == Estimator::knn) ? Estimator::knn : Estimator::exact;
   if (args.has("schedule")) params.schedule = parse_schedule(args.text("schedule", ""));
   validate(params);
+  const bool sharded = cluster.launched(), writer = cluster.rank() == 0;
+  if (sharded) check_sharded_request(params, args);
   const std::string out = args.text("out", ""), plot = args.text("plot", ""), save_train = args.text("save-train", "");
   if (!out.empty()) check_output_path(out, {".npy", ".csv"}, "--out");
   if (!save_train.empty()) check_output_path(save_train, {".npy", ".csv"}, "--save-train");
@@ -61,13 +83,17 @@ int command_sample(const Args& args) {
   data::OutputFiles outputs;
   for (const auto& [path, option] :
        {std::pair{out, "--out"}, {out_latent, "--out-latent"}, {plot, "--plot"}, {save_train, "--save-train"}})
-    if (!path.empty()) outputs.reserve(path, option);
+    if (!path.empty() && writer) outputs.reserve(path, option);  // rank 0 writes
   ThreadPool pool(thread_count(args));
 
-  const data::DataRequest request = parse_data_request(args, scenario ? scenario->data : data::DataRequest{});
+  data::DataRequest request = parse_data_request(args, scenario ? scenario->data : data::DataRequest{});
+  if (sharded)  // this rank's rows only, centred on the whole set's mean
+    request.shard = {cluster.rank(), cluster.size(),
+                     [&cluster](std::vector<double>& sums, int64_t& rows) { cluster.whole_sums(sums, rows); }};
   const std::string& spec = request.spec;
   data::Dataset dataset = data::load_dataset(request, &pool);
-  say_note(dataset.note);
+  if (writer) say_note(dataset.note);
+  const int first_row = dataset.first_row, total_rows = dataset.total_rows;
   const output::ImageShape shape = dataset.image_shape();
   const bool images = dataset.is_image();
   parse_model_options(args, &params.denoiser, shape);
@@ -84,17 +110,23 @@ int command_sample(const Args& args) {
                      std::to_string(params.n_samples) + " samples of dimension " + std::to_string(train.dim()) +
                          (params.sigma > 0 ? " with " + std::to_string(params.n_draws) + " draws" : ""),
                      "choose fewer --n-samples or --draws");
-  Sampler sampler(train, params, pool);
+  Sampler sampler(train, params, pool,
+                  sharded ? make_sharded_posterior_mean(cluster, train, first_row, total_rows, pool, params.kernel)
+                          : nullptr);
+  const uint64_t bytes_before = cluster.bytes_sent();
   Progress progress(params.denoiser.model == Model::cfdm ? "sampling" : model_name(params.denoiser.model),
-                    params.n_steps - sampler.first_step());
+                    writer ? params.n_steps - sampler.first_step() : 0);
   const double ready = seconds_since_start();  // loading, layout and setup: the wait before the first step
   const auto start = std::chrono::steady_clock::now();
   sampler.run([&](int step) {
-    progress.update(step - sampler.first_step());
+    if (writer) progress.update(step - sampler.first_step());
     return true;
   });
-  progress.finish();
+  if (writer) progress.finish();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const int steps_run = params.n_steps - sampler.first_step();
+  cluster.close();  // every rank is done: rank 0 writes the outputs
+  if (!writer) return 0;
   std::string estimator = params.estimator == Estimator::exact ? "exact"
                                                                : "knn K = " + std::to_string(params.knn.k) +
                                                                      ", L = " + std::to_string(params.knn.l);
@@ -110,12 +142,19 @@ int command_sample(const Args& args) {
   }
   if (model.temperature != 1.0) estimator += ", temperature " + std::to_string(model.temperature).substr(0, 6);
   if (params.schedule == Schedule::ddim) estimator += ", ddim grid";
+  std::string where = std::to_string(pool.size()) + " threads";
+  if (sharded) {
+    char exchanged[160];
+    std::snprintf(exchanged, sizeof exchanged, " on %d rank%s (this one's part N = %d; %.3f MB sent per step per rank)",
+                  cluster.size(), cluster.size() == 1 ? "" : "s", train.n(), double(cluster.bytes_sent() - bytes_before) / std::max(1, steps_run) / 1e6);
+    where += exchanged;
+  }
   std::fprintf(stderr,
-               "cfdm: %d samples from %s (N = %d, d = %d), sigma = %g, M = %d, %d steps from t = %g, %s, %d threads, "
+               "cfdm: %d samples from %s (N = %d, d = %d), sigma = %g, M = %d, %d steps from t = %g, %s, %s, "
                "%s: %.3f s; training set %.1f MB%s; first step after %.3f s\n",
-               params.n_samples, spec.c_str(), train.n(), train.dim(), params.sigma, params.n_draws,
-               params.n_steps - sampler.first_step(), sampler.time(sampler.first_step()), estimator.c_str(),
-               pool.size(), isa_name(params.kernel.isa), seconds, train.memory_bytes() / 1e6, heap_report().c_str(), ready);
+               params.n_samples, spec.c_str(), sharded ? total_rows : train.n(), train.dim(), params.sigma,
+               params.n_draws, steps_run, sampler.time(sampler.first_step()), estimator.c_str(), where.c_str(),
+               isa_name(params.kernel.isa), seconds, train.memory_bytes() / 1e6, heap_report().c_str(), ready);
   // Samples in the data's own space (PCA latents decoded).
   const MatrixXfR samples = space.to_data(sampler.states());
   if (!out.empty()) outputs.write(out, data::matrix_file(out, samples));
@@ -262,6 +301,11 @@ int command_info() {
     if (isa_available(isa)) available += std::string(available.empty() ? "" : ", ") + isa_name(isa);
   std::printf("kernels available: %s\n", available.c_str());
   std::printf("threads: %d (hardware), at most %d in this build\n", ThreadPool::hardware_threads(), kMaxThreads);
+  if (mpi_built_in())
+    std::printf("mpi: built in (%s): mpirun -np P cfdm sample ... splits the training set over P processes\n",
+                mpi_library().c_str());
+  else
+    std::printf("mpi: not built in (install libopenmpi-dev and build with -DCFDM_MPI=ON)\n");
   std::printf("models (--model): cfdm (default), wiener, local, pca-local, nearest; schedules: flow, ddim\n");
   std::printf("toy datasets:");
   for (const auto& name : data::toy_names()) std::printf(" %s", name.c_str());
@@ -270,11 +314,15 @@ int command_info() {
   return 0;
 }
 
-int run(int argc, char** argv) {
-  std::vector<std::string> rest(argv + std::min(argc, 2), argv + argc);
+int run(const std::vector<std::string>& argv, Cluster& cluster) {
+  const int argc = int(argv.size());
+  std::vector<std::string> rest(argv.begin() + std::min(argc, 2), argv.end());
   const std::string command = argc > 1 ? argv[1] : "";
   auto args_of = [&](Command which) { return Args(rest, options_with_value(which), flag_options(which)); };
-  if (command == "sample") return command_sample(args_of(Command::sample));
+  if (cluster.launched() && command != "sample")
+    throw Error("under mpirun, cfdm runs `sample` (its training set split over the processes): run `cfdm " +
+                printable(command, 40) + "` without mpirun");
+  if (command == "sample") return command_sample(args_of(Command::sample), cluster);
   if (command == "velocity") return command_velocity(args_of(Command::velocity));
   if (command == "info") return command_info();
   if (command == "eval") return command_eval(args_of(Command::eval));
@@ -296,17 +344,44 @@ int run(int argc, char** argv) {
 }  // namespace
 }  // namespace cfdm::cli
 
+namespace {
+
+// Says an error once: a rank's own when it is alone or past the last exchange; else, under
+// mpirun, the one every rank agrees on (the lowest failing rank's), said by rank 0.
+int report(cfdm::cli::Cluster* cluster, const char* kind, const std::string& message, int code) {
+  if (cluster && cluster->launched() && !cluster->closed()) {
+    try {
+      cluster->check(true, message);
+    } catch (const cfdm::cli::RankError& agreed) {
+      if (cluster->rank() == 0) std::fprintf(stderr, "cfdm: %s: %s\n", kind, agreed.what());
+      return code;
+    }
+  }
+  std::fprintf(stderr, "cfdm: %s: %s\n", kind, message.c_str());
+  return code;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+#if defined(__GLIBC__)
+  // Under a limit on the address space (ulimit -v), glibc's reserve of 64 MB of it per thread's
+  // malloc arena (MPI starts threads of its own) would count against the data: one arena.
+  rlimit limit{};
+  if (getrlimit(RLIMIT_AS, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) mallopt(M_ARENA_MAX, 1);
+#endif
+  cfdm::cli::Cluster* cluster = nullptr;
   try {
-    return cfdm::cli::run(argc, argv);
+    cluster = &cfdm::cli::Cluster::join();
+    return cfdm::cli::run(cluster->arguments(std::vector<std::string>(argv, argv + argc)), *cluster);
+  } catch (const cfdm::cli::RankError& error) {
+    if (cluster->rank() == 0) std::fprintf(stderr, "cfdm: error: %s\n", error.what());
+    return 2;
   } catch (const cfdm::Error& error) {
-    std::fprintf(stderr, "cfdm: error: %s\n", error.what());
-    return 2;
+    return report(cluster, "error", error.what(), 2);
   } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "cfdm: error: out of memory: reduce --n-train, --n-samples or --draws\n");
-    return 2;
+    return report(cluster, "error", "out of memory: reduce --n-train, --n-samples or --draws", 2);
   } catch (const std::exception& error) {
-    std::fprintf(stderr, "cfdm: internal error: %s\n", error.what());
-    return 1;
+    return report(cluster, "internal error", error.what(), 1);
   }
 }

@@ -50,22 +50,65 @@ MatrixXfR load_training_data(const std::string& spec, int n_train, uint64_t seed
   return points;
 }
 
+std::pair<int, int> shard_rows(int n, const DataRequest::Shard& shard) {
+  if (n < shard.count)
+    throw Error("the training set has " + std::to_string(n) + " points, fewer than the " + std::to_string(shard.count) +
+                " processes it is split over: use fewer processes (mpirun -np) or more points");
+  return {int(int64_t(n) * shard.index / shard.count), int(int64_t(n) * (shard.index + 1) / shard.count)};
+}
+
+namespace {
+
+// The whole dataset's rows, and this shard's part of them, kept in place.
+Dataset keep_shard(Dataset out, const DataRequest::Shard& shard) {
+  out.whole_sums = shard.whole_sums;
+  if (out.is_image()) {
+    ImageSet& images = out.images;
+    out.total_rows = images.n;
+    const auto [lo, hi] = shard_rows(images.n, shard);
+    const size_t per = size_t(images.pixels_per_image());
+    images.pixels.erase(images.pixels.begin() + hi * per, images.pixels.end());
+    images.pixels.erase(images.pixels.begin(), images.pixels.begin() + lo * per);
+    if (!images.labels.empty()) {
+      images.labels.erase(images.labels.begin() + hi, images.labels.end());
+      images.labels.erase(images.labels.begin(), images.labels.begin() + lo);
+    }
+    images.n = hi - lo;
+    out.first_row = lo;
+  } else if (!out.train) {
+    out.total_rows = int(out.points.rows());
+    const auto [lo, hi] = shard_rows(out.total_rows, shard);
+    out.points = MatrixXfR(out.points.middleRows(lo, hi - lo));
+    out.first_row = lo;
+  }
+  return out;
+}
+
+}  // namespace
+
 Dataset load_dataset(const DataRequest& request, ThreadPool* pool) {
   const std::string& spec = request.spec;
+  const DataRequest::Shard& shard = request.shard;
   if (is_image_dataset(spec)) {
     const std::string dir = request.data_dir.empty() ? default_data_dir() : request.data_dir;
-    return from_images(select(load_image_dataset(spec, dir), request.classes, request.n_train));
+    return keep_shard(from_images(select(load_image_dataset(spec, dir), request.classes, request.n_train)), shard);
   }
   if (is_directory(spec))
-    return from_images(
-        select(read_png_folder(spec, request.image_size, request.rgb), request.classes, request.n_train));
+    return keep_shard(
+        from_images(select(read_png_folder(spec, request.image_size, request.rgb), request.classes, request.n_train)),
+        shard);
   if (!request.classes.empty()) throw Error("--classes applies to mnist, fashion-mnist and labelled image data only");
   Dataset out;
-  if (has_extension(spec, ".npy") && file_exists(spec))
-    out.train = std::make_shared<TrainingSet>(read_npy_training_set(spec, request.n_train, pool));
-  else
-    out.points = load_training_data(spec, request.n_train, request.seed, &out.note);
-  return out;
+  if (has_extension(spec, ".npy") && file_exists(spec)) {
+    // Only this shard's rows are read.
+    NpyShard part;
+    out.train = std::make_shared<TrainingSet>(read_npy_training_set(spec, request.n_train, pool, &shard, &part));
+    out.total_rows = part.total_rows;
+    out.first_row = part.first_row;
+    return out;
+  }
+  out.points = load_training_data(spec, request.n_train, request.seed, &out.note);
+  return keep_shard(std::move(out), shard);
 }
 
 TrainingSet make_training_set(const Dataset& dataset) {
@@ -81,12 +124,19 @@ TrainingSet make_training_set(Dataset&& dataset, ThreadPool* pool) {
     dataset.train.reset();
     return train;
   }
-  if (!dataset.is_image()) return TrainingSet(dataset.points);
+  if (!dataset.is_image()) {
+    if (!dataset.whole_sums) return TrainingSet(dataset.points);
+    const MatrixXfR& points = dataset.points;
+    return TrainingSet(int(points.rows()), int(points.cols()), [&points](int first, int count, float* rows, int stride) {
+      for (int j = 0; j < count; ++j)
+        std::copy_n(points.data() + size_t(first + j) * points.cols(), points.cols(), rows + size_t(j) * stride);
+    }, pool, dataset.whole_sums);
+  }
   // The pixels become the training set's rows (no second copy of the images).
   ImageSet& images = dataset.images;
   const int n = images.n, d = images.pixels_per_image();
   images.n = 0;
-  return TrainingSet(std::move(images.pixels), n, d, 1.0f / 255.0f, pool);
+  return TrainingSet(std::move(images.pixels), n, d, 1.0f / 255.0f, pool, dataset.whole_sums);
 }
 
 std::vector<int> parse_classes(const std::string& text) {

@@ -22,6 +22,13 @@ struct DataRequest {
   int image_size = 0;        // PNG folders: resize to image_size x image_size (0: keep, sizes must agree)
   bool rgb = false;          // PNG folders: keep colour
   std::string data_dir;      // prepared image datasets (empty: default_data_dir())
+  // One part of the training set (a process of `mpirun -np P cfdm sample`): of the N points the
+  // rest of the request selects, rows [index N / count, (index + 1) N / count), centred on the
+  // whole set's mean through whole_sums (TrainingSet::WholeSums; null when count is 1).
+  struct Shard {
+    int index = 0, count = 1;
+    TrainingSet::WholeSums whole_sums;
+  } shard;
 };
 
 struct Dataset {
@@ -30,12 +37,20 @@ struct Dataset {
   std::shared_ptr<TrainingSet> train;
   ImageSet images;   // image datasets: uint8 pixels, values pixel / 255 in [0, 1]
   std::string note;  // what the reader assumed (a CSV's first line read as a header), else empty
+  // A shard (DataRequest::shard): the whole set's size, where this part starts in it, and how the
+  // training set finds the whole set's mean.
+  int total_rows = 0, first_row = 0;
+  TrainingSet::WholeSums whole_sums;
   bool is_image() const { return images.n > 0; }
   // The images' shape (H x W x C), or an empty shape for points.
   ImageShape image_shape() const {
     return is_image() ? ImageShape{images.height, images.width, images.channels} : ImageShape{};
   }
 };
+
+// A shard's rows of n: [index n / count, (index + 1) n / count). Throws cfdm::Error when a part
+// would be empty (fewer points than parts).
+std::pair<int, int> shard_rows(int n, const DataRequest::Shard& shard);
 
 // The training set of a dataset; images keep their uint8 pixels (x = u / 255). The second form
 // moves the data (a set already read from a .npy file, or the images' pixels) into the training

@@ -254,6 +254,33 @@ void check_matrix_shape(const std::vector<int64_t>& shape, const std::string& pa
     fail(path, "array is too large");
 }
 
+// Rows [lo, hi) of a .npy file into a training set.
+TrainingSet read_npy_rows(const InputFile& file, const NpyLayout& layout, const std::string& path, int lo, int hi,
+                          ThreadPool* pool, const TrainingSet::WholeSums& whole_sums) {
+  const int n = hi - lo, d = int(layout.shape[1]);
+  std::vector<unsigned char> wide;  // float64 files: one slice at a time
+  return TrainingSet(n, d, [&](int first, int count, float* out, int stride) {
+    first += lo;
+    const uint64_t offset = layout.data_offset + uint64_t(first) * d * layout.item_size;
+    const size_t values = size_t(count) * d;
+    if (layout.item_size == 4) {
+      file.read_at(offset, out, values * 4);
+    } else {
+      wide.resize(values * 8);
+      file.read_at(offset, wide.data(), wide.size());
+      narrow(wide.data(), int64_t(values), int64_t(first) * d, out, path);
+    }
+    // A part starting inside the file names a bad value by its row in the file (the training set
+    // would count from the part's first row).
+    for (size_t v = 0; lo > 0 && v < values; ++v)
+      if (!std::isfinite(out[v]))
+        throw Error(printable(path, 80) + ": row " + std::to_string(first + int64_t(v) / d) + ", column " +
+                    std::to_string(int64_t(v) % d) + " is not finite (" + std::to_string(out[v]) +
+                    "): remove or replace NaN/Inf values");
+    spread_rows(out, count, d, stride);  // read back to back
+  }, pool, whole_sums);
+}
+
 }  // namespace
 
 Array parse_npy(const std::string& bytes, const std::string& path) {
@@ -273,7 +300,8 @@ Array parse_npy(const std::string& bytes, const std::string& path) {
   return array;
 }
 
-TrainingSet read_npy_training_set(const std::string& path, int n_train, ThreadPool* pool) {
+TrainingSet read_npy_training_set(const std::string& path, int n_train, ThreadPool* pool,
+                                  const DataRequest::Shard* shard, NpyShard* part) {
   const InputFile file(path);
   const uint64_t size = file.size();
   // The header: its length is in the first 12 bytes; real headers are well under a kilobyte.
@@ -292,22 +320,18 @@ TrainingSet read_npy_training_set(const std::string& path, int n_train, ThreadPo
   if (n_train > rows)
     throw Error(printable(path, 80) + " has " + std::to_string(rows) + " points, fewer than --n-train " +
                 std::to_string(n_train));
-  const int n = n_train > 0 ? n_train : rows;
-  check_memory(TrainingSet::memory_bytes_for(n, d, false), "the training set of " + path,
-               "use fewer points (--n-train) or a smaller file");
-  std::vector<unsigned char> wide;  // float64 files: one slice at a time
-  return TrainingSet(n, d, [&](int first, int count, float* out, int stride) {
-    const uint64_t offset = layout.data_offset + uint64_t(first) * d * layout.item_size;
-    const size_t values = size_t(count) * d;
-    if (layout.item_size == 4) {
-      file.read_at(offset, out, values * 4);
-    } else {
-      wide.resize(values * 8);
-      file.read_at(offset, wide.data(), wide.size());
-      narrow(wide.data(), int64_t(values), int64_t(first) * d, out, path);
-    }
-    spread_rows(out, count, d, stride);  // read back to back
-  }, pool);
+  const int whole = n_train > 0 ? n_train : rows;
+  const auto [lo, hi] = shard ? shard_rows(whole, *shard) : std::pair<int, int>(0, whole);
+  if (part) *part = NpyShard{whole, lo};
+  const int n = hi - lo;
+  check_memory(TrainingSet::memory_bytes_for(n, d, false),
+               shard && shard->count > 1 ? "this process's part of the training set of " + path + " (" +
+                                               std::to_string(n) + " of " + std::to_string(whole) + " points)"
+                                         : "the training set of " + path,
+               shard && shard->count > 1 ? "use more processes (mpirun -np), fewer points (--n-train) or more memory"
+                                         : "use fewer points (--n-train), a smaller file, or split it over processes "
+                                           "(mpirun -np P cfdm sample, README: More data than one machine)");
+  return read_npy_rows(file, layout, path, lo, hi, pool, shard ? shard->whole_sums : nullptr);
 }
 
 MatrixXfR read_csv(const std::string& path, std::string* note) { return parse_csv(read_file(path), path, note); }

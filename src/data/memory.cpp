@@ -46,8 +46,21 @@ uint64_t available_memory_bytes() {
     }
   }
   rlimit limit{};
-  if (getrlimit(RLIMIT_AS, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
-    available = std::min<uint64_t>(available, uint64_t(limit.rlim_cur));
+  if (getrlimit(RLIMIT_AS, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+    // A limit on the address space (ulimit -v) counts what is mapped already: libraries, thread
+    // stacks, malloc's arenas (and under mpirun the MPI library's shared memory).
+    uint64_t mapped = 0;
+    std::ifstream status("/proc/self/status");
+    while (std::getline(status, line)) {
+      unsigned long long kb = 0;
+      if (std::sscanf(line.c_str(), "VmSize: %llu kB", &kb) == 1) {
+        mapped = uint64_t(kb) * 1024;
+        break;
+      }
+    }
+    const uint64_t cap_as = uint64_t(limit.rlim_cur);
+    available = std::min<uint64_t>(available, cap_as > mapped ? cap_as - mapped : 0);
+  }
   return cap > 0 ? std::min(available, cap) : available;
 #endif
 }

@@ -7,7 +7,7 @@
 namespace cfdm::data {
 
 // Bytes this process can still allocate: natively MemAvailable (Linux /proc/meminfo, capped by
-// RLIMIT_AS), in WebAssembly what the heap may still grow to (its set maximum minus what is in
+// what RLIMIT_AS leaves beside the address space already mapped), in WebAssembly what the heap may still grow to (its set maximum minus what is in
 // use). A large number when unknown.
 uint64_t available_memory_bytes();
 
