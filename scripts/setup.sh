@@ -12,6 +12,7 @@ PACKAGES=(
   xvfb xauth libgl1-mesa-dri                   # the native app's screenshots, in a virtual X display
   chromium                                     # browser tests (driven by npm playwright-core)
   clang libclang-rt-14-dev                     # the fuzzers (libFuzzer)
+  libopenmpi-dev openmpi-bin                   # mpirun -np P cfdm sample (CFDM_MPI)
 )
 # The benchmark's baselines (scripts/bench.sh sets CFDM_SETUP_BENCH=1): PyTorch for the analytic family
 # and data loading, FAISS for the neighbour search.

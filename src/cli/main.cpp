@@ -43,7 +43,8 @@ void check_sharded_request(const SamplerParams& params, const Args& args) {
                 " runs in one process: leave out mpirun");
   };
   if (params.estimator == Estimator::knn) refuse("the nearest-neighbour estimator (--estimator knn)");
-  if (params.denoiser.model != Model::cfdm) refuse(std::string("--model ") + model_name(params.denoiser.model));
+  const Model model = args.has("model") ? parse_model(args.text("model", "")) : params.denoiser.model;
+  if (model != Model::cfdm) refuse(std::string("--model ") + model_name(model));
   for (const char* option : {"plot", "save-train", "out-latent"})
     if (args.has(option)) refuse(std::string("--") + option + " (it needs the whole training set)");
   if (args.has("space") && args.text("space", "") != "pixel") refuse("sampling in PCA space");
@@ -145,7 +146,7 @@ int command_sample(const Args& args, Cluster& cluster) {
   std::string where = std::to_string(pool.size()) + " threads";
   if (sharded) {
     char exchanged[160];
-    std::snprintf(exchanged, sizeof exchanged, " on %d rank%s (this one's part N = %d; %.3f MB sent per step per rank)",
+    std::snprintf(exchanged, sizeof exchanged, " on %d rank%s (this one's part N = %d; %.3g MB sent per step per rank)",
                   cluster.size(), cluster.size() == 1 ? "" : "s", train.n(), double(cluster.bytes_sent() - bytes_before) / std::max(1, steps_run) / 1e6);
     where += exchanged;
   }
