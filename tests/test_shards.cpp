@@ -5,6 +5,11 @@
 // the drawn points.
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <cmath>
 #include <vector>
 
 #include "core/kernel.hpp"
@@ -18,43 +23,66 @@
 namespace cfdm::test {
 namespace {
 
-// Rows [p N / P, (p + 1) N / P) of x, for p < P.
-std::vector<MatrixXfR> split(const MatrixXfR& x, int parts) {
-  std::vector<MatrixXfR> out;
-  const int64_t n = x.rows();
-  for (int p = 0; p < parts; ++p) {
-    const int64_t lo = n * p / parts, hi = n * (p + 1) / parts;
-    out.push_back(x.middleRows(lo, hi - lo));
+// What mpi.cpp does across processes, within one: the parts built on threads of their own, their
+// sums exchanged at a barrier and added in part order.
+class LocalExchange {
+ public:
+  explicit LocalExchange(int parts) : slots_(size_t(parts)) {}
+  void whole_sums(int part, std::vector<double>& values) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    const int round = round_;
+    slots_[size_t(part)] = values;
+    if (++arrived_ == int(slots_.size())) {
+      std::vector<double> total(values.size(), 0.0);
+      for (const auto& slot : slots_)
+        for (size_t k = 0; k < total.size(); ++k) total[k] += slot[k];
+      results_[round] = total;
+      arrived_ = 0;
+      ++round_;
+      done_.notify_all();
+    } else {
+      done_.wait(lock, [&] { return round_ != round; });
+    }
+    values = results_[round];
   }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable done_;
+  std::vector<std::vector<double>> slots_;
+  std::map<int, std::vector<double>> results_;
+  int arrived_ = 0, round_ = 0;
+};
+
+// Runs make(p) for every part p on a thread of its own (their sums are exchanged), in order.
+template <class T, class Make>
+std::vector<T> on_every_part(int parts, Make make) {
+  std::vector<std::unique_ptr<T>> made(static_cast<size_t>(parts));
+  std::vector<std::thread> threads;
+  for (int p = 0; p < parts; ++p) threads.emplace_back([&, p] { made[size_t(p)] = std::make_unique<T>(make(p)); });
+  for (std::thread& thread : threads) thread.join();
+  std::vector<T> out;
+  for (auto& m : made) out.push_back(std::move(*m));
   return out;
 }
 
-// What mpi.cpp does across processes, within one: each part's column sums and size, added in part
-// order. Two passes: the sums first, then the sets centred on their total.
-std::vector<TrainingSet> centred_parts(const std::vector<MatrixXfR>& parts) {
-  const int d = int(parts[0].cols());
-  std::vector<double> total(size_t(d), 0.0);
-  int64_t rows = 0;
-  for (const MatrixXfR& part : parts) {
-    for (int k = 0; k < d; ++k) {
-      double sum = 0.0;
-      for (int i = 0; i < part.rows(); ++i) sum += part(i, k);
-      total[size_t(k)] += sum;
-    }
-    rows += part.rows();
-  }
-  std::vector<TrainingSet> out;
-  for (const MatrixXfR& part : parts) {
-    const auto read = [&part](int first, int count, float* dst, int stride) {
+// The parts of x (rows [p N / P, (p + 1) N / P)), each centred on the whole set's mean.
+std::vector<TrainingSet> centred_parts(const MatrixXfR& x, int parts, const std::shared_ptr<LocalExchange>& exchange) {
+  const int64_t n = x.rows();
+  const int d = int(x.cols());
+  return on_every_part<TrainingSet>(parts, [&](int p) {
+    const int lo = int(n * p / parts), hi = int(n * (p + 1) / parts);
+    const auto read = [&](int first, int count, float* dst, int stride) {
       for (int j = 0; j < count; ++j)
-        for (int k = 0; k < part.cols(); ++k) dst[size_t(j) * stride + k] = part(first + j, k);
+        for (int k = 0; k < d; ++k) dst[size_t(j) * stride + k] = x(lo + first + j, k);
     };
-    out.emplace_back(int(part.rows()), d, read, nullptr, [&](std::vector<double>& sums, int64_t& n) {
-      sums = total;
-      n = rows;
-    });
-  }
-  return out;
+    TrainingSet::Part part{lo, int(n), [exchange, p](std::vector<double>& values) { exchange->whole_sums(p, values); }};
+    return TrainingSet(hi - lo, d, read, nullptr, part);
+  });
+}
+
+std::vector<TrainingSet> centred_parts(const MatrixXfR& x, int parts) {
+  return centred_parts(x, parts, std::make_shared<LocalExchange>(parts));
 }
 
 MatrixXfR merged_means(const std::vector<TrainingSet>& parts, const MatrixXfR& z, double t, const KernelOptions& options,
@@ -84,8 +112,8 @@ TEST_P(ShardsVsReference, MergedPartsMatchFloat64AndOnePartIsTheKernelBitForBit)
   const ShardCase c = GetParam();
   const MatrixXfR x = normal_points(c.n, c.d, 3);
   const TrainingSet whole(x);
-  const std::vector<TrainingSet> parts = centred_parts(split(x, c.parts));
-  const std::vector<TrainingSet> one = centred_parts(split(x, 1));
+  const std::vector<TrainingSet> parts = centred_parts(x, c.parts);
+  const std::vector<TrainingSet> one = centred_parts(x, 1);
   for (const TrainingSet& part : parts)
     for (int k = 0; k < c.d; ++k) ASSERT_NEAR(part.mean()[size_t(k)], whole.mean()[size_t(k)], 1e-6);
   ThreadPool pool(2);
@@ -121,7 +149,7 @@ INSTANTIATE_TEST_SUITE_P(Shapes, ShardsVsReference,
 TEST(Shards, APartWhoseWeightsVanishAddsNothing) {
   MatrixXfR x(4, 2);
   x << 0, 0, 0.1f, 0, 50, 50, 50.1f, 50;
-  const std::vector<TrainingSet> parts = centred_parts(split(x, 2));
+  const std::vector<TrainingSet> parts = centred_parts(x, 2);
   ThreadPool pool(1);
   MatrixXfR z(2, 2);
   z << 0.06f * 0.9f, 0.0f, 50.04f * 0.9f, 50.0f * 0.9f;  // the far part's logits are about -1e5
@@ -149,14 +177,98 @@ TEST(Shards, Uint8PartsShareTheWholeMeanExactly) {
   for (int lo : {0, 40}) {
     const int hi = lo == 0 ? 40 : 101;
     std::vector<uint8_t> part(values.begin() + lo * 7, values.begin() + hi * 7);
-    const TrainingSet set(std::move(part), hi - lo, 7, 1.0f / 255.0f, nullptr, [&](std::vector<double>& sums, int64_t& n) {
-      sums = total;
-      n = 101;
-    });
+    TrainingSet::Part shard_part{lo, 101, [&](std::vector<double>& sums) {
+                              ASSERT_EQ(sums.size(), 8u);
+                              sums = total;
+                              sums.push_back(101);
+                            }};
+    const TrainingSet set(std::move(part), hi - lo, 7, 1.0f / 255.0f, nullptr, shard_part);
     EXPECT_EQ(set.mean(), whole.mean());
     for (int i = 0; i < hi - lo; ++i)
       for (int k = 0; k < 7; ++k) EXPECT_EQ(set.centered(i, k), whole.centered(lo + i, k));
   }
+}
+
+// Every model of the analytic family on a set split into parts: the parts' states merged (or, for
+// Wiener, each part alone on the whole set's statistics) agree with the model on the whole set,
+// and one part gives its bits. The whole-set models are checked against float64 oracles in
+// test_models.cpp and test_gaussian.cpp.
+MatrixXfR model_images(int n, uint64_t seed) {
+  const MatrixXfR noise = normal_points(n, 4, seed);
+  MatrixXfR x(n, 6 * 5 * 2);
+  for (int i = 0; i < n; ++i)
+    for (int k = 0; k < x.cols(); ++k)
+      x(i, k) = 0.5f + 0.25f * std::tanh(noise(i, 0) * float(k % 7) / 3 + noise(i, 1) * float(k % 5) / 3 + noise(i, 2 + k % 2));
+  return x;
+}
+
+TEST(Shards, EveryModelOnPartsIsTheModelOnTheWholeSet) {
+  const ImageShape shape{6, 5, 2};
+  const MatrixXfR x = model_images(60, 11);
+  const TrainingSet whole(x);
+  struct Named {
+    const char* name;
+    Model model;
+    double tau;
+  };
+  for (const Named m : {Named{"cfdm", Model::cfdm, 1.0}, Named{"local", Model::local, 1.0},
+                        Named{"local, tau 0.5", Model::local, 0.5}, Named{"pca-local", Model::pca_local, 1.0},
+                        Named{"nearest", Model::nearest, 1.0}, Named{"wiener", Model::wiener, 1.0}}) {
+    SamplerParams params = default_sampler_params();
+    params.denoiser.model = m.model;
+    params.denoiser.temperature = m.tau;
+    if (m.model == Model::local) {
+      params.denoiser.image = shape;
+      params.denoiser.patch = 3;
+    }
+    ThreadPool pool(2);
+    const std::unique_ptr<PosteriorMean> reference = make_posterior_mean(whole, params, pool);
+    for (int n_parts : {1, 2, 3}) {
+      const std::vector<TrainingSet> parts = centred_parts(x, n_parts);
+      std::vector<std::unique_ptr<ThreadPool>> pools;
+      for (int p = 0; p < n_parts; ++p) pools.push_back(std::make_unique<ThreadPool>(1));
+      std::vector<std::unique_ptr<PosteriorMean>> models = on_every_part<std::unique_ptr<PosteriorMean>>(
+          n_parts, [&](int p) { return make_posterior_mean(parts[size_t(p)], params, *pools[size_t(p)]); });
+      for (double t : {0.0, 0.4, 0.8, 0.95}) {
+        const MatrixXfR z = normal_points(9, int(x.cols()), 12) * float(1 - t) + float(t) * x.topRows(9);
+        MatrixXfR expected(z.rows(), z.cols()), got(z.rows(), z.cols());
+        ASSERT_TRUE(reference->evaluate(z.data(), 9, int(z.cols()), t, -1, expected.data(), int(z.cols())));
+        if (models[0]->parts() == PosteriorMean::Parts::independent) {
+          for (auto& model : models) {
+            ASSERT_TRUE(model->evaluate(z.data(), 9, int(z.cols()), t, -1, got.data(), int(z.cols())));
+            EXPECT_LT(max_abs_diff(got, expected.cast<double>()), 1e-5) << m.name << " t=" << t;
+          }
+          continue;
+        }
+        ASSERT_EQ(models[0]->parts(), PosteriorMean::Parts::merged) << m.name;
+        std::vector<std::vector<unsigned char>> states;
+        std::vector<const unsigned char*> pointers;
+        for (auto& model : models) {
+          states.emplace_back(9 * model->state_bytes());
+          ASSERT_TRUE(model->evaluate_states(z.data(), 9, int(z.cols()), t, states.back().data()));
+        }
+        for (const auto& state : states) pointers.push_back(state.data());
+        models[0]->merge_states(pointers.data(), n_parts, 9, got.data(), int(z.cols()));
+        const double diff = max_abs_diff(got, expected.cast<double>());
+        if (n_parts == 1)
+          EXPECT_EQ(diff, 0.0) << m.name << " t=" << t;
+        else
+          EXPECT_LT(diff, 1e-5) << m.name << " t=" << t << " parts=" << n_parts;
+      }
+    }
+  }
+}
+
+// The nearest-neighbour estimator needs the whole set in one process.
+TEST(Shards, TheNearestNeighbourEstimatorNeedsTheWholeSet) {
+  const MatrixXfR x = normal_points(50, 2, 13);
+  const TrainingSet train(x);
+  ThreadPool pool(1);
+  SamplerParams params = default_sampler_params();
+  params.estimator = Estimator::knn;
+  params.knn.k = 5;
+  params.knn.l = 5;
+  EXPECT_EQ(make_posterior_mean(train, params, pool)->parts(), PosteriorMean::Parts::whole_only);
 }
 
 // A denoiser that answers for a larger set than the one it holds: the sampler's start at T draws

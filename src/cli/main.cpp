@@ -35,19 +35,15 @@
 namespace cfdm::cli {
 namespace {
 
-// Under mpirun: what a training set split over processes serves (the exact cfdm model, sigma >= 0),
-// refused before any work otherwise.
+// Under mpirun: what a training set split over processes cannot serve, refused before any work.
 void check_sharded_request(const SamplerParams& params, const Args& args) {
   const auto refuse = [](const std::string& what) {
-    throw Error("under mpirun, cfdm splits the training set for the exact cfdm model (any --sigma) only; " + what +
-                " runs in one process: leave out mpirun");
+    throw Error("under mpirun, " + what + " needs the whole training set in one process: leave out mpirun");
   };
   if (params.estimator == Estimator::knn) refuse("the nearest-neighbour estimator (--estimator knn)");
-  const Model model = args.has("model") ? parse_model(args.text("model", "")) : params.denoiser.model;
-  if (model != Model::cfdm) refuse(std::string("--model ") + model_name(model));
   for (const char* option : {"plot", "save-train", "out-latent"})
-    if (args.has(option)) refuse(std::string("--") + option + " (it needs the whole training set)");
-  if (args.has("space") && args.text("space", "") != "pixel") refuse("sampling in PCA space");
+    if (args.has(option)) refuse(std::string("--") + option);
+  if (args.has("space") && args.text("space", "") != "pixel") refuse("sampling in PCA space (--space pca)");
 }
 
 int command_sample(const Args& args, Cluster& cluster) {
@@ -89,12 +85,10 @@ int command_sample(const Args& args, Cluster& cluster) {
 
   data::DataRequest request = parse_data_request(args, scenario ? scenario->data : data::DataRequest{});
   if (sharded)  // this rank's rows only, centred on the whole set's mean
-    request.shard = {cluster.rank(), cluster.size(),
-                     [&cluster](std::vector<double>& sums, int64_t& rows) { cluster.whole_sums(sums, rows); }};
+    request.shard = {cluster.rank(), cluster.size(), [&cluster](std::vector<double>& sums) { cluster.whole_sums(sums); }};
   const std::string& spec = request.spec;
   data::Dataset dataset = data::load_dataset(request, &pool);
   if (writer) say_note(dataset.note);
-  const int first_row = dataset.first_row, total_rows = dataset.total_rows;
   const output::ImageShape shape = dataset.image_shape();
   const bool images = dataset.is_image();
   parse_model_options(args, &params.denoiser, shape);
@@ -112,7 +106,8 @@ int command_sample(const Args& args, Cluster& cluster) {
                          (params.sigma > 0 ? " with " + std::to_string(params.n_draws) + " draws" : ""),
                      "choose fewer --n-samples or --draws");
   Sampler sampler(train, params, pool,
-                  sharded ? make_sharded_posterior_mean(cluster, train, first_row, total_rows, pool, params.kernel)
+                  sharded ? make_sharded_posterior_mean(cluster, make_posterior_mean(train, params, pool),
+                                                        std::string("the ") + model_name(params.denoiser.model) + " model")
                           : nullptr);
   const uint64_t bytes_before = cluster.bytes_sent();
   Progress progress(params.denoiser.model == Model::cfdm ? "sampling" : model_name(params.denoiser.model),
@@ -153,7 +148,7 @@ int command_sample(const Args& args, Cluster& cluster) {
   std::fprintf(stderr,
                "cfdm: %d samples from %s (N = %d, d = %d), sigma = %g, M = %d, %d steps from t = %g, %s, %s, "
                "%s: %.3f s; training set %.1f MB%s; first step after %.3f s\n",
-               params.n_samples, spec.c_str(), sharded ? total_rows : train.n(), train.dim(), params.sigma,
+               params.n_samples, spec.c_str(), train.total_rows(), train.dim(), params.sigma,
                params.n_draws, steps_run, sampler.time(sampler.first_step()), estimator.c_str(), where.c_str(),
                isa_name(params.kernel.isa), seconds, train.memory_bytes() / 1e6, heap_report().c_str(), ready);
   // Samples in the data's own space (PCA latents decoded).

@@ -96,36 +96,35 @@ void Cluster::close() {
 }
 
 void Cluster::allgather(const float* mine, size_t count, float* all) {
+  allgather_bytes(reinterpret_cast<const unsigned char*>(mine), count * sizeof(float),
+                  reinterpret_cast<unsigned char*>(all));
+}
+
+void Cluster::allgather_bytes(const unsigned char* mine, size_t count, unsigned char* all) {
   check(false);
   if (!launched_) {
     std::copy_n(mine, count, all);
     return;
   }
   if (count > size_t(INT_MAX))
-    throw Error("an exchange of " + std::to_string(count) + " values per process is more than MPI sends at once: " +
-                "choose fewer --n-samples or --draws");
-  MPI_Allgather(mine, int(count), MPI_FLOAT, all, int(count), MPI_FLOAT, MPI_COMM_WORLD);
-  bytes_sent_ += count * sizeof(float);
+    throw Error("an exchange of " + std::to_string(count / 1000000) + " MB per process is more than MPI sends at " +
+                "once: choose fewer --n-samples or --draws");
+  MPI_Allgather(mine, int(count), MPI_BYTE, all, int(count), MPI_BYTE, MPI_COMM_WORLD);
+  bytes_sent_ += count;
 }
 
-void Cluster::whole_sums(std::vector<double>& sums, int64_t& rows) {
+void Cluster::whole_sums(std::vector<double>& values) {
   check(false);
   if (!launched_) return;
-  const size_t d = sums.size();
-  std::vector<double> mine(d + 1), all((d + 1) * size_t(size_));
-  mine[0] = double(rows);
-  std::copy(sums.begin(), sums.end(), mine.begin() + 1);
-  MPI_Allgather(mine.data(), int(d + 1), MPI_DOUBLE, all.data(), int(d + 1), MPI_DOUBLE, MPI_COMM_WORLD);
-  bytes_sent_ += (d + 1) * sizeof(double);
+  const size_t count = values.size();
+  if (count > size_t(INT_MAX)) throw Error("too many sums to exchange at once");
+  std::vector<double> all(count * size_t(size_));
+  MPI_Allgather(values.data(), int(count), MPI_DOUBLE, all.data(), int(count), MPI_DOUBLE, MPI_COMM_WORLD);
+  bytes_sent_ += count * sizeof(double);
   // In rank order, the same on every rank.
-  std::fill(sums.begin(), sums.end(), 0.0);
-  double total = 0;
-  for (int r = 0; r < size_; ++r) {
-    const double* part = &all[size_t(r) * (d + 1)];
-    total += part[0];
-    for (size_t k = 0; k < d; ++k) sums[k] += part[1 + k];
-  }
-  rows = int64_t(total);
+  std::fill(values.begin(), values.end(), 0.0);
+  for (int r = 0; r < size_; ++r)
+    for (size_t k = 0; k < count; ++k) values[k] += all[size_t(r) * count + k];
 }
 
 void Cluster::or_bits(float* values, size_t count) {
@@ -158,7 +157,10 @@ std::vector<std::string> Cluster::arguments(const std::vector<std::string>& own)
 void Cluster::check(bool, const std::string&) {}
 void Cluster::close() { closed_ = true; }
 void Cluster::allgather(const float* mine, size_t count, float* all) { std::copy_n(mine, count, all); }
-void Cluster::whole_sums(std::vector<double>&, int64_t&) {}
+void Cluster::allgather_bytes(const unsigned char* mine, size_t count, unsigned char* all) {
+  std::copy_n(mine, count, all);
+}
+void Cluster::whole_sums(std::vector<double>&) {}
 void Cluster::or_bits(float*, size_t) {}
 
 #endif
@@ -167,37 +169,31 @@ namespace {
 
 class ShardedPosteriorMean final : public PosteriorMean {
  public:
-  ShardedPosteriorMean(Cluster& cluster, const TrainingSet& part, int first_row, int total_rows, ThreadPool& pool,
-                       const KernelOptions& kernel)
-      : PosteriorMean(part),
-        cluster_(cluster),
-        first_row_(first_row),
-        total_rows_(total_rows),
-        pool_(pool),
-        kernel_(kernel),
-        direct_(uses_direct_kernel(part, kernel)) {}
+  ShardedPosteriorMean(Cluster& cluster, std::unique_ptr<PosteriorMean> inner)
+      : PosteriorMean(inner->train()), cluster_(cluster), inner_(std::move(inner)) {}
 
-  bool evaluate(const float* queries, int n_queries, int stride, double t, int, float* out, int out_stride,
-                const float*, int) override {
-    const int d = train().dim();
-    const size_t row = size_t(d) + kStateHead, count = size_t(n_queries) * row;
+  bool evaluate(const float* queries, int n_queries, int stride, double t, int step, float* out, int out_stride,
+                const float* points, int n_points) override {
+    if (inner_->parts() == Parts::independent)
+      return inner_->evaluate(queries, n_queries, stride, t, step, out, out_stride, points, n_points);
+    const size_t count = size_t(n_queries) * inner_->state_bytes();
     states_.resize(count);
-    if (!posterior_mean_states(train(), queries, n_queries, stride, t, states_.data(), pool_, kernel_)) return false;
+    if (!inner_->evaluate_states(queries, n_queries, stride, t, states_.data())) return false;
     all_.resize(count * size_t(cluster_.size()));
-    cluster_.allgather(states_.data(), count, all_.data());
-    std::vector<const float*> parts;
+    cluster_.allgather_bytes(states_.data(), count, all_.data());
+    std::vector<const unsigned char*> parts;
     for (int r = 0; r < cluster_.size(); ++r) parts.push_back(all_.data() + size_t(r) * count);
-    merge_softmax_states(parts.data(), cluster_.size(), n_queries, d, train().mean().data(), direct_, out, out_stride);
+    inner_->merge_states(parts.data(), cluster_.size(), n_queries, out, out_stride);
     return true;
   }
 
-  int total_points() const override { return total_rows_; }
+  int total_points() const override { return train().total_rows(); }
 
   void training_points(const int* indices, int count, float* out) const override {
-    const int d = train().dim(), n = train().n();
+    const int d = train().dim(), n = train().n(), first = train().part().first_row;
     std::fill_n(out, size_t(count) * d, 0.0f);
     for (int j = 0; j < count; ++j) {
-      const int i = indices[j] - first_row_;
+      const int i = indices[j] - first;
       if (i >= 0 && i < n)
         for (int k = 0; k < d; ++k) out[size_t(j) * d + k] = train().coordinate(i, k);
     }
@@ -206,19 +202,17 @@ class ShardedPosteriorMean final : public PosteriorMean {
 
  private:
   Cluster& cluster_;
-  int first_row_, total_rows_;
-  ThreadPool& pool_;
-  KernelOptions kernel_;
-  bool direct_;
-  std::vector<float> states_, all_;
+  std::unique_ptr<PosteriorMean> inner_;
+  std::vector<unsigned char> states_, all_;
 };
 
 }  // namespace
 
-std::unique_ptr<PosteriorMean> make_sharded_posterior_mean(Cluster& cluster, const TrainingSet& part, int first_row,
-                                                           int total_rows, ThreadPool& pool,
-                                                           const KernelOptions& kernel) {
-  return std::make_unique<ShardedPosteriorMean>(cluster, part, first_row, total_rows, pool, kernel);
+std::unique_ptr<PosteriorMean> make_sharded_posterior_mean(Cluster& cluster, std::unique_ptr<PosteriorMean> inner,
+                                                           const std::string& what) {
+  if (inner->parts() == PosteriorMean::Parts::whole_only)
+    throw Error("under mpirun, " + what + " needs the whole training set in one process: leave out mpirun");
+  return std::make_unique<ShardedPosteriorMean>(cluster, std::move(inner));
 }
 
 }  // namespace cfdm::cli

@@ -1,8 +1,9 @@
 // The processes of an `mpirun -np P cfdm sample ...` launch (Open MPI; the build option CFDM_MPI):
 // each holds one part (shard) of the training set, all run the same sampler on the same queries,
-// and per step they exchange each query's online-softmax state over their parts and merge them
-// in rank order (kernel.hpp, merge_softmax_states), so every process continues from the same
-// posterior means and the result does not depend on timing. README: "More data than one machine".
+// and per step they exchange each query's state over their parts (the online softmax's, for the
+// exact model: kernel.hpp, merge_softmax_states; PosteriorMean::Parts for the others) and merge
+// them in rank order, so every process continues from the same posterior means and the result
+// does not depend on timing. README: "More data than one machine".
 //
 // Failures: every exchange is preceded by a check in which each rank says whether it failed;
 // a rank whose work threw joins the next check saying so (main.cpp), and every rank then stops
@@ -61,9 +62,10 @@ class Cluster {
 
   // All ranks' `count` floats, rank after rank, into all (size() * count). Checks first.
   void allgather(const float* mine, size_t count, float* all);
-  // The whole set's column sums and size from every rank's (added in rank order):
-  // TrainingSet::WholeSums. Checks first.
-  void whole_sums(std::vector<double>& sums, int64_t& rows);
+  // Each value summed over every rank's, added in rank order (TrainingSet::WholeSums). Checks first.
+  void whole_sums(std::vector<double>& values);
+  // The same, one byte array a rank (all the same size), rank after rank. Checks first.
+  void allgather_bytes(const unsigned char* mine, size_t count, unsigned char* all);
   // Bitwise OR of every rank's values (the rank that holds a point gives its bits, the others 0).
   // Checks first.
   void or_bits(float* values, size_t count);
@@ -77,11 +79,11 @@ class Cluster {
   uint64_t bytes_sent_ = 0;
 };
 
-// The exact posterior mean over a training set split across the cluster's ranks: this rank's part
-// (rows first_row ... of the whole set of total_rows) gives each query's softmax state, the states
-// are exchanged and merged in rank order. Every rank must evaluate the same queries.
-std::unique_ptr<PosteriorMean> make_sharded_posterior_mean(Cluster& cluster, const TrainingSet& part, int first_row,
-                                                           int total_rows, ThreadPool& pool,
-                                                           const KernelOptions& kernel);
+// A denoiser over a training set split across the cluster's ranks, from `inner` over this rank's
+// part (TrainingSet::Part): its states exchanged and merged in rank order, or evaluated alone
+// when its statistics are already the whole set's (PosteriorMean::Parts). Every rank evaluates
+// the same queries. Throws cfdm::Error, naming `what`, for a denoiser that needs the whole set.
+std::unique_ptr<PosteriorMean> make_sharded_posterior_mean(Cluster& cluster, std::unique_ptr<PosteriorMean> inner,
+                                                           const std::string& what);
 
 }  // namespace cfdm::cli

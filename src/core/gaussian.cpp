@@ -2,6 +2,7 @@
 
 #include <Eigen/Eigenvalues>
 #include <algorithm>
+#include <vector>
 
 #include "core/error.hpp"
 #include "core/thread_pool.hpp"
@@ -30,11 +31,21 @@ GaussianStats gaussian_stats(const TrainingSet& train) {
   int n = 0;
   // The covariance about the stored centre c, then about the mean: S = scatter / N - (mu - c)(mu - c)^T.
   Eigen::MatrixXd covariance = centered_scatter(train, 1, &n);
-  covariance /= double(std::max(n, 1));
   Eigen::VectorXd offset = Eigen::VectorXd::Zero(d);  // mu - c
   for (int i = 0; i < train.n(); ++i)
     for (int k = 0; k < d; ++k) offset(k) += train.centered(i, k);
-  offset /= double(std::max(n, 1));
+  double count = double(std::max(n, 1));
+  if (train.is_part()) {  // the whole set's sums: every part's scatter, offset sum and size
+    std::vector<double> sums(covariance.data(), covariance.data() + covariance.size());
+    sums.insert(sums.end(), offset.data(), offset.data() + d);
+    sums.push_back(double(n));
+    train.part().whole_sums(sums);
+    std::copy_n(sums.data(), covariance.size(), covariance.data());
+    std::copy_n(sums.data() + covariance.size(), d, offset.data());
+    count = sums.back();
+  }
+  covariance /= count;
+  offset /= count;
   covariance -= offset * offset.transpose();
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(covariance);
   if (solver.info() != Eigen::Success)
@@ -64,6 +75,9 @@ class WienerPosteriorMean final : public PosteriorMean {
         pool_(pool),
         stats_(shared_gaussian_stats(train)),
         basis_(stats_->basis.cast<float>()) {}
+
+  // The mean and covariance are the whole set's (gaussian_stats): a part needs nothing more.
+  Parts parts() const override { return Parts::independent; }
 
   bool evaluate(const float* queries, int n_queries, int stride, double t, int, float* out, int out_stride,
                 const float*, int) override {

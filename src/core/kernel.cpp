@@ -171,6 +171,20 @@ class ExactPosteriorMean final : public PosteriorMean {
     return posterior_mean(train(), queries, n_queries, stride, t, out, out_stride, pool_, kernel_);
   }
 
+  Parts parts() const override { return Parts::merged; }
+  size_t state_bytes() const override { return sizeof(float) * size_t(train().dim() + kStateHead); }
+  bool evaluate_states(const float* queries, int n_queries, int stride, double t, unsigned char* states) override {
+    return posterior_mean_states(train(), queries, n_queries, stride, t, reinterpret_cast<float*>(states), pool_,
+                                 kernel_);
+  }
+  void merge_states(const unsigned char* const* parts, int n_parts, int n_queries, float* out,
+                    int out_stride) const override {
+    std::vector<const float*> states(static_cast<size_t>(n_parts));
+    for (int p = 0; p < n_parts; ++p) states[size_t(p)] = reinterpret_cast<const float*>(parts[p]);
+    merge_softmax_states(states.data(), n_parts, n_queries, train().dim(), train().mean().data(),
+                         uses_direct_kernel(train(), kernel_), out, out_stride);
+  }
+
  private:
   ThreadPool& pool_;
   KernelOptions kernel_;

@@ -104,6 +104,14 @@ class PixelSoftmax {
     }
   }
 
+  // The state (a part of a training set split across processes, merge_pixel_softmax_states): the
+  // maxima, the sums of weights, then the weighted sums.
+  void save(double* state) const {
+    std::copy(max_.begin(), max_.end(), state);
+    std::copy(sum_.begin(), sum_.end(), state + max_.size());
+    std::copy(acc_.begin(), acc_.end(), state + 2 * max_.size());
+  }
+
   // out_k = mean_k + (weighted sum / sum of weights)_k: the denoiser in data coordinates.
   void finish(const float* mean, float* out) const {
     for (size_t g = 0; g < max_.size(); ++g)
@@ -183,9 +191,12 @@ class PixelSoftmax {
 // logit per softmax group and lane (l[k groups + g]); the rows are added in order, whatever the
 // thread count, and the softmaxes finished give out (row stride out_stride): the same bits on every
 // thread count. Each group of queries gets its own copy of logits, so it may keep scratch space.
+// With states (not null): each query's softmax state (PixelSoftmax::save, groups (2 + width)
+// doubles a query) instead of out.
 template <class Logits>
 void stream_pixel_softmax(const TrainingSet& train, ThreadPool& pool, const float* queries, int n_queries, int stride,
-                          double a, int groups, int width, const Logits& logits, float* out, int out_stride) {
+                          double a, int groups, int width, const Logits& logits, float* out, int out_stride,
+                          double* states) {
   const int d = train.dim(), n = train.n();
   const float* mean = train.mean().data();
   constexpr int kQueriesPerTask = 4;
@@ -209,7 +220,11 @@ void stream_pixel_softmax(const TrainingSet& train, ThreadPool& pool, const floa
         for (int k = 0; k < block; ++k) softmax[size_t(q)].add(&l[size_t(k) * groups], &rows[size_t(k) * dim]);
       }
     }
-    for (int q = 0; q < count; ++q) softmax[size_t(q)].finish(mean, out + size_t(q0 + q) * out_stride);
+    for (int q = 0; q < count; ++q)
+      if (states)
+        softmax[size_t(q)].save(states + size_t(q0 + q) * size_t(groups) * size_t(2 + width));
+      else
+        softmax[size_t(q)].finish(mean, out + size_t(q0 + q) * out_stride);
   });
 }
 
@@ -276,16 +291,19 @@ struct MaskLogits {
 };
 
 inline void window_means(const TrainingSet& train, ThreadPool& pool, const float* queries, int n_queries, int stride,
-                         double a, double scale, const ImageShape& image, int radius, float* out, int out_stride) {
+                         double a, double scale, const ImageShape& image, int radius, float* out, int out_stride,
+                         double* states) {
   stream_pixel_softmax(train, pool, queries, n_queries, stride, a, image.height * image.width, image.channels,
-                       WindowLogits{image.height, image.width, image.channels, radius, a, scale, {}}, out, out_stride);
+                       WindowLogits{image.height, image.width, image.channels, radius, a, scale, {}}, out, out_stride,
+                       states);
 }
 
 inline void mask_means(const TrainingSet& train, ThreadPool& pool, const float* queries, int n_queries, int stride,
-                       double a, double scale, const int* offsets, const int* indices, float* out, int out_stride) {
+                       double a, double scale, const int* offsets, const int* indices, float* out, int out_stride,
+                       double* states) {
   const int d = train.dim();
   stream_pixel_softmax(train, pool, queries, n_queries, stride, a, d, 1, MaskLogits{d, a, scale, offsets, indices, {}},
-                       out, out_stride);
+                       out, out_stride, states);
 }
 
 inline const LocalTable& local_table() {

@@ -10,9 +10,11 @@
 // the exact model; P = 1 makes each pixel an independent one-dimensional exact model. Rows are
 // centred (the model is shift-equivariant); tables, logits and sums are in double.
 #include <algorithm>
+#include <limits>
 #include <string>
 #include <vector>
 
+#include "core/detmath.hpp"
 #include "core/error.hpp"
 #include "core/local_kernels.hpp"
 #include "core/posterior_mean.hpp"
@@ -39,11 +41,31 @@ class LocalPosteriorMean final : public PosteriorMean {
     const double a = t, scale = 1.0 / (2.0 * (1.0 - t) * (1.0 - t));
     // One query and training image: the summed-area table of (z - a x)^2, then each pixel's window
     // (local_impl.hpp, per instruction set).
-    local_table(isa_).window(train(), pool_, queries, n_queries, stride, a, scale, image_, radius, out, out_stride);
+    local_table(isa_).window(train(), pool_, queries, n_queries, stride, a, scale, image_, radius, out, out_stride,
+                             nullptr);
     return true;
   }
 
+  Parts parts() const override { return Parts::merged; }
+  size_t state_bytes() const override { return sizeof(double) * pixel_softmax_state_doubles(groups(), image_.channels); }
+  bool evaluate_states(const float* queries, int n_queries, int stride, double t, unsigned char* states) override {
+    const int radius = local_patch_size(image_, patch_, t) / 2;
+    const double a = t, scale = 1.0 / (2.0 * (1.0 - t) * (1.0 - t));
+    local_table(isa_).window(train(), pool_, queries, n_queries, stride, a, scale, image_, radius, nullptr, 0,
+                             reinterpret_cast<double*>(states));
+    return true;
+  }
+  void merge_states(const unsigned char* const* parts, int n_parts, int n_queries, float* out,
+                    int out_stride) const override {
+    std::vector<const double*> states(static_cast<size_t>(n_parts));
+    for (int p = 0; p < n_parts; ++p) states[size_t(p)] = reinterpret_cast<const double*>(parts[p]);
+    merge_pixel_softmax_states(states.data(), n_parts, n_queries, groups(), image_.channels, train().mean().data(), out,
+                               out_stride);
+  }
+
  private:
+  int groups() const { return image_.height * image_.width; }
+
   ImageShape image_;
   int patch_;
   ThreadPool& pool_;
@@ -55,6 +77,31 @@ class LocalPosteriorMean final : public PosteriorMean {
 std::unique_ptr<PosteriorMean> make_local_posterior_mean(const TrainingSet& train, const ImageShape& image, int patch,
                                                          ThreadPool& pool, Isa isa) {
   return std::make_unique<LocalPosteriorMean>(train, image, patch, pool, isa);
+}
+
+void merge_pixel_softmax_states(const double* const* parts, int n_parts, int n_queries, int groups, int width,
+                                const float* mean, float* out, int out_stride) {
+  const size_t per_query = pixel_softmax_state_doubles(groups, width), g_count = size_t(groups);
+  std::vector<double> scales(static_cast<size_t>(n_parts));
+  for (int q = 0; q < n_queries; ++q)
+    for (size_t g = 0; g < g_count; ++g) {
+      double top = -std::numeric_limits<double>::infinity();
+      for (int p = 0; p < n_parts; ++p) top = std::max(top, parts[p][size_t(q) * per_query + g]);
+      double sum = 0.0;
+      for (int p = 0; p < n_parts; ++p) {
+        const double* state = parts[p] + size_t(q) * per_query;
+        const double gap = state[g] - top;  // <= 0; -inf or NaN for a part whose weights all vanished
+        scales[size_t(p)] = gap == 0.0 ? 1.0 : !(gap >= -745.0) ? 0.0 : detmath::exp(gap);
+        sum += scales[size_t(p)] * state[g_count + g];
+      }
+      for (int c = 0; c < width; ++c) {
+        double acc = 0.0;
+        for (int p = 0; p < n_parts; ++p)
+          acc += scales[size_t(p)] * parts[p][size_t(q) * per_query + 2 * g_count + g * width + size_t(c)];
+        const size_t k = g * width + size_t(c);
+        out[size_t(q) * out_stride + k] = float(double(mean[k]) + acc / sum);
+      }
+    }
 }
 
 const LocalTable& local_table(Isa isa) {

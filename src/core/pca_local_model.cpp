@@ -39,8 +39,25 @@ class PcaLocalPosteriorMean final : public PosteriorMean {
     // One query and training row: (z - a x)^2, summed over each output coordinate's mask
     // (local_impl.hpp, per instruction set).
     local_table(isa_).mask(train(), pool_, queries, n_queries, stride, a, scale, offsets_.data(), indices_.data(), out,
-                           out_stride);
+                           out_stride, nullptr);
     return true;
+  }
+
+  Parts parts() const override { return Parts::merged; }  // its masks come from the whole set's covariance
+  size_t state_bytes() const override { return sizeof(double) * pixel_softmax_state_doubles(train().dim(), 1); }
+  bool evaluate_states(const float* queries, int n_queries, int stride, double t, unsigned char* states) override {
+    if (t != mask_t_ || offsets_.empty()) build_masks(t);
+    const double a = t, scale = 1.0 / (2.0 * (1.0 - t) * (1.0 - t));
+    local_table(isa_).mask(train(), pool_, queries, n_queries, stride, a, scale, offsets_.data(), indices_.data(),
+                           nullptr, 0, reinterpret_cast<double*>(states));
+    return true;
+  }
+  void merge_states(const unsigned char* const* parts, int n_parts, int n_queries, float* out,
+                    int out_stride) const override {
+    std::vector<const double*> states(static_cast<size_t>(n_parts));
+    for (int p = 0; p < n_parts; ++p) states[size_t(p)] = reinterpret_cast<const double*>(parts[p]);
+    merge_pixel_softmax_states(states.data(), n_parts, n_queries, train().dim(), 1, train().mean().data(), out,
+                               out_stride);
   }
 
  private:

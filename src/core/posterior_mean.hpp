@@ -66,6 +66,24 @@ class PosteriorMean {
   virtual bool evaluate(const float* queries, int n_queries, int stride, double t, int step, float* out, int out_stride,
                         const float* points = nullptr, int n_points = 0) = 0;
 
+  // How the denoiser runs on a training set that is one part of a larger one (TrainingSet::Part),
+  // each part in its own process (cli/mpi.cpp):
+  //   whole_only   it needs the whole set in one process (the nearest-neighbour estimator);
+  //   independent  each part evaluates it alone: what it uses of the data is already the whole
+  //                set's (the Wiener model's mean and covariance);
+  //   merged       each part gives every query a state of state_bytes() over its rows
+  //                (evaluate_states), and the states of all parts, merged in part order
+  //                (merge_states), give D: one part gives evaluate's result bit for bit.
+  enum class Parts { whole_only, independent, merged };
+  virtual Parts parts() const { return Parts::whole_only; }
+  virtual size_t state_bytes() const { return 0; }
+  virtual bool evaluate_states(const float* /*queries*/, int /*n_queries*/, int /*stride*/, double /*t*/,
+                               unsigned char* /*states*/) {
+    return false;
+  }
+  virtual void merge_states(const unsigned char* const* /*parts*/, int /*n_parts*/, int /*n_queries*/, float* /*out*/,
+                            int /*out_stride*/) const {}
+
   // The training points D sums over: how many, and rows of them as stored (data coordinates,
   // count x d into out) by index. The sampler's start at T draws from them. A denoiser over one
   // part of a training set split across processes (cli/mpi.cpp) answers for the whole set.

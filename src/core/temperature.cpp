@@ -22,16 +22,36 @@ class TemperedPosteriorMean final : public PosteriorMean {
   bool evaluate(const float* queries, int n_queries, int stride, double t, int step, float* out, int out_stride,
                 const float* points, int n_points) override {
     const int d = train().dim();
-    const double s = t + (1.0 - t) * root_tau_, inv = 1.0 / s;
-    std::vector<float> scaled(size_t(n_queries) * d), scaled_points(size_t(points ? n_points : 0) * d);
-    for (int q = 0; q < n_queries; ++q)
-      for (int k = 0; k < d; ++k) scaled[size_t(q) * d + k] = float(double(queries[size_t(q) * stride + k]) * inv);
-    for (size_t i = 0; i < scaled_points.size(); ++i) scaled_points[i] = float(double(points[i]) * inv);
+    const double inv = 1.0 / (t + (1.0 - t) * root_tau_);
+    const std::vector<float> scaled = scale(queries, n_queries, stride, inv);
+    const std::vector<float> scaled_points = points ? scale(points, n_points, d, inv) : std::vector<float>();
     return inner_->evaluate(scaled.data(), n_queries, d, t * inv, step, out, out_stride,
                             points ? scaled_points.data() : nullptr, n_points);
   }
 
+  // On a part of a training set: the inner model's states at the same rescaled query and time.
+  Parts parts() const override { return inner_->parts(); }
+  size_t state_bytes() const override { return inner_->state_bytes(); }
+  bool evaluate_states(const float* queries, int n_queries, int stride, double t, unsigned char* states) override {
+    const double inv = 1.0 / (t + (1.0 - t) * root_tau_);
+    return inner_->evaluate_states(scale(queries, n_queries, stride, inv).data(), n_queries, train().dim(), t * inv,
+                                   states);
+  }
+  void merge_states(const unsigned char* const* parts, int n_parts, int n_queries, float* out,
+                    int out_stride) const override {
+    inner_->merge_states(parts, n_parts, n_queries, out, out_stride);
+  }
+
  private:
+  // rows x d values times inv (row stride `stride`), packed.
+  std::vector<float> scale(const float* rows, int count, int stride, double inv) const {
+    const int d = train().dim();
+    std::vector<float> scaled(size_t(count) * d);
+    for (int q = 0; q < count; ++q)
+      for (int k = 0; k < d; ++k) scaled[size_t(q) * d + k] = float(double(rows[size_t(q) * stride + k]) * inv);
+    return scaled;
+  }
+
   std::unique_ptr<PosteriorMean> inner_;
   double root_tau_;
 };

@@ -15,6 +15,15 @@ int round_up(int value, int multiple) { return (value + multiple - 1) / multiple
 
 }  // namespace
 
+double TrainingSet::whole_sums(std::vector<double>& column_sums) const {
+  if (!is_part()) return double(n_);
+  column_sums.push_back(double(n_));  // the rows, summed with the columns
+  part_.whole_sums(column_sums);
+  const double rows = column_sums.back();
+  column_sums.pop_back();
+  return rows;
+}
+
 void TrainingSet::check_shape() const {
   if (n_ < 1 || dim_ < 1) {
     throw Error("training set is empty (" + std::to_string(n_) + " x " + std::to_string(dim_) +
@@ -28,8 +37,8 @@ TrainingSet::TrainingSet(const MatrixXfR& points)
           std::copy_n(points.data() + size_t(first + j) * points.cols(), points.cols(), rows + size_t(j) * stride);
       }) {}
 
-TrainingSet::TrainingSet(int n, int d, const RowReader& read, ThreadPool* pool, const WholeSums& whole)
-    : n_(n), dim_(d) {
+TrainingSet::TrainingSet(int n, int d, const RowReader& read, ThreadPool* pool, const Part& part)
+    : n_(n), dim_(d), part_(part) {
   check_shape();
   stride_ = round_up(dim_, kPad);
   n_padded_ = round_up(n_, kPad);
@@ -57,10 +66,9 @@ TrainingSet::TrainingSet(int n, int d, const RowReader& read, ThreadPool* pool, 
       }
     }
   }
-  int64_t rows = n_;
-  if (whole) whole(sum, rows);
+  const double rows = whole_sums(sum);
   mean_.assign(dim_, 0.0f);
-  for (int k = 0; k < dim_; ++k) mean_[k] = static_cast<float>(sum[k] / double(rows));
+  for (int k = 0; k < dim_; ++k) mean_[k] = static_cast<float>(sum[k] / rows);
   // x'_i = x_i - c and |x'_i|^2 (in double, from the stored floats), row by row: any split of the
   // rows over threads gives the same set.
   norms_sq_.assign(n_padded_ + kPad, 0.0f);  // + kPad: vector reads past the last row stay inside
@@ -98,8 +106,8 @@ TrainingSet::TrainingSet(const uint8_t* values, int n, int d, float scale)
                   n, d, scale) {}
 
 TrainingSet::TrainingSet(std::vector<uint8_t>&& values, int n, int d, float scale, ThreadPool* pool,
-                         const WholeSums& whole)
-    : n_(n), dim_(d), u8_scale_(scale) {
+                         const Part& part)
+    : n_(n), dim_(d), u8_scale_(scale), part_(part) {
   check_shape();
   if (!(std::isfinite(scale) && scale > 0.0f))
     throw Error("the scale of uint8 training data must be finite and positive (got " + std::to_string(scale) + ")");
@@ -117,10 +125,9 @@ TrainingSet::TrainingSet(std::vector<uint8_t>&& values, int n, int d, float scal
   for (int i = 0; i < n_; ++i)
     for (int k = 0; k < dim_; ++k) sum[k] += rows_u8_[size_t(i) * stride_ + k];
   std::vector<double> sums(sum.begin(), sum.end());
-  int64_t rows = n_;
-  if (whole) whole(sums, rows);
+  const double rows = whole_sums(sums);
   mean_.assign(dim_, 0.0f);
-  for (int k = 0; k < dim_; ++k) mean_[k] = static_cast<float>(double(scale) * sums[k] / double(rows));
+  for (int k = 0; k < dim_; ++k) mean_[k] = static_cast<float>(double(scale) * sums[k] / rows);
   finish_layout(pool);
 }
 

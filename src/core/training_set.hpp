@@ -34,6 +34,17 @@ void spread_rows(T* data, int count, int d, int stride) {
   }
 }
 
+// A training set can be one part (shard) of a larger one, held by another process each
+// (cli/mpi.cpp): rows first_row ... of the whole set's total_rows. Sums over the training set (the
+// mean it is centred on, the Gaussian models' covariance) are then sums over the whole set:
+// whole_sums replaces each of this part's values by its sum over every part, added in part order
+// (the same bits on every part). Empty (no whole_sums): the set is whole.
+struct TrainingSetPart {
+  using WholeSums = std::function<void(std::vector<double>& values)>;
+  int first_row = 0, total_rows = 0;
+  WholeSums whole_sums;
+};
+
 class TrainingSet {
  public:
   // What is derived from the data once and kept with them, shared by every model built on this
@@ -57,11 +68,11 @@ class TrainingSet {
   // values). The rest of each row's stride is zero on entry and must be zero on return. Called
   // with consecutive ranges in order.
   using RowReader = std::function<void(int first, int count, float* rows, int stride)>;
-  // A training set that is one part (shard) of a larger one is centred on the whole set's mean:
-  // given this part's column sums (in double, each summed in row order) and its number of rows,
-  // sets both to those of the whole set (mpi.cpp sums the parts in a fixed order). Null: the set
-  // is whole.
-  using WholeSums = std::function<void(std::vector<double>& column_sums, int64_t& rows)>;
+  using WholeSums = TrainingSetPart::WholeSums;
+  using Part = TrainingSetPart;
+  const Part& part() const { return part_; }
+  bool is_part() const { return bool(part_.whole_sums); }
+  int total_rows() const { return is_part() ? part_.total_rows : n_; }
 
   // Copies and lays out `points` (N x d). Throws cfdm::Error if N or d is 0 or a value is not
   // finite.
@@ -70,14 +81,14 @@ class TrainingSet {
   // full-size copy of it in between). The same set as the one from the same points as a matrix.
   // Throws as the matrix form does, and whatever `read` throws. A pool, when given, shares the
   // centering (the same set on any number of threads).
-  TrainingSet(int n, int d, const RowReader& read, ThreadPool* pool = nullptr, const WholeSums& whole = nullptr);
+  TrainingSet(int n, int d, const RowReader& read, ThreadPool* pool = nullptr, const Part& part = Part());
   // N x d uint8 values u (row-major), points x_i = scale * u_i. Throws cfdm::Error if N or d is 0
   // or scale is not finite and positive.
   TrainingSet(const uint8_t* values, int n, int d, float scale);
   // The same, taking over `values` (N x d, row-major) as its rows instead of copying them;
   // `pool`, when given, shares the norms.
   TrainingSet(std::vector<uint8_t>&& values, int n, int d, float scale, ThreadPool* pool = nullptr,
-              const WholeSums& whole = nullptr);
+              const Part& part = Part());
 
   int n() const { return n_; }
   int dim() const { return dim_; }
@@ -118,6 +129,8 @@ class TrainingSet {
 
  private:
   void check_shape() const;
+  // The whole set's column sums in place of this part's, and its number of rows.
+  double whole_sums(std::vector<double>& column_sums) const;
   void finish_layout(ThreadPool* pool);  // uint8 rows: the norms and the column copy
   void make_columns();   // the column copy, from the stored rows
 
@@ -125,6 +138,7 @@ class TrainingSet {
   float u8_scale_ = 0.0f;
   std::vector<float> rows_, columns_, norms_sq_, mean_;
   std::vector<uint8_t> rows_u8_;
+  Part part_;
   std::shared_ptr<Derived> derived_ = std::make_shared<Derived>();
 };
 

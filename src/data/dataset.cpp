@@ -61,10 +61,11 @@ namespace {
 
 // The whole dataset's rows, and this shard's part of them, kept in place.
 Dataset keep_shard(Dataset out, const DataRequest::Shard& shard) {
-  out.whole_sums = shard.whole_sums;
+  if (!shard.whole_sums) return out;
+  out.part.whole_sums = shard.whole_sums;
   if (out.is_image()) {
     ImageSet& images = out.images;
-    out.total_rows = images.n;
+    out.part.total_rows = images.n;
     const auto [lo, hi] = shard_rows(images.n, shard);
     const size_t per = size_t(images.pixels_per_image());
     images.pixels.erase(images.pixels.begin() + hi * per, images.pixels.end());
@@ -74,12 +75,12 @@ Dataset keep_shard(Dataset out, const DataRequest::Shard& shard) {
       images.labels.erase(images.labels.begin(), images.labels.begin() + lo);
     }
     images.n = hi - lo;
-    out.first_row = lo;
-  } else if (!out.train) {
-    out.total_rows = int(out.points.rows());
-    const auto [lo, hi] = shard_rows(out.total_rows, shard);
+    out.part.first_row = lo;
+  } else {
+    out.part.total_rows = int(out.points.rows());
+    const auto [lo, hi] = shard_rows(out.part.total_rows, shard);
     out.points = MatrixXfR(out.points.middleRows(lo, hi - lo));
-    out.first_row = lo;
+    out.part.first_row = lo;
   }
   return out;
 }
@@ -101,10 +102,7 @@ Dataset load_dataset(const DataRequest& request, ThreadPool* pool) {
   Dataset out;
   if (has_extension(spec, ".npy") && file_exists(spec)) {
     // Only this shard's rows are read.
-    NpyShard part;
-    out.train = std::make_shared<TrainingSet>(read_npy_training_set(spec, request.n_train, pool, &shard, &part));
-    out.total_rows = part.total_rows;
-    out.first_row = part.first_row;
+    out.train = std::make_shared<TrainingSet>(read_npy_training_set(spec, request.n_train, pool, &shard));
     return out;
   }
   out.points = load_training_data(spec, request.n_train, request.seed, &out.note);
@@ -125,18 +123,18 @@ TrainingSet make_training_set(Dataset&& dataset, ThreadPool* pool) {
     return train;
   }
   if (!dataset.is_image()) {
-    if (!dataset.whole_sums) return TrainingSet(dataset.points);
+    if (!dataset.part.whole_sums) return TrainingSet(dataset.points);
     const MatrixXfR& points = dataset.points;
     return TrainingSet(int(points.rows()), int(points.cols()), [&points](int first, int count, float* rows, int stride) {
       for (int j = 0; j < count; ++j)
         std::copy_n(points.data() + size_t(first + j) * points.cols(), points.cols(), rows + size_t(j) * stride);
-    }, pool, dataset.whole_sums);
+    }, pool, dataset.part);
   }
   // The pixels become the training set's rows (no second copy of the images).
   ImageSet& images = dataset.images;
   const int n = images.n, d = images.pixels_per_image();
   images.n = 0;
-  return TrainingSet(std::move(images.pixels), n, d, 1.0f / 255.0f, pool, dataset.whole_sums);
+  return TrainingSet(std::move(images.pixels), n, d, 1.0f / 255.0f, pool, dataset.part);
 }
 
 std::vector<int> parse_classes(const std::string& text) {

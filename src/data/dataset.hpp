@@ -37,10 +37,8 @@ struct Dataset {
   std::shared_ptr<TrainingSet> train;
   ImageSet images;   // image datasets: uint8 pixels, values pixel / 255 in [0, 1]
   std::string note;  // what the reader assumed (a CSV's first line read as a header), else empty
-  // A shard (DataRequest::shard): the whole set's size, where this part starts in it, and how the
-  // training set finds the whole set's mean.
-  int total_rows = 0, first_row = 0;
-  TrainingSet::WholeSums whole_sums;
+  // A shard (DataRequest::Shard): which part of the whole set the points are (TrainingSet::Part).
+  TrainingSet::Part part;
   bool is_image() const { return images.n > 0; }
   // The images' shape (H x W x C), or an empty shape for points.
   ImageShape image_shape() const {

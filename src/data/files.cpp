@@ -256,7 +256,7 @@ void check_matrix_shape(const std::vector<int64_t>& shape, const std::string& pa
 
 // Rows [lo, hi) of a .npy file into a training set.
 TrainingSet read_npy_rows(const InputFile& file, const NpyLayout& layout, const std::string& path, int lo, int hi,
-                          ThreadPool* pool, const TrainingSet::WholeSums& whole_sums) {
+                          ThreadPool* pool, const TrainingSet::Part& part) {
   const int n = hi - lo, d = int(layout.shape[1]);
   std::vector<unsigned char> wide;  // float64 files: one slice at a time
   return TrainingSet(n, d, [&](int first, int count, float* out, int stride) {
@@ -278,7 +278,7 @@ TrainingSet read_npy_rows(const InputFile& file, const NpyLayout& layout, const 
                     std::to_string(int64_t(v) % d) + " is not finite (" + std::to_string(out[v]) +
                     "): remove or replace NaN/Inf values");
     spread_rows(out, count, d, stride);  // read back to back
-  }, pool, whole_sums);
+  }, pool, part);
 }
 
 }  // namespace
@@ -301,7 +301,7 @@ Array parse_npy(const std::string& bytes, const std::string& path) {
 }
 
 TrainingSet read_npy_training_set(const std::string& path, int n_train, ThreadPool* pool,
-                                  const DataRequest::Shard* shard, NpyShard* part) {
+                                  const DataRequest::Shard* shard) {
   const InputFile file(path);
   const uint64_t size = file.size();
   // The header: its length is in the first 12 bytes; real headers are well under a kilobyte.
@@ -322,7 +322,6 @@ TrainingSet read_npy_training_set(const std::string& path, int n_train, ThreadPo
                 std::to_string(n_train));
   const int whole = n_train > 0 ? n_train : rows;
   const auto [lo, hi] = shard ? shard_rows(whole, *shard) : std::pair<int, int>(0, whole);
-  if (part) *part = NpyShard{whole, lo};
   const int n = hi - lo;
   check_memory(TrainingSet::memory_bytes_for(n, d, false),
                shard && shard->count > 1 ? "this process's part of the training set of " + path + " (" +
@@ -331,7 +330,9 @@ TrainingSet read_npy_training_set(const std::string& path, int n_train, ThreadPo
                shard && shard->count > 1 ? "use more processes (mpirun -np), fewer points (--n-train) or more memory"
                                          : "use fewer points (--n-train), a smaller file, or split it over processes "
                                            "(mpirun -np P cfdm sample, README: More data than one machine)");
-  return read_npy_rows(file, layout, path, lo, hi, pool, shard ? shard->whole_sums : nullptr);
+  TrainingSet::Part part;
+  if (shard && shard->whole_sums) part = TrainingSet::Part{lo, whole, shard->whole_sums};
+  return read_npy_rows(file, layout, path, lo, hi, pool, part);
 }
 
 MatrixXfR read_csv(const std::string& path, std::string* note) { return parse_csv(read_file(path), path, note); }

@@ -30,13 +30,10 @@ Array parse_npy(const std::string& bytes, const std::string& name);
 // The first n_train rows (all when n_train < 0) of a 2-D .npy as a training set, read straight
 // into its layout in slices (no copy of the file in memory), centred on `pool` when given. Throws as read_matrix does, and when
 // n_train is 0 or more than the file's rows.
-// With a shard (DataRequest::Shard), only its rows of the first n_train are read, and *part says
-// where they are.
-struct NpyShard {
-  int total_rows = 0, first_row = 0;
-};
+// With a shard (DataRequest::Shard), only its rows of the first n_train are read: the set is that
+// part of the whole (TrainingSet::Part).
 TrainingSet read_npy_training_set(const std::string& path, int n_train, ThreadPool* pool = nullptr,
-                                  const DataRequest::Shard* shard = nullptr, NpyShard* part = nullptr);
+                                  const DataRequest::Shard* shard = nullptr);
 // A 2-D matrix from .npy or .csv (chosen by extension); every value must be finite. *note (when
 // given) says what the reader assumed, e.g. that a CSV's first line was a header; else empty.
 MatrixXfR read_matrix(const std::string& path, std::string* note = nullptr);

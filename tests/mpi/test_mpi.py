@@ -10,7 +10,7 @@ Checks, on 1, 2 and 3 processes (oversubscribed on a machine with fewer cores):
 - rank 0's settings hold on every rank (an MPMD launch with different seeds samples rank 0's);
 - a rank that cannot read its part, or has too little memory for it, ends every rank with its
   one-line error, no output file and no hang;
-- what a split set does not serve is refused in one line;
+- every model of the analytic family, and what a split set does not serve refused in one line;
 - under a limit on the address space (ulimit -v) that refuses the whole set in one process, two
   processes sample it.
 The merge itself is tested against the float64 oracle in tests/test_shards.cpp.
@@ -79,10 +79,15 @@ cases = {
     "MNIST threes (uint8 rows)": ["--data", "mnist", "--classes", 3, "--n-samples", 16, "--steps", 20, "--sigma", 0.5,
                                   "--draws", 4, "--start-t", 0.5],
 }
+# The analytic family: per-pixel softmax states (local, pca-local), the nearest point of each part,
+# Wiener on the whole set's covariance; a temperature.
+few_threes = ["--data", "mnist", "--classes", 3, "--n-train", 600, "--n-samples", 8, "--steps", 10, "--start-t", 0.5]
+for model in (["local"], ["pca-local"], ["nearest"], ["wiener"], ["cfdm", "--temperature", 0.5, "--sigma", 0.3]):
+    cases[f"MNIST threes, --model {' '.join(map(str, model))}"] = few_threes + ["--model", *model]
 worst = 0.0
 for name, args in cases.items():
     single = run(["sample", *args, "--out", path("single.npy")])
-    if name.startswith("MNIST") and single.returncode != 0 and "prepare" in single.stderr:
+    if "mnist" in args and single.returncode != 0 and "prepare" in single.stderr:
         print(f"note: {name} skipped (MNIST is not prepared: scripts/setup.sh)")
         continue
     check(f"{name}: one process", single.returncode == 0, single.stderr[-300:])
@@ -112,6 +117,7 @@ for name, args in cases.items():
                       f"max diff {np.abs(outs[0] - outs[1]).max()}")
             diff = float(np.abs(outs[0] - reference).max())
             worst = max(worst, diff)
+            print(f"FIGURE {name}: {ranks} processes against one: largest difference {diff:.3g}")
             check(f"{name}: {ranks} processes agree with one to float rounding", diff <= BOUND, f"max diff {diff}")
 print(f"FIGURE largest difference between P = 2, 3 processes and one process: {worst:.3g} (bound {BOUND})")
 
@@ -136,8 +142,8 @@ r = run(["sample", "--data", path("missing.npy"), "--out", path("never.npy")], r
 check("a missing file on every rank: one line", r.returncode != 0 and len(errors(r)) == 1
       and "missing.npy" in errors(r)[0] and not os.path.exists(path("never.npy")), r.stderr[-400:])
 
-for name, extra in [("the nearest-neighbour estimator", ["--estimator", "knn"]), ("another model", ["--model", "wiener"]),
-                    ("a plot", ["--plot", path("never.png")])]:
+for name, extra in [("the nearest-neighbour estimator", ["--estimator", "knn"]), ("a plot", ["--plot", path("never.png")]),
+                    ("PCA space", ["--space", "pca"])]:
     r = run(["sample", "--data", path("points5.npy"), *extra, "--out", path("never.npy")], ranks=2)
     check(f"refused under mpirun: {name}", r.returncode != 0 and len(errors(r)) == 1 and "leave out mpirun" in errors(r)[0]
           and not os.path.exists(path("never.npy")) and not os.path.exists(path("never.png")), r.stderr[-400:])
