@@ -9,10 +9,13 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
 #include "core/kernel.hpp"
+#include "core/knn.hpp"
+#include "core/neighbors.hpp"
 #include "core/posterior_mean.hpp"
 #include "core/sampler.hpp"
 #include "core/thread_pool.hpp"
@@ -259,16 +262,60 @@ TEST(Shards, EveryModelOnPartsIsTheModelOnTheWholeSet) {
   }
 }
 
-// The nearest-neighbour estimator needs the whole set in one process.
-TEST(Shards, TheNearestNeighbourEstimatorNeedsTheWholeSet) {
-  const MatrixXfR x = normal_points(50, 2, 13);
-  const TrainingSet train(x);
-  ThreadPool pool(1);
-  SamplerParams params = default_sampler_params();
-  params.estimator = Estimator::knn;
-  params.knn.k = 5;
-  params.knn.l = 5;
-  EXPECT_EQ(make_posterior_mean(train, params, pool)->parts(), PosteriorMean::Parts::whole_only);
+// The nearest-neighbour estimator on parts (knn.hpp): the merged candidates are the whole set's
+// K nearest, and the merged sums its estimate (over the same neighbours and draws).
+TEST(Shards, TheNearestNeighbourEstimatorOnPartsIsTheEstimatorOnTheWholeSet) {
+  for (int d : {2, 20}) {
+    const MatrixXfR x = normal_points(400, d, 14);
+    const TrainingSet whole(x);
+    ThreadPool pool(2);
+    const NeighborIndex whole_index(whole, NeighborSearch::automatic, &pool);
+    for (bool weight_numerator : {true, false}) {
+      KnnOptions options;
+      options.k = 12;
+      options.l = 9;
+      options.weight_numerator = weight_numerator;
+      for (int n_parts : {1, 2, 3}) {
+        const std::vector<TrainingSet> parts = centred_parts(x, n_parts);
+        std::vector<std::unique_ptr<NeighborIndex>> indexes;
+        for (const TrainingSet& part : parts)
+          indexes.push_back(std::make_unique<NeighborIndex>(part, NeighborSearch::automatic, &pool));
+        for (double t : {0.3, 0.7, 0.9}) {
+          const MatrixXfR z = normal_points(7, d, 15) * float(1 - t) + float(t) * x.topRows(7);
+          std::vector<int> expected_neighbors(size_t(7) * options.k), neighbors(size_t(7) * options.k);
+          ASSERT_TRUE(knn_neighbors(whole, whole_index, options.k, z.data(), 7, d, t, expected_neighbors.data(), pool));
+          std::vector<std::vector<double>> candidates;
+          std::vector<const double*> pointers;
+          for (size_t p = 0; p < parts.size(); ++p) {
+            candidates.emplace_back(size_t(7) * options.k * kKnnCandidateDoubles);
+            ASSERT_TRUE(knn_part_candidates(parts[p], *indexes[p], options.k, z.data(), 7, d, t,
+                                            candidates.back().data(), pool));
+          }
+          for (const auto& c : candidates) pointers.push_back(c.data());
+          knn_merge_candidates(pointers.data(), n_parts, 7, options.k, neighbors.data());
+          for (int r = 0; r < 7; ++r) {  // the same set (the order within it may differ)
+            std::vector<int> a(expected_neighbors.begin() + r * options.k, expected_neighbors.begin() + (r + 1) * options.k);
+            std::vector<int> b(neighbors.begin() + r * options.k, neighbors.begin() + (r + 1) * options.k);
+            std::sort(a.begin(), a.end());
+            std::sort(b.begin(), b.end());
+            EXPECT_EQ(a, b) << "d=" << d << " t=" << t << " parts=" << n_parts;
+          }
+          MatrixXfR expected(7, d), got(7, d);
+          ASSERT_TRUE(knn_posterior_mean(whole, whole_index, options, z.data(), 7, d, t, 5, 6, expected.data(), d, pool,
+                                         {}, neighbors.data()));
+          std::vector<std::vector<double>> sums;
+          std::vector<const double*> sum_pointers;
+          for (const TrainingSet& part : parts) {
+            sums.emplace_back(size_t(7) * knn_part_state_doubles(d));
+            knn_part_sums(part, options, z.data(), 7, d, t, 5, 6, neighbors.data(), sums.back().data(), pool);
+          }
+          for (const auto& sum : sums) sum_pointers.push_back(sum.data());
+          knn_merge_sums(sum_pointers.data(), n_parts, 7, d, parts[0].mean().data(), got.data(), d);
+          EXPECT_LT(max_abs_diff(got, expected.cast<double>()), 2e-6) << "d=" << d << " t=" << t << " parts=" << n_parts;
+        }
+      }
+    }
+  }
 }
 
 // A denoiser that answers for a larger set than the one it holds: the sampler's start at T draws

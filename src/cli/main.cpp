@@ -40,7 +40,6 @@ void check_sharded_request(const SamplerParams& params, const Args& args) {
   const auto refuse = [](const std::string& what) {
     throw Error("under mpirun, " + what + " needs the whole training set in one process: leave out mpirun");
   };
-  if (params.estimator == Estimator::knn) refuse("the nearest-neighbour estimator (--estimator knn)");
   for (const char* option : {"plot", "save-train", "out-latent"})
     if (args.has(option)) refuse(std::string("--") + option);
   if (args.has("space") && args.text("space", "") != "pixel") refuse("sampling in PCA space (--space pca)");
@@ -62,7 +61,9 @@ int command_sample(const Args& args, Cluster& cluster) {
       parse_estimator(args, &params.knn, params.estimator == Estimator::knn) ? Estimator::knn : Estimator::exact;
   if (args.has("schedule")) params.schedule = parse_schedule(args.text("schedule", ""));
   validate(params);
-  const bool sharded = cluster.launched(), writer = cluster.rank() == 0;
+  // Under mpirun with more than one process, each holds a part of the training set (one process
+  // holds all of it, and samples as without mpirun).
+  const bool sharded = cluster.launched() && cluster.size() > 1, writer = cluster.rank() == 0;
   if (sharded) check_sharded_request(params, args);
   const std::string out = args.text("out", ""), plot = args.text("plot", ""), save_train = args.text("save-train", "");
   if (!out.empty()) check_output_path(out, {".npy", ".csv"}, "--out");
@@ -106,9 +107,7 @@ int command_sample(const Args& args, Cluster& cluster) {
                          (params.sigma > 0 ? " with " + std::to_string(params.n_draws) + " draws" : ""),
                      "choose fewer --n-samples or --draws");
   Sampler sampler(train, params, pool,
-                  sharded ? make_sharded_posterior_mean(cluster, make_posterior_mean(train, params, pool),
-                                                        std::string("the ") + model_name(params.denoiser.model) + " model")
-                          : nullptr);
+                  sharded ? make_sharded_posterior_mean(cluster, train, params, pool) : nullptr);
   const uint64_t bytes_before = cluster.bytes_sent();
   Progress progress(params.denoiser.model == Model::cfdm ? "sampling" : model_name(params.denoiser.model),
                     writer ? params.n_steps - sampler.first_step() : 0);
@@ -139,10 +138,11 @@ int command_sample(const Args& args, Cluster& cluster) {
   if (model.temperature != 1.0) estimator += ", temperature " + std::to_string(model.temperature).substr(0, 6);
   if (params.schedule == Schedule::ddim) estimator += ", ddim grid";
   std::string where = std::to_string(pool.size()) + " threads";
+  if (cluster.launched() && !sharded) where += " on 1 rank";
   if (sharded) {
     char exchanged[160];
-    std::snprintf(exchanged, sizeof exchanged, " on %d rank%s (this one's part N = %d; %.3g MB sent per step per rank)",
-                  cluster.size(), cluster.size() == 1 ? "" : "s", train.n(), double(cluster.bytes_sent() - bytes_before) / std::max(1, steps_run) / 1e6);
+    std::snprintf(exchanged, sizeof exchanged, " on %d ranks (this one's part N = %d; %.3g MB sent per step per rank)",
+                  cluster.size(), train.n(), double(cluster.bytes_sent() - bytes_before) / std::max(1, steps_run) / 1e6);
     where += exchanged;
   }
   std::fprintf(stderr,

@@ -6,6 +6,9 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/knn.hpp"
+#include "core/rng.hpp"
+#include "core/sampler.hpp"
 #include "core/thread_pool.hpp"
 
 #if defined(CFDM_HAVE_MPI)
@@ -167,6 +170,18 @@ void Cluster::or_bits(float*, size_t) {}
 
 namespace {
 
+// Points of the whole set by index: the part that holds each gives its bits, the others zeros.
+void fetch_training_points(Cluster& cluster, const TrainingSet& part, const int* indices, int count, float* out) {
+  const int d = part.dim(), n = part.n(), first = part.part().first_row;
+  std::fill_n(out, size_t(count) * d, 0.0f);
+  for (int j = 0; j < count; ++j) {
+    const int i = indices[j] - first;
+    if (i >= 0 && i < n)
+      for (int k = 0; k < d; ++k) out[size_t(j) * d + k] = part.coordinate(i, k);
+  }
+  cluster.or_bits(out, size_t(count) * d);
+}
+
 class ShardedPosteriorMean final : public PosteriorMean {
  public:
   ShardedPosteriorMean(Cluster& cluster, std::unique_ptr<PosteriorMean> inner)
@@ -190,14 +205,7 @@ class ShardedPosteriorMean final : public PosteriorMean {
   int total_points() const override { return train().total_rows(); }
 
   void training_points(const int* indices, int count, float* out) const override {
-    const int d = train().dim(), n = train().n(), first = train().part().first_row;
-    std::fill_n(out, size_t(count) * d, 0.0f);
-    for (int j = 0; j < count; ++j) {
-      const int i = indices[j] - first;
-      if (i >= 0 && i < n)
-        for (int k = 0; k < d; ++k) out[size_t(j) * d + k] = train().coordinate(i, k);
-    }
-    cluster_.or_bits(out, size_t(count) * d);
+    fetch_training_points(cluster_, train(), indices, count, out);
   }
 
  private:
@@ -206,12 +214,96 @@ class ShardedPosteriorMean final : public PosteriorMean {
   std::vector<unsigned char> states_, all_;
 };
 
+
+// The nearest-neighbour estimator on a split set (knn.hpp): each step, the parts' nearest rows
+// are exchanged and merged into every query's K neighbours in the whole set, then the parts' sums
+// over the neighbours and draws they hold.
+class ShardedKnnPosteriorMean final : public PosteriorMean {
+ public:
+  ShardedKnnPosteriorMean(Cluster& cluster, const TrainingSet& part, const KnnOptions& options, uint64_t seed,
+                          ThreadPool& pool, const KernelOptions& kernel)
+      : PosteriorMean(part), cluster_(cluster), options_(options), seed_(seed), pool_(pool), kernel_(kernel) {
+    validate(options_, part.total_rows());
+    IvfOptions ivf = options_.ivf;
+    ivf.isa = kernel.isa;
+    ivf.cells = std::min(ivf.cells, part.n());
+    index_ = std::make_unique<NeighborIndex>(part, options_.search, &pool_, ivf);
+  }
+
+  bool evaluate(const float* queries, int n_queries, int stride, double t, int step, float* out, int out_stride,
+                const float* points, int n_points) override {
+    const int d = train().dim(), k = options_.k;
+    if (t == 0.0) {  // all weights 1/N: D_0 = mean(x), the whole set's (every part is centred on it)
+      for (int r = 0; r < n_queries; ++r)
+        for (int c = 0; c < d; ++c) out[size_t(r) * out_stride + c] = train().mean()[size_t(c)];
+      return true;
+    }
+    const uint64_t substream = uint64_t(Stream::knn_draws) + (step >= 0 ? uint64_t(step + 1) << 8 : 0);
+    // The shared-neighbour choice: neighbours of the unperturbed z_b serve every draw of b.
+    const bool shared = points && n_points > 0 && !options_.neighbors_per_draw;
+    const float* searched = shared ? points : queries;
+    const int n_searched = shared ? n_points : n_queries, searched_stride = shared ? d : stride;
+    std::vector<int> neighbors(size_t(n_searched) * k);
+    {
+      std::vector<double> mine(size_t(n_searched) * k * kKnnCandidateDoubles);
+      if (!knn_part_candidates(train(), *index_, k, searched, n_searched, searched_stride, t, mine.data(), pool_,
+                               kernel_))
+        return false;
+      const std::vector<unsigned char> all = gather(mine);
+      knn_merge_candidates(parts_of(all, mine.size()).data(), cluster_.size(), n_searched, k, neighbors.data());
+    }
+    if (shared) {
+      const int n_draws = n_queries / n_points;
+      std::vector<int> each(neighbors.size() * size_t(n_draws));
+      for (int m = 0; m < n_draws; ++m) std::copy(neighbors.begin(), neighbors.end(), each.begin() + size_t(m) * neighbors.size());
+      neighbors.swap(each);
+    }
+    std::vector<double> sums(size_t(n_queries) * knn_part_state_doubles(d));
+    knn_part_sums(train(), options_, queries, n_queries, stride, t, seed_, substream, neighbors.data(), sums.data(),
+                  pool_);
+    const std::vector<unsigned char> all = gather(sums);
+    knn_merge_sums(parts_of(all, sums.size()).data(), cluster_.size(), n_queries, d, train().mean().data(), out,
+                   out_stride);
+    return true;
+  }
+
+  int total_points() const override { return train().total_rows(); }
+  void training_points(const int* indices, int count, float* out) const override {
+    fetch_training_points(cluster_, train(), indices, count, out);
+  }
+
+ private:
+  std::vector<unsigned char> gather(const std::vector<double>& mine) {
+    std::vector<unsigned char> all(mine.size() * sizeof(double) * size_t(cluster_.size()));
+    cluster_.allgather_bytes(reinterpret_cast<const unsigned char*>(mine.data()), mine.size() * sizeof(double),
+                             all.data());
+    return all;
+  }
+  std::vector<const double*> parts_of(const std::vector<unsigned char>& all, size_t count) const {
+    std::vector<const double*> parts;
+    for (int r = 0; r < cluster_.size(); ++r)
+      parts.push_back(reinterpret_cast<const double*>(all.data()) + size_t(r) * count);
+    return parts;
+  }
+
+  Cluster& cluster_;
+  KnnOptions options_;
+  uint64_t seed_;
+  ThreadPool& pool_;
+  KernelOptions kernel_;
+  std::unique_ptr<NeighborIndex> index_;
+};
+
 }  // namespace
 
-std::unique_ptr<PosteriorMean> make_sharded_posterior_mean(Cluster& cluster, std::unique_ptr<PosteriorMean> inner,
-                                                           const std::string& what) {
+std::unique_ptr<PosteriorMean> make_sharded_posterior_mean(Cluster& cluster, const TrainingSet& part,
+                                                           const SamplerParams& params, ThreadPool& pool) {
+  if (params.estimator == Estimator::knn)
+    return std::make_unique<ShardedKnnPosteriorMean>(cluster, part, params.knn, params.seed, pool, params.kernel);
+  std::unique_ptr<PosteriorMean> inner = make_posterior_mean(part, params, pool);
   if (inner->parts() == PosteriorMean::Parts::whole_only)
-    throw Error("under mpirun, " + what + " needs the whole training set in one process: leave out mpirun");
+    throw Error(std::string("under mpirun, the ") + model_name(params.denoiser.model) +
+                " model needs the whole training set in one process: leave out mpirun");
   return std::make_unique<ShardedPosteriorMean>(cluster, std::move(inner));
 }
 

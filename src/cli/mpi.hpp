@@ -18,6 +18,7 @@
 #include "core/error.hpp"
 #include "core/kernel.hpp"
 #include "core/posterior_mean.hpp"
+#include "core/sampler.hpp"
 #include "core/training_set.hpp"
 
 namespace cfdm {
@@ -79,11 +80,12 @@ class Cluster {
   uint64_t bytes_sent_ = 0;
 };
 
-// A denoiser over a training set split across the cluster's ranks, from `inner` over this rank's
-// part (TrainingSet::Part): its states exchanged and merged in rank order, or evaluated alone
-// when its statistics are already the whole set's (PosteriorMean::Parts). Every rank evaluates
-// the same queries. Throws cfdm::Error, naming `what`, for a denoiser that needs the whole set.
-std::unique_ptr<PosteriorMean> make_sharded_posterior_mean(Cluster& cluster, std::unique_ptr<PosteriorMean> inner,
-                                                           const std::string& what);
+// The denoiser params ask for, over a training set split across the cluster's ranks, from this
+// rank's part (TrainingSet::Part): the model's states exchanged and merged in rank order, or the
+// model evaluated alone when its statistics are already the whole set's (PosteriorMean::Parts);
+// the nearest-neighbour estimator in two exchanges a step (knn.hpp). Every rank evaluates the
+// same queries. Throws cfdm::Error for a denoiser that needs the whole set.
+std::unique_ptr<PosteriorMean> make_sharded_posterior_mean(Cluster& cluster, const TrainingSet& part,
+                                                           const SamplerParams& params, ThreadPool& pool);
 
 }  // namespace cfdm::cli

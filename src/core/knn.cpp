@@ -8,6 +8,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/detmath.hpp"
 #include "core/error.hpp"
 #include "core/knn_row.hpp"
 #include "core/neighbors.hpp"
@@ -339,6 +340,124 @@ class KnnPosteriorMean final : public PosteriorMean {
 std::unique_ptr<PosteriorMean> make_knn_posterior_mean(const TrainingSet& train, const KnnOptions& options,
                                                        uint64_t seed, ThreadPool& pool, const KernelOptions& kernel) {
   return std::make_unique<KnnPosteriorMean>(train, options, seed, pool, kernel);
+}
+
+bool knn_part_candidates(const TrainingSet& part, const NeighborIndex& index, int k, const float* queries,
+                         int n_queries, int stride, double t, double* candidates, ThreadPool& pool,
+                         const KernelOptions& kernel) {
+  const int d = part.dim(), own = std::min(k, part.n());
+  std::vector<int> nearest(size_t(n_queries) * own);
+  if (t > 0.0 && !knn_neighbors(part, index, own, queries, n_queries, stride, t, nearest.data(), pool, kernel))
+    return false;
+  std::vector<double> row(static_cast<size_t>(d));
+  for (int r = 0; r < n_queries; ++r) {
+    double* out = candidates + size_t(r) * k * kKnnCandidateDoubles;
+    for (int j = 0; j < k; ++j) {
+      out[2 * j] = INFINITY;
+      out[2 * j + 1] = -1.0;
+    }
+    for (int j = 0; j < own; ++j) {
+      // t = 0: every point is as near (the mean is returned without them).
+      const int i = t > 0.0 ? nearest[size_t(r) * own + j] : j;
+      double dist_sq = 0.0;
+      part.centered_row(i, row.data());
+      for (int c = 0; t > 0.0 && c < d; ++c) {
+        const double diff = double(float(double(queries[size_t(r) * stride + c]) / t - part.mean()[size_t(c)])) - row[size_t(c)];
+        dist_sq += diff * diff;
+      }
+      out[2 * j] = dist_sq;
+      out[2 * j + 1] = double(part.part().first_row + i);
+    }
+  }
+  return true;
+}
+
+void knn_merge_candidates(const double* const* parts, int n_parts, int n_queries, int k, int* neighbors) {
+  std::vector<std::pair<double, double>> all;
+  for (int r = 0; r < n_queries; ++r) {
+    all.clear();
+    for (int p = 0; p < n_parts; ++p)
+      for (int j = 0; j < k; ++j) {
+        const double* pair = parts[p] + (size_t(r) * k + size_t(j)) * kKnnCandidateDoubles;
+        if (pair[1] >= 0) all.emplace_back(pair[0], pair[1]);
+      }
+    std::partial_sort(all.begin(), all.begin() + k, all.end());  // by distance, then index
+    for (int j = 0; j < k; ++j) neighbors[size_t(r) * k + j] = int(all[size_t(j)].second);
+  }
+}
+
+void knn_part_sums(const TrainingSet& part, const KnnOptions& options, const float* queries, int n_queries, int stride,
+                   double t, uint64_t seed, uint64_t substream, const int* neighbors, double* states,
+                   ThreadPool& pool) {
+  const int d = part.dim(), k = options.k, l = options.l, n = part.total_rows();
+  const int first = part.part().first_row, own = part.n();
+  const double half_inv_var = 0.5 / ((1 - t) * (1 - t));
+  const double other_weight = l > 0 ? double(n - k) / l : 0.0;  // (N - K) / L
+  const int n_tasks = std::min(n_queries, pool.size() * 8);
+  pool.run(n_tasks, [&](int task) {
+    std::vector<int> drawn;
+    std::vector<double> centered(static_cast<size_t>(d)), row(static_cast<size_t>(d));
+    std::vector<double> logits, factors, numerator_factors;
+    std::vector<int> held;
+    for (int r = int(int64_t(n_queries) * task / n_tasks); r < int(int64_t(n_queries) * (task + 1) / n_tasks); ++r) {
+      const int* mine = neighbors + size_t(r) * k;
+      Rng rng(seed, uint64_t(r), substream);
+      knn_draw_others(rng, n, mine, k, l, &drawn);
+      for (int c = 0; c < d; ++c) centered[size_t(c)] = double(queries[size_t(r) * stride + c]) - t * part.mean()[size_t(c)];
+      // The neighbours and draws this part holds, their logits and weight factors.
+      held.clear();
+      logits.clear();
+      factors.clear();
+      numerator_factors.clear();
+      double top = -INFINITY;
+      for (int j = 0; j < k + l; ++j) {
+        const int i = (j < k ? mine[j] : drawn[size_t(j - k)]) - first;
+        if (i < 0 || i >= own) continue;
+        part.centered_row(i, row.data());
+        double dist_sq = 0.0;
+        for (int c = 0; c < d; ++c) {
+          const double diff = centered[size_t(c)] - t * row[size_t(c)];
+          dist_sq += diff * diff;
+        }
+        held.push_back(i);
+        logits.push_back(-dist_sq * half_inv_var);
+        factors.push_back(j < k ? 1.0 : other_weight);
+        numerator_factors.push_back(j < k || options.weight_numerator ? factors.back() : 0.0);
+        top = std::max(top, logits.back());
+      }
+      double* state = states + size_t(r) * knn_part_state_doubles(d);
+      state[0] = top;
+      state[1] = 0.0;
+      std::fill_n(state + 2, d, 0.0);
+      for (size_t j = 0; j < held.size(); ++j) {
+        const double w = detmath::exp(std::max(logits[j] - top, -700.0));
+        state[1] += w * factors[j];
+        part.centered_row(held[j], row.data());
+        for (int c = 0; c < d; ++c) state[2 + c] += w * numerator_factors[j] * row[size_t(c)];
+      }
+    }
+  });
+}
+
+void knn_merge_sums(const double* const* parts, int n_parts, int n_queries, int d, const float* mean, float* out,
+                    int out_stride) {
+  const size_t per_query = knn_part_state_doubles(d);
+  std::vector<double> numerator(static_cast<size_t>(d));
+  for (int r = 0; r < n_queries; ++r) {
+    double top = -INFINITY;
+    for (int p = 0; p < n_parts; ++p) top = std::max(top, parts[p][size_t(r) * per_query]);
+    double denominator = 0.0;
+    std::fill(numerator.begin(), numerator.end(), 0.0);
+    for (int p = 0; p < n_parts; ++p) {
+      const double* state = parts[p] + size_t(r) * per_query;
+      const double gap = state[0] - top;  // -inf (or NaN) for a part holding none of the query's points
+      const double scale = gap == 0.0 ? 1.0 : !(gap >= -700.0) ? 0.0 : detmath::exp(gap);
+      denominator += scale * state[1];
+      for (int c = 0; c < d; ++c) numerator[size_t(c)] += scale * state[2 + c];
+    }
+    for (int c = 0; c < d; ++c)
+      out[size_t(r) * out_stride + c] = float(numerator[size_t(c)] / denominator + mean[c]);
+  }
 }
 
 }  // namespace cfdm

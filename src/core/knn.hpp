@@ -87,4 +87,28 @@ bool knn_neighbors_remembered(const TrainingSet& train, const NeighborIndex& ind
                               int n_queries, int stride, double t, KnnMemory* memory, ThreadPool& pool,
                               const KernelOptions& kernel = {});
 
+// The estimator on a training set split into parts (TrainingSet::Part, each part in its own
+// process: cli/mpi.cpp), in two exchanges a step:
+// 1. knn_part_candidates: each part's K nearest rows to each query's z/t (fewer if it holds fewer),
+//    as pairs (squared centred distance in double, index in the whole set), then +inf pairs;
+// 2. knn_merge_candidates: the K nearest of every part's (ties to the lower index), the same list
+//    in every process, and from it each query's L draws from the other N - K (Rng(seed, r,
+//    substream), as knn_posterior_mean draws);
+// 3. knn_part_sums: each part's sums over the neighbours and draws it holds (state: the largest
+//    logit, the denominator, the numerator's d values, in double, relative to that logit);
+// 4. knn_merge_sums: the parts' sums merged in part order (log-sum-exp), D = numerator /
+//    denominator + c.
+// The result agrees with knn_posterior_mean on the whole set to rounding, unless two training
+// points lie within rounding of a query's K-th distance (the neighbours then may differ).
+constexpr int kKnnCandidateDoubles = 2;
+bool knn_part_candidates(const TrainingSet& part, const NeighborIndex& index, int k, const float* queries,
+                         int n_queries, int stride, double t, double* candidates, ThreadPool& pool,
+                         const KernelOptions& kernel = {});
+void knn_merge_candidates(const double* const* parts, int n_parts, int n_queries, int k, int* neighbors);
+inline size_t knn_part_state_doubles(int d) { return size_t(d) + 2; }
+void knn_part_sums(const TrainingSet& part, const KnnOptions& options, const float* queries, int n_queries, int stride,
+                   double t, uint64_t seed, uint64_t substream, const int* neighbors, double* states, ThreadPool& pool);
+void knn_merge_sums(const double* const* parts, int n_parts, int n_queries, int d, const float* mean, float* out,
+                    int out_stride);
+
 }  // namespace cfdm
