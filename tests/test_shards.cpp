@@ -57,7 +57,8 @@ class LocalExchange {
   int arrived_ = 0, round_ = 0;
 };
 
-// Runs make(p) for every part p on a thread of its own (their sums are exchanged), in order.
+// Runs make(p) for every part p on a thread of its own (their sums are exchanged), in order. (At
+// most three parts with a pool of two beside them: the WebAssembly build has four threads.)
 template <class T, class Make>
 std::vector<T> on_every_part(int parts, Make make) {
   std::vector<std::unique_ptr<T>> made(static_cast<size_t>(parts));
@@ -142,7 +143,7 @@ TEST_P(ShardsVsReference, MergedPartsMatchFloat64AndOnePartIsTheKernelBitForBit)
 
 INSTANTIATE_TEST_SUITE_P(Shapes, ShardsVsReference,
                          ::testing::Values(ShardCase{300, 2, 2, KernelPath::direct}, ShardCase{301, 3, 3, KernelPath::direct},
-                                           ShardCase{5, 2, 5, KernelPath::direct},
+                                           ShardCase{3, 2, 3, KernelPath::direct},
                                            ShardCase{300, 20, 3, KernelPath::expanded},
                                            ShardCase{200, 784, 2, KernelPath::expanded},
                                            ShardCase{2000, 33, 3, KernelPath::expanded}));
