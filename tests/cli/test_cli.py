@@ -13,9 +13,11 @@ import tempfile
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checklist import check, finish  # noqa: E402
+
 CFDM = [a for a in sys.argv[1:] if a != "--update-doc"]
 TMP = tempfile.mkdtemp(prefix="cfdm_cli_")
-passed = failed = 0
 
 
 def path(name):
@@ -36,13 +38,6 @@ def write_idx(prefix, images, labels):
         f.write(bytes([0, 0, 8, 1]) + np.array([n], ">u4").tobytes() + labels.astype(np.uint8).tobytes())
 
 
-def check(name, condition, detail=""):
-    global passed, failed
-    if condition:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL {name}: {detail}")
 
 
 def oracle_velocity(train, points, t, sigma, eps):
@@ -593,5 +588,4 @@ current = doc[doc.index(begin) + len(begin):doc.index(end)].strip() if begin in 
 check("docs/robustness.md lists exactly the cases tested (tests/cli/test_cli.py CFDM --update-doc rewrites it)",
       current == table_rows(), "the table differs")
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish()

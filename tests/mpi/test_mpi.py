@@ -26,13 +26,15 @@ import tempfile
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checklist import check, finish  # noqa: E402
+
 CFDM, MPIRUN = sys.argv[1], sys.argv[2]
 TMP = tempfile.mkdtemp(prefix="cfdm_mpi_")
 ENV = {**os.environ, "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
        "OMPI_MCA_rmaps_base_oversubscribe": "1",
        # containers often forbid the cross-memory attach of the shared-memory transport: copy instead
        "OMPI_MCA_btl_vader_single_copy_mechanism": "none"}
-passed = failed = 0
 # What P processes may differ from one by (float rounding of the merged sums, carried through the
 # steps); the largest seen is printed.
 BOUND = 1e-4
@@ -42,13 +44,6 @@ def path(name):
     return os.path.join(TMP, name)
 
 
-def check(name, condition, detail=""):
-    global passed, failed
-    if condition:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL {name}: {detail}")
 
 
 def run(args, ranks=None, limit=None, timeout=300):
@@ -204,5 +199,4 @@ r = subprocess.run([os.path.join(bare, "bash"), script, "2", "--data", "moons"],
 check("scripts/mpi-sample.sh without mpirun: says to install Open MPI", r.returncode == 2
       and "mpirun not found: install Open MPI" in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr[-300:])
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish()
