@@ -107,6 +107,39 @@ TEST(ImageDataset, SelectKeepsWhatAPlainFilterKeeps) {
   }
 }
 
+// A process's part of an IDX dataset (mpirun, DataRequest::Shard): only its rows are read, and they
+// are rows [p n / P, (p + 1) n / P) of what select() keeps, with their labels.
+TEST(Idx, APartReadsItsRowsOfTheSelection) {
+  const std::string dir = temp_dir("idx-part");
+  data::write_idx(dir + "/a-images.idx", dir + "/a-labels.idx", small_set(11));
+  const data::ImageSet all = data::read_idx(dir + "/a-images.idx", dir + "/a-labels.idx");
+  const int per = all.pixels_per_image();
+  for (const auto& [classes, keep] : {std::pair{std::vector<int>{}, -1}, {std::vector<int>{1, 2}, -1},
+                                      {std::vector<int>{0}, 3}, {std::vector<int>{}, 7}}) {
+    const data::ImageSet kept = data::select(all, classes, keep);
+    for (int parts : {1, 2, 3}) {
+      std::vector<uint8_t> pixels, labels;
+      for (int p = 0; p < parts; ++p) {
+        int first = -1, total = -1;
+        const data::ImageSet part = data::read_idx_rows(
+            dir + "/a-images.idx", dir + "/a-labels.idx", classes, keep,
+            [&](int count) { return std::pair<int, int>(count * p / parts, count * (p + 1) / parts); }, &first, &total);
+        EXPECT_EQ(total, kept.n);
+        EXPECT_EQ(first, kept.n * p / parts);
+        EXPECT_EQ(part.n, kept.n * (p + 1) / parts - kept.n * p / parts);
+        EXPECT_EQ(int(part.pixels.size()), part.n * per);
+        pixels.insert(pixels.end(), part.pixels.begin(), part.pixels.end());
+        labels.insert(labels.end(), part.labels.begin(), part.labels.end());
+      }
+      EXPECT_EQ(pixels, kept.pixels) << parts;
+      EXPECT_EQ(labels, kept.labels) << parts;
+    }
+  }
+  expect_error([&] { data::read_idx_rows(dir + "/a-images.idx", dir + "/a-labels.idx", {7}, -1,
+                                         [](int count) { return std::pair<int, int>(0, count); }, nullptr, nullptr); },
+               "selects no images");
+}
+
 // Pixels handed over to a training set (spread to the padded stride in place) give the set a copy
 // of them gives, for shapes that need padding and shapes that do not.
 TEST(ImageDataset, PixelsHandedToTheTrainingSetEqualACopy) {

@@ -92,7 +92,16 @@ Dataset load_dataset(const DataRequest& request, ThreadPool* pool) {
   const DataRequest::Shard& shard = request.shard;
   if (is_image_dataset(spec)) {
     const std::string dir = request.data_dir.empty() ? default_data_dir() : request.data_dir;
-    return keep_shard(from_images(select(load_image_dataset(spec, dir), request.classes, request.n_train)), shard);
+    if (!shard.whole_sums)
+      return from_images(select(load_image_dataset(spec, dir), request.classes, request.n_train));
+    // A part: only its images are read.
+    const std::string prefix = prepared_dataset(spec, dir);
+    Dataset out;
+    out.part.whole_sums = shard.whole_sums;
+    out.images = read_idx_rows(prefix + "-images.idx", prefix + "-labels.idx", request.classes, request.n_train,
+                               [&](int count) { return shard_rows(count, shard); }, &out.part.first_row,
+                               &out.part.total_rows);
+    return out;
   }
   if (is_directory(spec))
     return keep_shard(

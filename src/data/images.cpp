@@ -3,6 +3,7 @@
 #include <dirent.h>
 
 #include <algorithm>
+#include <functional>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -71,6 +72,36 @@ ImageSet read_idx(const std::string& images_path, const std::string& labels_path
   set.pixels.resize(size - 16);
   file.read_at(16, set.pixels.data(), set.pixels.size());
   if (!labels_path.empty()) add_idx_labels(&set, read_file(labels_path), labels_path);
+  return set;
+}
+
+ImageSet read_idx_rows(const std::string& images_path, const std::string& labels_path, const std::vector<int>& classes,
+                       int n_keep, const std::function<std::pair<int, int>(int)>& part, int* first, int* total) {
+  const InputFile file(images_path);
+  const uint64_t size = file.size();
+  std::string head(size_t(std::min<uint64_t>(size, 16)), '\0');
+  file.read_at(0, &head[0], head.size());
+  ImageSet set = idx_shape(head, size, images_path);
+  if (!labels_path.empty()) add_idx_labels(&set, read_file(labels_path), labels_path);
+  const std::vector<int> rows = selected_images(set.n, set.labels, classes, n_keep);
+  const auto [lo, hi] = part(int(rows.size()));
+  *first = lo;
+  *total = int(rows.size());
+  const size_t per = size_t(set.pixels_per_image());
+  check_memory(uint64_t(hi - lo) * per, "this process's part of the images of " + images_path,
+               "use more processes (mpirun -np), fewer images (--n-train, --classes) or more memory");
+  set.pixels.resize(size_t(hi - lo) * per);
+  std::vector<uint8_t> labels;
+  for (int j = lo; j < hi;) {  // runs of consecutive images, one read each
+    int end = j + 1;
+    while (end < hi && rows[size_t(end)] == rows[size_t(end - 1)] + 1) ++end;
+    file.read_at(16 + uint64_t(rows[size_t(j)]) * per, set.pixels.data() + size_t(j - lo) * per, size_t(end - j) * per);
+    j = end;
+  }
+  if (!set.labels.empty())
+    for (int j = lo; j < hi; ++j) labels.push_back(set.labels[size_t(rows[size_t(j)])]);
+  set.labels.swap(labels);
+  set.n = hi - lo;
   return set;
 }
 
@@ -256,22 +287,31 @@ void add_png(ImageSet* set, const std::string& bytes, const std::string& path, i
   ++set->n;
 }
 
+std::vector<int> selected_images(int n, const std::vector<uint8_t>& labels, const std::vector<int>& classes,
+                                 int n_keep) {
+  if (!classes.empty() && labels.empty()) throw Error("--classes needs a labelled dataset");
+  std::vector<int> kept;
+  for (int i = 0; i < n && (n_keep < 0 || int(kept.size()) < n_keep); ++i)
+    if (classes.empty() || std::find(classes.begin(), classes.end(), labels[size_t(i)]) != classes.end())
+      kept.push_back(i);
+  if (kept.empty()) throw Error("the class filter selects no images: the labels of this dataset are 0-9");
+  if (n_keep > int(kept.size()))
+    throw Error("only " + std::to_string(kept.size()) + " images match, fewer than --n-train " + std::to_string(n_keep));
+  return kept;
+}
+
 ImageSet select(ImageSet images, const std::vector<int>& classes, int n_keep) {
-  if (!classes.empty() && images.labels.empty()) throw Error("--classes needs a labelled dataset");
   // In place: the kept images move down over the dropped ones, in order (no second buffer).
   const size_t per = size_t(images.pixels_per_image());
-  int kept = 0;
-  for (int i = 0; i < images.n && (n_keep < 0 || kept < n_keep); ++i) {
-    if (!classes.empty() && std::find(classes.begin(), classes.end(), images.labels[i]) == classes.end()) continue;
-    if (kept != i) {
-      std::memmove(images.pixels.data() + kept * per, images.pixels.data() + i * per, per);
-      if (!images.labels.empty()) images.labels[kept] = images.labels[i];
+  const std::vector<int> rows = selected_images(images.n, images.labels, classes, n_keep);
+  const int kept = int(rows.size());
+  for (int j = 0; j < kept; ++j) {
+    const int i = rows[size_t(j)];
+    if (j != i) {
+      std::memmove(images.pixels.data() + j * per, images.pixels.data() + i * per, per);
+      if (!images.labels.empty()) images.labels[size_t(j)] = images.labels[size_t(i)];
     }
-    ++kept;
   }
-  if (kept == 0) throw Error("the class filter selects no images: the labels of this dataset are 0-9");
-  if (n_keep > kept)
-    throw Error("only " + std::to_string(kept) + " images match, fewer than --n-train " + std::to_string(n_keep));
   images.n = kept;
   images.pixels.resize(kept * per);
   if (!images.labels.empty()) images.labels.resize(kept);
@@ -292,12 +332,17 @@ std::string default_data_dir() {
   return env && *env ? env : CFDM_DEFAULT_DATA_DIR;
 }
 
-ImageSet load_image_dataset(const std::string& name, const std::string& data_dir) {
-  const std::string images = data_dir + "/" + name + "-images.idx", labels = data_dir + "/" + name + "-labels.idx";
+std::string prepared_dataset(const std::string& name, const std::string& data_dir) {
+  const std::string images = data_dir + "/" + name + "-images.idx";
   if (!file_exists(images))
     throw Error("dataset " + in_quotes(name) + " is not prepared in " + printable(data_dir, 80) +
                 ": run scripts/setup.sh (it fetches MNIST and Fashion-MNIST and converts them), or set CFDM_DATA_DIR");
-  return read_idx(images, labels);
+  return data_dir + "/" + name;
+}
+
+ImageSet load_image_dataset(const std::string& name, const std::string& data_dir) {
+  const std::string prefix = prepared_dataset(name, data_dir);
+  return read_idx(prefix + "-images.idx", prefix + "-labels.idx");
 }
 
 }  // namespace cfdm::data

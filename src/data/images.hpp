@@ -2,6 +2,7 @@
 // converted Fashion-MNIST), Fashion-MNIST's JSON, and folders of PNG images.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,13 @@ void add_png(ImageSet* set, const std::string& bytes, const std::string& path, i
 // Keeps the images whose label is in classes (all when empty), then the first n_keep (all when
 // n_keep < 0). Throws cfdm::Error when nothing is left.
 ImageSet select(ImageSet images, const std::vector<int>& classes, int n_keep);
+// The indices of the images select keeps, of n with these labels (empty: unlabelled).
+std::vector<int> selected_images(int n, const std::vector<uint8_t>& labels, const std::vector<int>& classes,
+                                 int n_keep);
+// Of the images select would keep from an IDX file, only rows part(count) = [lo, hi) of them, read
+// from the file (the labels file is read whole); *first = lo, *total = count.
+ImageSet read_idx_rows(const std::string& images_path, const std::string& labels_path, const std::vector<int>& classes,
+                       int n_keep, const std::function<std::pair<int, int>(int)>& part, int* first, int* total);
 
 // Images as an n x (h w c) float matrix with values in [0, 1].
 MatrixXfR to_matrix(const ImageSet& images);
@@ -50,6 +58,9 @@ MatrixXfR to_matrix(const ImageSet& images);
 // The built-in image datasets, prepared in data_dir by `cfdm prepare-data`.
 bool is_image_dataset(const std::string& name);
 ImageSet load_image_dataset(const std::string& name, const std::string& data_dir);
+// The prepared dataset's path prefix (PREFIX-images.idx, PREFIX-labels.idx). Throws cfdm::Error
+// when it is not prepared.
+std::string prepared_dataset(const std::string& name, const std::string& data_dir);
 std::string default_data_dir();  // $CFDM_DATA_DIR, else the build's data folder
 
 }  // namespace cfdm::data
