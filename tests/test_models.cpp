@@ -323,7 +323,7 @@ TEST(DdimSchedule, TheSamplerTakesDdimStepsInFlowCoordinates) {
   params.denoiser.model = Model::wiener;  // a smooth denoiser: the comparison is not chaotic
   params.seed = 17;
   Sampler sampler(train, params, pool);
-  auto mean = make_wiener_posterior_mean(train, pool);
+  auto mean = make_wiener_posterior_mean(train, pool, Isa::best);
   const int ratio = kDdpmTrainingSteps / params.n_steps;
   std::vector<double> alpha_bar;
   for (int k = 0; k < params.n_steps; ++k) alpha_bar.push_back(ddpm_alpha_bar((params.n_steps - 1 - k) * ratio));

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/kernel.hpp"
 #include "core/thread_pool.hpp"
 
 namespace cfdm {
@@ -70,11 +71,20 @@ namespace {
 
 class WienerPosteriorMean final : public PosteriorMean {
  public:
-  WienerPosteriorMean(const TrainingSet& train, ThreadPool& pool)
-      : PosteriorMean(train),
-        pool_(pool),
-        stats_(shared_gaussian_stats(train)),
-        basis_(stats_->basis.cast<float>()) {}
+  WienerPosteriorMean(const TrainingSet& train, ThreadPool& pool, Isa isa)
+      : PosteriorMean(train), pool_(pool), dots_(kernel_table(isa).dots), stats_(shared_gaussian_stats(train)) {
+    // U's columns (u_j) and rows, each as zero-padded rows of stride floats, for dots().
+    const int d = train.dim();
+    stride_ = (d + TrainingSet::kPad - 1) / TrainingSet::kPad * TrainingSet::kPad;
+    rows_ = (d + kDotRowMultiple - 1) / kDotRowMultiple * kDotRowMultiple;
+    columns_.assign(size_t(rows_) * stride_, 0.0f);
+    basis_rows_.assign(size_t(rows_) * stride_, 0.0f);
+    for (int j = 0; j < d; ++j)
+      for (int k = 0; k < d; ++k) {
+        columns_[size_t(j) * stride_ + k] = float(stats_->basis(k, j));
+        basis_rows_[size_t(k) * stride_ + j] = float(stats_->basis(k, j));
+      }
+  }
 
   // The mean and covariance are the whole set's (gaussian_stats): a part needs nothing more.
   Parts parts() const override { return Parts::independent; }
@@ -84,42 +94,57 @@ class WienerPosteriorMean final : public PosteriorMean {
     const int d = train().dim();
     const double a = t, b = 1.0 - t;
     // The gain per component: a lambda / (a^2 lambda + b^2) (0 at t = 0, where D is the mean).
-    Eigen::VectorXd gain(d);
+    std::vector<float> gain(size_t(rows_), 0.0f);
     for (int j = 0; j < d; ++j) {
       const double lambda = stats_->variances(j), denominator = a * a * lambda + b * b;
-      gain(j) = denominator > 0 ? a * lambda / denominator : 0.0;
+      gain[size_t(j)] = float(denominator > 0 ? a * lambda / denominator : 0.0);
     }
     const Eigen::VectorXd shifted_mean = a * stats_->mean;
-    const Eigen::VectorXf gain_f = gain.cast<float>();
-    // A block of queries at a time, as two float matrix products (the basis is read once per block,
-    // not once per query; the offset from the mean and the sum with it stay in double). The blocks
-    // are fixed by the queries' indices, so the bits do not depend on the thread count.
-    constexpr int kRowsPerTask = 32;
-    const int tasks = (n_queries + kRowsPerTask - 1) / kRowsPerTask;
+    // Blocks of kQueries queries: r = z - a mu, then c_j = <r, u_j> g_j and D - mu = sum_j c_j u_j,
+    // two sets of float dot products (the instruction set's kernel, KernelTable::dots) over
+    // kBasisRows rows of U at a time, which stay in cache while every query of the block uses them.
+    // The offset from the mean and the sum with it stay in double. A dot product's bits do not
+    // depend on what else is in the call, and the blocks are fixed by the queries' indices, so the
+    // bits do not depend on the thread count.
+    constexpr int kQueries = 128, kBasisRows = 32;
+    static_assert(kQueries % kDotRowMultiple == 0 && kBasisRows % kDotRowMultiple == 0, "dots() takes blocks of 4");
+    const int tasks = (n_queries + kQueries - 1) / kQueries;
     pool_.run(tasks, [&](int task) {
-      const int q0 = task * kRowsPerTask, count = std::min(n_queries, q0 + kRowsPerTask) - q0;
-      Eigen::MatrixXf r(d, count), coefficients(d, count);
+      const int q0 = task * kQueries, count = std::min(n_queries, q0 + kQueries) - q0;
+      const int padded = (count + kDotRowMultiple - 1) / kDotRowMultiple * kDotRowMultiple;
+      std::vector<float> r(static_cast<size_t>(padded) * stride_, 0.0f), products(static_cast<size_t>(padded) * rows_);
       for (int q = 0; q < count; ++q)
-        for (int k = 0; k < d; ++k) r(k, q) = float(double(queries[size_t(q0 + q) * stride + k]) - shifted_mean(k));
-      coefficients.noalias() = basis_.transpose() * r;
-      coefficients.array().colwise() *= gain_f.array();
-      r.noalias() = basis_ * coefficients;
+        for (int k = 0; k < d; ++k)
+          r[size_t(q) * stride_ + k] = float(double(queries[size_t(q0 + q) * stride + k]) - shifted_mean(k));
+      const auto all_rows = [&](const float* from, const float* basis) {
+        for (int j0 = 0; j0 < rows_; j0 += kBasisRows)
+          dots_(from, padded, basis + size_t(j0) * stride_, std::min(kBasisRows, rows_ - j0), stride_,
+                products.data() + j0, rows_);
+      };
+      all_rows(r.data(), columns_.data());
+      for (int q = 0; q < padded; ++q)  // r becomes the coefficients c_j g_j (zero past d)
+        for (int j = 0; j < rows_; ++j) r[size_t(q) * stride_ + j] = products[size_t(q) * rows_ + j] * gain[size_t(j)];
+      all_rows(r.data(), basis_rows_.data());
       for (int q = 0; q < count; ++q)
-        for (int k = 0; k < d; ++k) out[size_t(q0 + q) * out_stride + k] = float(stats_->mean(k) + double(r(k, q)));
+        for (int k = 0; k < d; ++k)
+          out[size_t(q0 + q) * out_stride + k] = float(stats_->mean(k) + double(products[size_t(q) * rows_ + k]));
     });
     return true;
   }
 
  private:
   ThreadPool& pool_;
+  decltype(KernelTable::dots) dots_;
   std::shared_ptr<const GaussianStats> stats_;
-  Eigen::MatrixXf basis_;  // U in float, for the products
+  int stride_ = 0, rows_ = 0;
+  std::vector<float> columns_;     // rows_ x stride_: row j = u_j, U's column j, in float
+  std::vector<float> basis_rows_;  // rows_ x stride_: row k = U's row k
 };
 
 }  // namespace
 
-std::unique_ptr<PosteriorMean> make_wiener_posterior_mean(const TrainingSet& train, ThreadPool& pool) {
-  return std::make_unique<WienerPosteriorMean>(train, pool);
+std::unique_ptr<PosteriorMean> make_wiener_posterior_mean(const TrainingSet& train, ThreadPool& pool, Isa isa) {
+  return std::make_unique<WienerPosteriorMean>(train, pool, isa);
 }
 
 }  // namespace cfdm

@@ -12,6 +12,7 @@
 
 #include <Eigen/Core>
 
+#include "core/isa.hpp"
 #include "core/posterior_mean.hpp"
 #include "core/training_set.hpp"
 
@@ -38,8 +39,8 @@ GaussianStats gaussian_stats(const TrainingSet& train);
 std::shared_ptr<const GaussianStats> shared_gaussian_stats(const TrainingSet& train);
 
 // The Wiener denoiser of the training set's Gaussian statistics (computed once, here), evaluated
-// for blocks of 32 queries as two float matrix products (relative rounding near 1e-6), blocks
-// split over pool (the same bits on every thread count).
-std::unique_ptr<PosteriorMean> make_wiener_posterior_mean(const TrainingSet& train, ThreadPool& pool);
+// for blocks of 128 queries as two sets of float dot products on isa's kernel (relative rounding
+// near 1e-6), blocks split over pool (the same bits on every thread count).
+std::unique_ptr<PosteriorMean> make_wiener_posterior_mean(const TrainingSet& train, ThreadPool& pool, Isa isa);
 
 }  // namespace cfdm

@@ -39,7 +39,7 @@ std::unique_ptr<PosteriorMean> make_posterior_mean(const TrainingSet& train, con
                 model_name(model.model) + " model): drop --estimator knn");
   std::unique_ptr<PosteriorMean> mean;
   switch (model.model) {
-    case Model::wiener: return make_wiener_posterior_mean(train, pool);
+    case Model::wiener: return make_wiener_posterior_mean(train, pool, params.kernel.isa);
     case Model::nearest: return make_nearest_posterior_mean(train, pool, params.kernel);
     case Model::local: mean = make_local_posterior_mean(train, model.image, model.patch, pool, params.kernel.isa); break;
     case Model::pca_local:
