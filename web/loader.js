@@ -12,6 +12,8 @@
 //                              returns what was refused ('' when all of it applied)
 //   window.cfdm.play() / pause() / reset() / step() / sweep() (the sigma sweep)
 //   window.cfdm.select(i)      inspects sample i, as a click on it does (-1: none)
+//   window.cfdm.setDrawing(on) draw frames (true, the default) or not: sampling goes on, the
+//                              picture stands still (the benchmark times sampling without drawing)
 //   window.cfdm.state()        the settings as a query that reproduces the samples
 //   window.cfdm.link()         the full app's address with that query
 //   window.cfdm.exportFile(k)  downloads 'samples.npy', 'samples.csv', 'trajectories.npy',
@@ -261,6 +263,7 @@
     step: function () { if (runtimeReady) Module._cfdm_control(3); },
     sweep: function () { if (runtimeReady) Module._cfdm_control(4); },
     select: function (index) { if (runtimeReady) Module._cfdm_select(index | 0); },
+    setDrawing: function (on) { if (runtimeReady) Module._cfdm_set_drawing(on ? 1 : 0); },
     state: function () { return runtimeReady ? UTF8ToString(Module._cfdm_state()) : null; },
     link: function () { return runtimeReady ? fullLink(api.state()) : null; },
     exportFile: function (kind) {

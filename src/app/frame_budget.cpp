@@ -14,14 +14,15 @@ namespace {
 // Rates measured with the WebAssembly CLI on one thread (node, a 2-core x86-64 desktop):
 // generating a toy point and adding it to the training set (1,000,000 moons points: 0.8 s); its
 // share of a box-tree index (+0.3 s); a training image's pixel (all of MNIST: about 0.25 s); a
-// query-point pair of the kernel, (d + 15) x 0.2 ns (moons, N = 20,000, B = 2,000: 0.137 s a
-// step; MNIST 3s, N = 2,000, B = 36, M = 4: 0.045 s); a nearest-neighbour query's tree search in
-// 2-D (20,000 points, K = L = 15: about 9 us).
+// query-point pair of the kernel, (d + 7) x 0.2 ns (moons, N = 5,000, B = 2,000, M = 4 and
+// N = 20,000, B = 2,000: 0.067 s a step, 1.7 ns a pair; MNIST 3s, N = 2,000, B = 36, M = 4:
+// 0.044 s, 153 ns a pair); a nearest-neighbour query's tree search in 2-D (20,000 points,
+// K = L = 15: about 9 us).
 constexpr double kSecondsPerToyPoint = 0.8e-6;
 constexpr double kSecondsPerIndexedPoint = 0.3e-6;
 constexpr double kSecondsPerPixel = 5e-9;
 constexpr double kSecondsPerPairCoordinate = 2e-10;
-constexpr double kPairOverhead = 15;  // the softmax of a pair, in coordinates
+constexpr double kPairOverhead = 7;  // the softmax of a pair, in coordinates
 constexpr double kSecondsPerTreeSearch = 9e-6;
 // The local models: a softmax per pixel (local: 1,000 MNIST threes, 8 samples, 20 steps in
 // 1.43-1.59 s, about 1.2e-8 s per coordinate of a pair; pca-local sums its masks, 9.3 times that).

@@ -108,6 +108,9 @@ EM_BOOL on_context_restored(int, const void*, void*) {
 // The canvas as PNG: taken right after the next frame is drawn (WebGL clears its drawing buffer
 // once the frame is shown).
 bool g_canvas_wanted = false;
+// window.cfdm.setDrawing(false): frames keep the app's state moving (sampling, the host page's
+// messages) but draw nothing, as while the WebGL context is lost.
+bool g_drawing = true;
 void download_canvas() { g_canvas_wanted = true; }
 #endif
 
@@ -269,7 +272,7 @@ void frame(void* arg) {
     p->renderer = std::make_unique<cfdm::app::Renderer>(kGlslVersion);
     g_context = Context::ok;
   }
-  if (g_context == Context::lost) {  // nothing can be drawn: keep the UI's state moving
+  if (g_context == Context::lost || !g_drawing) {  // nothing can or should be drawn: keep the UI's state moving
     ImGui_ImplSDL2_NewFrame();
     ImGui::NewFrame();
     p->app->frame();
@@ -353,6 +356,8 @@ extern "C" EMSCRIPTEN_KEEPALIVE void cfdm_control(int what) {
   const Control controls[] = {Control::play, Control::pause, Control::reset, Control::step, Control::sweep};
   if (g_platform && g_platform->app && what >= 0 && what < 5) g_platform->app->control(controls[what]);
 }
+// Draw frames (1) or not (0); sampling goes on either way.
+extern "C" EMSCRIPTEN_KEEPALIVE void cfdm_set_drawing(int on) { g_drawing = on != 0; }
 // The settings as a query that reproduces the samples.
 extern "C" EMSCRIPTEN_KEEPALIVE const char* cfdm_state() {
   static std::string query;

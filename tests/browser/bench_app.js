@@ -1,17 +1,21 @@
 // The live app's benchmark in headless Chromium: time to the last step of a run and the frame
 // rate while it samples, on the threaded build (served with COOP/COEP) or the single-thread one.
 //
-// usage: node bench_app.js WEB_DIR PLAYWRIGHT_CORE_DIR [threads|single] [QUERY]
+// usage: node bench_app.js WEB_DIR PLAYWRIGHT_CORE_DIR [threads|single] [QUERY] [--no-drawing]
 //        node bench_app.js WEB_DIR PLAYWRIGHT_CORE_DIR threads|single --first QUERY...
 // Prints one JSON line. QUERY defaults to moons, N = 5,000, 2,000 samples, 100 steps, sigma = 0.1,
-// M = 4. The page renders with SwiftShader (software WebGL) here, on the same cores that sample.
+// M = 4. The page renders with SwiftShader (software WebGL) here, on the same cores that sample;
+// with --no-drawing the app stops drawing once its first step is on screen
+// (window.cfdm.setDrawing(false)), so the time is the sampling's in the page.
 // With --first: for each QUERY, a fresh page (no cache) and the time from the start of its
 // navigation to the first step on screen (moving samples), one JSON line each.
 'use strict';
 const { launch, serve, waitForStats, finished } = require('./common.js');
 
+const noDrawing = process.argv.includes('--no-drawing');
 const [webDir, playwrightDir, build = 'threads',
-       query = 'dataset=moons&n_train=5000&n_samples=2000&steps=100&sigma=0.1&draws=4&seed=0'] = process.argv.slice(2);
+       query = 'dataset=moons&n_train=5000&n_samples=2000&steps=100&sigma=0.1&draws=4&seed=0'] =
+  process.argv.slice(2).filter(a => a !== '--no-drawing');
 
 // Seconds from the navigation's start (performance's time origin) to the first step shown,
 // polled every 10 ms in the page.
@@ -56,12 +60,13 @@ async function main() {
     });
     await page.goto(`http://127.0.0.1:${port}/index.html?${query}`);
     const first = await waitForStats(page, s => s.step > 0 || s.error !== '', 60);
+    if (noDrawing) await page.evaluate(() => window.cfdm.setDrawing(false));
     const startFrame = await page.evaluate(() => [performance.now(), window.frameTimes.length]);
     const stats = await waitForStats(page, s => finished(s) || s.error !== '', 600);
     const endFrame = await page.evaluate(() => [performance.now(), window.frameTimes.length]);
     if (!stats || !finished(stats) || stats.error) throw new Error(`the run did not finish: ${JSON.stringify(stats || first)}`);
     const fps = (endFrame[1] - startFrame[1]) / ((endFrame[0] - startFrame[0]) / 1000);
-    console.log(JSON.stringify({ workload: 'app', build: stats.build, threads: stats.threads, query,
+    console.log(JSON.stringify({ workload: 'app', build: stats.build, threads: stats.threads, query, drawing: !noDrawing,
                                  seconds_to_last_step: stats.seconds, fps_while_sampling: fps }));
   } finally {
     await browser.close();

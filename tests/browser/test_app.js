@@ -64,6 +64,17 @@ async function scenario(browser, name, serveArgs, expected) {
     const png = await page.screenshot({ path: path.join(shotDir, `app-${name}.png`) });
     const orange = await countColour(page, png, ORANGE);
     check(`${name}: the samples are drawn`, orange > 800, `${orange} sample-coloured pixels`);
+    // With drawing off (window.cfdm.setDrawing, the benchmark's switch) a new run still samples to
+    // its last step; drawing on again shows it.
+    const refused = await page.evaluate(() => { window.cfdm.setDrawing(false); return window.cfdm.set('seed=5'); });
+    const undrawn = await waitForStats(page, s => s.step > 0 && finished(s));
+    const query = await page.evaluate(() => window.cfdm.state());
+    check(`${name}: with drawing off a new run reaches its last step`, refused === '' && undrawn &&
+          finished(undrawn) && /seed=5/.test(query), `${refused} ${JSON.stringify(undrawn)} ${query}`);
+    await page.evaluate(() => window.cfdm.setDrawing(true));
+    await page.waitForTimeout(300);
+    const redrawn = await countColour(page, await page.screenshot(), ORANGE);
+    check(`${name}: drawing on again shows the samples`, redrawn > 800, `${redrawn} sample-coloured pixels`);
     check(`${name}: no console errors`, errors.length === 0, JSON.stringify(errors));
     await page.close();
     if (expected.more) await expected.more(browser, port);
