@@ -36,7 +36,7 @@ namespace cfdm::cli {
 namespace {
 
 // Under mpirun: what a training set split over processes cannot serve, refused before any work.
-void check_sharded_request(const SamplerParams& params, const Args& args) {
+void check_sharded_request(const Args& args) {
   const auto refuse = [](const std::string& what) {
     throw Error("under mpirun, " + what + " needs the whole training set in one process: leave out mpirun");
   };
@@ -64,7 +64,7 @@ int command_sample(const Args& args, Cluster& cluster) {
   // Under mpirun with more than one process, each holds a part of the training set (one process
   // holds all of it, and samples as without mpirun).
   const bool sharded = cluster.launched() && cluster.size() > 1, writer = cluster.rank() == 0;
-  if (sharded) check_sharded_request(params, args);
+  if (sharded) check_sharded_request(args);
   const std::string out = args.text("out", ""), plot = args.text("plot", ""), save_train = args.text("save-train", "");
   if (!out.empty()) check_output_path(out, {".npy", ".csv"}, "--out");
   if (!save_train.empty()) check_output_path(save_train, {".npy", ".csv"}, "--save-train");

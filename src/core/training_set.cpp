@@ -13,6 +13,15 @@ namespace {
 
 int round_up(int value, int multiple) { return (value + multiple - 1) / multiple * multiple; }
 
+// f(0) .. f(n_blocks - 1), on the pool when there is one.
+template <class F>
+void for_each_block(ThreadPool* pool, int n_blocks, const F& f) {
+  if (pool)
+    pool->run(n_blocks, f);
+  else
+    for (int b = 0; b < n_blocks; ++b) f(b);
+}
+
 }  // namespace
 
 double TrainingSet::whole_sums(std::vector<double>& column_sums) const {
@@ -24,6 +33,7 @@ double TrainingSet::whole_sums(std::vector<double>& column_sums) const {
   return rows;
 }
 
+
 void TrainingSet::check_shape() const {
   if (n_ < 1 || dim_ < 1) {
     throw Error("training set is empty (" + std::to_string(n_) + " x " + std::to_string(dim_) +
@@ -31,11 +41,14 @@ void TrainingSet::check_shape() const {
   }
 }
 
-TrainingSet::TrainingSet(const MatrixXfR& points)
-    : TrainingSet(int(points.rows()), int(points.cols()), [&points](int first, int count, float* rows, int stride) {
-        for (int j = 0; j < count; ++j)
-          std::copy_n(points.data() + size_t(first + j) * points.cols(), points.cols(), rows + size_t(j) * stride);
-      }) {}
+TrainingSet::TrainingSet(const MatrixXfR& points, ThreadPool* pool, const Part& part)
+    : TrainingSet(
+          int(points.rows()), int(points.cols()),
+          [&points](int first, int count, float* rows, int stride) {
+            for (int j = 0; j < count; ++j)
+              std::copy_n(points.data() + size_t(first + j) * points.cols(), points.cols(), rows + size_t(j) * stride);
+          },
+          pool, part) {}
 
 TrainingSet::TrainingSet(int n, int d, const RowReader& read, ThreadPool* pool, const Part& part)
     : n_(n), dim_(d), part_(part) {
@@ -94,10 +107,7 @@ TrainingSet::TrainingSet(int n, int d, const RowReader& read, ThreadPool* pool, 
       for (int r = 0; r < rows; ++r) norms_sq_[i0 + r] = static_cast<float>(norm_sq[r]);
     }
   };
-  if (pool)
-    pool->run(n_blocks, center);
-  else
-    for (int b = 0; b < n_blocks; ++b) center(b);
+  for_each_block(pool, n_blocks, center);
   make_columns();
 }
 
@@ -145,10 +155,7 @@ void TrainingSet::finish_layout(ThreadPool* pool) {
       norms_sq_[i] = static_cast<float>(norm_sq);
     }
   };
-  if (pool)
-    pool->run(n_blocks, norms);
-  else
-    for (int b = 0; b < n_blocks; ++b) norms(b);
+  for_each_block(pool, n_blocks, norms);
   make_columns();
 }
 

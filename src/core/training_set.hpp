@@ -74,9 +74,9 @@ class TrainingSet {
   bool is_part() const { return bool(part_.whole_sums); }
   int total_rows() const { return is_part() ? part_.total_rows : n_; }
 
-  // Copies and lays out `points` (N x d). Throws cfdm::Error if N or d is 0 or a value is not
-  // finite.
-  explicit TrainingSet(const MatrixXfR& points);
+  // Copies and lays out `points` (N x d), a part of a larger set when `part` says so (the pool as
+  // below). Throws cfdm::Error if N or d is 0 or a value is not finite.
+  explicit TrainingSet(const MatrixXfR& points, ThreadPool* pool = nullptr, const Part& part = Part());
   // N x d points written by `read` straight into the stored layout (a file read into place, no
   // full-size copy of it in between). The same set as the one from the same points as a matrix.
   // Throws as the matrix form does, and whatever `read` throws. A pool, when given, shares the

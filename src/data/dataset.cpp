@@ -131,14 +131,7 @@ TrainingSet make_training_set(Dataset&& dataset, ThreadPool* pool) {
     dataset.train.reset();
     return train;
   }
-  if (!dataset.is_image()) {
-    if (!dataset.part.whole_sums) return TrainingSet(dataset.points);
-    const MatrixXfR& points = dataset.points;
-    return TrainingSet(int(points.rows()), int(points.cols()), [&points](int first, int count, float* rows, int stride) {
-      for (int j = 0; j < count; ++j)
-        std::copy_n(points.data() + size_t(first + j) * points.cols(), points.cols(), rows + size_t(j) * stride);
-    }, pool, dataset.part);
-  }
+  if (!dataset.is_image()) return TrainingSet(dataset.points, pool, dataset.part);
   // The pixels become the training set's rows (no second copy of the images).
   ImageSet& images = dataset.images;
   const int n = images.n, d = images.pixels_per_image();
