@@ -320,7 +320,7 @@ TEST(Ivf, ProbingEveryCellIsTheExactSearch) {
   }
 }
 
-// With its default probe count the index finds most true neighbours of points near the data
+// With its default (a recall target) the index finds most true neighbours of points near the data
 // (recall against the float64 oracle), the same ones on any number of threads and whatever other
 // queries share the call; more probes find more; asking for more neighbours than the probed cells
 // hold takes further cells.
@@ -377,6 +377,82 @@ TEST(Ivf, RecallIsHighTheSameOnEveryThreadCountAndGrowsWithProbes) {
   std::vector<int> sorted(many.begin(), many.begin() + 500);
   std::sort(sorted.begin(), sorted.end());
   EXPECT_EQ(std::unique(sorted.begin(), sorted.end()), sorted.end());  // 500 distinct points
+}
+
+// A recall target is met at every noise level (recall against the float64 oracle, on queries
+// other than the calibration's): noisier queries probe more cells, and the noisiest are handed
+// to the exact scan (the oracle's neighbours exactly); the same answers on any thread count and
+// instruction set. Targets outside (0, 1] are refused.
+TEST(Ivf, ARecallTargetHoldsAtEveryNoiseLevel) {
+  const int n = 5000, d = 32, k = 12, n_queries = 40;
+  // Clusters 0.25 wide, their centres 1 apart per coordinate: the calibrated noise (0.1 to 6.4)
+  // runs from inside a cluster to far beyond the data.
+  const MatrixXfR x = 0.25f * clustered_points(n, d, 30, 31);
+  const TrainingSet train(x);
+  const MatrixXfR centered_x = minus_mean(x, train);
+  for (double target : {0.8, 0.95}) {
+    IvfOptions ivf;
+    ivf.recall = target;
+    ivf.k = k;
+    ThreadPool one(1);
+    const NeighborIndex index(train, NeighborSearch::ivf, &one, ivf);
+    EXPECT_EQ(index.ivf_probe(), 0);
+    EXPECT_EQ(index.ivf_recall(), target);
+    const auto levels = index.ivf_calibration();
+    ASSERT_EQ(levels.size(), 7u);
+    EXPECT_LT(levels.front().second, levels.back().second);  // noisier: more cells
+    for (size_t j = 1; j < levels.size(); ++j) {
+      EXPECT_GE(levels[j].first, levels[j - 1].first);
+      EXPECT_GE(levels[j].second, levels[j - 1].second);
+    }
+    for (double s : {0.05, 0.4, 1.5, 100.0}) {
+      MatrixXfR q(n_queries, d);
+      for (int r = 0; r < n_queries; ++r)
+        q.row(r) = centered_x.row(r * 113 + 5) + float(s) * normal_points(1, d, 900 + r);
+      const auto recall_of = [&](const std::vector<int>& got, bool* all_exact) {
+        int hits = 0;
+        for (int r = 0; r < n_queries; ++r) {
+          const std::vector<int> truth = oracle_neighbors(centered_x, q.row(r).data(), k);
+          for (int j = 0; j < k; ++j) hits += std::count(truth.begin(), truth.end(), got[size_t(r) * k + j]);
+          *all_exact = *all_exact && std::equal(truth.begin(), truth.end(), got.begin() + size_t(r) * k);
+        }
+        return double(hits) / (n_queries * k);
+      };
+      std::vector<int> got(size_t(n_queries) * k);
+      ASSERT_TRUE(index.find(q.data(), n_queries, d, k, got.data(), one));
+      bool all_exact = true;
+      EXPECT_GE(recall_of(got, &all_exact), target - 0.03) << "target " << target << ", noise " << s;
+      if (s == 100.0) {
+        EXPECT_TRUE(all_exact) << "the noisiest queries go to the exact scan";
+      }
+      {
+        ThreadPool pool(3);
+        const NeighborIndex again(train, NeighborSearch::ivf, &pool, ivf);
+        std::vector<int> same(got.size());
+        ASSERT_TRUE(again.find(q.data(), n_queries, d, k, same.data(), pool));
+        EXPECT_EQ(same, got) << "3 threads, noise " << s;
+      }
+      // Each instruction set calibrates and searches on its own dot products (answers may differ
+      // at near ties), and meets the target too.
+      for (Isa isa : available_isas()) {
+        ThreadPool pool(2);
+        IvfOptions other = ivf;
+        other.isa = isa;
+        const NeighborIndex again(train, NeighborSearch::ivf, &pool, other);
+        KernelOptions options;
+        options.isa = isa;
+        std::vector<int> theirs(got.size());
+        ASSERT_TRUE(again.find(q.data(), n_queries, d, k, theirs.data(), pool, options));
+        bool exact = true;
+        EXPECT_GE(recall_of(theirs, &exact), target - 0.03) << isa_name(isa) << ", target " << target << ", noise " << s;
+      }
+    }
+  }
+  for (double bad : {-0.1, 1.5, double(NAN)}) {
+    IvfOptions ivf;
+    ivf.recall = bad;
+    EXPECT_THROW(NeighborIndex(train, NeighborSearch::ivf, nullptr, ivf), Error) << bad;
+  }
 }
 
 // The kNN sampler with the IVF index: finite samples, the same on any thread count; the estimator

@@ -170,7 +170,7 @@ bool parse_estimator(const Args& args, KnnOptions* knn, bool knn_by_default) {
     knn->search = NeighborSearch::ivf;
   else
     throw Error("--knn-search must be auto, box-tree, kd-tree, brute-force or ivf (got " + in_quotes(search) + ")");
-  for (const char* name : {"ivf-cells", "ivf-probe"})
+  for (const char* name : {"ivf-cells", "ivf-probe", "ivf-recall"})
     if (args.has(name) && knn->search != NeighborSearch::ivf) throw Error(std::string("--") + name + " needs --knn-search ivf");
   knn->ivf.cells = checked_int(args, "ivf-cells", 0);
   knn->ivf.probe = checked_int(args, "ivf-probe", 0);
@@ -178,6 +178,12 @@ bool parse_estimator(const Args& args, KnnOptions* knn, bool knn_by_default) {
     throw Error("--ivf-cells must be at least 1 (got " + std::to_string(knn->ivf.cells) + ")");
   if (args.has("ivf-probe") && knn->ivf.probe < 1)
     throw Error("--ivf-probe must be at least 1 (got " + std::to_string(knn->ivf.probe) + ")");
+  if (args.has("ivf-probe") && args.has("ivf-recall"))
+    throw Error("--ivf-probe and --ivf-recall both set the cells a query probes: give one of them");
+  knn->ivf.recall = args.number("ivf-recall", 0.0);
+  if (args.has("ivf-recall") && !(knn->ivf.recall > 0 && knn->ivf.recall <= 1))
+    throw Error("--ivf-recall must be in (0, 1], the share of the true K nearest to find (got " +
+                args.text("ivf-recall", "") + ")");
   return true;
 }
 

@@ -226,6 +226,7 @@ class ShardedKnnPosteriorMean final : public PosteriorMean {
     validate(options_, part.total_rows());
     IvfOptions ivf = options_.ivf;
     ivf.isa = kernel.isa;
+    ivf.k = options_.k;
     ivf.cells = std::min(ivf.cells, part.n());
     index_ = std::make_unique<NeighborIndex>(part, options_.search, &pool_, ivf);
   }

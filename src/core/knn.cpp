@@ -177,6 +177,8 @@ void validate(const KnnOptions& o, int n_train) {
     throw Error("the IVF index's cells (--ivf-cells) must be in 1 ... N = " + std::to_string(n_train) + " (got " +
                 std::to_string(o.ivf.cells) + ")");
   if (o.ivf.probe < 0) throw Error("the IVF probe count (--ivf-probe) must be at least 1 (got " + std::to_string(o.ivf.probe) + ")");
+  if (!(o.ivf.recall >= 0 && o.ivf.recall <= 1))
+    throw Error("the IVF recall target (--ivf-recall) must be in (0, 1] (got " + std::to_string(o.ivf.recall) + ")");
   if (int64_t(o.k) + o.l > n_train)
     throw Error("K + L = " + std::to_string(int64_t(o.k) + o.l) + " is more than the " + std::to_string(n_train) +
                 " training points: lower --k or --l (K + L = N is the exact model)");
@@ -302,6 +304,7 @@ class KnnPosteriorMean final : public PosteriorMean {
     validate(options_, train.n());
     IvfOptions ivf = options_.ivf;
     ivf.isa = kernel.isa;
+    ivf.k = options_.k;
     index_ = std::make_unique<NeighborIndex>(train, options_.search, &pool_, ivf);
   }
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "core/box_tree.hpp"
@@ -43,11 +44,17 @@ std::unique_ptr<NeighborIndex::BoxTree> make_box_tree(const TrainingSet& train, 
 struct NeighborIndex::Ivf {
   virtual ~Ivf() = default;
   // The k nearest found in each query's probed cells (centered rows, `stride` apart), nearest
-  // first, ties to the lower index; returns early (neighbors unset) when cancel is set.
+  // first, ties to the lower index; returns early (neighbors unset) when cancel is set. With
+  // exact (not null): the queries that would probe 40% of the cells or more are not searched
+  // (their neighbors unset) but listed there, ascending, for the exact scan.
   virtual void find(const float* queries, int n_queries, int stride, int k, int* neighbors, ThreadPool& pool,
-                    const KernelOptions& options) const = 0;
+                    const KernelOptions& options, std::vector<int>* exact = nullptr) const = 0;
   virtual int cell_count() const = 0;
-  virtual int probe_count() const = 0;
+  virtual int probe_count() const = 0;     // 0 when a recall target decides
+  virtual double recall_target() const = 0;  // 0 when probe_count decides
+  // The calibration of a recall target, per noise level: (squared distance to the nearest
+  // centroid, cells probed); empty for a fixed probe count.
+  virtual std::vector<std::pair<double, int>> calibration() const = 0;
 };
 std::unique_ptr<NeighborIndex::Ivf> make_ivf(const TrainingSet& train, const IvfOptions& options, ThreadPool* pool);
 

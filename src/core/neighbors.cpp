@@ -76,6 +76,10 @@ NeighborIndex::~NeighborIndex() = default;
 
 int NeighborIndex::ivf_cells() const { return ivf_ ? ivf_->cell_count() : 0; }
 int NeighborIndex::ivf_probe() const { return ivf_ ? ivf_->probe_count() : 0; }
+double NeighborIndex::ivf_recall() const { return ivf_ ? ivf_->recall_target() : 0.0; }
+std::vector<std::pair<double, int>> NeighborIndex::ivf_calibration() const {
+  return ivf_ ? ivf_->calibration() : std::vector<std::pair<double, int>>();
+}
 
 bool NeighborIndex::find(const float* queries, int n_queries, int stride, int k, int* neighbors, ThreadPool& pool,
                          const KernelOptions& options, const int* hints, float* points,
@@ -110,12 +114,29 @@ bool NeighborIndex::find(const float* queries, int n_queries, int stride, int k,
     return !(options.cancel && options.cancel->load());
   }
   if (ivf_) {
-    ivf_->find(queries, n_queries, stride, k, neighbors, pool, options);
+    // The queries that would probe 40% of the cells or more go to the exact scan.
+    std::vector<int> exact;
+    ivf_->find(queries, n_queries, stride, k, neighbors, pool, options, &exact);
     if (options.cancel && options.cancel->load()) return false;
+    if (!exact.empty()) {
+      std::vector<float> rows(exact.size() * size_t(d));
+      std::vector<int> found(exact.size() * size_t(k));
+      for (size_t j = 0; j < exact.size(); ++j)
+        std::copy_n(queries + size_t(exact[j]) * stride, d, &rows[j * size_t(d)]);
+      if (!scan(rows.data(), int(exact.size()), d, k, found.data(), pool, options, nullptr)) return false;
+      for (size_t j = 0; j < exact.size(); ++j)
+        std::copy_n(&found[j * size_t(k)], k, neighbors + size_t(exact[j]) * k);
+    }
     if (points)
       pool.run(n_queries, [&](int r) { gather_points(neighbors + size_t(r) * k, k, points + size_t(r) * k * d); });
     return true;
   }
+  return scan(queries, n_queries, stride, k, neighbors, pool, options, points);
+}
+
+bool NeighborIndex::scan(const float* queries, int n_queries, int stride, int k, int* neighbors, ThreadPool& pool,
+                         const KernelOptions& options, float* points) const {
+  const int d = train_.dim(), blocks = (n_queries + kQueryBlock - 1) / kQueryBlock;
   // Brute force on the kernels: padded query rows of train.stride() floats.
   const int padded_stride = train_.stride();
   std::vector<float> padded(size_t(blocks) * kQueryBlock * padded_stride, 0.0f);

@@ -8,6 +8,7 @@
 // ordered by squared distance, ties to the lower training index.
 #pragma once
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "core/kernel.hpp"
@@ -18,11 +19,15 @@ class ThreadPool;
 
 enum class NeighborSearch { automatic, kd_tree, box_tree, brute_force, ivf };
 
-// The IVF index's settings: 0 picks the default (cells: sqrt(N); probe: 6% of the cells + 4).
+// The IVF index's settings. Each query probes its `probe` nearest cells when probe is set, or
+// (probe 0, the default) as many as `recall` needs at the query's noise, calibrated when the
+// index is built for neighbours of k points (ivf.cpp).
 struct IvfOptions {
-  int cells = 0;        // k-means cells, 1 <= cells <= N
-  int probe = 0;        // cells scanned per query (probe = cells: exact); more: higher recall, slower
-  uint64_t seed = 0;    // the k-means training sample
+  int cells = 0;        // k-means cells, 1 <= cells <= N (0: sqrt(N))
+  int probe = 0;        // cells scanned per query (probe = cells: exact); 0: by recall
+  double recall = 0;    // the share of the true k nearest to find, in (0, 1] (0: 0.95)
+  int k = 0;            // the neighbours the recall counts (0: 15)
+  uint64_t seed = 0;    // the k-means training sample and the calibration's points
   Isa isa = Isa::best;  // the build's dot products (a search uses its own KernelOptions)
 };
 
@@ -59,9 +64,14 @@ class NeighborIndex {
   struct KdTree;   // the nanoflann tree and its copy of the points (kd_tree.cpp)
   struct BoxTree;  // the box tree (box_tree.hpp) and its copy of the points
   struct Ivf;      // the inverted-file index (ivf.cpp)
-  // The IVF index's cells and probe count (0 for the other searches).
+  // The IVF index's cells, probe count (0 when by recall) and recall target (0 for a fixed
+  // probe count); all 0 for the other searches.
   int ivf_cells() const;
   int ivf_probe() const;
+  double ivf_recall() const;
+  // The recall target's calibration: per noise level, (squared distance to the nearest centroid,
+  // cells probed).
+  std::vector<std::pair<double, int>> ivf_calibration() const;
 
   // The k nearest training points (indices into the training set, nearest first) of each of
   // n_queries query rows given in centered coordinates (x - mean, row stride `stride`), into
@@ -81,6 +91,9 @@ class NeighborIndex {
 
  private:
   void gather_points(const int* indices, int count, float* points) const;
+  // The brute-force scan of find (queries: rows `stride` apart).
+  bool scan(const float* queries, int n_queries, int stride, int k, int* neighbors, ThreadPool& pool,
+            const KernelOptions& options, float* points) const;
 
   const TrainingSet& train_;
   NeighborSearch search_;

@@ -321,11 +321,20 @@ void run_ivf_on(const char* name, const cfdm::TrainingSet& train, cfdm::SamplerP
   for (int probe : probes) {
     cfdm::IvfOptions options;
     options.probe = probe;
+    options.k = k;
     options.isa = isa;
     const auto build_start = Clock::now();
     const cfdm::NeighborIndex ivf(train, cfdm::NeighborSearch::ivf, &pool, options);
     const double build_seconds = seconds_since(build_start);
     resolved.push_back(ivf.ivf_probe());
+    if (ivf.ivf_recall() > 0) {
+      std::string levels;
+      for (const auto& level : ivf.ivf_calibration())
+        levels += (levels.empty() ? "" : ", ") + std::to_string(level.second);
+      std::printf("{\"workload\": \"ivf_calibration\", \"platform\": \"%s\", \"data\": \"%s\", \"recall\": %g, "
+                  "\"cells\": %d, \"probes\": [%s]}\n",
+                  kPlatform, name, ivf.ivf_recall(), ivf.ivf_cells(), levels.c_str());
+    }
     for (double t : {0.3, 0.6, 0.9}) {
       cfdm::Rng rng(7, 0, uint64_t(t * 100));
       std::vector<float> queries(size_t(n_queries) * d);

@@ -117,6 +117,11 @@ r = run("sample", "--data", "moons", "--n-train", 2000, "--n-samples", 30, "--st
 check("knn sample with the IVF index probing 2 cells",
       r.returncode == 0 and np.isfinite(np.load(path("ks.npy"))).all() and np.abs(np.load(path("ks.npy"))).max() < 5,
       r.stderr)
+r = run("sample", "--data", "moons", "--n-train", 2000, "--n-samples", 30, "--steps", 10, "--estimator", "knn",
+        "--knn-search", "ivf", "--ivf-recall", 0.9, "--sigma", 0.1, "--draws", 2, "--out", path("ks.npy"))
+check("knn sample with the IVF index at a recall target of 0.9",
+      r.returncode == 0 and np.isfinite(np.load(path("ks.npy"))).all() and np.abs(np.load(path("ks.npy"))).max() < 5,
+      r.stderr)
 # The analytic family's local models against float64 NumPy (analytic-family.md): the local patch
 # model on flattened 4 x 3 x 2 images given by --image-shape, PCA locality with the gain from a
 # matrix inverse.
@@ -307,6 +312,9 @@ bad_cases = [
     ("ivf-probe without ivf", S + ["--estimator", "knn", "--ivf-probe", 4], "needs --knn-search ivf"),
     ("ivf-cells zero", S + ["--estimator", "knn", "--knn-search", "ivf", "--ivf-cells", 0], "--ivf-cells"),
     ("ivf-cells beyond N", S + ["--n-train", 50, "--estimator", "knn", "--knn-search", "ivf", "--ivf-cells", 51], "1 ... N = 50"),
+    ("ivf-recall above 1", S + ["--estimator", "knn", "--knn-search", "ivf", "--ivf-recall", 1.5], "--ivf-recall must be in (0, 1]"),
+    ("ivf-recall with ivf-probe", S + ["--estimator", "knn", "--knn-search", "ivf", "--ivf-recall", 0.9, "--ivf-probe", 3],
+     "give one of them"),
     ("unknown scenario", S + ["--scenario", "moons-exactly"], "unknown scenario"),
     ("unknown model", S + ["--model", "unet"], "the model must be cfdm, wiener"),
     ("the local model on points", S + ["--model", "local"], "needs the rows' image shape"),
