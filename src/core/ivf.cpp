@@ -21,8 +21,9 @@
 // centroid (the lower quartile over the level). A query is then read by its own distance to its
 // nearest centroid, whatever made it noisy (a sampler's t, smoothing draws): the cells of the
 // levels either side, interpolated in log distance and rounded up; beyond the noisiest level, every cell. Where
-// that is 40% of the cells or more, scanning the cells costs more than the exact scan (which
-// reads rows 2 to 2.5 times faster), and the query is handed back to it (NeighborIndex::find).
+// that is a third of the cells or more, scanning the cells costs more than the exact scan (which
+// handles a row about three times faster: it keeps no candidates), and the query is handed back
+// to it (NeighborIndex::find).
 //
 // Queries are grouped by the cells they probe, so each cell's rows are converted once per call
 // and read once for all its queries; the dot products are the exact kernels' (kernel_job.hpp,
@@ -302,6 +303,8 @@ struct Ivf final : NeighborIndex::Ivf {
     std::vector<float> padded(size_t(tasks) * kQueryTask * stride, 0.0f);
     std::vector<std::vector<int>> probed(n_queries);
     std::vector<char> declined(n_queries, 0);
+    std::vector<float> bound(n_queries, INFINITY);
+    const float* norms_sq = train.norms_sq();
     pool.run(tasks, [&](int b) {
       const int first = b * kQueryTask, count = std::min(kQueryTask, n_queries - first);
       float* q = &padded[size_t(first) * stride];
@@ -309,6 +312,7 @@ struct Ivf final : NeighborIndex::Ivf {
       std::vector<float> dots(size_t(kQueryTask) * cells_padded), plain(cells);
       table.dots(q, kQueryTask, centroids.data(), cells_padded, stride, dots.data(), cells_padded);
       std::vector<Candidate> keys(cells);
+      std::vector<float> one, near_dots, near_keys;
       for (int r = 0; r < count; ++r) {
         for (int c = 0; c < cells; ++c) {
           plain[c] = centroid_norms[c] - 2.0f * dots[size_t(r) * cells_padded + c];
@@ -319,7 +323,7 @@ struct Ivf final : NeighborIndex::Ivf {
           double q_sq = 0;
           for (int c = 0; c < d; ++c) q_sq += double(q[size_t(r) * stride + c]) * q[size_t(r) * stride + c];
           wanted = probes_for(nearest_centroid(q_sq, plain.data()));
-          if (exact && 5 * wanted >= 2 * cells) {
+          if (exact && 3 * wanted >= cells) {
             declined[size_t(first + r)] = 1;
             continue;
           }
@@ -331,6 +335,22 @@ struct Ivf final : NeighborIndex::Ivf {
         if (held < k) std::sort(keys.begin() + wanted, keys.end());
         for (; j < cells && held < k; ++j) held += start[keys[j].index + 1] - start[keys[j].index];
         for (int i = 0; i < j; ++i) probed[first + r].push_back(keys[i].index);
+        // A bound: the k-th key in the nearest cell (float sets; its rows are at hand). Keys above
+        // it cannot be among the k nearest, so only the rest are kept as candidates. The same
+        // dot products as the cells' scans below, so the same bits: the answer does not change.
+        const int nearest = keys[0].index, size = start[nearest + 1] - start[nearest];
+        if (!sorted_rows.empty() && size >= k) {
+          const int size_padded = round_up(size, kDotRowMultiple);
+          one.assign(size_t(kDotRowMultiple) * stride, 0.0f);
+          std::copy_n(q + size_t(r) * stride, stride, one.begin());
+          near_dots.resize(size_t(kDotRowMultiple) * size_padded);
+          table.dots(one.data(), kDotRowMultiple, &sorted_rows[size_t(start[nearest]) * stride], size_padded, stride,
+                     near_dots.data(), size_padded);
+          near_keys.resize(size_t(size));
+          for (int m = 0; m < size; ++m) near_keys[size_t(m)] = norms_sq[order[start[nearest] + m]] - 2.0f * near_dots[size_t(m)];
+          std::nth_element(near_keys.begin(), near_keys.begin() + (k - 1), near_keys.end());
+          bound[size_t(first + r)] = near_keys[size_t(k - 1)];
+        }
       }
     });
     if (exact) {
@@ -339,20 +359,17 @@ struct Ivf final : NeighborIndex::Ivf {
         if (declined[size_t(r)]) exact->push_back(r);
     }
     if (cancelled()) return;
-    // 2. Per cell, its queries and where each query's candidates from it go.
+    // 2. Per cell, its queries, each visit numbered (a query's visits are first[r] ... first[r + 1]).
     std::vector<int64_t> first(n_queries + 1, 0);
     std::vector<std::vector<std::pair<int, int64_t>>> visits(cells);
     for (int r = 0; r < n_queries; ++r) {
       int64_t at = first[r];
-      for (int c : probed[r]) {
-        visits[c].push_back({r, at});
-        at += start[c + 1] - start[c];
-      }
+      for (int c : probed[r]) visits[c].push_back({r, at++});
       first[r + 1] = at;
     }
-    std::vector<Candidate> candidates(static_cast<size_t>(first[n_queries]));
-    // 3. Per cell: its rows converted once, the dot products of its queries with them.
-    const float* norms_sq = train.norms_sq();
+    std::vector<std::vector<Candidate>> found(static_cast<size_t>(first[n_queries]));
+    // 3. Per cell: its rows converted once, the dot products of its queries with them, the keys
+    // within each query's bound kept.
     pool.run(cells, [&](int c) {
       const auto& list = visits[c];
       if (list.empty() || cancelled()) return;
@@ -368,19 +385,24 @@ struct Ivf final : NeighborIndex::Ivf {
       dots.resize(size_t(visits_padded) * size_padded);
       table.dots(q.data(), visits_padded, rows, size_padded, stride, dots.data(), size_padded);
       for (int v = 0; v < n_visits; ++v) {
-        Candidate* out = &candidates[size_t(list[v].second)];
-        for (int j = 0; j < size; ++j) out[j] = {norms_sq[members[j]] - 2.0f * dots[size_t(v) * size_padded + j], members[j]};
+        std::vector<Candidate>& out = found[size_t(list[v].second)];
+        const float limit = bound[size_t(list[v].first)];
+        for (int j = 0; j < size; ++j) {
+          const float key = norms_sq[members[j]] - 2.0f * dots[size_t(v) * size_padded + j];
+          if (key <= limit) out.push_back({key, members[j]});
+        }
       }
     });
     if (cancelled()) return;
     // 4. Per query, the k smallest of its candidates, nearest first.
     pool.run(tasks, [&](int b) {
+      std::vector<Candidate> all;
       for (int r = b * kQueryTask; r < std::min(n_queries, (b + 1) * kQueryTask); ++r) {
         if (declined[size_t(r)]) continue;
-        Candidate* begin = &candidates[size_t(first[r])];
-        Candidate* end = &candidates[size_t(first[r + 1])];
-        std::partial_sort(begin, begin + k, end);
-        for (int j = 0; j < k; ++j) neighbors[size_t(r) * k + j] = begin[j].index;
+        all.clear();
+        for (int64_t v = first[r]; v < first[r + 1]; ++v) all.insert(all.end(), found[size_t(v)].begin(), found[size_t(v)].end());
+        std::partial_sort(all.begin(), all.begin() + k, all.end());
+        for (int j = 0; j < k; ++j) neighbors[size_t(r) * k + j] = all[size_t(j)].index;
       }
     });
   }

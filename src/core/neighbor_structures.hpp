@@ -45,7 +45,7 @@ struct NeighborIndex::Ivf {
   virtual ~Ivf() = default;
   // The k nearest found in each query's probed cells (centered rows, `stride` apart), nearest
   // first, ties to the lower index; returns early (neighbors unset) when cancel is set. With
-  // exact (not null): the queries that would probe 40% of the cells or more are not searched
+  // exact (not null): the queries that would probe a third of the cells or more are not searched
   // (their neighbors unset) but listed there, ascending, for the exact scan.
   virtual void find(const float* queries, int n_queries, int stride, int k, int* neighbors, ThreadPool& pool,
                     const KernelOptions& options, std::vector<int>* exact = nullptr) const = 0;

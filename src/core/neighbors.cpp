@@ -114,7 +114,7 @@ bool NeighborIndex::find(const float* queries, int n_queries, int stride, int k,
     return !(options.cancel && options.cancel->load());
   }
   if (ivf_) {
-    // The queries that would probe 40% of the cells or more go to the exact scan.
+    // The queries that would probe a third of the cells or more go to the exact scan.
     std::vector<int> exact;
     ivf_->find(queries, n_queries, stride, k, neighbors, pool, options, &exact);
     if (options.cancel && options.cancel->load()) return false;
