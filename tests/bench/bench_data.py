@@ -63,6 +63,14 @@ def bench_lines(command):
     return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
 
 
+def fresh_memory_rate():
+    """GB/s at which this machine hands a process fresh memory (dd's 1 GB buffer, faulted in once and
+    copied from /dev/zero), the best of three: loading and the baselines' allocations scale with it,
+    and on shared virtual machines it varies several-fold from day to day."""
+    best = min(run(["dd", "if=/dev/zero", "of=/dev/null", "bs=1G", "count=1"])[0] for _ in range(3))
+    return 1.0 / best
+
+
 def verdict(ok):
     return "met" if ok else "NOT met"
 
@@ -81,6 +89,7 @@ def main():
     if not os.path.exists(idx):
         sys.exit(f"MNIST is not prepared in {DATA_DIR}: run scripts/setup.sh")
     rows, notes = [], []
+    memory_rate = fresh_memory_rate()
 
     # --- data at memory speed ---
     tmp = tempfile.mkdtemp(prefix="cfdm-bench-data-")
@@ -179,7 +188,9 @@ def main():
              f"{os.cpu_count()} cores, 2 threads)", "",
              "Whole processes as a user runs them (wall time, peak resident memory from /usr/bin/time); baselines in",
              "the same run. Recall: the share of the true K nearest (exact search) of noised training points",
-             "z/t = x + (1 - t)/t eps that the IVF index finds.", "",
+             "z/t = x + (1 - t)/t eps that the IVF index finds.",
+             f"Fresh memory reached processes at {memory_rate:.1f} GB/s in this run (dd with a 1 GB buffer; the",
+             "loading figures and the baselines' allocations slow down with it).", "",
              "| figure | cfdm | baseline | target | result |", "|---|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in rows]
     lines += [""] + notes
