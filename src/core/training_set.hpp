@@ -17,6 +17,7 @@
 #include <mutex>
 #include <vector>
 
+#include "core/large_vector.hpp"
 #include "core/types.hpp"
 
 namespace cfdm {
@@ -136,7 +137,8 @@ class TrainingSet {
 
   int n_ = 0, dim_ = 0, stride_ = 0, n_padded_ = 0;
   float u8_scale_ = 0.0f;
-  std::vector<float> rows_, columns_, norms_sq_, mean_;
+  LargeVector<float> rows_, columns_;  // the large ones: huge pages where the system has them
+  std::vector<float> norms_sq_, mean_;
   std::vector<uint8_t> rows_u8_;
   Part part_;
   std::shared_ptr<Derived> derived_ = std::make_shared<Derived>();
