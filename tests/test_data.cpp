@@ -10,6 +10,7 @@
 
 #include "core/detmath.hpp"
 #include "core/error.hpp"
+#include "core/large_vector.hpp"
 #include "core/rng.hpp"
 #include "core/thread_pool.hpp"
 #include "core/training_set.hpp"
@@ -68,6 +69,21 @@ void expect_layout(const TrainingSet& set, const MatrixXfR& points) {
     if (i < set.n()) {
       ASSERT_EQ(set.norms_sq()[i], float(norm_sq)) << "norm " << i;
     }
+  }
+}
+
+TEST(LargeVector, HoldsWhatItIsGivenAndAlignsLargeBlocksToHugePages) {
+  // Small blocks: the standard allocator; large ones (4 MB and up): 2 MB aligned on Linux.
+  for (size_t n : {size_t(7), size_t(1) << 20, (size_t(5) << 20) / sizeof(float) + 3}) {
+    LargeVector<float> v(n);
+    for (size_t i = 0; i < n; ++i) v[i] = float(i % 1009);
+    LargeVector<float> copy = v;
+    v.resize(n + 1, -1.0f);
+    for (size_t i = 0; i < n; i += 997) ASSERT_EQ(copy[i], float(i % 1009));
+    EXPECT_EQ(v[n], -1.0f);
+#ifdef CFDM_HUGE_PAGES
+    if (n * sizeof(float) >= (size_t(4) << 20)) EXPECT_EQ(reinterpret_cast<uintptr_t>(copy.data()) % (size_t(2) << 20), 0u);
+#endif
   }
 }
 
