@@ -303,7 +303,6 @@ struct Ivf final : NeighborIndex::Ivf {
     std::vector<float> padded(size_t(tasks) * kQueryTask * stride, 0.0f);
     std::vector<std::vector<int>> probed(n_queries);
     std::vector<char> declined(n_queries, 0);
-    std::vector<float> bound(n_queries, INFINITY);
     const float* norms_sq = train.norms_sq();
     pool.run(tasks, [&](int b) {
       const int first = b * kQueryTask, count = std::min(kQueryTask, n_queries - first);
@@ -312,7 +311,6 @@ struct Ivf final : NeighborIndex::Ivf {
       std::vector<float> dots(size_t(kQueryTask) * cells_padded), plain(cells);
       table.dots(q, kQueryTask, centroids.data(), cells_padded, stride, dots.data(), cells_padded);
       std::vector<Candidate> keys(cells);
-      std::vector<float> one, near_dots, near_keys;
       for (int r = 0; r < count; ++r) {
         for (int c = 0; c < cells; ++c) {
           plain[c] = centroid_norms[c] - 2.0f * dots[size_t(r) * cells_padded + c];
@@ -335,22 +333,6 @@ struct Ivf final : NeighborIndex::Ivf {
         if (held < k) std::sort(keys.begin() + wanted, keys.end());
         for (; j < cells && held < k; ++j) held += start[keys[j].index + 1] - start[keys[j].index];
         for (int i = 0; i < j; ++i) probed[first + r].push_back(keys[i].index);
-        // A bound: the k-th key in the nearest cell (float sets; its rows are at hand). Keys above
-        // it cannot be among the k nearest, so only the rest are kept as candidates. The same
-        // dot products as the cells' scans below, so the same bits: the answer does not change.
-        const int nearest = keys[0].index, size = start[nearest + 1] - start[nearest];
-        if (!sorted_rows.empty() && size >= k) {
-          const int size_padded = round_up(size, kDotRowMultiple);
-          one.assign(size_t(kDotRowMultiple) * stride, 0.0f);
-          std::copy_n(q + size_t(r) * stride, stride, one.begin());
-          near_dots.resize(size_t(kDotRowMultiple) * size_padded);
-          table.dots(one.data(), kDotRowMultiple, &sorted_rows[size_t(start[nearest]) * stride], size_padded, stride,
-                     near_dots.data(), size_padded);
-          near_keys.resize(size_t(size));
-          for (int m = 0; m < size; ++m) near_keys[size_t(m)] = norms_sq[order[start[nearest] + m]] - 2.0f * near_dots[size_t(m)];
-          std::nth_element(near_keys.begin(), near_keys.begin() + (k - 1), near_keys.end());
-          bound[size_t(first + r)] = near_keys[size_t(k - 1)];
-        }
       }
     });
     if (exact) {
@@ -359,25 +341,31 @@ struct Ivf final : NeighborIndex::Ivf {
         if (declined[size_t(r)]) exact->push_back(r);
     }
     if (cancelled()) return;
-    // 2. Per cell, its queries, each visit numbered (a query's visits are first[r] ... first[r + 1]).
+    // 2. Per cell, its queries, each visit numbered (a query's visits are first[r] ... first[r + 1],
+    // the first to its nearest cell); the visits to a query's nearest cell apart from the rest.
     std::vector<int64_t> first(n_queries + 1, 0);
-    std::vector<std::vector<std::pair<int, int64_t>>> visits(cells);
+    std::vector<std::vector<std::pair<int, int64_t>>> nearest_visits(cells), other_visits(cells);
     for (int r = 0; r < n_queries; ++r) {
       int64_t at = first[r];
-      for (int c : probed[r]) visits[c].push_back({r, at++});
+      for (int c : probed[r]) {
+        (at == first[r] ? nearest_visits : other_visits)[size_t(c)].push_back({r, at});
+        ++at;
+      }
       first[r + 1] = at;
     }
     std::vector<std::vector<Candidate>> found(static_cast<size_t>(first[n_queries]));
     // 3. Per cell: its rows converted once, the dot products of its queries with them, the keys
-    // within each query's bound kept.
-    pool.run(cells, [&](int c) {
-      const auto& list = visits[c];
+    // within each query's bound kept. The bound is the k-th key in the query's nearest cell (where
+    // it holds k points): keys above it cannot be among the k nearest, so the answer does not
+    // change. So the nearest cells are scanned first, each setting its queries' bounds, then the rest.
+    std::vector<float> bound(n_queries, INFINITY);
+    const auto scan = [&](int c, const std::vector<std::pair<int, int64_t>>& list, bool sets_bound) {
       if (list.empty() || cancelled()) return;
       const int size = start[c + 1] - start[c], size_padded = round_up(size, kDotRowMultiple);
       const int n_visits = int(list.size()), visits_padded = round_up(n_visits, kDotRowMultiple);
       const int* members = &order[start[c]];
       // Scratch kept by each thread from one cell to the next.
-      thread_local std::vector<float> converted, q, dots;
+      thread_local std::vector<float> converted, q, dots, kth;
       const float* rows = cell_rows(c, converted);
       q.assign(size_t(visits_padded) * stride, 0.0f);
       for (int v = 0; v < n_visits; ++v)
@@ -386,13 +374,23 @@ struct Ivf final : NeighborIndex::Ivf {
       table.dots(q.data(), visits_padded, rows, size_padded, stride, dots.data(), size_padded);
       for (int v = 0; v < n_visits; ++v) {
         std::vector<Candidate>& out = found[size_t(list[v].second)];
+        const float* row_dots = &dots[size_t(v) * size_padded];
+        if (sets_bound && size >= k) {
+          kth.resize(size_t(size));
+          for (int j = 0; j < size; ++j) kth[size_t(j)] = norms_sq[members[j]] - 2.0f * row_dots[j];
+          std::nth_element(kth.begin(), kth.begin() + (k - 1), kth.end());
+          bound[size_t(list[v].first)] = kth[size_t(k - 1)];
+        }
         const float limit = bound[size_t(list[v].first)];
         for (int j = 0; j < size; ++j) {
-          const float key = norms_sq[members[j]] - 2.0f * dots[size_t(v) * size_padded + j];
+          const float key = norms_sq[members[j]] - 2.0f * row_dots[j];
           if (key <= limit) out.push_back({key, members[j]});
         }
       }
-    });
+    };
+    pool.run(cells, [&](int c) { scan(c, nearest_visits[size_t(c)], true); });
+    if (cancelled()) return;
+    pool.run(cells, [&](int c) { scan(c, other_visits[size_t(c)], false); });
     if (cancelled()) return;
     // 4. Per query, the k smallest of its candidates, nearest first.
     pool.run(tasks, [&](int b) {
