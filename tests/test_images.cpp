@@ -94,7 +94,8 @@ TEST(ImageDataset, SelectKeepsWhatAPlainFilterKeeps) {
   const int per = all.pixels_per_image();
   for (const auto& [classes, keep] : {std::pair{std::vector<int>{}, -1}, {std::vector<int>{1}, -1},
                                       {std::vector<int>{0, 2}, 4}, {std::vector<int>{}, 5}}) {
-    std::vector<uint8_t> pixels, labels;
+    LargeVector<uint8_t> pixels;
+    std::vector<uint8_t> labels;
     for (int i = 0; i < all.n && (keep < 0 || int(labels.size()) < keep); ++i)
       if (classes.empty() || std::count(classes.begin(), classes.end(), all.labels[i])) {
         pixels.insert(pixels.end(), all.pixels.begin() + i * per, all.pixels.begin() + (i + 1) * per);
@@ -118,7 +119,8 @@ TEST(Idx, APartReadsItsRowsOfTheSelection) {
                                       {std::vector<int>{0}, 3}, {std::vector<int>{}, 7}}) {
     const data::ImageSet kept = data::select(all, classes, keep);
     for (int parts : {1, 2, 3}) {
-      std::vector<uint8_t> pixels, labels;
+      LargeVector<uint8_t> pixels;
+      std::vector<uint8_t> labels;
       for (int p = 0; p < parts; ++p) {
         int first = -1, total = -1;
         const data::ImageSet part = data::read_idx_rows(
@@ -148,7 +150,7 @@ TEST(ImageDataset, PixelsHandedToTheTrainingSetEqualACopy) {
     for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = uint8_t(i * 37 % 251);
     const TrainingSet copied(pixels.data(), n, d, 1.0f / 255.0f);
     ThreadPool pool(2);
-    const TrainingSet taken(std::vector<uint8_t>(pixels), n, d, 1.0f / 255.0f, &pool);
+    const TrainingSet taken(LargeVector<uint8_t>(pixels.begin(), pixels.end()), n, d, 1.0f / 255.0f, &pool);
     ASSERT_EQ(taken.stride(), copied.stride());
     for (size_t i = 0; i < size_t(copied.n_padded()) * copied.stride(); ++i)
       ASSERT_EQ(taken.rows_u8()[i], copied.rows_u8()[i]) << i;
@@ -163,7 +165,7 @@ TEST(ImageDataset, PixelsHandedToTheTrainingSetEqualACopy) {
     }
     EXPECT_EQ(taken.mean(), copied.mean());
   }
-  EXPECT_THROW(TrainingSet(std::vector<uint8_t>(5), 2, 3, 1.0f), Error);
+  EXPECT_THROW(TrainingSet(LargeVector<uint8_t>(5), 2, 3, 1.0f), Error);
 }
 
 TEST(FashionJson, ParsesSkipsEmptyEntriesAndRejectsMalformed) {

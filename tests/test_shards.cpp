@@ -180,7 +180,7 @@ TEST(Shards, Uint8PartsShareTheWholeMeanExactly) {
   for (size_t i = 0; i < values.size(); ++i) total[i % 7] += values[i];
   for (int lo : {0, 40}) {
     const int hi = lo == 0 ? 40 : 101;
-    std::vector<uint8_t> part(values.begin() + lo * 7, values.begin() + hi * 7);
+    LargeVector<uint8_t> part(values.begin() + lo * 7, values.begin() + hi * 7);
     TrainingSet::Part shard_part{lo, 101, [&](std::vector<double>& sums) {
                               ASSERT_EQ(sums.size(), 8u);
                               sums = total;

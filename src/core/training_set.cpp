@@ -112,10 +112,10 @@ TrainingSet::TrainingSet(int n, int d, const RowReader& read, ThreadPool* pool, 
 }
 
 TrainingSet::TrainingSet(const uint8_t* values, int n, int d, float scale)
-    : TrainingSet(n > 0 && d > 0 ? std::vector<uint8_t>(values, values + size_t(n) * size_t(d)) : std::vector<uint8_t>(),
+    : TrainingSet(n > 0 && d > 0 ? LargeVector<uint8_t>(values, values + size_t(n) * size_t(d)) : LargeVector<uint8_t>(),
                   n, d, scale) {}
 
-TrainingSet::TrainingSet(std::vector<uint8_t>&& values, int n, int d, float scale, ThreadPool* pool,
+TrainingSet::TrainingSet(LargeVector<uint8_t>&& values, int n, int d, float scale, ThreadPool* pool,
                          const Part& part)
     : n_(n), dim_(d), u8_scale_(scale), part_(part) {
   check_shape();

@@ -88,7 +88,7 @@ class TrainingSet {
   TrainingSet(const uint8_t* values, int n, int d, float scale);
   // The same, taking over `values` (N x d, row-major) as its rows instead of copying them;
   // `pool`, when given, shares the norms.
-  TrainingSet(std::vector<uint8_t>&& values, int n, int d, float scale, ThreadPool* pool = nullptr,
+  TrainingSet(LargeVector<uint8_t>&& values, int n, int d, float scale, ThreadPool* pool = nullptr,
               const Part& part = Part());
 
   int n() const { return n_; }
@@ -139,7 +139,7 @@ class TrainingSet {
   float u8_scale_ = 0.0f;
   LargeVector<float> rows_, columns_;  // the large ones: huge pages where the system has them
   std::vector<float> norms_sq_, mean_;
-  std::vector<uint8_t> rows_u8_;
+  LargeVector<uint8_t> rows_u8_;
   Part part_;
   std::shared_ptr<Derived> derived_ = std::make_shared<Derived>();
 };

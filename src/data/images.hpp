@@ -6,13 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "core/large_vector.hpp"
 #include "core/types.hpp"
 
 namespace cfdm::data {
 
 struct ImageSet {
   int n = 0, height = 0, width = 0, channels = 1;
-  std::vector<uint8_t> pixels;  // n x height x width x channels, row-major
+  LargeVector<uint8_t> pixels;  // n x height x width x channels, row-major (huge pages for large sets)
   std::vector<uint8_t> labels;  // n class labels (empty when unlabelled)
   int skipped = 0;              // empty entries passed over while reading (Fashion-MNIST JSON)
   int pixels_per_image() const { return height * width * channels; }
