@@ -35,6 +35,7 @@
 
 #include "core/error.hpp"
 #include "core/kernel_job.hpp"
+#include "core/large_vector.hpp"
 #include "core/neighbor_structures.hpp"
 #include "core/rng.hpp"
 #include "core/thread_pool.hpp"
@@ -83,9 +84,11 @@ struct Ivf final : NeighborIndex::Ivf {
   std::vector<float> centroid_norms;  // |c|^2, cells
   std::vector<int> start;             // cells + 1: cell c holds order[start[c] .. start[c + 1])
   std::vector<int> order;             // training indices by cell, ascending within a cell
-  // Float training sets: their rows in cell order (n x stride), so a cell is read in place;
-  // uint8 sets are converted a cell at a time instead (a float copy would be 4x their size).
-  std::vector<float> sorted_rows;
+  // The training rows in cell order (n x stride), so a cell is one contiguous block: floats, read
+  // in place, or uint8 (their own storage), converted a cell at a time (a float copy would be 4x
+  // their size). One of the two is empty.
+  LargeVector<float> sorted_rows;
+  LargeVector<uint8_t> sorted_u8;
 
   Ivf(const TrainingSet& set, const IvfOptions& options, ThreadPool& threads)
       : train(set), d(set.dim()), stride(set.stride()) {
@@ -134,6 +137,10 @@ struct Ivf final : NeighborIndex::Ivf {
     if (train.rows()) {
       sorted_rows.resize(size_t(round_up(n, kDotRowMultiple)) * stride + size_t(kDotRowMultiple) * stride, 0.0f);
       gather_rows(train, order.data(), n, sorted_rows.data());
+    } else {
+      sorted_u8.resize(size_t(n) * stride);
+      for (int i = 0; i < n; ++i)
+        std::copy_n(train.rows_u8() + size_t(order[i]) * stride, stride, &sorted_u8[size_t(i) * stride]);
     }
     if (target > 0) calibrate(table, std::max(1, std::min(options.k > 0 ? options.k : 15, n)), options.seed, threads, cell_of);
   }
@@ -143,8 +150,13 @@ struct Ivf final : NeighborIndex::Ivf {
   const float* cell_rows(int c, std::vector<float>& scratch) const {
     if (!sorted_rows.empty()) return &sorted_rows[size_t(start[c]) * stride];  // rows past the cell: unused
     const int size = start[c + 1] - start[c];
-    scratch.assign(size_t(round_up(size, kDotRowMultiple)) * stride, 0.0f);
-    gather_rows(train, &order[start[c]], size, scratch.data());
+    scratch.resize(size_t(round_up(size, kDotRowMultiple)) * stride);
+    for (int j = 0; j < size; ++j) {
+      float* to = &scratch[size_t(j) * stride];
+      train.centered_u8(&sorted_u8[size_t(start[c] + j) * stride], to);
+      std::fill(to + d, to + stride, 0.0f);
+    }
+    std::fill(scratch.begin() + size_t(size) * stride, scratch.end(), 0.0f);
     return scratch.data();
   }
 
@@ -366,6 +378,7 @@ struct Ivf final : NeighborIndex::Ivf {
       const int* members = &order[start[c]];
       // Scratch kept by each thread from one cell to the next.
       thread_local std::vector<float> converted, q, dots, kth;
+      thread_local std::vector<Candidate> kept;
       const float* rows = cell_rows(c, converted);
       q.assign(size_t(visits_padded) * stride, 0.0f);
       for (int v = 0; v < n_visits; ++v)
@@ -382,10 +395,12 @@ struct Ivf final : NeighborIndex::Ivf {
           bound[size_t(list[v].first)] = kth[size_t(k - 1)];
         }
         const float limit = bound[size_t(list[v].first)];
+        kept.clear();
         for (int j = 0; j < size; ++j) {
           const float key = norms_sq[members[j]] - 2.0f * row_dots[j];
-          if (key <= limit) out.push_back({key, members[j]});
+          if (key <= limit) kept.push_back({key, members[j]});
         }
+        out.assign(kept.begin(), kept.end());
       }
     };
     pool.run(cells, [&](int c) { scan(c, nearest_visits[size_t(c)], true); });
@@ -399,7 +414,8 @@ struct Ivf final : NeighborIndex::Ivf {
         if (declined[size_t(r)]) continue;
         all.clear();
         for (int64_t v = first[r]; v < first[r + 1]; ++v) all.insert(all.end(), found[size_t(v)].begin(), found[size_t(v)].end());
-        std::partial_sort(all.begin(), all.begin() + k, all.end());
+        std::nth_element(all.begin(), all.begin() + (k - 1), all.end());  // a total order: the same k as a sort
+        std::sort(all.begin(), all.begin() + k);
         for (int j = 0; j < k; ++j) neighbors[size_t(r) * k + j] = all[size_t(j)].index;
       }
     });

@@ -119,8 +119,13 @@ class TrainingSet {
     if (rows_u8_.empty()) {
       for (int k = 0; k < dim_; ++k) out[k] = rows_[at + k];
     } else {
-      for (int k = 0; k < dim_; ++k) out[k] = u8_scale_ * rows_u8_[at + k] - mean_[k];
+      centered_u8(&rows_u8_[at], out);
     }
+  }
+  // A uint8 row of this set's (d values, wherever it is kept) centred, as centered_row does it.
+  template <class T>
+  void centered_u8(const uint8_t* row, T* out) const {
+    for (int k = 0; k < dim_; ++k) out[k] = u8_scale_ * row[k] - mean_[k];
   }
   MatrixXfR points() const;  // x_i as stored (c + x'_i), N x d
   size_t memory_bytes() const;
