@@ -127,6 +127,75 @@ TEST(Knn, NeighborMemoryGivesTheSameBits) {
 
 // Check 11: the estimated denominator is unbiased: E[(N-K)/L sum_L w + sum_K w] = sum_N w.
 // 20,000 independent draws; the mean must lie within 4 standard errors of the exact sum.
+// Above dimension 8 (and for uint8 sets) the sums run in double, eight points side by side per
+// instruction set: every instruction set gives the same bits, for float and uint8 sets, dimensions
+// that are not a multiple of the four-coordinate blocks, a count of points that is not a multiple
+// of eight, neighbours gathered by index or handed over; and they agree with the sums in double
+// computed one point at a time.
+TEST(Knn, WideSumsSameBitsOnEveryIsaAndMatchDouble) {
+  for (int dim : {9, 13, 30}) {
+    const MatrixXfR x = normal_points(300, dim, 40 + dim);
+    std::vector<uint8_t> bytes(size_t(300) * dim);
+    for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = uint8_t((i * 97 + i / 7) % 256);
+    const TrainingSet float_set(x), byte_set(bytes.data(), 300, dim, 1.0f / 255.0f);
+    for (const TrainingSet* train : {&float_set, &byte_set}) {
+      KnnOptions options;
+      options.k = 11;
+      options.l = 6;
+      const double t = 0.45;
+      const MatrixXfR z = normal_points(1, dim, 7 + dim, 0.6);
+      std::vector<int> neighbors(11), drawn;
+      for (int j = 0; j < 11; ++j) neighbors[size_t(j)] = (j * 37 + dim) % 300;
+      Rng rng(5, uint64_t(dim));
+      knn_draw_others(rng, 300, neighbors.data(), 11, 6, &drawn);
+      std::vector<float> points(size_t(11) * dim);  // the neighbours' centered coordinates, handed over
+      for (int j = 0; j < 11; ++j) train->centered_row(neighbors[size_t(j)], &points[size_t(j) * dim]);
+      for (bool weight_numerator : {true, false})
+        for (bool handed : {false, true}) {
+          options.weight_numerator = weight_numerator;
+          KnnSums first;
+          for (Isa isa : available_isas()) {
+            KnnSums got;
+            knn_sums(*train, options, z.data(), t, neighbors.data(), drawn.data(), &got, handed ? points.data() : nullptr,
+                     isa);
+            if (isa == available_isas().front()) {
+              first = got;
+              continue;
+            }
+            const std::string where = std::string(isa_name(isa)) + " dim " + std::to_string(dim) +
+                                      (train == &byte_set ? " uint8" : " float") + (handed ? " handed" : "");
+            EXPECT_EQ(got.numerator, first.numerator) << where;
+            EXPECT_EQ(got.denominator, first.denominator) << where;
+            EXPECT_EQ(got.log_scale, first.log_scale) << where;
+          }
+          // The double oracle, one point at a time.
+          std::vector<double> logit;
+          for (int j = 0; j < 17; ++j) {
+            const int i = j < 11 ? neighbors[size_t(j)] : drawn[size_t(j - 11)];
+            double dist_sq = 0;
+            for (int c = 0; c < dim; ++c)
+              dist_sq += std::pow(double(z(0, c)) - t * train->mean()[size_t(c)] - t * double(train->centered(i, c)), 2);
+            logit.push_back(-dist_sq / (2 * (1 - t) * (1 - t)));
+          }
+          const double top = *std::max_element(logit.begin(), logit.end());
+          EXPECT_NEAR(first.log_scale, top, 1e-9 * std::max(1.0, std::abs(top)));
+          double denominator = 0;
+          std::vector<double> numerator(size_t(dim), 0.0);
+          for (int j = 0; j < 17; ++j) {
+            const double w = std::exp(logit[size_t(j)] - top) * (j < 11 ? 1.0 : (300.0 - 11) / 6);
+            denominator += w;
+            const int i = j < 11 ? neighbors[size_t(j)] : drawn[size_t(j - 11)];
+            if (weight_numerator || j < 11)
+              for (int c = 0; c < dim; ++c) numerator[size_t(c)] += w * double(train->centered(i, c));
+          }
+          EXPECT_NEAR(first.denominator, denominator, 1e-5 * denominator) << "dim " << dim;
+          for (int c = 0; c < dim; ++c)
+            EXPECT_NEAR(first.numerator[size_t(c)], numerator[size_t(c)], 1e-5 * denominator) << "dim " << dim << " c " << c;
+        }
+    }
+  }
+}
+
 TEST(Knn, DenominatorIsUnbiased) {
   const MatrixXfR x = normal_points(50, 2, 7);
   const TrainingSet train(x);

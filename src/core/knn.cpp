@@ -58,51 +58,35 @@ void knn_draw_others(Rng& rng, int n, const int* neighbors, int k, int l, std::v
 
 namespace {
 
-// The sums in double, for any dimension: each sum in the order j = 0, 1, ...
-void sums_in_double(const TrainingSet& train, const KnnOptions& options, const float* query, double t,
-                    const int* neighbors, const float* neighbor_points, const int* drawn, KnnSums& sums) {
-  const int n = train.n(), d = train.dim(), k = options.k, m = options.k + options.l;
+// The sums in double, for any dimension: each sum in the order j = 0, 1, ... The gathering, the
+// distances and the numerator run per instruction set (KnnTable::wide_distances, wide_numerator).
+void sums_in_double(const KnnTable& table, const TrainingSet& train, const KnnOptions& options, const float* query,
+                    double t, const int* neighbors, const float* neighbor_points, const int* drawn, KnnSums& sums) {
+  const int n = train.n(), d = train.dim(), k = options.k, m = options.k + options.l, ws = knn_wide_stride(d);
   constexpr int W = 4;  // the exp's vector width
   const int padded = (m + W - 1) / W * W;
   const double half_inv_var = 0.5 / ((1 - t) * (1 - t));
   const double other_weight = options.l > 0 ? double(n - k) / options.l : 0.0;  // (N - K) / L
-  sums.centered.resize(size_t(d));
+  sums.centered.assign(size_t(ws), 0.0);
   sums.logits.resize(size_t(m));
-  sums.points.resize(size_t(m) * d);
+  sums.points.resize(size_t(m) * ws);
   sums.weights.resize(size_t(padded));
   sums.numerator.resize(size_t(d));
   double* centered = sums.centered.data();
   double* logits = sums.logits.data();
-  float* x = sums.points.data();  // the K + L points' centered coordinates, gathered once
   float* weights = sums.weights.data();
   // Centered query q - t c; logits l_j = -|q - t x_j|^2 / (2 (1-t)^2) over the K + L points.
   for (int c = 0; c < d; ++c) centered[c] = double(query[c]) - t * train.mean()[c];
-  int j = 0;
-  if (neighbor_points) {
-    std::copy(neighbor_points, neighbor_points + size_t(k) * d, x);
-    j = k;
-  }
-  for (; j < m; ++j) train.centered_row(j < k ? neighbors[j] : drawn[j - k], x + size_t(j) * d);
-  // Four points at a time: four independent sums, each still in coordinate order.
-  constexpr int kAtOnce = 4;
+  const KnnWideJob job{train.rows(), train.rows_u8(), train.mean().data(), train.u8_scale(), d, train.stride(), k, m, t};
+  table.wide_distances(job, centered, neighbors, neighbor_points, drawn, sums.points.data(), logits);
   double log_scale = -INFINITY;
-  for (j = 0; j < m; j += kAtOnce) {
-    const int count = std::min(kAtOnce, m - j);
-    double dist_sq[kAtOnce] = {};
-    const float* rows[kAtOnce];
-    for (int a = 0; a < kAtOnce; ++a) rows[a] = x + size_t(j + std::min(a, count - 1)) * d;
-    for (int c = 0; c < d; ++c)
-      for (int a = 0; a < kAtOnce; ++a) {
-        const double diff = centered[c] - t * rows[a][c];
-        dist_sq[a] += diff * diff;
-      }
-    for (int a = 0; a < count; ++a) {
-      logits[j + a] = -dist_sq[a] * half_inv_var;
-      log_scale = std::max(log_scale, logits[j + a]);
-    }
+  for (int j = 0; j < m; ++j) {
+    logits[j] = -logits[j] * half_inv_var;
+    log_scale = std::max(log_scale, logits[j]);
   }
   // Weights exp(l_j - max) in float, four at a time, with the vector exp of the exact kernels:
   // IEEE operations only, so every build gets the same bits (libm's exp differs between builds).
+  int j = 0;
   for (j = 0; j < padded; ++j) weights[j] = j < m ? float(logits[j] - log_scale) : -INFINITY;
   for (j = 0; j < padded; j += W) simd::store<W>(weights + j, simd::exp_nonpositive<W>(simd::load<W>(weights + j)));
   double denominator = 0;
@@ -110,15 +94,8 @@ void sums_in_double(const TrainingSet& train, const KnnOptions& options, const f
     logits[j] = double(weights[j]) * (j < k ? 1.0 : other_weight);  // reused: the weight of point j
     denominator += logits[j];
   }
-  const int numerator_terms = options.weight_numerator ? m : k;
   // Each coordinate's sum in the order j = 0, 1, ... (the coordinates side by side).
-  double* numerator = sums.numerator.data();
-  std::fill_n(numerator, d, 0.0);
-  for (j = 0; j < numerator_terms; ++j) {
-    const double w = logits[j];
-    const float* row = x + size_t(j) * d;
-    for (int c = 0; c < d; ++c) numerator[c] += w * row[c];
-  }
+  table.wide_numerator(logits, sums.points.data(), options.weight_numerator ? m : k, d, sums.numerator.data());
   sums.denominator = denominator;
   sums.log_scale = log_scale;
 }
@@ -128,10 +105,10 @@ void sums_in_double(const TrainingSet& train, const KnnOptions& options, const f
 class Sums {
  public:
   Sums(const TrainingSet& train, const KnnOptions& options, double t, Isa isa)
-      : train_(train), options_(options), t_(t) {
+      : train_(train), options_(options), t_(t), wide_(knn_table(isa)) {
     if (train.dim() > kBoxTreeMaxDim || !train.columns()) return;
     const int k = options.k, m = options.k + options.l;
-    table_ = &knn_table(isa);
+    table_ = &wide_;
     job_ = {train.columns(),
             long(train.n_padded()),
             train.dim(),
@@ -144,7 +121,7 @@ class Sums {
   }
   void operator()(const float* query, const int* neighbors, const float* neighbor_points, const int* drawn,
                   KnnSums& sums) const {
-    if (!table_) return sums_in_double(train_, options_, query, t_, neighbors, neighbor_points, drawn, sums);
+    if (!table_) return sums_in_double(wide_, train_, options_, query, t_, neighbors, neighbor_points, drawn, sums);
     const int d = job_.dim;
     float q[kBoxTreeMaxDim], result[kBoxTreeMaxDim + 2];
     for (int c = 0; c < d; ++c) q[c] = float(double(query[c]) - double(job_.t) * train_.mean()[size_t(c)]);
@@ -159,6 +136,7 @@ class Sums {
   const TrainingSet& train_;
   const KnnOptions& options_;
   double t_;
+  const KnnTable& wide_;              // the instruction set's code
   const KnnTable* table_ = nullptr;  // the row code, in low dimension
   KnnRowJob job_{};
 };

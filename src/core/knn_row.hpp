@@ -18,6 +18,21 @@ struct KnnRowJob {
   float t, half_inv_var, other_weight;  // half_inv_var = 1 / (2 (1-t)^2); other_weight = (N-K)/L
 };
 
+// What the sums of one query need above kBoxTreeMaxDim (or for uint8 sets), where they run in
+// double (knn.cpp, sums_in_double): the training rows as stored.
+struct KnnWideJob {
+  const float* rows;       // float sets: centered rows, `stride` apart; null for uint8 sets
+  const uint8_t* rows_u8;  // uint8 sets: x'_i = u8_scale u_i - mean, `stride` apart
+  const float* mean;
+  float u8_scale;
+  int dim, stride;
+  int k, m;  // m = K + L points: the K neighbours, then the L drawn
+  double t;
+};
+
+// The row length of wide_distances' points and query: dim rounded up to 4 (the padding zero).
+inline int knn_wide_stride(int dim) { return (dim + 3) / 4 * 4; }
+
 // Scratch floats knn_row needs for m points.
 inline long knn_row_scratch_floats(int dim, int m) { return long(dim + 1) * ((m + 15) / 16 * 16); }
 
@@ -36,6 +51,15 @@ struct KnnTable {
   // false, having drawn nothing, where the scalar code would reject a number (Lemire's method)
   // or meet a repeated rank; both are rare, and the caller then draws as before.
   bool (*draws)(uint64_t counter, int n, const int* neighbors, int k, int l, int* drawn);
+  // Above kBoxTreeMaxDim: the m points' centered coordinates into x (m rows knn_wide_stride(dim)
+  // apart, padding zero; the K neighbours' from neighbor_points, K x dim, when it is not null),
+  // and dist_sq[j] = |centered - t x_j|^2 in double, each sum over c = 0, 1, ... in order
+  // (centered: the query q - t c, knn_wide_stride(dim) doubles, padding zero). Eight points at a
+  // time, one lane each: the same bits on every instruction set, and as one point at a time.
+  void (*wide_distances)(const KnnWideJob& job, const double* centered, const int* neighbors,
+                         const float* neighbor_points, const int* drawn, float* x, double* dist_sq);
+  // numerator[c] = the sum over j = 0, 1, ... terms - 1, in order, of weights[j] x_jc (x as above).
+  void (*wide_numerator)(const double* weights, const float* x, int terms, int dim, double* numerator);
 };
 
 constexpr int kKnnVectorDraws = 16;

@@ -162,8 +162,80 @@ void row_any(const KnnRowJob& job, const float* q, const float* neighbor_points,
   });
 }
 
+// The sums in high dimension (KnnTable::wide_distances, wide_numerator), in double. Whatever W,
+// eight points side by side (the compiler splits the vectors into the ISA's registers); each
+// point's sum in coordinate order, as the scalar code would add it.
+typedef float WideF4 __attribute__((vector_size(16)));
+typedef float WideF8 __attribute__((vector_size(32)));
+typedef double WideD8 __attribute__((vector_size(64)));
+
+inline void wide_distances(const KnnWideJob& job, const double* centered, const int* neighbors,
+                           const float* neighbor_points, const int* drawn, float* x, double* dist_sq) {
+  const int d = job.dim, ws = knn_wide_stride(d), k = job.k, m = job.m;
+  const auto index = [&](int j) { return j < k ? neighbors[j] : drawn[j - k]; };
+  const size_t row_bytes = job.rows ? sizeof(float) * size_t(job.stride) : size_t(job.stride);
+  const char* base = job.rows ? reinterpret_cast<const char*>(job.rows) : reinterpret_cast<const char*>(job.rows_u8);
+  for (int j = 0; j < m; ++j) {
+    float* to = x + size_t(j) * ws;
+    if (j + 1 < m && !(j + 1 < k && neighbor_points)) {  // the next row on its way while this one converts
+      const char* next = base + size_t(index(j + 1)) * row_bytes;
+      for (size_t b = 0; b < row_bytes; b += 64) __builtin_prefetch(next + b);
+    }
+    if (j < k && neighbor_points) {
+      for (int c = 0; c < d; ++c) to[c] = neighbor_points[size_t(j) * d + c];
+    } else if (job.rows) {
+      const float* from = job.rows + size_t(index(j)) * job.stride;
+      for (int c = 0; c < d; ++c) to[c] = from[c];
+    } else {  // TrainingSet::centered_u8's formula
+      const uint8_t* from = job.rows_u8 + size_t(index(j)) * job.stride;
+      for (int c = 0; c < d; ++c) to[c] = job.u8_scale * from[c] - job.mean[c];
+    }
+    for (int c = d; c < ws; ++c) to[c] = 0.0f;
+  }
+  const double t = job.t;
+  for (int j = 0; j < m; j += 8) {
+    const int count = m - j < 8 ? m - j : 8;
+    const float* r[8];
+    for (int a = 0; a < 8; ++a) r[a] = x + size_t(j + (a < count ? a : count - 1)) * ws;
+    WideD8 acc = {};
+    for (int c = 0; c < ws; c += 4) {
+      // Two 4 x 4 blocks (points x coordinates) transposed: col[i] holds coordinate c + i of the
+      // eight points.
+      WideF4 a[8];
+      for (int p = 0; p < 8; ++p) std::memcpy(&a[p], r[p] + c, sizeof(WideF4));
+      WideF4 lo[4], hi[4];
+      for (int h = 0; h < 2; ++h) {
+        const WideF4* b = a + 4 * h;
+        const WideF4 t0 = __builtin_shufflevector(b[0], b[1], 0, 4, 1, 5), t1 = __builtin_shufflevector(b[0], b[1], 2, 6, 3, 7);
+        const WideF4 t2 = __builtin_shufflevector(b[2], b[3], 0, 4, 1, 5), t3 = __builtin_shufflevector(b[2], b[3], 2, 6, 3, 7);
+        WideF4* out = h == 0 ? lo : hi;
+        out[0] = __builtin_shufflevector(t0, t2, 0, 1, 4, 5);
+        out[1] = __builtin_shufflevector(t0, t2, 2, 3, 6, 7);
+        out[2] = __builtin_shufflevector(t1, t3, 0, 1, 4, 5);
+        out[3] = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
+      }
+      for (int i = 0; i < 4; ++i) {
+        const WideF8 col = __builtin_shufflevector(lo[i], hi[i], 0, 1, 2, 3, 4, 5, 6, 7);
+        const WideD8 diff = centered[c + i] - t * __builtin_convertvector(col, WideD8);
+        acc += diff * diff;
+      }
+    }
+    for (int a = 0; a < count; ++a) dist_sq[j + a] = acc[a];
+  }
+}
+
+inline void wide_numerator(const double* weights, const float* x, int terms, int dim, double* numerator) {
+  const int ws = knn_wide_stride(dim);
+  for (int c = 0; c < dim; ++c) numerator[c] = 0.0;
+  for (int j = 0; j < terms; ++j) {
+    const double w = weights[j];
+    const float* row = x + size_t(j) * ws;
+    for (int c = 0; c < dim; ++c) numerator[c] += w * row[c];
+  }
+}
+
 inline const KnnTable& knn_table() {
-  static const KnnTable t = {table(), &row_any<CFDM_BOX_WIDTH>, &draws};
+  static const KnnTable t = {table(), &row_any<CFDM_BOX_WIDTH>, &draws, &wide_distances, &wide_numerator};
   return t;
 }
 
