@@ -84,6 +84,7 @@ struct Ivf final : NeighborIndex::Ivf {
   std::vector<float> centroid_norms;  // |c|^2, cells
   std::vector<int> start;             // cells + 1: cell c holds order[start[c] .. start[c + 1])
   std::vector<int> order;             // training indices by cell, ascending within a cell
+  std::vector<float> order_norms;     // |x'_i|^2 in that order
   // The training rows in cell order (n x stride), so a cell is one contiguous block: floats, read
   // in place, or uint8 (their own storage), converted a cell at a time (a float copy would be 4x
   // their size). One of the two is empty.
@@ -134,6 +135,8 @@ struct Ivf final : NeighborIndex::Ivf {
     order.resize(n);
     std::vector<int> fill(start.begin(), start.end() - 1);
     for (int i = 0; i < n; ++i) order[fill[cell_of[i]]++] = i;
+    order_norms.resize(n);
+    for (int i = 0; i < n; ++i) order_norms[size_t(i)] = train.norms_sq()[order[size_t(i)]];
     if (train.rows()) {
       sorted_rows.resize(size_t(round_up(n, kDotRowMultiple)) * stride + size_t(kDotRowMultiple) * stride, 0.0f);
       gather_rows(train, order.data(), n, sorted_rows.data());
@@ -315,7 +318,6 @@ struct Ivf final : NeighborIndex::Ivf {
     std::vector<float> padded(size_t(tasks) * kQueryTask * stride, 0.0f);
     std::vector<std::vector<int>> probed(n_queries);
     std::vector<char> declined(n_queries, 0);
-    const float* norms_sq = train.norms_sq();
     pool.run(tasks, [&](int b) {
       const int first = b * kQueryTask, count = std::min(kQueryTask, n_queries - first);
       float* q = &padded[size_t(first) * stride];
@@ -339,7 +341,8 @@ struct Ivf final : NeighborIndex::Ivf {
           }
         }
         // The wanted nearest cells in order; the rest sorted only if they do not hold k points.
-        std::partial_sort(keys.begin(), keys.begin() + wanted, keys.end());
+        if (wanted < cells) std::nth_element(keys.begin(), keys.begin() + (wanted - 1), keys.end());
+        std::sort(keys.begin(), keys.begin() + wanted);  // a total order: the same cells as a full sort
         int held = 0, j = 0;
         for (; j < wanted; ++j) held += start[keys[j].index + 1] - start[keys[j].index];
         if (held < k) std::sort(keys.begin() + wanted, keys.end());
@@ -376,8 +379,9 @@ struct Ivf final : NeighborIndex::Ivf {
       const int size = start[c + 1] - start[c], size_padded = round_up(size, kDotRowMultiple);
       const int n_visits = int(list.size()), visits_padded = round_up(n_visits, kDotRowMultiple);
       const int* members = &order[start[c]];
+      const float* member_norms = &order_norms[size_t(start[c])];
       // Scratch kept by each thread from one cell to the next.
-      thread_local std::vector<float> converted, q, dots, kth;
+      thread_local std::vector<float> converted, q, dots, kth, keys;
       thread_local std::vector<Candidate> kept;
       const float* rows = cell_rows(c, converted);
       q.assign(size_t(visits_padded) * stride, 0.0f);
@@ -388,18 +392,17 @@ struct Ivf final : NeighborIndex::Ivf {
       for (int v = 0; v < n_visits; ++v) {
         std::vector<Candidate>& out = found[size_t(list[v].second)];
         const float* row_dots = &dots[size_t(v) * size_padded];
+        keys.resize(size_t(size));
+        for (int j = 0; j < size; ++j) keys[size_t(j)] = member_norms[j] - 2.0f * row_dots[j];
         if (sets_bound && size >= k) {
-          kth.resize(size_t(size));
-          for (int j = 0; j < size; ++j) kth[size_t(j)] = norms_sq[members[j]] - 2.0f * row_dots[j];
+          kth.assign(keys.begin(), keys.end());
           std::nth_element(kth.begin(), kth.begin() + (k - 1), kth.end());
           bound[size_t(list[v].first)] = kth[size_t(k - 1)];
         }
         const float limit = bound[size_t(list[v].first)];
         kept.clear();
-        for (int j = 0; j < size; ++j) {
-          const float key = norms_sq[members[j]] - 2.0f * row_dots[j];
-          if (key <= limit) kept.push_back({key, members[j]});
-        }
+        for (int j = 0; j < size; ++j)
+          if (keys[size_t(j)] <= limit) kept.push_back({keys[size_t(j)], members[j]});
         out.assign(kept.begin(), kept.end());
       }
     };
