@@ -162,9 +162,10 @@ void row_any(const KnnRowJob& job, const float* q, const float* neighbor_points,
   });
 }
 
-// The sums in high dimension (KnnTable::wide_distances, wide_numerator), in double. Whatever W,
-// eight points side by side (the compiler splits the vectors into the ISA's registers); each
-// point's sum in coordinate order, as the scalar code would add it.
+// The sums in high dimension (KnnTable::wide_distances, wide_numerator), in double. With wide
+// registers (AVX2, AVX-512) eight points side by side, four coordinates of each transposed at a
+// time; on narrower ones four points, a coordinate at a time. Either way each point's sum runs in
+// coordinate order, as the scalar code would add it: the same bits.
 typedef float WideF4 __attribute__((vector_size(16)));
 typedef float WideF8 __attribute__((vector_size(32)));
 typedef double WideD8 __attribute__((vector_size(64)));
@@ -193,6 +194,22 @@ inline void wide_distances(const KnnWideJob& job, const double* centered, const 
     for (int c = d; c < ws; ++c) to[c] = 0.0f;
   }
   const double t = job.t;
+#if CFDM_BOX_WIDTH < 8
+  // Two doubles to a register (SSE2, wasm SIMD128) or none: four points at a time, each
+  // coordinate of each loaded alone (the compiler pairs them; transposes cost more here).
+  for (int j = 0; j < m; j += 4) {
+    const int count = m - j < 4 ? m - j : 4;
+    const float* r[4];
+    for (int a = 0; a < 4; ++a) r[a] = x + size_t(j + (a < count ? a : count - 1)) * ws;
+    double acc[4] = {};
+    for (int c = 0; c < d; ++c)
+      for (int a = 0; a < 4; ++a) {
+        const double diff = centered[c] - t * r[a][c];
+        acc[a] += diff * diff;
+      }
+    for (int a = 0; a < count; ++a) dist_sq[j + a] = acc[a];
+  }
+#else
   for (int j = 0; j < m; j += 8) {
     const int count = m - j < 8 ? m - j : 8;
     const float* r[8];
@@ -222,6 +239,7 @@ inline void wide_distances(const KnnWideJob& job, const double* centered, const 
     }
     for (int a = 0; a < count; ++a) dist_sq[j + a] = acc[a];
   }
+#endif
 }
 
 inline void wide_numerator(const double* weights, const float* x, int terms, int dim, double* numerator) {
