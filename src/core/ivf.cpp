@@ -54,14 +54,19 @@ constexpr int kCalibrationTask = 28;     // of them per task (each task reads ev
 
 int round_up(int value, int multiple) { return (value + multiple - 1) / multiple * multiple; }
 
-// The centered rows `indices` of train as floats, `stride` apart (its padding zero).
-void gather_rows(const TrainingSet& train, const int* indices, int count, float* out) {
-  const int d = train.dim(), stride = train.stride();
+// count rows of d floats, stride apart, each written by row(j, to) and its padding zeroed.
+template <class Row>
+void padded_rows(int count, int d, int stride, float* out, const Row& row) {
   for (int j = 0; j < count; ++j) {
     float* to = out + size_t(j) * stride;
-    train.centered_row(indices[j], to);
+    row(j, to);
     std::fill(to + d, to + stride, 0.0f);
   }
+}
+
+// The centered rows `indices` of train as floats, `stride` apart (its padding zero).
+void gather_rows(const TrainingSet& train, const int* indices, int count, float* out) {
+  padded_rows(count, train.dim(), train.stride(), out, [&](int j, float* to) { train.centered_row(indices[j], to); });
 }
 
 // (key, index) ordered by key, ties to the lower index.
@@ -154,11 +159,8 @@ struct Ivf final : NeighborIndex::Ivf {
     if (!sorted_rows.empty()) return &sorted_rows[size_t(start[c]) * stride];  // rows past the cell: unused
     const int size = start[c + 1] - start[c];
     scratch.resize(size_t(round_up(size, kDotRowMultiple)) * stride);
-    for (int j = 0; j < size; ++j) {
-      float* to = &scratch[size_t(j) * stride];
-      train.centered_u8(&sorted_u8[size_t(start[c] + j) * stride], to);
-      std::fill(to + d, to + stride, 0.0f);
-    }
+    const uint8_t* cell = &sorted_u8[size_t(start[c]) * stride];
+    padded_rows(size, d, stride, scratch.data(), [&](int j, float* to) { train.centered_u8(cell + size_t(j) * stride, to); });
     std::fill(scratch.begin() + size_t(size) * stride, scratch.end(), 0.0f);
     return scratch.data();
   }
@@ -199,7 +201,6 @@ struct Ivf final : NeighborIndex::Ivf {
     // Per query: the cell rank of each of its true k nearest, and its distance to its nearest centroid.
     std::vector<int> ranks(size_t(total) * k);
     std::vector<double> distance(total);
-    const float* norms_sq = train.norms_sq();
     threads.run(round_up(total, kCalibrationTask) / kCalibrationTask, [&](int b) {
       const int first = b * kCalibrationTask, count = std::min(kCalibrationTask, total - first);
       const float* mine = &q[size_t(first) * stride];
@@ -213,9 +214,8 @@ struct Ivf final : NeighborIndex::Ivf {
         for (int r = 0; r < count; ++r) {
           std::vector<Candidate>& list = best[size_t(r)];
           for (int j = 0; j < size; ++j) {
-            const int i = order[start[c] + j];
-            const float key = norms_sq[i] - 2.0f * dots[size_t(r) * size_padded + j];
-            if (key <= bound[size_t(r)]) list.push_back({key, i});
+            const float key = order_norms[size_t(start[c] + j)] - 2.0f * dots[size_t(r) * size_padded + j];
+            if (key <= bound[size_t(r)]) list.push_back({key, order[start[c] + j]});
           }
           if (list.size() >= size_t(4) * k) {  // keep the k smallest; later rows must beat the k-th
             std::nth_element(list.begin(), list.begin() + (k - 1), list.end());

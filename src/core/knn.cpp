@@ -105,10 +105,10 @@ void sums_in_double(const KnnTable& table, const TrainingSet& train, const KnnOp
 class Sums {
  public:
   Sums(const TrainingSet& train, const KnnOptions& options, double t, Isa isa)
-      : train_(train), options_(options), t_(t), wide_(knn_table(isa)) {
+      : train_(train), options_(options), t_(t), table_(knn_table(isa)) {
     if (train.dim() > kBoxTreeMaxDim || !train.columns()) return;
     const int k = options.k, m = options.k + options.l;
-    table_ = &wide_;
+    row_path_ = true;
     job_ = {train.columns(),
             long(train.n_padded()),
             train.dim(),
@@ -121,12 +121,12 @@ class Sums {
   }
   void operator()(const float* query, const int* neighbors, const float* neighbor_points, const int* drawn,
                   KnnSums& sums) const {
-    if (!table_) return sums_in_double(wide_, train_, options_, query, t_, neighbors, neighbor_points, drawn, sums);
+    if (!row_path_) return sums_in_double(table_, train_, options_, query, t_, neighbors, neighbor_points, drawn, sums);
     const int d = job_.dim;
     float q[kBoxTreeMaxDim], result[kBoxTreeMaxDim + 2];
     for (int c = 0; c < d; ++c) q[c] = float(double(query[c]) - double(job_.t) * train_.mean()[size_t(c)]);
     sums.weights.resize(size_t(knn_row_scratch_floats(d, job_.m)));
-    table_->row(job_, q, neighbor_points, neighbors, drawn, sums.weights.data(), result);
+    table_.row(job_, q, neighbor_points, neighbors, drawn, sums.weights.data(), result);
     sums.numerator.assign(result, result + d);
     sums.denominator = result[d];
     sums.log_scale = result[d + 1];
@@ -136,8 +136,8 @@ class Sums {
   const TrainingSet& train_;
   const KnnOptions& options_;
   double t_;
-  const KnnTable& wide_;              // the instruction set's code
-  const KnnTable* table_ = nullptr;  // the row code, in low dimension
+  const KnnTable& table_;   // the instruction set's code
+  bool row_path_ = false;  // low dimension: its row code in float (else sums_in_double)
   KnnRowJob job_{};
 };
 
