@@ -28,6 +28,7 @@ for stage in "${stages[@]}"; do
       # leaving early and ninja dying of SIGPIPE.)
       ninja -C "$ROOT/build/asan" -t query cfdm_app_tests > /dev/null 2>&1 && targets+=(cfdm_app_tests)
       ninja -C "$ROOT/build/asan" -j "$JOBS" "${targets[@]}"
+      say "running the AddressSanitizer + UndefinedBehaviorSanitizer tests"
       (cd "$ROOT/build/asan" &&
        ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
        ctest --output-on-failure -j "$JOBS" -R '^(unit\..*|app\..*|cli_native)$')
@@ -36,13 +37,15 @@ for stage in "${stages[@]}"; do
       say "ThreadSanitizer: unit tests (build/tsan)"
       configure "$ROOT/build/tsan" -DCFDM_SANITIZE=thread
       ninja -C "$ROOT/build/tsan" -j "$JOBS" cfdm_tests
+      say "running the ThreadSanitizer tests"
       TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 "$ROOT/build/tsan/tests/cfdm_tests" --gtest_brief=1
       ;;
     fuzz)
       seconds=${CFDM_FUZZ_SECONDS:-30}
-      say "fuzzing every parser for $seconds s each (build/fuzz)"
+      say "building the libFuzzer targets (clang, build/fuzz)"
       CC=clang CXX=clang++ configure "$ROOT/build/fuzz" -DCFDM_FUZZ=ON
       ninja -C "$ROOT/build/fuzz" -j "$JOBS"
+      say "fuzzing every parser for $seconds s each"
       mkdir -p "$ROOT/build/fuzz/crashes"
       for corpus in "$ROOT"/tests/fuzz/corpus/*/; do
         name=$(basename "$corpus")

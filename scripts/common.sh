@@ -6,4 +6,10 @@ WASM_BUILD="$ROOT/build/wasm"
 # Debian's emscripten needs Debian's node-acorn module, which a non-Debian node does not see.
 export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
 JOBS=$(nproc)
-say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+# Each step says what it does and when, in minutes:seconds since the first script started (so a
+# CI log shows where the time goes).
+export CFDM_SCRIPTS_START=${CFDM_SCRIPTS_START:-$(date +%s)}
+say() {
+  local elapsed=$(($(date +%s) - CFDM_SCRIPTS_START))
+  printf '\033[1m==> [%d:%02d] %s\033[0m\n' $((elapsed / 60)) $((elapsed % 60)) "$*" >&2
+}

@@ -9,3 +9,4 @@ source "$(dirname "$0")/common.sh"
 say "running the tests"
 (cd "$NATIVE_BUILD" && ctest --output-on-failure -j "$JOBS" "$@")
 [ "${CFDM_CHECKED:-1}" = 0 ] || "$ROOT/scripts/checked.sh"
+say "every test passed"
