@@ -11,6 +11,7 @@ mkdir -p "$ROOT/tests/bench/results"
 /usr/bin/python3 "$ROOT/tests/bench/run_bench.py" "$NATIVE_BUILD" "$WASM_BUILD" \
   --web "$ROOT/build/web" --playwright "$ROOT/build/npm/node_modules/playwright-core" --save "$ROOT/tests/bench/results/$(uname -m)-$(nproc)core.md"
 /usr/bin/python3 "$ROOT/tests/bench/bench_models.py" "$NATIVE_BUILD" \
+  --web "$ROOT/build/web" --playwright "$ROOT/build/npm/node_modules/playwright-core" \
   --save "$ROOT/tests/bench/results/$(uname -m)-$(nproc)core-models.md"
 /usr/bin/python3 "$ROOT/tests/bench/bench_data.py" "$NATIVE_BUILD" "$WASM_BUILD" \
   --web "$ROOT/build/web" --playwright "$ROOT/build/npm/node_modules/playwright-core" \

@@ -2,12 +2,17 @@
 """Benchmark of the analytic family: cfdm's models against a PyTorch port of the reference
 framework's denoisers (torch_reference.py), on the same data, noise, time grid and threads.
 
-usage: bench_models.py NATIVE_BUILD_DIR [--save FILE.md]
+usage: bench_models.py NATIVE_BUILD_DIR [--web WEB_DIR --playwright PLAYWRIGHT_CORE_DIR] [--save FILE.md]
 
 For each workload: `cfdm compare` times every model's sampling (the steps only) and writes the
 initial noise; torch_reference.py samples from that noise with the same grid; `cfdm sample`
 writes each model's samples, which are held against PyTorch's (median pixel r^2, largest
 difference). Ratios are within the run, as the machine is shared and noisy.
+
+With --web and --playwright: the app's comparison in headless Chromium (threaded build, a fresh
+page each): from the start of the navigation to the run's end on screen, every model's row of
+samples finished (tests/browser/bench_app.js --done), for the story preset and for the same
+comparison on the whole class.
 """
 import csv
 import json
@@ -105,7 +110,35 @@ def main():
                 lines += ["", f"Wiener: {n_samples * steps / wiener['cfdm']:.0f} sample-steps/s "
                               f"({n_samples / wiener['cfdm']:.0f} samples/s at {steps} steps)."]
             lines.append("")
+    web, playwright = take_option(args, "--web"), take_option(args, "--playwright")
+    if web and playwright:
+        lines += browser_comparison(native_dir, web, playwright)
     emit(lines, save)
+
+
+def browser_comparison(native_dir, web, playwright):
+    """The comparison view's time to its finished rows in the threaded build, against 5 s."""
+    out = run([os.path.join(native_dir, "src/cfdm_app"), "--list-presets"])
+    story = next(q for _, q in (line.split("\t") for line in out.splitlines() if line) if "models=" in q and "dataset=mnist" in q)
+    params = dict(item.split("=", 1) for item in story.split("&"))
+    whole = story.replace(f"n_train={params['n_train']}", "n_train=60000")  # clamped to the class
+    out = run(["node", os.path.join(HERE, "../browser/bench_app.js"), web, playwright, "threads", "--done", story, whole])
+    found = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    lines = ["## The comparison view in the browser (threaded build, headless Chromium)", "",
+             f"Models {params['models'].replace('%2C', ', ')}, MNIST class {params['classes']}, "
+             f"{params['n_samples']} samples each, {params['steps']} steps, sigma-CFDM at sigma = {params['sigma']}, "
+             f"M = {params['draws']}. From the start of the page's navigation (download, compile, MNIST fetched "
+             "and prepared) to the last step on screen with every model's row finished, on a fresh browser's first "
+             "visit and on a second visit with MNIST in the page's cache; the sampling run's own time beside it.", "",
+             "| training images | visit | navigation to finished rows | of it, the run | target | result |",
+             "|---|---|---|---|---|---|"]
+    names = {story: params["n_train"], whole: "the whole class"}
+    for d in found:  # per query: a fresh visit, then a second one with MNIST in the page's cache
+        ok = not d["error"] and d["seconds"] <= 5.0
+        visit = "first (download)" if d["visit"] == "first" else "second (data cached)"
+        lines.append(f"| {names[d['query']]} | {visit} | {d['seconds']:.2f} s | {d['run_seconds']:.2f} s | <= 5 s | "
+                     f"{'met' if ok else 'NOT met'}{': ' + d['error'] if d['error'] else ''} |")
+    return lines + [""]
 
 
 if __name__ == "__main__":

@@ -2,13 +2,15 @@
 // rate while it samples, on the threaded build (served with COOP/COEP) or the single-thread one.
 //
 // usage: node bench_app.js WEB_DIR PLAYWRIGHT_CORE_DIR [threads|single] [QUERY] [--no-drawing]
-//        node bench_app.js WEB_DIR PLAYWRIGHT_CORE_DIR threads|single --first QUERY...
+//        node bench_app.js WEB_DIR PLAYWRIGHT_CORE_DIR threads|single --first|--done QUERY...
 // Prints one JSON line. QUERY defaults to moons, N = 5,000, 2,000 samples, 100 steps, sigma = 0.1,
 // M = 4. The page renders with SwiftShader (software WebGL) here, on the same cores that sample;
 // with --no-drawing the app stops drawing once its first step is on screen
 // (window.cfdm.setDrawing(false)), so the time is the sampling's in the page.
 // With --first: for each QUERY, a fresh page (no cache) and the time from the start of its
-// navigation to the first step on screen (moving samples), one JSON line each.
+// navigation to the first step on screen (moving samples), one JSON line each (image datasets:
+// also a second visit, the data cached). With --done, the same to the run's end on screen (every
+// model's samples finished: a comparison's rows).
 'use strict';
 const { launch, serve, waitForStats, finished } = require('./common.js');
 
@@ -17,26 +19,34 @@ const [webDir, playwrightDir, build = 'threads',
        query = 'dataset=moons&n_train=5000&n_samples=2000&steps=100&sigma=0.1&draws=4&seed=0'] =
   process.argv.slice(2).filter(a => a !== '--no-drawing');
 
-// Seconds from the navigation's start (performance's time origin) to the first step shown,
-// polled every 10 ms in the page.
-async function firstPictures(queries) {
+// Seconds from the navigation's start (performance's time origin) to the first step shown
+// (toEnd: to the last step shown, every sample finished), polled every 10 ms in the page.
+async function timeToPicture(queries, toEnd) {
   const port = 19000 + (process.pid % 1000);
   const server = await serve(webDir, port, build === 'threads' ? [] : ['--no-isolation']);
   const browser = await launch(playwrightDir);
   try {
     for (const q of queries) {
       const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
-      const page = await context.newPage();
-      await page.goto(`http://127.0.0.1:${port}/index.html?${q}`, { waitUntil: 'commit' });
-      await page.waitForFunction(() => {
-        const s = window.cfdm && window.cfdm.stats && window.cfdm.stats();  // null until the app runs
-        if (s && window.appRunning === undefined) window.appRunning = performance.now() / 1000;
-        return s && (s.step > 0 || s.error !== '');
-      }, null, { polling: 10, timeout: 60000 });
-      const [seconds, running, stats] = await page.evaluate(() => [performance.now() / 1000, window.appRunning,
-                                                                   window.cfdm.stats()]);
-      console.log(JSON.stringify({ workload: 'first_picture', build: stats.build, query: q, seconds,
-                                   app_running: running, error: stats.error }));
+      // Image datasets twice: a fresh page, then a second visit in the same browser context (the
+      // dataset in the page's cache).
+      for (const visit of /dataset=(fashion-)?mnist/.test(q) ? ['first', 'second'] : ['first']) {
+        const page = await context.newPage();
+        await page.goto(`http://127.0.0.1:${port}/index.html?${q}`, { waitUntil: 'commit' });
+        await page.waitForFunction(end => {
+          const s = window.cfdm && window.cfdm.stats && window.cfdm.stats();  // null until the app runs
+          if (s && window.appRunning === undefined) window.appRunning = performance.now() / 1000;
+          const done = s && (end ? s.step === s.n_steps && s.samples_done === s.n_samples && !s.loading &&
+                                   s.view_step === s.step : s.step > 0);
+          return done || (s && s.error !== '');
+        }, toEnd, { polling: 10, timeout: toEnd ? 300000 : 60000 });
+        const [seconds, running, stats] = await page.evaluate(() => [performance.now() / 1000, window.appRunning,
+                                                                     window.cfdm.stats()]);
+        console.log(JSON.stringify({ workload: toEnd ? 'finished_picture' : 'first_picture', build: stats.build,
+                                     threads: stats.threads, query: q, visit, seconds, app_running: running,
+                                     run_seconds: stats.seconds, error: stats.error }));
+        await page.close();
+      }
       await context.close();
     }
   } finally {
@@ -46,7 +56,8 @@ async function firstPictures(queries) {
 }
 
 async function main() {
-  if (process.argv[5] === '--first') return firstPictures(process.argv.slice(6));
+  if (process.argv[5] === '--first' || process.argv[5] === '--done')
+    return timeToPicture(process.argv.slice(6), process.argv[5] === '--done');
   const port = 19000 + (process.pid % 1000);
   const server = await serve(webDir, port, build === 'threads' ? [] : ['--no-isolation']);
   const browser = await launch(playwrightDir);
