@@ -108,6 +108,33 @@ TEST(ImageDataset, SelectKeepsWhatAPlainFilterKeeps) {
   }
 }
 
+// copy_selected() leaves its input alone and keeps what a plain filter keeps, at most at_most of
+// them (more than match: all that match).
+TEST(ImageDataset, CopySelectedKeepsWhatAPlainFilterKeeps) {
+  const data::ImageSet all = small_set(9);
+  const int per = all.pixels_per_image();
+  for (const auto& [classes, at_most] : {std::pair{std::vector<int>{}, -1}, {std::vector<int>{1}, -1},
+                                         {std::vector<int>{0, 2}, 4}, {std::vector<int>{}, 5},
+                                         {std::vector<int>{2}, 1000}}) {
+    LargeVector<uint8_t> pixels;
+    std::vector<uint8_t> labels;
+    for (int i = 0; i < all.n && (at_most < 0 || int(labels.size()) < at_most); ++i)
+      if (classes.empty() || std::count(classes.begin(), classes.end(), all.labels[i])) {
+        pixels.insert(pixels.end(), all.pixels.begin() + i * per, all.pixels.begin() + (i + 1) * per);
+        labels.push_back(all.labels[i]);
+      }
+    const data::ImageSet kept = data::copy_selected(all, classes, at_most);
+    EXPECT_EQ(kept.n, int(labels.size()));
+    EXPECT_EQ(kept.width, all.width);
+    EXPECT_EQ(kept.height, all.height);
+    EXPECT_EQ(kept.pixels, pixels);
+    EXPECT_EQ(kept.labels, labels);
+  }
+  EXPECT_EQ(all.n, 9);
+  EXPECT_THROW(data::copy_selected(all, {7}, -1), Error);  // no image of class 7
+  EXPECT_THROW(data::copy_selected(all, {}, 0), Error);
+}
+
 // A process's part of an IDX dataset (mpirun, DataRequest::Shard): only its rows are read, and they
 // are rows [p n / P, (p + 1) n / P) of what select() keeps, with their labels.
 TEST(Idx, APartReadsItsRowsOfTheSelection) {

@@ -4,7 +4,8 @@
 // which SharedArrayBuffer needs, the single-thread one otherwise, and also where memory is tight
 // (navigator.deviceMemory <= 2 GB) or where the browser refuses the threaded build a shared
 // memory; `?build=single` or `?build=threads` overrides. It gives the
-// app what it asks the page for (image datasets, downloads, the address) and exposes:
+// app what it asks the page for (image datasets, fetched and unpacked by workers running this
+// same script; downloads; the address) and exposes:
 //
 //   window.cfdm.stats()        step, n_steps, samples_done, n_samples, threads, build, fps, copies,
 //                              copy_share, sweep_runs, error...
@@ -33,6 +34,74 @@
 // it reaches the app, and passed through the heap.
 'use strict';
 (function () {
+  // The image data's files, unpacked, are kept in the browser's Cache Storage (where the page may
+  // use it: a secure context, storage not blocked), so a second visit neither downloads nor unpacks
+  // them again. A new version of the files needs a new cache name (older caches are dropped).
+  var kDataCache = 'cfdm-data-2', kOldDataCaches = ['cfdm-data-1'];
+  function openDataCache() {
+    try {
+      if (typeof caches === 'undefined') return Promise.resolve(null);
+      kOldDataCaches.forEach(function (name) { caches.delete(name).catch(function () {}); });
+      return caches.open(kDataCache).catch(function () { return null; });
+    } catch (e) {
+      return Promise.resolve(null);  // e.g. a sandboxed frame: no storage
+    }
+  }
+  // One compressed file (an absolute URL ending in .gz): its unpacked bytes from the cache, else
+  // downloaded, its bytes counted (onProgress(loaded, total)), unpacked (DecompressionStream) and
+  // kept in the cache under the name without .gz. Resolves to {buffer: the unpacked bytes, kept: a
+  // promise settled once the cache holds them} (the bytes are not kept waiting for the cache).
+  function fetchUnpacked(url, onProgress) {
+    var key = url.replace(/\.gz$/, '');
+    return openDataCache().then(function (cache) {
+      var lookup = cache ? cache.match(key).catch(function () { return undefined; }) : Promise.resolve(undefined);
+      return lookup.then(function (hit) {
+        if (hit) {
+          return hit.arrayBuffer().then(function (buffer) {
+            onProgress(buffer.byteLength, buffer.byteLength);
+            return { buffer: buffer, kept: Promise.resolve() };
+          });
+        }
+        return fetch(url).then(function (response) {
+          if (!response.ok) throw new Error(url.split('/').slice(-2).join('/') + ': HTTP ' + response.status);
+          var loaded = 0, total = Number(response.headers.get('Content-Length')) || 0;
+          var counted = response.body.pipeThrough(new TransformStream({
+            transform: function (chunk, controller) {
+              loaded += chunk.byteLength;
+              onProgress(loaded, total);
+              controller.enqueue(chunk);
+            },
+          }));
+          var unpacked = counted.pipeThrough(new DecompressionStream('gzip'));
+          return new Response(unpacked).arrayBuffer().then(function (buffer) {
+            var kept = cache ? cache.put(key, new Response(buffer))  // (a copy of the bytes)
+              .catch(function () { /* storage full or refused: not kept */ }) : Promise.resolve();
+            return { buffer: buffer, kept: kept };
+          });
+        });
+      });
+    });
+  }
+
+  // In a worker (started by the page below to fetch a dataset's file): one file, its progress and
+  // its bytes (transferred) or its error posted back, then word once the cache holds it.
+  if (typeof window === 'undefined') {
+    self.onmessage = function (event) {
+      var url = String(event.data && event.data.url);
+      if (url.indexOf(location.origin + '/') !== 0) {  // only this site's files
+        self.postMessage({ type: 'error', message: 'not a file of this site: ' + url.slice(0, 80) });
+        return;
+      }
+      fetchUnpacked(url, function (loaded, total) { self.postMessage({ type: 'progress', loaded: loaded, total: total }); })
+        .then(function (got) {
+          self.postMessage({ type: 'done', buffer: got.buffer }, [got.buffer]);
+          return got.kept.then(function () { self.postMessage({ type: 'kept' }); });
+        }, function (error) { self.postMessage({ type: 'error', message: String(error && error.message || error) }); });
+    };
+    return;
+  }
+
+  var loaderScript = document.currentScript.src;  // (the data workers run it too)
   var query = new URLSearchParams(location.search);
   var memoryTight = navigator.deviceMemory !== undefined && navigator.deviceMemory <= 2;
   var build = query.get('build') === 'single' || query.get('build') === 'threads'
@@ -124,67 +193,54 @@
     return new URL('index.html?' + q, location.href).href;
   }
 
-  // The image data's compressed files are kept in the browser's Cache Storage (where the page may
-  // use it: a secure context, storage not blocked), so a second visit does not download them again.
-  // A new version of the files needs a new cache name.
-  var kDataCache = 'cfdm-data-1';
-  function openDataCache() {
-    try {
-      if (typeof caches === 'undefined') return Promise.resolve(null);
-      return caches.open(kDataCache).catch(function () { return null; });
-    } catch (e) {
-      return Promise.resolve(null);  // e.g. a sandboxed frame: no storage
-    }
-  }
-  // Drops a kept file that did not unpack, so the next attempt downloads it again.
-  function forget(url) {
-    return openDataCache().then(function (cache) { return cache && cache.delete(url); }).catch(function () {});
-  }
-
   // Image datasets are fetched when first chosen (or, named in the page's address, while the app
-  // itself loads): data/NAME-images.idx.gz and data/NAME-labels.idx.gz (from the cache after the
-  // first time), unpacked with the browser's DecompressionStream, then written into the app's file
-  // system (/data) when the app asks, with progress reported to the app (its status window shows a
-  // bar) once it runs.
+  // itself loads): data/NAME-images.idx.gz and data/NAME-labels.idx.gz, each by a worker running
+  // this script (fetchUnpacked, below: from the cache after the first time, unpacked there, the
+  // bytes handed over without a copy), so that the page's thread is free to start the app
+  // meanwhile; on the page's thread where no worker can start. Written into the app's file system
+  // (/data) when the app asks, with progress reported to the app (its status window shows a bar)
+  // once it runs.
   var kImageDatasets = ['mnist', 'fashion-mnist'];
   var datasetFetches = {};  // name -> a fetch under way or done, not yet handed to the app
+  var kNoWorker = {};  // (a rejection: no worker, fetch on this thread)
+  function fetchInWorker(url, onProgress) {
+    return new Promise(function (resolve, reject) {
+      var worker;
+      try {
+        worker = new Worker(loaderScript);
+      } catch (e) {
+        reject(kNoWorker);
+        return;
+      }
+      var started = false;
+      worker.onerror = function (event) {
+        event.preventDefault();
+        worker.terminate();
+        reject(started ? new Error('the data worker failed: ' + (event.message || 'no reason given')) : kNoWorker);
+      };
+      worker.onmessage = function (event) {
+        var m = event.data;
+        started = true;
+        if (m.type === 'progress') return onProgress(m.loaded, m.total);
+        if (m.type === 'done') return resolve(m.buffer);  // (the worker goes on keeping it in the cache)
+        worker.terminate();
+        if (m.type === 'error') reject(new Error(m.message));
+      };
+      worker.postMessage({ url: url });
+    });
+  }
   function startDatasetFetch(name) {
     var files = [name + '-images.idx', name + '-labels.idx'];
     var fetch_ = { name: name, files: files, loaded: [0, 0], total: [0, 0], onProgress: null };
-    function progress() { if (fetch_.onProgress) fetch_.onProgress(); }
-    // One file: from the cache, else from the network, its bytes counted for the progress bar; a
-    // download is kept in the cache as it streams (a second reader of the same bytes), and the file
-    // is ready once both the unpacking and the keeping are done.
     function fetchOne(i) {
-      var url = 'data/' + files[i] + '.gz';
-      return openDataCache().then(function (cache) {
-        var lookup = cache ? cache.match(url).catch(function () { return undefined; }) : Promise.resolve(undefined);
-        return lookup.then(function (hit) {
-          return (hit ? Promise.resolve(hit) : fetch(url)).then(function (response) {
-            if (!response.ok) throw new Error(url + ': HTTP ' + response.status);
-            fetch_.total[i] = Number(response.headers.get('Content-Length')) || 0;
-            var counted = response.body.pipeThrough(new TransformStream({
-              transform: function (chunk, controller) {
-                fetch_.loaded[i] += chunk.byteLength;
-                progress();
-                controller.enqueue(chunk);
-              },
-            }));
-            var kept = Promise.resolve();
-            if (cache && !hit) {
-              var branches = counted.tee();
-              counted = branches[0];
-              kept = cache.put(url, new Response(branches[1], { headers: response.headers }))
-                .catch(function () { /* storage full or refused: not kept */ });
-            }
-            var unpacked = counted.pipeThrough(new DecompressionStream('gzip'));
-            return Promise.all([new Response(unpacked).arrayBuffer(), kept]).then(function (done) {
-              return done[0];
-            }, function (error) {
-              return kept.then(function () { return forget(url); }).then(function () { throw error; });
-            });
-          });
-        });
+      var url = new URL('data/' + files[i] + '.gz', location.href).href;
+      var onProgress = function (loaded, total) {
+        fetch_.loaded[i] = loaded, fetch_.total[i] = total;
+        if (fetch_.onProgress) fetch_.onProgress();
+      };
+      return fetchInWorker(url, onProgress).catch(function (why) {
+        if (why === kNoWorker) return fetchUnpacked(url, onProgress).then(function (got) { return got.buffer; });
+        throw why;
       });
     }
     fetch_.buffers = Promise.all([fetchOne(0), fetchOne(1)]);

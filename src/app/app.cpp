@@ -42,8 +42,7 @@ std::string model_key(const Settings& s) {
 // The image model: the selected images in pixel space, optionally a PCA space to sample in, and the
 // copy threshold (a tenth of the typical spacing of the training points, as in `cfdm eval`).
 Model build_image_model(const Settings& s, const data::ImageSet& all, ThreadPool& pool) {
-  data::ImageSet chosen = data::select(all, classes_of(s.classes_mask), -1);
-  if (chosen.n > s.n_train) chosen = data::select(chosen, {}, s.n_train);
+  data::ImageSet chosen = data::copy_selected(all, classes_of(s.classes_mask), s.n_train);
   data::Dataset dataset;
   dataset.images = std::move(chosen);
   Model model;

@@ -243,7 +243,8 @@ MatrixXfR held_out_data(const std::string& file, const data::DataRequest& reques
     test.n_train = -1;
     const std::string dir = request.data_dir.empty() ? data::default_data_dir() : request.data_dir;
     data::ImageSet images = data::select(data::load_image_dataset(test.spec, dir), request.classes, -1);
-    images = data::select(images, {}, std::min(count, images.n));
+    const int keep = std::min(count, images.n);
+    images = data::select(std::move(images), {}, keep);
     return data::to_matrix(images);
   }
   if (data::is_toy(request.spec)) return data::make_toy(request.spec, count, request.seed + 1);

@@ -319,6 +319,23 @@ ImageSet select(ImageSet images, const std::vector<int>& classes, int n_keep) {
   return images;
 }
 
+ImageSet copy_selected(const ImageSet& images, const std::vector<int>& classes, int at_most) {
+  if (at_most == 0) throw Error("no images chosen: keep at least one");
+  std::vector<int> rows = selected_images(images.n, images.labels, classes, -1);
+  if (at_most > 0 && int(rows.size()) > at_most) rows.resize(size_t(at_most));
+  const size_t per = size_t(images.pixels_per_image());
+  ImageSet kept;
+  kept.n = int(rows.size());
+  kept.height = images.height, kept.width = images.width, kept.channels = images.channels;
+  check_memory(rows.size() * per, "the chosen images", "choose fewer training images");
+  kept.pixels.resize(rows.size() * per);
+  for (size_t j = 0; j < rows.size(); ++j)
+    std::memcpy(kept.pixels.data() + j * per, images.pixels.data() + size_t(rows[j]) * per, per);
+  if (!images.labels.empty())
+    for (int i : rows) kept.labels.push_back(images.labels[size_t(i)]);
+  return kept;
+}
+
 MatrixXfR to_matrix(const ImageSet& images) {
   MatrixXfR m(images.n, images.pixels_per_image());
   for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = images.pixels[i] * (1.0f / 255.0f);

@@ -45,6 +45,10 @@ void add_png(ImageSet* set, const std::string& bytes, const std::string& path, i
 // Keeps the images whose label is in classes (all when empty), then the first n_keep (all when
 // n_keep < 0). Throws cfdm::Error when nothing is left.
 ImageSet select(ImageSet images, const std::vector<int>& classes, int n_keep);
+// A new set of the images whose label is in classes (all when empty), at most the first at_most
+// of them (all when negative): copies of those images only, the whole set not copied first (the
+// app keeps a dataset and takes a class of it for each run). Throws when nothing is kept.
+ImageSet copy_selected(const ImageSet& images, const std::vector<int>& classes, int at_most);
 // The indices of the images select keeps, of n with these labels (empty: unlabelled).
 std::vector<int> selected_images(int n, const std::vector<uint8_t>& labels, const std::vector<int>& classes,
                                  int n_keep);
