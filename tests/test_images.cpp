@@ -88,19 +88,26 @@ TEST(Idx, ReadingAFileEqualsParsingItsBytes) {
   EXPECT_EQ(read.n, parsed.n);
 }
 
+// The oracle of the selections: the images of `classes` (all when empty), the first `keep` of them
+// (all when negative), by a plain loop.
+void plain_filter(const data::ImageSet& all, const std::vector<int>& classes, int keep, LargeVector<uint8_t>* pixels,
+                  std::vector<uint8_t>* labels) {
+  const int per = all.pixels_per_image();
+  for (int i = 0; i < all.n && (keep < 0 || int(labels->size()) < keep); ++i)
+    if (classes.empty() || std::count(classes.begin(), classes.end(), all.labels[i])) {
+      pixels->insert(pixels->end(), all.pixels.begin() + i * per, all.pixels.begin() + (i + 1) * per);
+      labels->push_back(all.labels[i]);
+    }
+}
+
 // select() works in place: the kept images are those a plain filter keeps, in order.
 TEST(ImageDataset, SelectKeepsWhatAPlainFilterKeeps) {
   const data::ImageSet all = small_set(9);
-  const int per = all.pixels_per_image();
   for (const auto& [classes, keep] : {std::pair{std::vector<int>{}, -1}, {std::vector<int>{1}, -1},
                                       {std::vector<int>{0, 2}, 4}, {std::vector<int>{}, 5}}) {
     LargeVector<uint8_t> pixels;
     std::vector<uint8_t> labels;
-    for (int i = 0; i < all.n && (keep < 0 || int(labels.size()) < keep); ++i)
-      if (classes.empty() || std::count(classes.begin(), classes.end(), all.labels[i])) {
-        pixels.insert(pixels.end(), all.pixels.begin() + i * per, all.pixels.begin() + (i + 1) * per);
-        labels.push_back(all.labels[i]);
-      }
+    plain_filter(all, classes, keep, &pixels, &labels);
     const data::ImageSet kept = data::select(all, classes, keep);
     EXPECT_EQ(kept.n, int(labels.size()));
     EXPECT_EQ(kept.pixels, pixels);
@@ -112,17 +119,12 @@ TEST(ImageDataset, SelectKeepsWhatAPlainFilterKeeps) {
 // them (more than match: all that match).
 TEST(ImageDataset, CopySelectedKeepsWhatAPlainFilterKeeps) {
   const data::ImageSet all = small_set(9);
-  const int per = all.pixels_per_image();
   for (const auto& [classes, at_most] : {std::pair{std::vector<int>{}, -1}, {std::vector<int>{1}, -1},
                                          {std::vector<int>{0, 2}, 4}, {std::vector<int>{}, 5},
                                          {std::vector<int>{2}, 1000}}) {
     LargeVector<uint8_t> pixels;
     std::vector<uint8_t> labels;
-    for (int i = 0; i < all.n && (at_most < 0 || int(labels.size()) < at_most); ++i)
-      if (classes.empty() || std::count(classes.begin(), classes.end(), all.labels[i])) {
-        pixels.insert(pixels.end(), all.pixels.begin() + i * per, all.pixels.begin() + (i + 1) * per);
-        labels.push_back(all.labels[i]);
-      }
+    plain_filter(all, classes, at_most, &pixels, &labels);
     const data::ImageSet kept = data::copy_selected(all, classes, at_most);
     EXPECT_EQ(kept.n, int(labels.size()));
     EXPECT_EQ(kept.width, all.width);
