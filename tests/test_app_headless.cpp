@@ -530,6 +530,24 @@ TEST(AppHeadless, MnistSamplesAtSigmaZeroAreAllCopies) {
   EXPECT_LE(app.copies(), 2);
 }
 
+// Without threads the app reads an image dataset a part a frame (about 30 ms of reading each, so
+// frames keep coming); its samples are the threaded app's, which reads the files whole.
+TEST(AppHeadless, TheSingleThreadBuildReadsImagesAPartAFrameAndSamplesAsWithThreads) {
+  if (const std::string missing = mnist_missing(); !missing.empty()) GTEST_SKIP() << missing;
+  HeadlessImGui imgui;
+  app::App single(app::PlatformInfo{}, 1, app::JobMode::foreground);
+  app::App threads(app::PlatformInfo{}, 2);
+  const app::Settings s = small_mnist(10);
+  single.apply(s);
+  threads.apply(s);
+  ASSERT_TRUE(imgui.frames_until(single, [&] { return shown_done(single); })) << single.snapshot().error;
+  ASSERT_TRUE(imgui.frames_until(threads, [&] { return shown_done(threads); })) << threads.snapshot().error;
+  EXPECT_TRUE(single.snapshot().error.empty()) << single.snapshot().error;
+  EXPECT_EQ(single.snapshot().model->description, threads.snapshot().model->description);
+  EXPECT_TRUE(single.snapshot().states == threads.snapshot().states) << "the same images, the same samples";
+  EXPECT_EQ(single.snapshot().nearest, threads.snapshot().nearest);
+}
+
 // The local model in the app: the library's samples bit for bit (the app passes the images' shape),
 // new digits rather than copies; where it does not apply (a PCA space, points) a message says so.
 TEST(AppHeadless, TheLocalModelMakesNewDigitsAsTheLibraryDoes) {

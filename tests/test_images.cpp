@@ -88,6 +88,37 @@ TEST(Idx, ReadingAFileEqualsParsingItsBytes) {
   EXPECT_EQ(read.n, parsed.n);
 }
 
+// Read in parts of any size (the browser app without threads reads some megabytes a frame), a file
+// gives what the set written to it holds; taking it early is refused, and a broken file is refused
+// before anything is read.
+TEST(Idx, ReadingInPartsGivesTheWholeSet) {
+  const std::string dir = temp_dir("idx-parts");
+  const data::ImageSet set = small_set(9);  // 54 pixel bytes
+  data::write_idx(dir + "/a-images.idx", dir + "/a-labels.idx", set);
+  for (size_t part : {size_t(1), size_t(5), size_t(6), size_t(53), size_t(54), size_t(1000)}) {
+    data::IdxReader reader(dir + "/a-images.idx", dir + "/a-labels.idx");
+    int calls = 1;
+    if (part < 54) expect_error([&] { reader.take(); }, "before it was read to the end");
+    while (!reader.read(part)) {
+      EXPECT_NEAR(reader.fraction(), double(calls * part) / 54, 1e-12);
+      ++calls;
+    }
+    EXPECT_EQ(calls, int((54 + part - 1) / part)) << part;
+    EXPECT_EQ(reader.fraction(), 1.0);
+    const data::ImageSet back = reader.take();
+    EXPECT_EQ(back.n, 9);
+    EXPECT_EQ(back.height, 3);
+    EXPECT_EQ(back.width, 2);
+    EXPECT_EQ(back.pixels, set.pixels) << part;
+    EXPECT_EQ(back.labels, set.labels) << part;
+  }
+  std::ifstream in(dir + "/a-images.idx", std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  write_text(dir + "/bad.idx", bytes.substr(0, bytes.size() - 1));
+  expect_error([&] { data::IdxReader(dir + "/bad.idx", dir + "/a-labels.idx"); }, "truncated");
+  expect_error([&] { data::IdxReader(dir + "/a-images.idx", dir + "/missing-labels.idx"); }, "missing-labels.idx");
+}
+
 // The oracle of the selections: the images of `classes` (all when empty), the first `keep` of them
 // (all when negative), by a plain loop.
 void plain_filter(const data::ImageSet& all, const std::vector<int>& classes, int keep, LargeVector<uint8_t>* pixels,

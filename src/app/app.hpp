@@ -164,6 +164,11 @@ class App {
   std::shared_ptr<const MatrixXfR> dropped_;                             // the points of the last file dropped
   std::string dropped_name_;
   DataSource::Progress fetch_;  // of the image dataset being fetched
+  // The image dataset being read from its files: at once with threads (the job's worker would
+  // wait for the page's thread, which holds the files); without them a part a frame (the frame
+  // keeps its pace), `waiting_for_data_` meanwhile.
+  std::unique_ptr<data::IdxReader> reading_;
+  std::string reading_name_;
   bool waiting_for_data_ = false;
   bool paused_ = false;
   std::string error_;  // the app's own (a refused setting or file, data it could not load)

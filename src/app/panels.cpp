@@ -470,7 +470,9 @@ void App::draw_compact_controls() {
   if (!message.empty() || !notice_.empty()) {
     draw_messages(std::min(420.0f, display_width - 24));
   } else if (waiting_for_data_ || !snapshot_.status.empty()) {
-    ImGui::Text("%s", waiting_for_data_ ? "fetching the images..." : snapshot_.status.c_str());
+    ImGui::Text("%s", !waiting_for_data_ ? snapshot_.status.c_str()
+                      : reading_         ? "reading the images..."
+                                         : "fetching the images...");
   } else if (!narrow) {
     ImGui::Text("t = %.2f", t);
   }
@@ -566,7 +568,11 @@ void App::draw_status() {
     return;
   }
   ImGui::Separator();
-  if (waiting_for_data_) {
+  if (waiting_for_data_ && reading_) {
+    char text[96];
+    std::snprintf(text, sizeof text, "reading %s: %.0f%%", settings_.dataset.c_str(), 100 * reading_->fraction());
+    ImGui::ProgressBar(float(reading_->fraction()), ImVec2(360, 0), text);
+  } else if (waiting_for_data_) {
     const float share = fetch_.total > 0 ? float(fetch_.loaded / fetch_.total) : 0.0f;
     char text[96];
     std::snprintf(text, sizeof text, "fetching %s: %.1f of %.1f MB", settings_.dataset.c_str(), fetch_.loaded / 1e6,

@@ -61,18 +61,40 @@ ImageSet idx_shape(const std::string& head, uint64_t size, const std::string& im
 }  // namespace
 
 ImageSet read_idx(const std::string& images_path, const std::string& labels_path) {
-  // The images first: a broken images file is reported before a missing labels file. The pixels
-  // are read straight into the set (no copy of the file in between).
-  const InputFile file(images_path);
-  const uint64_t size = file.size();
+  IdxReader reader(images_path, labels_path);
+  reader.read(std::numeric_limits<size_t>::max());
+  return reader.take();
+}
+
+IdxReader::IdxReader(const std::string& images_path, const std::string& labels_path)
+    : file_(std::make_unique<InputFile>(images_path)) {
+  // The pixels are read straight into the set (no copy of the file in between).
+  const uint64_t size = file_->size();
   std::string head(size_t(std::min<uint64_t>(size, 16)), '\0');
-  file.read_at(0, &head[0], head.size());
-  ImageSet set = idx_shape(head, size, images_path);
+  file_->read_at(0, &head[0], head.size());
+  set_ = idx_shape(head, size, images_path);
   check_memory(size - 16, "the images of " + images_path, "use a smaller file");
-  set.pixels.resize(size - 16);
-  file.read_at(16, set.pixels.data(), set.pixels.size());
-  if (!labels_path.empty()) add_idx_labels(&set, read_file(labels_path), labels_path);
-  return set;
+  // Reserved, not filled: each part of the memory is first touched as its part of the file is
+  // read (fresh memory can cost more than the reading, and a reader in parts spreads both).
+  total_ = size_t(size - 16);
+  set_.pixels.reserve(total_);
+  if (!labels_path.empty()) add_idx_labels(&set_, read_file(labels_path), labels_path);
+}
+
+IdxReader::~IdxReader() = default;
+
+bool IdxReader::read(size_t max_bytes) {
+  const size_t done = set_.pixels.size(), bytes = std::min(max_bytes, total_ - done);
+  if (bytes > 0) {
+    set_.pixels.resize(done + bytes);  // within the reserved block: no reallocation
+    file_->read_at(16 + uint64_t(done), set_.pixels.data() + done, bytes);
+  }
+  return set_.pixels.size() == total_;
+}
+
+ImageSet IdxReader::take() {
+  if (set_.pixels.size() != total_) throw Error(printable(file_->path(), 80) + ": taken before it was read to the end");
+  return std::move(set_);
 }
 
 ImageSet read_idx_rows(const std::string& images_path, const std::string& labels_path, const std::vector<int>& classes,

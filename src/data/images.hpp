@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,8 @@
 #include "core/types.hpp"
 
 namespace cfdm::data {
+
+class InputFile;  // data/files.hpp
 
 struct ImageSet {
   int n = 0, height = 0, width = 0, channels = 1;
@@ -21,6 +24,24 @@ struct ImageSet {
 
 // IDX (big-endian header, uint8 data): images idx3 (n x h x w) and labels idx1 (n).
 ImageSet read_idx(const std::string& images_path, const std::string& labels_path);
+// The same in parts, for a caller that must not stop for the whole file (the browser app without
+// threads reads some megabytes a frame): the constructor checks the images file's header and size
+// (before the labels file, as read_idx does), reserves the pixels and reads the labels (none when
+// labels_path is empty); read() reads on; take() hands over the set once every pixel is read.
+class IdxReader {
+ public:
+  IdxReader(const std::string& images_path, const std::string& labels_path);
+  ~IdxReader();
+  // Reads up to max_bytes more pixel bytes; true once all of them are read.
+  bool read(size_t max_bytes);
+  double fraction() const { return total_ == 0 ? 1.0 : double(set_.pixels.size()) / double(total_); }
+  ImageSet take();  // throws cfdm::Error before read() has returned true
+
+ private:
+  std::unique_ptr<InputFile> file_;
+  ImageSet set_;      // its pixels: those read so far
+  size_t total_ = 0;  // pixel bytes in the file
+};
 // The same from the files' bytes (labels may be null); the names appear in error messages.
 ImageSet parse_idx(const std::string& images, const std::string& images_name, const std::string* labels,
                    const std::string& labels_name);
