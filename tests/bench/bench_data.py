@@ -209,7 +209,9 @@ def main():
              "z/t = x + (1 - t)/t eps that the IVF index finds.",
              f"Fresh memory reached processes at {memory_rate:.1f} GB/s in this run (dd with a 1 GB buffer; the",
              "loading figures slow down with it). The baselines ran with glibc's malloc on huge pages",
-             "(GLIBC_TUNABLES=glibc.malloc.hugetlb=1), as cfdm's large arrays are.", "",
+             "(GLIBC_TUNABLES=glibc.malloc.hugetlb=1), as cfdm's large arrays are. First pictures: each page in",
+             "a fresh browser context (nothing cached), the browser started and its GPU process warmed by a",
+             "blank WebGL2 page first, as a reader's browser is.", "",
              "| figure | cfdm | baseline | target | result |", "|---|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in rows]
     lines += [""] + notes
