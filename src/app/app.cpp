@@ -325,9 +325,8 @@ bool App::images_ready() {
   try {
     if (!reading_ || reading_name_ != settings_.dataset) {
       const std::string dir = platform_.data ? platform_.data->directory() : data::default_data_dir();
-      const std::string prefix = data::prepared_dataset(settings_.dataset, dir);
-      reading_.reset();
-      reading_ = std::make_unique<data::IdxReader>(prefix + "-images.idx", prefix + "-labels.idx");
+      reading_.reset();  // (its memory freed before the next reader takes its own)
+      reading_ = data::open_image_dataset(settings_.dataset, dir);
       reading_name_ = settings_.dataset;
     }
     if (!read_some(reading_.get(), job_.mode() == JobMode::foreground ? kReadSecondsPerFrame : -1)) {

@@ -380,8 +380,14 @@ std::string prepared_dataset(const std::string& name, const std::string& data_di
 }
 
 ImageSet load_image_dataset(const std::string& name, const std::string& data_dir) {
+  const std::unique_ptr<IdxReader> reader = open_image_dataset(name, data_dir);
+  reader->read(std::numeric_limits<size_t>::max());
+  return reader->take();
+}
+
+std::unique_ptr<IdxReader> open_image_dataset(const std::string& name, const std::string& data_dir) {
   const std::string prefix = prepared_dataset(name, data_dir);
-  return read_idx(prefix + "-images.idx", prefix + "-labels.idx");
+  return std::make_unique<IdxReader>(prefix + "-images.idx", prefix + "-labels.idx");
 }
 
 }  // namespace cfdm::data

@@ -84,6 +84,8 @@ MatrixXfR to_matrix(const ImageSet& images);
 // The built-in image datasets, prepared in data_dir by `cfdm prepare-data`.
 bool is_image_dataset(const std::string& name);
 ImageSet load_image_dataset(const std::string& name, const std::string& data_dir);
+// The same dataset's files opened for reading in parts.
+std::unique_ptr<IdxReader> open_image_dataset(const std::string& name, const std::string& data_dir);
 // The prepared dataset's path prefix (PREFIX-images.idx, PREFIX-labels.idx). Throws cfdm::Error
 // when it is not prepared.
 std::string prepared_dataset(const std::string& name, const std::string& data_dir);
