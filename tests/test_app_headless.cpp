@@ -548,6 +548,32 @@ TEST(AppHeadless, TheSingleThreadBuildReadsImagesAPartAFrameAndSamplesAsWithThre
   EXPECT_EQ(single.snapshot().nearest, threads.snapshot().nearest);
 }
 
+// Choosing other data while an image dataset is still on its way (fetched by the page, or read a
+// part a frame) gives up waiting for it: the new run goes to its end and stays (it is not started
+// again every frame), and nothing is said to be loading.
+TEST(AppHeadless, OtherDataChosenWhileImagesAreOnTheirWayRunsToItsEnd) {
+  struct NeverReady : app::DataSource {
+    Progress request(const std::string&) override { return Progress{false, 1e6, 1e7, ""}; }
+    std::string directory() const override { return "/nonexistent"; }
+  } source;
+  app::PlatformInfo platform;
+  platform.data = &source;
+  HeadlessImGui imgui;
+  for (app::JobMode mode : {app::JobMode::foreground, app::JobMode::background}) {
+    app::App app(platform, 1, mode);
+    app.apply_state("dataset=mnist&classes=3&n_train=300&n_samples=8&steps=10");
+    for (int i = 0; i < 3; ++i) imgui.frame(app);
+    EXPECT_NE(app.stats_json().find("\"loading\": true"), std::string::npos) << app.stats_json();
+    app.apply_state("dataset=moons&n_train=300&n_samples=100&steps=10");
+    ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); })) << app.snapshot().error;
+    const uint64_t generation = app.snapshot().generation;
+    for (int i = 0; i < 3; ++i) imgui.frame(app);
+    EXPECT_EQ(app.snapshot().generation, generation) << "the run was started again";
+    EXPECT_NE(app.stats_json().find("\"loading\": false"), std::string::npos) << app.stats_json();
+    EXPECT_NE(app.stats_json().find("\"reading\": false"), std::string::npos) << app.stats_json();
+  }
+}
+
 // The local model in the app: the library's samples bit for bit (the app passes the images' shape),
 // new digits rather than copies; where it does not apply (a PCA space, points) a message says so.
 TEST(AppHeadless, TheLocalModelMakesNewDigitsAsTheLibraryDoes) {

@@ -307,7 +307,13 @@ App::PlotFrame App::plot_frame() const {
 }
 
 bool App::images_ready() {
-  if (!is_image_name(settings_.dataset) || images_.count(settings_.dataset)) return true;
+  if (!is_image_name(settings_.dataset) || images_.count(settings_.dataset)) {
+    // Nothing to wait for: a dataset still on its way when other data was chosen is given up (its
+    // reading dropped; a fetch by the page goes on, and is used when the dataset is chosen again).
+    waiting_for_data_ = false;
+    reading_.reset();
+    return true;
+  }
   if (platform_.data) {
     fetch_ = platform_.data->request(settings_.dataset);
     if (!fetch_.error.empty()) {
