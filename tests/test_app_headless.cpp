@@ -660,8 +660,12 @@ TEST(AppHeadless, TheComparisonSamplesEachModelAsTheLibraryDoes) {
   EXPECT_EQ(titles, 3);
   EXPECT_EQ(app.scene().tiles.size(), size_t(3 * 2 * b));
   const std::string stats = app.stats_json();
-  EXPECT_NE(stats.find("{\"model\": \"exact\", \"samples\": 8, \"copies\": 8}"), std::string::npos) << stats;
-  EXPECT_NE(stats.find("{\"model\": \"local\", \"samples\": 8, \"copies\": 0}"), std::string::npos) << stats;
+  EXPECT_NE(stats.find("{\"model\": \"exact\", \"samples\": 8, \"copies\": 8, \"step\": 10, \"done\": true}"),
+            std::string::npos)
+      << stats;
+  EXPECT_NE(stats.find("{\"model\": \"local\", \"samples\": 8, \"copies\": 0, \"step\": 10, \"done\": true}"),
+            std::string::npos)
+      << stats;
   app::CaptionFacts facts = app.caption_facts();
   EXPECT_EQ(facts.model_copies, (std::vector<int>{8, app.copies(1), 0}));
   const std::string caption = app::caption(app.settings(), facts);
@@ -671,6 +675,46 @@ TEST(AppHeadless, TheComparisonSamplesEachModelAsTheLibraryDoes) {
   app.apply(app::parse_state("dataset=moons&models=exact,scfdm", app::Settings{}, &error));
   ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().generation > before && !app.snapshot().error.empty(); }));
   EXPECT_NE(app.snapshot().error.find("comparison view shows images"), std::string::npos) << app.snapshot().error;
+}
+
+// A comparison's fast model finishes first: the exact model's block is done and titled so while
+// the local model is still sampling (its title says where), the panel lists each model's step, the
+// stats say which rows are done, and the scrubber's steps are those every model has taken.
+TEST(AppHeadless, AComparisonsFastRowFinishesWhileTheLocalModelSamplesOn) {
+  if (const std::string missing = mnist_missing(); !missing.empty()) GTEST_SKIP() << missing;
+  HeadlessImGui imgui;
+  app::App app(app::PlatformInfo{}, 2);
+  app::Settings s = small_mnist(20);
+  s.n_train = 2000;  // a local step of some milliseconds: the exact model's 20 steps take about one
+  s.speed = 0;       // the latest states shown at once
+  s.models = {"exact", "local"};
+  app.apply(s);
+  ASSERT_TRUE(imgui.frames_until(app, [&] {
+    const app::Snapshot& shot = app.snapshot();
+    return shot.group_steps.size() == 2 && shot.group_steps[0] == 20;
+  })) << app.snapshot().error;
+  ASSERT_EQ(app.view_step(), app.snapshot().step);
+  imgui.frame(app);
+  const app::Snapshot& shot = app.snapshot();
+  ASSERT_LT(shot.group_steps[1], 20) << "the local model finished with the exact one";
+  EXPECT_EQ(shot.step, shot.group_steps[1]);
+  EXPECT_FALSE(shot.done);
+  EXPECT_EQ(shot.history_steps.back(), shot.step) << "the history holds the steps both models have taken";
+  std::vector<std::string> titles;
+  for (const app::Label& label : app.scene().labels)
+    if (label.text.find("are copies") != std::string::npos) titles.push_back(label.text);
+  ASSERT_EQ(titles.size(), 2u);
+  EXPECT_NE(titles[0].find("8 of 8 are copies, done"), std::string::npos) << titles[0];
+  EXPECT_NE(titles[1].find(", at t = "), std::string::npos) << titles[1];
+  const std::string stats = app.stats_json();
+  EXPECT_NE(stats.find("\"copies\": 8, \"step\": 20, \"done\": true}"), std::string::npos) << stats;
+  EXPECT_NE(stats.find("\"done\": false}]"), std::string::npos) << stats;
+  EXPECT_EQ(app.caption_facts().models_done, 1);
+  const std::string caption = app::caption(app.settings(), app.caption_facts());
+  EXPECT_NE(caption.find("1 of the 2 models finished first"), std::string::npos) << caption;
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); })) << app.snapshot().error;
+  EXPECT_EQ(app.copies(0), 8);
+  EXPECT_EQ(app.copies(1), 0) << "the local model makes new digits";
 }
 
 // The image grid keeps clear of the controls: right of the open panel in a desktop window, below

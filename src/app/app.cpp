@@ -409,10 +409,15 @@ int App::view_step() const {
   return snapshot_.step;
 }
 
-// The recorded states at or just before `step` (null when nothing is recorded yet).
+// The recorded states at or just before `step` (null when nothing is recorded yet); the latest
+// states from the sampler's step on (a comparison's blocks each at its model's step).
 const MatrixXfR* App::history_at(int step, int* found_step) const {
   const auto& steps = snapshot_.history_steps;
   if (steps.empty()) return nullptr;
+  if (step >= snapshot_.step && snapshot_.states.size() > 0) {
+    *found_step = snapshot_.step;
+    return &snapshot_.states;
+  }
   const auto it = std::upper_bound(steps.begin(), steps.end(), step);
   const size_t i = it == steps.begin() ? 0 : size_t(it - steps.begin()) - 1;
   *found_step = steps[i];
@@ -465,9 +470,11 @@ std::string App::stats_json() const {
   std::string groups = "[";
   for (size_t g = 0; g < snapshot_.groups.size(); ++g) {
     const size_t b = snapshot_.group_rows(snapshot_.nearest_distance.size());
-    char item[160];
-    std::snprintf(item, sizeof item, "%s{\"model\": \"%s\", \"samples\": %zu, \"copies\": %d}", g ? ", " : "",
-                  json_text(snapshot_.groups[g]).c_str(), b, copies(int(g)));
+    char item[200];
+    const int step = snapshot_.group_step(g);
+    std::snprintf(item, sizeof item, "%s{\"model\": \"%s\", \"samples\": %zu, \"copies\": %d, \"step\": %d, \"done\": %s}",
+                  g ? ", " : "", json_text(snapshot_.groups[g]).c_str(), b, copies(int(g)), step,
+                  step >= snapshot_.n_steps ? "true" : "false");
     groups += item;
   }
   groups += "]";

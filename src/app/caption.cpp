@@ -54,7 +54,13 @@ std::string caption(const Settings& s, const CaptionFacts& f) {
                        " models, side by side: sample i of every model started from the same noise image.";
     for (const std::string& name : s.models) text += " " + model_sentence(s, name, "training images");
     if (!f.running) return text;
-    if (!f.done) return text + "\nt = " + number(f.t, "%.2f") + ": the samples are on their way from noise (t = 0) to data (t = 1).";
+    if (!f.done) {
+      text += "\nt = " + number(f.t, "%.2f") + ": the samples are on their way from noise (t = 0) to data (t = 1).";
+      if (f.models_done > 0)
+        text += " " + std::to_string(f.models_done) + " of the " + std::to_string(s.models.size()) +
+                " models finished first: each takes its steps on its own, and the slower ones sample on.";
+      return text;
+    }
     if (f.model_copies.size() == s.models.size()) {
       text += "\nDone, copies of training images (red frames) per model:";
       for (size_t g = 0; g < s.models.size(); ++g)

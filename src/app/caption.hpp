@@ -20,6 +20,7 @@ struct CaptionFacts {
   bool three_d = false;   // a 3-D point cloud (the canvas turns when dragged)
   // A comparison (settings.models): each model's copies among its n_samples (empty: not measured).
   std::vector<int> model_copies;
+  int models_done = 0;  // a comparison: how many of its models finished (each steps on its own)
 };
 
 // Full: what the current picture shows and why, with a hint of what to try next.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
+#include <utility>
 
 #include "core/error.hpp"
 #include "eval/metrics.hpp"
@@ -12,33 +14,96 @@ using Clock = std::chrono::steady_clock;
 
 struct SamplingJob::Run {
   std::shared_ptr<const Model> model;
-  // One sampler, or a comparison's (stepped together: they share the step count and start).
+  // One sampler, or a comparison's: each steps on its own (they share the step count and start),
+  // the one that has had the least time first, so that a fast model's row finishes while a slow
+  // one is still on its way. Each sampler's samples are its own, whatever the order.
   std::vector<std::unique_ptr<Sampler>> samplers;
+  std::vector<double> busy;         // seconds each sampler has stepped
   std::vector<std::string> groups;  // a comparison's names
-  size_t stepped = 0;  // how many of the samplers took the step under way (foreground: one a call)
+  std::vector<size_t> round;        // samplers still to step in a single step asked for while paused
   std::vector<std::shared_ptr<const MatrixXfR>> history;
   std::vector<int> history_steps;
+  // Each sampler's recorded states not yet in the history (it holds every sampler's states at a
+  // step once all of them have taken it).
+  std::vector<std::deque<std::pair<int, MatrixXfR>>> waiting;
   int history_stride = 1;
   Clock::time_point start = Clock::now();
   std::shared_ptr<const MatrixXfR> last_inputs, last_draws;  // point data: the last step's z and eps
   std::shared_ptr<const std::vector<double>> times;  // t at steps 0 .. S, made once, shared with snapshots
+  // Image models: the latest states in pixel space and each sample's nearest training image, block
+  // by block, updated for the sampler that stepped.
+  MatrixXfR pixels;
+  std::vector<int> nearest;
+  std::vector<double> nearest_distance;
 
   const Sampler& lead() const { return *samplers.front(); }
-  bool done() const { return stepped == 0 && lead().done(); }
+  bool done() const {
+    for (const auto& sampler : samplers)
+      if (!sampler->done()) return false;
+    return true;
+  }
+  int step() const {  // the step every sampler has taken
+    int n = lead().step_index();
+    for (const auto& sampler : samplers) n = std::min(n, sampler->step_index());
+    return n;
+  }
   double seconds() const { return std::chrono::duration<double>(Clock::now() - start).count(); }
+  Eigen::Index rows() const { return lead().states().rows(); }
   // Every sampler's states, one block after another.
   MatrixXfR states() const {
     if (samplers.size() == 1) return lead().states();
-    const Eigen::Index b = lead().states().rows();
+    const Eigen::Index b = rows();
     MatrixXfR all(b * Eigen::Index(samplers.size()), lead().states().cols());
     for (size_t g = 0; g < samplers.size(); ++g) all.middleRows(Eigen::Index(g) * b, b) = samplers[g]->states();
     return all;
   }
-  void record() {
-    const int n = lead().step_index();
-    if ((n - lead().first_step()) % history_stride != 0 && !lead().done()) return;
-    history.push_back(std::make_shared<const MatrixXfR>(states()));
+  // The sampler to step next: of those not done, the one that has had the least time.
+  size_t next() const {
+    size_t best = samplers.size();
+    for (size_t g = 0; g < samplers.size(); ++g)
+      if (!samplers[g]->done() && (best == samplers.size() || busy[g] < busy[best])) best = g;
+    return best;
+  }
+  // Records sampler g's states if its step is one the history keeps, and moves the steps every
+  // sampler has recorded into the history.
+  void record(size_t g) {
+    const Sampler& sampler = *samplers[g];
+    const int n = sampler.step_index();
+    if ((n - sampler.first_step()) % history_stride != 0 && !sampler.done()) return;
+    if (samplers.size() == 1) {
+      history.push_back(std::make_shared<const MatrixXfR>(sampler.states()));
+      history_steps.push_back(n);
+      return;
+    }
+    waiting.resize(samplers.size());
+    waiting[g].emplace_back(n, sampler.states());
+    for (const auto& queue : waiting)
+      if (queue.empty()) return;
+    const Eigen::Index b = rows();
+    auto all = std::make_shared<MatrixXfR>(b * Eigen::Index(samplers.size()), sampler.states().cols());
+    for (size_t k = 0; k < samplers.size(); ++k) {
+      all->middleRows(Eigen::Index(k) * b, b) = waiting[k].front().second;
+      waiting[k].pop_front();
+    }
+    history.push_back(std::move(all));
     history_steps.push_back(n);
+  }
+  // Image models: sampler g's block of pixels and nearest training images.
+  void judge(size_t g, ThreadPool& pool) {
+    if (!model->is_image()) return;
+    const Eigen::Index b = rows();
+    const MatrixXfR& z = samplers[g]->states();
+    if (pixels.rows() != b * Eigen::Index(samplers.size())) {
+      pixels.resize(b * Eigen::Index(samplers.size()), model->pixels->dim());
+      nearest.assign(size_t(pixels.rows()), 0);
+      nearest_distance.assign(size_t(pixels.rows()), 0.0);
+    }
+    pixels.middleRows(Eigen::Index(g) * b, b) = model->pca ? model->pca->decode(z) : z;
+    // Nearness is measured where the model samples: a sample that lands on a training point's
+    // PCA latent is a copy, though it decodes to that image's reconstruction.
+    const eval::Nearest found = eval::nearest_training(*model->train, z, 1, pool);
+    std::copy(found.index.begin(), found.index.end(), nearest.begin() + Eigen::Index(g) * b);
+    std::copy(found.distance.begin(), found.distance.end(), nearest_distance.begin() + Eigen::Index(g) * b);
   }
 };
 
@@ -172,7 +237,11 @@ std::unique_ptr<SamplingJob::Run> SamplingJob::begin(const std::string& model_ke
     const size_t max_records = std::max<size_t>(2, kHistoryBytes / std::max<size_t>(1, state_bytes));
     const size_t records = size_t(params.n_steps - run->lead().first_step()) + 1;
     run->history_stride = int((records + max_records - 2) / (max_records - 1));
-    run->record();
+    run->busy.assign(run->samplers.size(), 0.0);
+    for (size_t g = 0; g < run->samplers.size(); ++g) {
+      run->record(g);
+      run->judge(g, pool_);
+    }
     publish(run.get(), "", generation);
     return run;
   } catch (const Error& error) {
@@ -183,29 +252,41 @@ std::unique_ptr<SamplingJob::Run> SamplingJob::begin(const std::string& model_ke
   return nullptr;
 }
 
-// One step and its publication. False when cancelled or failed. A comparison's samplers each take
-// the step; in foreground mode one of them a call (so that a frame holds one model's step), the
-// step published once all have taken it.
+// One sampler's step and its publication. False when cancelled or failed. Running, the sampler
+// that has had the least time steps (a comparison's fast models finish first); a single step
+// asked for while paused steps every sampler that is behind, one a call, so that they all advance.
 bool SamplingJob::step(Run* run) {
   try {
-    Sampler& sampler = *run->samplers.front();
+    size_t g;
+    if (!run->round.empty()) {
+      g = run->round.back();
+      run->round.pop_back();
+    } else if (paused_) {
+      const int n = run->step();
+      for (size_t k = run->samplers.size(); k-- > 0;)
+        if (run->samplers[k]->step_index() == n && !run->samplers[k]->done()) run->round.push_back(k);
+      if (run->round.empty()) return true;
+      g = run->round.back();
+      run->round.pop_back();
+    } else {
+      g = run->next();
+      if (g == run->samplers.size()) return true;
+    }
+    Sampler& sampler = *run->samplers[g];
     // Point data: the last step's inputs, kept so that a finished sample can be traced to the
     // training points it averages (its z at t = (S-1)/S and its smoothing draws).
     const bool last = sampler.step_index() == sampler.n_steps() - 1 && !run->model->is_image();
     MatrixXfR inputs;
     if (last) inputs = sampler.states();
-    const size_t count = mode_ == JobMode::foreground ? 1 : run->samplers.size();
-    for (size_t k = 0; k < count; ++k) {
-      if (!run->samplers[run->stepped]->step()) return false;
-      ++run->stepped;
-    }
-    if (run->stepped < run->samplers.size()) return true;
-    run->stepped = 0;
+    const auto began = Clock::now();
+    if (!sampler.step()) return false;
+    run->busy[g] += std::chrono::duration<double>(Clock::now() - began).count();
     if (last) {
       run->last_inputs = std::make_shared<const MatrixXfR>(std::move(inputs));
       run->last_draws = std::make_shared<const MatrixXfR>(sampler.draws());
     }
-    run->record();
+    run->record(g);
+    run->judge(g, pool_);
     publish(run, "", 0);
     return true;
   } catch (const std::bad_alloc&) {
@@ -227,9 +308,9 @@ void SamplingJob::advance(double budget_seconds) {
   auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
   // At least one step when one is due, then more while the budget lasts.
   bool first = true;
-  // A comparison's step under way goes on (a single step is asked for once, not once a model).
+  // A single step under way goes on (it is asked for once, not once a model).
   while (foreground_ && !foreground_->done() && (first || elapsed() < budget_seconds) &&
-         (foreground_->stepped > 0 || step_due())) {
+         (!foreground_->round.empty() || step_due())) {
     first = false;
     if (!step(foreground_.get())) foreground_.reset();
   }
@@ -247,28 +328,26 @@ void SamplingJob::publish_status(const std::string& status, uint64_t generation)
 void SamplingJob::publish(Run* run, const std::string& error, uint64_t generation) {
   Snapshot next;
   if (run) {
-    const Sampler& sampler = run->lead();
     const Model& model = *run->model;
     next.model = run->model;
     next.states = run->states();
     next.groups = run->groups;
+    if (run->samplers.size() > 1)
+      for (const auto& sampler : run->samplers) next.group_steps.push_back(sampler->step_index());
     next.history = run->history;
     next.history_steps = run->history_steps;
-    next.step = sampler.step_index();
-    next.first_step = sampler.first_step();
-    next.n_steps = sampler.n_steps();
+    next.step = run->step();
+    next.first_step = run->lead().first_step();
+    next.n_steps = run->lead().n_steps();
     next.times = run->times;
-    next.done = sampler.done();
+    next.done = run->done();
     next.seconds = run->seconds();
     next.last_inputs = run->last_inputs;
     next.last_draws = run->last_draws;
     if (model.is_image()) {
-      next.pixels = model.pca ? model.pca->decode(next.states) : next.states;
-      // Nearness is measured where the model samples: a sample that lands on a training point's
-      // PCA latent is a copy, though it decodes to that image's reconstruction.
-      const eval::Nearest nearest = eval::nearest_training(*model.train, next.states, 1, pool_);
-      next.nearest = nearest.index;
-      next.nearest_distance = nearest.distance;
+      next.pixels = run->pixels;
+      next.nearest = run->nearest;
+      next.nearest_distance = run->nearest_distance;
     } else if (next.done && model.index) {
       // Point data: which finished samples are copies (the same definition as `cfdm eval`).
       const eval::Nearest nearest = eval::nearest_training(*model.train, next.states, 1, pool_, model.index.get());
@@ -291,7 +370,7 @@ void SamplingJob::run(std::string model_key, ModelBuilder build, std::vector<Var
   for (Variant& variant : variants) variant.params.kernel.cancel = &cancel;
   std::unique_ptr<Run> run = begin(model_key, build, variants, generation);
   while (run && !run->done() && !cancel) {
-    if (!step_due()) {
+    if (run->round.empty() && !step_due()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
       continue;
     }

@@ -47,17 +47,22 @@ struct Variant {
   SamplerParams params;
 };
 
-// What the worker has published: the states after `step` steps (t = step / n_steps).
+// What the worker has published: the latest states, after `step` steps (t = time(step)).
 struct Snapshot {
   std::shared_ptr<const Model> model;
   MatrixXfR states;  // B x d in the sampling space (a comparison: G blocks of B rows, one a model)
-  // A comparison: its models' names, in the order of their blocks (empty: one model).
+  // A comparison: its models' names, in the order of their blocks (empty: one model), and the step
+  // each block of `states` is at: each model steps on its own, so a fast one finishes first and
+  // `step` is the step they all have taken.
   std::vector<std::string> groups;
+  std::vector<int> group_steps;
+  int group_step(size_t g) const { return g < group_steps.size() ? group_steps[g] : step; }
   // Rows per model block: n rows of a per-row list (the states, the nearest distances) split over
   // the comparison's models (all of them without one).
   size_t group_rows(size_t n) const { return n / (groups.empty() ? 1 : groups.size()); }
   // The states after each recorded step (every step while they fit in the history budget),
-  // oldest first: history[i] holds z at step history_steps[i]. Shared, never modified.
+  // oldest first: history[i] holds z at step history_steps[i] (a comparison: once every model
+  // has taken it). Shared, never modified.
   std::vector<std::shared_ptr<const MatrixXfR>> history;
   std::vector<int> history_steps;
   // Image models: the states in pixel space. Each sample's nearest training point and its
@@ -98,8 +103,8 @@ class SamplingJob {
   // params on the model that build() returns (or the previous model, if model_key is unchanged).
   // Returns at once: a model build under way (not interruptible) finishes on the worker first.
   void start(const std::string& model_key, ModelBuilder build, const SamplerParams& params);
-  // A comparison (images): the variants stepped together from the same noise, their states
-  // published as one block each.
+  // A comparison (images): the variants sampled from the same noise, each stepping on its own
+  // (the one that has had the least time first), their states published as one block each.
   void start(const std::string& model_key, ModelBuilder build, std::vector<Variant> variants);
   // A run on a training set of plain points.
   void start(std::shared_ptr<const TrainingSet> train, const SamplerParams& params);

@@ -393,8 +393,14 @@ void App::build_image_scene() {
   auto row_of = [&](int g, int i) { return size_t(g) * size_t(b) + size_t(i); };  // in the states
   // The atlas: samples first (block after block), then their nearest training images; rebuilt
   // when they change.
+  // A comparison's models step on their own: the latest states change while the step they all
+  // have taken stays.
+  int group_steps = 0;
+  if (latest)
+    for (int step : snapshot_.group_steps) group_steps += step;
   char key[96];
-  std::snprintf(key, sizeof key, "%llu|%d|%d", (unsigned long long)snapshot_.generation, shown_step, int(with_nearest));
+  std::snprintf(key, sizeof key, "%llu|%d|%d|%d", (unsigned long long)snapshot_.generation, shown_step, int(with_nearest),
+                group_steps);
   if (images_key_ != key || model.pixels->dim() != d) {
     images_key_ = key;
     MatrixXfR head(Eigen::Index(groups) * n, states->cols());
@@ -470,6 +476,16 @@ void App::build_image_scene() {
     if (ImGui::CalcTextSize(text.c_str()).x > block_w) text = name;
     text += "\n";
     if (with_nearest) text += std::to_string(copies_here) + " of " + std::to_string(n) + " are copies";
+    // The latest states: where this model is (a fast one finishes while a slow one samples on).
+    if (latest && !snapshot_.group_steps.empty()) {
+      const int step = snapshot_.group_step(size_t(g));
+      char where[48];
+      if (step >= snapshot_.n_steps)
+        std::snprintf(where, sizeof where, ", done");
+      else
+        std::snprintf(where, sizeof where, ", at t = %.2f", snapshot_.time(step));
+      text += where;
+    }
     scene_.labels.push_back({bx, by + 2, text, rgba(30, 30, 40, 255)});
   }
 }

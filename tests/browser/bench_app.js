@@ -10,7 +10,7 @@
 // With --first: for each QUERY, a fresh page (no cache) and the time from the start of its
 // navigation to the first step on screen (moving samples), one JSON line each (image datasets:
 // also a second visit, the data cached). With --done, the same to the run's end on screen (every
-// model's samples finished: a comparison's rows).
+// model's samples finished: a comparison's rows), and for a comparison to its first finished row.
 'use strict';
 const { launch, serve, waitForStats, finished } = require('./common.js');
 
@@ -42,14 +42,18 @@ async function timeToPicture(queries, toEnd) {
         await page.waitForFunction(end => {
           const s = window.cfdm && window.cfdm.stats && window.cfdm.stats();  // null until the app runs
           if (s && window.appRunning === undefined) window.appRunning = performance.now() / 1000;
+          // A comparison: the first model's row finished on screen (its models step on their own).
+          if (s && window.firstRow === undefined && s.groups.some(g => g.done) && s.view_step === s.step && !s.loading)
+            window.firstRow = performance.now() / 1000;
           const done = s && (end ? s.step === s.n_steps && s.samples_done === s.n_samples && !s.loading &&
                                    s.view_step === s.step : s.step > 0);
           return done || (s && s.error !== '');
         }, toEnd, { polling: 10, timeout: toEnd ? 300000 : 60000 });
-        const [seconds, running, stats] = await page.evaluate(() => [performance.now() / 1000, window.appRunning,
-                                                                     window.cfdm.stats()]);
+        const [seconds, running, firstRow, stats] = await page.evaluate(() => [performance.now() / 1000, window.appRunning,
+                                                                               window.firstRow, window.cfdm.stats()]);
         console.log(JSON.stringify({ workload: toEnd ? 'finished_picture' : 'first_picture', build: stats.build,
                                      threads: stats.threads, query: q, visit, seconds, app_running: running,
+                                     first_row_seconds: firstRow === undefined ? null : firstRow,
                                      run_seconds: stats.seconds, error: stats.error }));
         await page.close();
       }
