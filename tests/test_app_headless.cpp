@@ -677,16 +677,16 @@ TEST(AppHeadless, TheComparisonSamplesEachModelAsTheLibraryDoes) {
   EXPECT_NE(app.snapshot().error.find("comparison view shows images"), std::string::npos) << app.snapshot().error;
 }
 
-// A comparison's fast model finishes first: the exact model's block is done and titled so while
-// the local model is still sampling (its title says where), the panel lists each model's step, the
-// stats say which rows are done, and the scrubber's steps are those every model has taken.
+// A comparison's fast model finishes first (the models run cheapest first, each to its end): the
+// exact model's block is done and titled so while the local model is still sampling (its title
+// says where), the stats say which rows are done, the caption says how many finished, and the
+// scrubber's steps are those every model has taken.
 TEST(AppHeadless, AComparisonsFastRowFinishesWhileTheLocalModelSamplesOn) {
   if (const std::string missing = mnist_missing(); !missing.empty()) GTEST_SKIP() << missing;
   HeadlessImGui imgui;
   app::App app(app::PlatformInfo{}, 2);
   app::Settings s = small_mnist(20);
-  s.n_train = 2000;  // a local step of some milliseconds: the exact model's 20 steps take about one
-  s.speed = 0;       // the latest states shown at once
+  s.speed = 0;  // the latest states shown at once
   s.models = {"exact", "local"};
   app.apply(s);
   ASSERT_TRUE(imgui.frames_until(app, [&] {

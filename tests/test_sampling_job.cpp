@@ -133,56 +133,66 @@ TEST(SamplingJob, ForegroundModeStepsInTheCallersFrames) {
   EXPECT_EQ(s.step, 1);
 }
 
-// A comparison's models step on their own, the one that has had the least time first: the exact
-// model (tens of times faster a step than the local one on 16 x 16 images) finishes while the local
-// model is still near its start (in lockstep it would be one step from its end), in both modes. Each block ends as its model samples alone, bit for bit, and
-// the history holds every model's states at each step. A single step while paused advances them all.
-TEST(SamplingJob, AComparisonsFastModelFinishesFirst) {
-  auto train = std::make_shared<const TrainingSet>(normal_points(2000, 256, 5));
+// A comparison's models step on their own, the one with the least work left first (its step's
+// estimated cost times the steps it has left): the cheaper model runs to its end while the other
+// waits at its start, in both modes, whichever the order of the blocks. Each block ends as its
+// model samples alone, bit for bit, and the history holds every model's states at each step. A
+// single step while paused advances them all.
+TEST(SamplingJob, AComparisonRunsItsCheapestModelFirst) {
+  auto train = std::make_shared<const TrainingSet>(normal_points(300, 64, 5));
   const app::ModelBuilder build = [train](ThreadPool&) {
     app::Model model;
     model.train = train;
     model.pixels = train;
-    model.image_width = 16;
-    model.image_height = 16;
+    model.image_width = 8;
+    model.image_height = 8;
     return model;
   };
   SamplerParams exact = small_params(12);
   exact.n_samples = 8;
   SamplerParams local = exact;
   local.denoiser.model = Model::local;
-  local.denoiser.image = ImageShape{16, 16, 1};
+  local.denoiser.image = ImageShape{8, 8, 1};
   local.denoiser.patch = 3;
-  const std::vector<app::Variant> variants{{"exact", exact}, {"local", local}};
-  for (app::JobMode mode : {app::JobMode::background, app::JobMode::foreground}) {
-    SCOPED_TRACE(mode == app::JobMode::background ? "background" : "foreground");
-    app::SamplingJob job(2, mode);
-    job.start("images", build, variants);
-    app::Snapshot s;
-    int local_step_when_exact_done = -1;
-    for (int i = 0; i < 100000 && !s.done; ++i) {
-      job.advance(0.0);  // foreground: one model's step a call
-      if (!job.latest(&s)) std::this_thread::sleep_for(1ms);
-      ASSERT_TRUE(s.error.empty()) << s.error;
-      if (s.group_steps.size() != 2) continue;
-      EXPECT_EQ(s.step, std::min(s.group_steps[0], s.group_steps[1]));
-      if (local_step_when_exact_done < 0 && s.group_steps[0] == 12) local_step_when_exact_done = s.group_steps[1];
+  const std::vector<app::Variant> variants{{"exact", exact, 1.0}, {"local", local, 30.0}};
+  // The local model's step estimated the cheaper: it goes first.
+  const std::vector<app::Variant> reversed{{"exact", exact, 2.0}, {"local", local, 1.0}};
+  for (app::JobMode mode : {app::JobMode::background, app::JobMode::foreground})
+    for (const auto& run : {variants, reversed}) {
+      SCOPED_TRACE(mode == app::JobMode::background ? "background" : "foreground");
+      const size_t first = run[0].step_cost < run[1].step_cost ? 0 : 1, second = 1 - first;
+      app::SamplingJob job(2, mode);
+      job.start("images", build, run);
+      app::Snapshot s;
+      // Every published snapshot: the first model's step, and the second's while the first runs.
+      std::vector<std::pair<int, int>> seen;
+      for (int i = 0; i < 100000 && !s.done; ++i) {
+        job.advance(0.0);  // foreground: one model's step a call
+        if (!job.latest(&s)) {
+          std::this_thread::sleep_for(std::chrono::microseconds(200));
+          continue;
+        }
+        ASSERT_TRUE(s.error.empty()) << s.error;
+        if (!s.model) continue;  // "preparing the training set"
+        ASSERT_EQ(s.group_steps.size(), 2u);
+        EXPECT_EQ(s.step, std::min(s.group_steps[0], s.group_steps[1]));
+        seen.emplace_back(s.group_steps[first], s.group_steps[second]);
+      }
+      ASSERT_TRUE(s.done);
+      for (const auto& [a, b] : seen)
+        EXPECT_TRUE(a == 12 || b == 0) << "the second model stepped before the first finished: " << a << ", " << b;
+      ThreadPool pool(2);
+      for (size_t g = 0; g < 2; ++g) {
+        Sampler alone(*train, run[g].params, pool);
+        alone.run([](int) { return true; });
+        EXPECT_TRUE(bit_identical(MatrixXfR(s.states.middleRows(Eigen::Index(g) * 8, 8)), alone.states()))
+            << run[g].name;
+      }
+      ASSERT_EQ(s.history_steps.size(), 13u);
+      for (size_t i = 0; i < s.history_steps.size(); ++i) EXPECT_EQ(s.history_steps[i], int(i));
+      EXPECT_TRUE(bit_identical(*s.history.back(), s.states));
+      EXPECT_EQ(s.nearest_distance.size(), 16u);
     }
-    ASSERT_TRUE(s.done);
-    EXPECT_GE(local_step_when_exact_done, 0);
-    EXPECT_LE(local_step_when_exact_done, 6) << "the exact model's row did not finish first";
-    ThreadPool pool(2);
-    for (size_t g = 0; g < 2; ++g) {
-      Sampler alone(*train, variants[g].params, pool);
-      alone.run([](int) { return true; });
-      EXPECT_TRUE(bit_identical(MatrixXfR(s.states.middleRows(Eigen::Index(g) * 8, 8)), alone.states()))
-          << variants[g].name;
-    }
-    ASSERT_EQ(s.history_steps.size(), 13u);
-    for (size_t i = 0; i < s.history_steps.size(); ++i) EXPECT_EQ(s.history_steps[i], int(i));
-    EXPECT_TRUE(bit_identical(*s.history.back(), s.states));
-    EXPECT_EQ(s.nearest_distance.size(), 16u);
-  }
   // Paused: a single step takes every model one step further.
   app::SamplingJob job(2);
   job.set_paused(true);

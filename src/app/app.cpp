@@ -396,7 +396,12 @@ void App::restart() {
   if (s.dataset == kDrawnDataset) key += "|" + format_state(s);  // the points themselves
   std::vector<Variant> variants;
   if (s.models.empty()) variants.push_back({"", params});
-  for (const std::string& name : s.models) variants.push_back({name, comparison_params(s, name)});
+  // A comparison runs its models cheapest first (the step's estimated cost on the images' sizes).
+  const double dim = s.pca ? s.pca_dim : 28 * 28;
+  for (const std::string& name : s.models) {
+    const SamplerParams compared = comparison_params(s, name);
+    variants.push_back({name, compared, sampler_step_seconds(compared, std::max(s.n_train, 1), dim)});
+  }
   job_.start(key, build, std::move(variants));
   running_ = settings_;
 }

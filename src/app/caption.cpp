@@ -58,7 +58,7 @@ std::string caption(const Settings& s, const CaptionFacts& f) {
       text += "\nt = " + number(f.t, "%.2f") + ": the samples are on their way from noise (t = 0) to data (t = 1).";
       if (f.models_done > 0)
         text += " " + std::to_string(f.models_done) + " of the " + std::to_string(s.models.size()) +
-                " models finished first: each takes its steps on its own, and the slower ones sample on.";
+                " models finished first: each takes its steps on its own, the cheapest first, and the slower ones follow.";
       return text;
     }
     if (f.model_copies.size() == s.models.size()) {

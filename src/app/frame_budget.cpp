@@ -52,6 +52,8 @@ std::string thousands(double value) {
   return out;
 }
 
+}  // namespace
+
 // One sampler's step: queries (samples times draws) against n training points in d dimensions.
 double sampler_step_seconds(const SamplerParams& p, double n, double d) {
   const double queries = std::max(p.n_samples, 1) * (p.sigma > 0 ? std::max(p.n_draws, 1) : 1);
@@ -64,8 +66,6 @@ double sampler_step_seconds(const SamplerParams& p, double n, double d) {
   if (d <= kTreeMaxDim) return queries * (kSecondsPerTreeSearch + double(p.knn.k + p.knn.l) * pair);
   return queries * n * pair;  // the exact scan for neighbours
 }
-
-}  // namespace
 
 FrameWork estimate_frame_work(const Settings& s) {
   const bool image = is_image_name(s.dataset);

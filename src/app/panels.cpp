@@ -589,17 +589,17 @@ void App::draw_status() {
     if (shown == snapshot_.step)
       ImGui::Text("t = %.3f (step %d of %d)%s%s", t, shown, snapshot_.n_steps, snapshot_.done ? ", done" : "",
                   paused_ ? ", paused" : "");
+    else
+      ImGui::Text("t = %.3f (step %d of %d); the sampler is at step %d%s%s", t, shown, snapshot_.n_steps,
+                  snapshot_.step, snapshot_.done ? ", done" : "", paused_ ? ", paused" : "");
     // A comparison's models step on their own: each one's step while they differ.
     if (shown == snapshot_.step && !snapshot_.done && !snapshot_.group_steps.empty() &&
         *std::max_element(snapshot_.group_steps.begin(), snapshot_.group_steps.end()) > snapshot_.step) {
       std::string where = "models at step";
       for (size_t g = 0; g < snapshot_.groups.size(); ++g)
         where += (g ? ", " : " ") + snapshot_.groups[g] + " " + std::to_string(snapshot_.group_step(g));
-      ImGui::TextWrapped("%s: each takes its steps on its own, the fastest first.", where.c_str());
+      ImGui::TextWrapped("%s: each takes its steps on its own, the cheapest first.", where.c_str());
     }
-    else
-      ImGui::Text("t = %.3f (step %d of %d); the sampler is at step %d%s%s", t, shown, snapshot_.n_steps,
-                  snapshot_.step, snapshot_.done ? ", done" : "", paused_ ? ", paused" : "");
   }
   if (model) ImGui::TextUnformatted(model->description.c_str());
   if (model && !snapshot_.nearest_distance.empty()) {

@@ -15,10 +15,10 @@ using Clock = std::chrono::steady_clock;
 struct SamplingJob::Run {
   std::shared_ptr<const Model> model;
   // One sampler, or a comparison's: each steps on its own (they share the step count and start),
-  // the one that has had the least time first, so that a fast model's row finishes while a slow
-  // one is still on its way. Each sampler's samples are its own, whatever the order.
+  // the one with the least work left first, so that a fast model's row finishes while a slow one
+  // is still on its way. Each sampler's samples are its own, whatever the order.
   std::vector<std::unique_ptr<Sampler>> samplers;
-  std::vector<double> busy;         // seconds each sampler has stepped
+  std::vector<double> step_costs;   // each sampler's estimated cost of a step (Variant::step_cost)
   std::vector<std::string> groups;  // a comparison's names
   std::vector<size_t> round;        // samplers still to step in a single step asked for while paused
   std::vector<std::shared_ptr<const MatrixXfR>> history;
@@ -57,11 +57,17 @@ struct SamplingJob::Run {
     for (size_t g = 0; g < samplers.size(); ++g) all.middleRows(Eigen::Index(g) * b, b) = samplers[g]->states();
     return all;
   }
-  // The sampler to step next: of those not done, the one that has had the least time.
+  // The sampler to step next: of those not done, the one with the least work left (its step's cost
+  // times the steps it has left; the first of equals). It stays the least as it steps, so the
+  // models run one after another, cheapest first, each to its end.
   size_t next() const {
     size_t best = samplers.size();
-    for (size_t g = 0; g < samplers.size(); ++g)
-      if (!samplers[g]->done() && (best == samplers.size() || busy[g] < busy[best])) best = g;
+    double least = 0;
+    for (size_t g = 0; g < samplers.size(); ++g) {
+      if (samplers[g]->done()) continue;
+      const double left = step_costs[g] * double(samplers[g]->n_steps() - samplers[g]->step_index());
+      if (best == samplers.size() || left < least) best = g, least = left;
+    }
     return best;
   }
   // Records sampler g's states if its step is one the history keeps, and moves the steps every
@@ -237,7 +243,7 @@ std::unique_ptr<SamplingJob::Run> SamplingJob::begin(const std::string& model_ke
     const size_t max_records = std::max<size_t>(2, kHistoryBytes / std::max<size_t>(1, state_bytes));
     const size_t records = size_t(params.n_steps - run->lead().first_step()) + 1;
     run->history_stride = int((records + max_records - 2) / (max_records - 1));
-    run->busy.assign(run->samplers.size(), 0.0);
+    for (const Variant& variant : variants) run->step_costs.push_back(variant.step_cost);
     for (size_t g = 0; g < run->samplers.size(); ++g) {
       run->record(g);
       run->judge(g, pool_);
@@ -253,8 +259,8 @@ std::unique_ptr<SamplingJob::Run> SamplingJob::begin(const std::string& model_ke
 }
 
 // One sampler's step and its publication. False when cancelled or failed. Running, the sampler
-// that has had the least time steps (a comparison's fast models finish first); a single step
-// asked for while paused steps every sampler that is behind, one a call, so that they all advance.
+// with the least work left steps (a comparison's fast models finish first); a single step asked
+// for while paused steps every sampler that is behind, one a call, so that they all advance.
 bool SamplingJob::step(Run* run) {
   try {
     size_t g;
@@ -278,9 +284,7 @@ bool SamplingJob::step(Run* run) {
     const bool last = sampler.step_index() == sampler.n_steps() - 1 && !run->model->is_image();
     MatrixXfR inputs;
     if (last) inputs = sampler.states();
-    const auto began = Clock::now();
     if (!sampler.step()) return false;
-    run->busy[g] += std::chrono::duration<double>(Clock::now() - began).count();
     if (last) {
       run->last_inputs = std::make_shared<const MatrixXfR>(std::move(inputs));
       run->last_draws = std::make_shared<const MatrixXfR>(sampler.draws());

@@ -45,6 +45,10 @@ using ModelBuilder = std::function<Model(ThreadPool&)>;  // throws cfdm::Error o
 struct Variant {
   std::string name;
   SamplerParams params;
+  // The estimated cost of one step (seconds, or any unit the run's variants share): a comparison
+  // runs its models cheapest first, each to its end, so the fast rows finish while a slow model
+  // samples on.
+  double step_cost = 1;
 };
 
 // What the worker has published: the latest states, after `step` steps (t = time(step)).
@@ -104,7 +108,7 @@ class SamplingJob {
   // Returns at once: a model build under way (not interruptible) finishes on the worker first.
   void start(const std::string& model_key, ModelBuilder build, const SamplerParams& params);
   // A comparison (images): the variants sampled from the same noise, each stepping on its own
-  // (the one that has had the least time first), their states published as one block each.
+  // (the one with the least work left first), their states published as one block each.
   void start(const std::string& model_key, ModelBuilder build, std::vector<Variant> variants);
   // A run on a training set of plain points.
   void start(std::shared_ptr<const TrainingSet> train, const SamplerParams& params);

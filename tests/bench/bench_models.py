@@ -129,8 +129,8 @@ def browser_comparison(native_dir, web, playwright):
              f"Models {params['models'].replace('%2C', ', ')}, MNIST class {params['classes']}, "
              f"{params['n_samples']} samples each, {params['steps']} steps, sigma-CFDM at sigma = {params['sigma']}, "
              f"M = {params['draws']}. From the start of the page's navigation (download, compile, MNIST fetched "
-             "and prepared) to the first model's row finished on screen (the models step on their own, the one that "
-             "has had the least time first, so the fast ones finish while the local model samples on) and to every "
+             "and prepared) to the first model's row finished on screen (the models step on their own, cheapest "
+             "first, each to its end, so the fast rows finish while the local model samples on) and to every "
              "row finished, on a fresh browser's first visit and on a second visit with MNIST in the page's cache; "
              "the sampling run's own time beside it.", "",
              "| training images | visit | navigation to the first finished row | to every row finished | of it, the run "

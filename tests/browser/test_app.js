@@ -227,6 +227,7 @@ async function story(browser, port) {
   const presets = [...doc.matchAll(/embed\.html\?(dataset=[^"]*&l=\d+[^"]*)"/g)].map(m => m[1].replace(/&ui=[a-z]+/, ''));
   check('story: the nine presets are found in docs/embedding.md', presets.length === 9, presets.join(' | '));
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.addInitScript(watchRowsFinishing);
   const errors = watchErrors(page);
   for (let i = 0; i < presets.length; i++) {
     await page.goto(`${url}?${presets[i]}`);
@@ -246,6 +247,9 @@ async function story(browser, port) {
       check(`comparison on ${data}: the exact model copies every sample, the local model none`,
             byModel.exact && byModel.exact.copies === byModel.exact.samples && byModel.local && byModel.local.copies === 0,
             JSON.stringify(groups));
+      const order = await page.evaluate(() => window.rowsFinished);
+      check(`comparison on ${data}: the rows finish cheapest first, exact and sigma-CFDM while local samples on`,
+            cheapestFirst(order, stats.n_steps), order.join(', '));
       console.log(`FIGURE comparison on ${data} (threaded build): every model's samples finished in ${stats.seconds.toFixed(2)} s`);
     }
     if (i === 0)
@@ -299,6 +303,28 @@ async function story(browser, port) {
   await page.close();
 }
 
+// In the page (an init script): the comparison's models in the order their rows finished, as the
+// page's stats tell it at every animation frame, each with the step all models had taken then
+// (window.rowsFinished: "exact@0", ...; lockstep would give "@20" to every one).
+function watchRowsFinishing() {
+  window.rowsFinished = [];
+  const tick = () => {
+    const s = window.cfdm && window.cfdm.stats && window.cfdm.stats();
+    if (s)
+      for (const g of s.groups)
+        if (g.done && !window.rowsFinished.some(r => r.startsWith(g.model + '@'))) window.rowsFinished.push(`${g.model}@${s.step}`);
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}
+
+// The rows finished cheapest first: exact and sigma-CFDM while the local model was still short
+// of its last step, then the local model.
+function cheapestFirst(order, nSteps) {
+  const models = order.map(r => r.split('@')[0]), steps = order.map(r => Number(r.split('@')[1]));
+  return models.join(',') === 'exact,scfdm,local' && steps[0] < nSteps && steps[1] < nSteps;
+}
+
 // The comparison preset on the single-thread build: one model's step a frame, so the page keeps
 // painting (the longest gap between two frames is printed, not checked: timings are the
 // benchmark's), and the same copies as threaded.
@@ -306,6 +332,7 @@ async function comparisonOnOneThread(browser, port) {
   const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'embedding.md'), 'utf8');
   const link = [...doc.matchAll(/embed\.html\?(dataset=mnist[^"]*models=[^"]*)"/g)].map(m => m[1].replace(/&ui=[a-z]+/, ''))[0];
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.addInitScript(watchRowsFinishing);
   await page.goto(`http://127.0.0.1:${port}/index.html?${link}&speed=max`);
   // The longest frame of each phase: the app starting and the data arriving; from the app's
   // reading of the files (a part a frame) to its first step (preparing the training set is one
@@ -318,7 +345,7 @@ async function comparisonOnOneThread(browser, port) {
       last = now;
       const s = window.cfdm.stats();
       if (s && phase === 'start' && s.reading) phase = 'data';
-      if (s && s.step > 0 && !s.loading) phase = 'sampling';
+      if (s && (s.step > 0 || s.groups.some(g => g.step > 0)) && !s.loading) phase = 'sampling';
       requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
@@ -329,6 +356,9 @@ async function comparisonOnOneThread(browser, port) {
   const groups = stats ? stats.groups : [];
   check('comparison on one thread: it finishes, exact copies all, local none', stats && stats.error === '' &&
         groups.length === 3 && groups[0].copies === 8 && groups[2].copies === 0, JSON.stringify(stats));
+  const order = await page.evaluate(() => window.rowsFinished);
+  check('comparison on one thread: the rows finish cheapest first, exact and sigma-CFDM while local samples on',
+        stats && cheapestFirst(order, stats.n_steps), order.join(', '));
   console.log(`FIGURE comparison on one thread: done in ${stats ? stats.seconds.toFixed(2) : '?'} s, longest frame ` +
               `${longest.sampling.toFixed(0)} ms while sampling, ${longest.data.toFixed(0)} ms from reading the data ` +
               `to the first step, ${longest.start.toFixed(0)} ms while the app starts and the data arrive`);
