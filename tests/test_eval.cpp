@@ -45,6 +45,15 @@ TEST(Metrics, NearestStatsAndSpacingOnAGrid) {
   EXPECT_DOUBLE_EQ(eval::typical_spacing(train, pool, 2000, 8), std::sqrt(2.0));
   EXPECT_THROW(eval::typical_spacing(train, pool, 2000, 0), Error);
   EXPECT_THROW(eval::typical_spacing(train, pool, 2000, 100), Error);
+  // Measured a few points at a time (as the single-thread app does over frames): the same.
+  for (int count : {1, 3, 7}) {
+    eval::SpacingMeasure measure(train, 2000, 5);
+    EXPECT_THROW(measure.spacing(), Error) << "nothing measured yet";
+    int calls = 1;
+    while (!measure.measure(count, pool)) ++calls;
+    EXPECT_EQ(calls, (100 + count - 1) / count);
+    EXPECT_DOUBLE_EQ(measure.spacing(), std::sqrt(2.0));
+  }
   MatrixXfR near = grid.topRows(20);
   near.col(0).array() += 0.05f;
   const eval::NearestStats copies = eval::nearest_stats(eval::nearest_training(train, near, 2, pool), 0.1);

@@ -6,6 +6,7 @@
 
 #include "app/sampling_job.hpp"
 #include "data/toy.hpp"
+#include "eval/metrics.hpp"
 #include "test_helpers.hpp"
 
 namespace cfdm::test {
@@ -108,7 +109,14 @@ TEST(SamplingJob, ForegroundModeStepsInTheCallersFrames) {
   EXPECT_EQ(job.threads(), 1);
   job.start(train, small_params(40));
   app::Snapshot s;
-  job.latest(&s);
+  // Its preparation a piece a call: the model built, then the sampler made and step 0 published.
+  int preparing = 0;
+  while (!s.model && preparing < 10) {
+    job.advance(0.0);
+    job.latest(&s);
+    ++preparing;
+  }
+  EXPECT_EQ(preparing, 2);
   EXPECT_EQ(s.step, 0);
   int frames = 0;
   while (!s.done && frames < 10000) {
@@ -205,6 +213,44 @@ TEST(SamplingJob, AComparisonRunsItsCheapestModelFirst) {
   app::Snapshot still = one;
   job.latest(&still);
   EXPECT_EQ(still.group_steps, (std::vector<int>{1, 1})) << "paused: no steps without a request";
+}
+
+// Foreground mode measures a model's copy threshold a few points a call (the single-thread page's
+// frames stay short while it prepares a dataset): the same threshold as measured at once, and the
+// same in background mode.
+TEST(SamplingJob, ForegroundModeMeasuresTheCopyThresholdAPieceACall) {
+  auto train = std::make_shared<const TrainingSet>(normal_points(500, 49, 8));
+  const app::ModelBuilder build = [train](ThreadPool&) {
+    app::Model model;
+    model.train = train;
+    model.pixels = train;
+    model.image_width = 7;
+    model.image_height = 7;
+    model.copy_threshold = -1;  // the job measures it
+    return model;
+  };
+  ThreadPool pool(1);
+  const double expected = eval::copy_threshold(*train, pool);
+  ASSERT_GT(expected, 0.0);
+  SamplerParams p = small_params(5);
+  p.n_samples = 4;
+  app::SamplingJob job(1, app::JobMode::foreground);
+  job.start("images", build, p);
+  app::Snapshot s;
+  int calls = 0;
+  while (!s.model && calls < 1000) {
+    job.advance(0.0);  // a zero budget: one piece a call
+    job.latest(&s);
+    ++calls;
+  }
+  ASSERT_TRUE(s.model) << s.error;
+  // Build, 64 points 4 at a time, the samplers.
+  EXPECT_EQ(calls, 1 + eval::kCopySpacingPoints / 4 + 1);
+  EXPECT_EQ(s.model->copy_threshold, expected);
+  app::SamplingJob background(2);
+  background.start("images", build, p);
+  const app::Snapshot b = wait_for(background, [](const app::Snapshot& s) { return s.model != nullptr; });
+  EXPECT_EQ(b.model->copy_threshold, expected);
 }
 
 // A model build cannot be interrupted, but the caller never waits for it: a restart returns at

@@ -41,8 +41,9 @@ std::string model_key(const Settings& s) {
   return key;
 }
 
-// The image model: the selected images in pixel space, optionally a PCA space to sample in, and the
-// copy threshold (a tenth of the typical spacing of the training points, as in `cfdm eval`).
+// The image model: the selected images in pixel space, optionally a PCA space to sample in; the
+// job measures its copy threshold (a tenth of the typical spacing of the training points, as in
+// `cfdm eval`).
 Model build_image_model(const Settings& s, const data::ImageSet& all, ThreadPool& pool) {
   data::ImageSet chosen = data::copy_selected(all, classes_of(s.classes_mask), s.n_train);
   data::Dataset dataset;
@@ -66,7 +67,7 @@ Model build_image_model(const Settings& s, const data::ImageSet& all, ThreadPool
   } else {
     model.description += ", pixel space";
   }
-  model.copy_threshold = eval::copy_threshold(*model.train, pool);
+  model.copy_threshold = -1;  // measured by the job (without threads a few points a frame)
   return model;
 }
 

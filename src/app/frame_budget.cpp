@@ -4,9 +4,9 @@
 #include <cmath>
 #include <cstdio>
 
+#include "app/sampling_job.hpp"
 #include "core/error.hpp"
 #include "data/toy.hpp"
-#include "eval/metrics.hpp"
 
 namespace cfdm::app {
 namespace {
@@ -74,9 +74,12 @@ FrameWork estimate_frame_work(const Settings& s) {
   FrameWork work;
   const double pair = (d + kPairOverhead) * kSecondsPerPairCoordinate;
   work.prepare_seconds = image ? n * kImageDim * kSecondsPerPixel : n * kSecondsPerToyPoint;
-  // Images: the copy threshold's typical spacing, measured as the model is prepared. Point data:
-  // the index that measures it and finds each finished sample's nearest training point.
-  if (image) work.prepare_seconds += std::min<double>(n, eval::kCopySpacingPoints) * n * pair;
+  // Images: the copy threshold's typical spacing, measured after the build a few points a frame
+  // (SamplingJob::advance), so its largest piece is a few scans. Point data: the index that
+  // measures it and finds each finished sample's nearest training point.
+  if (image)
+    work.prepare_seconds = std::max(
+        work.prepare_seconds, std::min<double>(n, SamplingJob::kSpacingPointsPerPiece) * n * pair);
   if (!image) work.prepare_seconds += n * kSecondsPerIndexedPoint;
   if (s.knn() && d <= kTreeMaxDim) work.prepare_seconds += n * kSecondsPerIndexedPoint;
   // A comparison: the single-thread page steps one model a frame, so its longest piece is one
@@ -99,7 +102,7 @@ void check_frame_budget(const Settings& s) {
                 full_speed);
   const FrameWork work = estimate_frame_work(s);
   if (work.prepare_seconds > kFrameBudgetSeconds) {
-    // Preparation grows linearly with the training points (past the copy threshold's 64).
+    // Preparation grows linearly with the training points.
     const double most = kFrameBudgetSeconds / (work.prepare_seconds / std::max(s.n_train, 1));
     throw Error("the single-thread page prepares at most about " + thousands(std::floor(most / 1000) * 1000) +
                 " training points in one frame (this setting asks for " + thousands(s.n_train) +

@@ -140,6 +140,7 @@ void SamplingJob::cancel() {
     ++generation_;  // what it still publishes is ignored
   }
   foreground_.reset();
+  cancel_preparation();
 }
 
 // The one worker thread: runs the newest request, one after another. A request that arrives while
@@ -199,7 +200,62 @@ void SamplingJob::start(const std::string& model_key, ModelBuilder build, std::v
     if (!worker_.joinable()) worker_ = std::thread([this] { worker_loop(); });
     return;
   }
-  foreground_ = begin(model_key, build, variants, generation);
+  // Prepared a piece a frame by advance(); the model is rebuilt unless its key is unchanged.
+  preparing_ = Request{model_key, std::move(build), std::move(variants), generation, nullptr};
+  unmeasured_.reset();
+  measuring_.reset();
+  std::lock_guard<std::mutex> lock(model_mutex_);
+  if (model_key_ != model_key || !model_) publish_status("preparing the training set", generation);
+}
+
+void SamplingJob::prepare_foreground(double budget_seconds) {
+  const Request& request = *preparing_;
+  const auto start = Clock::now();
+  try {
+    std::lock_guard<std::mutex> lock(model_mutex_);
+    if (!unmeasured_ && (model_key_ != request.model_key || !model_)) {
+      model_.reset();
+      model_key_.clear();
+      unmeasured_ = std::make_unique<Model>(request.build(pool_));
+      if (unmeasured_->copy_threshold < 0)
+        measuring_ = std::make_unique<eval::SpacingMeasure>(*unmeasured_->train, eval::kCopySpacingPoints, 1,
+                                                            unmeasured_->index.get());
+    } else if (measuring_) {
+      // A few points at a time (each a scan of the training set) for about the budget.
+      while (!measuring_->measure(kSpacingPointsPerPiece, pool_) &&
+             std::chrono::duration<double>(Clock::now() - start).count() < budget_seconds) {
+      }
+      if (measuring_->done()) {
+        unmeasured_->copy_threshold = eval::copy_threshold_of_spacing(measuring_->spacing());
+        measuring_.reset();
+      }
+    }
+    if (unmeasured_) {
+      if (!measuring_) {
+        model_ = std::shared_ptr<const Model>(std::move(unmeasured_));
+        model_key_ = request.model_key;
+      }
+      return;  // a model's build, or a part of its measuring, is this call's piece
+    }
+  } catch (const Error& error) {
+    publish(nullptr, error.what(), request.generation);
+    cancel_preparation();
+    return;
+  } catch (const std::bad_alloc&) {
+    publish(nullptr, "out of memory: choose fewer training points or samples", request.generation);
+    cancel_preparation();
+    return;
+  }
+  // The model is ready: the samplers and step n0.
+  const Request ready = std::move(*preparing_);
+  preparing_.reset();
+  foreground_ = begin(ready.model_key, ready.build, ready.variants, ready.generation);
+}
+
+void SamplingJob::cancel_preparation() {
+  preparing_.reset();
+  unmeasured_.reset();
+  measuring_.reset();
 }
 
 // Builds (or reuses) the model and the sampler, and publishes step n0. Null on an error, which is
@@ -214,7 +270,10 @@ std::unique_ptr<SamplingJob::Run> SamplingJob::begin(const std::string& model_ke
         model_.reset();
         model_key_.clear();
         publish_status("preparing the training set", generation);
-        model_ = std::make_shared<const Model>(build(pool_));
+        Model model = build(pool_);
+        if (model.copy_threshold < 0)
+          model.copy_threshold = eval::copy_threshold(*model.train, pool_, nullptr, model.index.get());
+        model_ = std::make_shared<const Model>(std::move(model));
         model_key_ = model_key;
       }
       run->model = model_;
@@ -307,7 +366,9 @@ bool SamplingJob::step_due() {
 }
 
 void SamplingJob::advance(double budget_seconds) {
-  if (mode_ != JobMode::foreground || !foreground_) return;
+  if (mode_ != JobMode::foreground) return;
+  if (preparing_) return prepare_foreground(budget_seconds);
+  if (!foreground_) return;
   const auto start = Clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
   // At least one step when one is due, then more while the budget lasts.

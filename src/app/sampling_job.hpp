@@ -17,6 +17,7 @@
 #include "core/thread_pool.hpp"
 #include "core/training_set.hpp"
 #include "data/pca.hpp"
+#include "eval/metrics.hpp"
 
 namespace cfdm::app {
 
@@ -30,7 +31,8 @@ struct Model {
   std::shared_ptr<const TrainingSet> pixels;
   std::shared_ptr<const data::Pca> pca;
   int image_width = 0, image_height = 0;
-  // A sample nearer than this to a training point, in the sampling space, is a copy.
+  // A sample nearer than this to a training point, in the sampling space, is a copy. Negative from
+  // a builder: the job measures it (eval::copy_threshold; without threads a few points a frame).
   double copy_threshold = 0;
   // Point data: an index of the training points, built once, that finds each finished sample's
   // nearest training point (images scan instead, at every step).
@@ -99,6 +101,8 @@ class SamplingJob {
  public:
   // Bytes of states the history keeps per run; beyond it, steps are recorded at a stride.
   static constexpr size_t kHistoryBytes = size_t(64) << 20;
+  // Foreground mode: the copy threshold's points measured at a time (each a scan of the training set).
+  static constexpr int kSpacingPointsPerPiece = 4;
 
   SamplingJob(int n_threads, JobMode mode = JobMode::background);
   ~SamplingJob();  // cancels and joins
@@ -124,7 +128,9 @@ class SamplingJob {
   JobMode mode() const { return mode_; }
 
   // Foreground mode: runs steps until budget_seconds have passed (at least one step when one is
-  // due). Background mode: does nothing.
+  // due); before a run's first step, one piece of its preparation a call (the model built; its copy
+  // threshold measured, a few points at a time for about the budget; the samplers made and step n0
+  // published), so that no frame holds all of it. Background mode: does nothing.
   void advance(double budget_seconds);
 
  private:
@@ -142,6 +148,8 @@ class SamplingJob {
   JobMode mode_;
   ThreadPool pool_;
   std::unique_ptr<Run> foreground_;  // foreground mode's run
+  void prepare_foreground(double budget_seconds);
+  void cancel_preparation();
   // Background mode: one worker thread, and the request it takes next (the newest only).
   struct Request {
     std::string model_key;
@@ -155,6 +163,10 @@ class SamplingJob {
   std::mutex request_mutex_;
   std::condition_variable request_cv_;
   std::optional<Request> pending_;
+  // Foreground mode: the run being prepared, its model while its copy threshold is measured.
+  std::optional<Request> preparing_;
+  std::unique_ptr<Model> unmeasured_;
+  std::unique_ptr<eval::SpacingMeasure> measuring_;
   bool quit_ = false;
   // The latest run's cancel flag; each run has its own, so a new run never un-cancels an old one.
   std::shared_ptr<std::atomic<bool>> cancel_ = std::make_shared<std::atomic<bool>>(false);

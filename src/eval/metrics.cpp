@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -91,20 +92,49 @@ NearestStats nearest_stats(const Nearest& nearest, double copy_threshold, double
   return stats;
 }
 
-double typical_spacing(const TrainingSet& train, ThreadPool& pool, int max_points, int kth,
-                       const NeighborIndex* index) {
-  if (train.n() < 2) return 0.0;
+SpacingMeasure::SpacingMeasure(const TrainingSet& train, int max_points, int kth, const NeighborIndex* index)
+    : train_(train), kth_(kth), index_(index) {
+  if (train.n() < 2) return;  // no spacing: 0
   if (kth < 1 || kth >= train.n())
     throw Error("typical spacing: kth = " + std::to_string(kth) + " needs 1 <= kth < N = " + std::to_string(train.n()));
-  const int step = (train.n() + max_points - 1) / max_points, m = (train.n() + step - 1) / step;
-  MatrixXfR points(m, train.dim());
-  for (int r = 0; r < m; ++r)
-    for (int k = 0; k < train.dim(); ++k) points(r, k) = train.coordinate(r * step, k);
-  const Nearest nearest = nearest_training(train, points, kth + 1, pool, index);
-  std::vector<double> spacing(m);  // the first neighbour is the point itself (or a duplicate)
-  for (int r = 0; r < m; ++r) spacing[r] = nearest.distance[size_t(r) * (kth + 1) + kth];
-  std::nth_element(spacing.begin(), spacing.begin() + m / 2, spacing.end());
-  return spacing[m / 2];
+  step_ = (train.n() + max_points - 1) / max_points;
+  m_ = (train.n() + step_ - 1) / step_;
+  spacing_.reserve(size_t(m_));
+}
+
+SpacingMeasure::~SpacingMeasure() = default;
+
+bool SpacingMeasure::measure(int count, ThreadPool& pool) {
+  const int r0 = next_, r1 = int(std::min<int64_t>(m_, int64_t(next_) + std::max(count, 0)));
+  if (r1 > r0) {
+    if (!index_ && !own_) {
+      own_ = std::make_unique<NeighborIndex>(train_, NeighborSearch::automatic, &pool);
+      index_ = own_.get();
+    }
+    MatrixXfR points(r1 - r0, train_.dim());
+    for (int r = r0; r < r1; ++r)
+      for (int k = 0; k < train_.dim(); ++k) points(r - r0, k) = train_.coordinate(r * step_, k);
+    const Nearest nearest = nearest_training(train_, points, kth_ + 1, pool, index_);
+    // the first neighbour is the point itself (or a duplicate)
+    for (int r = r0; r < r1; ++r) spacing_.push_back(nearest.distance[size_t(r - r0) * (kth_ + 1) + kth_]);
+    next_ = r1;
+  }
+  return done();
+}
+
+double SpacingMeasure::spacing() {
+  if (m_ == 0) return 0.0;
+  if (!done()) throw Error("the typical spacing is not measured yet");
+  std::vector<double> sorted = spacing_;
+  std::nth_element(sorted.begin(), sorted.begin() + m_ / 2, sorted.end());
+  return sorted[size_t(m_ / 2)];
+}
+
+double typical_spacing(const TrainingSet& train, ThreadPool& pool, int max_points, int kth,
+                       const NeighborIndex* index) {
+  SpacingMeasure measure(train, max_points, kth, index);
+  measure.measure(std::numeric_limits<int>::max(), pool);
+  return measure.spacing();
 }
 
 std::vector<std::pair<int, double>> top_posterior_weights(const TrainingSet& train, const float* z, double t,
@@ -137,7 +167,7 @@ std::vector<std::pair<int, double>> top_posterior_weights(const TrainingSet& tra
 double copy_threshold(const TrainingSet& train, ThreadPool& pool, double* spacing, const NeighborIndex* index) {
   const double measured = typical_spacing(train, pool, kCopySpacingPoints, 1, index);
   if (spacing) *spacing = measured;
-  return measured / 10;
+  return copy_threshold_of_spacing(measured);
 }
 
 }  // namespace cfdm::eval

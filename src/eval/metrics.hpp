@@ -1,6 +1,7 @@
 // Measures of what a sampler produced: distances between sample sets, nearness to training data.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -47,14 +48,35 @@ NearestStats nearest_stats(const Nearest& nearest, double copy_threshold, double
 double typical_spacing(const TrainingSet& train, ThreadPool& pool, int max_points = 2000, int kth = 1,
                        const NeighborIndex* index = nullptr);
 
+// typical_spacing measured a few points at a time (the single-thread app spreads the copy threshold
+// over frames): measure(count) takes the next `count` points; once done(), spacing() is what
+// typical_spacing returns for the same arguments, bit for bit.
+class SpacingMeasure {
+ public:
+  SpacingMeasure(const TrainingSet& train, int max_points, int kth = 1, const NeighborIndex* index = nullptr);
+  ~SpacingMeasure();
+  bool measure(int count, ThreadPool& pool);  // true when every point is measured
+  bool done() const { return next_ >= m_; }
+  double spacing();
+
+ private:
+  const TrainingSet& train_;
+  int kth_, step_ = 1, m_ = 0, next_ = 0;
+  const NeighborIndex* index_;
+  std::unique_ptr<NeighborIndex> own_;  // when none is given, made once
+  std::vector<double> spacing_;
+};
+
 // What counts as a copy, everywhere (the app's meter and frames, the CLI's picture, cfdm eval): a
 // sample nearer than this to a training point, measured in the space sampled in. A tenth of the
 // training set's typical spacing, estimated over kCopySpacingPoints evenly spaced training points
-// (few enough for the single-thread web app to measure as it prepares a dataset within a frame's
-// budget, app/frame_budget.cpp). *spacing, when given, receives that typical spacing.
+// (few enough for the single-thread web app to measure a few a frame as it prepares a dataset,
+// SpacingMeasure). *spacing, when given, receives that typical spacing.
 constexpr int kCopySpacingPoints = 64;
 double copy_threshold(const TrainingSet& train, ThreadPool& pool, double* spacing = nullptr,
                       const NeighborIndex* index = nullptr);
+// The copy threshold from a finished SpacingMeasure(train, kCopySpacingPoints, 1, index).
+inline double copy_threshold_of_spacing(double spacing) { return spacing / 10; }
 
 // The posterior weights softmax_i(-|z - t x_i|^2 / (2 (1 - t)^2)) of one point z at time t in
 // [0, 1) (method.md section 2), in double precision over every training point: the `count`
