@@ -141,6 +141,19 @@ TEST(SamplingJob, ForegroundModeStepsInTheCallersFrames) {
   EXPECT_EQ(s.step, 1);
 }
 
+// A model of side x side images (the training rows as pixels) with the given copy threshold.
+app::ModelBuilder image_model(std::shared_ptr<const TrainingSet> train, int side, double copy_threshold) {
+  return [train, side, copy_threshold](ThreadPool&) {
+    app::Model model;
+    model.train = train;
+    model.pixels = train;
+    model.image_width = side;
+    model.image_height = side;
+    model.copy_threshold = copy_threshold;
+    return model;
+  };
+}
+
 // A comparison's models step on their own, the one with the least work left first (its step's
 // estimated cost times the steps it has left): the cheaper model runs to its end while the other
 // waits at its start, in both modes, whichever the order of the blocks. Each block ends as its
@@ -148,14 +161,7 @@ TEST(SamplingJob, ForegroundModeStepsInTheCallersFrames) {
 // single step while paused advances them all.
 TEST(SamplingJob, AComparisonRunsItsCheapestModelFirst) {
   auto train = std::make_shared<const TrainingSet>(normal_points(300, 64, 5));
-  const app::ModelBuilder build = [train](ThreadPool&) {
-    app::Model model;
-    model.train = train;
-    model.pixels = train;
-    model.image_width = 8;
-    model.image_height = 8;
-    return model;
-  };
+  const app::ModelBuilder build = image_model(train, 8, 0.0);
   SamplerParams exact = small_params(12);
   exact.n_samples = 8;
   SamplerParams local = exact;
@@ -220,15 +226,7 @@ TEST(SamplingJob, AComparisonRunsItsCheapestModelFirst) {
 // same in background mode.
 TEST(SamplingJob, ForegroundModeMeasuresTheCopyThresholdAPieceACall) {
   auto train = std::make_shared<const TrainingSet>(normal_points(500, 49, 8));
-  const app::ModelBuilder build = [train](ThreadPool&) {
-    app::Model model;
-    model.train = train;
-    model.pixels = train;
-    model.image_width = 7;
-    model.image_height = 7;
-    model.copy_threshold = -1;  // the job measures it
-    return model;
-  };
+  const app::ModelBuilder build = image_model(train, 7, -1);  // the job measures the threshold
   ThreadPool pool(1);
   const double expected = eval::copy_threshold(*train, pool);
   ASSERT_GT(expected, 0.0);
