@@ -1,8 +1,9 @@
 // The single-thread web build samples inside the page's frame loop (it has no worker thread), and
 // a page that shares its main thread with the embed (a blog hosting it on the same site) freezes
-// while a frame runs. Preparing a model and taking one step are each one piece of work there, so
-// settings whose preparation or single step would take much longer than a frame are refused, with
-// a message naming the full-speed (threaded) page, which does that work off the main thread.
+// while a frame runs. Building a model (its copy threshold is measured after it, a few points a
+// frame) and taking one step are each one piece of work there, so settings whose build or single
+// step would take much longer than a frame are refused, with a message naming the full-speed
+// (threaded) page, which does that work off the main thread.
 // Platform-free: an estimate from sizes, calibrated on the single-thread WebAssembly build.
 #pragma once
 #include <string>
