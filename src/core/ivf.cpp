@@ -375,8 +375,9 @@ struct Ivf final : NeighborIndex::Ivf {
     // change. So the nearest cells are scanned first, each setting its queries' bounds, then the rest.
     std::vector<float> bound(n_queries, INFINITY);
     const auto scan = [&](int c, const std::vector<std::pair<int, int64_t>>& list, bool sets_bound) {
-      if (list.empty() || cancelled()) return;
       const int size = start[c + 1] - start[c], size_padded = round_up(size, kDotRowMultiple);
+      // An empty cell adds no candidates (its queries' lists stay empty) and sets no bound.
+      if (list.empty() || size == 0 || cancelled()) return;
       const int n_visits = int(list.size()), visits_padded = round_up(n_visits, kDotRowMultiple);
       const int* members = &order[start[c]];
       const float* member_norms = &order_norms[size_t(start[c])];
@@ -391,7 +392,7 @@ struct Ivf final : NeighborIndex::Ivf {
       table.dots(q.data(), visits_padded, rows, size_padded, stride, dots.data(), size_padded);
       for (int v = 0; v < n_visits; ++v) {
         std::vector<Candidate>& out = found[size_t(list[v].second)];
-        const float* row_dots = &dots[size_t(v) * size_padded];
+        const float* row_dots = dots.data() + size_t(v) * size_padded;
         keys.resize(size_t(size));
         for (int j = 0; j < size; ++j) keys[size_t(j)] = member_norms[j] - 2.0f * row_dots[j];
         if (sets_bound && size >= k) {
