@@ -397,11 +397,10 @@ void App::restart() {
   if (s.dataset == kDrawnDataset) key += "|" + format_state(s);  // the points themselves
   std::vector<Variant> variants;
   if (s.models.empty()) variants.push_back({"", params});
-  // A comparison runs its models cheapest first (the step's estimated cost on the images' sizes).
-  const double dim = s.pca ? s.pca_dim : 28 * 28;
+  // A comparison runs its models cheapest first (by the estimate of a step's cost).
   for (const std::string& name : s.models) {
     const SamplerParams compared = comparison_params(s, name);
-    variants.push_back({name, compared, sampler_step_seconds(compared, std::max(s.n_train, 1), dim)});
+    variants.push_back({name, compared, step_seconds(s, compared)});
   }
   job_.start(key, build, std::move(variants));
   running_ = settings_;
@@ -477,10 +476,9 @@ std::string App::stats_json() const {
   for (size_t g = 0; g < snapshot_.groups.size(); ++g) {
     const size_t b = snapshot_.group_rows(snapshot_.nearest_distance.size());
     char item[200];
-    const int step = snapshot_.group_step(g);
     std::snprintf(item, sizeof item, "%s{\"model\": \"%s\", \"samples\": %zu, \"copies\": %d, \"step\": %d, \"done\": %s}",
-                  g ? ", " : "", json_text(snapshot_.groups[g]).c_str(), b, copies(int(g)), step,
-                  step >= snapshot_.n_steps ? "true" : "false");
+                  g ? ", " : "", json_text(snapshot_.groups[g]).c_str(), b, copies(int(g)), snapshot_.group_step(g),
+                  snapshot_.group_done(g) ? "true" : "false");
     groups += item;
   }
   groups += "]";

@@ -52,8 +52,6 @@ std::string thousands(double value) {
   return out;
 }
 
-}  // namespace
-
 // One sampler's step: queries (samples times draws) against n training points in d dimensions.
 double sampler_step_seconds(const SamplerParams& p, double n, double d) {
   const double queries = std::max(p.n_samples, 1) * (p.sigma > 0 ? std::max(p.n_draws, 1) : 1);
@@ -67,10 +65,22 @@ double sampler_step_seconds(const SamplerParams& p, double n, double d) {
   return queries * n * pair;  // the exact scan for neighbours
 }
 
+// The dimension sampled in.
+double sampling_dim(const Settings& s) {
+  if (is_image_name(s.dataset)) return s.pca ? s.pca_dim : kImageDim;
+  return std::max(2, data::toy_dim(s.dataset));
+}
+
+}  // namespace
+
+double step_seconds(const Settings& s, const SamplerParams& params) {
+  return sampler_step_seconds(params, std::max(s.n_train, 1), sampling_dim(s));
+}
+
 FrameWork estimate_frame_work(const Settings& s) {
   const bool image = is_image_name(s.dataset);
   const double n = std::max(s.n_train, 1), b = std::max(s.sampler.n_samples, 1) * std::max<double>(1, s.models.size());
-  const double d = image ? (s.pca ? s.pca_dim : kImageDim) : std::max(2, data::toy_dim(s.dataset));
+  const double d = sampling_dim(s);
   FrameWork work;
   const double pair = (d + kPairOverhead) * kSecondsPerPairCoordinate;
   work.prepare_seconds = image ? n * kImageDim * kSecondsPerPixel : n * kSecondsPerToyPoint;
@@ -84,9 +94,8 @@ FrameWork estimate_frame_work(const Settings& s) {
   if (s.knn() && d <= kTreeMaxDim) work.prepare_seconds += n * kSecondsPerIndexedPoint;
   // A comparison: the single-thread page steps one model a frame, so its longest piece is one
   // model's step.
-  if (s.models.empty()) work.step_seconds = sampler_step_seconds(s.sampler, n, d);
-  for (const std::string& name : s.models)
-    work.step_seconds = std::max(work.step_seconds, sampler_step_seconds(comparison_params(s, name), n, d));
+  if (s.models.empty()) work.step_seconds = step_seconds(s, s.sampler);
+  for (const std::string& name : s.models) work.step_seconds = std::max(work.step_seconds, step_seconds(s, comparison_params(s, name)));
   if (image) work.step_seconds += b * n * pair;  // each sample's nearest training image, shown beside it
   if (!image) work.step_seconds += b * kSecondsPerTreeSearch;  // the last step: which samples are copies
   return work;

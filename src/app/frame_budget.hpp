@@ -22,9 +22,9 @@ struct FrameWork {
 
 // Estimated seconds on a desktop machine's single thread (wasm SIMD128), from the sizes alone.
 FrameWork estimate_frame_work(const Settings& settings);
-// The same for one sampler's step on n training points in d dimensions (the comparison runs its
-// models in this order, cheapest first).
-double sampler_step_seconds(const SamplerParams& params, double n, double d);
+// The same for one step of a sampler with these parameters on the settings' data (the comparison
+// runs its models in this order, cheapest first).
+double step_seconds(const Settings& settings, const SamplerParams& params);
 
 // Throws cfdm::Error naming what is too large and what the full-speed page allows.
 void check_frame_budget(const Settings& settings);

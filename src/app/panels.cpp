@@ -171,7 +171,7 @@ CaptionFacts App::caption_facts() const {
   if (f.copies >= 0)
     for (size_t g = 0; g < snapshot_.groups.size(); ++g) f.model_copies.push_back(copies(int(g)));
   if (shown == snapshot_.step)  // the latest states: each model's block at its own step
-    for (size_t g = 0; g < snapshot_.group_steps.size(); ++g) f.models_done += snapshot_.group_steps[g] >= snapshot_.n_steps;
+    for (size_t g = 0; g < snapshot_.group_steps.size(); ++g) f.models_done += snapshot_.group_done(g);
   return f;
 }
 

@@ -201,9 +201,8 @@ void SamplingJob::start(const std::string& model_key, ModelBuilder build, std::v
     return;
   }
   // Prepared a piece a frame by advance(); the model is rebuilt unless its key is unchanged.
+  cancel_preparation();
   preparing_ = Request{model_key, std::move(build), std::move(variants), generation, nullptr};
-  unmeasured_.reset();
-  measuring_.reset();
   std::lock_guard<std::mutex> lock(model_mutex_);
   if (model_key_ != model_key || !model_) publish_status("preparing the training set", generation);
 }
@@ -322,21 +321,19 @@ std::unique_ptr<SamplingJob::Run> SamplingJob::begin(const std::string& model_ke
 // for while paused steps every sampler that is behind, one a call, so that they all advance.
 bool SamplingJob::step(Run* run) {
   try {
-    size_t g;
-    if (!run->round.empty()) {
-      g = run->round.back();
-      run->round.pop_back();
-    } else if (paused_) {
+    if (run->round.empty() && paused_) {  // a single step: every sampler at the step all have taken
       const int n = run->step();
       for (size_t k = run->samplers.size(); k-- > 0;)
         if (run->samplers[k]->step_index() == n && !run->samplers[k]->done()) run->round.push_back(k);
-      if (run->round.empty()) return true;
+    }
+    size_t g = run->samplers.size();
+    if (!run->round.empty()) {
       g = run->round.back();
       run->round.pop_back();
-    } else {
+    } else if (!paused_) {
       g = run->next();
-      if (g == run->samplers.size()) return true;
     }
+    if (g == run->samplers.size()) return true;  // nothing left to step
     Sampler& sampler = *run->samplers[g];
     // Point data: the last step's inputs, kept so that a finished sample can be traced to the
     // training points it averages (its z at t = (S-1)/S and its smoothing draws).

@@ -63,6 +63,7 @@ struct Snapshot {
   std::vector<std::string> groups;
   std::vector<int> group_steps;
   int group_step(size_t g) const { return g < group_steps.size() ? group_steps[g] : step; }
+  bool group_done(size_t g) const { return group_step(g) >= n_steps; }
   // Rows per model block: n rows of a per-row list (the states, the nearest distances) split over
   // the comparison's models (all of them without one).
   size_t group_rows(size_t n) const { return n / (groups.empty() ? 1 : groups.size()); }

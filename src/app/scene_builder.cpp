@@ -478,12 +478,11 @@ void App::build_image_scene() {
     if (with_nearest) text += std::to_string(copies_here) + " of " + std::to_string(n) + " are copies";
     // The latest states: where this model is (a fast one finishes while a slow one samples on).
     if (latest && !snapshot_.group_steps.empty()) {
-      const int step = snapshot_.group_step(size_t(g));
       char where[48];
-      if (step >= snapshot_.n_steps)
+      if (snapshot_.group_done(size_t(g)))
         std::snprintf(where, sizeof where, ", done");
       else
-        std::snprintf(where, sizeof where, ", at t = %.2f", snapshot_.time(step));
+        std::snprintf(where, sizeof where, ", at t = %.2f", snapshot_.time(snapshot_.group_step(size_t(g))));
       text += where;
     }
     scene_.labels.push_back({bx, by + 2, text, rgba(30, 30, 40, 255)});
