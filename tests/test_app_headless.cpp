@@ -548,6 +548,50 @@ TEST(AppHeadless, TheSingleThreadBuildReadsImagesAPartAFrameAndSamplesAsWithThre
   EXPECT_EQ(single.snapshot().nearest, threads.snapshot().nearest);
 }
 
+// One class chosen: the page fetches and the app reads that class alone (a tenth of the whole
+// set), and samples as from the whole set, bit for bit; once the whole set is loaded it serves
+// every class without another fetch.
+TEST(AppHeadless, OneClassIsFetchedAloneAndSamplesAsTheWholeSet) {
+  if (const std::string missing = mnist_missing(); !missing.empty()) GTEST_SKIP() << missing;
+  if (!data::image_dataset_prepared("mnist-class-3", data::default_data_dir()))
+    GTEST_SKIP() << "MNIST's classes are not prepared alone: run scripts/build.sh";
+  struct Recording : app::DataSource {
+    std::vector<std::string> asked;
+    Progress request(const std::string& name) override {
+      if (asked.empty() || asked.back() != name) asked.push_back(name);
+      return Progress{true, 1, 1, ""};
+    }
+    std::string directory() const override { return data::default_data_dir(); }
+  };
+  HeadlessImGui imgui;
+  // Runs `settings` to its end (a new run: its generation beyond the last one).
+  const auto run = [&](app::App& app, const app::Settings& settings) {
+    const uint64_t before = app.snapshot().generation;
+    app.apply(settings);
+    return imgui.frames_until(app, [&] { return shown_done(app) && app.snapshot().generation > before; });
+  };
+  Recording one_source, whole_source;
+  app::PlatformInfo one_platform, whole_platform;
+  one_platform.data = &one_source;
+  whole_platform.data = &whole_source;
+  app::App one(one_platform, 2), whole(whole_platform, 2);
+  const app::Settings s = small_mnist(10);
+  app::Settings all_classes = s;
+  all_classes.classes_mask = 0;
+  ASSERT_TRUE(run(one, s)) << one.snapshot().error;
+  EXPECT_EQ(one_source.asked, std::vector<std::string>{"mnist-class-3"});
+  ASSERT_TRUE(run(whole, all_classes)) << whole.snapshot().error;
+  ASSERT_TRUE(run(whole, s)) << whole.snapshot().error;
+  EXPECT_EQ(whole_source.asked, std::vector<std::string>{"mnist"}) << "the whole set serves the class";
+  EXPECT_TRUE(one.snapshot().states == whole.snapshot().states) << "the same images, the same samples";
+  EXPECT_EQ(one.snapshot().nearest, whole.snapshot().nearest);
+  // After the whole set, the class alone is not read again either.
+  ASSERT_TRUE(run(one, all_classes)) << one.snapshot().error;
+  ASSERT_TRUE(run(one, s)) << one.snapshot().error;
+  EXPECT_EQ(one_source.asked, (std::vector<std::string>{"mnist-class-3", "mnist"}));
+  EXPECT_TRUE(one.snapshot().states == whole.snapshot().states);
+}
+
 // Choosing other data while an image dataset is still on its way (fetched by the page, or read a
 // part a frame) gives up waiting for it: the new run goes to its end and stays (it is not started
 // again every frame), and nothing is said to be loading.

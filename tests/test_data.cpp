@@ -82,7 +82,9 @@ TEST(LargeVector, HoldsWhatItIsGivenAndAlignsLargeBlocksToHugePages) {
     for (size_t i = 0; i < n; i += 997) ASSERT_EQ(copy[i], float(i % 1009));
     EXPECT_EQ(v[n], -1.0f);
 #ifdef CFDM_HUGE_PAGES
-    if (n * sizeof(float) >= (size_t(4) << 20)) EXPECT_EQ(reinterpret_cast<uintptr_t>(copy.data()) % (size_t(2) << 20), 0u);
+    if (n * sizeof(float) >= (size_t(4) << 20)) {
+      EXPECT_EQ(reinterpret_cast<uintptr_t>(copy.data()) % (size_t(2) << 20), 0u);
+    }
 #endif
   }
 }

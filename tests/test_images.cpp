@@ -18,6 +18,7 @@
 #include "data/dataset.hpp"
 #include "data/files.hpp"
 #include "data/images.hpp"
+#include "data/prepare.hpp"
 
 namespace cfdm::test {
 namespace {
@@ -276,6 +277,27 @@ TEST(PngFolder, NativeSizeResizeAndErrors) {
   write_text(dir + "/d.png", "not a png at all");
   expect_error([&] { data::read_png_folder(dir, 3, false); }, "not a readable PNG");
   expect_error([&] { data::read_png_folder(temp_dir("empty"), 3, false); }, "no .png");
+}
+
+// Each class written alone (what the app fetches for one class) holds that class's images of the
+// whole set, in its order: the app's selection of them from either file gives the same images.
+TEST(ImageDataset, EachClassAloneHoldsItsImagesInTheSetsOrder) {
+  const std::string dir = temp_dir("classes");
+  const data::ImageSet set = small_set(11);  // labels 0, 1, 2, 0, ...
+  EXPECT_EQ(data::write_class_files(dir, "mnist", set), 3);
+  for (int c = 0; c < data::kImageClasses; ++c) {
+    const std::string name = data::class_dataset_name("mnist", c);
+    ASSERT_EQ(data::image_dataset_prepared(name, dir), c < 3) << name;
+    if (c >= 3) continue;
+    const data::ImageSet alone = data::load_image_dataset(name, dir);
+    const data::ImageSet expected = data::copy_selected(set, {c}, -1);
+    EXPECT_EQ(alone.n, c == 0 ? 4 : c == 1 ? 4 : 3);
+    EXPECT_EQ(alone.pixels, expected.pixels) << name;
+    EXPECT_EQ(alone.labels, expected.labels) << name;
+    EXPECT_EQ(data::copy_selected(alone, {c}, 2).pixels, data::copy_selected(set, {c}, 2).pixels);
+  }
+  EXPECT_EQ(data::class_dataset_name("fashion-mnist", 7), "fashion-mnist-class-7");
+  EXPECT_FALSE(data::image_dataset_prepared("mnist", dir)) << "only the classes were written";
 }
 
 TEST(ImageDataset, ClassFilterAndDataDir) {

@@ -201,6 +201,22 @@
   // (/data) when the app asks, with progress reported to the app (its status window shows a bar)
   // once it runs.
   var kImageDatasets = ['mnist', 'fashion-mnist'];
+  // The file sets the app may ask for: a dataset whole, or one class of it alone (NAME-class-C,
+  // a tenth of the download; the app reads it when just that class is chosen).
+  function isDatasetFiles(name) {
+    var m = /^(.*)-class-[0-9]$/.exec(name);
+    return kImageDatasets.indexOf(m ? m[1] : name) >= 0;
+  }
+  // The file set a link's settings start with (null: not an image dataset, or not known before
+  // the app runs): one class alone when the link keeps a single class; the whole set when it keeps
+  // several or names none, except on a small device, where the app starts with one class.
+  function datasetFilesOfLink(q) {
+    var name = q.get('dataset'), classes = q.get('classes');
+    if (kImageDatasets.indexOf(name) < 0) return null;
+    if (classes !== null && /^[0-9]$/.test(classes)) return name + '-class-' + classes;
+    if (classes === null && memoryTight) return null;
+    return name;
+  }
   var datasetFetches = {};  // name -> a fetch under way or done, not yet handed to the app
   var kNoWorker = {};  // (a rejection: no worker, fetch on this thread)
   function fetchInWorker(url, onProgress) {
@@ -249,6 +265,13 @@
     return fetch_;
   }
   window.cfdmFetchDataset = function (name) {
+    name = String(name);
+    if (!isDatasetFiles(name)) {
+      callWithStrings(function (namePointer, errorPointer) {
+        Module._cfdm_fetch_progress(namePointer, 0, 0, 0, errorPointer);
+      }, [name.slice(0, 40), 'not a dataset of this site']);
+      return;
+    }
     var fetch_ = datasetFetches[name] || startDatasetFetch(name);
     delete datasetFetches[name];  // a later request (after a failure) fetches again
     function report(ready, error) {
@@ -478,8 +501,8 @@
         },
       };
       // An image dataset named in the address is fetched while the app loads (a known name only).
-      var named = query.get('dataset');
-      if (kImageDatasets.indexOf(named) >= 0) startDatasetFetch(named);
+      var named = datasetFilesOfLink(query);
+      if (named) startDatasetFetch(named);
       var script = document.createElement('script');
       script.src = build + '/cfdm_app.js';
       script.onerror = function () { if (options.onError) options.onError('could not load ' + script.src); };

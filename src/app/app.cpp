@@ -307,8 +307,19 @@ App::PlotFrame App::plot_frame() const {
           scale};
 }
 
+std::string App::image_source(const Settings& s) const {
+  const std::vector<int> classes = classes_of(s.classes_mask);
+  if (classes.size() != 1 || images_.count(s.dataset)) return s.dataset;
+  const std::string one = data::class_dataset_name(s.dataset, classes[0]);
+  // In the browser the page fetches either file set; natively a data folder prepared before the
+  // classes were written alone has the whole set only.
+  if (platform_.data || data::image_dataset_prepared(one, data::default_data_dir())) return one;
+  return s.dataset;
+}
+
 bool App::images_ready() {
-  if (!is_image_name(settings_.dataset) || images_.count(settings_.dataset)) {
+  const std::string source = is_image_name(settings_.dataset) ? image_source(settings_) : "";
+  if (source.empty() || images_.count(source)) {
     // Nothing to wait for: a dataset still on its way when other data was chosen is given up (its
     // reading dropped; a fetch by the page goes on, and is used when the dataset is chosen again).
     waiting_for_data_ = false;
@@ -316,9 +327,9 @@ bool App::images_ready() {
     return true;
   }
   if (platform_.data) {
-    fetch_ = platform_.data->request(settings_.dataset);
+    fetch_ = platform_.data->request(source);
     if (!fetch_.error.empty()) {
-      error_ = "could not fetch " + settings_.dataset + ": " + fetch_.error;
+      error_ = "could not fetch " + source + ": " + fetch_.error;
       waiting_for_data_ = false;
       if (running_) settings_ = *running_;  // the controls show what still runs
       return false;
@@ -330,25 +341,27 @@ bool App::images_ready() {
   }
   waiting_for_data_ = false;
   try {
-    if (!reading_ || reading_name_ != settings_.dataset) {
+    if (!reading_ || reading_name_ != source) {
       const std::string dir = platform_.data ? platform_.data->directory() : data::default_data_dir();
       reading_.reset();  // (its memory freed before the next reader takes its own)
-      reading_ = data::open_image_dataset(settings_.dataset, dir);
-      reading_name_ = settings_.dataset;
+      reading_ = data::open_image_dataset(source, dir);
+      reading_name_ = source;
     }
     if (!read_some(reading_.get(), job_.mode() == JobMode::foreground ? kReadSecondsPerFrame : -1)) {
       waiting_for_data_ = true;  // frame() comes back for more
       return false;
     }
-    images_[settings_.dataset] = std::make_shared<const data::ImageSet>(reading_->take());
+    images_[source] = std::make_shared<const data::ImageSet>(reading_->take());
     reading_.reset();
+    if (source == settings_.dataset)  // the whole set serves every class from now on
+      for (int c = 0; c < data::kImageClasses; ++c) images_.erase(data::class_dataset_name(source, c));
   } catch (const Error& e) {
     reading_.reset();
     error_ = e.what();
     return false;
   } catch (const std::bad_alloc&) {
     reading_.reset();
-    error_ = "not enough memory to load " + settings_.dataset;
+    error_ = "not enough memory to load " + source;
     return false;
   }
   return true;
@@ -366,7 +379,7 @@ void App::restart() {
   const Settings s = settings_;
   ModelBuilder build;
   if (is_image_name(s.dataset)) {
-    std::shared_ptr<const data::ImageSet> images = images_[s.dataset];
+    std::shared_ptr<const data::ImageSet> images = images_[image_source(s)];
     build = [s, images](ThreadPool& pool) { return build_image_model(s, *images, pool); };
   } else {
     std::shared_ptr<const MatrixXfR> dropped = s.dataset == kDroppedDataset ? dropped_ : nullptr;

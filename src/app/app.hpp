@@ -135,6 +135,10 @@ class App {
  private:
   void restart();
   bool images_ready();  // image datasets: loaded (fetching first if need be)
+  // The prepared dataset a run of the settings reads (the key of images_): the whole image
+  // dataset, or its one chosen class alone (a tenth of the download and of the reading; the same
+  // images in the same order) unless the whole set is loaded already.
+  std::string image_source(const Settings& s) const;
   void draw_controls();
   void draw_status();
   void draw_compact_controls();

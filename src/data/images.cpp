@@ -371,6 +371,14 @@ std::string default_data_dir() {
   return env && *env ? env : CFDM_DEFAULT_DATA_DIR;
 }
 
+std::string class_dataset_name(const std::string& name, int image_class) {
+  return name + "-class-" + std::to_string(image_class);
+}
+
+bool image_dataset_prepared(const std::string& name, const std::string& data_dir) {
+  return file_exists(data_dir + "/" + name + "-images.idx") && file_exists(data_dir + "/" + name + "-labels.idx");
+}
+
 std::string prepared_dataset(const std::string& name, const std::string& data_dir) {
   const std::string images = data_dir + "/" + name + "-images.idx";
   if (!file_exists(images))

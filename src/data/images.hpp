@@ -83,6 +83,13 @@ MatrixXfR to_matrix(const ImageSet& images);
 
 // The built-in image datasets, prepared in data_dir by `cfdm prepare-data`.
 bool is_image_dataset(const std::string& name);
+// Their labels: classes 0 .. kImageClasses - 1.
+constexpr int kImageClasses = 10;
+// The name of one class of a built-in dataset prepared alone ("mnist-class-3"): a dataset of its
+// own to load_image_dataset and open_image_dataset.
+std::string class_dataset_name(const std::string& name, int image_class);
+// Whether data_dir holds the prepared dataset `name` (a built-in one or one of its classes).
+bool image_dataset_prepared(const std::string& name, const std::string& data_dir);
 ImageSet load_image_dataset(const std::string& name, const std::string& data_dir);
 // The same dataset's files opened for reading in parts.
 std::unique_ptr<IdxReader> open_image_dataset(const std::string& name, const std::string& data_dir);

@@ -40,10 +40,29 @@ void write(const std::string& out_dir, const std::string& name, const ImageSet& 
 
 }  // namespace
 
+int write_class_files(const std::string& out_dir, const std::string& name, const ImageSet& set) {
+  int written = 0;
+  for (int c = 0; c < kImageClasses; ++c) {
+    std::vector<int> rows;
+    for (int i = 0; i < set.n && size_t(i) < set.labels.size(); ++i)
+      if (set.labels[size_t(i)] == c) rows.push_back(i);
+    if (rows.empty()) continue;
+    const ImageSet one = subset(set, rows);
+    write_idx(out_dir + "/" + class_dataset_name(name, c) + "-images.idx",
+              out_dir + "/" + class_dataset_name(name, c) + "-labels.idx", one);
+    ++written;
+  }
+  std::fprintf(stderr, "cfdm: wrote %s/%s-class-{0..9}-{images,labels}.idx (each class alone)\n", out_dir.c_str(),
+               name.c_str());
+  return written;
+}
+
 void prepare_datasets(const std::string& mnist_dir, const std::string& fashion_dir, const std::string& out_dir) {
   ::mkdir(out_dir.c_str(), 0755);
   if (!mnist_dir.empty()) {
-    write(out_dir, "mnist", read_idx(mnist_dir + "/train-images-idx3-ubyte", mnist_dir + "/train-labels-idx1-ubyte"));
+    const ImageSet train = read_idx(mnist_dir + "/train-images-idx3-ubyte", mnist_dir + "/train-labels-idx1-ubyte");
+    write(out_dir, "mnist", train);
+    write_class_files(out_dir, "mnist", train);
     write(out_dir, "mnist-test",
           read_idx(mnist_dir + "/t10k-images-idx3-ubyte", mnist_dir + "/t10k-labels-idx1-ubyte"));
   }
@@ -62,7 +81,9 @@ void prepare_datasets(const std::string& mnist_dir, const std::string& fashion_d
     }
     shuffle(&train, 0);
     shuffle(&test, 1);
-    write(out_dir, "fashion-mnist", subset(all, train));
+    const ImageSet train_set = subset(all, train);
+    write(out_dir, "fashion-mnist", train_set);
+    write_class_files(out_dir, "fashion-mnist", train_set);
     write(out_dir, "fashion-mnist-test", subset(all, test));
   }
 }

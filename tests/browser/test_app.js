@@ -183,6 +183,8 @@ async function moreOnThreads(browser, port) {
     const page = await context.newPage();
     const errors = watchErrors(page);
     const mnistLink = url + '?dataset=mnist&classes=3&n_train=500&n_samples=16&steps=20&sigma=0';
+    const firstRequests = [];
+    page.on('request', r => { if (r.url().includes('/data/')) firstRequests.push(r.url().split('/').pop()); });
     const firstVisit = Date.now();
     await page.goto(mnistLink);
     const loading = await waitForStats(page, s => s.loading || s.step > 0, 30);
@@ -192,7 +194,11 @@ async function moreOnThreads(browser, port) {
     check('mnist: sampling reaches the last step', stats && finished(stats) && stats.error === '', JSON.stringify(stats));
     check('mnist: at sigma = 0 every sample is a copy', stats && stats.copies === 16 && stats.tiles === 32,
           JSON.stringify(stats));
-    check('mnist: the whole compressed dataset was fetched', stats && stats.fetched_bytes > 9e6, JSON.stringify(stats));
+    // One class chosen: that class's files alone (some 1 MB compressed, a tenth of the whole set).
+    check('mnist: the class of threes alone was fetched',
+          firstRequests.sort().join(' ') === 'mnist-class-3-images.idx.gz mnist-class-3-labels.idx.gz' &&
+          stats && stats.fetched_bytes > 0.5e6 && stats.fetched_bytes < 2e6,
+          firstRequests.join(' ') + ' ' + JSON.stringify(stats));
     const firstSeconds = (Date.now() - firstVisit) / 1000;
     await page.screenshot({ path: path.join(shotDir, 'app-mnist.png') });
     check('mnist: no console errors', errors.length === 0, JSON.stringify(errors));
