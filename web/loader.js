@@ -264,21 +264,19 @@
     datasetFetches[name] = fetch_;
     return fetch_;
   }
+  // Tells the app how its fetch of the file set `name` goes (its status shows a bar, or the error).
+  function reportFetch(name, loaded, total, ready, error) {
+    callWithStrings(function (namePointer, errorPointer) {
+      Module._cfdm_fetch_progress(namePointer, loaded, total, ready ? 1 : 0, errorPointer);
+    }, [name, String(error || '').slice(0, 300)]);
+  }
   window.cfdmFetchDataset = function (name) {
     name = String(name);
-    if (!isDatasetFiles(name)) {
-      callWithStrings(function (namePointer, errorPointer) {
-        Module._cfdm_fetch_progress(namePointer, 0, 0, 0, errorPointer);
-      }, [name.slice(0, 40), 'not a dataset of this site']);
-      return;
-    }
+    if (!isDatasetFiles(name)) return reportFetch(name, 0, 0, false, 'not a dataset of this site');
     var fetch_ = datasetFetches[name] || startDatasetFetch(name);
     delete datasetFetches[name];  // a later request (after a failure) fetches again
     function report(ready, error) {
-      callWithStrings(function (namePointer, errorPointer) {
-        Module._cfdm_fetch_progress(namePointer, fetch_.loaded[0] + fetch_.loaded[1], fetch_.total[0] + fetch_.total[1],
-                                    ready ? 1 : 0, errorPointer);
-      }, [name, String(error || '').slice(0, 300)]);
+      reportFetch(name, fetch_.loaded[0] + fetch_.loaded[1], fetch_.total[0] + fetch_.total[1], ready, error);
     }
     fetch_.onProgress = function () { report(false); };
     fetch_.buffers.then(function (buffers) {

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <numeric>
 
@@ -43,11 +44,9 @@ void write(const std::string& out_dir, const std::string& name, const ImageSet& 
 int write_class_files(const std::string& out_dir, const std::string& name, const ImageSet& set) {
   int written = 0;
   for (int c = 0; c < kImageClasses; ++c) {
-    std::vector<int> rows;
-    for (int i = 0; i < set.n && size_t(i) < set.labels.size(); ++i)
-      if (set.labels[size_t(i)] == c) rows.push_back(i);
-    if (rows.empty()) continue;
-    const ImageSet one = subset(set, rows);
+    // (the app's own selection of the class: the same images in the same order)
+    if (std::find(set.labels.begin(), set.labels.end(), uint8_t(c)) == set.labels.end()) continue;
+    const ImageSet one = subset(set, selected_images(set.n, set.labels, {c}, -1));
     write_idx(out_dir + "/" + class_dataset_name(name, c) + "-images.idx",
               out_dir + "/" + class_dataset_name(name, c) + "-labels.idx", one);
     ++written;
