@@ -17,6 +17,9 @@ function launch(playwrightDir) {
 function serve(webDir, port, extraArgs = []) {
   const server = spawn('python3', [path.join(webDir, 'serve.py'), '--port', String(port), '--dir', webDir, ...extraArgs],
                        { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Stopped with the test, also when it dies of an uncaught error: a server left running keeps
+  // ctest waiting on the test's output until its timeout.
+  process.on('exit', () => server.kill());
   return new Promise((resolve, reject) => {
     server.stdout.once('data', () => resolve(server));
     server.once('exit', code => reject(new Error(`serve.py exited with ${code}`)));

@@ -185,9 +185,16 @@ async function moreOnThreads(browser, port) {
     const mnistLink = url + '?dataset=mnist&classes=3&n_train=500&n_samples=16&steps=20&sigma=0';
     const firstRequests = [];
     page.on('request', r => { if (r.url().includes('/data/')) firstRequests.push(r.url().split('/').pop()); });
+    // The class's images (1 MB) may arrive before the app runs: their response is held until the
+    // page has shown the fetch under way.
+    let release;
+    const held = new Promise(resolve => { release = resolve; });
+    const imagesFile = '**/data/mnist-class-3-images.idx.gz';
+    await context.route(imagesFile, async route => { await held; await route.continue(); });
     const firstVisit = Date.now();
     await page.goto(mnistLink);
     const loading = await waitForStats(page, s => s.loading || s.step > 0, 30);
+    release();  // (the route stays: held is settled, so later requests pass at once)
     check('mnist: the fetch is reported while it runs', loading && loading.dataset === 'mnist' && loading.loading,
           JSON.stringify(loading));
     const stats = await waitForStats(page, finished, 120);
@@ -218,7 +225,8 @@ async function moreOnThreads(browser, port) {
     check('mnist cached: the same run again', cached && finished(cached) && cached.copies === 16 && cached.error === '' &&
           first && first.step > 0, JSON.stringify(cached));
     check('mnist cached: no console errors', againErrors.length === 0, JSON.stringify(againErrors));
-    console.log(`FIGURE mnist link (threaded build): done in ${firstSeconds.toFixed(2)} s on the first visit, ` +
+    console.log(`FIGURE mnist link (threaded build): done in ${firstSeconds.toFixed(2)} s on the first visit ` +
+                `(its download held until the fetch showed), ` +
                 `${secondSeconds.toFixed(2)} s with the data cached (first step shown after ${firstPicture.toFixed(2)} s)`);
     await context.close();
   }
