@@ -310,6 +310,15 @@ void frame(void* arg) {
   if (!p->screenshot.empty()) take_screenshot(p, width, height);
 #endif
   SDL_GL_SwapWindow(p->window);
+#if defined(__EMSCRIPTEN__)
+  static bool first_frame = true;  // a milestone on the page's performance timeline (web/loader.js)
+  if (first_frame) {
+    first_frame = false;
+    // clang-format off
+    EM_ASM({ if (self.performance && performance.mark) performance.mark('cfdm-first-frame'); });
+    // clang-format on
+  }
+#endif
 }
 
 #if defined(__EMSCRIPTEN__)

@@ -49,12 +49,15 @@ async function timeToPicture(queries, toEnd) {
                                    s.view_step === s.step : s.step > 0);
           return done || (s && s.error !== '');
         }, toEnd, { polling: 10, timeout: toEnd ? 300000 : 60000 });
-        const [seconds, running, firstRow, stats] = await page.evaluate(() => [performance.now() / 1000, window.appRunning,
-                                                                               window.firstRow, window.cfdm.stats()]);
+        const [seconds, running, firstRow, stats, marks] = await page.evaluate(() => [
+          performance.now() / 1000, window.appRunning, window.firstRow, window.cfdm.stats(),
+          // the start's milestones (web/loader.js), in seconds from the navigation's start
+          Object.fromEntries(performance.getEntriesByType('mark').filter(m => m.name.startsWith('cfdm-'))
+                               .map(m => [m.name.slice(5), m.startTime / 1000]))]);
         console.log(JSON.stringify({ workload: toEnd ? 'finished_picture' : 'first_picture', build: stats.build,
                                      threads: stats.threads, query: q, visit, seconds, app_running: running,
                                      first_row_seconds: firstRow === undefined ? null : firstRow,
-                                     run_seconds: stats.seconds, error: stats.error }));
+                                     run_seconds: stats.seconds, error: stats.error, marks }));
         await page.close();
       }
       await context.close();

@@ -439,6 +439,35 @@ async function refusedMemory(browser, port) {
   }
 }
 
+// The app's code served badly: with a wrong content type the page compiles it from its bytes and
+// runs; when it cannot be had at all, the page says so instead of "loading..." forever.
+async function unservedCode(browser, port) {
+  const url = `http://127.0.0.1:${port}/index.html?n_samples=300&steps=20`;
+  for (const label of ['wrong type', 'missing']) {
+    const context = await browser.newContext({ viewport: { width: 900, height: 600 } });
+    await context.route('**/cfdm_app.wasm', async route => {
+      if (label === 'missing') return route.fulfill({ status: 404, contentType: 'text/plain', body: 'not found' });
+      const response = await route.fetch();
+      return route.fulfill({ response, headers: { ...response.headers(), 'content-type': 'text/plain' } });
+    });
+    const page = await context.newPage();
+    await page.goto(url);
+    if (label === 'wrong type') {
+      const stats = await waitForStats(page, finished, 60);
+      check('code served as text/plain: compiled from its bytes, the app runs', stats && finished(stats) &&
+            stats.error === '', JSON.stringify(stats));
+    } else {
+      const status = await page.waitForFunction(() => {
+        const text = document.getElementById('status').textContent;
+        return text.includes('could not start') && text;
+      }, null, { timeout: 30000 }).then(h => h.jsonValue()).catch(() => null);
+      check('code missing: the page says the app could not start and why', status !== null && status.includes('HTTP 404'),
+            String(status));
+    }
+    await context.close();
+  }
+}
+
 async function main() {
   const browser = await launch(playwrightDir);
   try {
@@ -446,6 +475,7 @@ async function main() {
                                              more: async (b, port) => {
                                                await moreOnThreads(b, port);
                                                await refusedMemory(b, port);
+                                               await unservedCode(b, port);
                                                await story(b, port);
                                              } });
     await scenario(browser, 'single', ['--no-isolation'], { isolated: false, build: 'wasm single-thread simd', minThreads: 1,
