@@ -480,18 +480,16 @@
   // script's download and parse. A server that does not send application/wasm gets a second
   // fetch compiled from its bytes.
   function compileApp(url) {
-    var fetchChecked = function () {
+    var load = function () {
       return fetch(url, { credentials: 'same-origin' }).then(function (response) {
         if (!response.ok) throw new Error('could not load ' + url + ' (HTTP ' + response.status + ')');
         return response;
       });
     };
-    var streamed = WebAssembly.compileStreaming
-      ? fetchChecked().then(function (response) { return WebAssembly.compileStreaming(response); })
-      : Promise.reject(new Error('no streaming compile'));
-    var compiled = streamed.catch(function (error) {
-      if (/could not load/.test(String(error && error.message))) throw error;
-      return fetchChecked().then(function (response) { return response.arrayBuffer(); }).then(WebAssembly.compile);
+    var fromBytes = function (response) { return response.arrayBuffer().then(WebAssembly.compile); };
+    var compiled = load().then(function (response) {
+      if (!WebAssembly.compileStreaming) return fromBytes(response);
+      return WebAssembly.compileStreaming(response).catch(function () { return load().then(fromBytes); });
     });
     compiled.then(function () { mark('cfdm-code-compiled'); }, function () { /* reported once the app's script asks for it */ });
     return compiled;

@@ -36,13 +36,9 @@ PYTHON = "/usr/bin/python3"
 BASELINE_ENV = dict(os.environ, GLIBC_TUNABLES="glibc.malloc.hugetlb=1")
 
 
-
 def start_pieces(build, firsts):
     """Where a first picture's time goes: the medians, over the pages, of the start's milestones
     (web/loader.js marks them on the page's timeline; the app marks its first frame)."""
-    def median(values):
-        values = sorted(values)
-        return values[len(values) // 2] if len(values) % 2 else (values[len(values) // 2 - 1] + values[len(values) // 2]) / 2
     steps = [("start", "the page and its loader"), ("code-compiled", "the app's code fetched and compiled"),
              ("runtime-ready", "the runtime ready (with threads: the workers loaded)"),
              ("first-frame", "the first frame drawn (GL context, UI, drawing)")]
@@ -51,12 +47,13 @@ def start_pieces(build, firsts):
         values = [d["marks"][key] for d in firsts if key in d.get("marks", {})]
         if not values:
             continue
-        at = median(values)
+        at = float(np.median(values))
         parts.append(f"{text} at {at:.2f} s (+{at - before:.2f})")
         before = max(before, at)
-    last = median([d["seconds"] for d in firsts])
+    last = float(np.median([d["seconds"] for d in firsts]))
     parts.append(f"the first step on screen at {last:.2f} s (+{last - before:.2f})")
     return f"- first pictures, {build} build, medians over the presets: " + "; ".join(parts) + "."
+
 
 def run(command, env=None):
     """Runs a whole process: (wall seconds, None, stdout, stderr)."""
