@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/knn.hpp"
+#include "core/rng.hpp"
 #include "core/gaussian.hpp"
 #include "core/sampler.hpp"
 #include "core/schedule.hpp"
@@ -251,6 +253,124 @@ TEST(LocalModels, GiveTheSameBitsOnEveryThreadCount) {
   }
 }
 
+// The local model with the nearest-neighbour estimator, in double from its definition: the K
+// nearest training images of z/t by brute force in double, L draws from the rest (the
+// estimator's own draws from those neighbours, Rng(seed, r, knn_draws) as a one-off evaluation
+// keys them), each image's window weights multiplied by 1, or (N - K)/L for a draw.
+MatrixXdR local_knn_oracle(const MatrixXfR& x, const MatrixXfR& z, const ImageShape& shape, int patch, double t,
+                           int k, int l, uint64_t seed) {
+  const int n = int(x.rows()), h = shape.height, w = shape.width, c = shape.channels, r = patch / 2;
+  MatrixXdR out(z.rows(), z.cols());
+  for (Eigen::Index q = 0; q < z.rows(); ++q) {
+    std::vector<std::pair<double, int>> by_distance;
+    for (int i = 0; i < n; ++i) {
+      double dist = 0;
+      for (Eigen::Index j = 0; j < x.cols(); ++j) dist += std::pow(double(z(q, j)) / t - double(x(i, j)), 2);
+      by_distance.push_back({dist, i});
+    }
+    std::sort(by_distance.begin(), by_distance.end());
+    std::vector<int> rows, drawn;
+    for (int j = 0; j < k; ++j) rows.push_back(by_distance[size_t(j)].second);
+    Rng rng(seed, uint64_t(q), uint64_t(Stream::knn_draws));
+    knn_draw_others(rng, n, rows.data(), k, l, &drawn);
+    rows.insert(rows.end(), drawn.begin(), drawn.end());
+    for (int y = 0; y < h; ++y)
+      for (int s = 0; s < w; ++s) {
+        std::vector<double> logit;
+        double top = -INFINITY;
+        for (int i : rows) {
+          double dist = 0;
+          for (int yy = std::max(0, y - r); yy <= std::min(h - 1, y + r); ++yy)
+            for (int ss = std::max(0, s - r); ss <= std::min(w - 1, s + r); ++ss)
+              for (int ch = 0; ch < c; ++ch) {
+                const int j = (yy * w + ss) * c + ch;
+                dist += std::pow(double(z(q, j)) - t * double(x(i, j)), 2);
+              }
+          logit.push_back(-dist / (2 * (1 - t) * (1 - t)));
+          top = std::max(top, logit.back());
+        }
+        for (int ch = 0; ch < c; ++ch) {
+          double sum = 0, acc = 0;
+          for (size_t j = 0; j < rows.size(); ++j) {
+            const double weight = std::exp(logit[j] - top) * (int(j) < k ? 1.0 : double(n - k) / l);
+            sum += weight;
+            acc += weight * double(x(rows[j], (y * w + s) * c + ch));
+          }
+          out(q, (y * w + s) * c + ch) = acc / sum;
+        }
+      }
+  }
+  return out;
+}
+
+SamplerParams local_knn_params(int patch, int k, int l, uint64_t seed) {
+  SamplerParams params;
+  params.denoiser.model = Model::local;
+  params.denoiser.image = kShape;
+  params.denoiser.patch = patch;
+  params.estimator = Estimator::knn;
+  params.knn.k = k;
+  params.knn.l = l;
+  params.seed = seed;
+  return params;
+}
+
+TEST(LocalKnnEstimator, MatchesTheFloat64SoftmaxOverItsNeighboursAndDrawsOnEveryIsa) {
+  const MatrixXfR x = small_images(60, 21, kShape);
+  const TrainingSet train(x);
+  for (int patch : {3, 0}) {
+    for (double t : {0.3, 0.75, 0.97}) {
+      const MatrixXfR z = flow_queries(x, 7, t, 22);
+      const MatrixXdR expected = local_knn_oracle(x, z, kShape, local_patch_size(kShape, patch, t), t, 6, 9, 5);
+      MatrixXfR first;
+      for (Isa isa : available_isas())
+        for (int threads : {1, 3}) {
+          ThreadPool pool(threads);
+          SamplerParams params = local_knn_params(patch, 6, 9, 5);
+          params.kernel.isa = isa;
+          const MatrixXfR got = evaluate(*make_posterior_mean(train, params, pool), z, t);
+          if (first.size() == 0) {
+            first = got;
+            EXPECT_LT(max_abs_diff(got, expected), 2e-6) << "patch " << patch << ", t = " << t;
+          }
+          EXPECT_TRUE(bit_identical(got, first)) << isa_name(isa) << ", " << threads << " threads, t = " << t;
+        }
+    }
+  }
+  // t = 0: every window alike, the training mean.
+  ThreadPool pool(1);
+  const MatrixXfR at0 = evaluate(*make_posterior_mean(train, local_knn_params(3, 6, 9, 5), pool), x.topRows(2), 0.0);
+  for (Eigen::Index q = 0; q < 2; ++q)
+    EXPECT_LT((at0.row(q) - x.colwise().mean()).cwiseAbs().maxCoeff(), 1e-6);
+}
+
+TEST(LocalKnnEstimator, DrawingAllTheRestIsTheLocalModel) {
+  // K + L = N: every image, each weighted (N - K)/L = 1.
+  const MatrixXfR x = small_images(40, 23, kShape);
+  const TrainingSet train(x);
+  ThreadPool pool(2);
+  auto local = make_local_posterior_mean(train, kShape, 3, pool);
+  auto estimated = make_posterior_mean(train, local_knn_params(3, 5, 35, 7), pool);
+  for (double t : {0.4, 0.9}) {
+    const MatrixXfR z = flow_queries(x, 5, t, 24);
+    EXPECT_LT((evaluate(*estimated, z, t) - evaluate(*local, z, t)).cwiseAbs().maxCoeff(), 1e-6) << t;
+  }
+}
+
+TEST(LocalKnnEstimator, AWindowCoveringTheImageIsCfdmsEstimator) {
+  const MatrixXfR x = small_images(50, 25, kShape);
+  const TrainingSet train(x);
+  ThreadPool pool(2);
+  auto local = make_posterior_mean(train, local_knn_params(11, 6, 8, 9), pool);  // 2 max(6, 5) - 1
+  SamplerParams cfdm_knn = local_knn_params(0, 6, 8, 9);
+  cfdm_knn.denoiser = {};
+  auto whole = make_posterior_mean(train, cfdm_knn, pool);
+  for (double t : {0.3, 0.8}) {
+    const MatrixXfR z = flow_queries(x, 5, t, 26);
+    EXPECT_LT((evaluate(*local, z, t) - evaluate(*whole, z, t)).cwiseAbs().maxCoeff(), 1e-5) << t;
+  }
+}
+
 TEST(ModelOptions, RejectWhatDoesNotFit) {
   const TrainingSet train(small_images(10, 15, kShape));
   ThreadPool pool(1);
@@ -281,7 +401,10 @@ TEST(ModelOptions, RejectWhatDoesNotFit) {
   SamplerParams knn;
   knn.denoiser.model = Model::nearest;
   knn.estimator = Estimator::knn;
-  fails(knn, "serves the cfdm model only");
+  fails(knn, "serves the cfdm and local models only");
+  SamplerParams shared = local_knn_params(3, 2, 2, 0);
+  shared.knn.neighbors_per_draw = false;
+  fails(shared, "drop --knn-numerator neighbors and --knn-neighbors shared");
   SamplerParams cold;
   cold.denoiser.temperature = -1;
   fails(cold, "temperature must be a finite number > 0");

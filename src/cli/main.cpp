@@ -126,7 +126,9 @@ int command_sample(const Args& args, Cluster& cluster) {
                                                                : "knn K = " + std::to_string(params.knn.k) +
                                                                      ", L = " + std::to_string(params.knn.l);
   const ModelOptions& model = params.denoiser;
-  if (model.model != Model::cfdm) estimator = std::string("model ") + model_name(model.model);
+  if (model.model != Model::cfdm)
+    estimator = std::string("model ") + model_name(model.model) +
+                (params.estimator == Estimator::knn ? ", " + estimator : std::string());
   if (model.model == Model::local)
     estimator += model.patch > 0 ? ", patch " + std::to_string(model.patch) : std::string(", patch schedule");
   if (model.model == Model::pca_local) {

@@ -299,6 +299,9 @@ class ShardedKnnPosteriorMean final : public PosteriorMean {
 
 std::unique_ptr<PosteriorMean> make_sharded_posterior_mean(Cluster& cluster, const TrainingSet& part,
                                                            const SamplerParams& params, ThreadPool& pool) {
+  if (params.estimator == Estimator::knn && params.denoiser.model != Model::cfdm)
+    throw Error(std::string("under mpirun, the nearest-neighbour estimator serves the cfdm model only (got the ") +
+                model_name(params.denoiser.model) + " model): leave out mpirun or --estimator knn");
   if (params.estimator == Estimator::knn)
     return std::make_unique<ShardedKnnPosteriorMean>(cluster, part, params.knn, params.seed, pool, params.kernel);
   std::unique_ptr<PosteriorMean> inner = make_posterior_mean(part, params, pool);

@@ -69,7 +69,8 @@ const Option kOptions[] = {
   {Section::model, kSample | kVelocity | kCompare, "image-shape", "HxW[xC]", false,
    "local: the shape of a file's flattened images [image datasets: theirs]"},
   {Section::knn, kSample | kVelocity | kSweep, "estimator", "exact|knn", false,
-   "knn: sum the K nearest training points of z/t exactly, plus L uniform\ndraws from the rest weighted (N-K)/L [exact]"},
+   "knn: sum the K nearest training points of z/t exactly, plus L uniform\ndraws from the rest weighted (N-K)/L; "
+   "the cfdm and local models [exact]"},
   {Section::knn, kSample | kVelocity | kSweep, "k", "K", false, "nearest neighbours [15]; K + L <= N, and K + L = N is exact"},
   {Section::knn, kSample | kVelocity | kSweep, "l", "L", false, "uniform draws from the rest [15]"},
   {Section::knn, kSample | kVelocity | kSweep, "knn-numerator", "all|neighbors", false,

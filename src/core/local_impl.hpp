@@ -185,6 +185,15 @@ class PixelSoftmax {
   std::vector<double> max_, sum_, acc_;
 };
 
+// Training rows index(0 .. block) centred in double: rows (block x d) and lanes (d, lane k: row k).
+template <class Index>
+void load_block(const TrainingSet& train, const Index& index, int block, double* rows, Lanes* lanes) {
+  const size_t d = size_t(train.dim());
+  for (int k = 0; k < block; ++k) train.centered_row(index(k), rows + size_t(k) * d);
+  for (size_t j = 0; j < d; ++j)
+    for (int k = 0; k < block; ++k) lanes[j].set(k, rows[size_t(k) * d + j]);
+}
+
 // Streams the training rows past the queries (z - a c, centred as the rows are, in double), in
 // groups of 4 queries split over pool. For each block of kLanes rows (lane k: x_(i0 + k), stored
 // coordinate-major: lanes[j][k] = x_(i0 + k), j) and query z, logits(z, lanes, l) writes one
@@ -212,9 +221,7 @@ void stream_pixel_softmax(const TrainingSet& train, ThreadPool& pool, const floa
     Logits own = logits;
     for (int i0 = 0; i0 < n; i0 += kLanes) {
       const int block = std::min(kLanes, n - i0);
-      for (int k = 0; k < block; ++k) train.centered_row(i0 + k, &rows[size_t(k) * dim]);
-      for (int j = 0; j < d; ++j)
-        for (int k = 0; k < block; ++k) lanes[size_t(j)].set(k, rows[size_t(k) * dim + j]);
+      load_block(train, [&](int k) { return i0 + k; }, block, rows.data(), lanes.data());
       for (int q = 0; q < count; ++q) {
         own(&z[size_t(q) * d], lanes.data(), l.data());
         for (int k = 0; k < block; ++k) softmax[size_t(q)].add(&l[size_t(k) * groups], &rows[size_t(k) * dim]);
@@ -298,6 +305,38 @@ inline void window_means(const TrainingSet& train, ThreadPool& pool, const float
                        states);
 }
 
+// The local patch model over each query's own m rows (LocalTable::window_rows), in blocks of
+// kLanes like the full stream, one query per task: a query's rows and their order alone decide its
+// bits, whatever the thread count.
+inline void window_rows_means(const TrainingSet& train, ThreadPool& pool, const float* queries, int n_queries,
+                              int stride, double a, double scale, const ImageShape& image, int radius, const int* rows,
+                              int m, const double* log_weights, float* out, int out_stride) {
+  const int d = train.dim(), groups = image.height * image.width, width = image.channels;
+  const float* mean = train.mean().data();
+  pool.run(n_queries, [&](int q) {
+    const size_t dim = static_cast<size_t>(d);
+    std::vector<double> z(dim), block_rows(kLanes * dim), l(size_t(kLanes) * size_t(groups));
+    std::vector<Lanes> lanes(dim, broadcast(0.0));
+    for (int k = 0; k < d; ++k) z[size_t(k)] = double(queries[size_t(q) * stride + k]) - a * mean[k];
+    PixelSoftmax softmax(groups, width);
+    WindowLogits logits{image.height, image.width, image.channels, radius, a, scale, {}};
+    const int* mine = rows + size_t(q) * m;
+    for (int j0 = 0; j0 < m; j0 += kLanes) {
+      const int block = std::min(kLanes, m - j0);
+      load_block(train, [&](int k) { return mine[j0 + k]; }, block, block_rows.data(), lanes.data());
+      logits(z.data(), lanes.data(), l.data());
+      for (int k = 0; k < block; ++k) {
+        double* own = &l[size_t(k) * groups];
+        const double shift = log_weights[j0 + k];
+        if (shift != 0.0)
+          for (int g = 0; g < groups; ++g) own[g] += shift;
+        softmax.add(own, &block_rows[size_t(k) * dim]);
+      }
+    }
+    softmax.finish(mean, out + size_t(q) * out_stride);
+  });
+}
+
 inline void mask_means(const TrainingSet& train, ThreadPool& pool, const float* queries, int n_queries, int stride,
                        double a, double scale, const int* offsets, const int* indices, float* out, int out_stride,
                        double* states) {
@@ -307,7 +346,7 @@ inline void mask_means(const TrainingSet& train, ThreadPool& pool, const float* 
 }
 
 inline const LocalTable& local_table() {
-  static const LocalTable table{&window_means, &mask_means};
+  static const LocalTable table{&window_means, &window_rows_means, &mask_means};
   return table;
 }
 

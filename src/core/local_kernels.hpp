@@ -14,6 +14,12 @@ struct LocalTable {
   // With states (not null), each query's softmax state instead (merge_pixel_softmax_states).
   void (*window)(const TrainingSet& train, ThreadPool& pool, const float* queries, int n_queries, int stride, double a,
                  double scale, const ImageShape& image, int radius, float* out, int out_stride, double* states);
+  // The same over a subset of the training rows per query (the nearest-neighbour estimator,
+  // local_model.cpp): query r sums rows[r m .. r m + m) in that order, row j's weight multiplied by
+  // e^log_weights[j] (the same m weights for every query).
+  void (*window_rows)(const TrainingSet& train, ThreadPool& pool, const float* queries, int n_queries, int stride,
+                      double a, double scale, const ImageShape& image, int radius, const int* rows, int m,
+                      const double* log_weights, float* out, int out_stride);
   // PCA locality's, output coordinate j summing the coordinates indices[offsets[j] .. offsets[j + 1])
   // (pca_local_model.cpp).
   void (*mask)(const TrainingSet& train, ThreadPool& pool, const float* queries, int n_queries, int stride, double a,

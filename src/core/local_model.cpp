@@ -17,7 +17,9 @@
 #include "core/detmath.hpp"
 #include "core/error.hpp"
 #include "core/local_kernels.hpp"
+#include "core/knn.hpp"
 #include "core/posterior_mean.hpp"
+#include "core/rng.hpp"
 #include "core/thread_pool.hpp"
 
 namespace cfdm {
@@ -72,7 +74,87 @@ class LocalPosteriorMean final : public PosteriorMean {
   Isa isa_;
 };
 
+// The local model with the nearest-neighbour estimator (method.md section 5, as the cfdm model's):
+// each query's softmaxes run over its K nearest training images by whole-image distance of z/t
+// (the same search and index as cfdm's estimator) and L more drawn uniformly from the other N - K,
+// each drawn image's weight multiplied by (N - K) / L. Where the window covers the image this is
+// cfdm's estimator; with smaller windows it is an estimate of the local model whose error comes
+// from windows that match well in images far from z as a whole (K + L = N: the local model itself,
+// its rows in another order). Cost per query: the search (one pass over the data, or the IVF
+// index's cells) plus (K + L) images' tables, instead of N of them.
+class LocalKnnPosteriorMean final : public PosteriorMean {
+ public:
+  LocalKnnPosteriorMean(const TrainingSet& train, const ImageShape& image, int patch, const KnnOptions& options,
+                        uint64_t seed, ThreadPool& pool, const KernelOptions& kernel)
+      : PosteriorMean(train), image_(image), patch_(patch), options_(options), seed_(seed), pool_(pool), kernel_(kernel) {
+    local_table(kernel.isa);
+    validate(options_, train.n());
+    if (!options_.weight_numerator || !options_.neighbors_per_draw)
+      throw Error("the local model's nearest-neighbour estimator searches each draw's neighbours and weights its sums "
+                  "alike: drop --knn-numerator neighbors and --knn-neighbors shared");
+    IvfOptions ivf = options_.ivf;
+    ivf.isa = kernel.isa;
+    ivf.k = options_.k;
+    index_ = std::make_unique<NeighborIndex>(train, options_.search, &pool_, ivf);
+  }
+
+  bool evaluate(const float* queries, int n_queries, int stride, double t, int step, float* out, int out_stride,
+                const float*, int) override {
+    const int n = train().n(), d = train().dim(), k = options_.k, l = options_.l, m = k + l;
+    if (t == 0.0) {  // every window's logit is the same: D_0 = mean(x), as the model's
+      for (int r = 0; r < n_queries; ++r) std::copy_n(train().mean().data(), d, out + size_t(r) * out_stride);
+      return true;
+    }
+    // The draws' stream as cfdm's estimator keys it; the neighbours kept for the next step.
+    const uint64_t substream = uint64_t(Stream::knn_draws) + (step >= 0 ? uint64_t(step + 1) << 8 : 0);
+    KnnMemory once;
+    KnnMemory& memory = step >= 0 ? memory_ : once;
+    if (!knn_neighbors_remembered(train(), *index_, k, queries, n_queries, stride, t, &memory, pool_, kernel_))
+      return false;
+    std::vector<int> rows(size_t(n_queries) * m);
+    pool_.run(n_queries, [&](int r) {
+      std::vector<int> drawn;
+      Rng rng(seed_, uint64_t(r), substream);
+      const int* mine = memory.neighbors.data() + size_t(r) * k;
+      knn_draw_others(rng, n, mine, k, l, &drawn, kernel_.isa);
+      // The neighbours by index (their set, not the search's ranking, decides the bits), then the draws.
+      int* own = &rows[size_t(r) * m];
+      std::copy_n(mine, k, own);
+      std::sort(own, own + k);
+      std::copy(drawn.begin(), drawn.end(), own + k);
+    });
+    std::vector<double> log_weights(size_t(m), 0.0);
+    if (l > 0) std::fill(log_weights.begin() + k, log_weights.end(), detmath::log(double(n - k) / l));
+    const int radius = local_patch_size(image_, patch_, t) / 2;
+    local_table(kernel_.isa)
+        .window_rows(train(), pool_, queries, n_queries, stride, t, 1.0 / (2.0 * (1.0 - t) * (1.0 - t)), image_, radius,
+                     rows.data(), m, log_weights.data(), out, out_stride);
+    return !(kernel_.cancel && kernel_.cancel->load());
+  }
+
+ private:
+  ImageShape image_;
+  int patch_;
+  KnnOptions options_;
+  uint64_t seed_;
+  ThreadPool& pool_;
+  KernelOptions kernel_;
+  std::unique_ptr<NeighborIndex> index_;
+  KnnMemory memory_;  // the neighbours of the last step
+};
+
 }  // namespace
+
+std::unique_ptr<PosteriorMean> make_local_knn_posterior_mean(const TrainingSet& train, const ImageShape& image,
+                                                             int patch, const KnnOptions& options, uint64_t seed,
+                                                             ThreadPool& pool, const KernelOptions& kernel) {
+  ModelOptions model;
+  model.model = Model::local;
+  model.image = image;
+  model.patch = patch;
+  validate(model, train.dim());
+  return std::make_unique<LocalKnnPosteriorMean>(train, image, patch, options, seed, pool, kernel);
+}
 
 std::unique_ptr<PosteriorMean> make_local_posterior_mean(const TrainingSet& train, const ImageShape& image, int patch,
                                                          ThreadPool& pool, Isa isa) {

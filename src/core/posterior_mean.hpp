@@ -122,6 +122,12 @@ std::unique_ptr<PosteriorMean> make_tempered_posterior_mean(std::unique_ptr<Post
 // shape does not match the training set, or the instruction set is not available.
 std::unique_ptr<PosteriorMean> make_local_posterior_mean(const TrainingSet& train, const ImageShape& image, int patch,
                                                          ThreadPool& pool, Isa isa = Isa::best);
+// The local model with the nearest-neighbour estimator (local_model.cpp): each query's softmaxes
+// over its K nearest training images of z/t plus L drawn from the rest, weighted (N - K)/L; its
+// index built on pool, its draws from seed. Throws cfdm::Error when the options do not fit.
+std::unique_ptr<PosteriorMean> make_local_knn_posterior_mean(const TrainingSet& train, const ImageShape& image,
+                                                             int patch, const KnnOptions& options, uint64_t seed,
+                                                             ThreadPool& pool, const KernelOptions& kernel = {});
 // The PCA-locality model (pca_local_model.cpp) with the mask threshold thr in [0, 1].
 std::unique_ptr<PosteriorMean> make_pca_local_posterior_mean(const TrainingSet& train, double threshold,
                                                              ThreadPool& pool, Isa isa = Isa::best);

@@ -34,14 +34,19 @@ std::unique_ptr<PosteriorMean> make_posterior_mean(const TrainingSet& train, con
                                                    ThreadPool& pool) {
   const ModelOptions& model = params.denoiser;
   validate(model, train.dim());
-  if (params.estimator == Estimator::knn && model.model != Model::cfdm)
-    throw Error(std::string("the nearest-neighbour estimator serves the cfdm model only (got the ") +
+  if (params.estimator == Estimator::knn && model.model != Model::cfdm && model.model != Model::local)
+    throw Error(std::string("the nearest-neighbour estimator serves the cfdm and local models only (got the ") +
                 model_name(model.model) + " model): drop --estimator knn");
   std::unique_ptr<PosteriorMean> mean;
   switch (model.model) {
     case Model::wiener: return make_wiener_posterior_mean(train, pool, params.kernel.isa);
     case Model::nearest: return make_nearest_posterior_mean(train, pool, params.kernel);
-    case Model::local: mean = make_local_posterior_mean(train, model.image, model.patch, pool, params.kernel.isa); break;
+    case Model::local:
+      mean = params.estimator == Estimator::knn
+                 ? make_local_knn_posterior_mean(train, model.image, model.patch, params.knn, params.seed, pool,
+                                                 params.kernel)
+                 : make_local_posterior_mean(train, model.image, model.patch, pool, params.kernel.isa);
+      break;
     case Model::pca_local:
       mean = make_pca_local_posterior_mean(
           train, model.mask_threshold >= 0 ? model.mask_threshold : kDefaultMaskThreshold, pool, params.kernel.isa);

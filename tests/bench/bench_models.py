@@ -18,6 +18,7 @@ import csv
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -110,10 +111,60 @@ def main():
                 lines += ["", f"Wiener: {n_samples * steps / wiener['cfdm']:.0f} sample-steps/s "
                               f"({n_samples / wiener['cfdm']:.0f} samples/s at {steps} steps)."]
             lines.append("")
+        lines += local_estimator(cli, data_dir, tmp)
     web, playwright = take_option(args, "--web"), take_option(args, "--playwright")
     if web and playwright:
         lines += browser_comparison(native_dir, web, playwright)
     emit(lines, save)
+
+
+# The local model's nearest-neighbour estimator: (K, L) pairs timed against the exact model's kernel.
+LOCAL_KNN = [(50, 50), (100, 100)]
+
+
+def sampling_seconds(cli, command):
+    """The sampling time cfdm sample reports (the steps), the best of three runs."""
+    best = None
+    for _ in range(3):
+        r = subprocess.run([cli, "sample"] + command, capture_output=True, text=True, timeout=3600)
+        if r.returncode != 0:
+            sys.exit(f"benchmark failed: cfdm sample {' '.join(command)}\n{r.stderr}")
+        found = re.search(r": ([0-9.]+) s; training set", r.stderr)
+        if not found:
+            sys.exit(f"no sampling time in: {r.stderr}")
+        best = min(best or float("inf"), float(found.group(1)))
+    return best
+
+
+def local_estimator(cli, data_dir, tmp):
+    """The local model with --estimator knn against the exact model's time per step (target: within
+    2x) and against the local model's own samples (median pixel r^2 from the same noise)."""
+    lines = ["## The local model's nearest-neighbour estimator against the exact kernel", "",
+             "`--model local --estimator knn`: each query's softmaxes over its K nearest training images (whole-image "
+             "distance of z/t, the exact scan) plus L drawn from the rest, weighted (N - K)/L. Sampling time "
+             "(best of three) against the exact model (`--model cfdm`) and the local model over every image on the "
+             "same workload, and the median pixel r^2 of its samples to the local model's from the same seed.", "",
+             "| workload | local, every image | exact model | K, L | estimator s | vs exact model | faster than local "
+             "| r^2 to local | target (vs exact) | result |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for title, classes, n_samples, steps in [("MNIST threes, N = 6,131, 16 samples, 10 DDIM steps", "3", 16, 10),
+                                             ("all of MNIST, N = 60,000, 8 samples, 2 DDIM steps", "", 8, 2)]:
+        common = ["--data", "mnist", "--data-dir", data_dir, "--n-samples", str(n_samples), "--steps", str(steps),
+                  "--schedule", "ddim", "--seed", "0", "--threads", str(THREADS)]
+        if classes:
+            common += ["--classes", classes]
+        print(f"{title}: the local model's estimator ...", file=sys.stderr)
+        exact = sampling_seconds(cli, common + ["--out", os.path.join(tmp, "e.npy")])
+        local_out = os.path.join(tmp, "local.npy")
+        local = sampling_seconds(cli, common + ["--model", "local", "--out", local_out])
+        for k, l in LOCAL_KNN:
+            knn_out = os.path.join(tmp, "local-knn.npy")
+            seconds = sampling_seconds(cli, common + ["--model", "local", "--estimator", "knn", "--k", str(k), "--l",
+                                                      str(l), "--out", knn_out])
+            r2 = median_r2(np.load(knn_out).astype(np.float64), np.load(local_out).astype(np.float64))
+            ratio = seconds / exact
+            lines.append(f"| {title} | {local:.3f} s | {exact:.3f} s | {k}, {l} | {seconds:.3f} s | {ratio:.1f}x | "
+                         f"{local / seconds:.0f}x | {r2:.3f} | <= 2x | {'met' if ratio <= 2 else 'NOT met'} |")
+    return lines + [""]
 
 
 def browser_comparison(native_dir, web, playwright):

@@ -179,6 +179,18 @@ r = run("sample", "--data", path("images.npy"), "--image-shape", "4x3x2", "--mod
         "--steps", 5, "--n-samples", 4, "--out", path("local.npy"))
 check("sample with the local model on the ddim grid", r.returncode == 0 and np.load(path("local.npy")).shape == (4, 24)
       and "model local, patch schedule, ddim grid" in r.stderr, r.stderr)
+# The local model's nearest-neighbour estimator with K + L = N (every other image drawn, weight
+# (N - K)/L = 1) is the local model itself.
+for t in (0.4, 0.8):
+    r = run("velocity", "--train", path("images.npy"), "--points", path("image_points.npy"), "--t", t, "--model", "local",
+            "--patch", 3, "--image-shape", "4x3x2", "--estimator", "knn", "--k", 5, "--l", 20, "--out", path("vk.npy"))
+    want = (local_oracle(images, image_points, t, (4, 3, 2), 3) - image_points) / (1 - t)
+    err = np.abs(np.load(path("vk.npy")) - want).max() / (1 + np.abs(want).max()) if r.returncode == 0 else np.inf
+    check(f"local with --estimator knn, K + L = N, velocity t={t} vs float64 NumPy", err < 1e-5, r.stderr or err)
+r = run("sample", "--data", path("images.npy"), "--image-shape", "4x3x2", "--model", "local", "--estimator", "knn",
+        "--k", 4, "--l", 6, "--steps", 5, "--n-samples", 4, "--out", path("localknn.npy"))
+check("sample with the local model's knn estimator", r.returncode == 0 and np.load(path("localknn.npy")).shape == (4, 24)
+      and "model local, knn K = 4, L = 6, patch schedule" in r.stderr, r.stderr)
 
 # cfdm compare: the models from the same noise. The cfdm model's samples are cfdm sample's (same
 # seed, same noise), so their r^2 to those is 1; the nearest model returns training images, all copies.
@@ -328,7 +340,7 @@ bad_cases = [
     ("a mask threshold above 1", S + ["--model", "pca-local", "--mask-threshold", 2], "--mask-threshold must be in [0, 1]"),
     ("a temperature of 0", S + ["--temperature", 0], "--temperature must be a finite number > 0"),
     ("a temperature for the Wiener model", S + ["--model", "wiener", "--temperature", 2], "no temperature"),
-    ("the knn estimator for another model", S + ["--model", "nearest", "--estimator", "knn"], "serves the cfdm model only"),
+    ("the knn estimator for another model", S + ["--model", "nearest", "--estimator", "knn"], "serves the cfdm and local models only"),
     ("unknown schedule", S + ["--schedule", "cosine"], "the schedule must be flow or ddim"),
     ("ddim with more steps than DDPM has", ["sample", "--schedule", "ddim", "--steps", 1001], "at most 1000 steps"),
     ("compare with an unknown model", ["compare", "--models", "cfdm,unet"], "the model must be cfdm, wiener"),
