@@ -646,6 +646,29 @@ TEST(AppHeadless, TheLocalModelMakesNewDigitsAsTheLibraryDoes) {
   }
 }
 
+// The local model's nearest-neighbour estimator from a link: the library's samples bit for bit,
+// new digits, and the caption says what the estimator does.
+TEST(AppHeadless, TheLocalModelsEstimatorRunsAsTheLibraryDoes) {
+  if (const std::string missing = mnist_missing(); !missing.empty()) GTEST_SKIP() << missing;
+  HeadlessImGui imgui;
+  app::App app(app::PlatformInfo{}, 2);
+  std::string error;
+  const app::Settings s = app::parse_state(
+      "dataset=mnist&classes=3&n_train=300&n_samples=8&steps=10&model=local&estimator=knn&k=20&l=20", app::Settings{},
+      &error);
+  ASSERT_TRUE(error.empty()) << error;
+  ASSERT_TRUE(s.knn() && s.sampler.denoiser.model == cfdm::Model::local);
+  app.apply(s);
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); })) << app.snapshot().error;
+  imgui.frame(app);
+  EXPECT_TRUE(test::bit_identical(app.snapshot().states, library_samples(app, s.sampler)));
+  EXPECT_EQ(app.copies(), 0) << "pieces of training digits make new digits";
+  app::CaptionFacts facts;
+  facts.image = true, facts.running = true, facts.done = true, facts.n_samples = 8, facts.copies = app.copies();
+  const std::string caption = app::caption(s, facts);
+  EXPECT_NE(caption.find("K = 20 training images nearest to the whole sample"), std::string::npos) << caption;
+}
+
 // The DDIM time grid in the app: the run steps on it (the library's samples, bit for bit) and the
 // times shown are the grid's, not step / S.
 TEST(AppHeadless, TheAppStepsOnTheDdimGrid) {

@@ -103,7 +103,11 @@ std::string caption(const Settings& s, const CaptionFacts& f) {
       text += " With sigma this large, far-apart points are averaged too and samples crowd towards the middle: "
               "blur.";
   }
-  if (s.knn())
+  if (s.knn() && s.models.empty() && s.sampler.denoiser.model == cfdm::Model::local)
+    text += " The nearest-neighbour estimator lets each pixel look only at the K = " + std::to_string(s.sampler.knn.k) +
+            " training images nearest to the whole sample, plus L = " + std::to_string(s.sampler.knn.l) +
+            " others at random: many times faster, new images close to the local model's but not the same.";
+  else if (s.knn())
     text += " The nearest-neighbour estimator sums only the K = " + std::to_string(s.sampler.knn.k) +
             " nearest " + what + " of each sample, plus L = " + std::to_string(s.sampler.knn.l) +
             " others at random: nearly the same flow, much faster on large data.";

@@ -57,6 +57,8 @@ double sampler_step_seconds(const SamplerParams& p, double n, double d) {
   const double queries = std::max(p.n_samples, 1) * (p.sigma > 0 ? std::max(p.n_draws, 1) : 1);
   const double pair = (d + kPairOverhead) * kSecondsPerPairCoordinate;
   const cfdm::Model model = p.denoiser.model;
+  if (model == cfdm::Model::local && p.estimator == Estimator::knn)  // the scan for neighbours, then K + L images
+    return queries * (n * pair + double(p.knn.k + p.knn.l) * d * kSecondsPerLocalCoordinate);
   if (model == cfdm::Model::local || model == cfdm::Model::pca_local)
     return queries * n * d * kSecondsPerLocalCoordinate * (model == cfdm::Model::pca_local ? kPcaLocalFactor : 1);
   if (model == cfdm::Model::wiener) return queries * d * d * kSecondsPerWienerCoordinate;

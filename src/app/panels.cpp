@@ -63,7 +63,7 @@ bool model_picker(Settings& s, bool image) {
       if (ImGui::Selectable(item.label, &item == current, usable ? 0 : ImGuiSelectableFlags_Disabled) && usable &&
           &item != current) {
         s.sampler.denoiser.model = item.model;
-        if (item.model != cfdm::Model::cfdm) s.sampler.estimator = Estimator::exact;
+        if (item.model != cfdm::Model::cfdm && item.model != cfdm::Model::local) s.sampler.estimator = Estimator::exact;
         changed = true;
       }
       if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) {
@@ -302,11 +302,15 @@ void App::draw_controls() {
   if (s.models.empty()) changed |= model_picker(s, image);
   if (image) changed |= comparison_picker(s);
   bool knn = s.knn();
-  if (s.models.empty() && s.sampler.denoiser.model == cfdm::Model::cfdm &&
+  const bool local = s.sampler.denoiser.model == cfdm::Model::local;
+  if (s.models.empty() && (s.sampler.denoiser.model == cfdm::Model::cfdm || local) &&
       ImGui::Checkbox("nearest-neighbour estimator", &knn))
     s.sampler.estimator = knn ? Estimator::knn : Estimator::exact, changed = true;
-  tooltip("Sum only the K training points nearest to each sample, plus L others at random, instead of all of "
-          "them: much faster on large data, nearly the same flow.");
+  tooltip(local ? "Let each pixel look only at the K training images nearest to the whole sample, plus L others at "
+                  "random, instead of all of them: many times faster, new images close to (not the same as) the "
+                  "local model's."
+                : "Sum only the K training points nearest to each sample, plus L others at random, instead of all "
+                  "of them: much faster on large data, nearly the same flow.");
   if (s.knn()) {
     ImGui::SetNextItemWidth(120);
     changed |= ImGui::SliderInt("K", &s.sampler.knn.k, 1, 200, "%d", ImGuiSliderFlags_Logarithmic);

@@ -62,6 +62,15 @@ std::vector<Scenario> make_scenarios() {
     family.params.schedule = Schedule::ddim;
     list.push_back(family);
   }
+  Scenario local_knn = list.back();
+  local_knn.name = "mnist-local-knn";
+  local_knn.description =
+      "MNIST threes (500), the local patch model's nearest-neighbour estimator (K = L = 20), 8 samples, 10 ddim steps";
+  local_knn.params.denoiser.model = Model::local;
+  local_knn.params.estimator = Estimator::knn;
+  local_knn.params.knn.k = 20;
+  local_knn.params.knn.l = 20;
+  list.push_back(local_knn);
 
   // The app's story menu, in its order (sigma and start_t are floats there: a link carries floats).
   list.push_back(story("story-memorizes", "sigma = 0 memorizes", "moons", 100, 0.0, 1));

@@ -147,7 +147,7 @@ def local_estimator(cli, data_dir, tmp):
              "| workload | local, every image | exact model | K, L | estimator s | vs exact model | faster than local "
              "| r^2 to local | target (vs exact) | result |", "|---|---|---|---|---|---|---|---|---|---|"]
     for title, classes, n_samples, steps in [("MNIST threes, N = 6,131, 16 samples, 10 DDIM steps", "3", 16, 10),
-                                             ("all of MNIST, N = 60,000, 8 samples, 2 DDIM steps", "", 8, 2)]:
+                                             ("all of MNIST, N = 60,000, 8 samples, 10 DDIM steps", "", 8, 10)]:
         common = ["--data", "mnist", "--data-dir", data_dir, "--n-samples", str(n_samples), "--steps", str(steps),
                   "--schedule", "ddim", "--seed", "0", "--threads", str(THREADS)]
         if classes:
