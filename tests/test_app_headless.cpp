@@ -744,6 +744,41 @@ TEST(AppHeadless, TheComparisonSamplesEachModelAsTheLibraryDoes) {
   EXPECT_NE(app.snapshot().error.find("comparison view shows images"), std::string::npos) << app.snapshot().error;
 }
 
+// The local model beside its nearest-neighbour estimator (local-knn, the run's K and L): each block
+// the library's samples bit for bit, new digits both, the estimator's title naming K and L.
+TEST(AppHeadless, TheComparisonShowsTheLocalModelBesideItsEstimator) {
+  if (const std::string missing = mnist_missing(); !missing.empty()) GTEST_SKIP() << missing;
+  HeadlessImGui imgui;
+  app::App app(app::PlatformInfo{}, 2);
+  app::Settings s = small_mnist(10);
+  s.sampler.knn.k = 20, s.sampler.knn.l = 20;
+  s.models = {"local", "local-knn"};
+  app.apply(s);
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); })) << app.snapshot().error;
+  imgui.frame(app);
+  const app::Snapshot& shot = app.snapshot();
+  ASSERT_EQ(shot.groups, s.models);
+  const Eigen::Index b = s.sampler.n_samples;
+  const SamplerParams estimator = app::comparison_params(s, "local-knn");
+  EXPECT_TRUE(estimator.estimator == Estimator::knn && estimator.denoiser.model == cfdm::Model::local &&
+              estimator.knn.k == 20 && estimator.knn.l == 20 && estimator.sigma == 0);
+  for (size_t g = 0; g < s.models.size(); ++g)
+    EXPECT_TRUE(test::bit_identical(MatrixXfR(shot.states.middleRows(Eigen::Index(g) * b, b)),
+                                    library_samples(app, app::comparison_params(s, s.models[g]))))
+        << s.models[g];
+  EXPECT_FALSE(test::bit_identical(MatrixXfR(shot.states.topRows(b)), MatrixXfR(shot.states.middleRows(b, b))))
+      << "the estimator is not the local model";
+  EXPECT_EQ(app.copies(0), 0);
+  EXPECT_EQ(app.copies(1), 0) << "the estimator makes new digits too";
+  int titled = 0;
+  for (const app::Label& label : app.scene().labels)
+    titled += label.text.find("local patches (K = 20, L = 20)") != std::string::npos;
+  EXPECT_EQ(titled, 1);
+  const std::string caption = app::caption(app.settings(), app.caption_facts());
+  EXPECT_NE(caption.find("local-knn does the same, but each pixel looks only at the K = 20"), std::string::npos)
+      << caption;
+}
+
 // A comparison's fast model finishes first (the models run cheapest first, each to its end): the
 // exact model's block is done and titled so while the local model is still sampling (its title
 // says where), the stats say which rows are done, the caption says how many finished, and the

@@ -71,6 +71,8 @@ TEST(UrlState, TheComparedModelsTravelInALink) {
   EXPECT_EQ(app::parse_state(link, app::Settings{}, &error).models, s.models);
   EXPECT_EQ(error, "");
   EXPECT_EQ(app::parse_state("models=wiener,nearest", s, &error).models, (std::vector<std::string>{"wiener", "nearest"}));
+  EXPECT_EQ(app::parse_state("models=local,local-knn&k=30&l=40", s, &error).models,
+            (std::vector<std::string>{"local", "local-knn"}));
   EXPECT_TRUE(app::parse_state("models=", s, &error).models.empty()) << "an empty value turns the comparison off";
   for (const char* bad : {"models=exact", "models=exact,unet", "models=local,local", "models=exact,scfdm,wiener,local,nearest",
                           "models=exact,,local", "models=exact,scfdm,wiener,local,nearest,pca-local,exact,exact,exact"}) {

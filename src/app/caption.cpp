@@ -39,6 +39,10 @@ std::string model_sentence(const Settings& s, const std::string& name, const std
   if (name == "local")
     return "local patches decides each pixel from a small window around it, taking it from the " + what +
            " that match there: new images made of pieces of different ones.";
+  if (name == "local-knn")
+    return "local-knn does the same, but each pixel looks only at the K = " + std::to_string(s.sampler.knn.k) + " " +
+           what + " nearest to the whole sample and L = " + std::to_string(s.sampler.knn.l) +
+           " drawn at random: many times faster, close to local's samples but not the same.";
   if (name == "pca-local")
     return "PCA-local does the same with the pixels the data say vary together: new images, a little noisier.";
   if (name == "nearest") return "nearest answers with the nearest training example: copies by construction.";

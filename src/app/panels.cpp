@@ -311,7 +311,9 @@ void App::draw_controls() {
                   "local model's."
                 : "Sum only the K training points nearest to each sample, plus L others at random, instead of all "
                   "of them: much faster on large data, nearly the same flow.");
-  if (s.knn()) {
+  // K and L: the run's estimator, or the comparison's local-knn model.
+  const bool compares_knn = std::find(s.models.begin(), s.models.end(), "local-knn") != s.models.end();
+  if (s.models.empty() ? s.knn() : compares_knn) {
     ImGui::SetNextItemWidth(120);
     changed |= ImGui::SliderInt("K", &s.sampler.knn.k, 1, 200, "%d", ImGuiSliderFlags_Logarithmic);
     tooltip("K: the nearest training points, summed exactly.");

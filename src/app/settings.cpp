@@ -85,7 +85,8 @@ bool same_run(const Settings& a, const Settings& b) {
 }
 
 const std::vector<std::string>& comparison_names() {
-  static const std::vector<std::string> names = {"exact", "scfdm", "wiener", "local", "pca-local", "nearest"};
+  static const std::vector<std::string> names = {"exact", "scfdm", "wiener", "local", "local-knn", "pca-local",
+                                                 "nearest"};
   return names;
 }
 
@@ -95,7 +96,8 @@ namespace {
 std::string unknown_compared(const std::string& name) {
   const auto& names = comparison_names();
   if (std::find(names.begin(), names.end(), name) != names.end()) return "";
-  return "unknown model " + in_quotes(name) + " in the comparison: use exact, scfdm, wiener, local, pca-local or nearest";
+  return "unknown model " + in_quotes(name) +
+         " in the comparison: use exact, scfdm, wiener, local, local-knn, pca-local or nearest";
 }
 
 }  // namespace
@@ -108,7 +110,12 @@ SamplerParams comparison_params(const Settings& s, const std::string& name) {
   if (name == "scfdm") return params;  // the run's sigma and M
   params.sigma = 0;
   params.n_draws = 1;
-  if (name != "exact") params.denoiser.model = parse_model(name);
+  if (name == "local-knn") {  // the local model's nearest-neighbour estimator, with the run's K and L
+    params.denoiser.model = cfdm::Model::local;
+    params.estimator = Estimator::knn;
+  } else if (name != "exact") {
+    params.denoiser.model = parse_model(name);
+  }
   return params;
 }
 
@@ -122,6 +129,8 @@ std::string comparison_title(const Settings& s, const std::string& name) {
   }
   if (name == "wiener") return "Wiener (Gaussian)";
   if (name == "local") return "local patches";
+  if (name == "local-knn")
+    return "local patches (K = " + std::to_string(s.sampler.knn.k) + ", L = " + std::to_string(s.sampler.knn.l) + ")";
   if (name == "pca-local") return "PCA-local";
   if (name == "nearest") return "nearest (retrieval)";
   return name;

@@ -59,7 +59,8 @@ struct Settings {
 
 // The comparison view's models: "exact" (cfdm at sigma = 0: it memorizes), "scfdm" (cfdm with the
 // run's sigma and M: it smooths), and the analytic family at sigma = 0 ("wiener", "local",
-// "pca-local", "nearest").
+// "local-knn" (the local model's nearest-neighbour estimator with the run's K and L), "pca-local",
+// "nearest").
 inline constexpr int kMinCompared = 2, kMaxCompared = 4;
 const std::vector<std::string>& comparison_names();
 // The sampler's parameters of one of them in these settings (the same noise: seed, samples, steps,

@@ -174,7 +174,10 @@ def browser_comparison(native_dir, web, playwright):
     story = next(q for _, q in (line.split("\t") for line in out.splitlines() if line) if "models=" in q and "dataset=mnist" in q)
     params = dict(item.split("=", 1) for item in story.split("&"))
     whole = story.replace(f"n_train={params['n_train']}", "n_train=60000")  # clamped to the class
-    out = run(["node", os.path.join(HERE, "../browser/bench_app.js"), web, playwright, "threads", "--done", story, whole])
+    # The same with the local model's nearest-neighbour estimator (the run's K = L = 15) for local.
+    whole_knn = whole.replace("%2Clocal", "%2Clocal-knn")
+    out = run(["node", os.path.join(HERE, "../browser/bench_app.js"), web, playwright, "threads", "--done", story, whole,
+               whole_knn])
     found = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     lines = ["## The comparison view in the browser (threaded build, headless Chromium)", "",
              f"Models {params['models'].replace('%2C', ', ')}, MNIST class {params['classes']}, "
@@ -187,7 +190,7 @@ def browser_comparison(native_dir, web, playwright):
              "| training images | visit | navigation to the first finished row | to every row finished | of it, the run "
              "| target (first row) | result |",
              "|---|---|---|---|---|---|---|"]
-    names = {story: params["n_train"], whole: "the whole class"}
+    names = {story: params["n_train"], whole: "the whole class", whole_knn: "the whole class, local-knn for local"}
     for d in found:  # per query: a fresh visit, then a second one with MNIST in the page's cache
         first_row = d["first_row_seconds"]
         ok = not d["error"] and first_row is not None and first_row <= 5.0
