@@ -151,7 +151,9 @@ check("a missing file on every rank: one line", r.returncode != 0 and len(errors
       and "missing.npy" in errors(r)[0] and not os.path.exists(path("never.npy")), r.stderr[-400:])
 
 for name, extra in [("a plot", ["--plot", path("never.png")]), ("PCA space", ["--space", "pca"]),
-                    ("the training set written out", ["--save-train", path("never.csv")])]:
+                    ("the training set written out", ["--save-train", path("never.csv")]),
+                    ("the local model's nearest-neighbour estimator",
+                     ["--model", "local", "--image-shape", "5x1", "--estimator", "knn"])]:
     r = run(["sample", "--data", path("points5.npy"), *extra, "--out", path("never.npy")], ranks=2)
     check(f"refused under mpirun: {name}", r.returncode != 0 and len(errors(r)) == 1 and "leave out mpirun" in errors(r)[0]
           and not os.path.exists(path("never.npy")) and not os.path.exists(path("never.png"))
