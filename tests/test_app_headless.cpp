@@ -618,14 +618,9 @@ TEST(AppHeadless, OtherDataChosenWhileImagesAreOnTheirWayRunsToItsEnd) {
   }
 }
 
-// The local model in the app: the library's samples bit for bit (the app passes the images' shape),
-// new digits rather than copies; where it does not apply (a PCA space, points) a message says so.
-TEST(AppHeadless, TheLocalModelMakesNewDigitsAsTheLibraryDoes) {
-  if (const std::string missing = mnist_missing(); !missing.empty()) GTEST_SKIP() << missing;
-  HeadlessImGui imgui;
-  app::App app(app::PlatformInfo{}, 2);
-  app::Settings s = small_mnist(10);
-  s.sampler.denoiser.model = cfdm::Model::local;
+// Runs s to its end: the library's samples bit for bit, none a copy of a training image, and the
+// caption's words.
+void expect_new_digits_as_the_library(HeadlessImGui& imgui, app::App& app, const app::Settings& s, const char* words) {
   app.apply(s);
   ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); })) << app.snapshot().error;
   imgui.frame(app);
@@ -634,7 +629,18 @@ TEST(AppHeadless, TheLocalModelMakesNewDigitsAsTheLibraryDoes) {
   app::CaptionFacts facts;
   facts.image = true, facts.running = true, facts.done = true, facts.n_samples = 8, facts.copies = app.copies();
   const std::string caption = app::caption(s, facts);
-  EXPECT_NE(caption.find("local model"), std::string::npos) << caption;
+  EXPECT_NE(caption.find(words), std::string::npos) << caption;
+}
+
+// The local model in the app: the library's samples bit for bit (the app passes the images' shape),
+// new digits rather than copies; where it does not apply (a PCA space, points) a message says so.
+TEST(AppHeadless, TheLocalModelMakesNewDigitsAsTheLibraryDoes) {
+  if (const std::string missing = mnist_missing(); !missing.empty()) GTEST_SKIP() << missing;
+  HeadlessImGui imgui;
+  app::App app(app::PlatformInfo{}, 2);
+  app::Settings s = small_mnist(10);
+  s.sampler.denoiser.model = cfdm::Model::local;
+  expect_new_digits_as_the_library(imgui, app, s, "local model");
   for (const char* link : {"dataset=mnist&classes=3&n_train=300&n_samples=8&steps=10&space=pca&model=local",
                            "dataset=moons&model=local"}) {
     std::string error;
@@ -658,15 +664,7 @@ TEST(AppHeadless, TheLocalModelsEstimatorRunsAsTheLibraryDoes) {
       &error);
   ASSERT_TRUE(error.empty()) << error;
   ASSERT_TRUE(s.knn() && s.sampler.denoiser.model == cfdm::Model::local);
-  app.apply(s);
-  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); })) << app.snapshot().error;
-  imgui.frame(app);
-  EXPECT_TRUE(test::bit_identical(app.snapshot().states, library_samples(app, s.sampler)));
-  EXPECT_EQ(app.copies(), 0) << "pieces of training digits make new digits";
-  app::CaptionFacts facts;
-  facts.image = true, facts.running = true, facts.done = true, facts.n_samples = 8, facts.copies = app.copies();
-  const std::string caption = app::caption(s, facts);
-  EXPECT_NE(caption.find("K = 20 training images nearest to the whole sample"), std::string::npos) << caption;
+  expect_new_digits_as_the_library(imgui, app, s, "K = 20 training images nearest to the whole sample");
 }
 
 // The DDIM time grid in the app: the run steps on it (the library's samples, bit for bit) and the
@@ -693,6 +691,22 @@ TEST(AppHeadless, TheAppStepsOnTheDdimGrid) {
   EXPECT_EQ(app.caption_facts().t, grid[3]);
 }
 
+// Runs the comparison s to its end: a block per model, each the library's samples with that
+// model's parameters, bit for bit.
+void expect_blocks_as_the_library(HeadlessImGui& imgui, app::App& app, const app::Settings& s) {
+  app.apply(s);
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); })) << app.snapshot().error;
+  imgui.frame(app);
+  const app::Snapshot& shot = app.snapshot();
+  ASSERT_EQ(shot.groups, s.models);
+  const Eigen::Index b = s.sampler.n_samples;
+  ASSERT_EQ(shot.states.rows(), Eigen::Index(s.models.size()) * b);
+  for (size_t g = 0; g < s.models.size(); ++g)
+    EXPECT_TRUE(test::bit_identical(MatrixXfR(shot.states.middleRows(Eigen::Index(g) * b, b)),
+                                    library_samples(app, app::comparison_params(s, s.models[g]))))
+        << s.models[g];
+}
+
 // The comparison view: every model's block holds what the library samples with that model from
 // the same seed, bit for bit; the exact model copies and the local one does not; each block has a
 // title with its copies, and stats() reports them per model. On points it is refused in words.
@@ -703,17 +717,9 @@ TEST(AppHeadless, TheComparisonSamplesEachModelAsTheLibraryDoes) {
   app::Settings s = small_mnist(10);
   s.sampler.sigma = 1.0, s.sampler.n_draws = 4;
   s.models = {"exact", "scfdm", "local"};
-  app.apply(s);
-  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); })) << app.snapshot().error;
-  imgui.frame(app);
+  expect_blocks_as_the_library(imgui, app, s);
   const app::Snapshot& shot = app.snapshot();
-  ASSERT_EQ(shot.groups, s.models);
   const Eigen::Index b = s.sampler.n_samples;
-  ASSERT_EQ(shot.states.rows(), 3 * b);
-  for (size_t g = 0; g < s.models.size(); ++g)
-    EXPECT_TRUE(test::bit_identical(MatrixXfR(shot.states.middleRows(Eigen::Index(g) * b, b)),
-                                    library_samples(app, app::comparison_params(s, s.models[g]))))
-        << s.models[g];
   // The three models start from the same noise.
   ASSERT_GE(shot.history.size(), 1u);
   const MatrixXfR& first = *shot.history.front();
@@ -753,19 +759,12 @@ TEST(AppHeadless, TheComparisonShowsTheLocalModelBesideItsEstimator) {
   app::Settings s = small_mnist(10);
   s.sampler.knn.k = 20, s.sampler.knn.l = 20;
   s.models = {"local", "local-knn"};
-  app.apply(s);
-  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); })) << app.snapshot().error;
-  imgui.frame(app);
-  const app::Snapshot& shot = app.snapshot();
-  ASSERT_EQ(shot.groups, s.models);
-  const Eigen::Index b = s.sampler.n_samples;
   const SamplerParams estimator = app::comparison_params(s, "local-knn");
   EXPECT_TRUE(estimator.estimator == Estimator::knn && estimator.denoiser.model == cfdm::Model::local &&
               estimator.knn.k == 20 && estimator.knn.l == 20 && estimator.sigma == 0);
-  for (size_t g = 0; g < s.models.size(); ++g)
-    EXPECT_TRUE(test::bit_identical(MatrixXfR(shot.states.middleRows(Eigen::Index(g) * b, b)),
-                                    library_samples(app, app::comparison_params(s, s.models[g]))))
-        << s.models[g];
+  expect_blocks_as_the_library(imgui, app, s);
+  const app::Snapshot& shot = app.snapshot();
+  const Eigen::Index b = s.sampler.n_samples;
   EXPECT_FALSE(test::bit_identical(MatrixXfR(shot.states.topRows(b)), MatrixXfR(shot.states.middleRows(b, b))))
       << "the estimator is not the local model";
   EXPECT_EQ(app.copies(0), 0);

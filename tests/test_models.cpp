@@ -126,6 +126,15 @@ MatrixXfR flow_queries(const MatrixXfR& x, int count, double t, uint64_t seed) {
   return z;
 }
 
+// Two denoisers agree within `tolerance` on 5 queries on the flow at each of `times`.
+void expect_agree(PosteriorMean& a, PosteriorMean& b, const MatrixXfR& x, std::initializer_list<double> times,
+                  uint64_t seed, double tolerance) {
+  for (double t : times) {
+    const MatrixXfR z = flow_queries(x, 5, t, seed);
+    EXPECT_LT((evaluate(a, z, t) - evaluate(b, z, t)).cwiseAbs().maxCoeff(), tolerance) << "t = " << t;
+  }
+}
+
 // Images of 6 x 5 pixels with 2 channels: smooth random blobs in [0, 1].
 MatrixXfR small_images(int n, uint64_t seed, const ImageShape& shape) {
   const MatrixXfR noise = normal_points(n, 4, seed);
@@ -174,10 +183,7 @@ TEST(LocalModel, AWindowCoveringTheImageIsTheExactModel) {
   ThreadPool pool(2);
   auto local = make_local_posterior_mean(train, kShape, 11, pool);  // 2 max(6, 5) - 1
   auto exact = make_exact_posterior_mean(train, pool);
-  for (double t : {0.2, 0.6, 0.9}) {
-    const MatrixXfR z = flow_queries(x, 5, t, 4);
-    EXPECT_LT((evaluate(*local, z, t) - evaluate(*exact, z, t)).cwiseAbs().maxCoeff(), 1e-5) << t;
-  }
+  expect_agree(*local, *exact, x, {0.2, 0.6, 0.9}, 4, 1e-5);
 }
 
 TEST(LocalModel, EveryPixelStaysInTheTrainingPixelsRange) {
@@ -229,10 +235,7 @@ TEST(PcaLocalModel, AnAllOnesMaskIsTheExactModel) {
   ThreadPool pool(2);
   auto pca = make_pca_local_posterior_mean(train, 0.0, pool);
   auto exact = make_exact_posterior_mean(train, pool);
-  for (double t : {0.3, 0.8}) {
-    const MatrixXfR z = flow_queries(x, 5, t, 12);
-    EXPECT_LT((evaluate(*pca, z, t) - evaluate(*exact, z, t)).cwiseAbs().maxCoeff(), 1e-5) << t;
-  }
+  expect_agree(*pca, *exact, x, {0.3, 0.8}, 12, 1e-5);
 }
 
 TEST(LocalModels, GiveTheSameBitsOnEveryThreadCount) {
@@ -351,10 +354,7 @@ TEST(LocalKnnEstimator, DrawingAllTheRestIsTheLocalModel) {
   ThreadPool pool(2);
   auto local = make_local_posterior_mean(train, kShape, 3, pool);
   auto estimated = make_posterior_mean(train, local_knn_params(3, 5, 35, 7), pool);
-  for (double t : {0.4, 0.9}) {
-    const MatrixXfR z = flow_queries(x, 5, t, 24);
-    EXPECT_LT((evaluate(*estimated, z, t) - evaluate(*local, z, t)).cwiseAbs().maxCoeff(), 1e-6) << t;
-  }
+  expect_agree(*estimated, *local, x, {0.4, 0.9}, 24, 1e-6);
 }
 
 TEST(LocalKnnEstimator, AWindowCoveringTheImageIsCfdmsEstimator) {
@@ -365,10 +365,7 @@ TEST(LocalKnnEstimator, AWindowCoveringTheImageIsCfdmsEstimator) {
   SamplerParams cfdm_knn = local_knn_params(0, 6, 8, 9);
   cfdm_knn.denoiser = {};
   auto whole = make_posterior_mean(train, cfdm_knn, pool);
-  for (double t : {0.3, 0.8}) {
-    const MatrixXfR z = flow_queries(x, 5, t, 26);
-    EXPECT_LT((evaluate(*local, z, t) - evaluate(*whole, z, t)).cwiseAbs().maxCoeff(), 1e-5) << t;
-  }
+  expect_agree(*local, *whole, x, {0.3, 0.8}, 26, 1e-5);
 }
 
 TEST(ModelOptions, RejectWhatDoesNotFit) {
