@@ -16,8 +16,8 @@
 
 #include "core/detmath.hpp"
 #include "core/error.hpp"
-#include "core/local_kernels.hpp"
 #include "core/knn.hpp"
+#include "core/local_kernels.hpp"
 #include "core/posterior_mean.hpp"
 #include "core/rng.hpp"
 #include "core/thread_pool.hpp"
