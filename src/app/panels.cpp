@@ -63,7 +63,7 @@ bool model_picker(Settings& s, bool image) {
       if (ImGui::Selectable(item.label, &item == current, usable ? 0 : ImGuiSelectableFlags_Disabled) && usable &&
           &item != current) {
         s.sampler.denoiser.model = item.model;
-        if (item.model != cfdm::Model::cfdm && item.model != cfdm::Model::local) s.sampler.estimator = Estimator::exact;
+        if (!cfdm::takes_knn_estimator(item.model)) s.sampler.estimator = Estimator::exact;
         changed = true;
       }
       if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) {
@@ -303,7 +303,7 @@ void App::draw_controls() {
   if (image) changed |= comparison_picker(s);
   bool knn = s.knn();
   const bool local = s.sampler.denoiser.model == cfdm::Model::local;
-  if (s.models.empty() && (s.sampler.denoiser.model == cfdm::Model::cfdm || local) &&
+  if (s.models.empty() && cfdm::takes_knn_estimator(s.sampler.denoiser.model) &&
       ImGui::Checkbox("nearest-neighbour estimator", &knn))
     s.sampler.estimator = knn ? Estimator::knn : Estimator::exact, changed = true;
   tooltip(local ? "Let each pixel look only at the K training images nearest to the whole sample, plus L others at "

@@ -224,11 +224,7 @@ class ShardedKnnPosteriorMean final : public PosteriorMean {
                           ThreadPool& pool, const KernelOptions& kernel)
       : PosteriorMean(part), cluster_(cluster), options_(options), seed_(seed), pool_(pool), kernel_(kernel) {
     validate(options_, part.total_rows());
-    IvfOptions ivf = options_.ivf;
-    ivf.isa = kernel.isa;
-    ivf.k = options_.k;
-    ivf.cells = std::min(ivf.cells, part.n());
-    index_ = std::make_unique<NeighborIndex>(part, options_.search, &pool_, ivf);
+    index_ = make_knn_index(part, options_, pool_, kernel.isa);
   }
 
   bool evaluate(const float* queries, int n_queries, int stride, double t, int step, float* out, int out_stride,
@@ -239,7 +235,7 @@ class ShardedKnnPosteriorMean final : public PosteriorMean {
         for (int c = 0; c < d; ++c) out[size_t(r) * out_stride + c] = train().mean()[size_t(c)];
       return true;
     }
-    const uint64_t substream = uint64_t(Stream::knn_draws) + (step >= 0 ? uint64_t(step + 1) << 8 : 0);
+    const uint64_t substream = knn_draws_substream(step);
     // The shared-neighbour choice: neighbours of the unperturbed z_b serve every draw of b.
     const bool shared = points && n_points > 0 && !options_.neighbors_per_draw;
     const float* searched = shared ? points : queries;

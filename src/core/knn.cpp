@@ -199,6 +199,15 @@ bool search_rows(const TrainingSet& train, const NeighborIndex& index, int k, co
 
 }  // namespace
 
+std::unique_ptr<NeighborIndex> make_knn_index(const TrainingSet& train, const KnnOptions& options, ThreadPool& pool,
+                                              Isa isa) {
+  IvfOptions ivf = options.ivf;
+  ivf.isa = isa;
+  ivf.k = options.k;
+  ivf.cells = std::min(ivf.cells, train.n());
+  return std::make_unique<NeighborIndex>(train, options.search, &pool, ivf);
+}
+
 bool knn_memory_keeps_points(int64_t dim) { return dim <= kBoxTreeMaxDim; }
 
 bool knn_neighbors_remembered(const TrainingSet& train, const NeighborIndex& index, int k, const float* queries,
@@ -280,16 +289,13 @@ class KnnPosteriorMean final : public PosteriorMean {
                    const KernelOptions& kernel)
       : PosteriorMean(train), options_(options), seed_(seed), pool_(pool), kernel_(kernel) {
     validate(options_, train.n());
-    IvfOptions ivf = options_.ivf;
-    ivf.isa = kernel.isa;
-    ivf.k = options_.k;
-    index_ = std::make_unique<NeighborIndex>(train, options_.search, &pool_, ivf);
+    index_ = make_knn_index(train, options_, pool_, kernel.isa);
   }
 
   bool evaluate(const float* queries, int n_queries, int stride, double t, int step, float* out, int out_stride,
                 const float* points, int n_points) override {
     // A sampler's step keys the draws' stream and keeps the neighbours for the next step.
-    const uint64_t substream = uint64_t(Stream::knn_draws) + (step >= 0 ? uint64_t(step + 1) << 8 : 0);
+    const uint64_t substream = knn_draws_substream(step);
     KnnMemory* memory = step >= 0 ? &memory_ : nullptr;
     // The shared-neighbour choice: neighbours of the unperturbed z_b serve every draw of b.
     std::vector<int> shared;

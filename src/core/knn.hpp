@@ -6,6 +6,7 @@
 // estimator of Karppa, Aumueller and Pagh (DEANN, AISTATS 2022). K = N, or K + L = N, is exact.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "core/neighbors.hpp"
@@ -29,6 +30,15 @@ struct KnnOptions {
 // Throws cfdm::Error naming the first invalid field for a training set of n_train points.
 void validate(const KnnOptions& options, int n_train);
 
+// The index an estimator searches on train (options.search; an IVF index told K, the instruction
+// set, and at most train.n() cells), built on pool.
+std::unique_ptr<NeighborIndex> make_knn_index(const TrainingSet& train, const KnnOptions& options, ThreadPool& pool,
+                                              Isa isa);
+// The substream of the estimator's L draws: a sampler's step (>= 0) keys its own, so each step draws
+// afresh; -1 (a one-off evaluation) the base stream.
+inline uint64_t knn_draws_substream(int step) {
+  return uint64_t(Stream::knn_draws) + (step >= 0 ? uint64_t(step + 1) << 8 : 0);
+}
 // Searched neighbours kept from one call to the next: K training indices per query row and, up
 // to d = 8, their centered coordinates (K x d per row; empty above).
 struct KnnMemory {

@@ -92,10 +92,7 @@ class LocalKnnPosteriorMean final : public PosteriorMean {
     if (!options_.weight_numerator || !options_.neighbors_per_draw)
       throw Error("the local model's nearest-neighbour estimator searches each draw's neighbours and weights its sums "
                   "alike: drop --knn-numerator neighbors and --knn-neighbors shared");
-    IvfOptions ivf = options_.ivf;
-    ivf.isa = kernel.isa;
-    ivf.k = options_.k;
-    index_ = std::make_unique<NeighborIndex>(train, options_.search, &pool_, ivf);
+    index_ = make_knn_index(train, options_, pool_, kernel.isa);
   }
 
   bool evaluate(const float* queries, int n_queries, int stride, double t, int step, float* out, int out_stride,
@@ -106,7 +103,7 @@ class LocalKnnPosteriorMean final : public PosteriorMean {
       return true;
     }
     // The draws' stream as cfdm's estimator keys it; the neighbours kept for the next step.
-    const uint64_t substream = uint64_t(Stream::knn_draws) + (step >= 0 ? uint64_t(step + 1) << 8 : 0);
+    const uint64_t substream = knn_draws_substream(step);
     KnnMemory once;
     KnnMemory& memory = step >= 0 ? memory_ : once;
     if (!knn_neighbors_remembered(train(), *index_, k, queries, n_queries, stride, t, &memory, pool_, kernel_))

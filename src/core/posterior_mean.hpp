@@ -36,6 +36,9 @@ struct ModelOptions {
 
 constexpr double kDefaultMaskThreshold = 0.005;  // the reference framework's MNIST setting
 
+// Whether the nearest-neighbour estimator (knn.hpp) serves the model: cfdm and local.
+inline bool takes_knn_estimator(Model model) { return model == Model::cfdm || model == Model::local; }
+
 const char* model_name(Model model);  // "cfdm", "wiener", "local", "pca-local", "nearest"
 // Parses a model's name. Throws cfdm::Error naming the choices.
 Model parse_model(const std::string& name);

@@ -34,7 +34,7 @@ std::unique_ptr<PosteriorMean> make_posterior_mean(const TrainingSet& train, con
                                                    ThreadPool& pool) {
   const ModelOptions& model = params.denoiser;
   validate(model, train.dim());
-  if (params.estimator == Estimator::knn && model.model != Model::cfdm && model.model != Model::local)
+  if (params.estimator == Estimator::knn && !takes_knn_estimator(model.model))
     throw Error(std::string("the nearest-neighbour estimator serves the cfdm and local models only (got the ") +
                 model_name(model.model) + " model): drop --estimator knn");
   std::unique_ptr<PosteriorMean> mean;
