@@ -776,6 +776,15 @@ TEST(AppHeadless, TheComparisonShowsTheLocalModelBesideItsEstimator) {
   const std::string caption = app::caption(app.settings(), app.caption_facts());
   EXPECT_NE(caption.find("local-knn does the same, but each pixel looks only at the K = 20"), std::string::npos)
       << caption;
+  // More neighbours and draws than images, from a link: the run stops with a message naming them.
+  std::string error;
+  const uint64_t before = app.snapshot().generation;
+  app.apply(app::parse_state("dataset=mnist&classes=3&n_train=300&n_samples=8&steps=10&models=exact,local-knn&k=200&l=200",
+                             app::Settings{}, &error));
+  ASSERT_TRUE(error.empty()) << error;
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().generation > before && !app.snapshot().error.empty(); }));
+  EXPECT_NE(app.snapshot().error.find("K + L = 400 is more than the 300 training points"), std::string::npos)
+      << app.snapshot().error;
 }
 
 // A comparison's fast model finishes first (the models run cheapest first, each to its end): the
