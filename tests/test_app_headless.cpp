@@ -1107,7 +1107,15 @@ TEST(AppHeadless, DrawnPointsAreSampledAndTravelInTheLink) {
   EXPECT_EQ(app.settings().dataset, "drawn");
   EXPECT_EQ(app.settings().n_train, 3);
   const uint64_t before = app.snapshot().generation;
-  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().generation > before && shown_done(app); }));
+  // The run of the final three points (a run of an earlier edit may still finish first).
+  MatrixXfR drawn(3, 2);
+  drawn << 0, 0, 3, 0, 0, 3;
+  const auto on_final_points = [&] {
+    const auto& model = app.snapshot().model;
+    return model && model->train && model->train->n() == 3 && model->train->points() == drawn;
+  };
+  ASSERT_TRUE(imgui.frames_until(
+      app, [&] { return app.snapshot().generation > before && on_final_points() && shown_done(app); }));
   const MatrixXfR samples = app.snapshot().states;
   const float points[3][2] = {{0, 0}, {3, 0}, {0, 3}};
   for (Eigen::Index i = 0; i < samples.rows(); ++i) {
