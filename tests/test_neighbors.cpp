@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "core/knn.hpp"
 #include "core/knn_row.hpp"
+#include "core/neighbor_structures.hpp"
 #include "core/rng.hpp"
 #include "core/sampler.hpp"
 #include "core/thread_pool.hpp"
@@ -505,6 +506,106 @@ TEST(Neighbors, Uint8StorageMatchesOracle) {
                 oracle_neighbors(centered_x, q.row(r).data(), 5))
           << neighbor_search_name(search);
   }
+}
+
+// KernelTable::dots_u8 on every instruction set: the exact integer sums (an int64 loop), with the
+// extremes (255 x -127, 255 x 127) and row lengths that leave a partial vector.
+TEST(ScanU8, IntegerDotProductsAreExactOnEveryIsa) {
+  Rng rng(21, 3);
+  for (int stride : {16, 32, 112, 784, 800}) {
+    const int rows = 8, len = 12;
+    std::vector<int8_t> q(size_t(rows) * stride);
+    std::vector<uint8_t> x(size_t(len) * stride);
+    for (size_t i = 0; i < q.size(); ++i) q[i] = int8_t(i % 5 == 0 ? -127 : i % 7 == 0 ? 127 : int(rng.uniform_index(255)) - 127);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = uint8_t(i % 3 == 0 ? 255 : rng.uniform_index(256));
+    for (Isa isa : available_isas()) {
+      std::vector<int32_t> got(size_t(rows) * len, -1);
+      kernel_table(isa).dots_u8(q.data(), rows, x.data(), len, stride, got.data(), len);
+      for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < len; ++c) {
+          int64_t sum = 0;
+          for (int k = 0; k < stride; ++k) sum += int64_t(q[size_t(r) * stride + k]) * x[size_t(c) * stride + k];
+          ASSERT_EQ(got[size_t(r) * len + c], sum) << isa_name(isa) << ", stride " << stride << ", " << r << ", " << c;
+        }
+    }
+  }
+}
+
+// The float scan's answer (KernelTable::nearest, as NeighborIndex scans without scan_u8).
+std::vector<int> float_scan(const TrainingSet& train, const MatrixXfR& q, int k, Isa isa) {
+  const int n_queries = int(q.rows()), blocks = (n_queries + kQueryBlock - 1) / kQueryBlock;
+  std::vector<float> padded(size_t(blocks) * kQueryBlock * train.stride(), 0.0f);
+  for (int r = 0; r < n_queries; ++r)
+    for (int c = 0; c < train.dim(); ++c) padded[size_t(r) * train.stride() + c] = q(r, c);
+  const KernelJob job = make_kernel_job(train, padded.data(), nullptr, 0.0f, nullptr);
+  std::vector<int> found(size_t(blocks) * kQueryBlock * k);
+  std::vector<float> scratch(nearest_scratch_floats(job, blocks * kQueryBlock, k));
+  kernel_table(isa).nearest(job, 0, blocks, k, found.data(), scratch.data());
+  found.resize(size_t(n_queries) * k);
+  return found;
+}
+
+// The two-pass scan of uint8 sets is the float scan bit for bit, on every instruction set and
+// thread count: random bytes, sparse MNIST-like rows with many duplicates (ties), and queries on
+// the data, far off it (noisy), with one outlying coordinate (coarse rounding), and zero.
+TEST(ScanU8, TwoPassScanIsTheFloatScanOnEveryIsa) {
+  Rng rng(5, 17);
+  struct Set {
+    int n, d;
+    std::vector<uint8_t> values;
+  };
+  std::vector<Set> sets = {{1500, 150, {}}, {2400, 196, {}}};  // (d > 128: no column layout)
+  for (uint8_t& v : (sets[0].values = std::vector<uint8_t>(1500 * 150))) v = uint8_t(rng.uniform_index(256));
+  sets[1].values.assign(2400 * 196, 0);
+  for (int i = 0; i < 2400; ++i) {
+    const int source = i % 4 == 3 ? i - 3 : i;  // every fourth row a copy of an earlier one
+    for (int c = 0; c < 196; ++c)
+      sets[1].values[size_t(i) * 196 + c] =
+          source != i ? sets[1].values[size_t(source) * 196 + c]
+                      : (rng.uniform() < 0.2 ? uint8_t(rng.uniform_index(256)) : uint8_t(0));
+  }
+  for (const Set& set : sets) {
+    const TrainingSet train(set.values.data(), set.n, set.d, 1.0f / 255);
+    const std::vector<int32_t> sums = u8_row_sums(train);
+    const int n_queries = 21, k = 12;
+    MatrixXfR q(n_queries, set.d);
+    for (int r = 0; r < n_queries; ++r) {
+      const double noise = r < 7 ? 0.05 : r < 14 ? 3.0 : 0.5;
+      for (int c = 0; c < set.d; ++c) q(r, c) = train.centered(r * 41, c) + float(noise * rng.normal());
+    }
+    q(14, 3) = 60.0f;  // one coordinate far beyond the rest: the rounding step is coarse
+    q.row(20).setZero();
+    for (Isa isa : available_isas()) {
+      const std::vector<int> want = float_scan(train, q, k, isa);
+      KernelOptions options;
+      options.isa = isa;
+      for (int threads : {1, 3}) {
+        ThreadPool pool(threads);
+        std::vector<int> got(size_t(n_queries) * k, -1);
+        ASSERT_EQ(scan_u8(train, sums, q.data(), n_queries, set.d, k, got.data(), pool, options, true), U8Scan::done);
+        EXPECT_EQ(got, want) << isa_name(isa) << ", d = " << set.d << ", " << threads << " threads";
+      }
+    }
+  }
+}
+
+// It declines what it cannot do as the float scan would: float rows, a uint8 set in the column
+// layout (d <= 128), a query not finite.
+TEST(ScanU8, DeclinesFloatRowsColumnsAndQueriesNotFinite) {
+  ThreadPool pool(1);
+  const MatrixXfR x = normal_points(100, 150, 1);
+  const TrainingSet floats(x);
+  std::vector<uint8_t> values(100 * 150, 7);
+  const TrainingSet bytes(values.data(), 100, 150, 1.0f / 255), narrow(values.data(), 100, 20, 1.0f / 255);
+  MatrixXfR q = normal_points(2, 150, 2);
+  std::vector<int> got(2 * 3);
+  EXPECT_EQ(scan_u8(floats, u8_row_sums(floats), q.data(), 2, 150, 3, got.data(), pool, {}, true),
+            U8Scan::not_applicable);
+  EXPECT_EQ(scan_u8(narrow, u8_row_sums(narrow), q.data(), 2, 150, 3, got.data(), pool, {}, true),
+            U8Scan::not_applicable);
+  EXPECT_EQ(scan_u8(bytes, u8_row_sums(bytes), q.data(), 2, 150, 3, got.data(), pool, {}, true), U8Scan::done);
+  q(1, 5) = NAN;
+  EXPECT_EQ(scan_u8(bytes, u8_row_sums(bytes), q.data(), 2, 150, 3, got.data(), pool, {}, true), U8Scan::not_applicable);
 }
 
 }  // namespace

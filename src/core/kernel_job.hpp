@@ -58,7 +58,25 @@ struct KernelTable {
   // len training rows (a multiple of kDotRowMultiple), all `stride` floats apart (a multiple of
   // TrainingSet::kPad, zero padded). Each product is summed alike whatever else is in the call.
   void (*dots)(const float* q, int rows, const float* x, int len, int stride, float* dots, int dots_stride);
+  // The same in integers, exactly: dots[r * dots_stride + c] = sum_k q_r[k] x_c[k] for `rows` int8
+  // queries and len uint8 training rows (both multiples of kDotRowMultiple), `stride` bytes apart,
+  // zero padded. The exact scan's first pass over uint8 training sets (scan_u8.cpp).
+  void (*dots_u8)(const int8_t* q, int rows, const uint8_t* x, int len, int stride, int32_t* dots, int dots_stride);
+  // The keys |x_i|^2 - 2 <q, x_i> of `count` listed training rows for one query (stride floats,
+  // zero padded) into keys, computed as nearest() computes them (its conversion of uint8 rows,
+  // its dot products): the same bits. Scratch: listed_keys_scratch_floats.
+  void (*listed_keys)(const KernelJob& job, const float* query, const int* rows, int count, float* keys,
+                      float* scratch);
+  // Whether dots_u8 beats the float dot products on this CPU (integer multiply-adds of four bytes
+  // per lane: AVX-512 VNNI; SIMD128's 16-bit dot products).
+  bool fast_u8;
 };
 constexpr int kDotRowMultiple = 4;
+
+// listed_keys: rows converted and dotted this many at a time.
+constexpr int kListedChunk = 64;
+inline long listed_keys_scratch_floats(const KernelJob& job) {
+  return long(kDotRowMultiple + kListedChunk) * job.stride + long(kDotRowMultiple) * kListedChunk;
+}
 
 }  // namespace cfdm

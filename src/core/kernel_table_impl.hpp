@@ -11,9 +11,22 @@ namespace CFDM_KERNEL_NAMESPACE {
 static_assert(kDotRowMultiple % kDotQueries == 0 && kDotRowMultiple % kDotColumns == 0,
               "dots() takes rows in multiples of kDotRowMultiple");
 
+// An instruction set with integer dot products of its own defines CFDM_KERNEL_DOTS_U8 (the
+// function, chosen for the CPU) and CFDM_KERNEL_FAST_U8 (whether it beats the float ones).
+#ifndef CFDM_KERNEL_DOTS_U8
+#define CFDM_KERNEL_DOTS_U8 &dots_u8_loop
+#define CFDM_KERNEL_FAST_U8 false
+#endif
+
 inline const KernelTable& table() {
-  static const KernelTable t = {&direct<CFDM_KERNEL_WIDTH>, &expanded<CFDM_KERNEL_WIDTH>, &nearest<CFDM_KERNEL_WIDTH>,
-                                &nearest_columns<CFDM_KERNEL_WIDTH>, &tile_dots<CFDM_KERNEL_WIDTH>};
+  static const KernelTable t = {&direct<CFDM_KERNEL_WIDTH>,
+                                &expanded<CFDM_KERNEL_WIDTH>,
+                                &nearest<CFDM_KERNEL_WIDTH>,
+                                &nearest_columns<CFDM_KERNEL_WIDTH>,
+                                &tile_dots<CFDM_KERNEL_WIDTH>,
+                                CFDM_KERNEL_DOTS_U8,
+                                &listed_keys<CFDM_KERNEL_WIDTH>,
+                                CFDM_KERNEL_FAST_U8};
   return t;
 }
 

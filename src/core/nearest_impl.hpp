@@ -139,5 +139,46 @@ void nearest_columns(const KernelJob& job, int block_begin, int block_end, int k
   }
 }
 
+// KernelTable::listed_keys: the listed rows converted as tile_rows converts them, their dot
+// products by tile_dots, their keys as nearest() forms them (2 x is exact, so a fused
+// multiply-subtract and a separate one round alike).
+template <int W>
+void listed_keys(const KernelJob& job, const float* query, const int* rows, int count, float* keys, float* scratch) {
+  const int stride = job.stride;
+  float* q = scratch;                          // kDotRowMultiple query rows: the query, then zeros
+  float* x = q + long(kDotRowMultiple) * stride;  // kListedChunk rows
+  float* dots = x + long(kListedChunk) * stride;  // kDotRowMultiple x kListedChunk
+  for (long i = 0; i < long(kDotRowMultiple) * stride; ++i) q[i] = i < stride ? query[i] : 0.0f;
+  for (int j0 = 0; j0 < count; j0 += kListedChunk) {
+    const int len = min_int(kListedChunk, count - j0);
+    const int len_blocked = (len + kDotRowMultiple - 1) / kDotRowMultiple * kDotRowMultiple;
+    for (int j = 0; j < len_blocked; ++j) {
+      float* to = x + long(j) * stride;
+      if (j >= len) {
+        for (int c = 0; c < stride; ++c) to[c] = 0.0f;
+        continue;
+      }
+      const float* row = tile_rows(job, rows[j0 + j], 1, to);
+      if (row != to)
+        for (int c = 0; c < stride; ++c) to[c] = row[c];
+    }
+    tile_dots<W>(q, kDotRowMultiple, x, len_blocked, stride, dots, kListedChunk);
+    for (int j = 0; j < len; ++j) keys[j0 + j] = job.norms_sq[rows[j0 + j]] - 2.0f * dots[j];
+  }
+}
+
+// KernelTable::dots_u8, the plain loops (every instruction set; the compiler vectorizes the sum).
+inline void dots_u8_loop(const int8_t* q, int rows, const uint8_t* x, int len, int stride, int32_t* dots,
+                         int dots_stride) {
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < len; ++c) {
+      const int8_t* a = q + long(r) * stride;
+      const uint8_t* b = x + long(c) * stride;
+      int32_t sum = 0;
+      for (int k = 0; k < stride; ++k) sum += int32_t(a[k]) * int32_t(b[k]);
+      dots[long(r) * dots_stride + c] = sum;
+    }
+}
+
 }  // namespace CFDM_KERNEL_NAMESPACE
 }  // namespace cfdm

@@ -58,6 +58,32 @@ struct NeighborIndex::Ivf {
 };
 std::unique_ptr<NeighborIndex::Ivf> make_ivf(const TrainingSet& train, const IvfOptions& options, ThreadPool* pool);
 
+// The exact scan of a uint8 training set in two passes, integer dot products first (scan_u8.cpp):
+// the answer of NeighborIndex's float scan, bit for bit, sooner where the instruction set's
+// integer dot products are fast (KernelTable::fast_u8; force: on any, for the tests). sums: the
+// rows' byte sums (u8_row_sums). Not applicable: float rows, a column layout, no fast integer
+// dot products, a query not finite; the caller then scans in floats.
+enum class U8Scan { done, cancelled, not_applicable };
+// Queries written in bytes for the integer dot products (scan_u8.cpp): coarse (bytes) and the
+// rounding error's own bytes (fine), each kDotRowMultiple-padded, the set's stride() bytes apart;
+// per query the terms of the bounds on the float scan's keys. A row with byte sum S, coarse dot
+// product D and fine dot product F has its key within
+//   |x|^2 - c1 D + c0 -/+ (e1 S + margin)           (coarse), and
+//   |x|^2 - c1 D - c2 F + c0 -/+ (e2 S + margin)    (fine).
+struct ByteQueries {
+  struct Terms {
+    float c1, c2, c0, e1, e2, margin;
+  };
+  std::vector<int8_t> bytes, fine;
+  std::vector<Terms> terms;
+};
+ByteQueries round_queries(const TrainingSet& train, const float* queries, int n_queries, int query_stride,
+                          ThreadPool& pool);
+std::vector<int32_t> u8_row_sums(const TrainingSet& train);
+U8Scan scan_u8(const TrainingSet& train, const std::vector<int32_t>& sums, const float* queries, int n_queries,
+               int query_stride, int k, int* neighbors, ThreadPool& pool, const KernelOptions& options,
+               bool force = false);
+
 // Every point ranked by its squared distance in double, ties to the lower training index: the
 // answer when a bounded search comes out short. points: n x dim; original: training indices (or
 // null: the rows' own numbers).

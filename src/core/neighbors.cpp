@@ -70,6 +70,8 @@ NeighborIndex::NeighborIndex(const TrainingSet& train, NeighborSearch search, Th
   if (search_ == NeighborSearch::kd_tree) tree_ = make_kd_tree(train);
   if (search_ == NeighborSearch::box_tree) box_ = make_box_tree(train, pool);
   if (search_ == NeighborSearch::ivf) ivf_ = make_ivf(train, ivf, pool);
+  if ((search_ == NeighborSearch::brute_force || search_ == NeighborSearch::ivf) && train.rows_u8())
+    u8_sums_ = u8_row_sums(train);
 }
 
 NeighborIndex::~NeighborIndex() = default;
@@ -137,6 +139,13 @@ bool NeighborIndex::find(const float* queries, int n_queries, int stride, int k,
 bool NeighborIndex::scan(const float* queries, int n_queries, int stride, int k, int* neighbors, ThreadPool& pool,
                          const KernelOptions& options, float* points) const {
   const int d = train_.dim(), blocks = (n_queries + kQueryBlock - 1) / kQueryBlock;
+  // uint8 rows: integer dot products first where they are fast, the same answer.
+  const U8Scan u8 = scan_u8(train_, u8_sums_, queries, n_queries, stride, k, neighbors, pool, options);
+  if (u8 == U8Scan::cancelled) return false;
+  if (u8 == U8Scan::done) {
+    if (points) pool.run(n_queries, [&](int r) { gather_points(neighbors + size_t(r) * k, k, points + size_t(r) * k * d); });
+    return true;
+  }
   // Brute force on the kernels: padded query rows of train.stride() floats.
   const int padded_stride = train_.stride();
   std::vector<float> padded(size_t(blocks) * kQueryBlock * padded_stride, 0.0f);

@@ -7,6 +7,7 @@
 // k-means cells, the nearest `probe` of them scanned exactly), for high dimension. Neighbours are
 // ordered by squared distance, ties to the lower training index.
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -100,6 +101,7 @@ class NeighborIndex {
   std::unique_ptr<KdTree> tree_;
   std::unique_ptr<BoxTree> box_;
   std::unique_ptr<Ivf> ivf_;
+  std::vector<int32_t> u8_sums_;  // a uint8 set's row byte sums, for its scans (scan_u8)
 };
 
 }  // namespace cfdm
