@@ -4,7 +4,8 @@
 //
 // Build: k-means (Lloyd) cells over the centered training points, C = sqrt(N) by default,
 // trained on at most 32 C rows drawn with the index's seed, then every point assigned to its
-// nearest centroid. Search (per query q): the nearest cells c, by |c|^2 - 2 <q, c>, then the keys
+// nearest centroid. (On byte image sets where integer dot products are fast, the rounds run on
+// the rows' bytes and the centroids written in bytes: kmeans_bytes.) Search (per query q): the nearest cells c, by |c|^2 - 2 <q, c>, then the keys
 // |x|^2 - 2 <q, x> (squared distance up to a constant, as the exact scan ranks them) of every
 // point in those cells, the k smallest kept, ties to the lower training index. More cells are
 // taken, nearest first, until they hold at least k points. A query whose true neighbours lie in
@@ -111,29 +112,33 @@ struct Ivf final : NeighborIndex::Ivf {
     Rng rng(options.seed, uint64_t(Stream::ivf));
     for (int i = 0; i < n_sample; ++i) std::swap(sample[i], sample[i + int(rng.uniform_index(uint32_t(n - i)))]);
     sample.resize(n_sample);
-    std::vector<float> rows(size_t(round_up(n_sample, kRowBlock)) * stride, 0.0f);
-    gather_rows(train, sample.data(), n_sample, rows.data());
-    centroids.assign(size_t(cells_padded) * stride, 0.0f);
-    std::copy_n(rows.begin(), size_t(cells) * stride, centroids.begin());  // the first C drawn rows
-    std::vector<int> cell(round_up(n_sample, kRowBlock));
-    for (int round = 0; round < kKmeansRounds; ++round) {
-      norms();
-      threads.run(round_up(n_sample, kRowBlock) / kRowBlock, [&](int b) {
-        nearest_cells(table, &rows[size_t(b) * kRowBlock * stride], kRowBlock, &cell[size_t(b) * kRowBlock]);
-      });
-      update(rows.data(), n_sample, cell.data());
-    }
-    norms();
-    // Every point to its nearest centroid, in blocks of rows converted once.
     std::vector<int> cell_of(round_up(n, kRowBlock));
-    threads.run(round_up(n, kRowBlock) / kRowBlock, [&](int b) {
-      const int first = b * kRowBlock, count = std::min(kRowBlock, n - first);
-      std::vector<int> members(count);
-      std::iota(members.begin(), members.end(), first);
-      std::vector<float> block(size_t(kRowBlock) * stride, 0.0f);
-      gather_rows(train, members.data(), count, block.data());
-      nearest_cells(table, block.data(), kRowBlock, &cell_of[first]);
-    });
+    if (train.rows_u8() && table.fast_u8) {
+      kmeans_bytes(table, sample, threads, cell_of);
+    } else {
+      std::vector<float> rows(size_t(round_up(n_sample, kRowBlock)) * stride, 0.0f);
+      gather_rows(train, sample.data(), n_sample, rows.data());
+      centroids.assign(size_t(cells_padded) * stride, 0.0f);
+      std::copy_n(rows.begin(), size_t(cells) * stride, centroids.begin());  // the first C drawn rows
+      std::vector<int> cell(round_up(n_sample, kRowBlock));
+      for (int round = 0; round < kKmeansRounds; ++round) {
+        norms();
+        threads.run(round_up(n_sample, kRowBlock) / kRowBlock, [&](int b) {
+          nearest_cells(table, &rows[size_t(b) * kRowBlock * stride], kRowBlock, &cell[size_t(b) * kRowBlock]);
+        });
+        update(rows.data(), n_sample, cell.data());
+      }
+      norms();
+      // Every point to its nearest centroid, in blocks of rows converted once.
+      threads.run(round_up(n, kRowBlock) / kRowBlock, [&](int b) {
+        const int first = b * kRowBlock, count = std::min(kRowBlock, n - first);
+        std::vector<int> members(count);
+        std::iota(members.begin(), members.end(), first);
+        std::vector<float> block(size_t(kRowBlock) * stride, 0.0f);
+        gather_rows(train, members.data(), count, block.data());
+        nearest_cells(table, block.data(), kRowBlock, &cell_of[first]);
+      });
+    }
     start.assign(cells + 1, 0);
     for (int i = 0; i < n; ++i) ++start[cell_of[i] + 1];
     std::partial_sum(start.begin(), start.end(), start.begin());
@@ -291,6 +296,84 @@ struct Ivf final : NeighborIndex::Ivf {
       }
       cell[i] = best_cell;
     }
+  }
+
+  // The k-means of a byte set where integer dot products are fast (KernelTable::fast_u8): the
+  // same rounds on the training sample's bytes, each centroid c written in bytes (c ~ a v, a =
+  // max |c_k| / 127) so that a row's key |c|^2 - 2 <x, c> ~ |c|^2 - 2 s a <v, u> + 2 <c, mean> comes
+  // from one exact integer dot product (rounding moves a row only between nearly equidistant
+  // cells; the searches scan the cells' actual rows), and each centroid the mean of its rows'
+  // bytes summed exactly in integers. Then every point to its nearest centroid, alike.
+  void kmeans_bytes(const KernelTable& table, const std::vector<int>& sample, ThreadPool& threads,
+                    std::vector<int>& cell_of) {
+    const int n = train.n(), n_sample = int(sample.size());
+    const double s = train.u8_scale();
+    const std::vector<float>& mean = train.mean();
+    std::vector<uint8_t> rows(size_t(round_up(n_sample, kRowBlock)) * stride, 0);
+    for (int i = 0; i < n_sample; ++i)
+      std::copy_n(train.rows_u8() + size_t(sample[size_t(i)]) * stride, stride, &rows[size_t(i) * stride]);
+    centroids.assign(size_t(cells_padded) * stride, 0.0f);
+    for (int c = 0; c < cells; ++c) train.centered_u8(&rows[size_t(c) * stride], &centroids[size_t(c) * stride]);
+    std::vector<int8_t> bytes(size_t(cells_padded) * stride, 0);
+    std::vector<float> scale(cells), offset(cells);  // 2 s a and |c|^2 + 2 <c, mean> per centroid
+    const auto write_centroids = [&] {
+      norms();
+      for (int c = 0; c < cells; ++c) {
+        const float* centroid = &centroids[size_t(c) * stride];
+        double c_max = 0, c_mean = 0;
+        for (int k = 0; k < d; ++k) {
+          c_max = std::max(c_max, std::fabs(double(centroid[k])));
+          c_mean += double(centroid[k]) * mean[size_t(k)];
+        }
+        const double a = c_max > 0 ? c_max / 127 : 1.0;
+        for (int k = 0; k < d; ++k)
+          bytes[size_t(c) * stride + k] = int8_t(std::min(127.0, std::max(-127.0, std::nearbyint(centroid[k] / a))));
+        scale[size_t(c)] = float(2 * s * a);
+        offset[size_t(c)] = float(centroid_norms[size_t(c)] + 2 * c_mean);
+      }
+    };
+    // The nearest centroid of kRowBlock byte rows, ties to the lower cell.
+    const auto nearest = [&](const uint8_t* block, int* cell) {
+      std::vector<int32_t> dots(size_t(cells_padded) * kRowBlock);
+      table.dots_u8(bytes.data(), cells_padded, block, kRowBlock, stride, dots.data(), kRowBlock);
+      for (int i = 0; i < kRowBlock; ++i) {
+        float best = INFINITY;
+        int best_cell = 0;
+        for (int c = 0; c < cells; ++c) {
+          const float key = offset[size_t(c)] - scale[size_t(c)] * float(dots[size_t(c) * kRowBlock + i]);
+          if (key < best) best = key, best_cell = c;
+        }
+        cell[i] = best_cell;
+      }
+    };
+    std::vector<int> cell(round_up(n_sample, kRowBlock));
+    std::vector<int64_t> sums(size_t(cells) * d);
+    std::vector<int> members(cells);
+    for (int round = 0; round < kKmeansRounds; ++round) {
+      write_centroids();
+      threads.run(round_up(n_sample, kRowBlock) / kRowBlock,
+                  [&](int b) { nearest(&rows[size_t(b) * kRowBlock * stride], &cell[size_t(b) * kRowBlock]); });
+      std::fill(sums.begin(), sums.end(), 0);
+      std::fill(members.begin(), members.end(), 0);
+      for (int i = 0; i < n_sample; ++i) {
+        int64_t* to = &sums[size_t(cell[size_t(i)]) * d];
+        const uint8_t* row = &rows[size_t(i) * stride];
+        for (int k = 0; k < d; ++k) to[k] += row[k];
+        ++members[size_t(cell[size_t(i)])];
+      }
+      for (int c = 0; c < cells; ++c)
+        if (members[size_t(c)] > 0)
+          for (int k = 0; k < d; ++k)
+            centroids[size_t(c) * stride + k] =
+                float(s * double(sums[size_t(c) * d + k]) / members[size_t(c)] - mean[size_t(k)]);
+    }
+    write_centroids();
+    threads.run(round_up(n, kRowBlock) / kRowBlock, [&](int b) {
+      const int first = b * kRowBlock, count = std::min(kRowBlock, n - first);
+      std::vector<uint8_t> block(size_t(kRowBlock) * stride, 0);  // (the set holds n_padded rows, not a block's multiple)
+      std::copy_n(train.rows_u8() + size_t(first) * stride, size_t(count) * stride, block.begin());
+      nearest(block.data(), &cell_of[size_t(first)]);
+    });
   }
 
   // Each centroid the mean of its rows (in double, in row order); a cell left empty keeps its own.
