@@ -31,6 +31,7 @@
 // per instruction set). Each query's answer depends on no other query and on no thread count.
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <numeric>
 #include <string>
 
@@ -70,6 +71,12 @@ void gather_rows(const TrainingSet& train, const int* indices, int count, float*
   padded_rows(count, train.dim(), train.stride(), out, [&](int j, float* to) { train.centered_row(indices[j], to); });
 }
 
+// Frees a LargePageAllocator block of `bytes` bytes.
+struct FreeBytes {
+  size_t bytes = 0;
+  void operator()(uint8_t* p) const { LargePageAllocator<uint8_t>().deallocate(p, bytes); }
+};
+
 // (key, index) ordered by key, ties to the lower index.
 struct Candidate {
   float key;
@@ -95,7 +102,7 @@ struct Ivf final : NeighborIndex::Ivf {
   // in place, or uint8 (their own storage), converted a cell at a time (a float copy would be 4x
   // their size). One of the two is empty.
   LargeVector<float> sorted_rows;
-  LargeVector<uint8_t> sorted_u8;
+  std::unique_ptr<uint8_t[], FreeBytes> sorted_u8;
 
   Ivf(const TrainingSet& set, const IvfOptions& options, ThreadPool& threads)
       : train(set), d(set.dim()), stride(set.stride()) {
@@ -151,11 +158,18 @@ struct Ivf final : NeighborIndex::Ivf {
       sorted_rows.resize(size_t(round_up(n, kDotRowMultiple)) * stride + size_t(kDotRowMultiple) * stride, 0.0f);
       gather_rows(train, order.data(), n, sorted_rows.data());
     } else {
-      sorted_u8.resize(size_t(n) * stride);
-      for (int i = 0; i < n; ++i)
-        std::copy_n(train.rows_u8() + size_t(order[i]) * stride, stride, &sorted_u8[size_t(i) * stride]);
+      // Filled in parallel, untouched before: fresh memory is first touched (and zeroed by the
+      // system) on every thread, not once more on one.
+      const size_t bytes = size_t(n) * stride;
+      sorted_u8 = std::unique_ptr<uint8_t[], FreeBytes>(LargePageAllocator<uint8_t>().allocate(bytes), FreeBytes{bytes});
+      threads.run(round_up(n, kRowBlock) / kRowBlock, [&](int b) {
+        for (int i = b * kRowBlock; i < std::min(n, (b + 1) * kRowBlock); ++i)
+          std::copy_n(train.rows_u8() + size_t(order[i]) * stride, stride, &sorted_u8[size_t(i) * stride]);
+      });
     }
-    if (target > 0) calibrate(table, std::max(1, std::min(options.k > 0 ? options.k : 15, n)), options.seed, threads, cell_of);
+    if (target > 0)
+      calibrate(table, options.isa, std::max(1, std::min(options.k > 0 ? options.k : 15, n)), options.seed, threads,
+                cell_of);
   }
 
   // Cell c's rows (stride apart, padded to kDotRowMultiple rows): in place for float sets, else
@@ -193,7 +207,10 @@ struct Ivf final : NeighborIndex::Ivf {
 
   // The calibration (see the top of the file): kLevelQueries noised training points per level,
   // searched exactly over every cell, then the cells that find the target share of their k nearest.
-  void calibrate(const KernelTable& table, int k, uint64_t seed, ThreadPool& threads, const std::vector<int>& cell_of) {
+  // On byte sets with fast integer dot products the true k nearest come from the exact scan of
+  // scan_u8.cpp instead of a float scan of every cell.
+  void calibrate(const KernelTable& table, Isa isa, int k, uint64_t seed, ThreadPool& threads,
+                 const std::vector<int>& cell_of) {
     const int n = train.n(), total = kLevels * kLevelQueries;
     std::vector<float> q(size_t(round_up(total, kCalibrationTask)) * stride, 0.0f);
     Rng rng(seed, uint64_t(Stream::ivf), 1);
@@ -206,12 +223,17 @@ struct Ivf final : NeighborIndex::Ivf {
     // Per query: the cell rank of each of its true k nearest, and its distance to its nearest centroid.
     std::vector<int> ranks(size_t(total) * k);
     std::vector<double> distance(total);
+    std::vector<int> truth(size_t(total) * k);
+    KernelOptions options;
+    options.isa = isa;
+    const bool scanned = train.rows_u8() && scan_u8(train, u8_row_sums(train), q.data(), total, stride, k, truth.data(),
+                                                    threads, options) == U8Scan::done;
     threads.run(round_up(total, kCalibrationTask) / kCalibrationTask, [&](int b) {
       const int first = b * kCalibrationTask, count = std::min(kCalibrationTask, total - first);
       const float* mine = &q[size_t(first) * stride];
       std::vector<std::vector<Candidate>> best(count);
       std::vector<float> bound(count, INFINITY), scratch, dots;
-      for (int c = 0; c < cells; ++c) {
+      for (int c = 0; c < cells && !scanned; ++c) {
         const int size = start[c + 1] - start[c], size_padded = round_up(size, kDotRowMultiple);
         const float* rows = cell_rows(c, scratch);
         dots.resize(size_t(kCalibrationTask) * size_padded);
@@ -242,6 +264,10 @@ struct Ivf final : NeighborIndex::Ivf {
         distance[size_t(first + r)] = nearest_centroid(q_sq, plain.data());
         std::sort(keys.begin(), keys.end());
         for (int j = 0; j < cells; ++j) rank_of[keys[j].index] = j;
+        if (scanned) {
+          for (int j = 0; j < k; ++j) ranks[size_t(first + r) * k + j] = rank_of[cell_of[truth[size_t(first + r) * k + j]]];
+          continue;
+        }
         std::vector<Candidate>& list = best[size_t(r)];
         std::partial_sort(list.begin(), list.begin() + k, list.end());
         for (int j = 0; j < k; ++j) ranks[size_t(first + r) * k + j] = rank_of[cell_of[list[size_t(j)].index]];

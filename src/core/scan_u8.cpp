@@ -19,7 +19,8 @@
 // most rows, the fine one (the second dot product, for the rows left) nearly all of the rest.
 //
 // Per query, rows are kept while their lower bound is at most T, the k-th smallest upper bound
-// among the rows kept (recomputed whenever the kept rows double: T only falls). Every row whose
+// among the rows kept (recomputed whenever 2k + 64 rows are kept, then those above it dropped:
+// T only falls). Every row whose
 // key can be among the k smallest stays. Their keys are then computed as the float scan computes
 // them (KernelTable::listed_keys: the same bits) and the k smallest kept, ties to the lower index:
 // the float scan's answer exactly. On MNIST some tens of rows beyond the k get float keys.
