@@ -658,6 +658,13 @@ TEST(ScanU8, DeclinesFloatRowsColumnsAndQueriesNotFinite) {
   EXPECT_EQ(scan_u8(bytes, u8_row_sums(bytes), q.data(), 2, 150, 3, got.data(), pool, {}, true), U8Scan::done);
   q(1, 5) = NAN;
   EXPECT_EQ(scan_u8(bytes, u8_row_sums(bytes), q.data(), 2, 150, 3, got.data(), pool, {}, true), U8Scan::not_applicable);
+  // Rows of 70,000 bytes: 255 x 127 x 70,000 overflows a 32-bit sum.
+  EXPECT_TRUE(u8_sums_fit(66304));
+  EXPECT_FALSE(u8_sums_fit(70000));
+  std::vector<uint8_t> long_rows(size_t(6) * 70000, 255);
+  const TrainingSet wide(long_rows.data(), 6, 70000, 1.0f / 255);
+  const MatrixXfR far = MatrixXfR::Constant(1, 70000, -1.0f);
+  EXPECT_EQ(scan_u8(wide, u8_row_sums(wide), far.data(), 1, 70000, 3, got.data(), pool, {}, true), U8Scan::not_applicable);
 }
 
 }  // namespace

@@ -120,7 +120,7 @@ struct Ivf final : NeighborIndex::Ivf {
     for (int i = 0; i < n_sample; ++i) std::swap(sample[i], sample[i + int(rng.uniform_index(uint32_t(n - i)))]);
     sample.resize(n_sample);
     std::vector<int> cell_of(round_up(n, kRowBlock));
-    if (train.rows_u8() && table.fast_u8) {
+    if (train.rows_u8() && table.fast_u8 && u8_sums_fit(stride)) {
       kmeans_bytes(table, sample, threads, cell_of);
     } else {
       std::vector<float> rows(size_t(round_up(n_sample, kRowBlock)) * stride, 0.0f);

@@ -3,6 +3,7 @@
 // search in box_search_impl.hpp). Internal to the core.
 #pragma once
 #include <atomic>
+#include <climits>
 #include <cstdint>
 #include <memory>
 #include <utility>
@@ -64,6 +65,9 @@ std::unique_ptr<NeighborIndex::Ivf> make_ivf(const TrainingSet& train, const Ivf
 // rows' byte sums (u8_row_sums). Not applicable: float rows, a column layout, no fast integer
 // dot products, a query not finite; the caller then scans in floats.
 enum class U8Scan { done, cancelled, not_applicable };
+// Whether integer dot products of a byte set's rows (stride bytes) cannot overflow 32 bits:
+// 255 x 127 x stride at most 2^31 - 1 (images up to 66,311 pixels).
+inline bool u8_sums_fit(int stride) { return int64_t(255) * 127 * stride <= INT32_MAX; }
 // Queries written in bytes for the integer dot products (scan_u8.cpp): coarse (bytes) and the
 // rounding error's own bytes (fine), each kDotRowMultiple-padded, the set's stride() bytes apart;
 // per query the terms of the bounds on the float scan's keys. A row with byte sum S, coarse dot

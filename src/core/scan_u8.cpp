@@ -113,7 +113,8 @@ std::vector<int32_t> u8_row_sums(const TrainingSet& train) {
 U8Scan scan_u8(const TrainingSet& train, const std::vector<int32_t>& sums, const float* queries, int n_queries,
                int query_stride, int k, int* neighbors, ThreadPool& pool, const KernelOptions& options, bool force) {
   const KernelTable& table = kernel_table(options.isa);
-  if (!train.rows_u8() || train.columns() || !(table.fast_u8 || force) || sums.size() != size_t(train.n()))
+  if (!train.rows_u8() || train.columns() || !u8_sums_fit(train.stride()) || !(table.fast_u8 || force) ||
+      sums.size() != size_t(train.n()))
     return U8Scan::not_applicable;
   const int n = train.n(), d = train.dim(), stride = train.stride();
   for (int r = 0; r < n_queries; ++r)
