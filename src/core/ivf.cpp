@@ -373,25 +373,36 @@ struct Ivf final : NeighborIndex::Ivf {
       }
     };
     std::vector<int> cell(round_up(n_sample, kRowBlock));
-    std::vector<int64_t> sums(size_t(cells) * d);
-    std::vector<int> members(cells);
+    // Each cell's byte sums and rows, summed in parts on the threads (integers: the same totals
+    // in any order).
+    const int parts = std::max(1, std::min(threads.size(), n_sample / kRowBlock));
+    std::vector<std::vector<int64_t>> sums(parts, std::vector<int64_t>(size_t(cells) * d));
+    std::vector<std::vector<int>> members(parts, std::vector<int>(cells));
     for (int round = 0; round < kKmeansRounds; ++round) {
       write_centroids();
       threads.run(round_up(n_sample, kRowBlock) / kRowBlock,
                   [&](int b) { nearest(&rows[size_t(b) * kRowBlock * stride], &cell[size_t(b) * kRowBlock]); });
-      std::fill(sums.begin(), sums.end(), 0);
-      std::fill(members.begin(), members.end(), 0);
-      for (int i = 0; i < n_sample; ++i) {
-        int64_t* to = &sums[size_t(cell[size_t(i)]) * d];
-        const uint8_t* row = &rows[size_t(i) * stride];
-        for (int k = 0; k < d; ++k) to[k] += row[k];
-        ++members[size_t(cell[size_t(i)])];
+      threads.run(parts, [&](int part) {
+        std::vector<int64_t>& sum = sums[size_t(part)];
+        std::fill(sum.begin(), sum.end(), 0);
+        std::fill(members[size_t(part)].begin(), members[size_t(part)].end(), 0);
+        for (int i = int(int64_t(n_sample) * part / parts); i < int(int64_t(n_sample) * (part + 1) / parts); ++i) {
+          int64_t* to = &sum[size_t(cell[size_t(i)]) * d];
+          const uint8_t* row = &rows[size_t(i) * stride];
+          for (int k = 0; k < d; ++k) to[k] += row[k];
+          ++members[size_t(part)][size_t(cell[size_t(i)])];
+        }
+      });
+      for (int c = 0; c < cells; ++c) {
+        int64_t count = 0;
+        for (int part = 0; part < parts; ++part) count += members[size_t(part)][size_t(c)];
+        if (count == 0) continue;
+        for (int k = 0; k < d; ++k) {
+          int64_t total = 0;
+          for (int part = 0; part < parts; ++part) total += sums[size_t(part)][size_t(c) * d + k];
+          centroids[size_t(c) * stride + k] = float(s * double(total) / double(count) - mean[size_t(k)]);
+        }
       }
-      for (int c = 0; c < cells; ++c)
-        if (members[size_t(c)] > 0)
-          for (int k = 0; k < d; ++k)
-            centroids[size_t(c) * stride + k] =
-                float(s * double(sums[size_t(c) * d + k]) / members[size_t(c)] - mean[size_t(k)]);
     }
     write_centroids();
     threads.run(round_up(n, kRowBlock) / kRowBlock, [&](int b) {
