@@ -5,10 +5,11 @@
 // Build: k-means (Lloyd) cells over the centered training points, C = sqrt(N) by default,
 // trained on at most 32 C rows drawn with the index's seed, then every point assigned to its
 // nearest centroid. (On byte image sets where integer dot products are fast, the rounds run on
-// the rows' bytes and the centroids written in bytes: kmeans_bytes.) Search (per query q): the nearest cells c, by |c|^2 - 2 <q, c>, then the keys
-// |x|^2 - 2 <q, x> (squared distance up to a constant, as the exact scan ranks them) of every
-// point in those cells, the k smallest kept, ties to the lower training index. More cells are
-// taken, nearest first, until they hold at least k points. A query whose true neighbours lie in
+// the rows' bytes and the centroids written in bytes: kmeans_bytes.) Search (per query q): the
+// nearest cells c, by |c|^2 - 2 <q, c>, then the keys |x|^2 - 2 <q, x> (squared distance up to a
+// constant, as the exact scan ranks them) of every point in those cells, the k smallest kept,
+// ties to the lower training index. More cells are taken, nearest first, until they hold at
+// least k points. A query whose true neighbours lie in
 // cells it does not probe misses them: recall grows with the cells probed (all C: the exact
 // search).
 //
@@ -100,7 +101,7 @@ struct Ivf final : NeighborIndex::Ivf {
   std::vector<float> order_norms;     // |x'_i|^2 in that order
   // The training rows in cell order (n x stride), so a cell is one contiguous block: floats, read
   // in place, or uint8 (their own storage), converted a cell at a time (a float copy would be 4x
-  // their size). One of the two is empty.
+  // their size). One of the two is empty (null).
   LargeVector<float> sorted_rows;
   std::unique_ptr<uint8_t[], FreeBytes> sorted_u8;
 

@@ -24,8 +24,8 @@ __attribute__((target("avx512f"))) inline int32_t lane_sum(__m512i s) {
 // 32-bit lane): 4 queries x 4 training rows a block, 16 accumulators, the rows' last partial
 // vector read through a mask. The sums are exact, so the same as the plain loops'.
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) void dots_u8(const int8_t* q, int rows, const uint8_t* x,
-                                                                     int len, int stride, int32_t* dots,
-                                                                     int dots_stride) {
+                                                                    int len, int stride, int32_t* dots,
+                                                                    int dots_stride) {
   const int whole = stride / 64 * 64, tail = stride - whole;
   const __mmask64 mask = tail ? ~0ULL >> (64 - tail) : 0;
   for (int r = 0; r < rows; r += 4)

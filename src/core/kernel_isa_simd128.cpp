@@ -27,8 +27,8 @@ void dots_u8(const int8_t* q, int rows, const uint8_t* x, int len, int stride, i
           const v128_t v = wasm_v128_load(q + long(r + a) * stride + k);
           const v128_t q_lo = wasm_i16x8_extend_low_i8x16(v), q_hi = wasm_i16x8_extend_high_i8x16(v);
           for (int b = 0; b < 2; ++b)
-            acc[a][b] = wasm_i32x4_add(acc[a][b], wasm_i32x4_add(wasm_i32x4_dot_i16x8(lo[b], q_lo),
-                                                                 wasm_i32x4_dot_i16x8(hi[b], q_hi)));
+            acc[a][b] = wasm_i32x4_add(
+                acc[a][b], wasm_i32x4_add(wasm_i32x4_dot_i16x8(lo[b], q_lo), wasm_i32x4_dot_i16x8(hi[b], q_hi)));
         }
       }
       for (int a = 0; a < 4; ++a)

@@ -35,7 +35,7 @@
 namespace cfdm {
 namespace {
 
-constexpr int kTileRows = 256;  // training rows per pass over a task's queries (200 KB of MNIST: in L2)
+constexpr int kTileRows = 256;           // training rows per pass over a task's queries (200 KB of MNIST: in L2)
 constexpr int kGroup = kDotRowMultiple;  // queries per integer dot-product call
 
 int round_up(int value, int multiple) { return (value + multiple - 1) / multiple * multiple; }
@@ -88,12 +88,13 @@ ByteQueries round_queries(const TrainingSet& train, const float* queries, int n_
       q_c += double(q[c]) * mean[size_t(c)];
     }
     // Every term of a bound is below `size` in magnitude: |x|^2, |2 <q, c>|, |2 s a <v, u>|, ...
-    const double q_norm = std::sqrt(q_sq), size = 2 * (q_norm + std::sqrt(double(d)) * a) * max_su + max_norm +
-                                                 2 * std::fabs(q_c);
+    const double q_norm = std::sqrt(q_sq),
+                 size = 2 * (q_norm + std::sqrt(double(d)) * a) * max_su + max_norm + 2 * std::fabs(q_c);
     const double ulp = std::ldexp(1.0, -24);
     const double margin = 2.02 * (d + 1) * ulp * q_norm * max_x + 32 * ulp * size;
-    out.terms[size_t(r)] = {float(2 * s * a), float(2 * s * a_fine), float(2 * q_c),
-                            float(2 * s * (e_max + a_fine * 127)), float(2 * s * e_max), float(margin)};
+    out.terms[size_t(r)] = {float(2 * s * a),     float(2 * s * a_fine),
+                            float(2 * q_c),       float(2 * s * (e_max + a_fine * 127)),
+                            float(2 * s * e_max), float(margin)};
   });
   return out;
 }
@@ -141,8 +142,8 @@ U8Scan scan_u8(const TrainingSet& train, const std::vector<int32_t>& sums, const
       const int len = std::min(kTileRows, n - i0);
       const uint8_t* rows = train.rows_u8() + size_t(i0) * stride;  // n_padded rows: round_up(len, 4) are there
       for (int g = g0; g < g1; ++g) {
-        table.dots_u8(&rounded.bytes[size_t(g) * kGroup * stride], kGroup, rows, round_up(len, kDotRowMultiple),
-                      stride, dots.data(), kTileRows);
+        table.dots_u8(&rounded.bytes[size_t(g) * kGroup * stride], kGroup, rows, round_up(len, kDotRowMultiple), stride,
+                      dots.data(), kTileRows);
         // The coarse lower bounds (vectorized), and the rows they leave for any of the group's queries.
         const int in_group = std::min(kGroup, r1 - g * kGroup);
         std::fill(left.begin(), left.begin() + len, char(0));
