@@ -105,7 +105,7 @@ struct Ivf final : NeighborIndex::Ivf {
   LargeVector<float> sorted_rows;
   std::unique_ptr<uint8_t[], FreeBytes> sorted_u8;
 
-  Ivf(const TrainingSet& set, const IvfOptions& options, ThreadPool& threads)
+  Ivf(const TrainingSet& set, const IvfOptions& options, ThreadPool& threads, const std::vector<int32_t>& sums)
       : train(set), d(set.dim()), stride(set.stride()) {
     const int n = train.n();
     const KernelTable& table = kernel_table(options.isa);
@@ -170,7 +170,7 @@ struct Ivf final : NeighborIndex::Ivf {
     }
     if (target > 0)
       calibrate(table, options.isa, std::max(1, std::min(options.k > 0 ? options.k : 15, n)), options.seed, threads,
-                cell_of);
+                cell_of, sums);
   }
 
   // Cell c's rows (stride apart, padded to kDotRowMultiple rows): in place for float sets, else
@@ -211,7 +211,7 @@ struct Ivf final : NeighborIndex::Ivf {
   // On byte sets with fast integer dot products the true k nearest come from the exact scan of
   // scan_u8.cpp instead of a float scan of every cell.
   void calibrate(const KernelTable& table, Isa isa, int k, uint64_t seed, ThreadPool& threads,
-                 const std::vector<int>& cell_of) {
+                 const std::vector<int>& cell_of, const std::vector<int32_t>& sums) {
     const int n = train.n(), total = kLevels * kLevelQueries;
     std::vector<float> q(size_t(round_up(total, kCalibrationTask)) * stride, 0.0f);
     Rng rng(seed, uint64_t(Stream::ivf), 1);
@@ -227,8 +227,8 @@ struct Ivf final : NeighborIndex::Ivf {
     std::vector<int> truth(size_t(total) * k);
     KernelOptions options;
     options.isa = isa;
-    const bool scanned = train.rows_u8() && scan_u8(train, u8_row_sums(train), q.data(), total, stride, k, truth.data(),
-                                                    threads, options) == U8Scan::done;
+    const bool scanned =
+        scan_u8(train, sums, q.data(), total, stride, k, truth.data(), threads, options) == U8Scan::done;
     threads.run(round_up(total, kCalibrationTask) / kCalibrationTask, [&](int b) {
       const int first = b * kCalibrationTask, count = std::min(kCalibrationTask, total - first);
       const float* mine = &q[size_t(first) * stride];
@@ -558,14 +558,15 @@ struct Ivf final : NeighborIndex::Ivf {
 
 }  // namespace
 
-std::unique_ptr<NeighborIndex::Ivf> make_ivf(const TrainingSet& train, const IvfOptions& options, ThreadPool* pool) {
+std::unique_ptr<NeighborIndex::Ivf> make_ivf(const TrainingSet& train, const IvfOptions& options, ThreadPool* pool,
+                                             const std::vector<int32_t>& sums) {
   if (options.cells < 0 || options.probe < 0)
     throw Error("the IVF index needs cells >= 0 and probe >= 0 (0: the default; got " + std::to_string(options.cells) +
                 " cells, probe " + std::to_string(options.probe) + ")");
   if (!(options.recall >= 0 && options.recall <= 1))
     throw Error("the IVF index's recall target must be in (0, 1] (got " + std::to_string(options.recall) + ")");
   ThreadPool own(1);
-  return std::make_unique<Ivf>(train, options, pool ? *pool : own);
+  return std::make_unique<Ivf>(train, options, pool ? *pool : own, sums);
 }
 
 }  // namespace cfdm

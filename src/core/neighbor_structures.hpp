@@ -57,13 +57,17 @@ struct NeighborIndex::Ivf {
   // centroid, cells probed); empty for a fixed probe count.
   virtual std::vector<std::pair<double, int>> calibration() const = 0;
 };
-std::unique_ptr<NeighborIndex::Ivf> make_ivf(const TrainingSet& train, const IvfOptions& options, ThreadPool* pool);
+// sums: a byte set's row byte sums (u8_row_sums; empty for float rows), for its calibration's
+// exact scan.
+std::unique_ptr<NeighborIndex::Ivf> make_ivf(const TrainingSet& train, const IvfOptions& options, ThreadPool* pool,
+                                             const std::vector<int32_t>& sums);
 
 // The exact scan of a uint8 training set in two passes, integer dot products first (scan_u8.cpp):
 // the answer of NeighborIndex's float scan, bit for bit, sooner where the instruction set's
 // integer dot products are fast (KernelTable::fast_u8; force: on any, for the tests). sums: the
-// rows' byte sums (u8_row_sums). Not applicable: float rows, a column layout, no fast integer
-// dot products, a query not finite; the caller then scans in floats.
+// rows' byte sums (u8_row_sums). Not applicable: float rows, a column layout, rows too long for
+// 32-bit sums (u8_sums_fit), no fast integer dot products, a query not finite; the caller then
+// scans in floats.
 enum class U8Scan { done, cancelled, not_applicable };
 // Whether integer dot products of a byte set's rows (stride bytes) cannot overflow 32 bits:
 // 255 x 127 x stride at most 2^31 - 1 (images up to 66,311 pixels).

@@ -69,9 +69,9 @@ NeighborIndex::NeighborIndex(const TrainingSet& train, NeighborSearch search, Th
                 std::to_string(train.dim()) + "): use the kd-tree or brute force");
   if (search_ == NeighborSearch::kd_tree) tree_ = make_kd_tree(train);
   if (search_ == NeighborSearch::box_tree) box_ = make_box_tree(train, pool);
-  if (search_ == NeighborSearch::ivf) ivf_ = make_ivf(train, ivf, pool);
   if ((search_ == NeighborSearch::brute_force || search_ == NeighborSearch::ivf) && train.rows_u8())
     u8_sums_ = u8_row_sums(train);
+  if (search_ == NeighborSearch::ivf) ivf_ = make_ivf(train, ivf, pool, u8_sums_);
 }
 
 NeighborIndex::~NeighborIndex() = default;
@@ -129,8 +129,7 @@ bool NeighborIndex::find(const float* queries, int n_queries, int stride, int k,
       for (size_t j = 0; j < exact.size(); ++j)
         std::copy_n(&found[j * size_t(k)], k, neighbors + size_t(exact[j]) * k);
     }
-    if (points)
-      pool.run(n_queries, [&](int r) { gather_points(neighbors + size_t(r) * k, k, points + size_t(r) * k * d); });
+    if (points) gather_all_points(neighbors, n_queries, k, points, pool);
     return true;
   }
   return scan(queries, n_queries, stride, k, neighbors, pool, options, points);
@@ -143,7 +142,7 @@ bool NeighborIndex::scan(const float* queries, int n_queries, int stride, int k,
   const U8Scan u8 = scan_u8(train_, u8_sums_, queries, n_queries, stride, k, neighbors, pool, options);
   if (u8 == U8Scan::cancelled) return false;
   if (u8 == U8Scan::done) {
-    if (points) pool.run(n_queries, [&](int r) { gather_points(neighbors + size_t(r) * k, k, points + size_t(r) * k * d); });
+    if (points) gather_all_points(neighbors, n_queries, k, points, pool);
     return true;
   }
   // Brute force on the kernels: padded query rows of train.stride() floats.
@@ -170,6 +169,12 @@ bool NeighborIndex::scan(const float* queries, int n_queries, int stride, int k,
   if (options.cancel && options.cancel->load()) return false;
   std::copy(found.begin(), found.begin() + size_t(n_queries) * k, neighbors);
   return true;
+}
+
+void NeighborIndex::gather_all_points(const int* neighbors, int n_queries, int k, float* points,
+                                      ThreadPool& pool) const {
+  const int d = train_.dim();
+  pool.run(n_queries, [&](int r) { gather_points(neighbors + size_t(r) * k, k, points + size_t(r) * k * d); });
 }
 
 void NeighborIndex::gather_points(const int* indices, int count, float* points) const {

@@ -92,6 +92,8 @@ class NeighborIndex {
 
  private:
   void gather_points(const int* indices, int count, float* points) const;
+  // gather_points for each of n_queries rows of k neighbours, on the pool.
+  void gather_all_points(const int* neighbors, int n_queries, int k, float* points, ThreadPool& pool) const;
   // The brute-force scan of find (queries: rows `stride` apart).
   bool scan(const float* queries, int n_queries, int stride, int k, int* neighbors, ThreadPool& pool,
             const KernelOptions& options, float* points) const;
