@@ -141,6 +141,23 @@ TEST(SamplingJob, ForegroundModeStepsInTheCallersFrames) {
   EXPECT_EQ(s.step, 1);
 }
 
+// Foreground mode with a budget to spare: the preparation's pieces and then steps in one call, so
+// that a quick run's first step is in the first frame (the same samples as a piece a call).
+TEST(SamplingJob, ForegroundModePreparesAndStepsInOneCallWhenTheBudgetAllows) {
+  auto train = std::make_shared<const TrainingSet>(data::make_toy("pinwheel", 300, 0));
+  app::SamplingJob job(1, app::JobMode::foreground);
+  job.start(train, small_params(40));
+  app::Snapshot s;
+  job.advance(60.0);
+  job.latest(&s);
+  ASSERT_TRUE(s.model) << s.error;
+  EXPECT_TRUE(s.done) << "step " << s.step;
+  ThreadPool pool(1);
+  Sampler direct(*train, small_params(40), pool);
+  direct.run([](int) { return true; });
+  EXPECT_TRUE(bit_identical(s.states, direct.states()));
+}
+
 // A model of side x side images (the training rows as pixels) with the given copy threshold.
 app::ModelBuilder image_model(std::shared_ptr<const TrainingSet> train, int side, double copy_threshold) {
   return [train, side, copy_threshold](ThreadPool&) {

@@ -495,6 +495,96 @@
     return compiled;
   }
 
+  // The GL state the UI's renderer (Dear ImGui's OpenGL backend) reads back every frame to restore
+  // it afterwards: the viewport, the scissor box and the blend functions and equations. In
+  // Chromium each such read is a round trip that waits until the GPU process has carried out every
+  // command before it: with a software renderer, up to a tenth of a second a frame (measured),
+  // spent waiting rather than preparing the next frame. The canvas's context keeps its own copy
+  // of these values, written where they are set, and answers the reads from it. A value is kept
+  // only when the call cannot have been refused (otherwise the next read asks the GPU process).
+  // A new or restored context holds the defaults of the WebGL specification: the viewport and
+  // scissor box are the drawing buffer, blending is ONE, ZERO and FUNC_ADD.
+  var kViewport = 0x0BA2, kScissorBox = 0x0C10, kBlendSrcRgb = 0x80C9, kBlendDstRgb = 0x80C8,
+    kBlendSrcAlpha = 0x80CB, kBlendDstAlpha = 0x80CA, kBlendEquationRgb = 0x8009, kBlendEquationAlpha = 0x883D;
+  // ZERO, ONE, SRC_COLOR ... ONE_MINUS_DST_COLOR (the constant-colour factors, which WebGL refuses
+  // in some pairs, and SRC_ALPHA_SATURATE are read back from the GPU process)
+  var kBlendFactors = [0, 1, 0x300, 0x301, 0x302, 0x303, 0x304, 0x305, 0x306, 0x307];
+  var kBlendEquations = [0x8006, 0x8007, 0x8008, 0x800A, 0x800B];  // FUNC_ADD, MIN, MAX, FUNC_(REVERSE_)SUBTRACT
+  function keepGlState(canvas) {
+    var original = canvas.getContext;
+    var kept = null;
+    canvas.getContext = function (type, attributes) {
+      var gl = original.call(canvas, type, attributes);
+      if (!gl || type !== 'webgl2' || kept === gl) return gl;
+      kept = gl;
+      var state = {};
+      var maxViewport = null;
+      var defaults = function () {
+        var size = [0, 0, gl.drawingBufferWidth, gl.drawingBufferHeight];
+        state[kViewport] = size, state[kScissorBox] = size.slice();
+        state[kBlendSrcRgb] = state[kBlendSrcAlpha] = 1;  // ONE
+        state[kBlendDstRgb] = state[kBlendDstAlpha] = 0;  // ZERO
+        state[kBlendEquationRgb] = state[kBlendEquationAlpha] = 0x8006;  // FUNC_ADD
+      };
+      defaults();
+      canvas.addEventListener('webglcontextrestored', defaults);
+      var keep = function (names, values, valid) {
+        for (var i = 0; i < names.length; ++i) {
+          if (valid) state[names[i]] = values[i];
+          else delete state[names[i]];
+        }
+      };
+      var box = function (x, y, width, height, most) {
+        var values = [x | 0, y | 0, width | 0, height | 0];
+        var valid = values[2] >= 0 && values[3] >= 0 && (!most || (values[2] <= most[0] && values[3] <= most[1]));
+        return { values: values, valid: valid };
+      };
+      var getParameter = gl.getParameter, viewport = gl.viewport, scissor = gl.scissor, blendFunc = gl.blendFunc,
+        blendFuncSeparate = gl.blendFuncSeparate, blendEquation = gl.blendEquation,
+        blendEquationSeparate = gl.blendEquationSeparate;
+      gl.getParameter = function (name) {
+        var value = state[name];
+        if (value === undefined) return getParameter.call(gl, name);
+        return typeof value === 'number' ? value : new Int32Array(value);
+      };
+      gl.viewport = function (x, y, width, height) {
+        viewport.call(gl, x, y, width, height);
+        if (!maxViewport) maxViewport = getParameter.call(gl, 0x0D3A);  // MAX_VIEWPORT_DIMS: a constant, asked once
+        var b = box(x, y, width, height, maxViewport || [0, 0]);
+        keep([kViewport], [b.values], b.valid);
+      };
+      gl.scissor = function (x, y, width, height) {
+        scissor.call(gl, x, y, width, height);
+        var b = box(x, y, width, height, null);
+        keep([kScissorBox], [b.values], b.valid);
+      };
+      var factors = function (list) {
+        return list.every(function (f) { return kBlendFactors.indexOf(f) >= 0; });
+      };
+      gl.blendFunc = function (source, destination) {
+        blendFunc.call(gl, source, destination);
+        keep([kBlendSrcRgb, kBlendSrcAlpha, kBlendDstRgb, kBlendDstAlpha], [source, source, destination, destination],
+             factors([source, destination]));
+      };
+      gl.blendFuncSeparate = function (sourceRgb, destinationRgb, sourceAlpha, destinationAlpha) {
+        blendFuncSeparate.call(gl, sourceRgb, destinationRgb, sourceAlpha, destinationAlpha);
+        keep([kBlendSrcRgb, kBlendDstRgb, kBlendSrcAlpha, kBlendDstAlpha],
+             [sourceRgb, destinationRgb, sourceAlpha, destinationAlpha],
+             factors([sourceRgb, destinationRgb, sourceAlpha, destinationAlpha]));
+      };
+      gl.blendEquation = function (mode) {
+        blendEquation.call(gl, mode);
+        keep([kBlendEquationRgb, kBlendEquationAlpha], [mode, mode], kBlendEquations.indexOf(mode) >= 0);
+      };
+      gl.blendEquationSeparate = function (modeRgb, modeAlpha) {
+        blendEquationSeparate.call(gl, modeRgb, modeAlpha);
+        keep([kBlendEquationRgb, kBlendEquationAlpha], [modeRgb, modeAlpha],
+             kBlendEquations.indexOf(modeRgb) >= 0 && kBlendEquations.indexOf(modeAlpha) >= 0);
+      };
+      return gl;
+    };
+  }
+
   // Starts the chosen build: options.canvas, and options.onReady(build).
   window.cfdmLoader = {
     build: build,         // once started, the build that runs
@@ -507,6 +597,7 @@
       chooseSharedMemory();
       window.cfdmLoader.build = build, window.cfdmLoader.fallback = fallback, window.cfdmLoader.memoryCap = memoryCap;
       mark('cfdm-start');
+      if (options.canvas) keepGlState(options.canvas);
       var compiled = compileApp(build + '/cfdm_app.wasm');
       window.Module = {
         canvas: options.canvas,

@@ -542,7 +542,11 @@ void App::advance_playhead() {
 
 void App::frame() {
   if (waiting_for_data_ && images_ready()) restart();  // the image files arrived
-  job_.advance(0.012);  // foreground mode: sample for part of the frame (a no-op with a worker thread)
+  // Foreground mode: sample for part of the frame (a no-op with a worker thread). Until the run's
+  // first step is on screen, a larger part (40 ms): nothing moves yet, and a quick preparation
+  // and first step then fit in one frame instead of several.
+  const bool moving = snapshot_.model && snapshot_.step > snapshot_.first_step;
+  job_.advance(moving ? 0.012 : 0.04);
   if (job_.latest(&snapshot_)) {
     const double now = ImGui::GetTime();
     if (snapshot_.step > last_step_ && now > last_time_)

@@ -364,13 +364,18 @@ bool SamplingJob::step_due() {
 
 void SamplingJob::advance(double budget_seconds) {
   if (mode_ != JobMode::foreground) return;
-  if (preparing_) return prepare_foreground(budget_seconds);
-  if (!foreground_) return;
   const auto start = Clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
-  // At least one step when one is due, then more while the budget lasts.
+  // Pieces of the preparation while the budget lasts (at least one), then steps in what is left
+  // of it: a run whose preparation is quick shows its first step in the frame that started it.
   bool first = true;
-  // A single step under way goes on (it is asked for once, not once a model).
+  while (preparing_ && (first || elapsed() < budget_seconds)) {
+    first = false;
+    prepare_foreground(budget_seconds - elapsed());
+  }
+  if (!foreground_ || (!first && elapsed() >= budget_seconds)) return;
+  // At least one step when one is due (and no preparation took this call), then more while the
+  // budget lasts. A single step under way goes on (it is asked for once, not once a model).
   while (foreground_ && !foreground_->done() && (first || elapsed() < budget_seconds) &&
          (!foreground_->round.empty() || step_due())) {
     first = false;

@@ -129,9 +129,11 @@ class SamplingJob {
   JobMode mode() const { return mode_; }
 
   // Foreground mode: runs steps until budget_seconds have passed (at least one step when one is
-  // due); before a run's first step, one piece of its preparation a call (the model built; its copy
-  // threshold measured, a few points at a time for about the budget; the samplers made and step n0
-  // published), so that no frame holds all of it. Background mode: does nothing.
+  // due). Before a run's first step, its preparation in pieces (the model built; its copy
+  // threshold measured, a few points at a time; the samplers made and step n0 published): one
+  // piece a call at least, more while the budget lasts, then steps in what is left of it, so that
+  // no frame holds much more than the budget and a quick preparation shows its first step at
+  // once. Background mode: does nothing.
   void advance(double budget_seconds);
 
  private:

@@ -41,6 +41,19 @@ async function countColour(page, png, rgb, tolerance = 40) {
 const ORANGE = [[230, 110, 20], [205, 35, 35], [30, 140, 75]];
 const IMGUI_BLUE = [66, 150, 250];  // Dear ImGui's check marks and slider grabs (light style)
 
+// The GL state the loader keeps for the UI's renderer (web/loader.js, keepGlState: the viewport,
+// scissor box and blend functions and equations) against the GL's own answers.
+function keptGlState(page) {
+  return page.evaluate(() => {
+    const gl = document.getElementById('canvas').getContext('webgl2');
+    const names = [0x0BA2, 0x0C10, 0x80C9, 0x80C8, 0x80CB, 0x80CA, 0x8009, 0x883D];
+    const own = WebGL2RenderingContext.prototype.getParameter;
+    const values = read => JSON.stringify(names.map(n => { const v = read(n); return typeof v === 'number' ? v : Array.from(v); }));
+    const kept = values(n => gl.getParameter(n)), real = values(n => own.call(gl, n));
+    return { kept: gl.getParameter !== own, same: kept === real, detail: `kept ${kept}, the GL's ${real}` };
+  });
+}
+
 // Loads the page from a server started with serveArgs and checks the build it should pick.
 async function scenario(browser, name, serveArgs, expected) {
   const port = 18000 + (process.pid % 1000) + (serveArgs.length ? 1 : 0);
@@ -61,6 +74,8 @@ async function scenario(browser, name, serveArgs, expected) {
             stats.step === stats.n_steps && stats.samples_done === stats.n_samples, JSON.stringify(stats));
       check(`${name}: no error message`, stats.error === '', stats.error);
     }
+    const glState = await keptGlState(page);
+    check(`${name}: the kept GL state is the GL's own`, glState.kept && glState.same, glState.detail);
     const png = await page.screenshot({ path: path.join(shotDir, `app-${name}.png`) });
     const orange = await countColour(page, png, ORANGE);
     check(`${name}: the samples are drawn`, orange > 800, `${orange} sample-coloured pixels`);
@@ -172,6 +187,8 @@ async function moreOnThreads(browser, port) {
     await page.waitForTimeout(600);
     orange = await countColour(page, await page.screenshot({ path: path.join(shotDir, 'app-tiny-and-back.png') }), ORANGE);
     check('resize: to 1 x 1 pixel and back, it draws again', orange > 150, `${orange} sample-coloured pixels`);
+    const glState = await keptGlState(page);
+    check('context loss and resize: the kept GL state is the GL\'s own', glState.kept && glState.same, glState.detail);
     const stats = await waitForStats(page, () => true, 1);
     check('context loss and tiny window: no error', stats && stats.error === '', JSON.stringify(stats));
     check('context loss and tiny window: no console errors', errors.length === 0, JSON.stringify(errors));
