@@ -46,10 +46,11 @@
 namespace cfdm {
 namespace {
 
-constexpr int kKmeansRounds = 8;   // Lloyd iterations of the build
-constexpr int kTrainPerCell = 32;  // the build trains on at most this many rows per cell
-constexpr int kRowBlock = 64;      // rows assigned per task (fixed: any thread count, the same cells)
-constexpr int kQueryTask = 16;     // queries per task when choosing cells and ranking
+constexpr int kKmeansRounds = 8;         // Lloyd iterations of the build
+constexpr int kTrainPerCell = 32;        // the build trains on at most this many rows per cell
+constexpr int kRowBlock = 64;            // rows assigned per task (fixed: any thread count, the same cells)
+constexpr int kQueryTask = 16;           // queries per task when choosing cells and ranking
+constexpr int kBoundRows = 4;            // a query's search bound is set by its first cells holding this many k points
 constexpr double kDefaultRecall = 0.95;  // the target when neither probe nor recall is set
 constexpr int kLevels = 7;               // calibrated noise levels: s = 0.1 * 2^j
 constexpr int kLevelQueries = 16;        // noised training points per level
@@ -162,7 +163,8 @@ struct Ivf final : NeighborIndex::Ivf {
       // Filled in parallel, untouched before: fresh memory is first touched (and zeroed by the
       // system) on every thread, not once more on one.
       const size_t bytes = size_t(n) * stride;
-      sorted_u8 = std::unique_ptr<uint8_t[], FreeBytes>(LargePageAllocator<uint8_t>().allocate(bytes), FreeBytes{bytes});
+      sorted_u8 =
+          std::unique_ptr<uint8_t[], FreeBytes>(LargePageAllocator<uint8_t>().allocate(bytes), FreeBytes{bytes});
       threads.run(round_up(n, kRowBlock) / kRowBlock, [&](int b) {
         for (int i = b * kRowBlock; i < std::min(n, (b + 1) * kRowBlock); ++i)
           std::copy_n(train.rows_u8() + size_t(order[i]) * stride, stride, &sorted_u8[size_t(i) * stride]);
@@ -180,7 +182,8 @@ struct Ivf final : NeighborIndex::Ivf {
     const int size = start[c + 1] - start[c];
     scratch.resize(size_t(round_up(size, kDotRowMultiple)) * stride);
     const uint8_t* cell = &sorted_u8[size_t(start[c]) * stride];
-    padded_rows(size, d, stride, scratch.data(), [&](int j, float* to) { train.centered_u8(cell + size_t(j) * stride, to); });
+    padded_rows(size, d, stride, scratch.data(),
+                [&](int j, float* to) { train.centered_u8(cell + size_t(j) * stride, to); });
     std::fill(scratch.begin() + size_t(size) * stride, scratch.end(), 0.0f);
     return scratch.data();
   }
@@ -257,7 +260,8 @@ struct Ivf final : NeighborIndex::Ivf {
       std::vector<Candidate> keys(cells);
       std::vector<int> rank_of(cells);
       for (int r = 0; r < count; ++r) {
-        for (int c = 0; c < cells; ++c) keys[c] = {centroid_norms[c] - 2.0f * centroid_dots[size_t(r) * cells_padded + c], c};
+        for (int c = 0; c < cells; ++c)
+          keys[c] = {centroid_norms[c] - 2.0f * centroid_dots[size_t(r) * cells_padded + c], c};
         double q_sq = 0;
         for (int c = 0; c < d; ++c) q_sq += double(mine[size_t(r) * stride + c]) * mine[size_t(r) * stride + c];
         std::vector<float> plain(cells);
@@ -266,7 +270,8 @@ struct Ivf final : NeighborIndex::Ivf {
         std::sort(keys.begin(), keys.end());
         for (int j = 0; j < cells; ++j) rank_of[keys[j].index] = j;
         if (scanned) {
-          for (int j = 0; j < k; ++j) ranks[size_t(first + r) * k + j] = rank_of[cell_of[truth[size_t(first + r) * k + j]]];
+          for (int j = 0; j < k; ++j)
+            ranks[size_t(first + r) * k + j] = rank_of[cell_of[truth[size_t(first + r) * k + j]]];
           continue;
         }
         std::vector<Candidate>& list = best[size_t(r)];
@@ -408,7 +413,8 @@ struct Ivf final : NeighborIndex::Ivf {
     write_centroids();
     threads.run(round_up(n, kRowBlock) / kRowBlock, [&](int b) {
       const int first = b * kRowBlock, count = std::min(kRowBlock, n - first);
-      std::vector<uint8_t> block(size_t(kRowBlock) * stride, 0);  // (the set holds n_padded rows, not a block's multiple)
+      std::vector<uint8_t> block(size_t(kRowBlock) * stride,
+                                 0);  // (the set holds n_padded rows, not a block's multiple)
       std::copy_n(train.rows_u8() + size_t(first) * stride, size_t(count) * stride, block.begin());
       nearest(block.data(), &cell_of[size_t(first)]);
     });
@@ -442,7 +448,8 @@ struct Ivf final : NeighborIndex::Ivf {
     pool.run(tasks, [&](int b) {
       const int first = b * kQueryTask, count = std::min(kQueryTask, n_queries - first);
       float* q = &padded[size_t(first) * stride];
-      for (int r = 0; r < count; ++r) std::copy_n(queries + size_t(first + r) * query_stride, d, q + size_t(r) * stride);
+      for (int r = 0; r < count; ++r)
+        std::copy_n(queries + size_t(first + r) * query_stride, d, q + size_t(r) * stride);
       std::vector<float> dots(size_t(kQueryTask) * cells_padded), plain(cells);
       table.dots(q, kQueryTask, centroids.data(), cells_padded, stride, dots.data(), cells_padded);
       std::vector<Candidate> keys(cells);
@@ -478,33 +485,38 @@ struct Ivf final : NeighborIndex::Ivf {
     }
     if (cancelled()) return;
     // 2. Per cell, its queries, each visit numbered (a query's visits are first[r] ... first[r + 1],
-    // the first to its nearest cell); the visits to a query's nearest cell apart from the rest.
-    std::vector<int64_t> first(n_queries + 1, 0);
-    std::vector<std::vector<std::pair<int, int64_t>>> nearest_visits(cells), other_visits(cells);
+    // nearest cell first); a query's first cells (nearest first, until they hold kBoundRows k
+    // points or its cells end) apart from the rest.
+    std::vector<int64_t> first(n_queries + 1, 0), near_end(n_queries, 0);
+    std::vector<std::vector<std::pair<int, int64_t>>> near_visits(cells), other_visits(cells);
     for (int r = 0; r < n_queries; ++r) {
       int64_t at = first[r];
+      int64_t held = 0;
       for (int c : probed[r]) {
-        (at == first[r] ? nearest_visits : other_visits)[size_t(c)].push_back({r, at});
+        const bool near = held < int64_t(kBoundRows) * k;
+        (near ? near_visits : other_visits)[size_t(c)].push_back({r, at});
+        held += start[c + 1] - start[c];
         ++at;
+        if (near) near_end[size_t(r)] = at;
       }
       first[r + 1] = at;
     }
     std::vector<std::vector<Candidate>> found(static_cast<size_t>(first[n_queries]));
     // 3. Per cell: its rows converted once, the dot products of its queries with them, the keys
-    // within each query's bound kept. The bound is the k-th key in the query's nearest cell (where
-    // it holds k points): keys above it cannot be among the k nearest, so the answer does not
-    // change. So the nearest cells are scanned first, each setting its queries' bounds, then the rest.
+    // within each query's bound kept. The bound is the k-th key among the query's first cells
+    // (where they hold k points): keys above it cannot be among the k nearest, so the answer does
+    // not change. So the first cells are scanned first, every key kept, then the bounds set and
+    // the rest scanned.
     std::vector<float> bound(n_queries, INFINITY);
-    const auto scan = [&](int c, const std::vector<std::pair<int, int64_t>>& list, bool sets_bound) {
+    const auto scan = [&](int c, const std::vector<std::pair<int, int64_t>>& list) {
       const int size = start[c + 1] - start[c], size_padded = round_up(size, kDotRowMultiple);
-      // An empty cell adds no candidates (its queries' lists stay empty) and sets no bound.
+      // An empty cell adds no candidates (its queries' lists stay empty).
       if (list.empty() || size == 0 || cancelled()) return;
       const int n_visits = int(list.size()), visits_padded = round_up(n_visits, kDotRowMultiple);
       const int* members = &order[start[c]];
       const float* member_norms = &order_norms[size_t(start[c])];
       // Scratch kept by each thread from one cell to the next.
-      thread_local std::vector<float> converted, q, dots, kth, keys;
-      thread_local std::vector<Candidate> kept;
+      thread_local std::vector<float> converted, q, dots;
       const float* rows = cell_rows(c, converted);
       q.assign(size_t(visits_padded) * stride, 0.0f);
       for (int v = 0; v < n_visits; ++v)
@@ -514,23 +526,35 @@ struct Ivf final : NeighborIndex::Ivf {
       for (int v = 0; v < n_visits; ++v) {
         std::vector<Candidate>& out = found[size_t(list[v].second)];
         const float* row_dots = dots.data() + size_t(v) * size_padded;
-        keys.resize(size_t(size));
-        for (int j = 0; j < size; ++j) keys[size_t(j)] = member_norms[j] - 2.0f * row_dots[j];
-        if (sets_bound && size >= k) {
-          kth.assign(keys.begin(), keys.end());
-          std::nth_element(kth.begin(), kth.begin() + (k - 1), kth.end());
-          bound[size_t(list[v].first)] = kth[size_t(k - 1)];
-        }
         const float limit = bound[size_t(list[v].first)];
-        kept.clear();
-        for (int j = 0; j < size; ++j)
-          if (keys[size_t(j)] <= limit) kept.push_back({keys[size_t(j)], members[j]});
-        out.assign(kept.begin(), kept.end());
+        out.clear();
+        for (int j = 0; j < size; ++j) {
+          const float key = member_norms[j] - 2.0f * row_dots[j];
+          if (key <= limit) out.push_back({key, members[j]});
+        }
       }
     };
-    pool.run(cells, [&](int c) { scan(c, nearest_visits[size_t(c)], true); });
+    pool.run(cells, [&](int c) { scan(c, near_visits[size_t(c)]); });
     if (cancelled()) return;
-    pool.run(cells, [&](int c) { scan(c, other_visits[size_t(c)], false); });
+    pool.run(tasks, [&](int b) {
+      std::vector<float> keys;
+      for (int r = b * kQueryTask; r < std::min(n_queries, (b + 1) * kQueryTask); ++r) {
+        keys.clear();
+        for (int64_t v = first[r]; v < near_end[size_t(r)]; ++v)
+          for (const Candidate& candidate : found[size_t(v)]) keys.push_back(candidate.key);
+        if (int(keys.size()) < k) continue;
+        std::nth_element(keys.begin(), keys.begin() + (k - 1), keys.end());
+        const float limit = keys[size_t(k - 1)];
+        bound[size_t(r)] = limit;
+        for (int64_t v = first[r]; v < near_end[size_t(r)]; ++v) {
+          std::vector<Candidate>& list = found[size_t(v)];
+          list.erase(std::remove_if(list.begin(), list.end(), [&](const Candidate& x) { return x.key > limit; }),
+                     list.end());
+        }
+      }
+    });
+    if (cancelled()) return;
+    pool.run(cells, [&](int c) { scan(c, other_visits[size_t(c)]); });
     if (cancelled()) return;
     // 4. Per query, the k smallest of its candidates, nearest first.
     pool.run(tasks, [&](int b) {
@@ -538,7 +562,8 @@ struct Ivf final : NeighborIndex::Ivf {
       for (int r = b * kQueryTask; r < std::min(n_queries, (b + 1) * kQueryTask); ++r) {
         if (declined[size_t(r)]) continue;
         all.clear();
-        for (int64_t v = first[r]; v < first[r + 1]; ++v) all.insert(all.end(), found[size_t(v)].begin(), found[size_t(v)].end());
+        for (int64_t v = first[r]; v < first[r + 1]; ++v)
+          all.insert(all.end(), found[size_t(v)].begin(), found[size_t(v)].end());
         std::nth_element(all.begin(), all.begin() + (k - 1), all.end());  // a total order: the same k as a sort
         std::sort(all.begin(), all.begin() + k);
         for (int j = 0; j < k; ++j) neighbors[size_t(r) * k + j] = all[size_t(j)].index;
