@@ -297,22 +297,22 @@ TEST(Ivf, ProbingEveryCellIsTheExactSearch) {
   for (uint8_t& v : values) v = uint8_t(rng.uniform_index(256));
   const TrainingSet bytes(values.data(), 1500, 30, 1.0f / 255);
   for (const TrainingSet* set : {&train, &bytes}) {
-    for (int k : {9, 60}) {
-      const int d = set->dim(), n_queries = 25;
-      MatrixXfR centered_x(set->n(), d);
-      for (int i = 0; i < set->n(); ++i)
-        for (int c = 0; c < d; ++c) centered_x(i, c) = set->centered(i, c);
-      MatrixXfR q(n_queries, d);
-      for (int r = 0; r < n_queries; ++r) q.row(r) = centered_x.row(r * 37) + 0.3f * normal_points(1, d, r + 100);
-      for (Isa isa : available_isas()) {
-        IvfOptions ivf;
-        ivf.cells = 20;
-        ivf.probe = 20;
-        ivf.isa = isa;
-        const NeighborIndex index(*set, NeighborSearch::ivf, &pool, ivf);
-        EXPECT_EQ(index.ivf_cells(), 20);
-        KernelOptions options;
-        options.isa = isa;
+    const int d = set->dim(), n_queries = 25;
+    MatrixXfR centered_x(set->n(), d);
+    for (int i = 0; i < set->n(); ++i)
+      for (int c = 0; c < d; ++c) centered_x(i, c) = set->centered(i, c);
+    MatrixXfR q(n_queries, d);
+    for (int r = 0; r < n_queries; ++r) q.row(r) = centered_x.row(r * 37) + 0.3f * normal_points(1, d, r + 100);
+    for (Isa isa : available_isas()) {
+      IvfOptions ivf;
+      ivf.cells = 20;
+      ivf.probe = 20;
+      ivf.isa = isa;
+      const NeighborIndex index(*set, NeighborSearch::ivf, &pool, ivf);
+      EXPECT_EQ(index.ivf_cells(), 20);
+      KernelOptions options;
+      options.isa = isa;
+      for (int k : {9, 60}) {
         std::vector<int> got(size_t(n_queries) * k);
         ASSERT_TRUE(index.find(q.data(), n_queries, d, k, got.data(), pool, options));
         // In order for k = 9; for k = 60 as sets (float keys may order near ties otherwise than

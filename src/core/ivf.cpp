@@ -413,8 +413,8 @@ struct Ivf final : NeighborIndex::Ivf {
     write_centroids();
     threads.run(round_up(n, kRowBlock) / kRowBlock, [&](int b) {
       const int first = b * kRowBlock, count = std::min(kRowBlock, n - first);
-      std::vector<uint8_t> block(size_t(kRowBlock) * stride,
-                                 0);  // (the set holds n_padded rows, not a block's multiple)
+      // (a copy: the set holds n_padded rows, not a block's multiple)
+      std::vector<uint8_t> block(size_t(kRowBlock) * stride, 0);
       std::copy_n(train.rows_u8() + size_t(first) * stride, size_t(count) * stride, block.begin());
       nearest(block.data(), &cell_of[size_t(first)]);
     });
