@@ -154,9 +154,8 @@ bool init(Platform* p, const Options& options) {
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 3);
 #endif
   // Nothing is drawn with a depth or stencil test, and no multisampling (marks and the UI are
-  // smoothed in their shaders): a context without those buffers is quicker to make (in the browser
-  // a tenth of a second less with a software renderer) and smaller. web/loader.js makes the
-  // browser's context early with these same attributes: keep the two alike.
+  // smoothed in their shaders): a context without those buffers is smaller and quicker to make
+  // (in headless Chromium's software renderer, tens of milliseconds less).
   SDL_GL_SetAttribute(SDL_GL_DEPTH_SIZE, 0);
   SDL_GL_SetAttribute(SDL_GL_STENCIL_SIZE, 0);
   SDL_GL_SetAttribute(SDL_GL_MULTISAMPLEBUFFERS, 0);

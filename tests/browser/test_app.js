@@ -111,6 +111,10 @@ async function moreOnThreads(browser, port) {
       const c = document.getElementById('canvas');
       return { w: c.width, h: c.height, cssW: c.clientWidth, cssH: c.clientHeight, dpr: devicePixelRatio };
     });
+    // (getContext returns the context the app made; its attributes are what the app asked for)
+    const attributes = await page.evaluate(() => document.getElementById('canvas').getContext('webgl2').getContextAttributes());
+    check('the WebGL context has no depth, stencil or multisampling buffer (none is used; each slows its making)',
+          attributes && !attributes.depth && !attributes.stencil && !attributes.antialias, JSON.stringify(attributes));
     let s = await size();
     check('high-DPI: the canvas has devicePixelRatio pixels per CSS pixel', s.dpr === 2 && s.w === 2 * s.cssW && s.h === 2 * s.cssH,
           JSON.stringify(s));
