@@ -39,6 +39,9 @@ constexpr const char* kGlslVersion = "#version 300 es";  // WebGL2
 #else
 constexpr const char* kGlslVersion = "#version 330 core";
 #endif
+// The canvas between frames: the paper colour (cfdm::app::kPaper, 250, 250, 248, in app_internal.hpp,
+// internal to the app library) and the page's background (#fafaf8, web/index.html).
+constexpr float kClearColor[3] = {0.98f, 0.98f, 0.973f};
 
 #if defined(__EMSCRIPTEN__)
 // Image datasets in the browser: the page fetches their gzipped IDX files on first use
@@ -169,7 +172,7 @@ bool init(Platform* p, const Options& options) {
   SDL_GL_MakeCurrent(p->window, p->context);
   SDL_GL_SetSwapInterval(1);
   // The page's colour until the first frame (a new or resized WebGL canvas shows black).
-  glClearColor(0.98f, 0.98f, 0.973f, 1);
+  glClearColor(kClearColor[0], kClearColor[1], kClearColor[2], 1);
   glClear(GL_COLOR_BUFFER_BIT);
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
@@ -303,7 +306,7 @@ void frame(void* arg) {
   ImGui::Render();
   SDL_GL_GetDrawableSize(p->window, &width, &height);
   glViewport(0, 0, width, height);
-  glClearColor(0.98f, 0.98f, 0.973f, 1);
+  glClearColor(kClearColor[0], kClearColor[1], kClearColor[2], 1);
   glClear(GL_COLOR_BUFFER_BIT);
   // The samples under the controls; the framebuffer has pixel_scale pixels per logical pixel.
   const float pixel_scale = window_width > 0 ? float(width) / float(window_width) * p->scale : 1.0f;
