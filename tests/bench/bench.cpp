@@ -2,7 +2,7 @@
 // source). Prints one JSON object per line; tests/bench/run_bench.py runs it beside the NumPy
 // reference and the machine's roofline and prints the comparison.
 //
-// usage: cfdm_bench [--workload moons|mnist|mnist_real|mnist_pca|knn|crossover|bandwidth|ivf|all]
+// usage: cfdm_bench [--workload moons|mnist|mnist_real|mnist_pca|knn|crossover|bandwidth|ivf|local_floor|all]
 //                   [--threads N] [--isa NAME] [--probes P1,P2,...]
 #include <algorithm>
 #include <chrono>
@@ -15,8 +15,10 @@
 #include "core/box_tree.hpp"
 #include "core/knn.hpp"
 #include "core/neighbors.hpp"
+#include "core/posterior_mean.hpp"
 #include "core/rng.hpp"
 #include "core/sampler.hpp"
+#include "core/schedule.hpp"
 #include "core/thread_pool.hpp"
 #include "data/dataset.hpp"
 #include "data/files.hpp"
@@ -25,6 +27,7 @@
 #include "data/scenarios.hpp"
 #include "data/toy.hpp"
 #include "eval/metrics.hpp"
+#include "local_floor.hpp"
 
 namespace {
 
@@ -42,8 +45,8 @@ const char* kPlatform = "native";
 cfdm::SamplerParams scenario_params(const char* name) { return cfdm::data::find_scenario(name).params; }
 
 // Runs a workload's Euler steps (the best of `repeats` runs) and prints its figures.
-void run_workload(const char* name, cfdm::SamplerParams params, const cfdm::TrainingSet& train,
-                  cfdm::ThreadPool& pool, cfdm::Isa isa, int repeats) {
+void run_workload(const char* name, cfdm::SamplerParams params, const cfdm::TrainingSet& train, cfdm::ThreadPool& pool,
+                  cfdm::Isa isa, int repeats) {
   params.kernel.isa = isa;
   double best = 1e30;
   int steps = 0;
@@ -247,8 +250,8 @@ void run_crossover(cfdm::ThreadPool& pool) {
 std::unique_ptr<cfdm::TrainingSet> mnist_pixels(const char* workload, cfdm::ThreadPool& pool) {
   const std::string dir = cfdm::data::default_data_dir();
   if (!cfdm::data::file_exists(dir + "/mnist-images.idx")) {
-    std::printf("{\"workload\": \"%s\", \"platform\": \"%s\", \"skipped\": \"MNIST not prepared in %s\"}\n",
-                workload, kPlatform, dir.c_str());
+    std::printf("{\"workload\": \"%s\", \"platform\": \"%s\", \"skipped\": \"MNIST not prepared in %s\"}\n", workload,
+                kPlatform, dir.c_str());
     return nullptr;
   }
   cfdm::data::Dataset dataset;
@@ -331,16 +334,18 @@ void run_ivf_on(const char* name, const cfdm::TrainingSet& train, cfdm::SamplerP
       std::string levels;
       for (const auto& level : ivf.ivf_calibration())
         levels += (levels.empty() ? "" : ", ") + std::to_string(level.second);
-      std::printf("{\"workload\": \"ivf_calibration\", \"platform\": \"%s\", \"data\": \"%s\", \"recall\": %g, "
-                  "\"cells\": %d, \"probes\": [%s]}\n",
-                  kPlatform, name, ivf.ivf_recall(), ivf.ivf_cells(), levels.c_str());
+      std::printf(
+          "{\"workload\": \"ivf_calibration\", \"platform\": \"%s\", \"data\": \"%s\", \"recall\": %g, "
+          "\"cells\": %d, \"probes\": [%s]}\n",
+          kPlatform, name, ivf.ivf_recall(), ivf.ivf_cells(), levels.c_str());
     }
     for (double t : {0.3, 0.6, 0.9}) {
       cfdm::Rng rng(7, 0, uint64_t(t * 100));
       std::vector<float> queries(size_t(n_queries) * d);
       for (int r = 0; r < n_queries; ++r) {
         const int i = int(rng.uniform_index(uint32_t(train.n())));
-        for (int c = 0; c < d; ++c) queries[size_t(r) * d + c] = float(train.centered(i, c) + (1 - t) / t * rng.normal());
+        for (int c = 0; c < d; ++c)
+          queries[size_t(r) * d + c] = float(train.centered(i, c) + (1 - t) / t * rng.normal());
       }
       std::vector<int> truth(size_t(n_queries) * k), found(truth.size());
       auto start = Clock::now();
@@ -403,6 +408,76 @@ void run_ivf(cfdm::ThreadPool& pool, cfdm::Isa isa, const std::vector<int>& prob
   run_ivf_on("mnist_pca64", latent, scenario.params, pool, isa, probes);
 }
 
+// The local model's floor (local_floor.hpp): on MNIST's threes (N = 6,131), 16 held-out threes
+// noised to each time of a 10-step DDIM grid (z = t x + (1 - t) eps), one evaluation each of the
+// exact model, the local model (its patch schedule) and the local model's logits alone, on one
+// instruction set (the logits' own build for it); the best of three per time, summed over the grid.
+void run_local_floor(cfdm::ThreadPool& pool, cfdm::Isa isa) {
+  const std::string dir = cfdm::data::default_data_dir();
+  const std::string class_name = cfdm::data::class_dataset_name("mnist", 3);
+  if (!cfdm::data::image_dataset_prepared(class_name, dir) ||
+      !cfdm::data::file_exists(dir + "/mnist-test-images.idx")) {
+    std::printf("{\"workload\": \"local_floor\", \"platform\": \"%s\", \"skipped\": \"MNIST not prepared in %s\"}\n",
+                kPlatform, dir.c_str());
+    return;
+  }
+  if (isa == cfdm::Isa::best) isa = cfdm::best_isa();
+  cfdm::bench::LocalLogits logits = nullptr;
+  if (isa == cfdm::Isa::sse2 || isa == cfdm::Isa::simd128) logits = &cfdm::bench::local_logits_base;
+#if defined(__x86_64__)
+  if (isa == cfdm::Isa::avx512) logits = &cfdm::bench::local_logits_avx512;
+#endif
+  if (!logits) {
+    std::printf(
+        "{\"workload\": \"local_floor\", \"platform\": \"%s\", \"skipped\": \"no logits build for %s "
+        "(--isa sse2, avx512 or simd128)\"}\n",
+        kPlatform, cfdm::isa_name(isa));
+    return;
+  }
+  cfdm::data::Dataset dataset;
+  dataset.images = cfdm::data::load_image_dataset(class_name, dir);
+  const cfdm::ImageShape shape{dataset.images.height, dataset.images.width, dataset.images.channels};
+  const cfdm::TrainingSet train = cfdm::data::make_training_set(std::move(dataset), &pool);
+  const cfdm::MatrixXfR held_out = cfdm::data::to_matrix(cfdm::data::select(
+      cfdm::data::read_idx(dir + "/mnist-test-images.idx", dir + "/mnist-test-labels.idx"), {3}, 16));
+  const int n_queries = int(held_out.rows()), d = train.dim();
+  cfdm::KernelOptions kernel;
+  kernel.isa = isa;
+  const std::unique_ptr<cfdm::PosteriorMean> exact = cfdm::make_exact_posterior_mean(train, pool, kernel);
+  const std::unique_ptr<cfdm::PosteriorMean> local = cfdm::make_local_posterior_mean(train, shape, 0, pool, isa);
+  const std::vector<double> grid = cfdm::time_grid(cfdm::Schedule::ddim, 10);
+  cfdm::MatrixXfR z(n_queries, d), out(n_queries, d);
+  double exact_seconds = 0, local_seconds = 0, logits_seconds = 0, kept = 0;
+  for (size_t step = 0; step + 1 < grid.size(); ++step) {
+    const double t = grid[step];
+    cfdm::Rng rng(0, step);
+    for (Eigen::Index i = 0; i < z.size(); ++i) z.data()[i] = float(t * held_out.data()[i] + (1 - t) * rng.normal());
+    const int radius = cfdm::local_patch_size(shape, 0, t) / 2;
+    double best[3] = {1e30, 1e30, 1e30};
+    for (int r = 0; r < 3; ++r) {
+      auto start = Clock::now();
+      exact->evaluate(z.data(), n_queries, d, t, -1, out.data(), d);
+      best[0] = std::min(best[0], seconds_since(start));
+      start = Clock::now();
+      local->evaluate(z.data(), n_queries, d, t, -1, out.data(), d);
+      best[1] = std::min(best[1], seconds_since(start));
+      start = Clock::now();
+      kept += logits(train, pool, z.data(), n_queries, t, shape, radius);
+      best[2] = std::min(best[2], seconds_since(start));
+    }
+    exact_seconds += best[0];
+    local_seconds += best[1];
+    logits_seconds += best[2];
+  }
+  std::printf(
+      "{\"workload\": \"local_floor\", \"platform\": \"%s\", \"isa\": \"%s\", \"threads\": %d, \"n_train\": %d, "
+      "\"n_queries\": %d, \"steps\": 10, \"exact_seconds\": %.4g, \"local_seconds\": %.4g, \"logits_seconds\": %.4g, "
+      "\"local_per_exact\": %.3g, \"logits_per_exact\": %.3g, \"logits_share_of_local\": %.3g, \"kept\": %.6g}\n",
+      kPlatform, cfdm::isa_name(isa), pool.size(), train.n(), n_queries, exact_seconds, local_seconds, logits_seconds,
+      local_seconds / exact_seconds, logits_seconds / exact_seconds, logits_seconds / local_seconds, kept);
+  std::fflush(stdout);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -421,17 +496,17 @@ int main(int argc, char** argv) {
         probes.push_back(std::stoi(value.substr(at, comma - at)));
         at = comma + 1;
       }
-    }
-    else if (key == "--threads")
+    } else if (key == "--threads")
       threads = std::stoi(value);
     else if (key == "--isa") {
       for (cfdm::Isa candidate :
            {cfdm::Isa::scalar, cfdm::Isa::sse2, cfdm::Isa::avx2, cfdm::Isa::avx512, cfdm::Isa::simd128})
         if (value == cfdm::isa_name(candidate)) isa = candidate;
     } else {
-      std::fprintf(stderr,
-                   "usage: cfdm_bench [--workload moons|mnist|mnist_real|mnist_pca|knn|crossover|bandwidth|ivf|all] "
-                   "[--threads N] [--isa NAME] [--probes P1,P2,...]\n");
+      std::fprintf(
+          stderr,
+          "usage: cfdm_bench [--workload moons|mnist|mnist_real|mnist_pca|knn|crossover|bandwidth|ivf|local_floor|all] "
+          "[--threads N] [--isa NAME] [--probes P1,P2,...]\n");
       return 2;
     }
   }
@@ -445,7 +520,8 @@ int main(int argc, char** argv) {
   if (workload == "mnist_real" || workload == "mnist_pca" || workload == "all")
     run_mnist_real(pool, isa, workload != "mnist_pca", workload != "mnist_real");
   if (workload == "crossover" || workload == "all") run_crossover(pool);
-  if (workload == "ivf") run_ivf(pool, isa, probes);  // not in all: bench_data.py runs it
+  if (workload == "ivf") run_ivf(pool, isa, probes);          // not in all: bench_data.py runs it
+  if (workload == "local_floor") run_local_floor(pool, isa);  // not in all: bench_models.py runs it
   if (workload == "moons" || workload == "all") {
     // (a) moons, N = 10,000, 2,000 samples, 100 steps, sigma = 0.
     const cfdm::data::Scenario& scenario = cfdm::data::find_scenario("bench-moons");

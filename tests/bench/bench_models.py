@@ -111,11 +111,42 @@ def main():
                 lines += ["", f"Wiener: {n_samples * steps / wiener['cfdm']:.0f} sample-steps/s "
                               f"({n_samples / wiener['cfdm']:.0f} samples/s at {steps} steps)."]
             lines.append("")
+        lines += local_floor(native_dir, data_dir)
         lines += local_estimator(cli, data_dir, tmp)
     web, playwright = take_option(args, "--web"), take_option(args, "--playwright")
     if web and playwright:
         lines += browser_comparison(native_dir, web, playwright)
     emit(lines, save)
+
+
+def local_floor(native_dir, data_dir):
+    """The local model's logits alone (cfdm_bench --workload local_floor) beside the whole local
+    model and the exact model, on the best instruction set and on SSE2: the floor under any exact
+    local kernel's time, against the 2x target."""
+    bench = os.path.join(native_dir, "tests/bench/cfdm_bench")
+    lines = ["## The local model's floor: its logits alone", "",
+             "Every window distance of 16 noised held-out threes to every training three (N = 6,131) at each time of "
+             "a 10-step DDIM grid, in the local kernel's own blocks and precision but without its softmaxes, against "
+             "one evaluation of the exact model and of the whole local model at the same times (best of three each, "
+             f"{THREADS} threads; `cfdm_bench --workload local_floor`). Any kernel that evaluates the local model "
+             "exactly computes these logits first.", "",
+             "| instruction set | exact model s | local model s | logits alone s | local / exact | logits / exact "
+             "| logits' share of local |", "|---|---|---|---|---|---|---|"]
+    env = dict(os.environ, CFDM_DATA_DIR=data_dir)
+    for isa in ("best", "sse2"):
+        command = [bench, "--workload", "local_floor", "--threads", str(THREADS)] + ([] if isa == "best" else
+                                                                                    ["--isa", isa])
+        print(f"local model's floor ({isa}) ...", file=sys.stderr)
+        r = subprocess.run(command, capture_output=True, text=True, env=env, timeout=3600)
+        if r.returncode != 0:
+            sys.exit(f"benchmark failed: {' '.join(command)}\n{r.stderr}")
+        d = json.loads(r.stdout.strip().splitlines()[-1])
+        if "skipped" in d:
+            lines.append(f"| {isa} | skipped: {d['skipped']} | | | | | |")
+            continue
+        lines.append(f"| {d['isa']} | {d['exact_seconds']:.4f} | {d['local_seconds']:.3f} | {d['logits_seconds']:.3f} | "
+                     f"{d['local_per_exact']:.0f}x | {d['logits_per_exact']:.1f}x | {d['logits_share_of_local']:.2f} |")
+    return lines + [""]
 
 
 # The local model's nearest-neighbour estimator: (K, L) pairs timed against the exact model's kernel.
