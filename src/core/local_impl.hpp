@@ -52,9 +52,15 @@ inline Lanes lanewise(const Lanes& x, const Lanes& y, Op op) {
   for (int k = 0; k < kLanes; ++k) r.v[k] = op(x.v[k], y.v[k]);
   return r;
 }
-inline Lanes operator+(const Lanes& x, const Lanes& y) { return lanewise(x, y, [](double p, double q) { return p + q; }); }
-inline Lanes operator-(const Lanes& x, const Lanes& y) { return lanewise(x, y, [](double p, double q) { return p - q; }); }
-inline Lanes operator*(const Lanes& x, const Lanes& y) { return lanewise(x, y, [](double p, double q) { return p * q; }); }
+inline Lanes operator+(const Lanes& x, const Lanes& y) {
+  return lanewise(x, y, [](double p, double q) { return p + q; });
+}
+inline Lanes operator-(const Lanes& x, const Lanes& y) {
+  return lanewise(x, y, [](double p, double q) { return p - q; });
+}
+inline Lanes operator*(const Lanes& x, const Lanes& y) {
+  return lanewise(x, y, [](double p, double q) { return p * q; });
+}
 inline Lanes broadcast(double x) {
   Lanes r;
   for (double& v : r.v) v = x;
@@ -197,15 +203,14 @@ void load_block(const TrainingSet& train, const Index& index, int block, double*
 // Streams the training rows past the queries (z - a c, centred as the rows are, in double), in
 // groups of 4 queries split over pool. For each block of kLanes rows (lane k: x_(i0 + k), stored
 // coordinate-major: lanes[j][k] = x_(i0 + k), j) and query z, logits(z, lanes, l) writes one
-// logit per softmax group and lane (l[k groups + g]); the rows are added in order, whatever the
-// thread count, and the softmaxes finished give out (row stride out_stride): the same bits on every
-// thread count. Each group of queries gets its own copy of logits, so it may keep scratch space.
-// With states (not null): each query's softmax state (PixelSoftmax::save, groups (2 + width)
-// doubles a query) instead of out.
-template <class Logits>
-void stream_pixel_softmax(const TrainingSet& train, ThreadPool& pool, const float* queries, int n_queries, int stride,
-                          double a, int groups, int width, const Logits& logits, float* out, int out_stride,
-                          double* states) {
+// logit per softmax group and lane (l[k groups + g]). Each group of queries gets its own copy of
+// logits, so it may keep scratch space, and its own consumer, begin(q0, count), on the thread that
+// runs it: consumer.add(q, block, l, rows) takes query q0 + q's logits of each block in order (rows:
+// the block's rows, block x d), then consumer.finish(). stream_pixel_softmax's softmaxes are such
+// consumers, and so is the benchmark's floor (tests/bench/local_floor_impl.hpp), which keeps none.
+template <class Logits, class Begin>
+void stream_logits(const TrainingSet& train, ThreadPool& pool, const float* queries, int n_queries, int stride,
+                   double a, int groups, const Logits& logits, const Begin& begin) {
   const int d = train.dim(), n = train.n();
   const float* mean = train.mean().data();
   constexpr int kQueriesPerTask = 4;
@@ -217,21 +222,54 @@ void stream_pixel_softmax(const TrainingSet& train, ThreadPool& pool, const floa
     std::vector<Lanes> lanes(dim, broadcast(0.0));
     for (int q = 0; q < count; ++q)
       for (int k = 0; k < d; ++k) z[size_t(q) * d + k] = double(queries[size_t(q0 + q) * stride + k]) - a * mean[k];
-    std::vector<PixelSoftmax> softmax(size_t(count), PixelSoftmax(groups, width));
+    auto consumer = begin(q0, count);
     Logits own = logits;
     for (int i0 = 0; i0 < n; i0 += kLanes) {
       const int block = std::min(kLanes, n - i0);
-      load_block(train, [&](int k) { return i0 + k; }, block, rows.data(), lanes.data());
+      load_block(
+          train, [&](int k) { return i0 + k; }, block, rows.data(), lanes.data());
       for (int q = 0; q < count; ++q) {
         own(&z[size_t(q) * d], lanes.data(), l.data());
-        for (int k = 0; k < block; ++k) softmax[size_t(q)].add(&l[size_t(k) * groups], &rows[size_t(k) * dim]);
+        consumer.add(q, block, l.data(), rows.data());
       }
     }
-    for (int q = 0; q < count; ++q)
-      if (states)
-        softmax[size_t(q)].save(states + size_t(q0 + q) * size_t(groups) * size_t(2 + width));
-      else
-        softmax[size_t(q)].finish(mean, out + size_t(q0 + q) * out_stride);
+    consumer.finish();
+  });
+}
+
+// The per-pixel softmaxes of stream_logits: the rows are added in order, whatever the thread
+// count, and the softmaxes finished give out (row stride out_stride): the same bits on every
+// thread count. With states (not null): each query's softmax state (PixelSoftmax::save, groups
+// (2 + width) doubles a query) instead of out.
+template <class Logits>
+void stream_pixel_softmax(const TrainingSet& train, ThreadPool& pool, const float* queries, int n_queries, int stride,
+                          double a, int groups, int width, const Logits& logits, float* out, int out_stride,
+                          double* states) {
+  const size_t dim = static_cast<size_t>(train.dim());
+  const float* mean = train.mean().data();
+  struct Softmaxes {
+    int q0, groups, width;
+    size_t dim;
+    const float* mean;
+    float* out;
+    int out_stride;
+    double* states;
+    std::vector<PixelSoftmax> softmax;
+    void add(int q, int block, const double* l, const double* rows) {
+      for (int k = 0; k < block; ++k) softmax[size_t(q)].add(&l[size_t(k) * groups], &rows[size_t(k) * dim]);
+    }
+    void finish() {
+      for (size_t q = 0; q < softmax.size(); ++q)
+        if (states)
+          softmax[q].save(states + (size_t(q0) + q) * size_t(groups) * size_t(2 + width));
+        else
+          softmax[q].finish(mean, out + (size_t(q0) + q) * size_t(out_stride));
+    }
+  };
+  stream_logits(train, pool, queries, n_queries, stride, a, groups, logits, [&](int q0, int count) {
+    return Softmaxes{q0,         groups, width,
+                     dim,        mean,   out,
+                     out_stride, states, std::vector<PixelSoftmax>(size_t(count), PixelSoftmax(groups, width))};
   });
 }
 
@@ -323,7 +361,8 @@ inline void window_rows_means(const TrainingSet& train, ThreadPool& pool, const 
     const int* mine = rows + size_t(q) * m;
     for (int j0 = 0; j0 < m; j0 += kLanes) {
       const int block = std::min(kLanes, m - j0);
-      load_block(train, [&](int k) { return mine[j0 + k]; }, block, block_rows.data(), lanes.data());
+      load_block(
+          train, [&](int k) { return mine[j0 + k]; }, block, block_rows.data(), lanes.data());
       logits(z.data(), lanes.data(), l.data());
       for (int k = 0; k < block; ++k) {
         double* own = &l[size_t(k) * groups];
