@@ -10,7 +10,7 @@ CFDM_SETUP_BENCH=1 "$ROOT/scripts/setup.sh"
 mkdir -p "$ROOT/tests/bench/results"
 /usr/bin/python3 "$ROOT/tests/bench/run_bench.py" "$NATIVE_BUILD" "$WASM_BUILD" \
   --web "$ROOT/build/web" --playwright "$ROOT/build/npm/node_modules/playwright-core" --save "$ROOT/tests/bench/results/$(uname -m)-$(nproc)core.md"
-/usr/bin/python3 "$ROOT/tests/bench/bench_models.py" "$NATIVE_BUILD" \
+/usr/bin/python3 "$ROOT/tests/bench/bench_models.py" "$NATIVE_BUILD" --wasm "$WASM_BUILD" \
   --web "$ROOT/build/web" --playwright "$ROOT/build/npm/node_modules/playwright-core" \
   --save "$ROOT/tests/bench/results/$(uname -m)-$(nproc)core-models.md"
 /usr/bin/python3 "$ROOT/tests/bench/bench_data.py" "$NATIVE_BUILD" "$WASM_BUILD" \

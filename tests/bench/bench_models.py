@@ -2,12 +2,16 @@
 """Benchmark of the analytic family: cfdm's models against a PyTorch port of the reference
 framework's denoisers (torch_reference.py), on the same data, noise, time grid and threads.
 
-usage: bench_models.py NATIVE_BUILD_DIR [--web WEB_DIR --playwright PLAYWRIGHT_CORE_DIR] [--save FILE.md]
+usage: bench_models.py NATIVE_BUILD_DIR [--wasm WASM_BUILD_DIR] [--web WEB_DIR --playwright PLAYWRIGHT_CORE_DIR]
+                       [--save FILE.md]
 
 For each workload: `cfdm compare` times every model's sampling (the steps only) and writes the
 initial noise; torch_reference.py samples from that noise with the same grid; `cfdm sample`
 writes each model's samples, which are held against PyTorch's (median pixel r^2, largest
 difference). Ratios are within the run, as the machine is shared and noisy.
+
+The local model's floor (its logits alone, cfdm_bench --workload local_floor) natively, and with
+--wasm under node as well.
 
 With --web and --playwright: the app's comparison in headless Chromium (threaded build, a fresh
 page each): from the start of the navigation to the run's end on screen, every model's row of
@@ -86,6 +90,7 @@ def workload(cli, data_dir, tmp, title, dataset, classes, n_samples, steps, mode
 def main():
     args = sys.argv[1:]
     save = take_option(args, "--save")
+    wasm_dir = take_option(args, "--wasm")
     native_dir = args[0]
     cli = os.path.join(native_dir, "src/cfdm")
     data_dir = os.environ.get("CFDM_DATA_DIR", os.path.join(HERE, "../../build/data"))
@@ -111,7 +116,7 @@ def main():
                 lines += ["", f"Wiener: {n_samples * steps / wiener['cfdm']:.0f} sample-steps/s "
                               f"({n_samples / wiener['cfdm']:.0f} samples/s at {steps} steps)."]
             lines.append("")
-        lines += local_floor(native_dir, data_dir)
+        lines += local_floor(native_dir, wasm_dir, data_dir)
         lines += local_estimator(cli, data_dir, tmp)
     web, playwright = take_option(args, "--web"), take_option(args, "--playwright")
     if web and playwright:
@@ -119,11 +124,13 @@ def main():
     emit(lines, save)
 
 
-def local_floor(native_dir, data_dir):
+def local_floor(native_dir, wasm_dir, data_dir):
     """The local model's logits alone (cfdm_bench --workload local_floor) beside the whole local
-    model and the exact model, on the best instruction set and on SSE2: the floor under any exact
-    local kernel's time, against the 2x target."""
-    bench = os.path.join(native_dir, "tests/bench/cfdm_bench")
+    model and the exact model, natively on the best instruction set and on SSE2, and in wasm under
+    node when its build is given: the floor under any exact local kernel's time, against the 2x
+    target."""
+    bench = [os.path.join(native_dir, "tests/bench/cfdm_bench")]
+    wasm_bench = os.path.join(wasm_dir, "tests/bench/cfdm_bench.js") if wasm_dir else ""
     lines = ["## The local model's floor: its logits alone", "",
              "Every window distance of 16 noised held-out threes to every training three (N = 6,131) at each time of "
              "a 10-step DDIM grid, in the local kernel's own blocks and precision but without its softmaxes, against "
@@ -133,10 +140,13 @@ def local_floor(native_dir, data_dir):
              "| instruction set | exact model s | local model s | logits alone s | local / exact | logits / exact "
              "| logits' share of local |", "|---|---|---|---|---|---|---|"]
     env = dict(os.environ, CFDM_DATA_DIR=data_dir)
-    for isa in ("best", "sse2"):
-        command = [bench, "--workload", "local_floor", "--threads", str(THREADS)] + ([] if isa == "best" else
-                                                                                    ["--isa", isa])
-        print(f"local model's floor ({isa}) ...", file=sys.stderr)
+    runs = [(bench, "best"), (bench, "sse2")]
+    if wasm_bench and os.path.exists(wasm_bench):
+        runs.append((["node", "--no-experimental-fetch", wasm_bench], "best"))
+    for program, isa in runs:
+        command = program + ["--workload", "local_floor", "--threads", str(THREADS)] + ([] if isa == "best" else
+                                                                                      ["--isa", isa])
+        print(f"local model's floor ({'wasm' if program[0] == 'node' else isa}) ...", file=sys.stderr)
         r = subprocess.run(command, capture_output=True, text=True, env=env, timeout=3600)
         if r.returncode != 0:
             sys.exit(f"benchmark failed: {' '.join(command)}\n{r.stderr}")
@@ -144,7 +154,7 @@ def local_floor(native_dir, data_dir):
         if "skipped" in d:
             lines.append(f"| {isa} | skipped: {d['skipped']} | | | | | |")
             continue
-        lines.append(f"| {d['isa']} | {d['exact_seconds']:.4f} | {d['local_seconds']:.3f} | {d['logits_seconds']:.3f} | "
+        lines.append(f"| {d['isa']} ({d['platform']}) | {d['exact_seconds']:.4f} | {d['local_seconds']:.3f} | {d['logits_seconds']:.3f} | "
                      f"{d['local_per_exact']:.0f}x | {d['logits_per_exact']:.1f}x | {d['logits_share_of_local']:.2f} |")
     return lines + [""]
 
