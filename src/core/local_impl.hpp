@@ -52,15 +52,9 @@ inline Lanes lanewise(const Lanes& x, const Lanes& y, Op op) {
   for (int k = 0; k < kLanes; ++k) r.v[k] = op(x.v[k], y.v[k]);
   return r;
 }
-inline Lanes operator+(const Lanes& x, const Lanes& y) {
-  return lanewise(x, y, [](double p, double q) { return p + q; });
-}
-inline Lanes operator-(const Lanes& x, const Lanes& y) {
-  return lanewise(x, y, [](double p, double q) { return p - q; });
-}
-inline Lanes operator*(const Lanes& x, const Lanes& y) {
-  return lanewise(x, y, [](double p, double q) { return p * q; });
-}
+inline Lanes operator+(const Lanes& x, const Lanes& y) { return lanewise(x, y, [](double p, double q) { return p + q; }); }
+inline Lanes operator-(const Lanes& x, const Lanes& y) { return lanewise(x, y, [](double p, double q) { return p - q; }); }
+inline Lanes operator*(const Lanes& x, const Lanes& y) { return lanewise(x, y, [](double p, double q) { return p * q; }); }
 inline Lanes broadcast(double x) {
   Lanes r;
   for (double& v : r.v) v = x;
@@ -226,8 +220,7 @@ void stream_logits(const TrainingSet& train, ThreadPool& pool, const float* quer
     Logits own = logits;
     for (int i0 = 0; i0 < n; i0 += kLanes) {
       const int block = std::min(kLanes, n - i0);
-      load_block(
-          train, [&](int k) { return i0 + k; }, block, rows.data(), lanes.data());
+      load_block(train, [&](int k) { return i0 + k; }, block, rows.data(), lanes.data());
       for (int q = 0; q < count; ++q) {
         own(&z[size_t(q) * d], lanes.data(), l.data());
         consumer.add(q, block, l.data(), rows.data());
@@ -267,9 +260,9 @@ void stream_pixel_softmax(const TrainingSet& train, ThreadPool& pool, const floa
     }
   };
   stream_logits(train, pool, queries, n_queries, stride, a, groups, logits, [&](int q0, int count) {
-    return Softmaxes{q0,         groups, width,
-                     dim,        mean,   out,
-                     out_stride, states, std::vector<PixelSoftmax>(size_t(count), PixelSoftmax(groups, width))};
+    Softmaxes group{q0, groups, width, dim, mean, out, out_stride, states, {}};
+    group.softmax.assign(size_t(count), PixelSoftmax(groups, width));
+    return group;
   });
 }
 
@@ -361,8 +354,7 @@ inline void window_rows_means(const TrainingSet& train, ThreadPool& pool, const 
     const int* mine = rows + size_t(q) * m;
     for (int j0 = 0; j0 < m; j0 += kLanes) {
       const int block = std::min(kLanes, m - j0);
-      load_block(
-          train, [&](int k) { return mine[j0 + k]; }, block, block_rows.data(), lanes.data());
+      load_block(train, [&](int k) { return mine[j0 + k]; }, block, block_rows.data(), lanes.data());
       logits(z.data(), lanes.data(), l.data());
       for (int k = 0; k < block; ++k) {
         double* own = &l[size_t(k) * groups];

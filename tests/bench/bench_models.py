@@ -135,8 +135,8 @@ def local_floor(native_dir, wasm_dir, data_dir):
              "Every window distance of 16 noised held-out threes to every training three (N = 6,131) at each time of "
              "a 10-step DDIM grid, in the local kernel's own blocks and precision but without its softmaxes, against "
              "one evaluation of the exact model and of the whole local model at the same times (best of three each, "
-             f"{THREADS} threads; `cfdm_bench --workload local_floor`). Any kernel that evaluates the local model "
-             "exactly computes these logits first.", "",
+             f"{THREADS} threads; `cfdm_bench --workload local_floor`). Any kernel of the local model "
+             "over every image computes such logits for every image and pixel before its softmaxes.", "",
              "| instruction set | exact model s | local model s | logits alone s | local / exact | logits / exact "
              "| logits' share of local |", "|---|---|---|---|---|---|---|"]
     env = dict(os.environ, CFDM_DATA_DIR=data_dir)

@@ -1,8 +1,8 @@
 // The local patch model's logits alone, for `cfdm_bench --workload local_floor`: the window
 // distances of every query to every training image (local_impl.hpp's WindowLogits, in the same
-// blocks of eight images in double, per instruction set), without the per-pixel softmaxes. Any
-// kernel that evaluates the model exactly computes these before its first exponential, so their
-// time is a floor under the local model's, held beside the exact model's.
+// blocks of eight images in double, per instruction set), without the per-pixel softmaxes: the
+// part of the local model's time that a kernel of it over every image spends before its first
+// exponential, held beside the exact model's.
 #pragma once
 #include "core/thread_pool.hpp"
 #include "core/training_set.hpp"
