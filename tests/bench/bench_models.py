@@ -46,8 +46,8 @@ WORKLOADS = [
 ]
 
 
-def run(command, timeout=7200):
-    r = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+def run(command, timeout=7200, env=None):
+    r = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
     if r.returncode != 0:
         sys.exit(f"benchmark failed: {' '.join(command)}\n{r.stderr}")
     return r.stdout
@@ -127,8 +127,8 @@ def main():
 def local_floor(native_dir, wasm_dir, data_dir):
     """The local model's logits alone (cfdm_bench --workload local_floor) beside the whole local
     model and the exact model, natively on the best instruction set and on SSE2, and in wasm under
-    node when its build is given: the floor under any exact local kernel's time, against the 2x
-    target."""
+    node when its build is given: the floor under the time of a local kernel over every image,
+    against the 2x target."""
     bench = [os.path.join(native_dir, "tests/bench/cfdm_bench")]
     wasm_bench = os.path.join(wasm_dir, "tests/bench/cfdm_bench.js") if wasm_dir else ""
     lines = ["## The local model's floor: its logits alone", "",
@@ -147,10 +147,7 @@ def local_floor(native_dir, wasm_dir, data_dir):
         command = program + ["--workload", "local_floor", "--threads", str(THREADS)] + ([] if isa == "best" else
                                                                                       ["--isa", isa])
         print(f"local model's floor ({'wasm' if program[0] == 'node' else isa}) ...", file=sys.stderr)
-        r = subprocess.run(command, capture_output=True, text=True, env=env, timeout=3600)
-        if r.returncode != 0:
-            sys.exit(f"benchmark failed: {' '.join(command)}\n{r.stderr}")
-        d = json.loads(r.stdout.strip().splitlines()[-1])
+        d = json.loads(run(command, env=env).strip().splitlines()[-1])
         if "skipped" in d:
             lines.append(f"| {isa} | skipped: {d['skipped']} | | | | | |")
             continue

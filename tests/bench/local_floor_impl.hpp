@@ -14,18 +14,17 @@ inline double logits_only(const TrainingSet& train, ThreadPool& pool, const floa
   using namespace cfdm::CFDM_LOCAL_NAMESPACE;
   const int d = train.dim(), groups = image.height * image.width;
   const double a = t, scale = 1.0 / (2.0 * (1.0 - t) * (1.0 - t));
-  const int tasks = (n_queries + 3) / 4;  // stream_logits's groups of 4 queries
-  std::vector<double> kept(size_t(tasks), 0.0);
+  std::vector<double> kept(size_t(n_queries), 0.0);  // one sum per group of queries, at its first
   struct Sum {
     double* kept;
     int blocks = 0;
     double sum = 0.0;
-    void add(int q, int, const double* l, const double*) { sum += l[(size_t(q) + size_t(blocks++)) % 8]; }
+    void add(int q, int, const double* l, const double*) { sum += l[(size_t(q) + size_t(blocks++)) % kLanes]; }
     void finish() { *kept = sum; }
   };
   stream_logits(train, pool, queries, n_queries, d, a, groups,
                 WindowLogits{image.height, image.width, image.channels, radius, a, scale, {}},
-                [&](int q0, int) { return Sum{&kept[size_t(q0 / 4)]}; });
+                [&](int q0, int) { return Sum{&kept[size_t(q0)]}; });
   double total = 0.0;
   for (double v : kept) total += v;
   return total;
