@@ -187,6 +187,8 @@ class App {
   // The status window in the last frame: its top and right edges, and its height when it last
   // showed everything (it says less where that would cover the controls).
   float status_top_ = 0.0f, status_right_ = 0.0f, status_full_height_ = 200.0f, status_brief_height_ = 110.0f;
+  float status_left_ = 0.0f, status_bottom_ = 0.0f;
+  float status_wrap_ = 460.0f;  // the width the full status's caption last wrapped at
   bool status_hidden_ = false;  // no room for it beside the open controls: they show its messages
   // Where the view starts on the left: right of the open control panel when what is left is still
   // a good part of the window (a desktop window), else 0 (a phone, or no panel).

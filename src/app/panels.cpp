@@ -531,13 +531,36 @@ void App::draw_messages(float width) {
 void App::draw_status() {
   const ImGuiIO& io = ImGui::GetIO();
   const ImVec2 display = io.DisplaySize;
-  // Bottom left, unless the full status (as tall as it last was) would cover the open controls:
-  // then right of them where there is room, else the brief status (one caption line).
+  // Bottom left, unless the full status would cover the open controls even wrapped wider: then
+  // right of them where there is room, else the brief status (one caption line).
   bool narrow = display.x < 700 || display.y < 500;
   // In a narrow window (an embed in a blog column) the bottom row is the page's full-speed link's.
   const float bottom = display.y - (display.x < 700 ? 30.0f : 10.0f);
+  const Model* model = snapshot_.model.get();
+  const bool points = model && !model->is_image();
+  const std::string full = narrow ? std::string() : caption(settings_, caption_facts());
+  static constexpr char kDropHint[] =
+      "Drop a .npy or .csv file of 2-D or 3-D points here to sample from your own data.";
+  // The caption and the drop hint, the lines that wrap, as tall as they are at a wrap width.
+  const auto wrapped_height = [&](float width) {
+    return ImGui::CalcTextSize(full.c_str(), nullptr, false, width).y +
+           (points ? ImGui::CalcTextSize(kDropHint, nullptr, false, width).y : 0.0f);
+  };
+  float wrap = std::max(std::min(460.0f, display.x - 40), 160.0f);
+  // The full status's other lines, as tall as they last were.
+  const float rest = status_full_height_ - wrapped_height(status_wrap_);
+  // Too tall below the open controls at the usual width, the points' full status is tried wider
+  // there: below the controls it leaves the middle of the picture clear, where beside them it
+  // would cover the lower part of the points.
+  if (!narrow && points && controls_right_ > 0)
+    for (float wide = wrap; wide <= std::max(wrap, display.x - 40); wide += 80)
+      if (bottom - rest - wrapped_height(wide) >= controls_bottom_ + 6) {
+        wrap = wide;
+        break;
+      }
+  const float full_height = narrow ? status_full_height_ : rest + wrapped_height(wrap);
   float x = 10;
-  if (!narrow && controls_right_ > 0 && bottom - status_full_height_ < controls_bottom_ + 6) {
+  if (!narrow && controls_right_ > 0 && bottom - full_height < controls_bottom_ + 6) {
     if (display.x - controls_right_ - 20 >= 500)
       x = controls_right_ + 10;
     else
@@ -548,6 +571,7 @@ void App::draw_status() {
   status_hidden_ = narrow && controls_right_ > 0 && bottom - status_brief_height_ < controls_bottom_ + 6 &&
                    display.x - controls_right_ - 20 < 300;
   if (status_hidden_) return;
+  status_bottom_ = bottom;
   if (narrow && controls_right_ > 0 && bottom - status_brief_height_ < controls_bottom_ + 6)
     x = controls_right_ + 10;
   ImGui::SetNextWindowPos(ImVec2(x, bottom), ImGuiCond_Always, ImVec2(0, 1));
@@ -555,14 +579,11 @@ void App::draw_status() {
   ImGui::Begin("status", nullptr,
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings |
                    ImGuiWindowFlags_NoFocusOnAppearing | ImGuiWindowFlags_NoNav);
-  const Model* model = snapshot_.model.get();
   {
-    const float width = std::min(460.0f, io.DisplaySize.x - 40);
-    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + std::max(width, 160.0f));
-    ImGui::TextUnformatted((narrow ? short_caption(settings_, caption_facts()) : caption(settings_, caption_facts())).c_str());
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + wrap);
+    ImGui::TextUnformatted((narrow ? short_caption(settings_, caption_facts()) : full).c_str());
     if (!narrow) draw_legend();
-    if (!narrow && model && !model->is_image())
-      ImGui::TextDisabled("Drop a .npy or .csv file of 2-D or 3-D points here to sample from your own data.");
+    if (!narrow && points) ImGui::TextDisabled("%s", kDropHint);
     ImGui::PopTextWrapPos();
   }
   // A tiny window (a blog column's embed with every control): the caption and any message only,
@@ -570,7 +591,7 @@ void App::draw_status() {
   if (display.y < 320) {
     draw_messages(std::min(460.0f, display.x - 40));
     status_top_ = ImGui::GetWindowPos().y;
-    status_right_ = ImGui::GetWindowPos().x + ImGui::GetWindowSize().x;
+    status_left_ = ImGui::GetWindowPos().x, status_right_ = ImGui::GetWindowPos().x + ImGui::GetWindowSize().x;
     status_brief_height_ = ImGui::GetWindowSize().y;
     ImGui::End();
     return;
@@ -649,8 +670,13 @@ void App::draw_status() {
                 web && !platform_.cross_origin_isolated ? " (this site does not enable threads)" : "");
   draw_messages(460);
   status_top_ = ImGui::GetWindowPos().y;
-  status_right_ = ImGui::GetWindowPos().x + ImGui::GetWindowSize().x;
-  if (!narrow) status_full_height_ = ImGui::GetWindowSize().y;
+  status_left_ = ImGui::GetWindowPos().x, status_right_ = ImGui::GetWindowPos().x + ImGui::GetWindowSize().x;
+  // The full status's height as laid out in this frame at this wrap width (the window's own size
+  // follows its contents a frame later).
+  if (!narrow) {
+    status_full_height_ = ImGui::GetCursorPosY() - ImGui::GetStyle().ItemSpacing.y + ImGui::GetStyle().WindowPadding.y;
+    status_wrap_ = wrap;
+  }
   if (narrow) status_brief_height_ = ImGui::GetWindowSize().y;
   ImGui::End();
 }

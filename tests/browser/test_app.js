@@ -269,6 +269,14 @@ async function story(browser, port) {
     const stats = await waitForStats(page, finished, 180);
     check(`story: preset ${i + 1} finishes`, stats && finished(stats) && stats.error === '', JSON.stringify(stats));
     await page.screenshot({ path: path.join(shotDir, `story-${i + 1}.png`) });
+    if (!/dataset=(mnist|fashion)/.test(presets[i])) {
+      // The caption's window leaves the points clear: it does not cover any training point's ring.
+      const s = stats || {};
+      const overlap = (a, b) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+      check(`story: preset ${i + 1}: the status window covers no training point`,
+            Array.isArray(s.status_box) && Array.isArray(s.rings_box) && !overlap(s.status_box, s.rings_box),
+            `status ${JSON.stringify(s.status_box)}, training points ${JSON.stringify(s.rings_box)}`);
+    }
     if (presets[i].includes('models=')) {
       // The comparison view: the same noise through exact, sigma-CFDM and local, side by side. The
       // exact model copies every sample, the local model none; the run's time (what a visitor waits
