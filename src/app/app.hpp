@@ -188,7 +188,7 @@ class App {
   // showed everything (it says less where that would cover the controls).
   float status_top_ = 0.0f, status_right_ = 0.0f, status_full_height_ = 200.0f, status_brief_height_ = 110.0f;
   float status_left_ = 0.0f, status_bottom_ = 0.0f;
-  float status_wrap_ = 460.0f;  // the width the full status's caption last wrapped at
+  float status_wrapped_height_ = 0.0f;  // the height of its wrapped lines (caption, drop hint) in it
   bool status_hidden_ = false;  // no room for it beside the open controls: they show its messages
   // Where the view starts on the left: right of the open control panel when what is left is still
   // a good part of the window (a desktop window), else 0 (a phone, or no panel).

@@ -548,7 +548,7 @@ void App::draw_status() {
   };
   float wrap = std::max(std::min(460.0f, display.x - 40), 160.0f);
   // The full status's other lines, as tall as they last were.
-  const float rest = status_full_height_ - wrapped_height(status_wrap_);
+  const float rest = status_full_height_ - status_wrapped_height_;
   // Too tall below the open controls at the usual width, the points' full status is tried wider
   // there: below the controls it leaves the middle of the picture clear, where beside them it
   // would cover the lower part of the points.
@@ -675,7 +675,7 @@ void App::draw_status() {
   // follows its contents a frame later).
   if (!narrow) {
     status_full_height_ = ImGui::GetCursorPosY() - ImGui::GetStyle().ItemSpacing.y + ImGui::GetStyle().WindowPadding.y;
-    status_wrap_ = wrap;
+    status_wrapped_height_ = wrapped_height(wrap);
   }
   if (narrow) status_brief_height_ = ImGui::GetWindowSize().y;
   ImGui::End();
