@@ -184,11 +184,14 @@ class App {
   // The 2-D view's centre and zoom, the trails and the scrubbed step are settings_.view.
   float controls_right_ = 0.0f;   // the open control panel's right edge in the last frame (0: none)
   float controls_bottom_ = 0.0f;  // the bottom edge of whatever controls the last frame drew (0: none)
-  // The status window in the last frame: its top and right edges, and its height when it last
-  // showed everything (it says less where that would cover the controls).
-  float status_top_ = 0.0f, status_right_ = 0.0f, status_full_height_ = 200.0f, status_brief_height_ = 110.0f;
-  float status_left_ = 0.0f, status_bottom_ = 0.0f;
-  float status_wrapped_height_ = 0.0f;  // the height of its wrapped lines (caption, drop hint) in it
+  // The status window in the last frame: its edges, and its height when it last showed the brief
+  // status (one caption line, where the full one would cover the controls or the picture).
+  float status_left_ = 0.0f, status_top_ = 0.0f, status_right_ = 0.0f, status_bottom_ = 0.0f;
+  float status_brief_height_ = 110.0f;
+  // The full status's height less its wrapped lines (the caption, the drop hint): measured when it
+  // was last shown, estimated before that.
+  float status_rest_ = 150.0f;
+  bool status_rest_measured_ = false;
   bool status_hidden_ = false;  // no room for it beside the open controls: they show its messages
   // Where the view starts on the left: right of the open control panel when what is left is still
   // a good part of the window (a desktop window), else 0 (a phone, or no panel).

@@ -531,8 +531,8 @@ void App::draw_messages(float width) {
 void App::draw_status() {
   const ImGuiIO& io = ImGui::GetIO();
   const ImVec2 display = io.DisplaySize;
-  // Bottom left, unless the full status would cover the open controls even wrapped wider: then
-  // right of them where there is room, else the brief status (one caption line).
+  // Bottom left, wrapped wider where that lets the full status fit below the open controls; else
+  // the brief status (one caption line), right of the controls where it would cover them.
   bool narrow = display.x < 700 || display.y < 500;
   // In a narrow window (an embed in a blog column) the bottom row is the page's full-speed link's.
   const float bottom = display.y - (display.x < 700 ? 30.0f : 10.0f);
@@ -547,8 +547,7 @@ void App::draw_status() {
            (points ? ImGui::CalcTextSize(kDropHint, nullptr, false, width).y : 0.0f);
   };
   float wrap = std::max(std::min(460.0f, display.x - 40), 160.0f);
-  // The full status's other lines, as tall as they last were.
-  const float rest = status_full_height_ - status_wrapped_height_;
+  const float rest = status_rest_;  // the full status's other lines, as tall as they last were
   // Too tall below the open controls at the usual width, the points' full status is tried wider
   // there: below the controls it leaves the middle of the picture clear, where beside them it
   // would cover the lower part of the points.
@@ -558,14 +557,9 @@ void App::draw_status() {
         wrap = wide;
         break;
       }
-  const float full_height = narrow ? status_full_height_ : rest + wrapped_height(wrap);
   float x = 10;
-  if (!narrow && controls_right_ > 0 && bottom - full_height < controls_bottom_ + 6) {
-    if (display.x - controls_right_ - 20 >= 500)
-      x = controls_right_ + 10;
-    else
-      narrow = true;
-  }
+  // Beside the controls it would sit over the picture: there only the brief status goes.
+  if (!narrow && controls_right_ > 0 && bottom - rest - wrapped_height(wrap) < controls_bottom_ + 6) narrow = true;
   // Even the brief status would cover the open controls (a small window): the controls window
   // shows the caption and the messages instead.
   status_hidden_ = narrow && controls_right_ > 0 && bottom - status_brief_height_ < controls_bottom_ + 6 &&
@@ -574,6 +568,7 @@ void App::draw_status() {
   status_bottom_ = bottom;
   if (narrow && controls_right_ > 0 && bottom - status_brief_height_ < controls_bottom_ + 6)
     x = controls_right_ + 10;
+  const std::string brief = narrow ? short_caption(settings_, caption_facts()) : std::string();
   ImGui::SetNextWindowPos(ImVec2(x, bottom), ImGuiCond_Always, ImVec2(0, 1));
   ImGui::SetNextWindowBgAlpha(0.88f);
   ImGui::Begin("status", nullptr,
@@ -581,7 +576,7 @@ void App::draw_status() {
                    ImGuiWindowFlags_NoFocusOnAppearing | ImGuiWindowFlags_NoNav);
   {
     ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + wrap);
-    ImGui::TextUnformatted((narrow ? short_caption(settings_, caption_facts()) : full).c_str());
+    ImGui::TextUnformatted((narrow ? brief : full).c_str());
     if (!narrow) draw_legend();
     if (!narrow && points) ImGui::TextDisabled("%s", kDropHint);
     ImGui::PopTextWrapPos();
@@ -671,11 +666,18 @@ void App::draw_status() {
   draw_messages(460);
   status_top_ = ImGui::GetWindowPos().y;
   status_left_ = ImGui::GetWindowPos().x, status_right_ = ImGui::GetWindowPos().x + ImGui::GetWindowSize().x;
-  // The full status's height as laid out in this frame at this wrap width (the window's own size
-  // follows its contents a frame later).
+  // The height laid out in this frame (the window's own size follows its contents a frame later),
+  // less the wrapped lines: the full status's other lines. Before the full status has been shown,
+  // they are estimated from the brief one's (the same lines below the caption; the points' legend
+  // above them, one line).
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const float laid_out = ImGui::GetCursorPosY() - style.ItemSpacing.y + style.WindowPadding.y;
   if (!narrow) {
-    status_full_height_ = ImGui::GetCursorPosY() - ImGui::GetStyle().ItemSpacing.y + ImGui::GetStyle().WindowPadding.y;
-    status_wrapped_height_ = wrapped_height(wrap);
+    status_rest_ = laid_out - wrapped_height(wrap);
+    status_rest_measured_ = true;
+  } else if (!status_rest_measured_ && points) {
+    status_rest_ = laid_out - ImGui::CalcTextSize(brief.c_str(), nullptr, false, wrap).y + ImGui::GetTextLineHeight() +
+                   2 * style.ItemSpacing.y;
   }
   if (narrow) status_brief_height_ = ImGui::GetWindowSize().y;
   ImGui::End();
