@@ -189,7 +189,7 @@ class App {
   float status_left_ = 0.0f, status_top_ = 0.0f, status_right_ = 0.0f, status_bottom_ = 0.0f;
   float status_brief_height_ = 110.0f;
   // The full status's height less its wrapped lines (the caption, the drop hint): measured when it
-  // was last shown, estimated before that.
+  // was shown in the last frame (status_rest_measured_), else estimated.
   float status_rest_ = 150.0f;
   bool status_rest_measured_ = false;
   bool status_hidden_ = false;  // no room for it beside the open controls: they show its messages

@@ -531,8 +531,8 @@ void App::draw_messages(float width) {
 void App::draw_status() {
   const ImGuiIO& io = ImGui::GetIO();
   const ImVec2 display = io.DisplaySize;
-  // Bottom left, wrapped wider where that lets the full status fit below the open controls; else
-  // the brief status (one caption line), right of the controls where it would cover them.
+  // Bottom left, wrapped wider where that lets the points' full status fit below the open
+  // controls; else beside them (images) or the brief status (one caption line).
   bool narrow = display.x < 700 || display.y < 500;
   // In a narrow window (an embed in a blog column) the bottom row is the page's full-speed link's.
   const float bottom = display.y - (display.x < 700 ? 30.0f : 10.0f);
@@ -548,18 +548,27 @@ void App::draw_status() {
   };
   float wrap = std::max(std::min(460.0f, display.x - 40), 160.0f);
   const float rest = status_rest_;  // the full status's other lines, as tall as they last were
+  // The room it must leave above it: more when that height is an estimate, so that the status does
+  // not switch between the full and the brief form every frame.
+  const float margin = status_rest_measured_ ? 6.0f : 18.0f;
   // Too tall below the open controls at the usual width, the points' full status is tried wider
   // there: below the controls it leaves the middle of the picture clear, where beside them it
   // would cover the lower part of the points.
   if (!narrow && points && controls_right_ > 0)
     for (float wide = wrap; wide <= std::max(wrap, display.x - 40); wide += 80)
-      if (bottom - rest - wrapped_height(wide) >= controls_bottom_ + 6) {
+      if (bottom - rest - wrapped_height(wide) >= controls_bottom_ + margin) {
         wrap = wide;
         break;
       }
   float x = 10;
-  // Beside the controls it would sit over the picture: there only the brief status goes.
-  if (!narrow && controls_right_ > 0 && bottom - rest - wrapped_height(wrap) < controls_bottom_ + 6) narrow = true;
+  // Beside the controls: the full status where there is room for it, for images (their tiles are
+  // laid out above it); the points would be under it, so there only the brief status goes.
+  if (!narrow && controls_right_ > 0 && bottom - rest - wrapped_height(wrap) < controls_bottom_ + margin) {
+    if (!points && display.x - controls_right_ - 20 >= 500)
+      x = controls_right_ + 10;
+    else
+      narrow = true;
+  }
   // Even the brief status would cover the open controls (a small window): the controls window
   // shows the caption and the messages instead.
   status_hidden_ = narrow && controls_right_ > 0 && bottom - status_brief_height_ < controls_bottom_ + 6 &&
@@ -657,27 +666,31 @@ void App::draw_status() {
   // does not allow threads (not cross-origin isolated) or the device is short of memory.
   const char* version = !web ? "desktop app" : job_.threads() > 1 || platform_.cross_origin_isolated ? "fast version"
                                                                                                       : "light version";
+  // Wrapped at the window's right edge (beside the controls in a narrow window it would run past it).
+  ImGui::PushTextWrapPos(std::max(display.x - 10 - x, 200.0f));
   if (small)
-    ImGui::Text("%s, %d thread%s", version, job_.threads(), job_.threads() == 1 ? "" : "s");
+    ImGui::TextWrapped("%s, %d thread%s", version, job_.threads(), job_.threads() == 1 ? "" : "s");
   else
-    ImGui::Text("%s: %d thread%s, %s vector instructions; data %.1f MB%s", version, job_.threads(),
-                job_.threads() == 1 ? "" : "s", isa_name(best_isa()), bytes / 1e6,
-                web && !platform_.cross_origin_isolated ? " (this site does not enable threads)" : "");
+    ImGui::TextWrapped("%s: %d thread%s, %s vector instructions; data %.1f MB%s", version, job_.threads(),
+                       job_.threads() == 1 ? "" : "s", isa_name(best_isa()), bytes / 1e6,
+                       web && !platform_.cross_origin_isolated ? " (this site does not enable threads)" : "");
+  ImGui::PopTextWrapPos();
   draw_messages(460);
   status_top_ = ImGui::GetWindowPos().y;
   status_left_ = ImGui::GetWindowPos().x, status_right_ = ImGui::GetWindowPos().x + ImGui::GetWindowSize().x;
   // The height laid out in this frame (the window's own size follows its contents a frame later),
-  // less the wrapped lines: the full status's other lines. Before the full status has been shown,
-  // they are estimated from the brief one's (the same lines below the caption; the points' legend
-  // above them, one line).
+  // less the wrapped lines: the full status's other lines. While the brief status is shown, they
+  // are estimated from its own (the same lines below the caption; the points' legend above them,
+  // one line), so that a change of dataset or message is seen there too.
   const ImGuiStyle& style = ImGui::GetStyle();
   const float laid_out = ImGui::GetCursorPosY() - style.ItemSpacing.y + style.WindowPadding.y;
   if (!narrow) {
     status_rest_ = laid_out - wrapped_height(wrap);
     status_rest_measured_ = true;
-  } else if (!status_rest_measured_ && points) {
+  } else if (points) {
     status_rest_ = laid_out - ImGui::CalcTextSize(brief.c_str(), nullptr, false, wrap).y + ImGui::GetTextLineHeight() +
                    2 * style.ItemSpacing.y;
+    status_rest_measured_ = false;
   }
   if (narrow) status_brief_height_ = ImGui::GetWindowSize().y;
   ImGui::End();
