@@ -877,6 +877,106 @@ TEST(AppHeadless, TheImageGridKeepsClearOfTheControls) {
   EXPECT_LT(box.bottom, 768.0f);
 }
 
+// A comparison in a small embed (320 x 200, a phone's column): each block's title and copy count
+// run neither under the next block's title nor past the frame's edge (a shorter form where the
+// long one does not fit), and the tiles stay inside the frame; a wide window keeps the long form.
+TEST(AppHeadless, AComparisonsTitlesFitTheirBlocksInASmallEmbed) {
+  if (const std::string missing = mnist_missing(); !missing.empty()) GTEST_SKIP() << missing;
+  HeadlessImGui imgui;
+  app::App app(app::PlatformInfo{}, 2);
+  app::Settings s = small_mnist(5);
+  s.sampler.sigma = 1.0, s.sampler.n_draws = 4;
+  s.models = {"exact", "scfdm", "local"};
+  s.ui = app::Settings::Ui::min;
+  struct Title {
+    float left, right;
+    std::string text;
+  };
+  auto titles = [&] {
+    std::vector<Title> out;
+    for (const app::Label& label : app.scene().labels)
+      if (label.text.find('\n') != std::string::npos)
+        out.push_back({label.x, label.x + ImGui::CalcTextSize(label.text.c_str()).x, label.text});
+    std::sort(out.begin(), out.end(), [](const Title& a, const Title& b) { return a.left < b.left; });
+    return out;
+  };
+  ImGui::GetIO().DisplaySize = ImVec2(320, 200);
+  app.apply(s);
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app) && app.scene().tiles.size() == 48; }))
+      << app.snapshot().error;
+  imgui.frame(app);
+  std::vector<Title> small = titles();
+  ASSERT_EQ(small.size(), 3u);
+  for (size_t g = 0; g < small.size(); ++g) {
+    const float next = g + 1 < small.size() ? small[g + 1].left : 320.0f;
+    EXPECT_LT(small[g].right + 3, next) << "runs under the next title or past the edge: " << small[g].text;
+    EXPECT_NE(small[g].text.find(", done"), std::string::npos) << "says the model is done: " << small[g].text;
+  }
+  // Every tile inside the frame.
+  for (const app::Tile& tile : app.scene().tiles) EXPECT_LE(tile.x + tile.w, 320.0f);
+  EXPECT_NE(small[0].text.find("8/8"), std::string::npos) << "the exact model's copies: " << small[0].text;
+  EXPECT_NE(small[2].text.find("0/8"), std::string::npos) << "the local model's copies: " << small[2].text;
+
+  ImGui::GetIO().DisplaySize = ImVec2(1280, 800);
+  imgui.frame(app);
+  imgui.frame(app);
+  std::vector<Title> wide = titles();
+  ASSERT_EQ(wide.size(), 3u);
+  EXPECT_NE(wide[0].text.find("8 of 8 are copies, done"), std::string::npos) << wide[0].text;
+  ImGui::GetIO().DisplaySize = ImVec2(1024, 768);
+}
+
+// The status window on screen, [left, top, right, bottom], from the app's stats.
+std::array<float, 4> status_box(const app::App& app) {
+  const std::string stats = app.stats_json();
+  const size_t at = stats.find("\"status_box\": [");
+  EXPECT_NE(at, std::string::npos) << stats;
+  std::array<float, 4> box = {0, 0, 0, 0};
+  if (at != std::string::npos)
+    std::sscanf(stats.c_str() + at + 15, "%f, %f, %f, %f", &box[0], &box[1], &box[2], &box[3]);
+  return box;
+}
+
+// Where the page covers the canvas's bottom (an embed's link to the full-speed app, 60 pixels
+// here), the status window and the image tiles keep above it; out-of-range insets are clamped.
+// In a window too small for the status below the open controls, it goes beside them and its
+// lines end inside the window.
+TEST(AppHeadless, TheStatusAndTilesKeepAboveThePagesBottomInset) {
+  if (const std::string missing = mnist_missing(); !missing.empty()) GTEST_SKIP() << missing;
+  HeadlessImGui imgui;
+  app::App app(app::PlatformInfo{}, 2);
+  app::Settings s = small_mnist(5);
+  s.models = {"exact", "scfdm"};
+  app.apply(s);
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app) && app.scene().tiles.size() == 32; }))
+      << app.snapshot().error;
+  auto lowest = [&](float inset) {
+    app.set_bottom_inset(inset);
+    for (int i = 0; i < 3; ++i) imgui.frame(app);  // the status sizes itself to the frame before
+    float bottom = 0;
+    for (const app::Tile& tile : app.scene().tiles) bottom = std::max(bottom, tile.y + tile.h);
+    return std::max(bottom, status_box(app)[3]);
+  };
+  EXPECT_GT(lowest(0), 768.0f - 60) << "without an inset the status reaches the bottom row";
+  EXPECT_LE(lowest(60), 768.0f - 60);
+  EXPECT_LE(lowest(std::nanf("")), 768.0f) << "NaN: no inset";
+  EXPECT_GT(lowest(1e9f), 768.0f - 210) << "an inset is at most 200 pixels";
+  EXPECT_GT(lowest(-5), 768.0f - 60) << "a negative inset: none";
+
+  ImGui::GetIO().DisplaySize = ImVec2(780, 520);  // an embed of every control in a blog's column
+  s.models.clear();
+  s.sampler.n_samples = 36;
+  app.apply(s);
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app) && app.scene().tiles.size() == 72; }));
+  for (int i = 0; i < 3; ++i) imgui.frame(app);
+  const std::array<float, 4> box = status_box(app);
+  const ImGuiWindow* panel = ImGui::FindWindowByName("cfdm: closed-form diffusion");
+  ASSERT_NE(panel, nullptr);
+  EXPECT_GE(box[0], panel->Pos.x + panel->Size.x) << "beside the controls";
+  EXPECT_LE(box[2], 780.0f) << "past the window's edge";
+  ImGui::GetIO().DisplaySize = ImVec2(1024, 768);
+}
+
 TEST(UrlState, TheAppAppliesALinkOverTheDatasetDefaults) {
   HeadlessImGui imgui;
   app::App app(app::PlatformInfo{}, 1);

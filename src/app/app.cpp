@@ -31,6 +31,11 @@ std::string thousands(long long n) {
   return out;
 }
 
+std::string fitting(const std::vector<std::string>& forms, float width) {
+  for (const std::string& form : forms)
+    if (ImGui::CalcTextSize(form.c_str()).x <= width) return form;
+  return forms.back();
+}
 
 namespace {
 

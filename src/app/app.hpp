@@ -4,6 +4,7 @@
 // graphics code: main.cpp drives it natively (SDL2 + OpenGL 3.3) and in the browser (SDL2 +
 // WebGL2) and draws its scene() with the renderer; a test drives it headless.
 #pragma once
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <optional>
@@ -12,10 +13,10 @@
 
 #include "app/caption.hpp"
 #include "app/sampling_job.hpp"
-#include "eval/sweep.hpp"
 #include "app/scene.hpp"
 #include "app/settings.hpp"
 #include "data/images.hpp"
+#include "eval/sweep.hpp"
 
 namespace cfdm::app {
 
@@ -123,6 +124,10 @@ class App {
   // Plays the recorded steps again from the first, at the speed setting (or 30 steps/s at "max").
   void replay();
   void select_sample(int index) { selected_ = index; }
+  // The height the page covers along the canvas's bottom, in pixels (the embed's link to the
+  // full-speed app): the status and the image grid keep above it. NaN and values outside
+  // [0, 200] are clamped.
+  void set_bottom_inset(float pixels) { bottom_inset_ = pixels >= 0 ? std::min(pixels, 200.0f) : 0.0f; }
   void set_velocity_overlay(bool on) { show_velocity_ = on; }
   // How many of the latest samples are copies of a training point (images: at every step; points:
   // once a run is done); a comparison: of model `group`'s (-1: of all of them).
@@ -188,6 +193,7 @@ class App {
   // status (one caption line, where the full one would cover the controls or the picture).
   float status_left_ = 0.0f, status_top_ = 0.0f, status_right_ = 0.0f, status_bottom_ = 0.0f;
   float status_brief_height_ = 110.0f;
+  float bottom_inset_ = 0.0f;  // set_bottom_inset
   // The full status's height less its wrapped lines (the caption, the drop hint): measured when it
   // was shown in the last frame (status_rest_measured_), else estimated.
   float status_rest_ = 150.0f;

@@ -43,5 +43,7 @@ inline std::vector<int> classes_of(int mask) {
 // 12,345: a count as people read it.
 std::string thousands(long long n);
 
+// The first of `forms` no wider than `width` on screen in the UI's font (the last when none is).
+std::string fitting(const std::vector<std::string>& forms, float width);
 
 }  // namespace cfdm::app

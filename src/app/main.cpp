@@ -114,6 +114,7 @@ bool g_canvas_wanted = false;
 // window.cfdm.setDrawing(false): frames keep the app's state moving (sampling, the host page's
 // messages) but draw nothing, as while the WebGL context is lost.
 bool g_drawing = true;
+float g_bottom_inset = 0;  // cfdm_set_bottom_inset
 void download_canvas() { g_canvas_wanted = true; }
 #endif
 
@@ -285,6 +286,7 @@ void frame(void* arg) {
     p->renderer = std::make_unique<cfdm::app::Renderer>(kGlslVersion);
     g_context = Context::ok;
   }
+  p->app->set_bottom_inset(g_bottom_inset);
   if (g_context == Context::lost || !g_drawing) {  // nothing can or should be drawn: keep the UI's state moving
     ImGui_ImplSDL2_NewFrame();
     ImGui::NewFrame();
@@ -380,6 +382,11 @@ extern "C" EMSCRIPTEN_KEEPALIVE void cfdm_control(int what) {
 }
 // Draw frames (1) or not (0); sampling goes on either way.
 extern "C" EMSCRIPTEN_KEEPALIVE void cfdm_set_drawing(int on) { g_drawing = on != 0; }
+// The height in CSS pixels that the page covers along the canvas's bottom (web/embed.html's link
+// to the full-speed app); may come before the app runs.
+extern "C" EMSCRIPTEN_KEEPALIVE void cfdm_set_bottom_inset(double pixels) {
+  g_bottom_inset = std::isfinite(pixels) ? float(std::clamp(pixels, 0.0, 200.0)) : 0.0f;
+}
 // The settings as a query that reproduces the samples.
 extern "C" EMSCRIPTEN_KEEPALIVE const char* cfdm_state() {
   static std::string query;

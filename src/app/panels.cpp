@@ -534,8 +534,9 @@ void App::draw_status() {
   // Bottom left, wrapped wider where that lets the points' full status fit below the open
   // controls; else beside them (images) or the brief status (one caption line).
   bool narrow = display.x < 700 || display.y < 500;
-  // In a narrow window (an embed in a blog column) the bottom row is the page's full-speed link's.
-  const float bottom = display.y - (display.x < 700 ? 30.0f : 10.0f);
+  // In a narrow window (an embed in a blog column) the bottom row is the page's full-speed link's,
+  // and wherever the page says it covers the bottom (set_bottom_inset).
+  const float bottom = display.y - std::max(display.x < 700 ? 30.0f : 10.0f, bottom_inset_ + 4);
   const Model* model = snapshot_.model.get();
   const bool points = model && !model->is_image();
   const std::string full = narrow ? std::string() : caption(settings_, caption_facts());
@@ -577,6 +578,11 @@ void App::draw_status() {
   status_bottom_ = bottom;
   if (narrow && controls_right_ > 0 && bottom - status_brief_height_ < controls_bottom_ + 6)
     x = controls_right_ + 10;
+  // Its lines and bars end inside the window (beside the controls of a narrow one, 460 pixels of
+  // caption would run past its edge).
+  const float room = std::max(display.x - x - 10 - 2 * ImGui::GetStyle().WindowPadding.x, 160.0f);
+  wrap = std::min(wrap, room);
+  const ImVec2 bar(std::min(360.0f, room), 0);
   const std::string brief = narrow ? short_caption(settings_, caption_facts()) : std::string();
   ImGui::SetNextWindowPos(ImVec2(x, bottom), ImGuiCond_Always, ImVec2(0, 1));
   ImGui::SetNextWindowBgAlpha(0.88f);
@@ -604,13 +610,13 @@ void App::draw_status() {
   if (waiting_for_data_ && reading_) {
     char text[96];
     std::snprintf(text, sizeof text, "reading %s: %.0f%%", settings_.dataset.c_str(), 100 * reading_->fraction());
-    ImGui::ProgressBar(float(reading_->fraction()), ImVec2(360, 0), text);
+    ImGui::ProgressBar(float(reading_->fraction()), bar, text);
   } else if (waiting_for_data_) {
     const float share = fetch_.total > 0 ? float(fetch_.loaded / fetch_.total) : 0.0f;
     char text[96];
     std::snprintf(text, sizeof text, "fetching %s: %.1f of %.1f MB", settings_.dataset.c_str(), fetch_.loaded / 1e6,
                   fetch_.total / 1e6);
-    ImGui::ProgressBar(share, ImVec2(360, 0), text);
+    ImGui::ProgressBar(share, bar, text);
   } else if (!snapshot_.status.empty()) {
     ImGui::Text("%s...", snapshot_.status.c_str());
   } else {
@@ -642,13 +648,16 @@ void App::draw_status() {
     ImGui::PushStyleColor(ImGuiCol_PlotHistogram, ImVec4(0.96f, 0.62f, 0.60f, 1.0f));  // light red: dark text reads
     for (int g = 0; g < groups; ++g) {
       const int c = snapshot_.groups.empty() ? copies() : copies(g);
-      char text[128];
-      if (snapshot_.groups.empty())
-        std::snprintf(text, sizeof text, "copy meter: %d of %d samples are copies (%.0f%%)", c, n, 100.0 * c / n);
-      else
-        std::snprintf(text, sizeof text, "%s: %d of %d are copies (%.0f%%)", snapshot_.groups[size_t(g)].c_str(), c, n,
-                      100.0 * c / n);
-      ImGui::ProgressBar(float(c) / float(std::max(n, 1)), ImVec2(360, 0), text);
+      // (shorter where the bar is narrower than its words: a bar cuts its text at both ends)
+      char share[32], count[64];
+      std::snprintf(share, sizeof share, " (%.0f%%)", 100.0 * c / n);
+      std::snprintf(count, sizeof count, "%d of %d", c, n);
+      const std::string who = snapshot_.groups.empty() ? "copy meter: " : snapshot_.groups[size_t(g)] + ": ";
+      const std::string what = snapshot_.groups.empty() ? " samples are copies" : " are copies";
+      const std::string text = fitting(
+          {who + count + what + share, who + count + " are copies" + share, who + count + " copies", who + count},
+          bar.x - 8);
+      ImGui::ProgressBar(float(c) / float(std::max(n, 1)), bar, text.c_str());
     }
     ImGui::PopStyleColor();
     tooltip("A copy: a sample within a tenth of the typical spacing between training points of one of them "
@@ -666,16 +675,17 @@ void App::draw_status() {
   // does not allow threads (not cross-origin isolated) or the device is short of memory.
   const char* version = !web ? "desktop app" : job_.threads() > 1 || platform_.cross_origin_isolated ? "fast version"
                                                                                                       : "light version";
-  // Wrapped at the window's right edge (beside the controls in a narrow window it would run past it).
+  // Wrapped at the window's right edge (beside the controls in a narrow window it would run past it),
+  // the data's size early in the line: a line wraps after a full stop, and "0." above "8 MB" misreads.
   ImGui::PushTextWrapPos(std::max(display.x - 10 - x, 200.0f));
   if (small)
     ImGui::TextWrapped("%s, %d thread%s", version, job_.threads(), job_.threads() == 1 ? "" : "s");
   else
-    ImGui::TextWrapped("%s: %d thread%s, %s vector instructions; data %.1f MB%s", version, job_.threads(),
-                       job_.threads() == 1 ? "" : "s", isa_name(best_isa()), bytes / 1e6,
+    ImGui::TextWrapped("%s: %d thread%s, data %.1f MB, %s vector instructions%s", version, job_.threads(),
+                       job_.threads() == 1 ? "" : "s", bytes / 1e6, isa_name(best_isa()),
                        web && !platform_.cross_origin_isolated ? " (this site does not enable threads)" : "");
   ImGui::PopTextWrapPos();
-  draw_messages(460);
+  draw_messages(std::min(460.0f, room));
   status_top_ = ImGui::GetWindowPos().y;
   status_left_ = ImGui::GetWindowPos().x, status_right_ = ImGui::GetWindowPos().x + ImGui::GetWindowSize().x;
   // The height laid out in this frame (the window's own size follows its contents a frame later),

@@ -357,22 +357,52 @@ void App::add_inspector_marks(const MatrixXfR& states, int shown_step, double t,
 namespace {
 
 // The pairs' grid inside a block w x h: the columns that make the tiles largest, and that tile size
-// (label: the height of the distance line under each tile; 0 when tiles get too small for it).
+// (label: the height of the distance line under each tile, 0 when tiles get too small for it; gap:
+// the space between tiles, narrower when they are small).
 struct PairGrid {
   int columns = 1, rows = 1;
-  float tile = 8, label = 16;
+  float tile = 8, label = 16, gap = 6;
+  // a row of `columns` pairs (sample | nearest image), each followed by a gap
+  float width() const { return float(columns) * (2 * tile + 3 * gap); }
+  float height() const { return float(rows) * (tile + gap + label); }
 };
 
-PairGrid pair_grid(int n, float w, float h, float gap) {
-  PairGrid g;
-  g.columns = std::max(1, int(std::ceil(std::sqrt(double(n) * w / std::max(1.0f, h) / 2))));
-  g.rows = (n + g.columns - 1) / g.columns;
-  g.tile = std::min((w / g.columns - 3 * gap) / 2, h / g.rows - gap - g.label);
+PairGrid pair_grid(int n, float w, float h) {
+  auto best = [&](float label, float gap) {
+    PairGrid g;
+    g.label = label, g.gap = gap, g.tile = -1;
+    for (int columns = 1; columns <= std::max(1, n); ++columns) {
+      const int rows = (n + columns - 1) / columns;
+      const float tile = std::min((w / float(columns) - 3 * gap) / 2, h / float(rows) - gap - label);
+      if (tile > g.tile) g.columns = columns, g.rows = rows, g.tile = tile;
+    }
+    return g;
+  };
+  PairGrid g = best(16, 6);
   // Tiles too small for a readable distance under each (a small embed): no distances, larger tiles
-  // (the frames still tell copies from new images).
-  if (g.tile < 24) g.label = 0, g.tile = std::min((w / g.columns - 3 * gap) / 2, h / g.rows - gap);
-  g.tile = std::max(g.tile, 8.0f);
+  // (the frames still tell copies from new images); smaller still, narrower gaps.
+  if (g.tile < 24) g = best(0, 6);
+  if (g.tile < 16) g = best(0, 2);
+  g.tile = std::max(g.tile, 4.0f);
   return g;
+}
+
+// A comparison block's two title lines: its model (named in full where that fits) and below it how
+// many of its n samples are copies (copies < 0: not known yet) and where its model is (done < 0:
+// not said), in the longest form that fits the block's width.
+std::string block_title(const std::string& title, const std::string& name, int copies, int n, int done, double t,
+                        float width) {
+  auto join = [](const std::string& a, const std::string& b) { return a.empty() || b.empty() ? a + b : a + ", " + b; };
+  const std::string count = std::to_string(copies) + " of " + std::to_string(n);
+  const std::string ratio = std::to_string(copies) + "/" + std::to_string(n);
+  const std::string many = copies < 0 ? "" : count + " are copies", some = copies < 0 ? "" : ratio + " copies",
+                    few = copies < 0 ? "" : ratio;
+  char at[32] = "", near[32] = "";
+  if (done == 1) std::snprintf(at, sizeof at, "done"), std::snprintf(near, sizeof near, "done");
+  if (done == 0) std::snprintf(at, sizeof at, "at t = %.2f", t), std::snprintf(near, sizeof near, "t = %.2f", t);
+  const std::string second =
+      fitting({join(many, at), join(some, at), join(few, at), join(few, near), few.empty() ? near : few}, width);
+  return fitting({title, name}, width) + "\n" + second;
 }
 
 }  // namespace
@@ -437,19 +467,24 @@ void App::build_image_scene() {
   // status window (full controls) or the embed's link. A comparison puts its blocks side by side
   // or one above the other, whichever gives larger tiles.
   const float beside = view_left(), left = beside + 20, top = (beside > 0 ? 0 : controls_bottom_) + 20;
-  const float gap = 6;
   const float bottom = settings_.ui == Settings::Ui::full && status_right_ > left && status_top_ > top
                            ? status_top_ - 10
-                           : size.y - 40;
+                           : size.y - std::max(40.0f, bottom_inset_ + 10);
   const float avail_w = size.x - left - 20, avail_h = bottom - top;
   const float title = groups > 1 ? 2 * ImGui::GetTextLineHeight() + 6 : 0.0f, block_gap = groups > 1 ? 14.0f : 0.0f;
-  const PairGrid across = pair_grid(n, (avail_w - block_gap * (groups - 1)) / groups, avail_h - title, gap);
-  const PairGrid down = pair_grid(n, avail_w, (avail_h - block_gap * (groups - 1)) / groups - title, gap);
+  const PairGrid across = pair_grid(n, (avail_w - block_gap * (groups - 1)) / groups, avail_h - title);
+  const PairGrid down = pair_grid(n, avail_w, (avail_h - block_gap * (groups - 1)) / groups - title);
   const bool side_by_side = groups == 1 || across.tile >= down.tile;
   const PairGrid grid = side_by_side ? across : down;
-  const float block_w = grid.columns * (2 * grid.tile + 3 * gap), block_h = title + grid.rows * (grid.tile + gap + grid.label);
+  const float gap = grid.gap, block_w = grid.width(), block_h = title + grid.height();
+  // Blocks whose tiles are bound by the height spread over the width (up to 80 pixels apart), which
+  // leaves their titles more room.
+  const float spread = groups > 1 ? std::clamp((avail_w - float(groups) * block_w) / float(groups - 1), block_gap,
+                                               std::max(block_gap, 80.0f))
+                                  : 0.0f;
+  const float pitch = block_w + spread;
   for (int g = 0; g < groups; ++g) {
-    const float bx = left + (side_by_side ? float(g) * (block_w + block_gap) : 0.0f);
+    const float bx = left + (side_by_side ? float(g) * pitch : 0.0f);
     const float by = top + (side_by_side ? 0.0f : float(g) * (block_h + block_gap));
     int copies_here = 0;
     for (int i = 0; i < n; ++i) {
@@ -469,22 +504,15 @@ void App::build_image_scene() {
       scene_.labels.push_back({x, y + grid.tile + 1, text, copy ? rgba(200, 30, 30, 255) : rgba(60, 60, 60, 255)});
     }
     if (groups == 1) continue;
-    // The block's title (its model's name alone where the block is too narrow for it), and below
-    // it how many of its samples are copies.
+    // The block's title, clear of the next block's and of the window's edge: its model, how many
+    // of its samples are copies and, in the latest states, where its model is (a fast one finishes
+    // while a slow one samples on).
     const std::string& name = snapshot_.groups[size_t(g)];
-    std::string text = comparison_title(settings_, name);
-    if (ImGui::CalcTextSize(text.c_str()).x > block_w) text = name;
-    text += "\n";
-    if (with_nearest) text += std::to_string(copies_here) + " of " + std::to_string(n) + " are copies";
-    // The latest states: where this model is (a fast one finishes while a slow one samples on).
-    if (latest && !snapshot_.group_steps.empty()) {
-      char where[48];
-      if (snapshot_.group_done(size_t(g)))
-        std::snprintf(where, sizeof where, ", done");
-      else
-        std::snprintf(where, sizeof where, ", at t = %.2f", snapshot_.time(snapshot_.group_step(size_t(g))));
-      text += where;
-    }
+    const bool where = latest && !snapshot_.group_steps.empty();
+    const int done = !where ? -1 : snapshot_.group_done(size_t(g)) ? 1 : 0;
+    const double t = done == 0 ? snapshot_.time(snapshot_.group_step(size_t(g))) : 0.0;
+    const std::string text = block_title(comparison_title(settings_, name), name, with_nearest ? copies_here : -1, n,
+                                         done, t, std::min(side_by_side ? pitch - 10 : avail_w, size.x - 6 - bx));
     scene_.labels.push_back({bx, by + 2, text, rgba(30, 30, 40, 255)});
   }
 }

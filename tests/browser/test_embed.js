@@ -442,6 +442,18 @@ async function docsSnippets(browser, hostPort, appPort) {
         const settled = (f ? await f.evaluate(() => window.cfdm.stats()).catch(() => null) : null) || stats;
         check(`docs snippets: ${name}: image tiles of at least 10 pixels`, settled.tile_size >= 10, JSON.stringify(settled));
       }
+      // The status window (the full controls' caption) clear of the embed's link to the full-speed app.
+      const f = frame();
+      const sides = f ? await f.evaluate(() => {
+        const link = document.getElementById('fast'), r = link.getBoundingClientRect();
+        return { link: getComputedStyle(link).display === 'none' ? null : [r.left, r.top, r.right, r.bottom],
+                 status: window.cfdm.stats().status_box };
+      }).catch(() => null) : null;
+      if (sides && sides.link && sides.status) {
+        const [a, b] = [sides.status, sides.link];
+        check(`docs snippets: ${name}: the status clear of the full-speed link`,
+              a[2] <= b[0] || b[2] <= a[0] || a[3] <= b[1] || b[3] <= a[1], JSON.stringify(sides));
+      }
       await page.screenshot({ path: path.join(shotDir, `docs-snippet-${k + 1}-${width}.png`), fullPage: true });
     }
   }
