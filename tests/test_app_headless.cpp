@@ -164,8 +164,8 @@ TEST(AppHeadless, FramesTheViewBesideTheOpenControls) {
   const MatrixXfR train = data::make_toy(app.settings().dataset, app.settings().n_train, 0);
   float lowest_x = 1e30f, highest_x = -1e30f;
   for (Eigen::Index i = 0; i < train.rows(); ++i) {
-    lowest_x = std::min(lowest_x, scene.center_x + train(i, 0) * scene.scale);
-    highest_x = std::max(highest_x, scene.center_x + train(i, 0) * scene.scale);
+    lowest_x = std::min(lowest_x, scene.screen_x(train(i, 0)));
+    highest_x = std::max(highest_x, scene.screen_x(train(i, 0)));
   }
   EXPECT_GT(lowest_x, right) << "training points under the control panel";
   EXPECT_LT(highest_x, 1024.0f) << "training points beyond the window";

@@ -227,11 +227,11 @@ void App::zoom_at(float factor, float x, float y) {
   Settings::View& view = settings_.view;
   // Keep the data point under (x, y) where it is.
   const PlotFrame before = plot_frame();
-  const float data_x = (x - before.center_x) / before.scale, data_y = (before.center_y - y) / before.scale;
+  const float data_x = before.data_x(x), data_y = before.data_y(y);
   view.zoom = std::clamp(view.zoom * factor, 0.1f, 50.0f);
   const PlotFrame after = plot_frame();
-  view.x += data_x - (x - after.center_x) / after.scale;
-  view.y += data_y - (after.center_y - y) / after.scale;
+  view.x += data_x - after.data_x(x);
+  view.y += data_y - after.data_y(y);
 }
 
 // Drawing: the drawn dataset's points change, and sampling restarts at once (a move restarts when
@@ -509,7 +509,7 @@ std::string App::stats_json() const {
   float lo_x = INFINITY, lo_y = INFINITY, hi_x = -INFINITY, hi_y = -INFINITY;
   for (const Mark& mark : scene_.marks)
     if (mark.ring > 0) {
-      const float x = scene_.center_x + mark.x0 * scene_.scale, y = scene_.center_y - mark.y0 * scene_.scale;
+      const float x = scene_.screen_x(mark.x0), y = scene_.screen_y(mark.y0);
       lo_x = std::min(lo_x, x), hi_x = std::max(hi_x, x), lo_y = std::min(lo_y, y), hi_y = std::max(hi_y, y);
     }
   if (lo_x <= hi_x) std::snprintf(rings_box, sizeof rings_box, "[%.0f, %.0f, %.0f, %.0f]", lo_x, lo_y, hi_x, hi_y);

@@ -202,9 +202,7 @@ class App {
   // Where the view starts on the left: right of the open control panel when what is left is still
   // a good part of the window (a desktop window), else 0 (a phone, or no panel).
   float view_left() const;
-  struct PlotFrame {
-    float center_x, center_y, scale;  // screen position of the data origin; pixels per data unit
-  };
+  using PlotFrame = View2D;
   // The 2-D view's frame: about [-3, 3] fits the window, or in a wide window the part right of
   // the control panel; then panned and zoomed.
   PlotFrame plot_frame() const;

@@ -15,7 +15,7 @@ namespace cfdm::app {
 void App::handle_drawing_input() {
   ImGuiIO& io = ImGui::GetIO();
   const PlotFrame frame = plot_frame();
-  const float mx = (io.MousePos.x - frame.center_x) / frame.scale, my = (frame.center_y - io.MousePos.y) / frame.scale;
+  const float mx = frame.data_x(io.MousePos.x), my = frame.data_y(io.MousePos.y);
   if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) {
     dragged_point_ = -1;
     float best = 10.0f * 10.0f;  // pixels
@@ -68,8 +68,7 @@ void App::handle_canvas_input() {
     for (Eigen::Index i = 0; states && i < states->rows(); ++i) {
       float v[3];
       seen.to_view(states->row(i).data(), v);
-      const float dx = scene_.center_x + v[0] * scene_.scale - io.MousePos.x;
-      const float dy = scene_.center_y - v[1] * scene_.scale - io.MousePos.y;
+      const float dx = scene_.screen_x(v[0]) - io.MousePos.x, dy = scene_.screen_y(v[1]) - io.MousePos.y;
       if (dx * dx + dy * dy < best) best = dx * dx + dy * dy, selected_ = int(i);
     }
   }

@@ -596,12 +596,16 @@ void App::draw_status() {
     if (!narrow && points) ImGui::TextDisabled("%s", kDropHint);
     ImGui::PopTextWrapPos();
   }
+  // Where the window is (the image grid and the page's stats read it).
+  const auto note_edges = [&] {
+    status_top_ = ImGui::GetWindowPos().y;
+    status_left_ = ImGui::GetWindowPos().x, status_right_ = ImGui::GetWindowPos().x + ImGui::GetWindowSize().x;
+  };
   // A tiny window (a blog column's embed with every control): the caption and any message only,
   // leaving the rest of the height to the picture.
   if (display.y < 320) {
-    draw_messages(std::min(460.0f, display.x - 40));
-    status_top_ = ImGui::GetWindowPos().y;
-    status_left_ = ImGui::GetWindowPos().x, status_right_ = ImGui::GetWindowPos().x + ImGui::GetWindowSize().x;
+    draw_messages(std::min(460.0f, room));
+    note_edges();
     status_brief_height_ = ImGui::GetWindowSize().y;
     ImGui::End();
     return;
@@ -686,8 +690,7 @@ void App::draw_status() {
                        web && !platform_.cross_origin_isolated ? " (this site does not enable threads)" : "");
   ImGui::PopTextWrapPos();
   draw_messages(std::min(460.0f, room));
-  status_top_ = ImGui::GetWindowPos().y;
-  status_left_ = ImGui::GetWindowPos().x, status_right_ = ImGui::GetWindowPos().x + ImGui::GetWindowSize().x;
+  note_edges();
   // The height laid out in this frame (the window's own size follows its contents a frame later),
   // less the wrapped lines: the full status's other lines. While the brief status is shown, they
   // are estimated from its own (the same lines below the caption; the points' legend above them,

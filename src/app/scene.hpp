@@ -39,9 +39,18 @@ constexpr uint32_t rgba(int r, int g, int b, int a) {
   return uint32_t(r) | uint32_t(g) << 8 | uint32_t(b) << 16 | uint32_t(a) << 24;
 }
 
-struct Scene {
-  // The 2-D view: screen = (center_x + x scale, center_y - y scale), in logical pixels.
-  float center_x = 0, center_y = 0, scale = 1;
+// The 2-D view: screen = (center_x + x scale, center_y - y scale), in logical pixels (y down),
+// for data (x, y) (y up).
+struct View2D {
+  float center_x = 0, center_y = 0, scale = 1;  // the data origin on screen; pixels per data unit
+
+  float screen_x(float x) const { return center_x + x * scale; }
+  float screen_y(float y) const { return center_y - y * scale; }
+  float data_x(float screen) const { return (screen - center_x) / scale; }
+  float data_y(float screen) const { return (center_y - screen) / scale; }
+};
+
+struct Scene : View2D {
   std::vector<Mark> marks;  // drawn in order, over each other
   // The images of this frame: n_images grey images of image_width x image_height bytes, one
   // after another; `images_version` changes whenever their pixels do.

@@ -100,8 +100,8 @@ void App::add_velocity_marks(double t, const PlotFrame& frame, const Projection&
   // The visible part of the view's plane.
   const ImVec2 size = ImGui::GetIO().DisplaySize;
   const float left = view_left();
-  const float view_lo[2] = {(left - frame.center_x) / frame.scale, (frame.center_y - size.y) / frame.scale};
-  const float view_hi[2] = {(size.x - frame.center_x) / frame.scale, frame.center_y / frame.scale};
+  const float view_lo[2] = {frame.data_x(left), frame.data_y(size.y)};
+  const float view_hi[2] = {frame.data_x(size.x), frame.data_y(0)};
   update_velocity_field(t, view_lo, view_hi, seen);
   // Each velocity as seen: its components along the view's right and up (3-D: its part in the plane).
   const Eigen::Index n = velocity_.rows();
@@ -183,9 +183,7 @@ void App::build_points_scene() {
   }
   if (points_.cols() != 2 && points_.cols() != 3) return;
   const PlotFrame frame = plot_frame();
-  scene_.scale = frame.scale;
-  scene_.center_x = frame.center_x;
-  scene_.center_y = frame.center_y;
+  static_cast<View2D&>(scene_) = frame;
   const Projection seen = projection();
   const bool three = seen.dim == 3;
   int shown_step = 0;
@@ -329,8 +327,7 @@ void App::add_inspector_marks(const MatrixXfR& states, int shown_step, double t,
     if (weight >= 0.05 && labelled++ < 4) {
       char text[32];
       std::snprintf(text, sizeof text, "%.2f", weight);
-      place_label(scene_.center_x + p[0] * scene_.scale + 8, scene_.center_y - p[1] * scene_.scale - 8, text,
-                  rgba(90, 20, 140, 255));
+      place_label(scene_.screen_x(p[0]) + 8, scene_.screen_y(p[1]) - 8, text, rgba(90, 20, 140, 255));
     }
   }
   int nearest = 0;
@@ -350,8 +347,7 @@ void App::add_inspector_marks(const MatrixXfR& states, int shown_step, double t,
   else
     std::snprintf(text, sizeof text, "sample %d: nearest training point %d at %.3g", selected_, nearest,
                   std::sqrt(double(best)));
-  place_label(scene_.center_x + z[0] * scene_.scale + 10, scene_.center_y - z[1] * scene_.scale + 6, text,
-              rgba(40, 40, 40, 255));
+  place_label(scene_.screen_x(z[0]) + 10, scene_.screen_y(z[1]) + 6, text, rgba(40, 40, 40, 255));
 }
 
 namespace {
