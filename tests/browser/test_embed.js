@@ -433,7 +433,7 @@ async function docsSnippets(browser, hostPort, appPort) {
       check(`docs snippets: ${name} runs${toTheEnd ? ' to the end' : ''} without an error`,
             stats && done(stats) && stats.error === '', JSON.stringify(stats));
       // Image tiles readable from a 720-pixel column up (narrower, the full-controls MNIST embed's
-      // 36 pairs shrink to the 8-pixel floor: an open item of the layout work).
+      // 36 pairs shrink to about 12 pixels, without distances and with narrower gaps).
       // (the layout as it settles: the status panel sizes itself to the previous frame's text, so
       // the frame that first shows a run's images may still lay them out around the old panel)
       if (stats && stats.tiles > 0 && width >= 720) {
