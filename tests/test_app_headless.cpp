@@ -176,6 +176,16 @@ TEST(AppHeadless, FramesTheViewBesideTheOpenControls) {
   imgui.frame(app);
   EXPECT_FLOAT_EQ(app.scene().center_x, 250.0f);
   EXPECT_FLOAT_EQ(app.scene().scale, 500.0f / 6.0f);
+
+  // A window shrunk to a pixel (ImGui then moves the panel so that a corner of it stays on screen)
+  // and grown again: the panel is whole inside it again, title bar and all.
+  ImGui::GetIO().DisplaySize = ImVec2(1, 1);
+  for (int i = 0; i < 3; ++i) imgui.frame(app);
+  ImGui::GetIO().DisplaySize = ImVec2(1024, 768);
+  for (int i = 0; i < 3; ++i) imgui.frame(app);
+  EXPECT_GE(panel->Pos.x, 0.0f);
+  EXPECT_GE(panel->Pos.y, 0.0f);
+  EXPECT_LE(panel->Pos.x + panel->Size.x, 1024.0f);
 }
 
 TEST(AppHeadless, TheScrubberShowsTheStatesOfEarlierSteps) {

@@ -37,6 +37,12 @@ std::string fitting(const std::vector<std::string>& forms, float width) {
   return forms.back();
 }
 
+void keep_window_on_screen() {
+  const ImVec2 display = ImGui::GetIO().DisplaySize, pos = ImGui::GetWindowPos();
+  if ((pos.x < 0 || pos.y < 0) && display.x >= 100 && display.y >= 100)
+    ImGui::SetWindowPos(ImVec2(pos.x < 0 ? 10.0f : pos.x, pos.y < 0 ? 10.0f : pos.y));
+}
+
 namespace {
 
 std::string model_key(const Settings& s) {

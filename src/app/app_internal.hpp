@@ -46,4 +46,9 @@ std::string thousands(long long n);
 // The first of `forms` no wider than `width` on screen in the UI's font (the last when none is).
 std::string fitting(const std::vector<std::string>& forms, float width);
 
+// The current (movable) window back inside the screen where the screen was shrunk to almost
+// nothing and grown again (ImGui then keeps only a corner of the window in view, pushed past the
+// top left edge, and leaves it there): 10 pixels in from the edge it had crossed.
+void keep_window_on_screen();
+
 }  // namespace cfdm::app

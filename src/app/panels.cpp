@@ -207,6 +207,7 @@ void App::draw_controls() {
   ImGui::SetNextWindowSizeConstraints(ImVec2(width, 0), ImVec2(width, std::max(60.0f, display.y - 20)));
   ImGui::SetNextWindowCollapsed(small, ImGuiCond_FirstUseEver);
   ImGui::Begin("cfdm: closed-form diffusion", nullptr, ImGuiWindowFlags_AlwaysAutoResize);
+  keep_window_on_screen();
   controls_right_ = ImGui::IsWindowCollapsed() ? 0.0f : ImGui::GetWindowPos().x + ImGui::GetWindowSize().x;
   controls_bottom_ = ImGui::GetWindowPos().y + ImGui::GetWindowSize().y;  // folded: its title bar
   // The preset on screen, if the settings are one's (its title stays in view once chosen).

@@ -79,6 +79,7 @@ void App::draw_sweep() {
   ImGui::SetNextWindowSize(ImVec2(width, 0), ImGuiCond_Always);
   bool open = true;
   ImGui::Begin("sigma sweep", &open, ImGuiWindowFlags_NoSavedSettings);
+  keep_window_on_screen();
   if (!open) {
     sweep_ = Sweep{};
     ImGui::End();
