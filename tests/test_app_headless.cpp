@@ -417,6 +417,7 @@ TEST(AppHeadless, TheSingleThreadBuildRefusesWorkThatWouldFreezeAFrameAndKeepsIt
   // Ten million training points: minutes of preparation in one frame. Refused at once.
   const std::string refused = app.update_state("n_train=10000000");
   EXPECT_NE(refused.find("prepares at most"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("(this setting asks for 10,000,000)"), std::string::npos) << refused;
   EXPECT_NE(refused.find("full-speed page"), std::string::npos) << refused;
   // One step of 20,000 samples over 50,000 points: seconds in one piece. Refused too.
   EXPECT_NE(app.update_state("n_train=50000&n_samples=20000").find("one step"), std::string::npos);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "app/app_internal.hpp"
 #include "app/sampling_job.hpp"
 #include "core/error.hpp"
 #include "data/toy.hpp"
@@ -39,17 +40,6 @@ bool uses_local_model(const Settings& s) {
   for (const std::string& name : s.models)
     if (local(comparison_params(s, name).denoiser.model)) return true;
   return false;
-}
-
-std::string thousands(double value) {
-  char digits[32];
-  std::snprintf(digits, sizeof digits, "%.0f", value);
-  std::string text = digits, out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (i && (text.size() - i) % 3 == 0) out += ',';
-    out += text[i];
-  }
-  return out;
 }
 
 // One sampler's step: queries (samples times draws) against n training points in d dimensions.
@@ -115,7 +105,8 @@ void check_frame_budget(const Settings& s) {
   if (work.prepare_seconds > kFrameBudgetSeconds) {
     // Preparation grows linearly with the training points.
     const double most = kFrameBudgetSeconds / (work.prepare_seconds / std::max(s.n_train, 1));
-    throw Error("the single-thread page prepares at most about " + thousands(std::floor(most / 1000) * 1000) +
+    throw Error("the single-thread page prepares at most about " +
+                thousands(static_cast<long long>(most / 1000) * 1000) +
                 " training points in one frame (this setting asks for " + thousands(s.n_train) +
                 "), so it would freeze the page" + full_speed);
   }
