@@ -125,9 +125,9 @@ class App {
   void replay();
   void select_sample(int index) { selected_ = index; }
   // The height the page covers along the canvas's bottom, in pixels (the embed's link to the
-  // full-speed app): the status and the image grid keep above it. NaN and values outside
-  // [0, 200] are clamped.
-  void set_bottom_inset(float pixels) { bottom_inset_ = pixels >= 0 ? std::min(pixels, 200.0f) : 0.0f; }
+  // full-speed app): the status and the image grid keep above it. Values outside [0, 200] are
+  // clamped, NaN is 0.
+  void set_bottom_inset(double pixels) { bottom_inset_ = pixels >= 0 ? float(std::min(pixels, 200.0)) : 0.0f; }
   void set_velocity_overlay(bool on) { show_velocity_ = on; }
   // How many of the latest samples are copies of a training point (images: at every step; points:
   // once a run is done); a comparison: of model `group`'s (-1: of all of them).

@@ -114,7 +114,7 @@ bool g_canvas_wanted = false;
 // window.cfdm.setDrawing(false): frames keep the app's state moving (sampling, the host page's
 // messages) but draw nothing, as while the WebGL context is lost.
 bool g_drawing = true;
-float g_bottom_inset = 0;  // cfdm_set_bottom_inset
+double g_bottom_inset = 0;  // cfdm_set_bottom_inset (App::set_bottom_inset checks it)
 void download_canvas() { g_canvas_wanted = true; }
 #endif
 
@@ -384,9 +384,7 @@ extern "C" EMSCRIPTEN_KEEPALIVE void cfdm_control(int what) {
 extern "C" EMSCRIPTEN_KEEPALIVE void cfdm_set_drawing(int on) { g_drawing = on != 0; }
 // The height in CSS pixels that the page covers along the canvas's bottom (web/embed.html's link
 // to the full-speed app); may come before the app runs.
-extern "C" EMSCRIPTEN_KEEPALIVE void cfdm_set_bottom_inset(double pixels) {
-  g_bottom_inset = std::isfinite(pixels) ? float(std::clamp(pixels, 0.0, 200.0)) : 0.0f;
-}
+extern "C" EMSCRIPTEN_KEEPALIVE void cfdm_set_bottom_inset(double pixels) { g_bottom_inset = pixels; }
 // The settings as a query that reproduces the samples.
 extern "C" EMSCRIPTEN_KEEPALIVE const char* cfdm_state() {
   static std::string query;

@@ -59,4 +59,9 @@ function finish() {
   process.exit(failed ? 1 : 0);
 }
 
-module.exports = { launch, serve, waitForStats, finished, watchErrors, check, finish };
+// Whether two screen boxes [left, top, right, bottom] overlap (touching edges do not).
+function overlap(a, b) {
+  return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+}
+
+module.exports = { launch, serve, waitForStats, finished, watchErrors, check, finish, overlap };

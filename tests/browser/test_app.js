@@ -13,7 +13,7 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { launch, serve: serveDir, waitForStats, finished, watchErrors, check, finish } = require('./common.js');
+const { launch, serve: serveDir, waitForStats, finished, watchErrors, check, finish, overlap } = require('./common.js');
 
 const [webDir, shotDir, playwrightDir] = process.argv.slice(2);
 const serve = (port, extraArgs) => serveDir(webDir, port, extraArgs);
@@ -259,7 +259,6 @@ async function statusLeavesPointsClear(page, label) {
   await waitForStats(page, s => s.copy_share !== null, 30);
   await page.waitForTimeout(400);
   const s = (await waitForStats(page, () => true, 1)) || {};
-  const overlap = (a, b) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
   check(`${label}: the status window covers no training point`,
         Array.isArray(s.status_box) && Array.isArray(s.rings_box) && !overlap(s.status_box, s.rings_box),
         `status ${JSON.stringify(s.status_box)}, training points ${JSON.stringify(s.rings_box)}`);

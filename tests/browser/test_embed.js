@@ -20,7 +20,7 @@ const os = require('os');
 const path = require('path');
 const zlib = require('zlib');
 const { execFileSync } = require('child_process');
-const { launch, serve, waitForStats, finished, watchErrors, check, finish } = require('./common.js');
+const { launch, serve, waitForStats, finished, watchErrors, check, finish, overlap } = require('./common.js');
 
 const [webDir, shotDir, playwrightDir, nativeCli, deployScript] = process.argv.slice(2);
 // A float32 .npy file: {shape, data}.
@@ -449,11 +449,9 @@ async function docsSnippets(browser, hostPort, appPort) {
         return { link: getComputedStyle(link).display === 'none' ? null : [r.left, r.top, r.right, r.bottom],
                  status: window.cfdm.stats().status_box };
       }).catch(() => null) : null;
-      if (sides && sides.link && sides.status) {
-        const [a, b] = [sides.status, sides.link];
-        check(`docs snippets: ${name}: the status clear of the full-speed link`,
-              a[2] <= b[0] || b[2] <= a[0] || a[3] <= b[1] || b[3] <= a[1], JSON.stringify(sides));
-      }
+      if (sides && sides.link && sides.status)
+        check(`docs snippets: ${name}: the status clear of the full-speed link`, !overlap(sides.status, sides.link),
+              JSON.stringify(sides));
       await page.screenshot({ path: path.join(shotDir, `docs-snippet-${k + 1}-${width}.png`), fullPage: true });
     }
   }
