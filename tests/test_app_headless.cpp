@@ -937,16 +937,18 @@ TEST(AppHeadless, AComparisonsTitlesFitTheirBlocksInASmallEmbed) {
   ImGui::GetIO().DisplaySize = ImVec2(1024, 768);
 }
 
-// The status window on screen, [left, top, right, bottom], from the app's stats.
-std::array<float, 4> status_box(const app::App& app) {
-  const std::string stats = app.stats_json();
-  const size_t at = stats.find("\"status_box\": [");
+// A box on screen from the app's stats, [left, top, right, bottom]: the status window's
+// ("status_box") or the training points' rings' ("rings_box").
+std::array<float, 4> stats_box(const app::App& app, const std::string& name = "status_box") {
+  const std::string stats = app.stats_json(), key = "\"" + name + "\": [";
+  const size_t at = stats.find(key);
   EXPECT_NE(at, std::string::npos) << stats;
   std::array<float, 4> box = {0, 0, 0, 0};
   if (at != std::string::npos)
-    std::sscanf(stats.c_str() + at + 15, "%f, %f, %f, %f", &box[0], &box[1], &box[2], &box[3]);
+    std::sscanf(stats.c_str() + at + key.size(), "%f, %f, %f, %f", &box[0], &box[1], &box[2], &box[3]);
   return box;
 }
+std::array<float, 4> status_box(const app::App& app) { return stats_box(app); }
 
 // Where the page covers the canvas's bottom (an embed's link to the full-speed app, 60 pixels
 // here), the status window and the image tiles keep above it; out-of-range insets are clamped.
@@ -985,6 +987,53 @@ TEST(AppHeadless, TheStatusAndTilesKeepAboveThePagesBottomInset) {
   ASSERT_NE(panel, nullptr);
   EXPECT_GE(box[0], panel->Pos.x + panel->Size.x) << "beside the controls";
   EXPECT_LE(box[2], 780.0f) << "past the window's edge";
+  ImGui::GetIO().DisplaySize = ImVec2(1024, 768);
+}
+
+// In a window too low for the status below the open controls (1024 x 600, a small laptop), the
+// status sits beside them, at the bottom of the picture: the points are framed above it where
+// they would reach under it (the bunny's lower half did), and keep the usual frame where they
+// stay clear of it (the moons).
+TEST(AppHeadless, PointsBesideTheControlsKeepAboveTheStatus) {
+  try {
+    data::make_toy("bunny", 10, 0);
+  } catch (const Error& e) {
+    GTEST_SKIP() << e.what();
+  }
+  HeadlessImGui imgui;
+  ImGui::GetIO().DisplaySize = ImVec2(1024, 600);
+  app::App app(app::PlatformInfo{}, 2);
+  auto settle = [&](const std::string& state) {
+    const uint64_t before = app.snapshot().generation;
+    app.apply_state(state);
+    EXPECT_TRUE(imgui.frames_until(app, [&] { return shown_done(app) && app.snapshot().generation > before; }))
+        << state;
+    for (int i = 0; i < 4; ++i) imgui.frame(app);  // the status sizes itself to the frame before
+  };
+  const auto overlapping = [](const std::array<float, 4>& a, const std::array<float, 4>& b) {
+    return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+  };
+  const ImGuiWindow* panel = ImGui::FindWindowByName("cfdm: closed-form diffusion");
+  for (const char* state : {"dataset=bunny&n_train=2000&n_samples=400&steps=30&draws=4&sigma=0.05",
+                            "dataset=torus&n_train=500&n_samples=400&steps=30&draws=4&sigma=0.05&orbit=0,80",
+                            "dataset=moons&n_train=400&n_samples=400&steps=30&draws=4&sigma=0.1"}) {
+    settle(state);
+    panel = ImGui::FindWindowByName("cfdm: closed-form diffusion");
+    ASSERT_NE(panel, nullptr);
+    const std::array<float, 4> status = stats_box(app), rings = stats_box(app, "rings_box");
+    EXPECT_GE(status[0], panel->Pos.x + panel->Size.x) << state << ": the status beside the controls";
+    EXPECT_FALSE(overlapping(status, rings))
+        << state << ": status [" << status[0] << ", " << status[1] << ", " << status[2] << ", " << status[3]
+        << "] over the points [" << rings[0] << ", " << rings[1] << ", " << rings[2] << ", " << rings[3] << "]";
+    // The moons stay clear of the status in the usual frame (one sixth of the picture's side a
+    // unit); the point clouds are made smaller than that only as much as the room above the
+    // status asks for (the sphere that holds them in its 441 pixels).
+    const float usual = std::min(1024.0f - (panel->Pos.x + panel->Size.x), 600.0f) / 6.0f;
+    if (app.projection().dim == 2)
+      EXPECT_FLOAT_EQ(app.scene().scale, usual) << state;
+    else
+      EXPECT_GT(app.scene().scale, 0.7f * usual) << state;
+  }
   ImGui::GetIO().DisplaySize = ImVec2(1024, 768);
 }
 

@@ -313,9 +313,25 @@ App::PlotFrame App::plot_frame() const {
   const float top = settings_.ui == Settings::Ui::min && size.x < 700 && size.y - controls_bottom_ >= 0.45f * size.y
                         ? controls_bottom_
                         : 0.0f;
-  const float scale = std::min(size.x - left, size.y - top) / 6.0f * settings_.view.zoom;
-  return {left + (size.x - left) * 0.5f - settings_.view.x * scale, top + (size.y - top) * 0.5f + settings_.view.y * scale,
-          scale};
+  // A low window puts the status beside the open controls, at the bottom of the picture: where the
+  // points, in the usual frame, would reach under it, they are framed in the room above it (moved
+  // up, and made smaller only if they must). Their extent from the frame's centre, in data units:
+  // in 3-D the sphere about their box's centre that holds them, whichever way the camera turns.
+  float scale = std::min(size.x - left, size.y - top) / 6.0f, y = top + (size.y - top) * 0.5f;
+  const float limit = status_top_seen_ - 6;
+  if (settings_.ui == Settings::Ui::full && !status_hidden_ && limit > top + 0.5f * (size.y - top) &&
+      status_right_ > status_left_ && points_.rows() > 0) {
+    float x_lo = points_lo_[0], x_hi = points_hi_[0], above = points_hi_[1], below = -points_lo_[1];
+    if (points_.cols() == 3) above = below = x_hi = points_radius_, x_lo = -points_radius_;
+    const float x = left + (size.x - left) * 0.5f;
+    if (y + below * scale > limit && x + x_lo * scale < status_right_ && x + x_hi * scale > status_left_ &&
+        above + below > 0) {
+      scale = std::min(scale, (limit - top - 6) / (above + below));
+      y = (top + 6 + limit) * 0.5f + (above - below) * scale * 0.5f;  // their box in the middle of the room
+    }
+  }
+  scale *= settings_.view.zoom;
+  return {left + (size.x - left) * 0.5f - settings_.view.x * scale, y + settings_.view.y * scale, scale};
 }
 
 std::string App::image_source(const Settings& s) const {

@@ -199,12 +199,19 @@ class App {
   float status_rest_ = 150.0f;
   bool status_rest_measured_ = false;
   bool status_hidden_ = false;  // no room for it beside the open controls: they show its messages
+  // The highest top of the status window beside the controls, since the window took its size and
+  // the points were loaded (a caption that wraps one line more at the end of a run, then less at
+  // the next, does not move the points framed above it); -1: none yet.
+  float status_top_seen_ = -1.0f;
+  float status_seen_width_ = 0.0f, status_seen_height_ = 0.0f;
+  const void* status_seen_points_ = nullptr;
   // Where the view starts on the left: right of the open control panel when what is left is still
   // a good part of the window (a desktop window), else 0 (a phone, or no panel).
   float view_left() const;
   using PlotFrame = View2D;
   // The 2-D view's frame: about [-3, 3] fits the window, or in a wide window the part right of
-  // the control panel; then panned and zoomed.
+  // the control panel (and above the status beside it where the points would reach under it);
+  // then panned and zoomed.
   PlotFrame plot_frame() const;
   void add_velocity_marks(double t, const PlotFrame& frame, const Projection& seen);
   bool show_training_ = true, show_velocity_ = false;
@@ -217,6 +224,7 @@ class App {
   std::shared_ptr<const Model> points_model_;  // the model whose training points points_ holds
   MatrixXfR points_;
   float points_lo_[3] = {}, points_hi_[3] = {};  // their box (3-D: the camera turns about its centre)
+  float points_radius_ = 0.0f;                   // 3-D: their farthest from the box's centre
   // The velocity overlay's cache: grid points and their velocities, for one model, step and setting.
   std::string velocity_key_;
   std::shared_ptr<const Model> velocity_model_;  // the model velocity_mean_ evaluates

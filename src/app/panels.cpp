@@ -601,6 +601,13 @@ void App::draw_status() {
   const auto note_edges = [&] {
     status_top_ = ImGui::GetWindowPos().y;
     status_left_ = ImGui::GetWindowPos().x, status_right_ = ImGui::GetWindowPos().x + ImGui::GetWindowSize().x;
+    if (status_seen_width_ != display.x || status_seen_height_ != display.y ||
+        status_seen_points_ != points_model_.get() || status_left_ < view_left() - 1) {
+      status_top_seen_ = -1.0f;  // a new window size or new points: from this frame on
+      status_seen_width_ = display.x, status_seen_height_ = display.y, status_seen_points_ = points_model_.get();
+    }
+    if (status_left_ >= view_left() - 1)
+      status_top_seen_ = status_top_seen_ < 0 ? status_top_ : std::min(status_top_seen_, status_top_);
   };
   // A tiny window (a blog column's embed with every control): the caption and any message only,
   // leaving the rest of the height to the picture.

@@ -180,6 +180,15 @@ void App::build_points_scene() {
     for (int k = 0; k < 3; ++k) points_lo_[k] = points_hi_[k] = 0;
     for (Eigen::Index k = 0; k < std::min<Eigen::Index>(3, points_.cols()) && points_.rows() > 0; ++k)
       points_lo_[k] = points_.col(k).minCoeff(), points_hi_[k] = points_.col(k).maxCoeff();
+    points_radius_ = 0;
+    if (points_.cols() == 3)
+      for (Eigen::Index i = 0; i < points_.rows(); ++i) {
+        float r2 = 0;
+        for (int k = 0; k < 3; ++k)
+          r2 += (points_(i, k) - (points_lo_[k] + points_hi_[k]) / 2) *
+                (points_(i, k) - (points_lo_[k] + points_hi_[k]) / 2);
+        points_radius_ = std::max(points_radius_, std::sqrt(r2));
+      }
   }
   if (points_.cols() != 2 && points_.cols() != 3) return;
   const PlotFrame frame = plot_frame();
