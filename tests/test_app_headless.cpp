@@ -1355,6 +1355,43 @@ TEST(AppHeadless, APointCloudIsSeenThroughTheOrbitCamera) {
   EXPECT_FLOAT_EQ(app.settings().view.yaw, output::Orbit::kDefaultYaw);
 }
 
+// The training points' rings go above the samples (a copy shows inside its ring), except where
+// there are more than 3,000: there a band of rings would bury the samples (the nearest-neighbour
+// story's 20,000 moons showed a dark band and none of its new points), so they go below them,
+// fainter.
+TEST(AppHeadless, DenseTrainingPointsGoBelowTheSamples) {
+  HeadlessImGui imgui;
+  app::App app(app::PlatformInfo{}, 2);
+  for (const int n_train : {100, 12000}) {
+    const uint64_t before = app.snapshot().generation;
+    app.apply_state("dataset=moons&n_samples=50&steps=10&sigma=0.05&draws=2&n_train=" + std::to_string(n_train));
+    ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app) && app.snapshot().generation > before; }));
+    imgui.frame(app);
+    // Where the rings and the sample dots are in the list of marks (drawn in its order), and the
+    // rings' opacity.
+    size_t first_ring = SIZE_MAX, last_ring = 0, first_dot = SIZE_MAX, last_dot = 0, rings = 0;
+    uint32_t alpha = 0;
+    const std::vector<app::Mark>& marks = app.scene().marks;
+    for (size_t i = 0; i < marks.size(); ++i) {
+      const app::Mark& m = marks[i];
+      if (m.ring > 0) {
+        first_ring = std::min(first_ring, i), last_ring = i, ++rings, alpha = m.rgba >> 24;
+      } else if (m.x0 == m.x1 && m.y0 == m.y1 && m.width > 2) {
+        first_dot = std::min(first_dot, i), last_dot = i;
+      }
+    }
+    ASSERT_EQ(rings, size_t(n_train));
+    ASSERT_NE(first_dot, SIZE_MAX);
+    if (n_train <= 3000) {
+      EXPECT_GT(first_ring, last_dot) << "the rings above the samples";
+      EXPECT_EQ(alpha, 170u);
+    } else {
+      EXPECT_LT(last_ring, first_dot) << "the rings below the samples";
+      EXPECT_NEAR(double(alpha), 170 * std::sqrt(3000.0 / n_train), 1.0) << "fainter";
+    }
+  }
+}
+
 // The copy meter counts 3-D copies as `cfdm eval` does: near 1 at sigma = 0, far below at
 // sigma = 0.3, M = 4, on 100 points of the sphere (radius 1.5: its points are farther apart than
 // the moons', so the smoothing that makes new points is larger).

@@ -248,22 +248,34 @@ void App::build_points_scene() {
       scene_.marks.push_back(mark);
     }
   };
-  add_points(*states, [&](Eigen::Index i) {
-    const uint32_t color = !judged ? kSampleColor
-                           : snapshot_.nearest_distance[size_t(i)] < model.copy_threshold ? kCopyColor
-                                                                                          : kNewColor;
-    return Mark{0, 0, 0, 0, judged ? 4.2f : 3.6f, color};
-  });
-  // The training points above the samples, as rings: a sample that is a copy shows inside its ring.
+  const auto add_samples = [&] {
+    add_points(*states, [&](Eigen::Index i) {
+      const uint32_t color = !judged                                                        ? kSampleColor
+                             : snapshot_.nearest_distance[size_t(i)] < model.copy_threshold ? kCopyColor
+                                                                                            : kNewColor;
+      return Mark{0, 0, 0, 0, judged ? 4.2f : 3.6f, color};
+    });
+  };
+  // The training points as rings, above the samples: a sample that is a copy shows inside its
+  // ring. Smaller rings where there are many; where there are more than 3,000 (the nearest-
+  // neighbour estimator's 20,000) their rings make a solid band that would bury the samples, so
+  // there they go below the samples, fainter.
+  const Eigen::Index n_train = points_.rows();
+  const bool dense = n_train > 3000;
+  const float ring = n_train <= 300 ? 9.0f : n_train <= 3000 ? 7.0f : 5.5f;
+  const uint32_t train_color = dense ? with_alpha(kTrainColor, std::sqrt(3000.0f / float(n_train))) : kTrainColor;
+  const auto add_training = [&] {
+    if (show_training_) add_points(points_, [&](Eigen::Index) { return Mark{0, 0, 0, 0, ring, train_color, 1.2f}; });
+  };
+  if (dense) add_training();
+  add_samples();
   // Drawing: the picked point, and a point under a drag where it is now (before the restart).
   if (drawing_ && settings_.dataset == kDrawnDataset && selected_point_ >= 0 &&
       2 * size_t(selected_point_) + 1 < settings_.points.size()) {
     const float px = settings_.points[2 * size_t(selected_point_)], py = settings_.points[2 * size_t(selected_point_) + 1];
     scene_.marks.push_back({px, py, px, py, 16.0f, rgba(40, 110, 220, 230), 2.5f});
   }
-  // Smaller rings where there are many, so that dense data does not bury its samples.
-  const float ring = points_.rows() <= 300 ? 9.0f : points_.rows() <= 3000 ? 7.0f : 5.5f;
-  if (show_training_) add_points(points_, [&](Eigen::Index) { return Mark{0, 0, 0, 0, ring, kTrainColor, 1.2f}; });
+  if (!dense) add_training();
   add_inspector_marks(*states, shown_step, t, seen);
 }
 
