@@ -40,6 +40,16 @@ async function waitForStats(page, done, seconds = 90) {
 // Done, and the picture shows the last step (the flow plays on screen at the speed setting).
 const finished = s => s.step === s.n_steps && s.samples_done === s.n_samples && !s.loading && s.view_step === s.step;
 
+// Resolves once the page has shown n more animation frames (the app draws in each): after a
+// fixed wait, this makes sure the app has drawn what the wait was for, even on a loaded machine
+// where the browser held the page's frames longer than the wait.
+function nextFrames(page, n = 3) {
+  return page.evaluate(n => new Promise(resolve => {
+    const next = k => (k === 0 ? resolve() : requestAnimationFrame(() => next(k - 1)));
+    next(n);
+  }), n);
+}
+
 // Console errors and uncaught exceptions of a page, collected as they come.
 function watchErrors(page) {
   const errors = [];
@@ -64,4 +74,4 @@ function overlap(a, b) {
   return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
 }
 
-module.exports = { launch, serve, waitForStats, finished, watchErrors, check, finish, overlap };
+module.exports = { launch, serve, waitForStats, finished, nextFrames, watchErrors, check, finish, overlap };

@@ -13,7 +13,7 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { launch, serve: serveDir, waitForStats, finished, watchErrors, check, finish, overlap } = require('./common.js');
+const { launch, serve: serveDir, waitForStats, finished, nextFrames, watchErrors, check, finish, overlap } = require('./common.js');
 
 const [webDir, shotDir, playwrightDir] = process.argv.slice(2);
 const serve = (port, extraArgs) => serveDir(webDir, port, extraArgs);
@@ -88,6 +88,7 @@ async function scenario(browser, name, serveArgs, expected) {
           finished(undrawn) && /seed=5/.test(query), `${refused} ${JSON.stringify(undrawn)} ${query}`);
     await page.evaluate(() => window.cfdm.setDrawing(true));
     await page.waitForTimeout(300);
+    await nextFrames(page);
     const redrawn = await countColour(page, await page.screenshot(), ORANGE);
     check(`${name}: drawing on again shows the samples`, redrawn > 800, `${redrawn} sample-coloured pixels`);
     check(`${name}: no console errors`, errors.length === 0, JSON.stringify(errors));
@@ -121,6 +122,7 @@ async function moreOnThreads(browser, port) {
     await page.screenshot({ path: path.join(shotDir, 'app-hidpi.png') });
     await page.setViewportSize({ width: 640, height: 420 });
     await page.waitForTimeout(500);
+    await nextFrames(page);
     s = await size();
     check('resize: the canvas follows the window', s.cssW === 640 && s.cssH === 420 && s.w === 1280 && s.h === 840,
           JSON.stringify(s));
@@ -131,6 +133,7 @@ async function moreOnThreads(browser, port) {
     // fills it, the samples are drawn.
     await page.setViewportSize({ width: 1920, height: 1080 });
     await page.waitForTimeout(500);
+    await nextFrames(page);
     s = await size();
     check('4K: the canvas has 3840 x 2160 pixels', s.w === 3840 && s.h === 2160, JSON.stringify(s));
     const big = await page.screenshot({ path: path.join(shotDir, 'app-4k.png') });
@@ -155,6 +158,7 @@ async function moreOnThreads(browser, port) {
     for (let i = 1; i <= 10; i++) await touch('touchMove', 600 - 30 * i, 260);
     await touch('touchEnd');
     await page.waitForTimeout(300);
+    await nextFrames(page);
     const after = await countColour(page, await page.screenshot({ path: path.join(shotDir, 'app-touch.png'),
                                                                   clip: { x: 500, y: 0, width: 300, height: 600 } }), ORANGE);
     check('touch: dragging with a finger pans the view', after < before * 0.7, `sample pixels on the right ${before} -> ${after}`);
@@ -184,6 +188,7 @@ async function moreOnThreads(browser, port) {
     await page.evaluate(() => window.loseContext.restoreContext());
     await waitForStats(page, finished);
     await page.waitForTimeout(500);
+    await nextFrames(page);
     const restored = await page.screenshot({ path: path.join(shotDir, 'app-context-restored.png') });
     let orange = await countColour(page, restored, ORANGE);
     const controls = await countColour(page, restored, IMGUI_BLUE, 30);
@@ -193,6 +198,7 @@ async function moreOnThreads(browser, port) {
     await page.waitForTimeout(400);
     await page.setViewportSize({ width: 900, height: 600 });
     await page.waitForTimeout(600);
+    await nextFrames(page);
     orange = await countColour(page, await page.screenshot({ path: path.join(shotDir, 'app-tiny-and-back.png') }), ORANGE);
     check('resize: to 1 x 1 pixel and back, it draws again', orange > 150, `${orange} sample-coloured pixels`);
     const glState = await keptGlState(page);

@@ -20,7 +20,7 @@ const os = require('os');
 const path = require('path');
 const zlib = require('zlib');
 const { execFileSync } = require('child_process');
-const { launch, serve, waitForStats, finished, watchErrors, check, finish, overlap } = require('./common.js');
+const { launch, serve, waitForStats, finished, nextFrames, watchErrors, check, finish, overlap } = require('./common.js');
 
 const [webDir, shotDir, playwrightDir, nativeCli, deployScript] = process.argv.slice(2);
 // A float32 .npy file: {shape, data}.
@@ -314,6 +314,7 @@ async function exports(browser, appPort) {
   // pixel a pixel): the button row Pause | Step | Reset | Copy link | Replay is at y = 322 (below the model picker).
   await page.mouse.click(200, 322);
   await page.waitForTimeout(300);
+  await nextFrames(page);
   const link = await page.evaluate(() => window.cfdmLastLink);
   check('links: Copy link gives the full app\'s address with the settings', link && link.includes('index.html?')
         && link.includes('seed=5') && link.includes('draws=3'), String(link));
@@ -439,6 +440,7 @@ async function docsSnippets(browser, hostPort, appPort) {
       if (stats && stats.tiles > 0 && width >= 720) {
         await page.waitForTimeout(300);
         const f = frame();
+        if (f) await nextFrames(f).catch(() => {});
         const settled = (f ? await f.evaluate(() => window.cfdm.stats()).catch(() => null) : null) || stats;
         check(`docs snippets: ${name}: image tiles of at least 10 pixels`, settled.tile_size >= 10, JSON.stringify(settled));
       }
