@@ -201,7 +201,8 @@ class App {
   bool status_hidden_ = false;  // no room for it beside the open controls: they show its messages
   // The highest top of the status window beside the controls, since the window took its size and
   // the points were loaded (a caption that wraps one line more at the end of a run, then less at
-  // the next, does not move the points framed above it); -1: none yet.
+  // the next, does not move the points framed above it; a status over half the window's height,
+  // as with a long message, is not counted); -1: none yet.
   float status_top_seen_ = -1.0f;
   float status_seen_width_ = 0.0f, status_seen_height_ = 0.0f;
   const void* status_seen_points_ = nullptr;

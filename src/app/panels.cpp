@@ -606,7 +606,7 @@ void App::draw_status() {
       status_top_seen_ = -1.0f;  // a new window size or new points: from this frame on
       status_seen_width_ = display.x, status_seen_height_ = display.y, status_seen_points_ = points_model_.get();
     }
-    if (status_left_ >= view_left() - 1)
+    if (status_left_ >= view_left() - 1 && status_top_ - 6 > 0.5f * display.y)  // (not a long message's)
       status_top_seen_ = status_top_seen_ < 0 ? status_top_ : std::min(status_top_seen_, status_top_);
   };
   // A tiny window (a blog column's embed with every control): the caption and any message only,
