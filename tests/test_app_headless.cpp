@@ -422,6 +422,13 @@ TEST(AppHeadless, TheSingleThreadBuildRefusesWorkThatWouldFreezeAFrameAndKeepsIt
   // One step of 20,000 samples over 50,000 points: seconds in one piece. Refused too.
   EXPECT_NE(app.update_state("n_train=50000&n_samples=20000").find("one step"), std::string::npos);
   EXPECT_NE(app.update_state("dataset=mnist&space=pca").find("PCA"), std::string::npos);
+  // On images it names what the reader sees: training images.
+  for (const char* query :
+       {"dataset=mnist&n_train=60000", "dataset=mnist&n_train=20000&n_samples=2000&draws=8&sigma=1"}) {
+    const std::string images = app.update_state(query);
+    EXPECT_NE(images.find(" training images"), std::string::npos) << images;
+    EXPECT_EQ(images.find("point"), std::string::npos) << images;
+  }
   for (int i = 0; i < 3; ++i) imgui.frame(app);
   EXPECT_EQ(app.snapshot().generation, generation);
   EXPECT_EQ(app.settings().n_train, 300);
@@ -1172,6 +1179,28 @@ TEST(AppHeadless, TheCaptionExplainsThePictureWithItsNumbers) {
   EXPECT_EQ(app::short_caption(s, f), "sigma = 0.15, M = 4: 12 of 2000 samples copy training points (new points)");
 }
 
+// On images the captions speak of images: a student reading "training points" beside a grid of
+// digits would look for points that are not there. Each kind of caption (memorizing, one draw,
+// smoothing; started at start T; done) for MNIST, once done and on the way.
+TEST(AppHeadless, ImageCaptionsSpeakOfImagesNotPoints) {
+  app::Settings s = app::defaults_for("mnist");
+  app::CaptionFacts f;
+  f.image = true, f.running = true, f.n_samples = 16, f.t = 1;
+  for (double sigma : {0.0, 0.5})
+    for (int draws : {1, 4})
+      for (bool done : {false, true})
+        for (int copies : {16, 2}) {
+          s.sampler.sigma = sigma, s.sampler.n_draws = draws, s.sampler.start_t = 0.3;
+          f.done = done, f.copies = copies, f.first_step = done ? 0 : 6;
+          const std::string text = app::caption(s, f) + "\n" + app::short_caption(s, f);
+          EXPECT_EQ(text.find("point"), std::string::npos)
+              << "sigma " << sigma << ", M " << draws << (done ? ", done" : "") << ": " << text;
+          EXPECT_NE(text.find("image"), std::string::npos) << text;
+        }
+  s.sampler.sigma = 0, s.sampler.n_draws = 1;
+  f.done = true, f.copies = 16;
+  EXPECT_NE(app::caption(s, f).find("to make new images"), std::string::npos) << app::caption(s, f);
+}
 
 // Attribution at t = 1: a finished smoothed sample is an average of training points, and the
 // inspector draws each with a line as wide as its share. Those shares, read back from the scene,

@@ -121,9 +121,11 @@ void check_settings_fit(const Settings& s) {
   bytes += std::min<uint64_t>(SamplingJob::kHistoryBytes, runs * uint64_t(std::max(s.sampler.n_steps, 1) + 1) *
                                                                uint64_t(std::max(s.sampler.n_samples, 1)) * d * 4);
   data::check_memory(bytes,
-                     "this setting (" + std::to_string(s.n_train) + " training points, " + std::to_string(s.sampler.n_samples) +
+                     "this setting (" + std::to_string(s.n_train) +
+                         (image ? " training images, " : " training points, ") + std::to_string(s.sampler.n_samples) +
                          " samples, M = " + std::to_string(s.sampler.n_draws) + ")",
-                     "the current one is kept; choose fewer training points, samples or draws");
+                     std::string("the current one is kept; choose fewer ") +
+                         (image ? "training images" : "training points") + ", samples or draws");
 }
 
 }  // namespace

@@ -32,8 +32,8 @@ std::string model_sentence(const Settings& s, const std::string& name, const std
   if (name == "scfdm")
     return s.sampler.sigma > 0 && s.sampler.n_draws >= 2
                ? "sigma-CFDM averages the exact model over " + std::to_string(s.sampler.n_draws) +
-                     " nearby points at every step: its samples are averages of a few " + what +
-                     ", new but blurred, like double exposures."
+                     " slightly nudged versions of each sample at every step: its samples are averages of a few " +
+                     what + ", new but blurred, like double exposures."
                : "sigma-CFDM with sigma = 0 or M = 1 still copies: raise sigma and M to see it average.";
   if (name == "wiener") return "Wiener knows only the average image and how pixels vary together: smooth blurs.";
   if (name == "local")
@@ -74,6 +74,8 @@ std::string caption(const Settings& s, const CaptionFacts& f) {
     return text;
   }
   const std::string what = f.image ? "training images" : "training points";
+  const std::string one = f.image ? "training image" : "training point";
+  const std::string fresh_ones = f.image ? "new images" : "new points";
   const std::string marks = f.image ? "" : " (dark rings)";
   std::string text;
   // What the model is.
@@ -95,14 +97,15 @@ std::string caption(const Settings& s, const CaptionFacts& f) {
   } else if (s.sampler.sigma == 0) {
     text = "sigma = 0: the exact model. Each sample is pulled towards an average of the " + what + marks +
            ", weighted by nearness; as t nears 1 the weights narrow to the nearest one, so samples end on, or a "
-           "hair's breadth from, training points: the model memorizes.";
+           "hair's breadth from, " +
+           what + ": the model memorizes.";
   } else if (!smooths(s)) {
-    text = setting_text(s) + ": one smoothing draw still picks a single training point at the end, so samples "
-           "are still copies. Two or more draws (M) average different ones.";
+    text = setting_text(s) + ": one smoothing draw still picks a single " + one +
+           " at the end, so samples are still copies. Two or more draws (M) average different ones.";
   } else {
     text = setting_text(s) + ": each step averages the exact model at " + std::to_string(s.sampler.n_draws) +
-           " nearby points, so a sample ends between " + what + ": an average (barycenter) of a few of them, " +
-           (f.image ? "a new image." : "a new point.");
+           (f.image ? " slightly nudged versions of the sample" : " nearby points") + ", so a sample ends between " +
+           what + ": an average (barycenter) of a few of them, " + (f.image ? "a new image." : "a new point.");
     if (!f.image && s.sampler.sigma >= 0.5)
       text += " With sigma this large, far-apart points are averaged too and samples crowd towards the middle: "
               "blur.";
@@ -123,7 +126,8 @@ std::string caption(const Settings& s, const CaptionFacts& f) {
             " are on their way from noise (t = 0) to data (t = 1).";
     if (f.first_step > 0)
       text += " The run started at t = " + number(s.sampler.start_t, "%.2g") +
-              " (start T): the exact model's picture there, a training point plus noise, is drawn directly, "
+              " (start T): the exact model's picture there, a " + one +
+              " plus noise, is drawn directly, "
               "saving those steps.";
     return text;
   }
@@ -141,9 +145,9 @@ std::string caption(const Settings& s, const CaptionFacts& f) {
       if (f.image && model != cfdm::Model::local)
         text += " Compare the local model: new images from pieces of training images.";
     } else if (s.sampler.sigma == 0)
-      text += " Raise sigma and set M to 2 or more to make new points.";
+      text += " Raise sigma and set M to 2 or more to make " + fresh_ones + ".";
     else if (f.copies * 2 >= f.n_samples && !smooths(s))
-      text += " Set M to 2 or more: averages of training points are new points.";
+      text += " Set M to 2 or more: averages of " + what + " are " + fresh_ones + ".";
   }
   return text;
 }

@@ -94,6 +94,7 @@ FrameWork estimate_frame_work(const Settings& s) {
 }
 
 void check_frame_budget(const Settings& s) {
+  const std::string training = is_image_name(s.dataset) ? " training images" : " training points";
   const char* full_speed =
       "; the full-speed page (cross-origin isolated, with threads: the link at the bottom right) does this work off "
       "the page's main thread";
@@ -106,22 +107,23 @@ void check_frame_budget(const Settings& s) {
     // Preparation grows linearly with the training points.
     const double most = kFrameBudgetSeconds / (work.prepare_seconds / std::max(s.n_train, 1));
     throw Error("the single-thread page prepares at most about " +
-                thousands(static_cast<long long>(most / 1000) * 1000) +
-                " training points in one frame (this setting asks for " + thousands(s.n_train) +
-                "), so it would freeze the page" + full_speed);
+                thousands(static_cast<long long>(most / 1000) * 1000) + training +
+                " in one frame (this setting asks for " + thousands(s.n_train) + "), so it would freeze the page" +
+                full_speed);
   }
   if (work.step_seconds > kFrameBudgetSeconds) {
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%.1f", work.step_seconds);
-    throw Error("one step of this setting (" + thousands(s.sampler.n_samples) + " samples" +
-                (s.models.empty() ? std::string() : " of each of " + std::to_string(s.models.size()) + " models") +
-                (s.sampler.sigma > 0 && s.sampler.n_draws > 1 ? " x " + std::to_string(s.sampler.n_draws) + " draws" : "") + " over " +
-                thousands(s.n_train) + " training points) takes about " + seconds +
-                " s in one piece, too long for the single-thread page: choose fewer samples, draws or training "
-                "points, or the nearest-neighbour estimator" +
-                (uses_local_model(s) ? std::string(" (the local models cost far more per training image than the exact one)")
-                                     : std::string()) +
-                full_speed);
+    throw Error(
+        "one step of this setting (" + thousands(s.sampler.n_samples) + " samples" +
+        (s.models.empty() ? std::string() : " of each of " + std::to_string(s.models.size()) + " models") +
+        (s.sampler.sigma > 0 && s.sampler.n_draws > 1 ? " x " + std::to_string(s.sampler.n_draws) + " draws" : "") +
+        " over " + thousands(s.n_train) + training + ") takes about " + seconds +
+        " s in one piece, too long for the single-thread page: choose fewer samples, draws or" + training +
+        ", or the nearest-neighbour estimator" +
+        (uses_local_model(s) ? std::string(" (the local models cost far more per training image than the exact one)")
+                             : std::string()) +
+        full_speed);
   }
 }
 

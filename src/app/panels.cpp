@@ -276,9 +276,11 @@ void App::draw_controls() {
       changed |= ImGui::SliderInt("dim", &s.pca_dim, 2, 256, "%d", ImGuiSliderFlags_Logarithmic);
     }
   }
-  changed |=
-      ImGui::SliderInt("training points", &s.n_train, 10, image ? 60000 : 20000, "%d", ImGuiSliderFlags_Logarithmic);
-  tooltip("How many training points the model knows. The exact model (sigma = 0) can only reproduce these.");
+  // (### keeps the slider's identity when its label changes with the dataset)
+  changed |= ImGui::SliderInt(image ? "training images###n_train" : "training points###n_train", &s.n_train, 10,
+                              image ? 60000 : 20000, "%d", ImGuiSliderFlags_Logarithmic);
+  tooltip(image ? "How many training images the model knows. The exact model (sigma = 0) can only reproduce these."
+                : "How many training points the model knows. The exact model (sigma = 0) can only reproduce these.");
   changed |= slider_float("sigma", &s.sampler.sigma, 0.0f, image ? 4.0f : 1.0f, "%.3f", ImGuiSliderFlags_Logarithmic);
   tooltip(kSigmaHelp);
   changed |= ImGui::SliderInt("draws M", &s.sampler.n_draws, 1, 16);
