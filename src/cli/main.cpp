@@ -76,6 +76,9 @@ int command_sample(const Args& args, Cluster& cluster) {
   if (!out_latent.empty()) check_output_path(out_latent, {".npy", ".csv"}, "--out-latent");
   if (args.has("pca-dim") && space_name != "pca") throw Error("--pca-dim needs --space pca");
   const int pca_dim = checked_int(args, "pca-dim", scenario && scenario->pca_dim > 0 ? scenario->pca_dim : 64);
+  // (0 would mean no PCA below: sampled in pixel space when the PCA space was asked for)
+  if (space_name == "pca" && pca_dim < 1)
+    throw Error("--pca-dim must be at least 1, the principal components kept (got " + std::to_string(pca_dim) + ")");
   if (!plot.empty()) check_output_path(plot, {".png"}, "--plot");
   // Every output is checked, and a temporary made beside it, before any work: all are written or none.
   data::OutputFiles outputs;

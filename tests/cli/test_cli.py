@@ -364,6 +364,8 @@ bad_cases += [
 bad_cases += [
     ("PCA dimension beyond the data", S + ["--data", "mnist", "--space", "pca", "--pca-dim", 21], "PCA dimension"),
     ("pca-dim without pca", S + ["--pca-dim", 3], "--pca-dim needs --space pca"),
+    ("no principal components", S + ["--data", "mnist", "--space", "pca", "--pca-dim", 0], "--pca-dim must be at least 1"),
+    ("negative principal components", S + ["--data", "mnist", "--space", "pca", "--pca-dim", -1], "--pca-dim must be at least 1"),
     ("unknown space", S + ["--space", "latent"], "--space"),
 ]
 bad_cases += [
@@ -405,7 +407,7 @@ bad_cases += [
     ("sweep writing a .npy", ["sweep", "--sigmas", "0"], "must end in .csv"),
 ]
 env_cases = {"class filter selects nothing", "bad class list", "fashion-mnist not prepared",
-             "PCA dimension beyond the data"}
+             "PCA dimension beyond the data", "no principal components", "negative principal components"}
 for name, args, fragment in bad_cases:
     target = path("bad_out.png" if name == "bad output extension" else "bad_out.csv" if args[0] == "compare"
                   else "bad_out.npy")
