@@ -1168,6 +1168,11 @@ TEST(AppHeadless, TheCaptionExplainsThePictureWithItsNumbers) {
   EXPECT_NE(text.find("sigma = 0.15, M = 4"), std::string::npos) << text;
   EXPECT_NE(text.find("between training points"), std::string::npos) << text;
   EXPECT_NE(text.find("1936 are new"), std::string::npos) << text;
+  EXPECT_EQ(text.find("larger sigma"), std::string::npos) << "most samples are new: no hint " << text;
+  f.copies = 1200;  // smoothing, yet most samples still copy: the caption says why and what to change
+  EXPECT_NE(app::caption(s, f).find("Over half are still copies"), std::string::npos) << app::caption(s, f);
+  EXPECT_NE(app::caption(s, f).find("A larger sigma mixes more"), std::string::npos) << app::caption(s, f);
+  f.copies = 64;
   s.sampler.n_draws = 1;
   EXPECT_NE(app::caption(s, f).find("one smoothing draw still picks a single training point"), std::string::npos);
   f.done = false, f.t = 0.42, f.copies = -1;

@@ -148,6 +148,10 @@ std::string caption(const Settings& s, const CaptionFacts& f) {
       text += " Raise sigma and set M to 2 or more to make " + fresh_ones + ".";
     else if (f.copies * 2 >= f.n_samples && !smooths(s))
       text += " Set M to 2 or more: averages of " + what + " are " + fresh_ones + ".";
+    else if (f.copies * 2 >= f.n_samples)
+      text += std::string(" Over half are still copies: at this sigma the ") +
+              (f.image ? "nudged versions of a sample" : "nearby points a sample is averaged at") +
+              " mostly share one nearest " + one + ". A larger sigma mixes more of them.";
   }
   return text;
 }
