@@ -146,13 +146,19 @@ void legend_item(bool ring, uint32_t color, const char* text) {
   ImGui::TextUnformatted(text);
 }
 
-constexpr const char* kSigmaHelp =
-    "sigma, the smoothing scale. 0 is the exact model: every sample lands on a training point (it memorizes). "
-    "Above 0, with M >= 2 draws, each step averages the model at nearby points, so samples land between training "
-    "points: new points. Too much sigma averages far-apart points: blur.";
-constexpr const char* kDrawsHelp =
-    "M, the smoothing draws averaged per step. M = 1 still copies (one draw picks one training point); M = 2 or "
-    "more make averages (barycenters) of M training points.";
+// sigma's and M's tooltips, in the words of the data shown (training points or images).
+std::string sigma_help(bool image) {
+  const std::string one = image ? "image" : "point";
+  return "sigma, the smoothing scale. 0 is the exact model: every sample lands on a training " + one +
+         " (it memorizes). Above 0, with M >= 2 draws, each step averages the model at " +
+         (image ? "slightly nudged versions of the sample" : "nearby points") + ", so samples land between training " +
+         one + "s: new " + one + "s. Too much sigma averages far-apart " + one + "s: blur.";
+}
+std::string draws_help(bool image) {
+  const std::string one = image ? "image" : "point";
+  return "M, the smoothing draws averaged per step. M = 1 still copies (one draw picks one training " + one +
+         "); M = 2 or more make averages (barycenters) of M training " + one + "s.";
+}
 
 }  // namespace
 
@@ -282,9 +288,9 @@ void App::draw_controls() {
   tooltip(image ? "How many training images the model knows. The exact model (sigma = 0) can only reproduce these."
                 : "How many training points the model knows. The exact model (sigma = 0) can only reproduce these.");
   changed |= slider_float("sigma", &s.sampler.sigma, 0.0f, image ? 4.0f : 1.0f, "%.3f", ImGuiSliderFlags_Logarithmic);
-  tooltip(kSigmaHelp);
+  tooltip(sigma_help(image).c_str());
   changed |= ImGui::SliderInt("draws M", &s.sampler.n_draws, 1, 16);
-  tooltip(kDrawsHelp);
+  tooltip(draws_help(image).c_str());
   changed |= ImGui::SliderInt("steps", &s.sampler.n_steps, 1, 1000, "%d", ImGuiSliderFlags_Logarithmic);
   tooltip("Euler steps from noise (t = 0) to data (t = 1): more steps follow the flow more closely.");
   int grid = s.sampler.schedule == cfdm::Schedule::ddim ? 1 : 0;
@@ -309,21 +315,25 @@ void App::draw_controls() {
   if (s.models.empty() && cfdm::takes_knn_estimator(s.sampler.denoiser.model) &&
       ImGui::Checkbox("nearest-neighbour estimator", &knn))
     s.sampler.estimator = knn ? Estimator::knn : Estimator::exact, changed = true;
-  tooltip(local ? "Let each pixel look only at the K training images nearest to the whole sample, plus L others at "
-                  "random, instead of all of them: many times faster, new images close to (not the same as) the "
-                  "local model's."
-                : "Sum only the K training points nearest to each sample, plus L others at random, instead of all "
-                  "of them: much faster on large data, nearly the same flow.");
+  tooltip(local   ? "Let each pixel look only at the K training images nearest to the whole sample, plus L others at "
+                    "random, instead of all of them: many times faster, new images close to (not the same as) the "
+                    "local model's."
+          : image ? "Sum only the K training images nearest to each sample, plus L others at random, instead of all "
+                    "of them: much faster on large data, nearly the same flow."
+                  : "Sum only the K training points nearest to each sample, plus L others at random, instead of all "
+                    "of them: much faster on large data, nearly the same flow.");
   // K and L: the run's estimator, or the comparison's local-knn model.
   const bool compares_knn = std::find(s.models.begin(), s.models.end(), "local-knn") != s.models.end();
   if (s.models.empty() ? s.knn() : compares_knn) {
     ImGui::SetNextItemWidth(120);
     changed |= ImGui::SliderInt("K", &s.sampler.knn.k, 1, 200, "%d", ImGuiSliderFlags_Logarithmic);
-    tooltip("K: the nearest training points, summed exactly.");
+    tooltip(image ? "K: the nearest training images, summed exactly."
+                  : "K: the nearest training points, summed exactly.");
     ImGui::SameLine();
     ImGui::SetNextItemWidth(120);
     changed |= ImGui::SliderInt("L", &s.sampler.knn.l, 0, 200, "%d", ImGuiSliderFlags_Logarithmic);
-    tooltip("L: other training points drawn at random, weighted to stand for all the rest.");
+    tooltip(image ? "L: other training images drawn at random, weighted to stand for all the rest."
+                  : "L: other training points drawn at random, weighted to stand for all the rest.");
   }
   if (changed) apply(s);  // restart at once: the old run is cancelled within a tile
 
@@ -455,7 +465,9 @@ void App::draw_compact_controls() {
   if (narrow) {
     ImGui::SameLine();
     if (ImGui::Button(compact_open_ ? "less" : "more")) compact_open_ = !compact_open_;
-    tooltip("Show or hide sigma and M, the settings that decide between copies and new points.");
+    tooltip(is_image_name(s.dataset)
+                ? "Show or hide sigma and M, the settings that decide between copies and new images."
+                : "Show or hide sigma and M, the settings that decide between copies and new points.");
     ImGui::SameLine();
     ImGui::Text("t = %.2f", t);
   }
@@ -464,11 +476,11 @@ void App::draw_compact_controls() {
     ImGui::SetNextItemWidth(narrow ? std::max(100.0f, display_width - 110) : 150);
     changed |= slider_float("sigma", &s.sampler.sigma, 0.0f, is_image_name(s.dataset) ? 4.0f : 1.0f, "%.3f",
                             ImGuiSliderFlags_Logarithmic);
-    tooltip(kSigmaHelp);
+    tooltip(sigma_help(is_image_name(s.dataset)).c_str());
     if (!narrow) ImGui::SameLine();
     ImGui::SetNextItemWidth(narrow ? std::max(100.0f, display_width - 110) : 80);
     changed |= ImGui::SliderInt("M", &s.sampler.n_draws, 1, 16);
-    tooltip(kDrawsHelp);
+    tooltip(draws_help(is_image_name(s.dataset)).c_str());
   }
   if (changed) apply(s);
   {
