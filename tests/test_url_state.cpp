@@ -56,7 +56,9 @@ TEST(UrlState, TheModelTravelsInALink) {
   }
   const app::Settings bad = app::parse_state("model=unet", app::Settings{}, &error);
   EXPECT_EQ(bad.sampler.denoiser.model, cfdm::Model::cfdm);
-  EXPECT_NE(error.find("model=unet (a bad value)"), std::string::npos) << error;
+  EXPECT_NE(error.find("model=unet (a bad value: the model is one of cfdm, wiener, local, pca-local or nearest"),
+            std::string::npos)
+      << error;
 }
 
 // The comparison view's models travel in a link (2 to 4 distinct known names); anything else is
@@ -74,11 +76,19 @@ TEST(UrlState, TheComparedModelsTravelInALink) {
   EXPECT_EQ(app::parse_state("models=local,local-knn&k=30&l=40", s, &error).models,
             (std::vector<std::string>{"local", "local-knn"}));
   EXPECT_TRUE(app::parse_state("models=", s, &error).models.empty()) << "an empty value turns the comparison off";
-  for (const char* bad : {"models=exact", "models=exact,unet", "models=local,local", "models=exact,scfdm,wiener,local,nearest",
-                          "models=exact,,local", "models=exact,scfdm,wiener,local,nearest,pca-local,exact,exact,exact"}) {
+  // Each refusal says why: the count, an unknown name (the known ones listed), a name twice.
+  for (const auto& [bad, why] : std::vector<std::pair<const char*, const char*>>{
+           {"models=exact", "(a bad value: the comparison shows 2 to 4 models side by side (1 given))"},
+           {"models=exact,unet",
+            "(a bad value: unknown model 'unet' in the comparison: use exact, scfdm, wiener, local, "
+            "local-knn, pca-local or nearest)"},
+           {"models=local,local", "(a bad value: the comparison names 'local' twice)"},
+           {"models=exact,scfdm,wiener,local,nearest", "(5 given)"},
+           {"models=exact,,local", "unknown model ''"},
+           {"models=exact,scfdm,wiener,local,nearest,pca-local,exact,exact,exact", "(9 given)"}}) {
     const app::Settings kept = app::parse_state(bad, s, &error);
     EXPECT_EQ(kept.models, s.models) << bad;
-    EXPECT_NE(error.find("(a bad value)"), std::string::npos) << bad << ": " << error;
+    EXPECT_NE(error.find(why), std::string::npos) << bad << ": " << error;
   }
 }
 
@@ -155,9 +165,13 @@ TEST(UrlState, BadKeysAreNamedAndIgnored) {
   EXPECT_EQ(s.dataset, base.dataset);
   EXPECT_EQ(s.sampler.n_draws, 4) << "good keys still apply";
   EXPECT_EQ(s.classes_mask, 0);
-  for (const char* named : {"sigma=-1 (a bad value)", "steps=abc (a bad value)", "dataset=nope (a bad value)",
+  for (const char* named : {"sigma=-1 (a bad value)", "steps=abc (a bad value)",
+                            "dataset=nope (a bad value: the dataset is one of moons, circles",
                             "colour=red (an unknown key)", "classes=3,12 (a bad value)"})
     EXPECT_NE(error.find(named), std::string::npos) << named << " in: " << error;
+  app::parse_state("schedule=cosine&estimator=ivf", base, &error);
+  EXPECT_NE(error.find("schedule=cosine (a bad value: the time grid is flow or ddim)"), std::string::npos) << error;
+  EXPECT_NE(error.find("estimator=ivf (a bad value: the estimator is exact or knn)"), std::string::npos) << error;
   app::parse_state("sigma=1e999&seed=99999999999999999999&start_t=nan&n_train=%41", base, &error);
   EXPECT_NE(error.find("sigma=1e999"), std::string::npos);
   EXPECT_NE(error.find("seed="), std::string::npos);

@@ -120,6 +120,26 @@ constexpr long kMaxCount = 10'000'000;
 using Parse = bool (*)(const std::string& value, Settings* s);  // false: a bad value
 using Format = std::string (*)(const Settings& s);              // the value a link carries
 using Written = bool (*)(const Settings& s);                    // whether a link carries it
+using Explain = std::string (*)(const std::string& value);      // why a value was refused
+
+// A value's comma-separated items ("exact,,local": three, one empty), at most `limit` + 1 of them.
+std::vector<std::string> items_of(const std::string& v, size_t limit) {
+  std::vector<std::string> items;
+  size_t start = 0;
+  while (!v.empty() && start <= v.size() && items.size() <= limit) {
+    const size_t comma = std::min(v.find(',', start), v.size());
+    items.push_back(v.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return items;
+}
+
+// "one of a, b or c": what a key with a fixed set of names takes.
+std::string one_of(const std::vector<std::string>& names) {
+  std::string text = "one of ";
+  for (size_t i = 0; i < names.size(); ++i) text += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+  return text;
+}
 
 bool always(const Settings&) { return true; }
 bool image_data(const Settings& s) { return is_image_name(s.dataset); }
@@ -131,6 +151,7 @@ struct Key {
   Parse parse;
   Format format;
   Written written;
+  Explain explain = nullptr;  // a refusal's reason, for keys whose values are easy to get wrong
 };
 const Key kKeys[] = {
     {"dataset",
@@ -139,7 +160,8 @@ const Key kKeys[] = {
          if (name == v) return s->dataset = v, true;
        return false;
      },
-     [](const Settings& s) { return s.dataset; }, always},
+     [](const Settings& s) { return s.dataset; }, always,
+     [](const std::string&) { return "the dataset is " + one_of(dataset_names()); }},
     {"n_train", [](const std::string& v, Settings* s) { return parse_int(v, 1, kMaxCount, &s->n_train); },
      [](const Settings& s) { return std::to_string(s.n_train); }, always},
     {"n_samples", [](const std::string& v, Settings* s) { return parse_int(v, 1, kMaxCount, &s->sampler.n_samples); },
@@ -154,7 +176,8 @@ const Key kKeys[] = {
        return s->sampler.schedule = i ? cfdm::Schedule::ddim : cfdm::Schedule::flow, true;
      },
      [](const Settings& s) { return std::string(cfdm::schedule_name(s.sampler.schedule)); },
-     [](const Settings& s) { return s.sampler.schedule != cfdm::Schedule::flow; }},
+     [](const Settings& s) { return s.sampler.schedule != cfdm::Schedule::flow; },
+     [](const std::string&) { return std::string("the time grid is flow or ddim"); }},
     {"draws", [](const std::string& v, Settings* s) { return parse_int(v, 1, 1024, &s->sampler.n_draws); },
      [](const Settings& s) { return std::to_string(s.sampler.n_draws); }, always},
     {"sigma", [](const std::string& v, Settings* s) { return parse_float_value(v, 0, 1e6, &s->sampler.sigma); },
@@ -174,7 +197,8 @@ const Key kKeys[] = {
        if (!parse_choice(v, {"exact", "knn"}, &i)) return false;
        return s->sampler.estimator = i ? Estimator::knn : Estimator::exact, true;
      },
-     [](const Settings& s) { return std::string(s.knn() ? "knn" : "exact"); }, always},
+     [](const Settings& s) { return std::string(s.knn() ? "knn" : "exact"); }, always,
+     [](const std::string&) { return std::string("the estimator is exact or knn"); }},
     // The denoiser: written only for another model than cfdm (links from before it stay the same).
     {"model",
      [](const std::string& v, Settings* s) {
@@ -183,17 +207,14 @@ const Key kKeys[] = {
        return s->sampler.denoiser.model = cfdm::Model(i), true;
      },
      [](const Settings& s) { return std::string(model_name(s.sampler.denoiser.model)); },
-     [](const Settings& s) { return s.sampler.denoiser.model != cfdm::Model::cfdm; }},
+     [](const Settings& s) { return s.sampler.denoiser.model != cfdm::Model::cfdm; },
+     [](const std::string&) {
+       return std::string("the model is one of cfdm, wiener, local, pca-local or nearest; models= compares several");
+     }},
     // The comparison view: "exact,scfdm,local" (2 to 4 distinct names), or empty for one model.
     {"models",
      [](const std::string& v, Settings* s) {
-       std::vector<std::string> models;
-       size_t start = 0;
-       while (!v.empty() && start <= v.size() && models.size() <= size_t(kMaxCompared)) {
-         const size_t comma = std::min(v.find(',', start), v.size());
-         models.push_back(v.substr(start, comma - start));
-         start = comma + 1;
-       }
+       std::vector<std::string> models = items_of(v, size_t(kMaxCompared));
        if (!comparison_problem(models).empty()) return false;
        return s->models = std::move(models), true;
      },
@@ -202,7 +223,8 @@ const Key kKeys[] = {
        for (const std::string& name : s.models) text += (text.empty() ? "" : "%2C") + name;
        return text;
      },
-     [](const Settings& s) { return !s.models.empty(); }},
+     [](const Settings& s) { return !s.models.empty(); },
+     [](const std::string& v) { return comparison_problem(items_of(v, v.size())); }},  // every item counted
     {"k", [](const std::string& v, Settings* s) { return parse_int(v, 1, kMaxCount, &s->sampler.knn.k); },
      [](const Settings& s) { return std::to_string(s.sampler.knn.k); }, always},
     {"l", [](const std::string& v, Settings* s) { return parse_int(v, 0, kMaxCount, &s->sampler.knn.l); },
@@ -278,15 +300,14 @@ const Key kKeys[] = {
        for (int i = 0; i < 3; ++i) {
          const size_t comma = i < 2 ? v.find(',', start) : v.size();
          if (comma == std::string::npos) return false;
-         if (!parse_float(v.substr(start, comma - start), i < 2 ? -1e6 : 0.1, i < 2 ? 1e6 : 50, &parts[i])) return false;
+         if (!parse_float(v.substr(start, comma - start), i < 2 ? -1e6 : 0.1, i < 2 ? 1e6 : 50, &parts[i]))
+           return false;
          start = comma + 1;
        }
        s->view.x = parts[0], s->view.y = parts[1], s->view.zoom = parts[2];
        return true;
      },
-     [](const Settings& s) {
-       return shortest(s.view.x) + "%2C" + shortest(s.view.y) + "%2C" + shortest(s.view.zoom);
-     },
+     [](const Settings& s) { return shortest(s.view.x) + "%2C" + shortest(s.view.y) + "%2C" + shortest(s.view.zoom); },
      [](const Settings& s) { return s.view.x != 0 || s.view.y != 0 || s.view.zoom != 1; }},
     {"orbit",
      [](const std::string& v, Settings* s) {
@@ -315,11 +336,16 @@ const char* const kPageKeys[] = {"build", "hosts"};
 
 enum class Applied { ok, bad_value, unknown_key };
 
-Applied apply_key(const std::string& key, const std::string& value, Settings* s) {
+// Sets *why to a refused value's reason where its key gives one.
+Applied apply_key(const std::string& key, const std::string& value, Settings* s, std::string* why) {
   for (const char* page_key : kPageKeys)
     if (key == page_key) return Applied::ok;
   for (const Key& known : kKeys)
-    if (key == known.name) return known.parse(value, s) ? Applied::ok : Applied::bad_value;
+    if (key == known.name) {
+      if (known.parse(value, s)) return Applied::ok;
+      if (known.explain) *why = known.explain(value);
+      return Applied::bad_value;
+    }
   return Applied::unknown_key;
 }
 
@@ -344,12 +370,15 @@ Settings parse_state(const std::string& query, const Settings& base, std::string
     const size_t eq = item.find('=');
     const std::string key = decode(item.substr(0, eq));
     const std::string value = eq == std::string::npos ? "" : decode(item.substr(eq + 1));
-    const Applied applied = apply_key(key, value, &s);
+    std::string why;
+    const Applied applied = apply_key(key, value, &s, &why);
     if (applied == Applied::ok) continue;
     if (++ignored > kNamed) continue;
     if (!error->empty()) *error += "; ";
     *error += "ignored " + printable(key, 24) + "=" + printable(value, 24) +
-              (applied == Applied::bad_value ? " (a bad value)" : " (an unknown key)");
+              (applied == Applied::unknown_key ? " (an unknown key)"
+               : why.empty()                   ? " (a bad value)"
+                                               : " (a bad value: " + why + ")");
   }
   if (ignored > kNamed) *error += "; and " + std::to_string(ignored - kNamed) + " more";
   return s;
