@@ -146,16 +146,18 @@ void legend_item(bool ring, uint32_t color, const char* text) {
   ImGui::TextUnformatted(text);
 }
 
-// sigma's and M's tooltips, in the words of the data shown (training points or images).
+// What the data shown are made of, for the tooltips: training points or images.
+const char* noun(bool image) { return image ? "image" : "point"; }
+
 std::string sigma_help(bool image) {
-  const std::string one = image ? "image" : "point";
+  const std::string one = noun(image);
   return "sigma, the smoothing scale. 0 is the exact model: every sample lands on a training " + one +
          " (it memorizes). Above 0, with M >= 2 draws, each step averages the model at " +
          (image ? "slightly nudged versions of the sample" : "nearby points") + ", so samples land between training " +
          one + "s: new " + one + "s. Too much sigma averages far-apart " + one + "s: blur.";
 }
 std::string draws_help(bool image) {
-  const std::string one = image ? "image" : "point";
+  const std::string one = noun(image);
   return "M, the smoothing draws averaged per step. M = 1 still copies (one draw picks one training " + one +
          "); M = 2 or more make averages (barycenters) of M training " + one + "s.";
 }
@@ -285,8 +287,9 @@ void App::draw_controls() {
   // (### keeps the slider's identity when its label changes with the dataset)
   changed |= ImGui::SliderInt(image ? "training images###n_train" : "training points###n_train", &s.n_train, 10,
                               image ? 60000 : 20000, "%d", ImGuiSliderFlags_Logarithmic);
-  tooltip(image ? "How many training images the model knows. The exact model (sigma = 0) can only reproduce these."
-                : "How many training points the model knows. The exact model (sigma = 0) can only reproduce these.");
+  tooltip(("How many training " + std::string(noun(image)) +
+           "s the model knows. The exact model (sigma = 0) can only reproduce these.")
+              .c_str());
   changed |= slider_float("sigma", &s.sampler.sigma, 0.0f, image ? 4.0f : 1.0f, "%.3f", ImGuiSliderFlags_Logarithmic);
   tooltip(sigma_help(image).c_str());
   changed |= ImGui::SliderInt("draws M", &s.sampler.n_draws, 1, 16);
@@ -301,8 +304,10 @@ void App::draw_controls() {
           "near the noise and smaller ones near the data; the same flow, so the same samples in the limit of many "
           "steps.");
   changed |= slider_float("start T", &s.sampler.start_t, 0.0f, 0.95f, "%.2f");
-  tooltip("Skip the start of the flow: begin at time T with the exact model's picture there (a training point plus "
-          "noise), saving that share of the steps. With sigma > 0 the last steps still smooth.");
+  tooltip(("Skip the start of the flow: begin at time T with the exact model's picture there (a training " +
+           std::string(noun(image)) +
+           " plus noise), saving that share of the steps. With sigma > 0 the last steps still smooth.")
+              .c_str());
   changed |= ImGui::SliderInt("samples", &s.sampler.n_samples, 1, image ? 256 : 20000, "%d", ImGuiSliderFlags_Logarithmic);
   tooltip("How many samples are drawn at once.");
   int seed = int(std::min<uint64_t>(s.sampler.seed, uint64_t(std::numeric_limits<int>::max())));
@@ -315,25 +320,24 @@ void App::draw_controls() {
   if (s.models.empty() && cfdm::takes_knn_estimator(s.sampler.denoiser.model) &&
       ImGui::Checkbox("nearest-neighbour estimator", &knn))
     s.sampler.estimator = knn ? Estimator::knn : Estimator::exact, changed = true;
-  tooltip(local   ? "Let each pixel look only at the K training images nearest to the whole sample, plus L others at "
-                    "random, instead of all of them: many times faster, new images close to (not the same as) the "
-                    "local model's."
-          : image ? "Sum only the K training images nearest to each sample, plus L others at random, instead of all "
-                    "of them: much faster on large data, nearly the same flow."
-                  : "Sum only the K training points nearest to each sample, plus L others at random, instead of all "
-                    "of them: much faster on large data, nearly the same flow.");
+  const std::string estimator_help =
+      local ? "Let each pixel look only at the K training images nearest to the whole sample, plus L others at random, "
+              "instead of all of them: many times faster, new images close to (not the same as) the local model's."
+            : "Sum only the K training " + std::string(noun(image)) +
+                  "s nearest to each sample, plus L others at random, instead of all of them: much faster on large "
+                  "data, nearly the same flow.";
+  tooltip(estimator_help.c_str());
   // K and L: the run's estimator, or the comparison's local-knn model.
   const bool compares_knn = std::find(s.models.begin(), s.models.end(), "local-knn") != s.models.end();
   if (s.models.empty() ? s.knn() : compares_knn) {
     ImGui::SetNextItemWidth(120);
     changed |= ImGui::SliderInt("K", &s.sampler.knn.k, 1, 200, "%d", ImGuiSliderFlags_Logarithmic);
-    tooltip(image ? "K: the nearest training images, summed exactly."
-                  : "K: the nearest training points, summed exactly.");
+    tooltip(("K: the nearest training " + std::string(noun(image)) + "s, summed exactly.").c_str());
     ImGui::SameLine();
     ImGui::SetNextItemWidth(120);
     changed |= ImGui::SliderInt("L", &s.sampler.knn.l, 0, 200, "%d", ImGuiSliderFlags_Logarithmic);
-    tooltip(image ? "L: other training images drawn at random, weighted to stand for all the rest."
-                  : "L: other training points drawn at random, weighted to stand for all the rest.");
+    tooltip(("L: other training " + std::string(noun(image)) + "s drawn at random, weighted to stand for all the rest.")
+                .c_str());
   }
   if (changed) apply(s);  // restart at once: the old run is cancelled within a tile
 
@@ -465,9 +469,9 @@ void App::draw_compact_controls() {
   if (narrow) {
     ImGui::SameLine();
     if (ImGui::Button(compact_open_ ? "less" : "more")) compact_open_ = !compact_open_;
-    tooltip(is_image_name(s.dataset)
-                ? "Show or hide sigma and M, the settings that decide between copies and new images."
-                : "Show or hide sigma and M, the settings that decide between copies and new points.");
+    tooltip(("Show or hide sigma and M, the settings that decide between copies and new " +
+             std::string(noun(is_image_name(s.dataset))) + "s.")
+                .c_str());
     ImGui::SameLine();
     ImGui::Text("t = %.2f", t);
   }
@@ -686,8 +690,10 @@ void App::draw_status() {
       ImGui::ProgressBar(float(c) / float(std::max(n, 1)), bar, text.c_str());
     }
     ImGui::PopStyleColor();
-    tooltip("A copy: a sample within a tenth of the typical spacing between training points of one of them "
-            "(measured in the space sampled in), as `cfdm eval` counts it.");
+    tooltip(("A copy: a sample within a tenth of the typical spacing between training " +
+             std::string(noun(model->is_image())) +
+             "s of one of them (measured in the space sampled in), as `cfdm eval` counts it.")
+                .c_str());
   }
   const size_t bytes = model ? model->train->memory_bytes() +
                                    (model->pixels && model->pixels != model->train ? model->pixels->memory_bytes() : 0)
