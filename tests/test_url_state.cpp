@@ -151,7 +151,8 @@ TEST(UrlState, DrawnPointsTravelInALink) {
   for (int i = 0; i <= app::kMaxDrawnPoints; ++i) many += (i ? ";" : "") + std::string("1,2");
   for (const std::string& bad : {std::string("1,2;3"), std::string("1,nan"), std::string("1;2"), many}) {
     app::parse_state("dataset=drawn&points=" + bad, app::Settings{}, &error);
-    EXPECT_NE(error.find("(a bad value)"), std::string::npos) << bad.substr(0, 20) << ": " << error;
+    EXPECT_NE(error.find("(a bad value: the drawn points are"), std::string::npos)
+        << bad.substr(0, 20) << ": " << error;
   }
 }
 
@@ -165,9 +166,9 @@ TEST(UrlState, BadKeysAreNamedAndIgnored) {
   EXPECT_EQ(s.dataset, base.dataset);
   EXPECT_EQ(s.sampler.n_draws, 4) << "good keys still apply";
   EXPECT_EQ(s.classes_mask, 0);
-  for (const char* named : {"sigma=-1 (a bad value)", "steps=abc (a bad value)",
+  for (const char* named : {"sigma=-1 (a bad value: ", "steps=abc (a bad value: ",
                             "dataset=nope (a bad value: the dataset is one of moons, circles",
-                            "colour=red (an unknown key)", "classes=3,12 (a bad value)"})
+                            "colour=red (an unknown key)", "classes=3,12 (a bad value: "})
     EXPECT_NE(error.find(named), std::string::npos) << named << " in: " << error;
   app::parse_state("schedule=cosine&estimator=ivf", base, &error);
   EXPECT_NE(error.find("schedule=cosine (a bad value: the time grid is flow or ddim)"), std::string::npos) << error;
@@ -177,6 +178,45 @@ TEST(UrlState, BadKeysAreNamedAndIgnored) {
   EXPECT_NE(error.find("seed="), std::string::npos);
   EXPECT_NE(error.find("start_t=nan"), std::string::npos);
   EXPECT_NE(error.find("n_train=A"), std::string::npos) << "percent-escapes are decoded";
+}
+
+// Every key says what it takes when its value is refused (a link's author can mend it).
+TEST(UrlState, EveryRefusedKeySaysWhatItTakes) {
+  for (const std::string& key : app::state_keys()) {
+    std::string error;
+    app::parse_state(key + "=%01bad", app::Settings{}, &error);
+    EXPECT_EQ(error.rfind("ignored " + key + "=\\x01bad (a bad value: ", 0), 0u) << error;
+  }
+  std::string error;
+  app::parse_state("steps=0&sigma=-1&start_t=1&draws=2000&seed=-3", app::Settings{}, &error);
+  for (const char* reason : {"steps=0 (a bad value: the number of steps is a whole number from 1 to 100000)",
+                             "sigma=-1 (a bad value: sigma, the smoothing, is a number from 0 to 1000000",
+                             "start_t=1 (a bad value: the start time is a number from 0 to 0.999",
+                             "draws=2000 (a bad value: M, the draws a step averages, is a whole number from 1 to 1024)",
+                             "seed=-3 (a bad value: the seed is a whole number from 0 to 2147483647)"})
+    EXPECT_NE(error.find(reason), std::string::npos) << reason << " in: " << error;
+}
+
+// However many refused keys and however long their reasons, the message stays within
+// kMaxNoticeBytes: the first keys named in order, the rest counted, every key accounted for.
+TEST(UrlState, ManyRefusedKeysGiveABoundedMessage) {
+  const std::string junk(40, '\x01');  // escaped: four characters a byte
+  std::string query;
+  constexpr int kRefused = 20;
+  for (int i = 0; i < kRefused; ++i)
+    query += (i ? "&" : "") + std::string(i % 2 ? "models=" : "dataset=") + junk + "%C3%A9" + junk;
+  std::string error;
+  const app::Settings s = app::parse_state(query, app::Settings{}, &error);
+  EXPECT_EQ(app::format_state(s), app::format_state(app::Settings{}));
+  EXPECT_LE(error.size(), app::kMaxNoticeBytes) << error;
+  EXPECT_EQ(error.rfind("ignored dataset=", 0), 0u) << error;
+  int named = 0;
+  for (size_t at = error.find("ignored "); at != std::string::npos; at = error.find("ignored ", at + 1)) ++named;
+  const size_t more = error.rfind("; and ");
+  ASSERT_NE(more, std::string::npos) << error;
+  EXPECT_GE(named, 1);
+  EXPECT_EQ(named + std::stoi(error.substr(more + 6)), kRefused) << error;
+  EXPECT_NE(error.find("(a bad value: the dataset is one of"), std::string::npos) << "the first names its reason";
 }
 
 // docs/embedding.md stays true: each iframe there is one of the app's presets (or the preset with

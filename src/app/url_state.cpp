@@ -91,11 +91,31 @@ std::string shortest(double value) {
   return out;
 }
 
+// A numeric key's bounds: one pair, read by the parser and quoted by the refusal.
+struct Range {
+  double lo, hi;
+};
+constexpr double kMaxCount = 10'000'000;
+constexpr Range kCounts{1, kMaxCount}, kSteps{1, 100000}, kDraws{1, 1024}, kSigma{0, 1e6}, kStartT{0, 0.999},
+    kSeeds{0, double(std::numeric_limits<int>::max())}, kL{0, kMaxCount}, kPcaDim{1, 4096}, kSpeed{0, 10000},
+    kTrails{0, 1000}, kStepShown{0, 100000};
+
+bool parse_int(const std::string& text, Range r, int* out) { return parse_int(text, long(r.lo), long(r.hi), out); }
+
+std::string bound_text(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.10g", value);
+  return text;
+}
+// "a whole number from 1 to 1024": what a refused numeric key takes.
+std::string whole_number(Range r) { return "a whole number from " + bound_text(r.lo) + " to " + bound_text(r.hi); }
+std::string number(Range r) { return "a number from " + bound_text(r.lo) + " to " + bound_text(r.hi); }
+
 // A float setting kept in a double (sigma, start_t): parsed as today's links always were, to the
 // nearest float, so an old link gives the same samples.
-bool parse_float_value(const std::string& text, double lo, double hi, double* out) {
+bool parse_float_value(const std::string& text, Range r, double* out) {
   float value = 0;
-  if (!parse_float(text, lo, hi, &value)) return false;
+  if (!parse_float(text, r.lo, r.hi, &value)) return false;
   *out = double(value);
   return true;
 }
@@ -116,7 +136,6 @@ std::string classes_text(int mask) {
   return classes;
 }
 
-constexpr long kMaxCount = 10'000'000;
 using Parse = bool (*)(const std::string& value, Settings* s);  // false: a bad value
 using Format = std::string (*)(const Settings& s);              // the value a link carries
 using Written = bool (*)(const Settings& s);                    // whether a link carries it
@@ -151,7 +170,7 @@ struct Key {
   Parse parse;
   Format format;
   Written written;
-  Explain explain = nullptr;  // a refusal's reason, for keys whose values are easy to get wrong
+  Explain explain;  // a refused value's reason: what the key takes
 };
 const Key kKeys[] = {
     {"dataset",
@@ -162,12 +181,15 @@ const Key kKeys[] = {
      },
      [](const Settings& s) { return s.dataset; }, always,
      [](const std::string&) { return "the dataset is " + one_of(dataset_names()); }},
-    {"n_train", [](const std::string& v, Settings* s) { return parse_int(v, 1, kMaxCount, &s->n_train); },
-     [](const Settings& s) { return std::to_string(s.n_train); }, always},
-    {"n_samples", [](const std::string& v, Settings* s) { return parse_int(v, 1, kMaxCount, &s->sampler.n_samples); },
-     [](const Settings& s) { return std::to_string(s.sampler.n_samples); }, always},
-    {"steps", [](const std::string& v, Settings* s) { return parse_int(v, 1, 100000, &s->sampler.n_steps); },
-     [](const Settings& s) { return std::to_string(s.sampler.n_steps); }, always},
+    {"n_train", [](const std::string& v, Settings* s) { return parse_int(v, kCounts, &s->n_train); },
+     [](const Settings& s) { return std::to_string(s.n_train); }, always,
+     [](const std::string&) { return "the training set's size is " + whole_number(kCounts); }},
+    {"n_samples", [](const std::string& v, Settings* s) { return parse_int(v, kCounts, &s->sampler.n_samples); },
+     [](const Settings& s) { return std::to_string(s.sampler.n_samples); }, always,
+     [](const std::string&) { return "the number of samples is " + whole_number(kCounts); }},
+    {"steps", [](const std::string& v, Settings* s) { return parse_int(v, kSteps, &s->sampler.n_steps); },
+     [](const Settings& s) { return std::to_string(s.sampler.n_steps); }, always,
+     [](const std::string&) { return "the number of steps is " + whole_number(kSteps); }},
     // The time grid: written only for ddim (links from before it stay the same).
     {"schedule",
      [](const std::string& v, Settings* s) {
@@ -178,19 +200,23 @@ const Key kKeys[] = {
      [](const Settings& s) { return std::string(cfdm::schedule_name(s.sampler.schedule)); },
      [](const Settings& s) { return s.sampler.schedule != cfdm::Schedule::flow; },
      [](const std::string&) { return std::string("the time grid is flow or ddim"); }},
-    {"draws", [](const std::string& v, Settings* s) { return parse_int(v, 1, 1024, &s->sampler.n_draws); },
-     [](const Settings& s) { return std::to_string(s.sampler.n_draws); }, always},
-    {"sigma", [](const std::string& v, Settings* s) { return parse_float_value(v, 0, 1e6, &s->sampler.sigma); },
-     [](const Settings& s) { return shortest(s.sampler.sigma); }, always},
-    {"start_t", [](const std::string& v, Settings* s) { return parse_float_value(v, 0, 0.999, &s->sampler.start_t); },
-     [](const Settings& s) { return shortest(s.sampler.start_t); }, always},
+    {"draws", [](const std::string& v, Settings* s) { return parse_int(v, kDraws, &s->sampler.n_draws); },
+     [](const Settings& s) { return std::to_string(s.sampler.n_draws); }, always,
+     [](const std::string&) { return "M, the draws a step averages, is " + whole_number(kDraws); }},
+    {"sigma", [](const std::string& v, Settings* s) { return parse_float_value(v, kSigma, &s->sampler.sigma); },
+     [](const Settings& s) { return shortest(s.sampler.sigma); }, always,
+     [](const std::string&) { return "sigma, the smoothing, is " + number(kSigma) + " (0: the exact model)"; }},
+    {"start_t", [](const std::string& v, Settings* s) { return parse_float_value(v, kStartT, &s->sampler.start_t); },
+     [](const Settings& s) { return shortest(s.sampler.start_t); }, always,
+     [](const std::string&) { return "the start time is " + number(kStartT) + " (0: from pure noise)"; }},
     {"seed",
      [](const std::string& v, Settings* s) {
        int seed = 0;
-       if (!parse_int(v, 0, std::numeric_limits<int>::max(), &seed)) return false;
+       if (!parse_int(v, kSeeds, &seed)) return false;
        return s->sampler.seed = uint64_t(seed), true;
      },
-     [](const Settings& s) { return std::to_string(s.sampler.seed); }, always},
+     [](const Settings& s) { return std::to_string(s.sampler.seed); }, always,
+     [](const std::string&) { return "the seed is " + whole_number(kSeeds); }},
     {"estimator",
      [](const std::string& v, Settings* s) {
        int i = 0;
@@ -225,10 +251,12 @@ const Key kKeys[] = {
      },
      [](const Settings& s) { return !s.models.empty(); },
      [](const std::string& v) { return comparison_problem(items_of(v, v.size())); }},  // every item counted
-    {"k", [](const std::string& v, Settings* s) { return parse_int(v, 1, kMaxCount, &s->sampler.knn.k); },
-     [](const Settings& s) { return std::to_string(s.sampler.knn.k); }, always},
-    {"l", [](const std::string& v, Settings* s) { return parse_int(v, 0, kMaxCount, &s->sampler.knn.l); },
-     [](const Settings& s) { return std::to_string(s.sampler.knn.l); }, always},
+    {"k", [](const std::string& v, Settings* s) { return parse_int(v, kCounts, &s->sampler.knn.k); },
+     [](const Settings& s) { return std::to_string(s.sampler.knn.k); }, always,
+     [](const std::string&) { return "K, the neighbours a query uses, is " + whole_number(kCounts); }},
+    {"l", [](const std::string& v, Settings* s) { return parse_int(v, kL, &s->sampler.knn.l); },
+     [](const Settings& s) { return std::to_string(s.sampler.knn.l); }, always,
+     [](const std::string&) { return "L, the random training points a query adds, is " + whole_number(kL); }},
     {"points",
      [](const std::string& v, Settings* s) {
        // "x,y;x,y;...": the drawn dataset's points, at most kMaxDrawnPoints, every value finite.
@@ -254,21 +282,30 @@ const Key kKeys[] = {
          text += (i ? "%3B" : "") + shortest(s.points[i]) + "%2C" + shortest(s.points[i + 1]);
        return text;
      },
-     [](const Settings& s) { return s.dataset == kDrawnDataset; }},
+     [](const Settings& s) { return s.dataset == kDrawnDataset; },
+     [](const std::string&) {
+       return "the drawn points are x,y pairs joined by ';' (points=0.5,1;-1,0), at most " +
+              std::to_string(kMaxDrawnPoints) + ", each from -1000000 to 1000000";
+     }},
     {"classes",
      [](const std::string& v, Settings* s) {
        return v.empty() ? (s->classes_mask = 0, true) : parse_classes(v, &s->classes_mask);
      },
-     [](const Settings& s) { return classes_text(s.classes_mask); }, image_data},
+     [](const Settings& s) { return classes_text(s.classes_mask); }, image_data,
+     [](const std::string&) {
+       return std::string("the classes are digits from 0 to 9 joined by commas (classes=3,5)");
+     }},
     {"space",
      [](const std::string& v, Settings* s) {
        int i = 0;
        if (!parse_choice(v, {"pixels", "pca"}, &i)) return false;
        return s->pca = i == 1, true;
      },
-     [](const Settings& s) { return std::string(s.pca ? "pca" : "pixels"); }, image_data},
-    {"pca_dim", [](const std::string& v, Settings* s) { return parse_int(v, 1, 4096, &s->pca_dim); },
-     [](const Settings& s) { return std::to_string(s.pca_dim); }, image_data},
+     [](const Settings& s) { return std::string(s.pca ? "pca" : "pixels"); }, image_data,
+     [](const std::string&) { return std::string("the space is pixels or pca"); }},
+    {"pca_dim", [](const std::string& v, Settings* s) { return parse_int(v, kPcaDim, &s->pca_dim); },
+     [](const Settings& s) { return std::to_string(s.pca_dim); }, image_data,
+     [](const std::string&) { return "the PCA space's dimension is " + whole_number(kPcaDim); }},
     // How the page shows it: written only when not the default.
     {"ui",
      [](const std::string& v, Settings* s) {
@@ -277,21 +314,24 @@ const Key kKeys[] = {
        return s->ui = Settings::Ui(i), true;
      },
      [](const Settings& s) { return std::string(s.ui == Settings::Ui::min ? "min" : "none"); },
-     [](const Settings& s) { return s.ui != Settings::Ui::full; }},
+     [](const Settings& s) { return s.ui != Settings::Ui::full; },
+     [](const std::string&) { return std::string("the controls are full, min or none"); }},
     {"autoplay",
      [](const std::string& v, Settings* s) {
        int i = 0;
        if (!parse_choice(v, {"0", "1", "false", "true"}, &i)) return false;
        return s->autoplay = i % 2 == 1, true;
      },
-     [](const Settings&) { return std::string("0"); }, [](const Settings& s) { return !s.autoplay; }},
+     [](const Settings&) { return std::string("0"); }, [](const Settings& s) { return !s.autoplay; },
+     [](const std::string&) { return std::string("autoplay is 1 or 0"); }},
     {"speed",
      [](const std::string& v, Settings* s) {
        if (v == "max") return s->speed = 0, true;
-       return parse_int(v, 0, 10000, &s->speed);
+       return parse_int(v, kSpeed, &s->speed);
      },
      [](const Settings& s) { return s.speed == 0 ? std::string("max") : std::to_string(s.speed); },
-     [](const Settings& s) { return s.speed != Settings::kWatchSpeed; }},
+     [](const Settings& s) { return s.speed != Settings::kWatchSpeed; },
+     [](const std::string&) { return "the speed is steps shown a second, " + whole_number(kSpeed) + ", or max"; }},
     {"view",
      [](const std::string& v, Settings* s) {
        // "x,y,zoom": the data point at the view's centre, and the zoom (0.1 to 50).
@@ -308,7 +348,8 @@ const Key kKeys[] = {
        return true;
      },
      [](const Settings& s) { return shortest(s.view.x) + "%2C" + shortest(s.view.y) + "%2C" + shortest(s.view.zoom); },
-     [](const Settings& s) { return s.view.x != 0 || s.view.y != 0 || s.view.zoom != 1; }},
+     [](const Settings& s) { return s.view.x != 0 || s.view.y != 0 || s.view.zoom != 1; },
+     [](const std::string&) { return std::string("the view is x,y,zoom (view=0,0,2), the zoom from 0.1 to 50"); }},
     {"orbit",
      [](const std::string& v, Settings* s) {
        // "yaw,pitch" in degrees: the 3-D view's camera (yaw -360 to 360, pitch -90 to 90).
@@ -323,12 +364,18 @@ const Key kKeys[] = {
      [](const Settings& s) { return shortest(s.view.yaw) + "%2C" + shortest(s.view.pitch); },
      [](const Settings& s) {
        return s.view.yaw != output::Orbit::kDefaultYaw || s.view.pitch != output::Orbit::kDefaultPitch;
+     },
+     [](const std::string&) {
+       return std::string(
+           "the orbit is yaw,pitch in degrees (orbit=30,20), yaw from -360 to 360, pitch from -90 to 90");
      }},
-    {"trails", [](const std::string& v, Settings* s) { return parse_int(v, 0, 1000, &s->view.trails); },
+    {"trails", [](const std::string& v, Settings* s) { return parse_int(v, kTrails, &s->view.trails); },
      [](const Settings& s) { return std::to_string(s.view.trails); },
-     [](const Settings& s) { return s.view.trails != Settings::View{}.trails; }},
-    {"step", [](const std::string& v, Settings* s) { return parse_int(v, 0, 100000, &s->view.step); },
-     [](const Settings& s) { return std::to_string(s.view.step); }, [](const Settings& s) { return s.view.step >= 0; }},
+     [](const Settings& s) { return s.view.trails != Settings::View{}.trails; },
+     [](const std::string&) { return "the trails' length in steps is " + whole_number(kTrails) + " (0: none)"; }},
+    {"step", [](const std::string& v, Settings* s) { return parse_int(v, kStepShown, &s->view.step); },
+     [](const Settings& s) { return std::to_string(s.view.step); }, [](const Settings& s) { return s.view.step >= 0; },
+     [](const std::string&) { return "the step shown is " + whole_number(kStepShown); }},
 };
 
 // Keys for the page alone (web/loader.js reads them): accepted here and not stored.
@@ -336,14 +383,14 @@ const char* const kPageKeys[] = {"build", "hosts"};
 
 enum class Applied { ok, bad_value, unknown_key };
 
-// Sets *why to a refused value's reason where its key gives one.
+// Sets *why to a refused value's reason.
 Applied apply_key(const std::string& key, const std::string& value, Settings* s, std::string* why) {
   for (const char* page_key : kPageKeys)
     if (key == page_key) return Applied::ok;
   for (const Key& known : kKeys)
     if (key == known.name) {
       if (known.parse(value, s)) return Applied::ok;
-      if (known.explain) *why = known.explain(value);
+      *why = known.explain(value);
       return Applied::bad_value;
     }
   return Applied::unknown_key;
@@ -360,8 +407,10 @@ Settings parse_state(const std::string& query, const Settings& base, std::string
     return s;
   }
   size_t start = !query.empty() && query[0] == '?' ? 1 : 0;
-  int ignored = 0;  // the first kNamed are named in *error, the rest counted
+  int ignored = 0;  // refused keys: named in *error while it has room, the rest counted
+  int named = 0;
   constexpr int kNamed = 6;
+  constexpr size_t kCountRoom = 32;  // "; and 123 more"
   while (start < query.size()) {
     const size_t amp = std::min(query.find('&', start), query.size());
     const std::string item = query.substr(start, amp - start);
@@ -373,14 +422,20 @@ Settings parse_state(const std::string& query, const Settings& base, std::string
     std::string why;
     const Applied applied = apply_key(key, value, &s, &why);
     if (applied == Applied::ok) continue;
-    if (++ignored > kNamed) continue;
-    if (!error->empty()) *error += "; ";
-    *error += "ignored " + printable(key, 24) + "=" + printable(value, 24) +
-              (applied == Applied::unknown_key ? " (an unknown key)"
-               : why.empty()                   ? " (a bad value)"
-                                               : " (a bad value: " + why + ")");
+    ++ignored;
+    const std::string entry = (error->empty() ? "ignored " : "; ignored ") + printable(key, 24) + "=" +
+                              printable(value, 24) +
+                              (applied == Applied::unknown_key ? " (an unknown key)"
+                               : why.empty()                   ? " (a bad value)"
+                                                               : " (a bad value: " + printable(why, 300) + ")");
+    // The first always fits (keys and values are cut to 24 bytes, reasons to 300).
+    if (named == 0 ||
+        (named == ignored - 1 && named < kNamed && error->size() + entry.size() + kCountRoom <= kMaxNoticeBytes)) {
+      *error += entry;
+      ++named;
+    }
   }
-  if (ignored > kNamed) *error += "; and " + std::to_string(ignored - kNamed) + " more";
+  if (ignored > named) *error += "; and " + std::to_string(ignored - named) + " more";
   return s;
 }
 

@@ -115,9 +115,11 @@ async function hostileInputs(browser, hostPort, appPort) {
   // 5. Bad values: each named in a cfdm:error and in stats().warnings; nothing changes.
   await send({ type: 'cfdm:set', params: { sigma: -5, steps: 0 }, id: 41 });
   const bad = await waitForEvent(page, 'cfdm:error', after.count, 20);
-  check('hostile: sigma = -5 and steps = 0 are refused by name in a cfdm:error',
-        bad.event && bad.event.id === 41 && bad.event.message.includes('sigma=-5') && bad.event.message.includes('steps=0'),
-        JSON.stringify(bad.event));
+  check(
+      'hostile: sigma = -5 and steps = 0 are refused by name in a cfdm:error, with what they take',
+      bad.event && bad.event.id === 41 && bad.event.message.includes('sigma=-5') &&
+          bad.event.message.includes('steps=0') && bad.event.message.includes('a whole number from 1 to 100000'),
+      JSON.stringify(bad.event));
   stats = await appStats();
   check('hostile: stats().warnings names them too', stats && stats.warnings.includes('sigma=-5'), JSON.stringify(stats));
   await page.screenshot({ path: path.join(shotDir, 'embed-refused-settings.png') });

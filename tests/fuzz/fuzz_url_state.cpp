@@ -18,7 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string query(reinterpret_cast<const char*>(data), size);
   if (!query.empty() && query[0] == 'L') while (query.size() <= cfdm::app::kMaxQueryBytes) query += query;
   const Settings s = cfdm::app::parse_state(query, Settings{}, &error);
-  if (error.size() > 1500) std::abort();  // at most six keys named, each at most 24 bytes (4 characters each, escaped)
+  if (error.size() > cfdm::app::kMaxNoticeBytes)
+    std::abort();  // refused keys named while there is room, the rest counted
   for (char c : error)
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) std::abort();  // escaped, never raw
   if (query.size() > cfdm::app::kMaxQueryBytes &&
