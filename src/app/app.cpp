@@ -64,7 +64,7 @@ Model build_image_model(const Settings& s, const data::ImageSet& all, ThreadPool
   model.image_height = dataset.images.height;
   const int n_images = dataset.images.n;
   data::SamplingSpace space =
-      data::make_sampling_space(data::make_training_set(std::move(dataset), &pool), s.pca ? s.pca_dim : 0);
+      data::make_sampling_space(data::make_training_set(std::move(dataset), &pool), s.pca ? s.pca_dim : 0, &pool);
   model.pixels = space.data;
   model.train = space.train;
   model.pca = space.pca;

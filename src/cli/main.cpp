@@ -99,8 +99,8 @@ int command_sample(const Args& args, Cluster& cluster) {
   if (params.denoiser.model == Model::local && space_name == "pca")
     throw Error("the local model compares pixels in windows: sample in pixel space (drop --space pca)");
   // The space sampled in: the data itself, or its top principal components.
-  const data::SamplingSpace space =
-      data::make_sampling_space(data::make_training_set(std::move(dataset), &pool), space_name == "pca" ? pca_dim : 0);
+  const data::SamplingSpace space = data::make_sampling_space(data::make_training_set(std::move(dataset), &pool),
+                                                              space_name == "pca" ? pca_dim : 0, &pool);
   dataset = data::Dataset();  // the training set holds its own copy
   if (space.pca) std::fprintf(stderr, "cfdm: sampling in %s\n", space.pca_summary().c_str());
   const TrainingSet& pixels = *space.data;

@@ -10,28 +10,43 @@
 
 namespace cfdm {
 
-Eigen::MatrixXd centered_scatter(const TrainingSet& train, int step, int* n_summed) {
+Eigen::MatrixXd centered_scatter(const TrainingSet& train, int step, int* n_summed, ThreadPool* pool) {
   const int n = train.n(), d = train.dim();
   step = std::max(step, 1);
   const int summed = (n + step - 1) / step;
   Eigen::MatrixXd scatter = Eigen::MatrixXd::Zero(d, d);
-  const int block = 1024;
-  Eigen::MatrixXf rows(block, d);
-  for (int r0 = 0; r0 < summed; r0 += block) {
-    const int len = std::min(block, summed - r0);
-    for (int r = 0; r < len; ++r)
-      for (int k = 0; k < d; ++k) rows(r, k) = train.centered((r0 + r) * step, k);
-    scatter += (rows.topRows(len).transpose() * rows.topRows(len)).cast<double>();
+  const int blocks = (summed + kScatterBlock - 1) / kScatterBlock;
+  // A wave of blocks at once, each in its own buffers (at most kScatterWaveBytes of them), then
+  // their products added in block order: the same sums on any thread count.
+  constexpr size_t kScatterWaveBytes = size_t(256) << 20;
+  const size_t block_bytes = (size_t(d) * d + size_t(kScatterBlock) * d) * sizeof(float);
+  const int wave = int(std::clamp<size_t>(kScatterWaveBytes / block_bytes, 1, size_t(pool ? pool->size() : 1)));
+  std::vector<Eigen::MatrixXf> rows(size_t(std::min(wave, blocks))), products(rows.size());
+  for (int first = 0; first < blocks; first += wave) {
+    const int count = std::min(wave, blocks - first);
+    auto block = [&](int j) {
+      const int r0 = (first + j) * kScatterBlock, len = std::min(kScatterBlock, summed - r0);
+      Eigen::MatrixXf& x = rows[size_t(j)];
+      x.resize(kScatterBlock, d);
+      for (int k = 0; k < d; ++k)
+        for (int r = 0; r < len; ++r) x(r, k) = train.centered((r0 + r) * step, k);
+      products[size_t(j)].noalias() = x.topRows(len).transpose() * x.topRows(len);
+    };
+    if (pool && count > 1)
+      pool->run(count, block);
+    else
+      for (int j = 0; j < count; ++j) block(j);
+    for (int j = 0; j < count; ++j) scatter += products[size_t(j)].cast<double>();
   }
   if (n_summed) *n_summed = summed;
   return scatter;
 }
 
-GaussianStats gaussian_stats(const TrainingSet& train) {
+GaussianStats gaussian_stats(const TrainingSet& train, ThreadPool* pool) {
   const int d = train.dim();
   int n = 0;
   // The covariance about the stored centre c, then about the mean: S = scatter / N - (mu - c)(mu - c)^T.
-  Eigen::MatrixXd covariance = centered_scatter(train, 1, &n);
+  Eigen::MatrixXd covariance = centered_scatter(train, 1, &n, pool);
   Eigen::VectorXd offset = Eigen::VectorXd::Zero(d);  // mu - c
   for (int i = 0; i < train.n(); ++i)
     for (int k = 0; k < d; ++k) offset(k) += train.centered(i, k);
@@ -60,10 +75,10 @@ GaussianStats gaussian_stats(const TrainingSet& train) {
   return stats;
 }
 
-std::shared_ptr<const GaussianStats> shared_gaussian_stats(const TrainingSet& train) {
+std::shared_ptr<const GaussianStats> shared_gaussian_stats(const TrainingSet& train, ThreadPool* pool) {
   TrainingSet::Derived& derived = train.derived();
   std::lock_guard<std::mutex> lock(derived.mutex);
-  if (!derived.gaussian) derived.gaussian = std::make_shared<const GaussianStats>(gaussian_stats(train));
+  if (!derived.gaussian) derived.gaussian = std::make_shared<const GaussianStats>(gaussian_stats(train, pool));
   return derived.gaussian;
 }
 
@@ -72,7 +87,7 @@ namespace {
 class WienerPosteriorMean final : public PosteriorMean {
  public:
   WienerPosteriorMean(const TrainingSet& train, ThreadPool& pool, Isa isa)
-      : PosteriorMean(train), pool_(pool), dots_(kernel_table(isa).dots), stats_(shared_gaussian_stats(train)) {
+      : PosteriorMean(train), pool_(pool), dots_(kernel_table(isa).dots), stats_(shared_gaussian_stats(train, &pool)) {
     // U's columns (u_j) and rows, each as zero-padded rows of stride floats, for dots().
     const int d = train.dim();
     stride_ = (d + TrainingSet::kPad - 1) / TrainingSet::kPad * TrainingSet::kPad;

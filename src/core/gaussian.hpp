@@ -21,9 +21,11 @@ namespace cfdm {
 class ThreadPool;
 
 // The centred scatter matrix sum_i (x_i - c)(x_i - c)^T over every step-th training point
-// (c: the training set's stored mean), in double: a float product per block of 1,024 rows, the
-// blocks summed in order. Also the number of points it summed.
-Eigen::MatrixXd centered_scatter(const TrainingSet& train, int step, int* n_summed);
+// (c: the training set's stored mean), in double: a float product per block of kScatterBlock
+// rows, the blocks summed in order (with a pool, several blocks' products at once: the same
+// bits). Also the number of points it summed.
+constexpr int kScatterBlock = 1024;
+Eigen::MatrixXd centered_scatter(const TrainingSet& train, int step, int* n_summed, ThreadPool* pool = nullptr);
 
 struct GaussianStats {
   Eigen::VectorXd mean;       // mu, length d
@@ -31,12 +33,12 @@ struct GaussianStats {
   Eigen::VectorXd variances;  // lambda >= 0, descending (the covariance divided by N)
 };
 
-// The mean and covariance of all N training points. Throws cfdm::Error when the
-// eigendecomposition fails.
-GaussianStats gaussian_stats(const TrainingSet& train);
+// The mean and covariance of all N training points (a pool shares the covariance's blocks: the
+// same bits). Throws cfdm::Error when the eigendecomposition fails.
+GaussianStats gaussian_stats(const TrainingSet& train, ThreadPool* pool = nullptr);
 // The same, computed once per training set and kept with it (the Wiener and PCA-locality models of
 // one training set share it: an app's next run, cfdm compare's models).
-std::shared_ptr<const GaussianStats> shared_gaussian_stats(const TrainingSet& train);
+std::shared_ptr<const GaussianStats> shared_gaussian_stats(const TrainingSet& train, ThreadPool* pool = nullptr);
 
 // The Wiener denoiser of the training set's Gaussian statistics (computed once, here), evaluated
 // for blocks of 128 queries as two sets of float dot products on isa's kernel (relative rounding

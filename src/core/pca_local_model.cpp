@@ -26,7 +26,11 @@ namespace {
 class PcaLocalPosteriorMean final : public PosteriorMean {
  public:
   PcaLocalPosteriorMean(const TrainingSet& train, double threshold, ThreadPool& pool, Isa isa)
-      : PosteriorMean(train), threshold_(threshold), pool_(pool), isa_(isa), stats_(shared_gaussian_stats(train)) {
+      : PosteriorMean(train),
+        threshold_(threshold),
+        pool_(pool),
+        isa_(isa),
+        stats_(shared_gaussian_stats(train, &pool)) {
     local_table(isa);  // checks a forced instruction set now
     if (!(threshold >= 0 && threshold <= 1))
       throw Error("the mask threshold must be in [0, 1] (got " + std::to_string(threshold) + ")");

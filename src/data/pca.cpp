@@ -6,10 +6,11 @@
 
 #include "core/error.hpp"
 #include "core/gaussian.hpp"
+#include "core/thread_pool.hpp"
 
 namespace cfdm::data {
 
-Pca::Pca(const TrainingSet& train, int dim) {
+Pca::Pca(const TrainingSet& train, int dim, ThreadPool* pool) {
   const int n = train.n(), d = train.dim();
   if (dim < 1 || dim > std::min(n, d))
     throw Error("PCA dimension " + std::to_string(dim) +
@@ -20,7 +21,7 @@ Pca::Pca(const TrainingSet& train, int dim) {
   // Covariance of the centered points (every step-th point, at most kMaxFitPoints of them).
   const int step = (n + kMaxFitPoints - 1) / kMaxFitPoints;
   int fitted = 0;
-  Eigen::MatrixXd covariance = centered_scatter(train, step, &fitted);
+  Eigen::MatrixXd covariance = centered_scatter(train, step, &fitted, pool);
   covariance /= std::max(1, fitted - 1);
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(covariance);
   if (solver.info() != Eigen::Success) throw Error("PCA: the eigen-decomposition did not converge");
@@ -39,14 +40,22 @@ Pca::Pca(const TrainingSet& train, int dim) {
   explained_ = total > 0 ? kept / total : 1.0;
 }
 
-MatrixXfR Pca::encode(const TrainingSet& train) const {
+MatrixXfR Pca::encode(const TrainingSet& train, ThreadPool* pool) const {
   const int n = train.n(), d = train.dim();
   MatrixXfR out(n, dim());
-  Eigen::RowVectorXd centered(d);
-  for (int i = 0; i < n; ++i) {
-    for (int k = 0; k < d; ++k) centered(k) = double(train.coordinate(i, k)) - mean_(k);
-    out.row(i) = (centered * components_).cast<float>();
-  }
+  constexpr int kRowsPerTask = 256;
+  auto rows = [&](int task) {
+    Eigen::RowVectorXd centered(d);
+    for (int i = task * kRowsPerTask; i < std::min(n, (task + 1) * kRowsPerTask); ++i) {
+      for (int k = 0; k < d; ++k) centered(k) = double(train.coordinate(i, k)) - mean_(k);
+      out.row(i) = (centered * components_).cast<float>();
+    }
+  };
+  const int tasks = (n + kRowsPerTask - 1) / kRowsPerTask;
+  if (pool)
+    pool->run(tasks, rows);
+  else
+    for (int task = 0; task < tasks; ++task) rows(task);
   return out;
 }
 

@@ -9,6 +9,10 @@
 #include "core/training_set.hpp"
 #include "core/types.hpp"
 
+namespace cfdm {
+class ThreadPool;
+}
+
 namespace cfdm::data {
 
 class Pca {
@@ -17,8 +21,8 @@ class Pca {
   static constexpr int kMaxFitPoints = 20000;
 
   // Fits `dim` components to the points of train (1 <= dim <= min(N, d)). Throws cfdm::Error
-  // otherwise.
-  Pca(const TrainingSet& train, int dim);
+  // otherwise. A pool shares the covariance's work (the same components on any thread count).
+  Pca(const TrainingSet& train, int dim, ThreadPool* pool = nullptr);
 
   int dim() const { return int(components_.cols()); }
   int input_dim() const { return int(components_.rows()); }
@@ -26,7 +30,8 @@ class Pca {
   double explained_variance() const { return explained_; }
   const std::vector<double>& eigenvalues() const { return eigenvalues_; }  // descending, all d
 
-  MatrixXfR encode(const TrainingSet& train) const;  // N x dim latents of the training points
+  // N x dim latents of the training points (a pool shares the rows: the same latents).
+  MatrixXfR encode(const TrainingSet& train, ThreadPool* pool = nullptr) const;
   MatrixXfR encode(const MatrixXfR& points) const;
   MatrixXfR decode(const MatrixXfR& latents) const;  // back to d dimensions
 

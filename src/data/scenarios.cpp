@@ -138,7 +138,8 @@ MatrixXfR run_scenario(const Scenario& scenario, ThreadPool& pool, const KernelO
   Dataset dataset = load_dataset(scenario.data);
   SamplerParams params = scenario.params;
   if (scenario.pca_dim == 0) params.denoiser.image = dataset.image_shape();  // the local model reads it
-  const SamplingSpace space = make_sampling_space(make_training_set(std::move(dataset)), scenario.pca_dim);
+  const SamplingSpace space =
+      make_sampling_space(make_training_set(std::move(dataset), &pool), scenario.pca_dim, &pool);
   params.kernel = kernel;
   Sampler sampler(*space.train, params, pool);
   sampler.run([](int) { return true; });

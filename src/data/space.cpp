@@ -12,12 +12,12 @@ std::string SamplingSpace::pca_summary() const {
   return text;
 }
 
-SamplingSpace make_sampling_space(TrainingSet data, int pca_dim) {
+SamplingSpace make_sampling_space(TrainingSet data, int pca_dim, ThreadPool* pool) {
   SamplingSpace space;
   space.data = std::make_shared<const TrainingSet>(std::move(data));
   if (pca_dim > 0) {
-    space.pca = std::make_shared<const Pca>(*space.data, pca_dim);
-    space.train = std::make_shared<const TrainingSet>(space.pca->encode(*space.data));
+    space.pca = std::make_shared<const Pca>(*space.data, pca_dim, pool);
+    space.train = std::make_shared<const TrainingSet>(space.pca->encode(*space.data, pool), pool);
   } else {
     space.train = space.data;
   }

@@ -22,7 +22,8 @@ struct SamplingSpace {
 };
 
 // Sampling in the data itself (pca_dim == 0) or in its top pca_dim principal components (the
-// data's memory is then kept once, shared by `data`). Throws cfdm::Error on a bad pca_dim.
-SamplingSpace make_sampling_space(TrainingSet data, int pca_dim);
+// data's memory is then kept once, shared by `data`). Throws cfdm::Error on a bad pca_dim. A
+// pool shares the PCA's fit and encoding (the same space on any thread count).
+SamplingSpace make_sampling_space(TrainingSet data, int pca_dim, ThreadPool* pool = nullptr);
 
 }  // namespace cfdm::data
