@@ -897,7 +897,8 @@ TEST(AppHeadless, TheImageGridKeepsClearOfTheControls) {
 
 // A comparison in a small embed (320 x 200, a phone's column): each block's title and copy count
 // run neither under the next block's title nor past the frame's edge (a shorter form where the
-// long one does not fit), and the tiles stay inside the frame; a wide window keeps the long form.
+// long one does not fit), and the tiles stay inside the frame; a wide window keeps the long form
+// (and the pairs of sample and nearest image).
 TEST(AppHeadless, AComparisonsTitlesFitTheirBlocksInASmallEmbed) {
   if (const std::string missing = mnist_missing(); !missing.empty()) GTEST_SKIP() << missing;
   HeadlessImGui imgui;
@@ -920,8 +921,14 @@ TEST(AppHeadless, AComparisonsTitlesFitTheirBlocksInASmallEmbed) {
   };
   ImGui::GetIO().DisplaySize = ImVec2(320, 200);
   app.apply(s);
-  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app) && app.scene().tiles.size() == 48; }))
-      << app.snapshot().error;
+  // So small a frame shows the 24 samples alone (their frames tell copies from new images), not
+  // beside their nearest training images.
+  auto counted = [&] {
+    const std::vector<Title> now = titles();
+    return shown_done(app) && now.size() == 3 && now[0].text.find("8/8") != std::string::npos;
+  };
+  ASSERT_TRUE(imgui.frames_until(app, counted)) << app.snapshot().error;
+  EXPECT_EQ(app.scene().tiles.size(), 24u);
   imgui.frame(app);
   std::vector<Title> small = titles();
   ASSERT_EQ(small.size(), 3u);
@@ -935,9 +942,19 @@ TEST(AppHeadless, AComparisonsTitlesFitTheirBlocksInASmallEmbed) {
   EXPECT_NE(small[0].text.find("8/8"), std::string::npos) << "the exact model's copies: " << small[0].text;
   EXPECT_NE(small[2].text.find("0/8"), std::string::npos) << "the local model's copies: " << small[2].text;
 
+  // A phone's portrait frame, 360 x 420, where the width binds: the samples alone, 24 pixels or
+  // more (beside their nearest images they would be under 24, too small to read); a large window
+  // shows the pairs.
+  ImGui::GetIO().DisplaySize = ImVec2(360, 420);
+  imgui.frame(app);
+  imgui.frame(app);
+  EXPECT_EQ(app.scene().tiles.size(), 24u);
+  for (const app::Tile& tile : app.scene().tiles) EXPECT_GE(tile.w, 24.0f);
   ImGui::GetIO().DisplaySize = ImVec2(1280, 800);
   imgui.frame(app);
   imgui.frame(app);
+  EXPECT_EQ(app.scene().tiles.size(), 48u) << "a large window shows each sample beside its nearest image";
+  for (const app::Tile& tile : app.scene().tiles) EXPECT_GE(tile.w, 24.0f);  // large enough to read a distance under
   std::vector<Title> wide = titles();
   ASSERT_EQ(wide.size(), 3u);
   EXPECT_NE(wide[0].text.find("8 of 8 are copies, done"), std::string::npos) << wide[0].text;

@@ -262,6 +262,7 @@ class App {
   int last_step_ = 0;
   uint64_t images_version_ = 0;
   std::string images_key_;
+  bool images_paired_ = true;  // the grid shows each sample beside its nearest training image (not in a small frame)
 };
 
 }  // namespace cfdm::app

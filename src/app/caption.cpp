@@ -69,7 +69,7 @@ std::string caption(const Settings& s, const CaptionFacts& f) {
       text += "\nDone, copies of training images (red frames) per model:";
       for (size_t g = 0; g < s.models.size(); ++g)
         text += std::string(g ? "," : "") + " " + s.models[g] + " " + count(f.model_copies[g]) + " of " + count(f.n_samples);
-      text += "; green frames are new images. Each sample's nearest training image is beside it.";
+      text += "; green frames are new images.";
     }
     return text;
   }

@@ -185,9 +185,13 @@ CaptionFacts App::caption_facts() const {
 
 void App::draw_legend() {
   if (!snapshot_.model || snapshot_.model->is_image()) {
-    if (snapshot_.model)
+    if (snapshot_.model && images_paired_)
       ImGui::TextWrapped("Each sample (left) beside its nearest training image (right): a red frame marks a copy, "
                          "a green frame a new image; the number is their distance.");
+    else if (snapshot_.model)
+      ImGui::TextWrapped(
+          "A red frame marks a sample that copies a training image, a green frame a new image (a "
+          "larger window shows each sample beside its nearest training image).");
     if (snapshot_.model && snapshot_.model->pca)
       ImGui::TextWrapped("In PCA space distances are measured between PCA codes: a copy (0.00) is the training "
                          "image as its %d components rebuild it, a little blurrier than the image beside it.",

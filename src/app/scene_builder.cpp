@@ -375,22 +375,24 @@ namespace {
 
 // The pairs' grid inside a block w x h: the columns that make the tiles largest, and that tile size
 // (label: the height of the distance line under each tile, 0 when tiles get too small for it; gap:
-// the space between tiles, narrower when they are small).
+// the space between tiles, narrower when they are small; per: tiles per sample, 2 for a pair of
+// sample and nearest image, 1 for the sample alone).
 struct PairGrid {
-  int columns = 1, rows = 1;
+  int columns = 1, rows = 1, per = 2;
   float tile = 8, label = 16, gap = 6;
   // a row of `columns` pairs (sample | nearest image), each followed by a gap
-  float width() const { return float(columns) * (2 * tile + 3 * gap); }
+  float width() const { return float(columns) * (float(per) * tile + float(per + 1) * gap); }
   float height() const { return float(rows) * (tile + gap + label); }
 };
 
-PairGrid pair_grid(int n, float w, float h) {
+PairGrid pair_grid(int n, float w, float h, int per = 2) {
   auto best = [&](float label, float gap) {
     PairGrid g;
-    g.label = label, g.gap = gap, g.tile = -1;
+    g.label = label, g.gap = gap, g.tile = -1, g.per = per;
     for (int columns = 1; columns <= std::max(1, n); ++columns) {
       const int rows = (n + columns - 1) / columns;
-      const float tile = std::min((w / float(columns) - 3 * gap) / 2, h / float(rows) - gap - label);
+      const float tile =
+          std::min((w / float(columns) - float(per + 1) * gap) / float(per), h / float(rows) - gap - label);
       if (tile > g.tile) g.columns = columns, g.rows = rows, g.tile = tile;
     }
     return g;
@@ -402,6 +404,17 @@ PairGrid pair_grid(int n, float w, float h) {
   if (g.tile < 16) g = best(0, 2);
   g.tile = std::max(g.tile, 4.0f);
   return g;
+}
+
+// The grid for n samples in a block w x h: pairs (each sample beside its nearest training image)
+// while their tiles are large enough to read (kReadableTile); smaller, the samples alone, larger
+// (their frames still tell copies from new images), where that gains a third at least.
+constexpr float kReadableTile = 24;
+PairGrid sample_grid(int n, float w, float h, bool pairs) {
+  const PairGrid paired = pair_grid(n, w, h, pairs ? 2 : 1);
+  if (!pairs || paired.tile >= kReadableTile) return paired;
+  const PairGrid alone = pair_grid(n, w, h, 1);
+  return alone.tile >= paired.tile * 4 / 3 ? alone : paired;
 }
 
 // A comparison block's two title lines: its model (named in full where that fits) and below it how
@@ -479,7 +492,8 @@ void App::build_image_scene() {
         }
     scene_.images_version = ++images_version_;
   }
-  // The grid: pairs (sample | nearest training image) with the distance below, right of the open
+  // The grid: pairs (sample | nearest training image) with the distance below (in a small frame the
+  // samples alone), right of the open
   // control panel in a desktop window, else below the controls; tiles as large as fit, above the
   // status window (full controls) or the embed's link. A comparison puts its blocks side by side
   // or one above the other, whichever gives larger tiles.
@@ -489,10 +503,11 @@ void App::build_image_scene() {
                            : size.y - std::max(40.0f, bottom_inset_ + 10);
   const float avail_w = size.x - left - 20, avail_h = bottom - top;
   const float title = groups > 1 ? 2 * ImGui::GetTextLineHeight() + 6 : 0.0f, block_gap = groups > 1 ? 14.0f : 0.0f;
-  const PairGrid across = pair_grid(n, (avail_w - block_gap * (groups - 1)) / groups, avail_h - title);
-  const PairGrid down = pair_grid(n, avail_w, (avail_h - block_gap * (groups - 1)) / groups - title);
+  const PairGrid across = sample_grid(n, (avail_w - block_gap * (groups - 1)) / groups, avail_h - title, with_nearest);
+  const PairGrid down = sample_grid(n, avail_w, (avail_h - block_gap * (groups - 1)) / groups - title, with_nearest);
   const bool side_by_side = groups == 1 || across.tile >= down.tile;
   const PairGrid grid = side_by_side ? across : down;
+  images_paired_ = !with_nearest || grid.per == 2;
   const float gap = grid.gap, block_w = grid.width(), block_h = title + grid.height();
   // Blocks whose tiles are bound by the height spread over the width (up to 80 pixels apart), which
   // leaves their titles more room.
@@ -505,7 +520,7 @@ void App::build_image_scene() {
     const float by = top + (side_by_side ? 0.0f : float(g) * (block_h + block_gap));
     int copies_here = 0;
     for (int i = 0; i < n; ++i) {
-      const float x = bx + float(i % grid.columns) * (2 * grid.tile + 3 * gap),
+      const float x = bx + float(i % grid.columns) * (float(grid.per) * grid.tile + float(grid.per + 1) * gap),
                   y = by + title + float(i / grid.columns) * (grid.tile + gap + grid.label);
       const double distance = with_nearest ? snapshot_.nearest_distance[row_of(g, i)] : 0.0;
       const bool copy = with_nearest && distance < model.copy_threshold;
@@ -513,8 +528,9 @@ void App::build_image_scene() {
       const uint32_t border = !with_nearest ? 0u : copy ? kCopyBorder : kNewBorder;
       scene_.tiles.push_back({x, y, grid.tile, grid.tile, float(g * n + i), border});
       if (!with_nearest) continue;
-      scene_.tiles.push_back({x + grid.tile + gap, y, grid.tile, grid.tile, float(groups * n + g * n + i),
-                              rgba(150, 150, 150, 255)});
+      if (grid.per == 2)
+        scene_.tiles.push_back(
+            {x + grid.tile + gap, y, grid.tile, grid.tile, float(groups * n + g * n + i), rgba(150, 150, 150, 255)});
       if (grid.label == 0) continue;
       char text[32];
       std::snprintf(text, sizeof text, "%.2f", distance);
