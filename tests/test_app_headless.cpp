@@ -525,9 +525,16 @@ TEST(AppHeadless, MnistSamplesAtSigmaZeroAreAllCopies) {
     s.pca_dim = 16;
     const uint64_t before = app.snapshot().generation;
     app.apply(s);
+    // While the PCA space is fitted (the eigenvectors of a 784 x 784 covariance), the status says so.
+    if (pca)
+      EXPECT_TRUE(imgui.frames_until(app, [&] {
+        return app.stats_json().find("\"status\": \"preparing the training set: fitting a 16-dimensional PCA space") !=
+               std::string::npos;
+      })) << app.stats_json();
     ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app) && app.snapshot().generation > before; }))
         << app.snapshot().error;
     imgui.frame(app);
+    EXPECT_NE(app.stats_json().find("\"status\": \"\""), std::string::npos) << "no status once it samples";
     EXPECT_EQ(app.snapshot().states.cols(), pca ? 16 : 784);
     EXPECT_EQ(app.copies(), 8) << (pca ? "PCA space" : "pixel space");
     // One definition of a copy: the app's threshold is cfdm eval's, in the space sampled in.

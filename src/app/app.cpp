@@ -537,21 +537,26 @@ std::string App::stats_json() const {
       lo_x = std::min(lo_x, x), hi_x = std::max(hi_x, x), lo_y = std::min(lo_y, y), hi_y = std::max(hi_y, y);
     }
   if (lo_x <= hi_x) std::snprintf(rings_box, sizeof rings_box, "[%.0f, %.0f, %.0f, %.0f]", lo_x, lo_y, hi_x, hi_y);
-  char text[2560];
-  std::snprintf(text, sizeof text,
-                "{\"groups\": %s, \"step\": %d, \"n_steps\": %d, \"view_step\": %d, \"samples_done\": %lld, \"n_samples\": %d, "
-                "\"threads\": %d, \"build\": \"%s\", \"isolated\": %s, \"steps_per_s\": %.1f, \"fps\": %.1f, "
-                "\"seconds\": %.4f, \"dataset\": \"%s\", \"loading\": %s, \"fetched_bytes\": %.0f, \"reading\": %s, \"copies\": %d, "
-                "\"copy_share\": %s, \"sweep_runs\": %zu, \"sweeping\": %s, "
-                "\"status_box\": %s, \"rings_box\": %s, \"marks\": %zu, \"tiles\": %zu, \"tile_size\": %.1f, \"paused\": %s, \"error\": \"%s\", \"warnings\": \"%s\"}",
-                groups.c_str(), snapshot_.step, snapshot_.n_steps, view_step(),
-                snapshot_.done ? (long long)snapshot_.group_rows(size_t(snapshot_.states.rows())) : 0LL, settings_.sampler.n_samples, job_.threads(),
-                platform_.build, platform_.cross_origin_isolated ? "true" : "false", steps_per_second_,
-                ImGui::GetCurrentContext() ? ImGui::GetIO().Framerate : 0.0f, snapshot_.seconds,
-                settings_.dataset.c_str(), waiting_for_data_ || !snapshot_.status.empty() ? "true" : "false",
-                fetch_.loaded, reading_ ? "true" : "false", copies(), copy_share.c_str(), sweep_.rows.size(), sweep_.active ? "true" : "false",
-                status_box, rings_box, scene_.marks.size(), scene_.tiles.size(), scene_.tiles.empty() ? 0.0 : double(scene_.tiles[0].w),
-                paused_ ? "true" : "false", json_text(shown_error()).c_str(), json_text(notice_).c_str());
+  char text[4096];  // three texts of at most 600 bytes escaped, four groups of at most 200, the rest
+  std::snprintf(
+      text, sizeof text,
+      "{\"groups\": %s, \"step\": %d, \"n_steps\": %d, \"view_step\": %d, \"samples_done\": %lld, \"n_samples\": %d, "
+      "\"threads\": %d, \"build\": \"%s\", \"isolated\": %s, \"steps_per_s\": %.1f, \"fps\": %.1f, "
+      "\"seconds\": %.4f, \"dataset\": \"%s\", \"loading\": %s, \"fetched_bytes\": %.0f, \"reading\": %s, \"copies\": "
+      "%d, "
+      "\"copy_share\": %s, \"sweep_runs\": %zu, \"sweeping\": %s, "
+      "\"status_box\": %s, \"rings_box\": %s, \"marks\": %zu, \"tiles\": %zu, \"tile_size\": %.1f, \"paused\": %s, "
+      "\"error\": \"%s\", \"warnings\": \"%s\", "
+      "\"status\": \"%s\"}",
+      groups.c_str(), snapshot_.step, snapshot_.n_steps, view_step(),
+      snapshot_.done ? (long long)snapshot_.group_rows(size_t(snapshot_.states.rows())) : 0LL,
+      settings_.sampler.n_samples, job_.threads(), platform_.build, platform_.cross_origin_isolated ? "true" : "false",
+      steps_per_second_, ImGui::GetCurrentContext() ? ImGui::GetIO().Framerate : 0.0f, snapshot_.seconds,
+      settings_.dataset.c_str(), waiting_for_data_ || !snapshot_.status.empty() ? "true" : "false", fetch_.loaded,
+      reading_ ? "true" : "false", copies(), copy_share.c_str(), sweep_.rows.size(), sweep_.active ? "true" : "false",
+      status_box, rings_box, scene_.marks.size(), scene_.tiles.size(),
+      scene_.tiles.empty() ? 0.0 : double(scene_.tiles[0].w), paused_ ? "true" : "false",
+      json_text(shown_error()).c_str(), json_text(notice_).c_str(), json_text(status_text()).c_str());
   return text;
 }
 

@@ -183,6 +183,13 @@ CaptionFacts App::caption_facts() const {
   return f;
 }
 
+std::string App::status_text() const {
+  std::string text = snapshot_.status;
+  if (running_ && running_->pca && is_image_name(running_->dataset) && text == "preparing the training set")
+    text += ": fitting a " + std::to_string(running_->pca_dim) + "-dimensional PCA space to the training images";
+  return text;
+}
+
 void App::draw_legend() {
   if (!snapshot_.model || snapshot_.model->is_image()) {
     if (snapshot_.model && images_paired_)
@@ -501,7 +508,7 @@ void App::draw_compact_controls() {
   if (!message.empty() || !notice_.empty()) {
     draw_messages(std::min(420.0f, display_width - 24));
   } else if (waiting_for_data_ || !snapshot_.status.empty()) {
-    ImGui::Text("%s", !waiting_for_data_ ? snapshot_.status.c_str()
+    ImGui::Text("%s", !waiting_for_data_ ? status_text().c_str()
                       : reading_         ? "reading the images..."
                                          : "fetching the images...");
   } else if (!narrow) {
@@ -652,7 +659,7 @@ void App::draw_status() {
                   fetch_.total / 1e6);
     ImGui::ProgressBar(share, bar, text);
   } else if (!snapshot_.status.empty()) {
-    ImGui::Text("%s...", snapshot_.status.c_str());
+    ImGui::TextWrapped("%s...", status_text().c_str());
   } else {
     // The time shown (the scrubber's and the playhead's), and where the sampler is when it differs.
     const int shown = view_step();
