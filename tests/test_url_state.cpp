@@ -204,7 +204,7 @@ TEST(UrlState, ManyRefusedKeysGiveABoundedMessage) {
   std::string query;
   constexpr int kRefused = 20;
   for (int i = 0; i < kRefused; ++i)
-    query += (i ? "&" : "") + std::string(i % 2 ? "models=" : "dataset=") + junk + "%C3%A9" + junk;
+    query += (i ? "&" : "") + std::string(i % 2 ? "models=" : "dataset=") + junk + "%C3%A9," + junk;  // two unknown models
   std::string error;
   const app::Settings s = app::parse_state(query, app::Settings{}, &error);
   EXPECT_EQ(app::format_state(s), app::format_state(app::Settings{}));
@@ -217,6 +217,7 @@ TEST(UrlState, ManyRefusedKeysGiveABoundedMessage) {
   EXPECT_GE(named, 1);
   EXPECT_EQ(named + std::stoi(error.substr(more + 6)), kRefused) << error;
   EXPECT_NE(error.find("(a bad value: the dataset is one of"), std::string::npos) << "the first names its reason";
+  EXPECT_NE(error.find("(a bad value: unknown model '"), std::string::npos) << "the second too: " << error;
 }
 
 // docs/embedding.md stays true: each iframe there is one of the app's presets (or the preset with
