@@ -189,11 +189,12 @@ TEST(UrlState, EveryRefusedKeySaysWhatItTakes) {
   }
   std::string error;
   app::parse_state("steps=0&sigma=-1&start_t=1&draws=2000&seed=-3", app::Settings{}, &error);
-  for (const char* reason : {"steps=0 (a bad value: the number of steps is a whole number from 1 to 100000)",
-                             "sigma=-1 (a bad value: sigma, the smoothing, is a number from 0 to 1000000",
-                             "start_t=1 (a bad value: the start time is a number from 0 to 0.999",
-                             "draws=2000 (a bad value: M, the draws a step averages, is a whole number from 1 to 1024)",
-                             "seed=-3 (a bad value: the seed is a whole number from 0 to 2147483647)"})
+  for (const char* reason :
+       {"steps=0 (a bad value: the number of steps is a whole number from 1 to 100000)",
+        "sigma=-1 (a bad value: sigma, the smoothing, is a number from 0 (the exact model) to 1000000)",
+        "start_t=1 (a bad value: the start time is a number from 0 (pure noise) to 0.999)",
+        "draws=2000 (a bad value: M, the draws a step averages, is a whole number from 1 to 1024)",
+        "seed=-3 (a bad value: the seed is a whole number from 0 to 2147483647)"})
     EXPECT_NE(error.find(reason), std::string::npos) << reason << " in: " << error;
 }
 

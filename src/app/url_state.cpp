@@ -108,8 +108,14 @@ std::string bound_text(double value) {
   return text;
 }
 // "a whole number from 1 to 1024": what a refused numeric key takes.
-std::string whole_number(Range r) { return "a whole number from " + bound_text(r.lo) + " to " + bound_text(r.hi); }
-std::string number(Range r) { return "a number from " + bound_text(r.lo) + " to " + bound_text(r.hi); }
+// (lowest: what the lowest value means, e.g. "none".)
+std::string whole_number(Range r, const std::string& lowest = "") {
+  return "a whole number from " + bound_text(r.lo) + (lowest.empty() ? "" : " (" + lowest + ")") + " to " +
+         bound_text(r.hi);
+}
+std::string number(Range r, const std::string& lowest = "") {
+  return "a number from " + bound_text(r.lo) + (lowest.empty() ? "" : " (" + lowest + ")") + " to " + bound_text(r.hi);
+}
 
 // A float setting kept in a double (sigma, start_t): parsed as today's links always were, to the
 // nearest float, so an old link gives the same samples.
@@ -205,10 +211,10 @@ const Key kKeys[] = {
      [](const std::string&) { return "M, the draws a step averages, is " + whole_number(kDraws); }},
     {"sigma", [](const std::string& v, Settings* s) { return parse_float_value(v, kSigma, &s->sampler.sigma); },
      [](const Settings& s) { return shortest(s.sampler.sigma); }, always,
-     [](const std::string&) { return "sigma, the smoothing, is " + number(kSigma) + " (0: the exact model)"; }},
+     [](const std::string&) { return "sigma, the smoothing, is " + number(kSigma, "the exact model"); }},
     {"start_t", [](const std::string& v, Settings* s) { return parse_float_value(v, kStartT, &s->sampler.start_t); },
      [](const Settings& s) { return shortest(s.sampler.start_t); }, always,
-     [](const std::string&) { return "the start time is " + number(kStartT) + " (0: from pure noise)"; }},
+     [](const std::string&) { return "the start time is " + number(kStartT, "pure noise"); }},
     {"seed",
      [](const std::string& v, Settings* s) {
        int seed = 0;
@@ -372,7 +378,7 @@ const Key kKeys[] = {
     {"trails", [](const std::string& v, Settings* s) { return parse_int(v, kTrails, &s->view.trails); },
      [](const Settings& s) { return std::to_string(s.view.trails); },
      [](const Settings& s) { return s.view.trails != Settings::View{}.trails; },
-     [](const std::string&) { return "the trails' length in steps is " + whole_number(kTrails) + " (0: none)"; }},
+     [](const std::string&) { return "the trails' length in steps is " + whole_number(kTrails, "none"); }},
     {"step", [](const std::string& v, Settings* s) { return parse_int(v, kStepShown, &s->view.step); },
      [](const Settings& s) { return std::to_string(s.view.step); }, [](const Settings& s) { return s.view.step >= 0; },
      [](const std::string&) { return "the step shown is " + whole_number(kStepShown); }},
