@@ -104,7 +104,7 @@ std::string caption(const Settings& s, const CaptionFacts& f) {
            " at the end, so samples are still copies. Two or more draws (M) average different ones.";
   } else {
     text = setting_text(s) + ": each step averages the exact model at " + std::to_string(s.sampler.n_draws) +
-           (f.image ? " slightly nudged versions of the sample" : " nearby points") + ", so a sample ends between " +
+           (f.image ? " slightly nudged versions of the sample" : " nearby points") + ", so a sample can end between " +
            what + ": an average (barycenter) of a few of them, " + (f.image ? "a new image." : "a new point.");
     if (!f.image && s.sampler.sigma >= 0.5)
       text += " With sigma this large, far-apart points are averaged too and samples crowd towards the middle: "
