@@ -515,6 +515,23 @@ app::Settings small_mnist(int n_steps) {
 
 // At sigma = 0 every sample is a training image (method.md section 7, check 3), and the
 // memorization meter says so.
+// A comparison with the Wiener model: while the training set is prepared, the status says that
+// the data's covariance is computed too (its eigenvectors take a moment on 784 pixels).
+TEST(AppHeadless, TheStatusSaysWhatThePreparationComputes) {
+  if (const std::string missing = mnist_missing(); !missing.empty()) GTEST_SKIP() << missing;
+  HeadlessImGui imgui;
+  app::App app(app::PlatformInfo{}, 2);
+  app::Settings s = small_mnist(5);
+  s.models = {"exact", "wiener"};
+  app.apply(s);
+  EXPECT_TRUE(imgui.frames_until(app, [&] {
+    return app.stats_json().find("\"status\": \"preparing the training set: the covariance the Wiener") !=
+           std::string::npos;
+  })) << app.stats_json();
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); })) << app.snapshot().error;
+  EXPECT_NE(app.stats_json().find("\"status\": \"\""), std::string::npos);
+}
+
 TEST(AppHeadless, MnistSamplesAtSigmaZeroAreAllCopies) {
   if (const std::string missing = mnist_missing(); !missing.empty()) GTEST_SKIP() << missing;
   HeadlessImGui imgui;
