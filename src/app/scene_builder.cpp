@@ -410,9 +410,9 @@ PairGrid pair_grid(int n, float w, float h, int per = 2) {
 // while their tiles are large enough to read (kReadableTile); smaller, the samples alone, larger
 // (their frames still tell copies from new images), where that gains a third at least.
 constexpr float kReadableTile = 24;
-PairGrid sample_grid(int n, float w, float h, bool pairs) {
-  const PairGrid paired = pair_grid(n, w, h, pairs ? 2 : 1);
-  if (!pairs || paired.tile >= kReadableTile) return paired;
+PairGrid sample_grid(int n, float w, float h) {
+  const PairGrid paired = pair_grid(n, w, h, 2);
+  if (paired.tile >= kReadableTile) return paired;
   const PairGrid alone = pair_grid(n, w, h, 1);
   return alone.tile >= paired.tile * 4 / 3 ? alone : paired;
 }
@@ -503,11 +503,12 @@ void App::build_image_scene() {
                            : size.y - std::max(40.0f, bottom_inset_ + 10);
   const float avail_w = size.x - left - 20, avail_h = bottom - top;
   const float title = groups > 1 ? 2 * ImGui::GetTextLineHeight() + 6 : 0.0f, block_gap = groups > 1 ? 14.0f : 0.0f;
-  const PairGrid across = sample_grid(n, (avail_w - block_gap * (groups - 1)) / groups, avail_h - title, with_nearest);
-  const PairGrid down = sample_grid(n, avail_w, (avail_h - block_gap * (groups - 1)) / groups - title, with_nearest);
+  // (The same layout whether the nearest images are known or not: scrubbing back does not move it.)
+  const PairGrid across = sample_grid(n, (avail_w - block_gap * (groups - 1)) / groups, avail_h - title);
+  const PairGrid down = sample_grid(n, avail_w, (avail_h - block_gap * (groups - 1)) / groups - title);
   const bool side_by_side = groups == 1 || across.tile >= down.tile;
   const PairGrid grid = side_by_side ? across : down;
-  images_paired_ = !with_nearest || grid.per == 2;
+  images_paired_ = grid.per == 2;
   const float gap = grid.gap, block_w = grid.width(), block_h = title + grid.height();
   // Blocks whose tiles are bound by the height spread over the width (up to 80 pixels apart), which
   // leaves their titles more room.
