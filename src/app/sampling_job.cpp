@@ -280,6 +280,18 @@ std::unique_ptr<SamplingJob::Run> SamplingJob::begin(const std::string& model_ke
     const SamplerParams& params = variants.front().params;
     if (params.kernel.cancel && *params.kernel.cancel) return nullptr;
     const Model& model = *run->model;
+    // The Wiener and PCA-locality models first need the data's covariance and its eigenvectors
+    // (kept with the training set once computed): on data prepared before, say so while they are.
+    const bool covariance = std::any_of(variants.begin(), variants.end(), [](const Variant& v) {
+      return v.params.denoiser.model == cfdm::Model::wiener || v.params.denoiser.model == cfdm::Model::pca_local;
+    });
+    if (covariance) {
+      TrainingSet::Derived& derived = model.train->derived();
+      std::unique_lock<std::mutex> lock(derived.mutex);
+      const bool known = derived.gaussian != nullptr;
+      lock.unlock();
+      if (!known) publish_status("preparing the training set", generation);
+    }
     if (variants.size() > 1 && !model.is_image())
       throw Error("the comparison view shows images side by side: choose MNIST or Fashion-MNIST, or one model");
     for (const Variant& variant : variants) {
