@@ -183,7 +183,7 @@ class App {
   std::string error_;  // the app's own (a refused setting or file, data it could not load)
   // The message to show: the app's own, else the job's.
   const std::string& shown_error() const { return !error_.empty() ? error_ : snapshot_.error; }
-  // The job's status ("preparing the training set"), with what takes the time where it is more
+  // The job's status (SamplingJob::kPreparing, or what it computes), with what takes the time where it is more
   // than reading the data (a PCA space's fit).
   std::string status_text() const;
   std::string notice_;          // what a link or a host page's settings ignored, what a file's reader assumed

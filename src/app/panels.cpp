@@ -185,19 +185,8 @@ CaptionFacts App::caption_facts() const {
 
 std::string App::status_text() const {
   std::string text = snapshot_.status;
-  if (!running_ || text != "preparing the training set") return text;
-  const Settings& s = *running_;
-  std::vector<std::string> parts;
-  if (s.pca && is_image_name(s.dataset))
-    parts.push_back("fitting a " + std::to_string(s.pca_dim) + "-dimensional PCA space to the training images");
-  // The Wiener and PCA-locality models need the data's covariance and its eigenvectors first.
-  bool gaussian = false;
-  auto needs_covariance = [](cfdm::Model m) { return m == cfdm::Model::wiener || m == cfdm::Model::pca_local; };
-  if (s.models.empty()) gaussian = needs_covariance(s.sampler.denoiser.model);
-  if (comparison_problem(s.models).empty())
-    for (const std::string& name : s.models) gaussian |= needs_covariance(comparison_params(s, name).denoiser.model);
-  if (gaussian) parts.push_back("the covariance the Wiener and PCA-locality models read");
-  for (size_t i = 0; i < parts.size(); ++i) text += (i ? ", and " : ": ") + parts[i];
+  if (running_ && running_->pca && is_image_name(running_->dataset) && text == SamplingJob::kPreparing)
+    text += ": fitting a " + std::to_string(running_->pca_dim) + "-dimensional PCA space to the training images";
   return text;
 }
 

@@ -204,7 +204,7 @@ void SamplingJob::start(const std::string& model_key, ModelBuilder build, std::v
   cancel_preparation();
   preparing_ = Request{model_key, std::move(build), std::move(variants), generation, nullptr};
   std::lock_guard<std::mutex> lock(model_mutex_);
-  if (model_key_ != model_key || !model_) publish_status("preparing the training set", generation);
+  if (model_key_ != model_key || !model_) publish_status(kPreparing, generation);
 }
 
 void SamplingJob::prepare_foreground(double budget_seconds) {
@@ -268,7 +268,7 @@ std::unique_ptr<SamplingJob::Run> SamplingJob::begin(const std::string& model_ke
       if (model_key_ != model_key || !model_) {
         model_.reset();
         model_key_.clear();
-        publish_status("preparing the training set", generation);
+        publish_status(kPreparing, generation);
         Model model = build(pool_);
         if (model.copy_threshold < 0)
           model.copy_threshold = eval::copy_threshold(*model.train, pool_, nullptr, model.index.get());
@@ -281,7 +281,7 @@ std::unique_ptr<SamplingJob::Run> SamplingJob::begin(const std::string& model_ke
     if (params.kernel.cancel && *params.kernel.cancel) return nullptr;
     const Model& model = *run->model;
     // The Wiener and PCA-locality models first need the data's covariance and its eigenvectors
-    // (kept with the training set once computed): on data prepared before, say so while they are.
+    // (kept with the training set once computed): say so while they are computed.
     const bool covariance = std::any_of(variants.begin(), variants.end(), [](const Variant& v) {
       return v.params.denoiser.model == cfdm::Model::wiener || v.params.denoiser.model == cfdm::Model::pca_local;
     });
@@ -290,7 +290,9 @@ std::unique_ptr<SamplingJob::Run> SamplingJob::begin(const std::string& model_ke
       std::unique_lock<std::mutex> lock(derived.mutex);
       const bool known = derived.gaussian != nullptr;
       lock.unlock();
-      if (!known) publish_status("preparing the training set", generation);
+      if (!known)
+        publish_status(std::string(kPreparing) + ": the covariance the Wiener and PCA-locality models read",
+                       generation);
     }
     if (variants.size() > 1 && !model.is_image())
       throw Error("the comparison view shows images side by side: choose MNIST or Fashion-MNIST, or one model");

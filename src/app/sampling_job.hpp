@@ -104,6 +104,8 @@ class SamplingJob {
   static constexpr size_t kHistoryBytes = size_t(64) << 20;
   // Foreground mode: the copy threshold's points measured at a time (each a scan of the training set).
   static constexpr int kSpacingPointsPerPiece = 4;
+  // The status published while a run's training set is built (the app may say what takes the time).
+  static constexpr const char* kPreparing = "preparing the training set";
 
   SamplingJob(int n_threads, JobMode mode = JobMode::background);
   ~SamplingJob();  // cancels and joins
