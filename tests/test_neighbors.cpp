@@ -595,7 +595,8 @@ TEST(ScanU8, IntegerDotProductsAreExactOnEveryIsa) {
   }
 }
 
-// The float scan's answer (KernelTable::nearest, as NeighborIndex scans without scan_u8).
+// The float scan's answer (KernelTable::nearest, or nearest_columns for a set in the column
+// layout, as NeighborIndex scans without scan_u8).
 std::vector<int> float_scan(const TrainingSet& train, const MatrixXfR& q, int k, Isa isa) {
   const int n_queries = int(q.rows()), blocks = (n_queries + kQueryBlock - 1) / kQueryBlock;
   std::vector<float> padded(size_t(blocks) * kQueryBlock * train.stride(), 0.0f);
@@ -604,7 +605,8 @@ std::vector<int> float_scan(const TrainingSet& train, const MatrixXfR& q, int k,
   const KernelJob job = make_kernel_job(train, padded.data(), nullptr, 0.0f, nullptr);
   std::vector<int> found(size_t(blocks) * kQueryBlock * k);
   std::vector<float> scratch(nearest_scratch_floats(job, blocks * kQueryBlock, k));
-  kernel_table(isa).nearest(job, 0, blocks, k, found.data(), scratch.data());
+  (job.columns ? kernel_table(isa).nearest_columns : kernel_table(isa).nearest)(job, 0, blocks, k, found.data(),
+                                                                                scratch.data());
   found.resize(size_t(n_queries) * k);
   return found;
 }
@@ -630,7 +632,7 @@ TEST(ScanU8, TwoPassScanIsTheFloatScanOnEveryIsa) {
   }
   for (const Set& set : sets) {
     const TrainingSet train(set.values.data(), set.n, set.d, 1.0f / 255);
-    const std::vector<int32_t> sums = u8_row_sums(train);
+    const ByteRows bytes = byte_rows(train, false);
     const int n_queries = 21, k = 12;
     MatrixXfR q(n_queries, set.d);
     for (int r = 0; r < n_queries; ++r) {
@@ -646,30 +648,132 @@ TEST(ScanU8, TwoPassScanIsTheFloatScanOnEveryIsa) {
       for (int threads : {1, 3}) {
         ThreadPool pool(threads);
         std::vector<int> got(size_t(n_queries) * k, -1);
-        ASSERT_EQ(scan_u8(train, sums, q.data(), n_queries, set.d, k, got.data(), pool, options, true), U8Scan::done);
+        ASSERT_EQ(scan_u8(train, bytes, q.data(), n_queries, set.d, k, got.data(), pool, options, true), U8Scan::done);
         EXPECT_EQ(got, want) << isa_name(isa) << ", d = " << set.d << ", " << threads << " threads";
       }
     }
   }
 }
 
-// It declines what it cannot do as the float scan would: float rows, a uint8 set in the column
-// layout (d <= 128), a query not finite.
-TEST(ScanU8, DeclinesFloatRowsColumnsAndQueriesNotFinite) {
+// Float sets rounded to bytes (each coordinate to 255 steps, the rest bounded per row) give the
+// float scan's answer bit for bit as well: in the column layout (d <= 128: the packed bytes, and
+// the rows' bytes) and in rows (d > 128), on every instruction set and thread count. The sets mimic
+// a PCA space (coordinates of falling spread, one constant), with duplicated rows (ties); the
+// queries lie on the data, off it, far off it, with one outlying coordinate, at zero and far out.
+// A uint8 set in the column layout, which the float scan searches by columns, too.
+TEST(ScanU8, FloatSetsInBytesGiveTheFloatScanOnEveryIsa) {
+  Rng rng(7, 3);
+  struct Case {
+    int n, d;
+    bool packed;
+  };
+  for (const Case& c : {Case{3000, 64, true}, Case{3000, 64, false}, Case{1200, 37, true}, Case{1500, 150, false}}) {
+    MatrixXfR x(c.n, c.d);
+    for (int i = 0; i < c.n; ++i)
+      for (int k = 0; k < c.d; ++k)
+        x(i, k) = i % 5 == 4 ? x(i - 4, k) : k == 7 ? 0.25f : float(3.0 / (1 + k / 4.0) * rng.normal());
+    const TrainingSet train(x);
+    ASSERT_EQ(train.columns() != nullptr, c.d <= TrainingSet::kColumnsMaxDim);
+    const ByteRows bytes = byte_rows(train, c.packed);
+    EXPECT_EQ(bytes.packed.empty(), !c.packed);
+    const int n_queries = 26, k = 15;
+    MatrixXfR q(n_queries, c.d);
+    for (int r = 0; r < n_queries; ++r) {
+      const double noise = r < 7 ? 0.02 : r < 14 ? 4.0 : r < 21 ? 0.5 : 40.0;
+      for (int j = 0; j < c.d; ++j) q(r, j) = train.centered(r * 97 % c.n, j) + float(noise * rng.normal());
+    }
+    q(14, 3) = 300.0f;  // one coordinate far beyond the rest: the rounding step is coarse
+    q.row(20).setZero();
+    q.row(25) *= 1e4f;
+    for (Isa isa : available_isas()) {
+      const std::vector<int> want = float_scan(train, q, k, isa);
+      KernelOptions options;
+      options.isa = isa;
+      for (int threads : {1, 3}) {
+        ThreadPool pool(threads);
+        std::vector<int> got(size_t(n_queries) * k, -1);
+        ASSERT_EQ(scan_u8(train, bytes, q.data(), n_queries, c.d, k, got.data(), pool, options, true), U8Scan::done);
+        EXPECT_EQ(got, want) << isa_name(isa) << ", d = " << c.d << (c.packed ? ", packed" : "") << ", " << threads
+                             << " threads";
+      }
+    }
+    // Hints bound the scan from its start, the same answer: the answer itself (in place, as a
+    // sampler passes its last neighbours), another query's, rows far off, and hints that are not
+    // k distinct rows (ignored).
+    ThreadPool pool(2);
+    const std::vector<int> want = float_scan(train, q, k, Isa::best);
+    std::vector<std::vector<int>> hint_sets(4, std::vector<int>(size_t(n_queries) * k));
+    hint_sets[0] = want;
+    for (int r = 0; r < n_queries; ++r)
+      for (int j = 0; j < k; ++j) {
+        hint_sets[1][size_t(r) * k + j] = want[size_t((r + 1) % n_queries) * k + j];
+        hint_sets[2][size_t(r) * k + j] = c.n - 1 - j * 13;
+        hint_sets[3][size_t(r) * k + j] = j < 2 ? 5 : j;  // row 5 twice
+      }
+    for (std::vector<int>& got : hint_sets) {
+      ASSERT_EQ(scan_u8(train, bytes, q.data(), n_queries, c.d, k, got.data(), pool, {}, true, got.data()),
+                U8Scan::done);
+      EXPECT_EQ(got, want) << "d = " << c.d << ", hints";
+    }
+  }
+  std::vector<uint8_t> values(size_t(800) * 20);
+  for (size_t j = 0; j < values.size(); ++j) values[j] = j % 3 == 0 ? uint8_t(rng.uniform_index(256)) : 0;
+  const TrainingSet narrow(values.data(), 800, 20, 1.0f / 255);
+  ASSERT_NE(narrow.columns(), nullptr);
+  MatrixXfR q(9, 20);
+  for (int r = 0; r < 9; ++r)
+    for (int j = 0; j < 20; ++j) q(r, j) = narrow.centered(r * 31, j) + float((r < 4 ? 0.05 : 2.0) * rng.normal());
+  for (Isa isa : available_isas())
+    for (bool packed : {true, false}) {
+      ThreadPool pool(2);
+      KernelOptions options;
+      options.isa = isa;
+      std::vector<int> got(size_t(9) * 6, -1);
+      ASSERT_EQ(scan_u8(narrow, byte_rows(narrow, packed), q.data(), 9, 20, 6, got.data(), pool, options, true),
+                U8Scan::done);
+      EXPECT_EQ(got, float_scan(narrow, q, 6, isa)) << isa_name(isa) << (packed ? ", packed" : "");
+    }
+}
+
+// The packed integer dot products are exact on every instruction set: against int64 sums, rows
+// from an offset, lengths in 16s with the last 16 alone.
+TEST(ScanU8, PackedDotProductsAreExactOnEveryIsa) {
+  Rng rng(11, 2);
+  const int n_padded = 96, words = 12, rows = 8;
+  std::vector<uint8_t> packed(size_t(n_padded) * words * 4);
+  std::vector<int8_t> q(size_t(rows) * words * 4);
+  for (uint8_t& v : packed) v = uint8_t(rng.uniform_index(256));
+  for (int8_t& v : q) v = int8_t(int(rng.uniform_index(255)) - 127);
+  for (Isa isa : available_isas())
+    for (int i0 : {0, 16, 32}) {
+      const int len = n_padded - i0 - (i0 == 16 ? 16 : 0);
+      std::vector<int32_t> got(size_t(rows) * len, -1);
+      kernel_table(isa).dots_u8_packed(q.data(), rows, packed.data(), n_padded, words, i0, len, got.data(), len);
+      for (int r = 0; r < rows; ++r)
+        for (int j = 0; j < len; ++j) {
+          int64_t sum = 0;
+          for (int b = 0; b < words * 4; ++b)
+            sum += int64_t(q[size_t(r) * words * 4 + b]) * packed[(size_t(b / 4) * n_padded + i0 + j) * 4 + b % 4];
+          ASSERT_EQ(got[size_t(r) * len + j], sum) << isa_name(isa) << ", i0 " << i0 << ", " << r << ", " << j;
+        }
+    }
+}
+
+// It declines what it cannot do as the float scan would: a set whose bytes were not built, a
+// query not finite, rows too long for 32-bit sums.
+TEST(ScanU8, DeclinesWithoutBytesAndQueriesNotFinite) {
   ThreadPool pool(1);
   const MatrixXfR x = normal_points(100, 150, 1);
   const TrainingSet floats(x);
   std::vector<uint8_t> values(100 * 150, 7);
-  const TrainingSet bytes(values.data(), 100, 150, 1.0f / 255), narrow(values.data(), 100, 20, 1.0f / 255);
+  const TrainingSet bytes(values.data(), 100, 150, 1.0f / 255);
   MatrixXfR q = normal_points(2, 150, 2);
   std::vector<int> got(2 * 3);
-  EXPECT_EQ(scan_u8(floats, u8_row_sums(floats), q.data(), 2, 150, 3, got.data(), pool, {}, true),
-            U8Scan::not_applicable);
-  EXPECT_EQ(scan_u8(narrow, u8_row_sums(narrow), q.data(), 2, 150, 3, got.data(), pool, {}, true),
-            U8Scan::not_applicable);
-  EXPECT_EQ(scan_u8(bytes, u8_row_sums(bytes), q.data(), 2, 150, 3, got.data(), pool, {}, true), U8Scan::done);
+  EXPECT_EQ(scan_u8(floats, ByteRows(), q.data(), 2, 150, 3, got.data(), pool, {}, true), U8Scan::not_applicable);
+  EXPECT_EQ(scan_u8(floats, byte_rows(floats, false), q.data(), 2, 150, 3, got.data(), pool, {}, true), U8Scan::done);
+  EXPECT_EQ(scan_u8(bytes, byte_rows(bytes, false), q.data(), 2, 150, 3, got.data(), pool, {}, true), U8Scan::done);
   q(1, 5) = NAN;
-  EXPECT_EQ(scan_u8(bytes, u8_row_sums(bytes), q.data(), 2, 150, 3, got.data(), pool, {}, true),
+  EXPECT_EQ(scan_u8(bytes, byte_rows(bytes, false), q.data(), 2, 150, 3, got.data(), pool, {}, true),
             U8Scan::not_applicable);
   // Rows of 70,000 bytes: 255 x 127 x 70,000 overflows a 32-bit sum.
   EXPECT_TRUE(u8_sums_fit(66304));
@@ -677,7 +781,7 @@ TEST(ScanU8, DeclinesFloatRowsColumnsAndQueriesNotFinite) {
   std::vector<uint8_t> long_rows(size_t(6) * 70000, 255);
   const TrainingSet wide(long_rows.data(), 6, 70000, 1.0f / 255);
   const MatrixXfR far = MatrixXfR::Constant(1, 70000, -1.0f);
-  EXPECT_EQ(scan_u8(wide, u8_row_sums(wide), far.data(), 1, 70000, 3, got.data(), pool, {}, true),
+  EXPECT_EQ(scan_u8(wide, byte_rows(wide, false), far.data(), 1, 70000, 3, got.data(), pool, {}, true),
             U8Scan::not_applicable);
 }
 

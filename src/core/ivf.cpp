@@ -106,7 +106,7 @@ struct Ivf final : NeighborIndex::Ivf {
   LargeVector<float> sorted_rows;
   std::unique_ptr<uint8_t[], FreeBytes> sorted_u8;
 
-  Ivf(const TrainingSet& set, const IvfOptions& options, ThreadPool& threads, const std::vector<int32_t>& sums)
+  Ivf(const TrainingSet& set, const IvfOptions& options, ThreadPool& threads, const ByteRows& bytes)
       : train(set), d(set.dim()), stride(set.stride()) {
     const int n = train.n();
     const KernelTable& table = kernel_table(options.isa);
@@ -172,7 +172,7 @@ struct Ivf final : NeighborIndex::Ivf {
     }
     if (target > 0)
       calibrate(table, options.isa, std::max(1, std::min(options.k > 0 ? options.k : 15, n)), options.seed, threads,
-                cell_of, sums);
+                cell_of, bytes);
   }
 
   // Cell c's rows (stride apart, padded to kDotRowMultiple rows): in place for float sets, else
@@ -211,10 +211,10 @@ struct Ivf final : NeighborIndex::Ivf {
 
   // The calibration (see the top of the file): kLevelQueries noised training points per level,
   // searched exactly over every cell, then the cells that find the target share of their k nearest.
-  // On byte sets with fast integer dot products the true k nearest come from the exact scan of
-  // scan_u8.cpp instead of a float scan of every cell.
+  // Where integer dot products are fast the true k nearest come from the exact scan of scan_u8.cpp
+  // instead of a float scan of every cell.
   void calibrate(const KernelTable& table, Isa isa, int k, uint64_t seed, ThreadPool& threads,
-                 const std::vector<int>& cell_of, const std::vector<int32_t>& sums) {
+                 const std::vector<int>& cell_of, const ByteRows& bytes) {
     const int n = train.n(), total = kLevels * kLevelQueries;
     std::vector<float> q(size_t(round_up(total, kCalibrationTask)) * stride, 0.0f);
     Rng rng(seed, uint64_t(Stream::ivf), 1);
@@ -231,7 +231,7 @@ struct Ivf final : NeighborIndex::Ivf {
     KernelOptions options;
     options.isa = isa;
     const bool scanned =
-        scan_u8(train, sums, q.data(), total, stride, k, truth.data(), threads, options) == U8Scan::done;
+        scan_u8(train, bytes, q.data(), total, stride, k, truth.data(), threads, options) == U8Scan::done;
     threads.run(round_up(total, kCalibrationTask) / kCalibrationTask, [&](int b) {
       const int first = b * kCalibrationTask, count = std::min(kCalibrationTask, total - first);
       const float* mine = &q[size_t(first) * stride];
@@ -584,14 +584,14 @@ struct Ivf final : NeighborIndex::Ivf {
 }  // namespace
 
 std::unique_ptr<NeighborIndex::Ivf> make_ivf(const TrainingSet& train, const IvfOptions& options, ThreadPool* pool,
-                                             const std::vector<int32_t>& sums) {
+                                             const ByteRows& bytes) {
   if (options.cells < 0 || options.probe < 0)
     throw Error("the IVF index needs cells >= 0 and probe >= 0 (0: the default; got " + std::to_string(options.cells) +
                 " cells, probe " + std::to_string(options.probe) + ")");
   if (!(options.recall >= 0 && options.recall <= 1))
     throw Error("the IVF index's recall target must be in (0, 1] (got " + std::to_string(options.recall) + ")");
   ThreadPool own(1);
-  return std::make_unique<Ivf>(train, options, pool ? *pool : own, sums);
+  return std::make_unique<Ivf>(train, options, pool ? *pool : own, bytes);
 }
 
 }  // namespace cfdm

@@ -70,6 +70,29 @@ struct KernelTable {
   // Whether dots_u8 beats the float dot products on this CPU (integer multiply-adds of four bytes
   // per lane: AVX-512 VNNI; SIMD128's 16-bit dot products).
   bool fast_u8;
+  // dots_u8 on bytes packed in columns of words, for short rows (a row-wise dot product of 64
+  // bytes would end in a sum across its vector): word w (bytes 4w ... 4w + 3) of training row i at
+  // packed[(w * n_padded + i) * 4], `words` words a row, the queries 4 words bytes apart. Rows
+  // i0 ... i0 + len - 1 (len a multiple of 16) into dots[r * dots_stride + j] for row i0 + j;
+  // rows a multiple of kDotRowMultiple. Exact, as dots_u8.
+  void (*dots_u8_packed)(const int8_t* q, int rows, const uint8_t* packed, int n_padded, int words, int i0, int len,
+                         int32_t* dots, int dots_stride);
+  bool fast_u8_packed;  // whether it beats the float column scan (AVX-512 VNNI)
+  // The exact scan's coarse lower bounds (scan_u8.cpp) of len rows for one query: lo[j] =
+  // norms[j] - c1 dots[j] + c0 - (e1 magnitude[j] + r1 residual[j] + margin), terms = {c1, c0, e1,
+  // r1, margin}, and left[j] set where lo[j] <= limit (left otherwise unchanged).
+  void (*coarse_bounds)(const int32_t* dots, int len, const float* norms, const float* magnitude, const float* residual,
+                        const float* terms, float limit, float* lo, char* left);
+  // dots_u8_packed for kDotRowMultiple queries, then coarse_bounds for each (terms and limits one
+  // after another; norms, magnitude and residual from row i0, dots and lo dots_stride apart), in
+  // one pass where the instruction set has them fused.
+  void (*bounded_dots_u8_packed)(const int8_t* q, const uint8_t* packed, int n_padded, int words, int i0, int len,
+                                 const float* norms, const float* magnitude, const float* residual, const float* terms,
+                                 const float* limits, int32_t* dots, float* lo, int dots_stride, char* left);
+  // The keys of listed rows for one query (dim floats) as nearest_columns computes them: the same
+  // bits. Scratch: listed_keys_scratch_floats.
+  void (*listed_column_keys)(const KernelJob& job, const float* query, const int* rows, int count, float* keys,
+                             float* scratch);
 };
 constexpr int kDotRowMultiple = 4;
 

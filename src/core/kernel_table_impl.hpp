@@ -2,6 +2,16 @@
 // (kernel_impl.hpp) and the brute-force neighbour search (nearest_impl.hpp), compiled for the
 // width CFDM_KERNEL_WIDTH by each kernel_isa_*.cpp, the only files that include this one.
 #pragma once
+// An instruction set with packed integer dot products of its own defines CFDM_KERNEL_DOTS_U8_PACKED
+// (and CFDM_KERNEL_BOUNDED_DOTS_U8_PACKED where it fuses the bounds) and
+// CFDM_KERNEL_FAST_U8_PACKED, before this file.
+#ifndef CFDM_KERNEL_DOTS_U8_PACKED
+#define CFDM_KERNEL_DOTS_U8_PACKED &dots_u8_packed_loop
+#define CFDM_KERNEL_FAST_U8_PACKED false
+#endif
+#ifndef CFDM_KERNEL_BOUNDED_DOTS_U8_PACKED
+#define CFDM_KERNEL_BOUNDED_DOTS_U8_PACKED &bounded_dots_u8_packed<CFDM_KERNEL_WIDTH>
+#endif
 #include "core/kernel_impl.hpp"
 #include "core/nearest_impl.hpp"
 
@@ -26,7 +36,12 @@ inline const KernelTable& table() {
                                 &tile_dots<CFDM_KERNEL_WIDTH>,
                                 CFDM_KERNEL_DOTS_U8,
                                 &listed_keys<CFDM_KERNEL_WIDTH>,
-                                CFDM_KERNEL_FAST_U8};
+                                CFDM_KERNEL_FAST_U8,
+                                CFDM_KERNEL_DOTS_U8_PACKED,
+                                CFDM_KERNEL_FAST_U8_PACKED,
+                                &coarse_bounds<CFDM_KERNEL_WIDTH>,
+                                CFDM_KERNEL_BOUNDED_DOTS_U8_PACKED,
+                                &listed_column_keys<CFDM_KERNEL_WIDTH>};
   return t;
 }
 

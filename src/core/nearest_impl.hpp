@@ -84,6 +84,14 @@ void nearest(const KernelJob& job, int block_begin, int block_end, int k, int* n
   }
 }
 
+// One coordinate's term of the column layout's dot products, dot += q_c x (fused where the
+// instruction set fuses): nearest_columns and listed_column_keys both take this step, so their
+// keys have the same bits.
+template <int W>
+inline void column_step(VecF<W>& dot, float qc, const VecF<W>& x) {
+  dot += qc * x;
+}
+
 // The same search on the column layout (d x n_padded, d <= TrainingSet::kColumnsMaxDim): W
 // training rows per vector and the query's coordinates broadcast, so no horizontal sums; for
 // moderate d, where a row-wise dot product is only a few vectors long.
@@ -114,7 +122,7 @@ void nearest_columns(const KernelJob& job, int block_begin, int block_end, int k
           for (int v = 0; v < kColumnVectors; ++v) x[v] = load<W>(job.columns + long(c) * n_padded + j0 + v * W);
           for (int r = 0; r < kQueryBlock; ++r) {
             const float qc = q[r * stride + c];
-            for (int v = 0; v < kColumnVectors; ++v) dot[r][v] += qc * x[v];
+            for (int v = 0; v < kColumnVectors; ++v) column_step<W>(dot[r][v], qc, x[v]);
           }
         }
         const VecF<W> norms[2] = {load<W>(job.norms_sq + j0),
@@ -165,6 +173,76 @@ void listed_keys(const KernelJob& job, const float* query, const int* rows, int 
     tile_dots<W>(q, kDotRowMultiple, x, len_blocked, stride, dots, kListedChunk);
     for (int j = 0; j < len; ++j) keys[j0 + j] = job.norms_sq[rows[j0 + j]] - 2.0f * dots[j];
   }
+}
+
+// KernelTable::listed_column_keys: the listed rows' coordinates gathered W rows a vector (from
+// the rows where the set keeps them, else the columns: the same values), each lane's dot product
+// summed over c = 0, 1, ... by column_step as nearest_columns sums it, the key formed as it forms
+// it (2 x is exact, so fused or not it rounds alike).
+template <int W>
+void listed_column_keys(const KernelJob& job, const float* query, const int* rows, int count, float* keys,
+                        float* scratch) {
+  const int dim = job.dim;
+  float* x = scratch;  // dim x W
+  for (int j0 = 0; j0 < count; j0 += W) {
+    const int len = min_int(W, count - j0);
+    for (int v = 0; v < W; ++v)
+      for (int c = 0; c < dim; ++c)
+        x[long(c) * W + v] = v >= len   ? 0.0f
+                             : job.rows ? job.rows[long(rows[j0 + v]) * job.stride + c]
+                                        : job.columns[long(c) * job.n_padded + rows[j0 + v]];
+    VecF<W> dot{};
+    for (int c = 0; c < dim; ++c) column_step<W>(dot, query[c], load<W>(x + long(c) * W));
+    for (int v = 0; v < len; ++v) keys[j0 + v] = job.norms_sq[rows[j0 + v]] - 2.0f * dot[v];
+  }
+}
+
+// KernelTable::coarse_bounds, W rows a vector: a vector with no bound at most the limit (the
+// usual case, late in a scan) leaves no mark.
+template <int W>
+void coarse_bounds(const int32_t* dots, int len, const float* norms, const float* magnitude, const float* residual,
+                   const float* terms, float limit, float* lo, char* left) {
+  const float c1 = terms[0], c0 = terms[1], e1 = terms[2], r1 = terms[3], margin = terms[4];
+  int j = 0;
+  for (; j + W <= len; j += W) {
+    VecI<W> dot;
+    __builtin_memcpy(&dot, dots + j, sizeof dot);
+    const VecF<W> bound = load<W>(norms + j) - c1 * __builtin_convertvector(dot, VecF<W>) + c0 -
+                          (e1 * load<W>(magnitude + j) + r1 * load<W>(residual + j) + margin);
+    store<W>(lo + j, bound);
+    if (!(hmin<W>(bound) <= limit)) continue;
+    for (int lane = 0; lane < W; ++lane) left[j + lane] |= char(bound[lane] <= limit);
+  }
+  for (; j < len; ++j) {
+    lo[j] = norms[j] - c1 * float(dots[j]) + c0 - (e1 * magnitude[j] + r1 * residual[j] + margin);
+    left[j] |= char(lo[j] <= limit);
+  }
+}
+
+// KernelTable::dots_u8_packed, the plain loops.
+inline void dots_u8_packed_loop(const int8_t* q, int rows, const uint8_t* packed, int n_padded, int words, int i0,
+                                int len, int32_t* dots, int dots_stride) {
+  for (int r = 0; r < rows; ++r)
+    for (int j = 0; j < len; ++j) {
+      const int8_t* a = q + long(r) * words * 4;
+      int32_t sum = 0;
+      for (int w = 0; w < words; ++w) {
+        const uint8_t* b = packed + (long(w) * n_padded + i0 + j) * 4;
+        for (int e = 0; e < 4; ++e) sum += int32_t(a[4 * w + e]) * int32_t(b[e]);
+      }
+      dots[long(r) * dots_stride + j] = sum;
+    }
+}
+
+// KernelTable::bounded_dots_u8_packed in two steps, through memory.
+template <int W>
+void bounded_dots_u8_packed(const int8_t* q, const uint8_t* packed, int n_padded, int words, int i0, int len,
+                            const float* norms, const float* magnitude, const float* residual, const float* terms,
+                            const float* limits, int32_t* dots, float* lo, int dots_stride, char* left) {
+  (CFDM_KERNEL_DOTS_U8_PACKED)(q, kDotRowMultiple, packed, n_padded, words, i0, len, dots, dots_stride);
+  for (int a = 0; a < kDotRowMultiple; ++a)
+    coarse_bounds<W>(dots + long(a) * dots_stride, len, norms, magnitude, residual, terms + 5 * a, limits[a],
+                     lo + long(a) * dots_stride, left);
 }
 
 // KernelTable::dots_u8, the plain loops (every instruction set; the compiler vectorizes the sum).

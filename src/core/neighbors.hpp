@@ -17,6 +17,7 @@
 namespace cfdm {
 
 class ThreadPool;
+struct ByteRows;  // a training set in bytes (neighbor_structures.hpp)
 
 enum class NeighborSearch { automatic, kd_tree, box_tree, brute_force, ivf };
 
@@ -81,7 +82,8 @@ class NeighborIndex {
   // hints, when given, holds k distinct training indices per query (e.g. a moving query's
   // neighbours one step earlier; it may be the neighbors array itself). The trees' searches
   // start bounded by the farthest of them instead of from infinity: the same answer, found
-  // sooner when they are close. The brute-force scan ignores them. hint_points, when given with
+  // sooner when they are close. So does the brute-force scan where it scans in bytes first
+  // (scan_u8.cpp), and the float scan ignores them. hint_points, when given with
   // hints, holds their centered coordinates (k x d per query; it may be points itself), which
   // the box tree then need not look up.
   //
@@ -96,14 +98,14 @@ class NeighborIndex {
   void gather_all_points(const int* neighbors, int n_queries, int k, float* points, ThreadPool& pool) const;
   // The brute-force scan of find (queries: rows `stride` apart).
   bool scan(const float* queries, int n_queries, int stride, int k, int* neighbors, ThreadPool& pool,
-            const KernelOptions& options, float* points) const;
+            const KernelOptions& options, float* points, const int* hints = nullptr) const;
 
   const TrainingSet& train_;
   NeighborSearch search_;
   std::unique_ptr<KdTree> tree_;
   std::unique_ptr<BoxTree> box_;
   std::unique_ptr<Ivf> ivf_;
-  std::vector<int32_t> u8_sums_;  // a uint8 set's row byte sums, for its scans (scan_u8)
+  std::unique_ptr<ByteRows> bytes_;  // the set in bytes, for its exact scans (scan_u8), where they are fast
 };
 
 }  // namespace cfdm
