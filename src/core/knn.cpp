@@ -205,7 +205,7 @@ std::unique_ptr<NeighborIndex> make_knn_index(const TrainingSet& train, const Kn
   ivf.isa = isa;
   ivf.k = options.k;
   ivf.cells = std::min(ivf.cells, train.n());
-  return std::make_unique<NeighborIndex>(train, options.search, &pool, ivf);
+  return std::make_unique<NeighborIndex>(train, options.search, &pool, ivf, options.byte_scan);
 }
 
 bool knn_memory_keeps_points(int64_t dim) { return dim <= kBoxTreeMaxDim; }

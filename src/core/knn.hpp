@@ -25,6 +25,7 @@ struct KnnOptions {
   bool neighbors_per_draw = true;
   NeighborSearch search = NeighborSearch::automatic;
   IvfOptions ivf = {};  // search ivf: its cells and probe count
+  bool byte_scan = true;  // false: the exact scans in floats alone (the same neighbours; a benchmark's reference)
 };
 
 // Throws cfdm::Error naming the first invalid field for a training set of n_train points.

@@ -61,7 +61,8 @@ NeighborSearch resolved_search(NeighborSearch search, int64_t dim) {
   return dim <= kBoxTreeMaxDim ? NeighborSearch::box_tree : NeighborSearch::brute_force;
 }
 
-NeighborIndex::NeighborIndex(const TrainingSet& train, NeighborSearch search, ThreadPool* pool, const IvfOptions& ivf)
+NeighborIndex::NeighborIndex(const TrainingSet& train, NeighborSearch search, ThreadPool* pool, const IvfOptions& ivf,
+                             bool byte_scan)
     : train_(train), search_(search) {
   search_ = resolved_search(search, train.dim());
   if (search_ == NeighborSearch::box_tree && train.dim() > kBoxTreeMaxDim)
@@ -69,7 +70,7 @@ NeighborIndex::NeighborIndex(const TrainingSet& train, NeighborSearch search, Th
                 std::to_string(train.dim()) + "): use the kd-tree or brute force");
   if (search_ == NeighborSearch::kd_tree) tree_ = make_kd_tree(train);
   if (search_ == NeighborSearch::box_tree) box_ = make_box_tree(train, pool);
-  if (search_ == NeighborSearch::brute_force || search_ == NeighborSearch::ivf) {
+  if (byte_scan && (search_ == NeighborSearch::brute_force || search_ == NeighborSearch::ivf)) {
     // The set in bytes where the scan's integer pass is faster: a uint8 set's rows (only their
     // sums to add); a set in the column layout above kMinPackedDim dimensions in packed bytes (a
     // float set's rounded copy: half its size). Measured (N = 60,000, K = 15, AVX-512 VNNI): MNIST

@@ -54,9 +54,11 @@ class NeighborIndex {
  public:
   // Builds the tree the search (after resolving automatic) needs, the box tree's lower levels on
   // pool's threads when given. Keeps a reference to train, which must outlive the index.
-  // ivf: the IVF index's settings (search ivf only).
-  NeighborIndex(const TrainingSet& train, NeighborSearch search = NeighborSearch::automatic,
-                ThreadPool* pool = nullptr, const IvfOptions& ivf = {});
+  // ivf: the IVF index's settings (search ivf only; its isa also picks whether the exact scans run
+  // in bytes first). byte_scan false: the exact scans in floats alone (the same answer; the
+  // benchmarks' reference).
+  NeighborIndex(const TrainingSet& train, NeighborSearch search = NeighborSearch::automatic, ThreadPool* pool = nullptr,
+                const IvfOptions& ivf = {}, bool byte_scan = true);
   ~NeighborIndex();
   NeighborIndex(const NeighborIndex&) = delete;
   NeighborIndex& operator=(const NeighborIndex&) = delete;

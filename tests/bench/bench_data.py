@@ -189,10 +189,18 @@ def main():
                          f"(z/t = x + s eps; t = 0.3 is s = 2.3), every cell (the exact scan) beyond.")
     pca = sampler[("mnist_pca64", default_probe if ("mnist_pca64", default_probe) in sampler else 0)]
     pca_recall = [recall[("mnist_pca64", pca["probe"], t)]["recall"] for t in (0.3, 0.6, 0.9)]
-    rows.append(("PCA-64 MNIST kNN (bench-mnist-pca-knn): sampling with the IVF index against the exact scan",
-                 f"{pca['ivf_seconds']:.2f} s", f"{pca['exact_seconds']:.2f} s (cfdm's scan)", ">= 5x faster",
-                 f"{pca['exact_seconds'] / pca['ivf_seconds']:.1f}x at recall "
-                 f"{' / '.join(f'{x:.2f}' for x in pca_recall)}: {verdict(pca['exact_seconds'] / pca['ivf_seconds'] >= 5)}"))
+    # The target was set against the exact scan in floats; the exact scan now runs in bytes first
+    # (the same samples), so the index is measured against both.
+    rows.append(("PCA-64 MNIST kNN (bench-mnist-pca-knn): sampling with the IVF index against the exact scan in floats "
+                 "(the scan the target was set against)",
+                 f"{pca['ivf_seconds']:.2f} s", f"{pca['float_scan_seconds']:.2f} s (cfdm's float scan)", ">= 5x faster",
+                 f"{pca['float_scan_seconds'] / pca['ivf_seconds']:.1f}x at recall "
+                 f"{' / '.join(f'{x:.2f}' for x in pca_recall)}: "
+                 f"{verdict(pca['float_scan_seconds'] / pca['ivf_seconds'] >= 5)}"))
+    rows.append(("the same, the exact scan in bytes first (the default exact search, the same samples as in floats)",
+                 f"{pca['exact_seconds']:.2f} s", f"{pca['float_scan_seconds']:.2f} s", "",
+                 f"{pca['float_scan_seconds'] / pca['exact_seconds']:.1f}x; the index "
+                 f"{pca['exact_seconds'] / pca['ivf_seconds']:.1f}x faster than it"))
     if ("mnist_pca64", 2) in sampler:
         # The index's floor in the PCA space: two cells a query, whatever the recall.
         floor = sampler[("mnist_pca64", 2)]
@@ -214,8 +222,13 @@ def main():
                             "--workload", "ivf", "--threads", "2"], env)
         for d in (json.loads(line) for line in out.splitlines() if line.startswith("{")):
             if d["workload"] == "ivf_sampler":
-                rows.append((f"wasm: {d['data']} kNN sampling, IVF index against the exact scan", f"{d['ivf_seconds']:.2f} s",
-                             f"{d['exact_seconds']:.2f} s", "", f"{d['exact_seconds'] / d['ivf_seconds']:.1f}x"))
+                rows.append((f"wasm: {d['data']} kNN sampling, IVF index against the exact scan (in bytes first; in "
+                             "floats)", f"{d['ivf_seconds']:.2f} s",
+                             f"{d['exact_seconds']:.2f} s; {d['float_scan_seconds']:.2f} s",
+                             ">= 5x faster than the float scan" if d["data"] == "mnist_pca64" else "",
+                             f"{d['exact_seconds'] / d['ivf_seconds']:.1f}x; {d['float_scan_seconds'] / d['ivf_seconds']:.1f}x"
+                             + (f": {verdict(d['float_scan_seconds'] / d['ivf_seconds'] >= 5)}"
+                                if d["data"] == "mnist_pca64" else "")))
 
     if "--web" in options and "--playwright" in options:
         print("first pictures in headless Chromium ...", file=sys.stderr)
