@@ -390,6 +390,15 @@ TEST(AppHeadless, RefusedSettingsAreReturnedReportedAndShownWhileTheRunGoesOn) {
   EXPECT_NE(refused.find("steps=0"), std::string::npos) << refused;
   EXPECT_NE(app.stats_json().find("\"warnings\": \"ignored sigma=-5"), std::string::npos) << app.stats_json();
   EXPECT_EQ(app.settings().sampler.n_steps, 10);
+  // A long refusal (many keys, each with its reason: up to kMaxNoticeBytes) reaches stats() whole,
+  // so the host's cfdm:error is the message update_state returned.
+  std::string many;
+  for (int i = 0; i < 20; ++i) many += (i ? "&models=" : "models=") + std::string("not-a-model-") + std::to_string(i);
+  const std::string long_refusal = app.update_state(many);
+  ASSERT_GT(long_refusal.size(), 600u) << long_refusal;
+  std::string escaped;
+  for (char c : long_refusal) escaped += c == '"' || c == '\\' ? std::string("\\") + c : std::string(1, c);
+  EXPECT_NE(app.stats_json().find("\"warnings\": \"" + escaped + "\""), std::string::npos) << app.stats_json();
   // A setting too big for memory is returned too.
   EXPECT_NE(app.update_state("n_samples=10000000&draws=1024&sigma=1").find("needs"), std::string::npos);
   // An over-long query changes nothing and says why; the run goes on.

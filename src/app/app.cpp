@@ -483,11 +483,13 @@ int App::copies(int group) const {
 
 namespace {
 
-// Text inside a JSON string: at most 300 bytes, quotes and backslashes escaped, control bytes
-// as \u00XX.
-std::string json_text(const std::string& text) {
+// Text inside a JSON string: at most `limit` bytes of it (cut before a UTF-8 sequence it would
+// split, then "..."), quotes and backslashes escaped, control bytes as \u00XX.
+std::string json_text(const std::string& text, size_t limit = 300) {
+  size_t end = std::min(text.size(), limit);
+  while (end < text.size() && end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
   std::string out;
-  for (char c : text.substr(0, 300)) {
+  for (char c : text.substr(0, end)) {
     if (c == '"' || c == '\\') {
       out += '\\';
       out += c;
@@ -499,8 +501,13 @@ std::string json_text(const std::string& text) {
       out += c;
     }
   }
+  if (end < text.size()) out += "...";
   return out;
 }
+
+// The longest error, warnings or status text stats_json carries whole: a link's refusal
+// (kMaxNoticeBytes) with room for what the app adds to it.
+constexpr size_t kMaxStatsText = kMaxNoticeBytes + 200;
 
 }  // namespace
 
@@ -537,7 +544,7 @@ std::string App::stats_json() const {
       lo_x = std::min(lo_x, x), hi_x = std::max(hi_x, x), lo_y = std::min(lo_y, y), hi_y = std::max(hi_y, y);
     }
   if (lo_x <= hi_x) std::snprintf(rings_box, sizeof rings_box, "[%.0f, %.0f, %.0f, %.0f]", lo_x, lo_y, hi_x, hi_y);
-  char text[4096];  // three texts of at most 600 bytes escaped, four groups of at most 200, the rest
+  char text[2048];  // four groups of at most 200 bytes, the figures; the texts appended after
   std::snprintf(
       text, sizeof text,
       "{\"groups\": %s, \"step\": %d, \"n_steps\": %d, \"view_step\": %d, \"samples_done\": %lld, \"n_samples\": %d, "
@@ -545,9 +552,7 @@ std::string App::stats_json() const {
       "\"seconds\": %.4f, \"dataset\": \"%s\", \"loading\": %s, \"fetched_bytes\": %.0f, \"reading\": %s, \"copies\": "
       "%d, "
       "\"copy_share\": %s, \"sweep_runs\": %zu, \"sweeping\": %s, "
-      "\"status_box\": %s, \"rings_box\": %s, \"marks\": %zu, \"tiles\": %zu, \"tile_size\": %.1f, \"paused\": %s, "
-      "\"error\": \"%s\", \"warnings\": \"%s\", "
-      "\"status\": \"%s\"}",
+      "\"status_box\": %s, \"rings_box\": %s, \"marks\": %zu, \"tiles\": %zu, \"tile_size\": %.1f, \"paused\": %s, ",
       groups.c_str(), snapshot_.step, snapshot_.n_steps, view_step(),
       snapshot_.done ? (long long)snapshot_.group_rows(size_t(snapshot_.states.rows())) : 0LL,
       settings_.sampler.n_samples, job_.threads(), platform_.build, platform_.cross_origin_isolated ? "true" : "false",
@@ -555,9 +560,10 @@ std::string App::stats_json() const {
       settings_.dataset.c_str(), waiting_for_data_ || !snapshot_.status.empty() ? "true" : "false", fetch_.loaded,
       reading_ ? "true" : "false", copies(), copy_share.c_str(), sweep_.rows.size(), sweep_.active ? "true" : "false",
       status_box, rings_box, scene_.marks.size(), scene_.tiles.size(),
-      scene_.tiles.empty() ? 0.0 : double(scene_.tiles[0].w), paused_ ? "true" : "false",
-      json_text(shown_error()).c_str(), json_text(notice_).c_str(), json_text(status_text()).c_str());
-  return text;
+      scene_.tiles.empty() ? 0.0 : double(scene_.tiles[0].w), paused_ ? "true" : "false");
+  return text +
+         ("\"error\": \"" + json_text(shown_error(), kMaxStatsText) + "\", \"warnings\": \"" +
+          json_text(notice_, kMaxStatsText) + "\", \"status\": \"" + json_text(status_text(), kMaxStatsText) + "\"}");
 }
 
 void App::replay() {
