@@ -189,6 +189,21 @@ async function hostileInputs(browser, hostPort, appPort) {
     await listed.close();
   }
 
+  // A link with many bad keys: the host's cfdm:error carries the app's whole message (up to
+  // 1,000 bytes: the first keys with what each takes, then how many more), not a cut one.
+  {
+    const bad = Array.from({ length: 12 }, (_, i) => `models=not-a-model-${i}`).join('&');
+    const host = await browser.newPage({ viewport: { width: 700, height: 600 } });
+    await host.goto(`http://127.0.0.1:${hostPort}/host-example.html?app=` +
+                    encodeURIComponent(`${appOrigin}/embed.html?steps=20&${bad}`));
+    const said = await waitForEvent(host, 'cfdm:error', 0, 60);
+    const message = said.event ? said.event.message : '';
+    check('hostile: a link with many bad keys reaches the host as one whole cfdm:error (named keys, then "and N more")',
+          message.length > 300 && /; and \d+ more$/.test(message) && message.includes('not-a-model-0'),
+          `${message.length} bytes: ${message}`);
+    await host.close();
+  }
+
   // 5. A link's bad keys: named in stats().warnings and shown, wrapped, in a narrow compact embed.
   const narrow = await browser.newPage({ viewport: { width: 320, height: 400 } });
   await narrow.goto(`${appOrigin}/embed.html?n_samples=200&steps=20&sigma=-1&steps=abc&colour=red`);
