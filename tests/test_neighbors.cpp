@@ -611,6 +611,24 @@ std::vector<int> float_scan(const TrainingSet& train, const MatrixXfR& q, int k,
   return found;
 }
 
+// scan_u8 on bytes gives float_scan's answer on every instruction set, on 1 and 3 threads.
+void expect_the_float_scan(const TrainingSet& train, const ByteRows& bytes, const MatrixXfR& q, int k,
+                           const std::string& label) {
+  const int n_queries = int(q.rows());
+  for (Isa isa : available_isas()) {
+    const std::vector<int> want = float_scan(train, q, k, isa);
+    KernelOptions options;
+    options.isa = isa;
+    for (int threads : {1, 3}) {
+      ThreadPool pool(threads);
+      std::vector<int> got(size_t(n_queries) * k, -1);
+      ASSERT_EQ(scan_u8(train, bytes, q.data(), n_queries, train.dim(), k, got.data(), pool, options, true),
+                U8Scan::done);
+      EXPECT_EQ(got, want) << isa_name(isa) << ", " << label << ", " << threads << " threads";
+    }
+  }
+}
+
 // The two-pass scan of uint8 sets is the float scan bit for bit, on every instruction set and
 // thread count: random bytes, sparse MNIST-like rows with many duplicates (ties), and queries on
 // the data, far off it (noisy), with one outlying coordinate (coarse rounding), and zero.
@@ -641,17 +659,7 @@ TEST(ScanU8, TwoPassScanIsTheFloatScanOnEveryIsa) {
     }
     q(14, 3) = 60.0f;  // one coordinate far beyond the rest: the rounding step is coarse
     q.row(20).setZero();
-    for (Isa isa : available_isas()) {
-      const std::vector<int> want = float_scan(train, q, k, isa);
-      KernelOptions options;
-      options.isa = isa;
-      for (int threads : {1, 3}) {
-        ThreadPool pool(threads);
-        std::vector<int> got(size_t(n_queries) * k, -1);
-        ASSERT_EQ(scan_u8(train, bytes, q.data(), n_queries, set.d, k, got.data(), pool, options, true), U8Scan::done);
-        EXPECT_EQ(got, want) << isa_name(isa) << ", d = " << set.d << ", " << threads << " threads";
-      }
-    }
+    expect_the_float_scan(train, bytes, q, k, "d = " + std::to_string(set.d));
   }
 }
 
@@ -685,18 +693,7 @@ TEST(ScanU8, FloatSetsInBytesGiveTheFloatScanOnEveryIsa) {
     q(14, 3) = 300.0f;  // one coordinate far beyond the rest: the rounding step is coarse
     q.row(20).setZero();
     q.row(25) *= 1e4f;
-    for (Isa isa : available_isas()) {
-      const std::vector<int> want = float_scan(train, q, k, isa);
-      KernelOptions options;
-      options.isa = isa;
-      for (int threads : {1, 3}) {
-        ThreadPool pool(threads);
-        std::vector<int> got(size_t(n_queries) * k, -1);
-        ASSERT_EQ(scan_u8(train, bytes, q.data(), n_queries, c.d, k, got.data(), pool, options, true), U8Scan::done);
-        EXPECT_EQ(got, want) << isa_name(isa) << ", d = " << c.d << (c.packed ? ", packed" : "") << ", " << threads
-                             << " threads";
-      }
-    }
+    expect_the_float_scan(train, bytes, q, k, "d = " + std::to_string(c.d) + (c.packed ? ", packed" : ""));
     // Hints bound the scan from its start, the same answer: the answer itself (in place, as a
     // sampler passes its last neighbours), another query's, rows far off, and hints that are not
     // k distinct rows (ignored).

@@ -52,6 +52,26 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void dots_u8(const int8_t
     }
 }
 
+// The sums of 4 queries (words words each, one after another) with 1 or 2 vectors of 16 packed rows
+// from `from` (each word `column` bytes after the last): acc[query][vector].
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) inline void packed_block(const int8_t* q, const uint8_t* from,
+                                                                                long column, int words, int vectors,
+                                                                                __m512i acc[4][2]) {
+  for (int a = 0; a < 4; ++a)
+    for (int b = 0; b < 2; ++b) acc[a][b] = _mm512_setzero_si512();
+  for (int w = 0; w < words; ++w) {
+    const __m512i x0 = _mm512_loadu_si512(from + w * column),
+                  x1 = vectors == 2 ? _mm512_loadu_si512(from + w * column + 64) : x0;
+    for (int a = 0; a < 4; ++a) {
+      int32_t word;
+      __builtin_memcpy(&word, q + (long(a) * words + w) * 4, 4);
+      const __m512i qv = _mm512_set1_epi32(word);
+      acc[a][0] = _mm512_dpbusd_epi32(acc[a][0], x0, qv);
+      acc[a][1] = _mm512_dpbusd_epi32(acc[a][1], x1, qv);
+    }
+  }
+}
+
 // KernelTable::dots_u8_packed with AVX-512 VNNI: 16 training rows a vector, four of their bytes a
 // lane, against one query word broadcast: 64 products an instruction and no sum across lanes.
 // 4 queries x 2 vectors of rows a block (1 vector for a last 16).
@@ -63,21 +83,8 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void dots_u8_packed(const
   for (int r = 0; r < rows; r += 4)
     for (int j = 0; j < len; j += 32) {
       const int vectors = j + 32 <= len ? 2 : 1;
-      const uint8_t* from = packed + long(i0 + j) * 4;
       __m512i acc[4][2];
-      for (int a = 0; a < 4; ++a)
-        for (int b = 0; b < 2; ++b) acc[a][b] = _mm512_setzero_si512();
-      for (int w = 0; w < words; ++w) {
-        const __m512i x0 = _mm512_loadu_si512(from + w * column),
-                      x1 = vectors == 2 ? _mm512_loadu_si512(from + w * column + 64) : x0;
-        for (int a = 0; a < 4; ++a) {
-          int32_t word;
-          __builtin_memcpy(&word, q + (long(r + a) * words + w) * 4, 4);
-          const __m512i qv = _mm512_set1_epi32(word);
-          acc[a][0] = _mm512_dpbusd_epi32(acc[a][0], x0, qv);
-          acc[a][1] = _mm512_dpbusd_epi32(acc[a][1], x1, qv);
-        }
-      }
+      packed_block(q + long(r) * words * 4, packed + long(i0 + j) * 4, column, words, vectors, acc);
       for (int a = 0; a < 4; ++a)
         for (int b = 0; b < vectors; ++b) _mm512_storeu_si512(dots + long(r + a) * dots_stride + j + 16 * b, acc[a][b]);
     }
@@ -93,21 +100,8 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void bounded_dots_u8_pack
   const long column = long(n_padded) * 4;
   for (int j = 0; j < len; j += 32) {
     const int vectors = j + 32 <= len ? 2 : 1;
-    const uint8_t* from = packed + long(i0 + j) * 4;
     __m512i acc[4][2];
-    for (int a = 0; a < 4; ++a)
-      for (int b = 0; b < 2; ++b) acc[a][b] = _mm512_setzero_si512();
-    for (int w = 0; w < words; ++w) {
-      const __m512i x0 = _mm512_loadu_si512(from + w * column),
-                    x1 = vectors == 2 ? _mm512_loadu_si512(from + w * column + 64) : x0;
-      for (int a = 0; a < 4; ++a) {
-        int32_t word;
-        __builtin_memcpy(&word, q + (long(a) * words + w) * 4, 4);
-        const __m512i qv = _mm512_set1_epi32(word);
-        acc[a][0] = _mm512_dpbusd_epi32(acc[a][0], x0, qv);
-        acc[a][1] = _mm512_dpbusd_epi32(acc[a][1], x1, qv);
-      }
-    }
+    packed_block(q, packed + long(i0 + j) * 4, column, words, vectors, acc);
     for (int b = 0; b < vectors; ++b) {
       const int at = j + 16 * b;
       const __m512 norm = _mm512_loadu_ps(norms + at), size = _mm512_loadu_ps(magnitude + at),
