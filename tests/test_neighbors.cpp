@@ -732,6 +732,27 @@ TEST(ScanU8, FloatSetsInBytesGiveTheFloatScanOnEveryIsa) {
     }
 }
 
+// What a sampler is told its kNN search will take (sampler_memory_bytes: the app and the CLI
+// check it against the memory there is) covers the exact scan's bytes, packed or not.
+TEST(ScanU8, TheMemoryEstimateCoversTheBytes) {
+  std::vector<uint8_t> pixels(size_t(1001) * 784, 9);
+  const TrainingSet images(pixels.data(), 1001, 784, 1.0f / 255);
+  for (const int d : {20, 64, 128, 784}) {  // (784: a uint8 set, its own rows read in place)
+    const MatrixXfR x = normal_points(1001, d, 3);
+    const TrainingSet floats(x);
+    const TrainingSet& train = d == 784 ? images : floats;
+    const ByteRows bytes = byte_rows(train, train.columns() && d > kPackedScanMinDim);
+    const uint64_t held = bytes.own.size() + bytes.packed.size() +
+                          sizeof(float) * (bytes.magnitude.size() + bytes.residual.size()) +
+                          sizeof(int32_t) * bytes.sums.size();
+    SamplerParams params = default_sampler_params();
+    params.estimator = Estimator::knn;
+    params.n_samples = 0;  // the index alone
+    params.knn.search = NeighborSearch::brute_force;
+    EXPECT_GE(sampler_memory_bytes(params, d, train.n()), held) << "d = " << d;
+  }
+}
+
 // The packed integer dot products are exact on every instruction set: against int64 sums, rows
 // from an offset, lengths in 16s with the last 16 alone.
 TEST(ScanU8, PackedDotProductsAreExactOnEveryIsa) {

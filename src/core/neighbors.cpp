@@ -72,15 +72,14 @@ NeighborIndex::NeighborIndex(const TrainingSet& train, NeighborSearch search, Th
   if (search_ == NeighborSearch::box_tree) box_ = make_box_tree(train, pool);
   if (byte_scan && (search_ == NeighborSearch::brute_force || search_ == NeighborSearch::ivf)) {
     // The set in bytes where the scan's integer pass is faster: a uint8 set's rows (only their
-    // sums to add); a set in the column layout above kMinPackedDim dimensions in packed bytes (a
+    // sums to add); a set in the column layout above kPackedScanMinDim dimensions in packed bytes (a
     // float set's rounded copy: half its size). Measured (N = 60,000, K = 15, AVX-512 VNNI): MNIST
     // in 16, 32, 64 and 128 PCA dimensions 0.95x, 1.15x, 1.6x and 1.6x the float scan's sampling,
     // Gaussian points in 12 and 32 0.87x and 1.24x. Not a float set's long rows: the rounding's
     // bound grows with d, and on MNIST in floats (d = 784) nearly every row then needs its float
     // key (20 times slower than the float scan).
-    constexpr int kMinPackedDim = 16;
     const KernelTable& table = kernel_table(ivf.isa);
-    const bool packed = train.columns() && table.fast_u8_packed && train.dim() > kMinPackedDim;
+    const bool packed = train.columns() && table.fast_u8_packed && train.dim() > kPackedScanMinDim;
     if ((train.rows_u8() && !train.columns()) || packed)
       bytes_ = std::make_unique<ByteRows>(byte_rows(train, packed, pool));
   }

@@ -40,6 +40,10 @@ struct IvfOptions {
 // also loses to the scan from d = 8. Bounded by a trajectory's previous neighbours (the sampler's
 // searches on moons, N = 100,000), the box tree is 1.8x faster than the kd-tree.
 
+// Sets in the column layout (TrainingSet::kColumnsMaxDim) above this many dimensions are scanned
+// in packed bytes first where that is fast (scan_u8.cpp; NeighborIndex's constructor).
+constexpr int kPackedScanMinDim = 16;
+
 // The search automatic stands for in dim dimensions; any other search unchanged.
 NeighborSearch resolved_search(NeighborSearch search, int64_t dim);
 

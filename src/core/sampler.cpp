@@ -94,11 +94,21 @@ uint64_t sampler_memory_bytes(const SamplerParams& params, int64_t dim, int64_t 
   int64_t floats = b * dim * (4 + m);  // states, denoised, draws, the initial noise and the kernels' copies
   if (params.estimator == Estimator::knn) {
     // The index: a tree's copy of the points and their order (and while the box tree is built, a
-    // second copy it reorders and a spare one its partitions write to); the brute-force scan
-    // reads the training set itself.
+    // second copy it reorders and a spare one its partitions write to).
     const NeighborSearch search = resolved_search(params.knn.search, dim);
     if (search == NeighborSearch::box_tree) floats += n_train * (3 * dim + 4);
     if (search == NeighborSearch::kd_tree) floats += n_train * (dim + 2);
+    if (search == NeighborSearch::brute_force || search == NeighborSearch::ivf) {
+      // The exact scan's bytes (scan_u8.cpp): per row its sums, magnitude and residual bound, and
+      // for a set in the column layout above kPackedScanMinDim dimensions a copy of the rows in
+      // bytes, twice (as rows, and packed); the IVF index's copy of the rows in cell order (at
+      // most the set's own size) and their order.
+      const int64_t stride = (dim + TrainingSet::kPad - 1) / TrainingSet::kPad * TrainingSet::kPad,
+                    n_padded = (n_train + TrainingSet::kPad - 1) / TrainingSet::kPad * TrainingSet::kPad;
+      floats += 3 * n_padded;
+      if (dim > kPackedScanMinDim && dim <= TrainingSet::kColumnsMaxDim) floats += n_padded * stride / 2;
+      if (search == NeighborSearch::ivf) floats += n_train * (stride + 2);
+    }
     // The neighbours kept from one step to the next (KnnMemory): K per query row (B M of them,
     // and B more for shared neighbours), with their coordinates where it keeps them.
     const int64_t rows = b * std::max<int64_t>(m, 1) + (m > 0 && !params.knn.neighbors_per_draw ? b : 0);
