@@ -73,9 +73,10 @@ NeighborIndex::NeighborIndex(const TrainingSet& train, NeighborSearch search, Th
   if (byte_scan && (search_ == NeighborSearch::brute_force || search_ == NeighborSearch::ivf)) {
     // The set in bytes where the scan's integer pass is faster: a uint8 set's rows (only their
     // sums to add); a set in the column layout above kPackedScanMinDim dimensions in packed bytes (a
-    // float set's rounded copy: half its size). Measured (N = 60,000, K = 15, AVX-512 VNNI): MNIST
-    // in 16, 32, 64 and 128 PCA dimensions 0.95x, 1.15x, 1.6x and 1.6x the float scan's sampling,
-    // Gaussian points in 12 and 32 0.87x and 1.24x. Not a float set's long rows: the rounding's
+    // float set's rounded copy: half the size of its float rows). Measured (N = 60,000, K = 15,
+    // AVX-512 VNNI), the kNN sampler's speed in bytes against in floats: MNIST in 16, 32, 64 and
+    // 128 PCA dimensions 0.95x, 1.15x, 1.6x and 1.6x; Gaussian points in 12 and 32 dimensions 0.87x
+    // and 1.24x. Not a float set's long rows: the rounding's
     // bound grows with d, and on MNIST in floats (d = 784) nearly every row then needs its float
     // key (20 times slower than the float scan).
     const KernelTable& table = kernel_table(ivf.isa);
