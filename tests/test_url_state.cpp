@@ -200,6 +200,19 @@ TEST(UrlState, EveryRefusedKeySaysWhatItTakes) {
 
 // However many refused keys and however long their reasons, the message stays within
 // kMaxNoticeBytes: the first keys named in order, the rest counted, every key accounted for.
+// Refused keys in a row with the same reason share it, so the message names more of them.
+TEST(UrlState, RefusedKeysInARowShareTheirReason) {
+  std::string error;
+  app::parse_state("sigma=-1&sigma=-2&steps=0&models=cfdm&models=wiener&flavour=x&colour=y", app::Settings{}, &error);
+  EXPECT_EQ(error.rfind("ignored sigma=-1, sigma=-2 (a bad value: ", 0), 0u) << error;
+  EXPECT_NE(error.find("; ignored steps=0 (a bad value: "), std::string::npos) << error;
+  EXPECT_NE(error.find("; ignored models=cfdm, models=wiener (a bad value: the comparison shows 2 to 4 models"),
+            std::string::npos)
+      << error;
+  EXPECT_NE(error.find("; ignored flavour=x, colour=y (an unknown key)"), std::string::npos) << error;
+  EXPECT_EQ(error.find("more"), std::string::npos) << error;
+}
+
 TEST(UrlState, ManyRefusedKeysGiveABoundedMessage) {
   const std::string junk(40, '\x01');  // escaped: four characters a byte
   std::string query;
@@ -211,8 +224,8 @@ TEST(UrlState, ManyRefusedKeysGiveABoundedMessage) {
   EXPECT_EQ(app::format_state(s), app::format_state(app::Settings{}));
   EXPECT_LE(error.size(), app::kMaxNoticeBytes) << error;
   EXPECT_EQ(error.rfind("ignored dataset=", 0), 0u) << error;
-  int named = 0;
-  for (size_t at = error.find("ignored "); at != std::string::npos; at = error.find("ignored ", at + 1)) ++named;
+  int named = 0;  // (each refused key is named as key=value; these values hold no '=')
+  for (size_t at = error.find('='); at != std::string::npos; at = error.find('=', at + 1)) ++named;
   const size_t more = error.rfind("; and ");
   ASSERT_NE(more, std::string::npos) << error;
   EXPECT_GE(named, 1);

@@ -414,9 +414,18 @@ Settings parse_state(const std::string& query, const Settings& base, std::string
   }
   size_t start = !query.empty() && query[0] == '?' ? 1 : 0;
   int ignored = 0;  // refused keys: named in *error while it has room, the rest counted
-  int named = 0;
-  constexpr int kNamed = 6;
+  int named = 0, groups = 0;
+  constexpr int kGroups = 6;         // reasons given at most (each with the keys in a row it refused)
   constexpr size_t kCountRoom = 32;  // "; and 123 more"
+  // Refused keys in a row with the same reason share it: "ignored a=1, b=2 (reason)". The text so
+  // far is *error (closed groups) and the open group's names and reason.
+  std::string names, reason;
+  const auto text_size = [&] { return error->size() + (names.empty() ? 0 : 10 + names.size() + reason.size()); };
+  const auto close_group = [&] {
+    if (names.empty()) return;
+    *error += (error->empty() ? "ignored " : "; ignored ") + names + reason;
+    names.clear();
+  };
   while (start < query.size()) {
     const size_t amp = std::min(query.find('&', start), query.size());
     const std::string item = query.substr(start, amp - start);
@@ -429,18 +438,26 @@ Settings parse_state(const std::string& query, const Settings& base, std::string
     const Applied applied = apply_key(key, value, &s, &why);
     if (applied == Applied::ok) continue;
     ++ignored;
-    const std::string entry = (error->empty() ? "ignored " : "; ignored ") + printable(key, 24) + "=" +
-                              printable(value, 24) +
-                              (applied == Applied::unknown_key ? " (an unknown key)"
-                               : why.empty()                   ? " (a bad value)"
-                                                               : " (a bad value: " + printable(why, 300) + ")");
+    if (named != ignored - 1) continue;  // (named ones are the first, in order)
+    const std::string name = printable(key, 24) + "=" + printable(value, 24),
+                      because = applied == Applied::unknown_key ? " (an unknown key)"
+                                : why.empty()                   ? " (a bad value)"
+                                                                : " (a bad value: " + printable(why, 300) + ")";
+    const bool shared = !names.empty() && because == reason;
+    const size_t added = shared ? 2 + name.size() : 10 + name.size() + because.size();
     // The first always fits (keys and values are cut to 24 bytes, reasons to 300).
-    if (named == 0 ||
-        (named == ignored - 1 && named < kNamed && error->size() + entry.size() + kCountRoom <= kMaxNoticeBytes)) {
-      *error += entry;
-      ++named;
+    if (named > 0 && (text_size() + added + kCountRoom > kMaxNoticeBytes || (!shared && groups == kGroups))) continue;
+    if (shared) {
+      names += ", " + name;
+    } else {
+      close_group();
+      names = name;
+      reason = because;
+      ++groups;
     }
+    ++named;
   }
+  close_group();
   if (ignored > named) *error += "; and " + std::to_string(ignored - named) + " more";
   return s;
 }

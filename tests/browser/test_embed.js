@@ -192,7 +192,8 @@ async function hostileInputs(browser, hostPort, appPort) {
   // A link with many bad keys: the host's cfdm:error carries the app's whole message (up to
   // 1,000 bytes: the first keys with what each takes, then how many more), not a cut one.
   {
-    const bad = Array.from({ length: 12 }, (_, i) => `models=not-a-model-${i}`).join('&');
+    const keys = ['dataset=not-a-set', 'models=cfdm,not-a-model', 'sigma=-1', 'steps=-', 'draws=99999', 'n_train=-'];
+    const bad = Array.from({length: 12}, (_, i) => `${keys[i % keys.length]}${i}`).join('&');
     const host = await browser.newPage({ viewport: { width: 700, height: 600 } });
     await host.goto(`http://127.0.0.1:${hostPort}/host-example.html?app=` +
                     encodeURIComponent(`${appOrigin}/embed.html?steps=20&${bad}`));
