@@ -194,7 +194,7 @@ async function hostileInputs(browser, hostPort, appPort) {
   {
     // (keys host-example.html does not set itself)
     const keys = ['models=cfdm,not-a-model', 'speed=-', 'trails=-', 'points=-', 'autoplay=x', 'flavour='];
-    const bad = Array.from({length: 12}, (_, i) => `${keys[i % keys.length]}${i}`).join('&');
+    const bad = Array.from({ length: 12 }, (_, i) => `${keys[i % keys.length]}${i}`).join('&');
     const host = await browser.newPage({ viewport: { width: 700, height: 600 } });
     await host.goto(`http://127.0.0.1:${hostPort}/host-example.html?app=` +
                     encodeURIComponent(`${appOrigin}/embed.html?steps=20&${bad}`));
