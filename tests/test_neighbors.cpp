@@ -742,9 +742,8 @@ TEST(ScanU8, TheMemoryEstimateCoversTheBytes) {
     const TrainingSet floats(x);
     const TrainingSet& train = d == 784 ? images : floats;
     const ByteRows bytes = byte_rows(train, train.columns() && d > kPackedScanMinDim);
-    const uint64_t held = bytes.own.size() + bytes.packed.size() +
-                          sizeof(float) * (bytes.magnitude.size() + bytes.residual.size()) +
-                          sizeof(int32_t) * bytes.sums.size();
+    const uint64_t held =
+        bytes.own.size() + bytes.packed.size() + sizeof(float) * (bytes.magnitude.size() + bytes.residual.size());
     SamplerParams params = default_sampler_params();
     params.estimator = Estimator::knn;
     params.n_samples = 0;  // the index alone

@@ -69,11 +69,13 @@ struct ByteRows {
   int stride = 0;
   std::vector<uint8_t> own, packed;   // a float set's bytes; the packed copy (or empty)
   std::vector<double> scale, offset;  // s, o (d each)
-  std::vector<int32_t> sums;          // sum_k u_ik
   int centre = 0;                     // the bounds' centre for the bytes: 0 (uint8 sets) or 128 (float)
   // Per row (n_padded, 0 in the padding): M_i, sum_k u_ik (centre 0) or |u_i - 128| (centre 128)
   // rounded up; and a bound on |r_i|.
   std::vector<float> magnitude, residual;
+  // Over the rows, for the size of every term of a bound: the largest |x'_i|^2, sum_k u_ik, M_i
+  // and bound on |r_i|.
+  double max_norm = 0, max_sum = 0, max_magnitude = 0, max_residual = 0;
 };
 
 // bytes: the set in bytes (byte_rows; not built: none), for its calibration's exact scan.

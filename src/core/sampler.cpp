@@ -99,7 +99,7 @@ uint64_t sampler_memory_bytes(const SamplerParams& params, int64_t dim, int64_t 
     if (search == NeighborSearch::box_tree) floats += n_train * (3 * dim + 4);
     if (search == NeighborSearch::kd_tree) floats += n_train * (dim + 2);
     if (search == NeighborSearch::brute_force || search == NeighborSearch::ivf) {
-      // The exact scan's bytes (scan_u8.cpp): per row its sums, magnitude and residual bound, and
+      // The exact scan's bytes (scan_u8.cpp): per row its magnitude and residual bound, and
       // for a set in the column layout above kPackedScanMinDim dimensions a copy of the rows in
       // bytes, twice (as rows, and packed); the IVF index's copy of the rows in cell order (at
       // most the set's own size) and their order.

@@ -13,9 +13,12 @@
 //   key_i = base_i - 2 <e, u_i> - 2 <q, r_i>,  base_i = |x'_i|^2 - 2 (a <v, u_i> + a' <v', u_i>) + 2 <q, o>,
 //   |2 <e, u_i>| <= 2 e_max S_i,  |2 <q, r_i>| <= 2 |q| R_i,
 //
-// so key_i lies within base_i -/+ width_i, width_i = 2 e_max S_i + 2 |q| R_i + margin, the margin
-// covering the float scan's rounding (a sum of d products: within (d + 1) 2^-24 |q| |x_i| of the
-// exact dot product, a uint8 row's own conversion included) and these bounds' rounding in floats.
+// (a float set's bytes are centred on 128 instead: <q, o> and the 128s of <e, u_i> go into base_i
+// exactly, and |2 <e, u_i - 128>| <= 2 |e| |u_i - 128|; ByteRows::magnitude holds S_i or
+// |u_i - 128|, M_i), so key_i lies within base_i -/+ width_i, width_i = 2 e_max S_i (or
+// 2 |e| M_i) + 2 |q| R_i + margin, the margin covering the float scan's rounding (a sum of d
+// products: within (d + 1) 2^-24 |q| |x_i| of the exact dot product, a uint8 row's own conversion
+// included) and these bounds' rounding in floats.
 // With v alone the first term of the width is 254 times wider: that coarse bound (from one dot
 // product per row, every row) rules out most rows, the fine one (the second dot product, for the
 // rows left) nearly all of the rest. A uint8 set's r is 0; a float set's rounding to bytes leaves
@@ -73,7 +76,6 @@ ByteRows byte_rows(const TrainingSet& train, bool packed, ThreadPool* pool) {
   out.stride = stride;
   out.scale.assign(size_t(d), double(train.u8_scale()));
   out.offset.assign(train.mean().begin(), train.mean().end());
-  out.sums.assign(size_t(n), 0);
   out.residual.assign(size_t(n_padded), 0.0f);
   if (train.rows_u8()) {
     out.rows = train.rows_u8();
@@ -111,6 +113,7 @@ ByteRows byte_rows(const TrainingSet& train, bool packed, ThreadPool* pool) {
   }
   out.centre = train.rows_u8() ? 0 : 128;
   out.magnitude.assign(size_t(n_padded), 0.0f);
+  std::vector<int32_t> sums(size_t(n), 0);
   threads.run(blocks, [&](int b) {
     for (int i = b * kBlock; i < std::min(n, (b + 1) * kBlock); ++i) {
       int32_t sum = 0;
@@ -120,10 +123,16 @@ ByteRows byte_rows(const TrainingSet& train, bool packed, ThreadPool* pool) {
         sum += u;
         sq += int64_t(u - 128) * (u - 128);
       }
-      out.sums[size_t(i)] = sum;
+      sums[size_t(i)] = sum;
       out.magnitude[size_t(i)] = out.centre == 0 ? float(sum) : std::nextafter(float(std::sqrt(double(sq))), INFINITY);
     }
   });
+  for (int i = 0; i < n; ++i) {
+    out.max_norm = std::max(out.max_norm, double(train.norms_sq()[i]));
+    out.max_sum = std::max(out.max_sum, double(sums[size_t(i)]));
+    out.max_magnitude = std::max(out.max_magnitude, double(out.magnitude[size_t(i)]));
+    out.max_residual = std::max(out.max_residual, double(out.residual[size_t(i)]));
+  }
   if (packed) {
     const int words = stride / 4;
     out.packed.assign(size_t(n_padded) * stride, 0);
@@ -138,15 +147,9 @@ ByteRows byte_rows(const TrainingSet& train, bool packed, ThreadPool* pool) {
 
 ByteQueries round_queries(const TrainingSet& train, const ByteRows& rows, const float* queries, int n_queries,
                           int query_stride, ThreadPool& pool) {
-  const int n = train.n(), d = train.dim(), stride = train.stride();
-  const float* norms = train.norms_sq();
-  double max_norm = 0, max_sum = 0, max_magnitude = 0, max_residual = 0;
-  for (int i = 0; i < n; ++i) {
-    max_norm = std::max(max_norm, double(norms[i]));
-    max_sum = std::max(max_sum, double(rows.sums[size_t(i)]));
-    max_magnitude = std::max(max_magnitude, double(rows.magnitude[size_t(i)]));
-    max_residual = std::max(max_residual, double(rows.residual[size_t(i)]));
-  }
+  const int d = train.dim(), stride = train.stride();
+  const double max_norm = rows.max_norm, max_sum = rows.max_sum, max_magnitude = rows.max_magnitude,
+               max_residual = rows.max_residual;
   const double max_x = std::sqrt(max_norm);  // |x'_i| at most
   ByteQueries out;
   out.bytes.assign(size_t(round_up(n_queries, kDotRowMultiple)) * stride, 0);
@@ -202,7 +205,7 @@ U8Scan scan_u8(const TrainingSet& train, const ByteRows& bytes, const float* que
                int k, int* neighbors, ThreadPool& pool, const KernelOptions& options, bool force, const int* hints) {
   const KernelTable& table = kernel_table(options.isa);
   const bool packed = !bytes.packed.empty() && (table.fast_u8_packed || force);
-  if (!bytes.rows || bytes.stride != train.stride() || bytes.sums.size() != size_t(train.n()) ||
+  if (!bytes.rows || bytes.stride != train.stride() || bytes.magnitude.size() != size_t(train.n_padded()) ||
       !u8_sums_fit(train.stride()) || !(packed || table.fast_u8 || force))
     return U8Scan::not_applicable;
   const int n = train.n(), d = train.dim(), stride = train.stride();
