@@ -329,6 +329,16 @@ TEST(AppHeadless, BadSettingsShowAMessageAndKeepRunning) {
   ASSERT_TRUE(
       imgui.frames_until(app, [&] { return app.snapshot().generation > before && !app.snapshot().error.empty(); }));
   EXPECT_NE(app.snapshot().error.find("no-such-set"), std::string::npos);
+  // A sigma (a link may give up to 10^6) so far beyond the data that float32 cannot sample it.
+  s = app.settings();
+  s.dataset = "moons";
+  s.sampler.sigma = 1e5;
+  s.sampler.n_draws = 2;
+  const uint64_t far = app.snapshot().generation;
+  app.apply(s);
+  ASSERT_TRUE(
+      imgui.frames_until(app, [&] { return app.snapshot().generation > far && !app.snapshot().error.empty(); }));
+  EXPECT_NE(app.snapshot().error.find("times the training data's radius"), std::string::npos) << app.snapshot().error;
 }
 
 TEST(AppHeadless, ExportsWriteTheSamplesAndTheirTrajectories) {

@@ -404,7 +404,9 @@ TEST(ModelOptions, RejectWhatDoesNotFit) {
   fails(shared, "drop --knn-numerator neighbors and --knn-neighbors shared");
   SamplerParams cold;
   cold.denoiser.temperature = -1;
-  fails(cold, "temperature must be a finite number > 0");
+  fails(cold, "temperature must be a finite number >= 1e-06 (got -1)");
+  cold.denoiser.temperature = 1e-7;
+  fails(cold, "temperature must be a finite number >= 1e-06 (got 1e-07)");
   SamplerParams patch;
   patch.denoiser.patch = 3;
   fails(patch, "option of the local model");

@@ -356,5 +356,30 @@ TEST(Sampler, RejectsInvalidParameters) {
   EXPECT_NO_THROW(validate(default_sampler_params()));
 }
 
+// sigma up to 1,000 times the data's radius (its largest distance from the mean, here 5: the
+// points (0, 0), (3, 4) and (-3, -4)); beyond it, refused naming the largest kept. A set of one
+// repeated point (radius 0) takes any sigma.
+TEST(Sampler, RefusesSigmaFarBeyondTheDataUnlessItIsOnePoint) {
+  MatrixXfR x(3, 2);
+  x << 0, 0, 3, 4, -3, -4;
+  const TrainingSet train(x);
+  ThreadPool pool(1);
+  EXPECT_NO_THROW(Sampler(train, params(4, 3, 4999.0, 2), pool));
+  try {
+    Sampler sampler(train, params(4, 3, 5001.0, 2), pool);
+    ADD_FAILURE() << "sigma = 5001 was taken";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("more than 1000 times the training data's radius (5, "), std::string::npos)
+        << error.what();
+    EXPECT_NE(std::string(error.what()).find("Choose sigma <= 5e+03"), std::string::npos) << error.what();
+  }
+  MatrixXfR same(2, 2);
+  same << 1, 2, 1, 2;
+  const TrainingSet one(same);
+  Sampler sampler(one, params(4, 3, 1e30, 2), pool);
+  while (!sampler.done()) ASSERT_TRUE(sampler.step());
+  for (int b = 0; b < 4; ++b) EXPECT_TRUE(bit_identical(sampler.states().row(b), same.row(0))) << b;
+}
+
 }  // namespace
 }  // namespace cfdm::test

@@ -134,8 +134,8 @@ void parse_model_options(const Args& args, ModelOptions* options, const ImageSha
   } else {
     options->image = image;
   }
-  if (args.has("temperature") && !(options->temperature > 0 && std::isfinite(options->temperature)))
-    throw Error("--temperature must be a finite number > 0 (got " + in_quotes(args.text("temperature", "")) + ")");
+  if (args.has("temperature") && !(options->temperature >= kMinTemperature && std::isfinite(options->temperature)))
+    throw Error("--temperature " + temperature_rule(in_quotes(args.text("temperature", ""))));
 }
 
 bool parse_estimator(const Args& args, KnnOptions* knn, bool knn_by_default) {

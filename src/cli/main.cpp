@@ -140,7 +140,11 @@ int command_sample(const Args& args, Cluster& cluster) {
                   model.mask_threshold >= 0 ? model.mask_threshold : kDefaultMaskThreshold);
     estimator += threshold;
   }
-  if (model.temperature != 1.0) estimator += ", temperature " + std::to_string(model.temperature).substr(0, 6);
+  if (model.temperature != 1.0) {
+    char temperature[40];
+    std::snprintf(temperature, sizeof temperature, ", temperature %g", model.temperature);
+    estimator += temperature;
+  }
   if (params.schedule == Schedule::ddim) estimator += ", ddim grid";
   std::string where = std::to_string(pool.size()) + " threads";
   if (cluster.launched() && !sharded) where += " on 1 rank";
@@ -245,6 +249,7 @@ int command_velocity(const Args& args) {
   if (d != train.dim())
     throw Error("--points has dimension " + std::to_string(d) + " but --train has " + std::to_string(train.dim()) +
                 ": both need the same number of columns");
+  check_sigma(train, sigma);
   const bool drawn = !args.has("eps") && sigma > 0.0;  // the draws made here, from --draws and --seed
   int n_draws = 0;
   if (drawn) {

@@ -1,5 +1,6 @@
 // The analytic family's names, options and the local model's patch-size schedule.
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 #include "core/error.hpp"
@@ -24,9 +25,19 @@ Model parse_model(const std::string& name) {
   throw Error("the model must be cfdm, wiener, local, pca-local or nearest (got \"" + name.substr(0, 40) + "\")");
 }
 
+std::string temperature_rule(const std::string& got) {
+  char least[32];
+  std::snprintf(least, sizeof least, "%g", kMinTemperature);
+  return std::string("must be a finite number >= ") + least + " (got " + got +
+         "): colder than that, the softmax is already one training point's";
+}
+
 void check_temperature(double tau) {
-  if (!std::isfinite(tau) || tau <= 0)
-    throw Error("the temperature must be a finite number > 0 (got " + std::to_string(tau) + ")");
+  if (!std::isfinite(tau) || !(tau >= kMinTemperature)) {
+    char got[32];
+    std::snprintf(got, sizeof got, "%g", tau);
+    throw Error("the temperature " + temperature_rule(got));
+  }
 }
 
 void validate(const ModelOptions& o, int dim) {

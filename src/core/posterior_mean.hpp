@@ -42,8 +42,14 @@ inline bool takes_knn_estimator(Model model) { return model == Model::cfdm || mo
 const char* model_name(Model model);  // "cfdm", "wiener", "local", "pca-local", "nearest"
 // Parses a model's name. Throws cfdm::Error naming the choices.
 Model parse_model(const std::string& name);
-// Throws cfdm::Error unless tau is a finite number > 0.
+// Throws cfdm::Error unless tau is a finite number >= kMinTemperature. Colder than that, the
+// softmax is its largest logit's one-hot anyway, and the rescaled time (temperature.cpp) comes so
+// close to 1 that float32 no longer resolves it: on moons the exact model's samples all came out
+// as the data's mean from tau = 1e-12.
+constexpr double kMinTemperature = 1e-6;
 void check_temperature(double tau);
+// "must be a finite number >= 1e-06 (got <got>): ...": the rule check_temperature holds, for messages.
+std::string temperature_rule(const std::string& got);
 // Throws cfdm::Error naming the first option that does not fit a model on rows of dimension dim.
 void validate(const ModelOptions& options, int dim);
 

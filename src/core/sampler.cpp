@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,22 @@ void validate(const SamplerParams& p) {
   if (int64_t(p.n_draws) * p.n_samples > (int64_t(1) << 31) / 4)
     fail("n-samples x draws = " + std::to_string(int64_t(p.n_draws) * p.n_samples) +
          " is too large: reduce n-samples or draws");
+}
+
+void check_sigma(const TrainingSet& train, double sigma) {
+  if (train.is_part() || !(sigma > 0)) return;
+  float largest = 0.0f;
+  for (int i = 0; i < train.n(); ++i) largest = std::max(largest, train.norms_sq()[i]);
+  const double radius = std::sqrt(double(largest));
+  if (radius > 0 && sigma > kMaxSigmaRadii * radius) {
+    char text[320];
+    std::snprintf(text, sizeof text,
+                  "sigma = %g is more than %g times the training data's radius (%.3g, the largest distance of a "
+                  "training point from their mean): so far out, float32 distances no longer tell the training "
+                  "points apart. Choose sigma <= %.3g",
+                  sigma, kMaxSigmaRadii, radius, kMaxSigmaRadii * radius);
+    throw Error(text);
+  }
 }
 
 std::unique_ptr<PosteriorMean> make_posterior_mean(const TrainingSet& train, const SamplerParams& params,
@@ -128,6 +145,7 @@ Sampler::Sampler(const TrainingSet& train, const SamplerParams& params, ThreadPo
                  std::unique_ptr<PosteriorMean> mean)
     : train_(train), pool_(pool), mean_(std::move(mean)), params_(params) {
   validate(params_);
+  check_sigma(train_, params_.sigma);
   if (!mean_) mean_ = make_posterior_mean(train_, params_, pool_);
   const int b_count = params_.n_samples, d = train_.dim();
   if (params_.schedule != Schedule::flow) times_ = time_grid(params_.schedule, params_.n_steps);

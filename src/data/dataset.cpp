@@ -90,6 +90,11 @@ Dataset keep_shard(Dataset out, const DataRequest::Shard& shard) {
 Dataset load_dataset(const DataRequest& request, ThreadPool* pool) {
   const std::string& spec = request.spec;
   const DataRequest::Shard& shard = request.shard;
+  // Options that only a folder of PNG images reads are refused elsewhere, not ignored.
+  if ((request.image_size > 0 || request.rgb) && !is_directory(spec))
+    throw Error(std::string(request.image_size > 0 ? "--image-size" : "--rgb") +
+                " applies to a folder of PNG images only, and " + in_quotes(spec) +
+                " is not one: leave it out (mnist and fashion-mnist images are 28 x 28, grey)");
   if (is_image_dataset(spec)) {
     const std::string dir = request.data_dir.empty() ? default_data_dir() : request.data_dir;
     if (!shard.whole_sums)

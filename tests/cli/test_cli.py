@@ -298,6 +298,10 @@ bad_cases = [
     ("negative sigma", S + ["--sigma", -1], "sigma"),
     ("NaN sigma", S + ["--sigma", "nan"], "sigma"),
     ("sigma not a number", S + ["--sigma", "abc"], "not a number"),
+    ("sigma beyond 1,000 times the data's radius (moons: 1.66)", S + ["--sigma", 1e8],
+     "sigma = 1e+08 is more than 1000 times the training data's radius (1.66, "),
+    ("velocity with sigma beyond 1,000 times the data's radius", V + ["--sigma", 1e30, "--out", path("bad_out.npy")],
+     "times the training data's radius"),
     ("zero steps", ["sample", "--steps", 0], "steps"),
     ("start-t 1", S + ["--start-t", 1], "start-t"),
     ("start-t negative", S + ["--start-t", -0.1], "start-t"),
@@ -328,6 +332,10 @@ bad_cases = [
     ("ivf-recall with ivf-probe", S + ["--estimator", "knn", "--knn-search", "ivf", "--ivf-recall", 0.9, "--ivf-probe", 3],
      "give one of them"),
     ("unknown scenario", S + ["--scenario", "moons-exactly"], "unknown scenario"),
+    ("--image-size for data that is not a folder of PNG images", S + ["--image-size", 5],
+     "--image-size applies to a folder of PNG images only, and 'moons' is not one"),
+    ("--rgb for data that is not a folder of PNG images", S + ["--data", path("train.npy"), "--rgb"],
+     "--rgb applies to a folder of PNG images only"),
     ("unknown model", S + ["--model", "unet"], "the model must be cfdm, wiener"),
     ("the local model on points", S + ["--model", "local"], "needs the rows' image shape"),
     ("an image shape that does not match the rows", S + ["--data", path("images.npy"), "--model", "local",
@@ -338,7 +346,9 @@ bad_cases = [
                                 "--patch", 2], "must be odd"),
     ("a patch size for another model", S + ["--patch", 3], "option of the local model"),
     ("a mask threshold above 1", S + ["--model", "pca-local", "--mask-threshold", 2], "--mask-threshold must be in [0, 1]"),
-    ("a temperature of 0", S + ["--temperature", 0], "--temperature must be a finite number > 0"),
+    ("a temperature of 0", S + ["--temperature", 0], "--temperature must be a finite number >= 1e-06 (got '0')"),
+    ("a temperature too cold for float32", S + ["--temperature", "1e-12"],
+     "--temperature must be a finite number >= 1e-06 (got '1e-12')"),
     ("a temperature for the Wiener model", S + ["--model", "wiener", "--temperature", 2], "no temperature"),
     ("the knn estimator for another model", S + ["--model", "nearest", "--estimator", "knn"], "serves the cfdm and local models only"),
     ("unknown schedule", S + ["--schedule", "cosine"], "the schedule must be flow or ddim"),
@@ -551,7 +561,9 @@ output_check("a link planted at OUT itself is replaced, its target untouched", r
 
 # Numerical edge cases: finite samples inside the data's bounding box (a box around the convex hull),
 # never NaN: steps so fine that (1 - t)^2 is 1e-18, coordinates of 1e6 and 1e-6, duplicate points,
-# N = 1, d = 1, sigma far larger than the data.
+# N = 1, d = 1, sigma up to the largest kept, 1,000 times the data's radius R (its largest distance
+# from the mean). Beyond that, sigma is refused with a message naming the radius, unless the points
+# are all one (R = 0: every answer is that point).
 edge_data = {
     "coordinates of 1e6": [[1e6, 2e6], [-1e6, 3e6], [5e5, -1e6]],
     "coordinates of 1e-6": [[1e-6, 2e-6], [-1e-6, 3e-6], [5e-7, -1e-6]],
@@ -560,24 +572,37 @@ edge_data = {
     "duplicate points only": [[1.0, 1.0]] * 3,
 }
 edge_runs = {
-    "sigma = 0": [],
-    "sigma = 0.1, M = 4": ["--sigma", 0.1, "--draws", 4],
-    "sigma = 1e30": ["--sigma", 1e30, "--draws", 2],
-    "1e9 steps from T = 1 - 1e-8 ((1 - t)^2 down to 1e-18)": ["--steps", 1_000_000_000, "--start-t", 0.99999999],
+    "sigma = 0": lambda R: [],
+    "sigma = 0.1 R, M = 4": lambda R: ["--sigma", 0.1 * R, "--draws", 4],
+    "sigma = 999 R, M = 2": lambda R: ["--sigma", 999 * R, "--draws", 2],
+    "sigma = 1e30 where R = 0": lambda R: ["--sigma", 1e30, "--draws", 2] if R == 0 else None,
+    "1e9 steps from T = 1 - 1e-8 ((1 - t)^2 down to 1e-18)":
+        lambda R: ["--steps", 1_000_000_000, "--start-t", 0.99999999],
 }
 edge_rows = []
 for data_name, rows in edge_data.items():
     data_file = path("edge.csv")
     np.savetxt(data_file, np.array(rows), delimiter=",")
     train = np.array(rows, dtype=np.float64)
-    for run_name, extra in edge_runs.items():
+    radius = float(np.sqrt(((train - train.mean(0)) ** 2).sum(1).max()))
+    if radius > 0:
+        r = run("sample", "--data", data_file, "--n-samples", 50, "--sigma", 1001 * radius, "--out",
+                path("edge.npy"))
+        check(f"numerical edge case: {data_name}, sigma = 1001 R is refused, naming the radius",
+              r.returncode == 2 and "times the training data's radius" in r.stderr
+              and not os.path.exists(path("edge.npy")), r.stderr.strip()[-300:])
+        edge_rows.append((data_name, "sigma = 1001 R", "refused (exit 2, no output), the message naming R"))
+    for run_name, extra_of in edge_runs.items():
+        extra = extra_of(radius)
+        if extra is None:
+            continue
         r = run("sample", "--data", data_file, "--n-samples", 50, *extra, "--out", path("edge.npy"))
         x = np.load(path("edge.npy")) if r.returncode == 0 else None
         span = np.maximum(train.max(0) - train.min(0), np.abs(train).max(0) * 1e-6)
         ok = (x is not None and np.isfinite(x).all() and (x >= train.min(0) - 1e-4 * span).all()
               and (x <= train.max(0) + 1e-4 * span).all())
         check(f"numerical edge case: {data_name}, {run_name}", ok, r.stderr.strip()[-300:])
-        edge_rows.append((data_name, run_name))
+        edge_rows.append((data_name, run_name, "finite, inside the data's bounding box"))
         if os.path.exists(path("edge.npy")):
             os.remove(path("edge.npy"))
 
@@ -594,7 +619,7 @@ def table_rows():
     rows += ["", "| output files | result |", "|---|---|"]
     rows += [f"| {name} | holds |" for name in output_rows]
     rows += ["", "| data | run | result |", "|---|---|---|"]
-    rows += [f"| {d} | {r} | finite, inside the data's bounding box |" for d, r in edge_rows]
+    rows += [f"| {d} | {r} | {result} |" for d, r, result in edge_rows]
     return "\n".join(rows)
 
 
