@@ -86,6 +86,11 @@ int checked_int(const Args& args, const std::string& name, int64_t fallback) {
   return int(value);
 }
 
+void keep_inputs(data::OutputFiles& outputs, const Args& args, std::initializer_list<const char*> options) {
+  for (const char* option : options)
+    if (args.has(option)) outputs.keep_input(args.text(option, ""), std::string("--") + option);
+}
+
 void check_output_path(const std::string& path, const std::vector<std::string>& extensions, const char* option) {
   for (const auto& extension : extensions)
     if (data::has_extension(path, extension)) return;

@@ -1,6 +1,7 @@
 // What the commands of the command line share: reading their options into settings, checking
 // output paths, notes on stderr, the thread count, and the platform's limits.
 #pragma once
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "core/posterior_mean.hpp"
 #include "core/types.hpp"
 #include "data/dataset.hpp"
+#include "data/files.hpp"
 
 namespace cfdm::cli {
 
@@ -34,6 +36,9 @@ int thread_count(const Args& args);
 int checked_int(const Args& args, const std::string& name, int64_t fallback);
 // Throws unless path ends in one of the extensions, naming the option.
 void check_output_path(const std::string& path, const std::vector<std::string>& extensions, const char* option);
+// The files these options name, as inputs the command's outputs must not replace
+// (data::OutputFiles::keep_input): {"data", "reference"}.
+void keep_inputs(data::OutputFiles& outputs, const Args& args, std::initializer_list<const char*> options);
 // --model, --temperature, --patch, --mask-threshold and --image-shape into options (image: the
 // data's own image shape, empty when they are not images). Throws cfdm::Error on a bad value.
 void parse_model_options(const Args& args, ModelOptions* options, const ImageShape& image);

@@ -73,6 +73,7 @@ int command_compare(const Args& args) {
   if (!plot.empty()) check_output_path(plot, {".png"}, "--plot");
   if (!noise_out.empty()) check_output_path(noise_out, {".npy"}, "--out-noise");
   data::OutputFiles outputs;
+  keep_inputs(outputs, args, {"data", "reference"});
   for (const auto& [path, option] : {std::pair{out, "--out"}, {plot, "--plot"}, {noise_out, "--out-noise"}})
     if (!path.empty()) outputs.reserve(path, option);
   ThreadPool pool(thread_count(args));

@@ -82,6 +82,7 @@ int command_sample(const Args& args, Cluster& cluster) {
   if (!plot.empty()) check_output_path(plot, {".png"}, "--plot");
   // Every output is checked, and a temporary made beside it, before any work: all are written or none.
   data::OutputFiles outputs;
+  keep_inputs(outputs, args, {"data"});
   for (const auto& [path, option] :
        {std::pair{out, "--out"}, {out_latent, "--out-latent"}, {plot, "--plot"}, {save_train, "--save-train"}})
     if (!path.empty() && writer) outputs.reserve(path, option);  // rank 0 writes
@@ -241,6 +242,7 @@ int command_velocity(const Args& args) {
   check_output_path(out, {".npy", ".csv"}, "--out");
   if (args.has("eps") && args.has("draws")) throw Error("give either --eps FILE or --draws M, not both");
   data::OutputFiles outputs;
+  keep_inputs(outputs, args, {"train", "points", "eps"});
   outputs.reserve(out, "--out");
   ThreadPool pool(thread_count(args));
   const TrainingSet train(read_matrix_noting(args.required("train")));

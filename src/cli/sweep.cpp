@@ -37,6 +37,7 @@ int command_sweep(const Args& args) {
   if (!out.empty()) check_output_path(out, {".csv"}, "--out");
   if (!plot.empty()) check_output_path(plot, {".png"}, "--plot");
   data::OutputFiles outputs;
+  keep_inputs(outputs, args, {"data"});
   if (!out.empty()) outputs.reserve(out, "--out");
   if (!plot.empty()) outputs.reserve(plot, "--plot");
   ThreadPool pool(thread_count(args));

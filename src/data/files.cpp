@@ -478,6 +478,13 @@ void OutputFiles::reserve(const std::string& path, const std::string& option) {
   if (file.name == "." || file.name == "..") throw Error(shown + ": give a file name");
   if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode))
     throw Error(shown + ": is a folder: give a file name inside it");
+  // The entry the rename will replace (a link itself, not what it points to).
+  if (::lstat(path.c_str(), &info) == 0) {
+    file.exists = true;
+    file.device = uint64_t(info.st_dev);
+    file.inode = uint64_t(info.st_ino);
+    check_inputs(file);
+  }
   for (const File& other : files_)
     if (other.folder_device == file.folder_device && other.folder_inode == file.folder_inode && other.name == file.name)
       throw Error(shown + " and " + other.option + " " + printable(other.path, 80) +
@@ -494,6 +501,22 @@ void OutputFiles::reserve(const std::string& path, const std::string& option) {
     if (errno != EEXIST) throw Error(shown + ": cannot write there (" + std::strerror(errno) + ")");
   }
   throw Error(shown + ": cannot create a temporary file beside it (too many exist)");
+}
+
+void OutputFiles::keep_input(const std::string& path, const std::string& option) {
+  struct stat info;
+  if (path.empty() || ::stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) return;
+  inputs_.push_back({path, option, uint64_t(info.st_dev), uint64_t(info.st_ino)});
+  for (const File& file : files_) check_inputs(file);
+}
+
+void OutputFiles::check_inputs(const File& file) const {
+  if (!file.exists) return;
+  for (const Input& input : inputs_)
+    if (input.device == file.device && input.inode == file.inode)
+      throw Error((file.option.empty() ? "" : file.option + " ") + printable(file.path, 80) + " is the file " +
+                  input.option + " reads (" + printable(input.path, 80) +
+                  "): writing it would replace that input. Give the output another name");
 }
 
 void OutputFiles::write(const std::string& path, const FileWriter& writer) {

@@ -50,7 +50,8 @@ using FileWriter = std::function<void(std::ostream&)>;
 // no two outputs name the same file) and creates a temporary file of a unique name beside it,
 // exclusively (O_CREAT | O_EXCL, so never through a link planted there; a concurrent run gets its
 // own); write() fills that temporary; commit() renames every one into place. Temporaries not
-// committed are removed when the object ends (an error, a failed write).
+// committed are removed when the object ends (an error, a failed write). keep_input() names a file
+// the command reads: an output that would replace it (the same file, by any name) is refused.
 class OutputFiles {
  public:
   OutputFiles() = default;
@@ -59,6 +60,9 @@ class OutputFiles {
   ~OutputFiles();
   // `option` names the path in messages ("--out"). Throws cfdm::Error naming the problem.
   void reserve(const std::string& path, const std::string& option);
+  // An input file the outputs must not replace (`option` names it: "--data"); a path that is not
+  // an existing regular file (a dataset's name) is no file to keep. Throws cfdm::Error, as reserve.
+  void keep_input(const std::string& path, const std::string& option);
   void write(const std::string& path, const FileWriter& writer);  // a reserved path
   void commit();  // every reserved path must have been written
 
@@ -68,8 +72,17 @@ class OutputFiles {
     uint64_t folder_device = 0, folder_inode = 0;  // the folder, as the file system knows it
     std::string name;                              // the last part of path
     bool written = false;
+    bool exists = false;  // a file is at path already (the one the rename replaces):
+    uint64_t device = 0, inode = 0;
   };
+  struct Input {
+    std::string path, option;
+    uint64_t device = 0, inode = 0;
+  };
+  // Throws unless `file` (reserved) replaces none of the inputs.
+  void check_inputs(const File& file) const;
   std::vector<File> files_;
+  std::vector<Input> inputs_;
 };
 
 // Writes one file through OutputFiles: complete, or not at all.

@@ -558,6 +558,25 @@ with open(victim) as f:
     untouched = f.read() == "not yours"
 output_check("a link planted at OUT itself is replaced, its target untouched", r.returncode == 0 and untouched
              and not os.path.islink(path("link_out.npy")), r.stderr)
+# An output that is one of the command's inputs, by its own name, another name or a hard link, is
+# refused before any work and the input kept byte for byte.
+mine = path("mine.npy")
+np.save(mine, np.random.default_rng(5).normal(size=(30, 2)).astype(np.float32))
+os.link(mine, path("mine_hard.npy"))
+np.save(path("train2d.npy"), np.random.default_rng(6).normal(size=(20, 2)).astype(np.float32))
+kept = file_bytes(mine)
+for name, args, option in [
+        ("sample --out", ["sample", "--data", mine, "--n-samples", 5, "--steps", 3, "--out", mine], "--data"),
+        ("sample --save-train, by another name", ["sample", "--data", mine, "--n-samples", 5, "--steps", 3,
+                                                   "--save-train", os.path.join(TMP, ".", "mine.npy")], "--data"),
+        ("velocity --out, a hard link to --points", ["velocity", "--train", path("train2d.npy"), "--points", mine,
+                                                     "--t", 0.5, "--out", path("mine_hard.npy")], "--points"),
+        ("compare --out-noise", ["compare", "--data", mine, "--models", "cfdm,nearest", "--n-samples", 2, "--steps",
+                                 2, "--out-noise", mine], "--data")]:
+    r = run(*args)
+    output_check(f"{name} naming the file {option} reads is refused, the input kept",
+                 r.returncode == 2 and f"is the file {option} reads" in r.stderr and file_bytes(mine) == kept,
+                 r.stderr)
 
 # Numerical edge cases: finite samples inside the data's bounding box (a box around the convex hull),
 # never NaN: steps so fine that (1 - t)^2 is 1e-18, coordinates of 1e6 and 1e-6, duplicate points,
