@@ -696,6 +696,41 @@ TEST(AppHeadless, OtherDataChosenWhileImagesAreOnTheirWayRunsToItsEnd) {
   }
 }
 
+// A download that fails (on the first request, or frames later) takes the controls back to the run
+// from before, and that run (cancelled when the download began) samples again to its end, the
+// failure's message shown meanwhile; nothing is said to be loading.
+TEST(AppHeadless, AFailedDownloadRunsTheDataFromBeforeAgainAndSaysSo) {
+  struct Failing : app::DataSource {
+    int frames_before_failing = 0;
+    Progress request(const std::string&) override {
+      if (frames_before_failing-- > 0) return Progress{false, 1e6, 1e7, ""};
+      return Progress{false, 0, 0, "data/mnist-labels.idx.gz: HTTP 404"};
+    }
+    std::string directory() const override { return "/nonexistent"; }
+  };
+  HeadlessImGui imgui;
+  for (int later : {0, 3})
+    for (app::JobMode mode : {app::JobMode::foreground, app::JobMode::background}) {
+      Failing source;
+      source.frames_before_failing = later;
+      app::PlatformInfo platform;
+      platform.data = &source;
+      app::App app(platform, 1, mode);
+      app.apply_state("dataset=moons&n_train=300&n_samples=100&steps=10");
+      ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); })) << app.snapshot().error;
+      const uint64_t before = app.snapshot().generation;
+      app.apply_state("dataset=mnist&classes=3&n_train=300&n_samples=8&steps=10");
+      ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().generation > before && shown_done(app); }))
+          << app.stats_json();
+      EXPECT_EQ(app.settings().dataset, "moons");
+      EXPECT_EQ(app.snapshot().states.rows(), 100);
+      const std::string stats = app.stats_json();
+      EXPECT_NE(stats.find("could not fetch mnist-class-3: data/mnist-labels.idx.gz: HTTP 404"), std::string::npos)
+          << stats;
+      EXPECT_NE(stats.find("\"loading\": false"), std::string::npos) << stats;
+    }
+}
+
 // Runs s to its end: the library's samples bit for bit, none a copy of a training image, and the
 // caption's words.
 void expect_new_digits_as_the_library(HeadlessImGui& imgui, app::App& app, const app::Settings& s, const char* words) {

@@ -360,7 +360,11 @@ bool App::images_ready() {
     if (!fetch_.error.empty()) {
       error_ = "could not fetch " + source + ": " + fetch_.error;
       waiting_for_data_ = false;
-      if (running_) settings_ = *running_;  // the controls show what still runs
+      if (running_ && running_->dataset != settings_.dataset) {
+        settings_ = *running_;  // the controls show the run from before
+        rerun_ = true;
+        error_ += " (the data from before runs again)";
+      }
       return false;
     }
     if (!fetch_.ready) {
@@ -396,13 +400,24 @@ bool App::images_ready() {
   return true;
 }
 
+void App::rerun_after_failed_fetch() {
+  if (!rerun_) return;
+  rerun_ = false;
+  const std::string message = error_;
+  restart();
+  error_ = message;
+}
+
 void App::restart() {
   error_.clear();
   settings_.view.step = -1;
   playhead_ = -1;
   velocity_key_.clear();
   job_.cancel();
-  if (!images_ready()) return;  // frame() calls restart() again once the files are there
+  if (!images_ready()) {  // frame() calls restart() again once the files are there
+    rerun_after_failed_fetch();
+    return;
+  }
   SamplerParams params = settings_.sampler;
   job_.set_paused(paused_);
   const Settings s = settings_;
@@ -594,7 +609,12 @@ void App::advance_playhead() {
 }
 
 void App::frame() {
-  if (waiting_for_data_ && images_ready()) restart();  // the image files arrived
+  if (waiting_for_data_) {
+    if (images_ready())
+      restart();  // the image files arrived
+    else
+      rerun_after_failed_fetch();
+  }
   // Foreground mode: sample for part of the frame (a no-op with a worker thread). Until the run's
   // first step is on screen, a larger part (40 ms): nothing moves yet, and a quick preparation
   // and first step then fit in one frame instead of several.

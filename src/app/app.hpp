@@ -140,6 +140,9 @@ class App {
  private:
   void restart();
   bool images_ready();  // image datasets: loaded (fetching first if need be)
+  // After a download failed (images_ready), the controls show the run from before it again, and
+  // that run, cancelled when the download began, starts again; the failure's message stays.
+  void rerun_after_failed_fetch();
   // The prepared dataset a run of the settings reads (the key of images_): the whole image
   // dataset, or its one chosen class alone (a tenth of the download and of the reading; the same
   // images in the same order) unless the whole set is loaded already.
@@ -179,6 +182,7 @@ class App {
   std::unique_ptr<data::IdxReader> reading_;
   std::string reading_name_;
   bool waiting_for_data_ = false;
+  bool rerun_ = false;  // a download failed: rerun_after_failed_fetch() runs settings_ again
   bool paused_ = false;
   std::string error_;  // the app's own (a refused setting or file, data it could not load)
   // The message to show: the app's own, else the job's.

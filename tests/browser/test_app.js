@@ -442,7 +442,15 @@ async function missingData(browser, port) {
     const stats = await waitForStats(page, s => s.error !== '', 30);
     check('missing image data: the failed download is named', stats && stats.error.includes('could not fetch mnist')
           && stats.error.includes('404'), JSON.stringify(stats));
-    await page.screenshot({ path: path.join(shotDir, 'app-missing-data.png') });
+    // The controls go back to the data from before (the page's first, moons), and it runs again to
+    // its end beside the message: not a blank canvas.
+    const back = await waitForStats(page, s => s.dataset === 'moons' && finished(s) && s.n_steps > 0, 60);
+    check('missing image data: the data from before runs again, the message kept',
+          back && back.error.includes('could not fetch mnist') && back.samples_done > 0, JSON.stringify(back));
+    await nextFrames(page);
+    const shown = await page.screenshot({ path: path.join(shotDir, 'app-missing-data.png') });
+    const moving = await countColour(page, shown, ORANGE);
+    check('missing image data: the samples from before are drawn', moving > 100, `${moving} sample-coloured pixels`);
     await page.evaluate(() => window.cfdm.set('dataset=moons&n_samples=300&steps=20'));
     const after = await waitForStats(page, s => s.dataset === 'moons' && s.step === 20, 30);
     check('missing image data: another dataset still runs', after && after.step === 20 && after.error === '',
