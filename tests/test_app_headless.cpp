@@ -696,23 +696,27 @@ TEST(AppHeadless, OtherDataChosenWhileImagesAreOnTheirWayRunsToItsEnd) {
   }
 }
 
-// A download that fails (on the first request, or frames later) takes the controls back to the run
-// from before, and that run (cancelled when the download began) samples again to its end, the
-// failure's message shown meanwhile; nothing is said to be loading.
+// A download that fails (on the first request, or frames later), or files that cannot be read once
+// downloaded, take the controls back to the run from before, and that run (cancelled when the data
+// were asked for) samples again to its end, the failure's message shown meanwhile; nothing is said
+// to be loading.
 TEST(AppHeadless, AFailedDownloadRunsTheDataFromBeforeAgainAndSaysSo) {
   struct Failing : app::DataSource {
     int frames_before_failing = 0;
+    bool unreadable = false;  // "downloaded", into a folder that is not there
     Progress request(const std::string&) override {
       if (frames_before_failing-- > 0) return Progress{false, 1e6, 1e7, ""};
+      if (unreadable) return Progress{true, 1e7, 1e7, ""};
       return Progress{false, 0, 0, "data/mnist-labels.idx.gz: HTTP 404"};
     }
     std::string directory() const override { return "/nonexistent"; }
   };
   HeadlessImGui imgui;
-  for (int later : {0, 3})
+  for (int later : {0, 3, -1})
     for (app::JobMode mode : {app::JobMode::foreground, app::JobMode::background}) {
       Failing source;
-      source.frames_before_failing = later;
+      source.frames_before_failing = std::max(later, 0);
+      source.unreadable = later < 0;
       app::PlatformInfo platform;
       platform.data = &source;
       app::App app(platform, 1, mode);
@@ -725,8 +729,11 @@ TEST(AppHeadless, AFailedDownloadRunsTheDataFromBeforeAgainAndSaysSo) {
       EXPECT_EQ(app.settings().dataset, "moons");
       EXPECT_EQ(app.snapshot().states.rows(), 100);
       const std::string stats = app.stats_json();
-      EXPECT_NE(stats.find("could not fetch mnist-class-3: data/mnist-labels.idx.gz: HTTP 404"), std::string::npos)
+      EXPECT_NE(
+          stats.find(later < 0 ? "/nonexistent" : "could not fetch mnist-class-3: data/mnist-labels.idx.gz: HTTP 404"),
+          std::string::npos)
           << stats;
+      EXPECT_NE(stats.find("(the data from before runs again)"), std::string::npos) << stats;
       EXPECT_NE(stats.find("\"loading\": false"), std::string::npos) << stats;
     }
 }

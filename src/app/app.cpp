@@ -357,16 +357,7 @@ bool App::images_ready() {
   }
   if (platform_.data) {
     fetch_ = platform_.data->request(source);
-    if (!fetch_.error.empty()) {
-      error_ = "could not fetch " + source + ": " + fetch_.error;
-      waiting_for_data_ = false;
-      if (running_ && running_->dataset != settings_.dataset) {
-        settings_ = *running_;  // the controls show the run from before
-        rerun_ = true;
-        error_ += " (the data from before runs again)";
-      }
-      return false;
-    }
+    if (!fetch_.error.empty()) return data_failed("could not fetch " + source + ": " + fetch_.error);
     if (!fetch_.ready) {
       waiting_for_data_ = true;
       return false;
@@ -389,18 +380,26 @@ bool App::images_ready() {
     if (source == settings_.dataset)  // the whole set serves every class from now on
       for (int c = 0; c < data::kImageClasses; ++c) images_.erase(data::class_dataset_name(source, c));
   } catch (const Error& e) {
-    reading_.reset();
-    error_ = e.what();
-    return false;
+    return data_failed(e.what());
   } catch (const std::bad_alloc&) {
-    reading_.reset();
-    error_ = "not enough memory to load " + source;
-    return false;
+    return data_failed("not enough memory to load " + source);
   }
   return true;
 }
 
-void App::rerun_after_failed_fetch() {
+bool App::data_failed(const std::string& message) {
+  error_ = message;
+  waiting_for_data_ = false;
+  reading_.reset();
+  if (running_ && running_->dataset != settings_.dataset) {
+    settings_ = *running_;  // the controls show the run from before
+    rerun_ = true;
+    error_ += " (the data from before runs again)";
+  }
+  return false;
+}
+
+void App::rerun_after_failed_data() {
   if (!rerun_) return;
   rerun_ = false;
   const std::string message = error_;
@@ -415,7 +414,7 @@ void App::restart() {
   velocity_key_.clear();
   job_.cancel();
   if (!images_ready()) {  // frame() calls restart() again once the files are there
-    rerun_after_failed_fetch();
+    rerun_after_failed_data();
     return;
   }
   SamplerParams params = settings_.sampler;
@@ -613,7 +612,7 @@ void App::frame() {
     if (images_ready())
       restart();  // the image files arrived
     else
-      rerun_after_failed_fetch();
+      rerun_after_failed_data();
   }
   // Foreground mode: sample for part of the frame (a no-op with a worker thread). Until the run's
   // first step is on screen, a larger part (40 ms): nothing moves yet, and a quick preparation

@@ -140,9 +140,12 @@ class App {
  private:
   void restart();
   bool images_ready();  // image datasets: loaded (fetching first if need be)
-  // After a download failed (images_ready), the controls show the run from before it again, and
-  // that run, cancelled when the download began, starts again; the failure's message stays.
-  void rerun_after_failed_fetch();
+  // Image data that could not be had (a failed download, unreadable files, too little memory):
+  // the message, and the controls back to the run from before it, if that ran other data. Returns
+  // false (images_ready's answer).
+  bool data_failed(const std::string& message);
+  // Then that run, cancelled when the data were asked for, starts again (the message kept).
+  void rerun_after_failed_data();
   // The prepared dataset a run of the settings reads (the key of images_): the whole image
   // dataset, or its one chosen class alone (a tenth of the download and of the reading; the same
   // images in the same order) unless the whole set is loaded already.
@@ -182,7 +185,7 @@ class App {
   std::unique_ptr<data::IdxReader> reading_;
   std::string reading_name_;
   bool waiting_for_data_ = false;
-  bool rerun_ = false;  // a download failed: rerun_after_failed_fetch() runs settings_ again
+  bool rerun_ = false;  // data failed: rerun_after_failed_data() runs settings_ again
   bool paused_ = false;
   std::string error_;  // the app's own (a refused setting or file, data it could not load)
   // The message to show: the app's own, else the job's.
