@@ -65,6 +65,9 @@ class App {
   void frame();
   const Settings& settings() const { return settings_; }
   const Snapshot& snapshot() const { return snapshot_; }
+  // The message the app shows in red, if any: its own (a refused setting, data it could not load),
+  // else the run's (a run that stopped with an error).
+  const std::string& error_message() const { return shown_error(); }
   const Scene& scene() const { return scene_; }
   // Applies settings (e.g. from the UI or a URL) and restarts sampling at once.
   void apply(const Settings& settings);

@@ -229,12 +229,15 @@ bool init(Platform* p, const Options& options) {
 }
 
 #if !defined(__EMSCRIPTEN__)
-// --screenshot: once the run is done and its last step shown (and a few frames later, so the
-// controls have settled), the frame just drawn as a PNG, then the app quits. A run not done
-// within 5 minutes quits with an error and no file.
+// --screenshot: once the run is done and its last step shown, or it stopped with an error (and a
+// few frames later, so the controls have settled), the frame just drawn as a PNG, then the app
+// quits: with status 1, the message on stderr, if the window shows an error. A run not done within
+// 5 minutes quits with an error and no file.
 void take_screenshot(Platform* p, int width, int height) {
   const cfdm::app::App& app = *p->app;
-  const bool shown = app.snapshot().done && app.view_step() == app.snapshot().step && !app.sweeping();
+  const bool stopped = !app.snapshot().error.empty();  // the run could not go on
+  const bool shown =
+      (stopped || (app.snapshot().done && app.view_step() == app.snapshot().step)) && !app.sweeping();
   p->frames_done = shown ? p->frames_done + 1 : 0;
   if (p->frames_done < 5) {
     if (std::chrono::steady_clock::now() - p->started > std::chrono::minutes(5)) {
@@ -253,6 +256,10 @@ void take_screenshot(Platform* p, int width, int height) {
   try {
     cfdm::data::write_file_atomic(p->screenshot, cfdm::output::png_rgb(width, height, std::move(flipped)));
     std::fprintf(stderr, "cfdm-app: wrote %s (%d x %d)\n", p->screenshot.c_str(), width, height);
+    if (!app.error_message().empty()) {
+      std::fprintf(stderr, "cfdm-app: the window shows an error: %s\n", app.error_message().c_str());
+      p->exit_code = 1;
+    }
   } catch (const cfdm::Error& e) {
     std::fprintf(stderr, "cfdm-app: %s\n", e.what());
     p->exit_code = 1;
@@ -443,7 +450,8 @@ int main(int argc, char** argv) {
       "                [--screenshot PATH.png]\n"
       "  --size        the window in screen pixels (default 1200x800)\n"
       "  --scale       screen pixels per pixel of the UI, 1 to 4 (default: from the display's DPI)\n"
-      "  --screenshot  once the run is done, write the window as a PNG and quit\n"
+      "  --screenshot  once the run is done, write the window as a PNG and quit (status 1 if it shows\n"
+      "                an error)\n"
       "  --list-presets  print the story presets, one per line: TITLE<tab>QUERY (for benchmarks)\n";
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];

@@ -41,7 +41,7 @@ void check_sigma(const TrainingSet& train, double sigma) {
     std::snprintf(text, sizeof text,
                   "sigma = %g is more than %g times the training data's radius (%.3g, the largest distance of a "
                   "training point from their mean): so far out, float32 distances no longer tell the training "
-                  "points apart. Choose sigma <= %.3g",
+                  "points apart. Choose sigma <= %.4g",
                   sigma, kMaxSigmaRadii, radius, kMaxSigmaRadii * radius);
     throw Error(text);
   }

@@ -121,6 +121,13 @@ def main():
                   and dark > 20000, (red, green, dark))
     else:
         env_note = ' (MNIST not prepared: no 4K MNIST screenshot)'
+    # A run that stops with an error: the window (its message in it) is written all the same, and the
+    # app quits with status 1 and the message on stderr (not after 5 minutes of waiting).
+    path = os.path.join(shots, 'native-refused-sigma.png')
+    r = run(app, ['--state', 'dataset=moons&sigma=5000&draws=2', '--size', '900x600', '--screenshot', path], timeout=120)
+    check('an error: the window is written, status 1, the message on stderr',
+          r.returncode == 1 and os.path.exists(path) and "times the training data's radius" in r.stderr,
+          (r.returncode, r.stderr[-400:]))
     # Options: wrong values are named with the fix, exit 2, no file.
     for args, fragment in [(['--size', '10x10'], 'WIDTHxHEIGHT'), (['--scale', 'big'], 'number from 1 to 4'),
                            (['--screenshot', os.path.join(shots, 'x.jpg')], 'must end in .png'),
