@@ -236,8 +236,7 @@ bool init(Platform* p, const Options& options) {
 void take_screenshot(Platform* p, int width, int height) {
   const cfdm::app::App& app = *p->app;
   const bool stopped = !app.snapshot().error.empty();  // the run could not go on
-  const bool shown =
-      (stopped || (app.snapshot().done && app.view_step() == app.snapshot().step)) && !app.sweeping();
+  const bool shown = (stopped || (app.snapshot().done && app.view_step() == app.snapshot().step)) && !app.sweeping();
   p->frames_done = shown ? p->frames_done + 1 : 0;
   if (p->frames_done < 5) {
     if (std::chrono::steady_clock::now() - p->started > std::chrono::minutes(5)) {
