@@ -65,6 +65,9 @@ int command_sample(const Args& args, Cluster& cluster) {
   // holds all of it, and samples as without mpirun).
   const bool sharded = cluster.launched() && cluster.size() > 1, writer = cluster.rank() == 0;
   if (sharded) check_sharded_request(args);
+  if (writer && params.sigma == 0 && (args.has("draws") || args.has("redraw")))
+    say_note(std::string(args.has("draws") ? "--draws" : "--redraw") +
+             " changes nothing at sigma = 0 (the draws perturb queries by sigma): give --sigma to smooth");
   const std::string out = args.text("out", ""), plot = args.text("plot", ""), save_train = args.text("save-train", "");
   if (!out.empty()) check_output_path(out, {".npy", ".csv"}, "--out");
   if (!save_train.empty()) check_output_path(save_train, {".npy", ".csv"}, "--save-train");

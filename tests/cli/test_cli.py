@@ -510,6 +510,11 @@ read_check("a CSV with a UTF-8 byte-order mark keeps its first row", r.returncod
 r = run("sample", "--data", path("header.csv"), "--n-samples", 3, "--steps", 2, "--save-train", path("h_train.npy"))
 read_check("a CSV header line is skipped and said on stderr (cfdm: note: ... read as a header)", r.returncode == 0
            and "'x,y'" in r.stderr and "header" in r.stderr and np.load(path("h_train.npy")).shape == (2, 2), r.stderr)
+r = run("sample", "--n-samples", 3, "--steps", 2, "--draws", 4, "--out", path("draws0.npy"))
+check("--draws at sigma = 0 runs, with a note that it changes nothing",
+      r.returncode == 0 and "cfdm: note: --draws changes nothing at sigma = 0" in r.stderr, r.stderr)
+r = run("sample", "--n-samples", 3, "--steps", 2, "--sigma", 0.1, "--draws", 4, "--out", path("draws1.npy"))
+check("--draws at sigma > 0 runs without that note", r.returncode == 0 and "note" not in r.stderr, r.stderr)
 
 # ---- output files: complete, from this run, never through a planted link ----
 output_rows = []
