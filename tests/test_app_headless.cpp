@@ -501,6 +501,14 @@ TEST(AppHeadless, ADroppedFileIsUsedOrRefusedWithTheCurrentDataKept) {
   ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app) && app.snapshot().generation > flat; }));
   EXPECT_EQ(app.snapshot().model->train->dim(), 3);
   EXPECT_EQ(app.projection().dim, 3);
+  EXPECT_EQ(app.stats_json().find("Rescale the data"), std::string::npos) << app.stats_json();
+  // Points in metres of a city: they run, and a warning says to rescale them.
+  const uint64_t unit = app.snapshot().generation;
+  std::ofstream(dir + "/city.csv") << "0,0\n5000,0\n0,4000\n3000,3000\n";
+  app.drop_file(dir + "/city.csv");
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app) && app.snapshot().generation > unit; }));
+  EXPECT_NE(app.stats_json().find("far beyond the unit noise"), std::string::npos) << app.stats_json();
+  EXPECT_NE(app.stats_json().find("Rescale the data to about unit size"), std::string::npos) << app.stats_json();
 }
 
 // Image view on MNIST (prepared by scripts/setup.sh into build/data): why it cannot be loaded,

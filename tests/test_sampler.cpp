@@ -356,6 +356,19 @@ TEST(Sampler, RejectsInvalidParameters) {
   EXPECT_NO_THROW(validate(default_sampler_params()));
 }
 
+// Data of about unit size gets no note on its scale; far larger, or small and below the noise left
+// at the last step, a note to rescale it.
+TEST(Sampler, NotesDataFarFromUnitSize) {
+  EXPECT_EQ(data_scale_note(1.66, 100, 0.0), "");
+  EXPECT_EQ(data_scale_note(1000.0, 100, 0.0), "");
+  EXPECT_EQ(data_scale_note(0.05, 1000, 0.0), "") << "small, but above ten times the last step's noise (0.001)";
+  EXPECT_EQ(data_scale_note(0.0, 100, 0.0), "") << "one point: nothing to resolve";
+  EXPECT_NE(data_scale_note(1001.0, 100, 0.0).find("far beyond the unit noise"), std::string::npos);
+  EXPECT_NE(data_scale_note(0.0016, 100, 0.0).find("below the noise still left at the last of the 100 steps (0.01)"),
+            std::string::npos);
+  EXPECT_NE(data_scale_note(0.05, 10, 0.9).find("(0.01)"), std::string::npos) << "from start-t 0.9";
+}
+
 // sigma up to 1,000 times the data's radius (its largest distance from the mean, here 5: the
 // points (0, 0), (3, 4) and (-3, -4)); beyond it, refused naming the largest kept. A set of one
 // repeated point (radius 0) takes any sigma.
@@ -373,6 +386,7 @@ TEST(Sampler, RefusesSigmaFarBeyondTheDataUnlessItIsOnePoint) {
         << error.what();
     EXPECT_NE(std::string(error.what()).find("Choose sigma <= 5000"), std::string::npos) << error.what();
   }
+  EXPECT_DOUBLE_EQ(data_radius(train), 5.0);
   MatrixXfR same(2, 2);
   same << 1, 2, 1, 2;
   const TrainingSet one(same);

@@ -186,6 +186,11 @@ void App::drop_file(const std::string& path) {
     if (points.cols() != 2 && points.cols() != 3)
       throw Error("it holds " + std::to_string(points.cols()) +
                   "-dimensional points; the app draws 2-D and 3-D data (the command line takes any dimension)");
+    // Points far from unit size: said beside the run (it goes on).
+    const Eigen::RowVectorXd mean = points.cast<double>().colwise().mean();
+    const double radius = std::sqrt((points.cast<double>().rowwise() - mean).rowwise().squaredNorm().maxCoeff());
+    const std::string scale = data_scale_note(radius, settings_.sampler.n_steps, settings_.sampler.start_t);
+    if (!scale.empty()) note += (note.empty() ? "" : "; ") + scale;
     dropped_ = std::make_shared<const MatrixXfR>(std::move(points));
     dropped_name_ = name;
     notice_ = note;

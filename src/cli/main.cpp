@@ -109,6 +109,7 @@ int command_sample(const Args& args, Cluster& cluster) {
   if (space.pca) std::fprintf(stderr, "cfdm: sampling in %s\n", space.pca_summary().c_str());
   const TrainingSet& pixels = *space.data;
   const TrainingSet& train = *space.train;
+  if (writer && !train.is_part()) say_note(data_scale_note(data_radius(train), params.n_steps, params.start_t));
   data::check_memory(sampler_memory_bytes(params, train.dim(), train.n()),
                      std::to_string(params.n_samples) + " samples of dimension " + std::to_string(train.dim()) +
                          (params.sigma > 0 ? " with " + std::to_string(params.n_draws) + " draws" : ""),

@@ -31,11 +31,35 @@ void validate(const SamplerParams& p) {
          " is too large: reduce n-samples or draws");
 }
 
-void check_sigma(const TrainingSet& train, double sigma) {
-  if (train.is_part() || !(sigma > 0)) return;
+double data_radius(const TrainingSet& train) {
   float largest = 0.0f;
   for (int i = 0; i < train.n(); ++i) largest = std::max(largest, train.norms_sq()[i]);
-  const double radius = std::sqrt(double(largest));
+  return std::sqrt(double(largest));
+}
+
+std::string data_scale_note(double radius, int n_steps, double start_t) {
+  char text[400];
+  const double last_noise = (1.0 - start_t) / std::max(n_steps, 1);
+  if (radius > 1000)
+    std::snprintf(text, sizeof text,
+                  "the training data's radius is %.3g (the largest distance of a point from their mean), far "
+                  "beyond the unit noise the flow starts from: the noise is lost next to the data, and the samples "
+                  "collapse onto a few training points. Rescale the data to about unit size (divide by %.3g)",
+                  radius, radius);
+  else if (radius > 0 && radius < 0.1 && radius < 10 * last_noise)
+    std::snprintf(text, sizeof text,
+                  "the training data's radius is %.3g (the largest distance of a point from their mean), below the "
+                  "noise still left at the last of the %d steps (%.3g): the samples stop short of the data's detail. "
+                  "Rescale the data to about unit size (divide by %.3g), or take more steps",
+                  radius, n_steps, last_noise, radius);
+  else
+    return "";
+  return text;
+}
+
+void check_sigma(const TrainingSet& train, double sigma) {
+  if (train.is_part() || !(sigma > 0)) return;
+  const double radius = data_radius(train);
   if (radius > 0 && sigma > kMaxSigmaRadii * radius) {
     char text[320];
     std::snprintf(text, sizeof text,

@@ -510,6 +510,17 @@ read_check("a CSV with a UTF-8 byte-order mark keeps its first row", r.returncod
 r = run("sample", "--data", path("header.csv"), "--n-samples", 3, "--steps", 2, "--save-train", path("h_train.npy"))
 read_check("a CSV header line is skipped and said on stderr (cfdm: note: ... read as a header)", r.returncode == 0
            and "'x,y'" in r.stderr and "header" in r.stderr and np.load(path("h_train.npy")).shape == (2, 2), r.stderr)
+# Data far from unit size runs, with a note to rescale it: moons times 1e4 (the noise is lost next
+# to it) and times 1e-3 (below the noise left at the last step); moons as they are, without one.
+r = run("sample", "--n-train", 200, "--n-samples", 2, "--steps", 2, "--save-train", path("moons200.npy"),
+        "--out", path("scale.npy"))
+check("moons as they are: no note on their scale", r.returncode == 0 and "radius" not in r.stderr, r.stderr)
+for factor, words in [(1e4, "far beyond the unit noise"), (1e-3, "below the noise still left at the last of the 100")]:
+    np.save(path("scaled.npy"), np.load(path("moons200.npy")) * np.float32(factor))
+    r = run("sample", "--data", path("scaled.npy"), "--n-samples", 5, "--out", path("scale.npy"))
+    check(f"moons times {factor:g}: samples, and a note to rescale the data",
+          r.returncode == 0 and words in r.stderr and "Rescale the data to about unit size" in r.stderr
+          and np.isfinite(np.load(path("scale.npy"))).all(), r.stderr)
 r = run("sample", "--n-samples", 3, "--steps", 2, "--draws", 4, "--out", path("draws0.npy"))
 check("--draws at sigma = 0 runs, with a note that it changes nothing",
       r.returncode == 0 and "cfdm: note: --draws changes nothing at sigma = 0" in r.stderr, r.stderr)
