@@ -42,7 +42,8 @@ const Option kOptions[] = {
   {Section::sampling, kSample, "pca-dim", "K", false, "principal components kept with --space pca [64]"},
   {Section::sampling, kSample | kSweep | kCompare, "n-samples", "B", false, "samples to draw [1000]"},
   {Section::sampling, kSample | kVelocity | kCompare, "sigma", "S", false,
-   "smoothing scale in data units; 0 is the exact model, which memorizes [0]"},
+   "smoothing scale in data units; 0 is the exact model, which memorizes [0];\nat most 1,000 "
+   "times the data's radius (its largest distance from the mean)"},
   {Section::sampling, kSample | kVelocity | kCompare, "draws", "M", false,
    "smoothing draws per step [1]; M = 2 or more makes new points"},
   {Section::sampling, kSample | kSweep | kCompare, "steps", "S", false, "Euler steps over [0, 1] [100]"},
@@ -61,7 +62,7 @@ const Option kOptions[] = {
    "cfdm (the exact model, smoothed by --sigma), wiener (the Gaussian\ndenoiser), local (patch by patch), "
    "pca-local (PCA locality), nearest\n(the nearest training point) [cfdm]"},
   {Section::model, kSample | kVelocity | kCompare, "temperature", "TAU", false,
-   "divides the softmax models' logits (cfdm, local, pca-local) [1]"},
+   "divides the softmax models' logits (cfdm, local, pca-local), at least 1e-6 [1]"},
   {Section::model, kSample | kVelocity | kCompare, "patch", "P", false,
    "local: a constant odd P x P window [the schedule: 27, 15, 9, 5, 3 on\n28 x 28 images as t grows, scaled to the image]"},
   {Section::model, kSample | kVelocity | kCompare, "mask-threshold", "F", false,
