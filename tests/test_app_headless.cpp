@@ -339,6 +339,7 @@ TEST(AppHeadless, BadSettingsShowAMessageAndKeepRunning) {
   ASSERT_TRUE(
       imgui.frames_until(app, [&] { return app.snapshot().generation > far && !app.snapshot().error.empty(); }));
   EXPECT_NE(app.snapshot().error.find("times the training data's radius"), std::string::npos) << app.snapshot().error;
+  EXPECT_TRUE(app.caption_facts().failed);
 }
 
 TEST(AppHeadless, ExportsWriteTheSamplesAndTheirTrajectories) {
@@ -1309,6 +1310,10 @@ TEST(AppHeadless, TheCaptionExplainsThePictureWithItsNumbers) {
   s.sampler.n_draws = 4;
   f.done = true, f.copies = 12;
   EXPECT_EQ(app::short_caption(s, f), "sigma = 0.15, M = 4: 12 of 2000 samples copy training points (new points)");
+  // A run that stopped with an error: no forecast of where samples will land, but where to look.
+  f = app::CaptionFacts{};
+  f.failed = true;
+  EXPECT_EQ(app::short_caption(s, f), "this setting did not run: the message below says why");
 }
 
 // On images the captions speak of images: a student reading "training points" beside a grid of

@@ -158,6 +158,7 @@ std::string caption(const Settings& s, const CaptionFacts& f) {
 
 std::string short_caption(const Settings& s, const CaptionFacts& f) {
   const std::string what = f.image ? "images" : "points";
+  if (f.failed) return "this setting did not run: the message below says why";
   if (!s.models.empty() && f.image) {
     if (!f.running || !f.done || f.model_copies.size() != s.models.size())
       return "the same noise through " + std::to_string(s.models.size()) + " models: memorize, smooth, generalize";

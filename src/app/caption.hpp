@@ -13,6 +13,7 @@ struct CaptionFacts {
   bool image = false;     // images (copies of training images) or points
   bool running = false;   // a run is on screen (not fetching or preparing)
   bool done = false;      // the run reached t = 1
+  bool failed = false;    // the run stopped with an error (shown below the caption)
   double t = 0;           // the time shown
   int first_step = 0;     // where the run started (start T)
   int n_samples = 0;      // samples shown

@@ -170,6 +170,7 @@ CaptionFacts App::caption_facts() const {
   f.running = snapshot_.model && !waiting_for_data_ && snapshot_.status.empty();
   const int shown = view_step();
   f.done = snapshot_.done && shown == snapshot_.step;
+  f.failed = !snapshot_.error.empty();
   f.t = snapshot_.time(shown);
   f.first_step = snapshot_.first_step;
   f.n_samples = int(snapshot_.group_rows(size_t(snapshot_.states.rows())));
