@@ -197,7 +197,14 @@ int command_compare(const Args& args) {
     std::vector<output::GridSection> sections;
     for (const ModelRun& r : results) {
       const int copies = int(std::lround(r.train.copy_share * double(r.samples.rows())));
-      sections.push_back({r.name + ": " + std::to_string(copies) + " of " + std::to_string(r.samples.rows()) +
+      // What the names mean to someone who reads only the picture: cfdm at sigma = 0 is the exact
+      // model, and sigma smooths any model.
+      char smoothing[64];
+      std::snprintf(smoothing, sizeof smoothing, " (smoothed: sigma = %g, M = %d)", params.sigma, params.n_draws);
+      const std::string title = r.name + (params.sigma > 0   ? smoothing
+                                          : r.name == "cfdm" ? " (the exact model, sigma = 0)"
+                                                             : "");
+      sections.push_back({title + ": " + std::to_string(copies) + " of " + std::to_string(r.samples.rows()) +
                               " copies, median nearest distance " + fixed(r.train.quantile[3], 2),
                           &r.samples, &r.nearest});
     }
