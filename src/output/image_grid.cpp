@@ -14,13 +14,14 @@ data::FileWriter image_grid_png(const std::vector<GridSection>& sections, const 
   const int zoom = std::max(1, 84 / std::max(shape.height, shape.width));
   const int image_h = shape.height * zoom, label_h = 20, title_h = 24, gap = 8;
   const int cell_w = 2 * shape.width * zoom + 4 * zoom, cell_h = image_h + label_h;
-  int columns = 1, height = gap;
+  int columns = 1, height = gap, width = 0;
   for (const GridSection& s : sections) columns = std::max(columns, std::min(int(s.samples->rows()), max_columns));
   for (const GridSection& s : sections) {
     const int rows = std::max(1, int((s.samples->rows() + columns - 1) / columns));
     height += (s.title.empty() ? 0 : title_h) + rows * (cell_h + gap);
+    width = std::max(width, 2 * gap + 12 * int(s.title.size()));  // a title whole (glyphs 12 pixels apart)
   }
-  Canvas canvas(columns * (cell_w + gap) + gap, height);
+  Canvas canvas(std::max(width, columns * (cell_w + gap) + gap), height);
   const unsigned char dark[3] = {30, 30, 30}, red[3] = {200, 30, 30}, frame[3] = {220, 220, 220};
   std::vector<float> neighbor_pixels(size_t(train.dim()));
   int top = gap;
