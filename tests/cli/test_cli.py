@@ -211,6 +211,14 @@ if r.returncode == 0 and r2.returncode == 0:
         check("compare --plot is a PNG", f.read(8) == b"\x89PNG\r\n\x1a\n")
 else:
     check("compare runs", False, r.stderr + r2.stderr)
+# Two samples under a long title ("cfdm (smoothed: sigma = 0.5, M = 2): 0 of 2 copies, median
+# nearest distance ..."): the picture widens to hold the title (12 pixels a glyph), not cut it.
+r = run("compare", "--data", path("images.npy"), "--image-shape", "4x3x2", "--n-samples", 2, "--steps", 3,
+        "--sigma", 0.5, "--draws", 2, "--models", "cfdm,local", "--plot", path("cmp_title.png"))
+width = int.from_bytes(open(path("cmp_title.png"), "rb").read()[16:20], "big") if r.returncode == 0 else 0
+check("compare --plot: a long title is whole (the picture at least 12 pixels a glyph of it)",
+      r.returncode == 0 and width >= 12 * len("cfdm (smoothed: sigma = 0.5, M = 2): 0 of 2 copies, median nearest "
+                                              "distance 0.00"), (width, r.stderr))
 
 # A named scenario is its options: the same samples, bit for bit; options given beside it change it.
 r = run("sample", "--scenario", "moons-knn", "--out", path("scenario.npy"))
