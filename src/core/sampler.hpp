@@ -55,13 +55,13 @@ void validate(const SamplerParams& params);
 // sigma against the data: more than kMaxSigmaRadii times the training set's radius R (the largest
 // distance of a training point from their mean) puts every smoothed query z + sigma eps so far out
 // that float32 distances no longer tell the training points apart. On 1,000 moons points (R =
-// 1.66) the instruction sets' samples differ in the second decimal at sigma = 10^6, and at 10^8
-// every sample comes out as the data's mean, silently: an expanded squared distance carries an
-// error ~ sigma^2 d 2^-24 against differences ~ sigma sqrt(d) R between points, so the answers go
-// at sigma ~ 10^7 R / sqrt(d), and the limit keeps a factor of 10^3 or more below that. Throws
-// cfdm::Error naming the largest sigma kept. A set of identical points (R = 0) takes any sigma:
-// every answer is that point. A part of a training set (cli/mpi.cpp) is not checked: its radius is
-// not the whole set's.
+// 1.66) the instruction sets' samples differ in the second decimal at sigma = 10^6; at 10^8 most
+// samples come out as the data's mean, and at 10^30 all of them, silently. An expanded squared
+// distance carries an error ~ sigma^2 d 2^-24 against differences ~ sigma sqrt(d) R between
+// points, so the answers go at sigma ~ 10^7 R / sqrt(d), and the limit keeps a factor of 10^3 or
+// more below that. Throws cfdm::Error naming the largest sigma kept. A set of identical points
+// (R = 0) takes any sigma: every answer is that point. A part of a training set (cli/mpi.cpp) is
+// not checked: its radius is not the whole set's.
 constexpr double kMaxSigmaRadii = 1000;
 void check_sigma(const TrainingSet& train, double sigma);
 
