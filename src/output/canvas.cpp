@@ -73,8 +73,8 @@ void Canvas::line(double x0, double y0, double x1, double y1, double thick, cons
 }
 
 void Canvas::text(const std::string& s, int x, int y, const unsigned char color[3], int align, int scale) {
-  const int advance = 6 * scale;
-  x -= align * int(s.size()) * advance / 2;
+  const int advance = text_width(" ", scale);
+  x -= align * text_width(s, scale) / 2;
   for (size_t i = 0; i < s.size(); ++i) {
     const Glyph* g = glyph(s[i]);
     if (!g) continue;

@@ -25,6 +25,8 @@ struct Canvas {
   // Text with its top-left corner at (x, y); align: 0 left, 1 centre, 2 right of x. Each font
   // pixel is a scale x scale block: a glyph advances 6 scale pixels and stands 7 scale high.
   void text(const std::string& s, int x, int y, const unsigned char color[3], int align = 0, int scale = 2);
+  // The width text() gives s at this scale: its glyphs' advances.
+  static int text_width(const std::string& s, int scale = 2) { return int(s.size()) * 6 * scale; }
   // An image (values in [0, 1], grey or RGB) with each pixel a zoom x zoom block.
   void image(int x, int y, const float* values, ImageShape shape, int zoom);
 };

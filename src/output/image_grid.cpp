@@ -19,7 +19,7 @@ data::FileWriter image_grid_png(const std::vector<GridSection>& sections, const 
   for (const GridSection& s : sections) {
     const int rows = std::max(1, int((s.samples->rows() + columns - 1) / columns));
     height += (s.title.empty() ? 0 : title_h) + rows * (cell_h + gap);
-    width = std::max(width, 2 * gap + 12 * int(s.title.size()));  // a title whole (glyphs 12 pixels apart)
+    width = std::max(width, 2 * gap + Canvas::text_width(s.title));  // a title whole
   }
   Canvas canvas(std::max(width, columns * (cell_w + gap) + gap), height);
   const unsigned char dark[3] = {30, 30, 30}, red[3] = {200, 30, 30}, frame[3] = {220, 220, 220};
