@@ -388,6 +388,75 @@ TEST(AppHeadless, ASettingTooBigForMemoryIsRefusedAndTheRunKept) {
   EXPECT_EQ(app.stats_json().find("needs"), std::string::npos);
 }
 
+// Settings the library refuses once a run's data are built. Where the app's sliders reach them
+// (fewer training points than the estimator's K + L, fewer images than a PCA space's dimensions)
+// they are refused before the run, which stays. Where a run cannot start all the same (a sigma
+// beyond a dropped file's radius, from a slider or a link), the controls go back to the run before,
+// which runs again, and the message stays; drawn points stay as they are.
+TEST(AppHeadless, SettingsTheLibraryWouldRefuseKeepOrGiveBackTheRunBefore) {
+  HeadlessImGui imgui;
+  for (app::JobMode mode : {app::JobMode::foreground, app::JobMode::background}) {
+    app::App app(app::PlatformInfo{}, 1, mode);
+    app.apply_state("n_train=300&n_samples=100&steps=10&estimator=knn&k=15&l=15");
+    ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); })) << app.stats_json();
+    const uint64_t generation = app.snapshot().generation;
+    const MatrixXfR samples = app.snapshot().states;
+    const std::string few = app.update_state("n_train=20");
+    EXPECT_NE(
+        few.find(
+            "K + L = 30 is more than the 20 training points: lower K or L, or take more (the current run is kept)"),
+        std::string::npos)
+        << few;
+    const std::string pca = app.update_state("dataset=mnist&classes=3&n_train=50&space=pca&pca_dim=64");
+    EXPECT_NE(pca.find("a 64-dimensional PCA space needs at least as many training images, and there are 50"),
+              std::string::npos)
+        << pca;
+    for (int i = 0; i < 5; ++i) imgui.frame(app);
+    EXPECT_EQ(app.snapshot().generation, generation);
+    EXPECT_EQ(app.settings().n_train, 300);
+    EXPECT_TRUE(bit_identical(app.snapshot().states, samples));
+    EXPECT_EQ(app.update_state("n_train=30"), "") << "K + L = N is the model itself, and runs";
+    ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app) && app.snapshot().generation > generation; }));
+
+    // A file of points a thousandth of unit size (radius 0.00075): sigma = 1, the slider's top, is
+    // more than 1,000 times its radius.
+    // (Five points are fewer than K + L: the file is refused while the estimator is on.)
+    const std::string dir = own_temp_dir("tiny");
+    std::ofstream(dir + "/tiny.csv") << "0,0\n0.001,0\n0,0.001\n0.001,0.001\n0.0005,0.0002\n";
+    app.drop_file(dir + "/tiny.csv");
+    EXPECT_NE(app.error_message().find("K + L = 30 is more than the 5 training points"), std::string::npos)
+        << app.error_message();
+    EXPECT_EQ(app.settings().dataset, "moons");
+    EXPECT_EQ(app.update_state("estimator=exact"), "");
+    const uint64_t before_drop = app.snapshot().generation;
+    app.drop_file(dir + "/tiny.csv");
+    ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app) && app.snapshot().generation > before_drop; }))
+        << app.stats_json();
+    const uint64_t dropped = app.snapshot().generation;
+    const MatrixXfR tiny_samples = app.snapshot().states;
+    EXPECT_EQ(app.update_state("sigma=1&draws=2"), "");
+    ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app) && app.snapshot().generation > dropped + 1; }))
+        << app.stats_json();
+    EXPECT_EQ(app.settings().dataset, app::App::kDroppedDataset);
+    EXPECT_EQ(app.settings().sampler.sigma, 0) << "the controls went back";
+    EXPECT_TRUE(bit_identical(app.snapshot().states, tiny_samples)) << "the run before, again";
+    const std::string stats = app.stats_json();
+    EXPECT_NE(stats.find("times the training data's radius"), std::string::npos) << stats;
+    EXPECT_NE(stats.find("(the settings from before run again)"), std::string::npos) << stats;
+    EXPECT_FALSE(app.caption_facts().failed);
+
+    // Drawn points: a run that cannot start says why, and the points stay for more to be added.
+    app.apply_state("dataset=drawn&points=0,0;1,0;0,1&estimator=knn&k=15&l=15");
+    ASSERT_TRUE(imgui.frames_until(app, [&] { return !app.snapshot().error.empty(); })) << app.stats_json();
+    for (int i = 0; i < 5; ++i) imgui.frame(app);
+    EXPECT_EQ(app.settings().dataset, app::kDrawnDataset);
+    EXPECT_EQ(app.settings().points.size(), 6u);
+    EXPECT_NE(app.error_message().find("K + L = 30 is more than the 3 training points: lower K or L"),
+              std::string::npos)
+        << app.error_message();
+  }
+}
+
 TEST(AppHeadless, RefusedSettingsAreReturnedReportedAndShownWhileTheRunGoesOn) {
   HeadlessImGui imgui;
   app::App app(app::PlatformInfo{}, 1);
@@ -905,15 +974,18 @@ TEST(AppHeadless, TheComparisonShowsTheLocalModelBesideItsEstimator) {
   const std::string caption = app::caption(app.settings(), app.caption_facts());
   EXPECT_NE(caption.find("local-knn does the same, but each pixel looks only at the K = 20"), std::string::npos)
       << caption;
-  // More neighbours and draws than images, from a link: the run stops with a message naming them.
+  // More neighbours and draws than images, from a link: refused with a message naming them, the
+  // comparison on screen kept.
   std::string error;
   const uint64_t before = app.snapshot().generation;
   app.apply(app::parse_state("dataset=mnist&classes=3&n_train=300&n_samples=8&steps=10&models=exact,local-knn&k=200&l=200",
                              app::Settings{}, &error));
   ASSERT_TRUE(error.empty()) << error;
-  ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().generation > before && !app.snapshot().error.empty(); }));
-  EXPECT_NE(app.snapshot().error.find("K + L = 400 is more than the 300 training points"), std::string::npos)
-      << app.snapshot().error;
+  for (int i = 0; i < 5; ++i) imgui.frame(app);
+  EXPECT_NE(app.error_message().find("K + L = 400 is more than the 300 training images"), std::string::npos)
+      << app.error_message();
+  EXPECT_EQ(app.snapshot().generation, before);
+  EXPECT_EQ(app.settings().sampler.knn.k, 20);
 }
 
 // A comparison's fast model finishes first (the models run cheapest first, each to its end): the

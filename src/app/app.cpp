@@ -128,11 +128,41 @@ void check_settings_fit(const Settings& s) {
                          (image ? "training images" : "training points") + ", samples or draws");
 }
 
+// Settings the library would refuse once the run's training set is built, refused before it (the
+// current run and its samples stay) where the app's own sliders can reach them: K + L beyond the
+// training points of the nearest-neighbour estimator, a PCA space of more dimensions than images.
+// n_rows: the training rows the run would have (-1: not known before the run, as for drawn points,
+// which a click changes).
+void check_settings_apply(const Settings& s, int64_t n_rows) {
+  if (n_rows < 0) return;
+  const bool image = is_image_name(s.dataset);
+  const std::string rows = std::to_string(n_rows) + (image ? " training images" : " training points");
+  bool knn = s.models.empty() && s.sampler.estimator == Estimator::knn;
+  for (const std::string& name : s.models) knn |= comparison_params(s, name).estimator == Estimator::knn;
+  const int64_t k_plus_l = int64_t(s.sampler.knn.k) + s.sampler.knn.l;
+  if (knn && k_plus_l > n_rows)
+    throw Error("the nearest-neighbour estimator's K + L = " + std::to_string(k_plus_l) + " is more than the " + rows +
+                ": lower K or L, or take more (the current run is kept)");
+  if (image && s.pca && s.pca_dim > n_rows)
+    throw Error("a " + std::to_string(s.pca_dim) +
+                "-dimensional PCA space needs at least as many training images, and there are " +
+                std::to_string(n_rows) + ": lower dim, or take more images (the current run is kept)");
+}
+
 }  // namespace
+
+int64_t App::training_rows(const Settings& s) const {
+  if (s.dataset == kDrawnDataset) return -1;
+  if (s.dataset == kDroppedDataset) return dropped_ ? std::min<int64_t>(s.n_train, dropped_->rows()) : -1;
+  // A toy set makes n_train points; an image set takes n_train of its chosen classes' images, which
+  // are thousands, more than K + L or a PCA dimension asks for.
+  return std::max(s.n_train, 0);
+}
 
 void App::apply(const Settings& settings) {
   try {
     check_settings_fit(settings);
+    check_settings_apply(settings, training_rows(settings));
     if (job_.mode() == JobMode::foreground) check_frame_budget(settings);
   } catch (const Error& e) {
     error_ = e.what();  // refused: the current run and its samples stay (restart() clears it)
@@ -412,6 +442,16 @@ void App::rerun_after_failed_data() {
   error_ = message;
 }
 
+void App::run_failed() {
+  if (!started_ || !running_ || running_->dataset == kDrawnDataset) return;
+  if (started_->dataset == kDroppedDataset && started_dropped_ != dropped_) return;  // a file dropped since
+  const std::string message = snapshot_.error + " (the settings from before run again)";
+  settings_ = *started_;
+  started_.reset();  // set again once that run starts: never a loop of failing runs
+  restart();
+  error_ = message;
+}
+
 void App::restart() {
   error_.clear();
   settings_.view.step = -1;
@@ -465,6 +505,7 @@ void App::restart() {
   }
   job_.start(key, build, std::move(variants));
   running_ = settings_;
+  running_dropped_ = s.dataset == kDroppedDataset ? dropped_ : nullptr;
 }
 
 int App::view_step() const {
@@ -630,6 +671,14 @@ void App::frame() {
       steps_per_second_ = 0.8 * steps_per_second_ + 0.2 * (snapshot_.step - last_step_) / (now - last_time_);
     last_step_ = snapshot_.step;
     last_time_ = now;
+    if (snapshot_.generation == job_.generation()) {
+      if (snapshot_.model && snapshot_.error.empty()) {
+        started_ = running_;
+        started_dropped_ = running_dropped_;
+      } else if (!snapshot_.model && !snapshot_.error.empty()) {
+        run_failed();
+      }
+    }
   }
   advance_playhead();
   advance_sweep();

@@ -153,6 +153,12 @@ class App {
   // dataset, or its one chosen class alone (a tenth of the download and of the reading; the same
   // images in the same order) unless the whole set is loaded already.
   std::string image_source(const Settings& s) const;
+  // The training rows a run of s would have, -1 where that is not known before it (drawn points).
+  int64_t training_rows(const Settings& s) const;
+  // A run that stopped before its first step with the library's error (a sigma beyond a dropped
+  // file's radius, say): the controls go back to the last run that started, which runs again, and
+  // the message stays. Drawn points stay as they are (their message says to add points).
+  void run_failed();
   void draw_controls();
   void draw_status();
   void draw_compact_controls();
@@ -176,6 +182,8 @@ class App {
   ThreadPool ui_pool_{1};  // the velocity overlay and the inspector, on the UI thread
   Settings settings_;
   std::optional<Settings> running_;  // the settings of the run on screen
+  std::optional<Settings> started_;  // the settings of the last run that reached its first step
+  std::shared_ptr<const MatrixXfR> running_dropped_, started_dropped_;  // the dropped points they read
   Snapshot snapshot_;
   Scene scene_;
   std::map<std::string, std::shared_ptr<const data::ImageSet>> images_;  // loaded image datasets

@@ -468,4 +468,9 @@ bool SamplingJob::latest(Snapshot* out) const {
   return true;
 }
 
+uint64_t SamplingJob::generation() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return generation_;
+}
+
 }  // namespace cfdm::app

@@ -127,6 +127,8 @@ class SamplingJob {
   // Copies the latest snapshot into *out if it is newer than out's (step or generation); cheap
   // otherwise. Returns true when it copied.
   bool latest(Snapshot* out) const;
+  // The generation of the last start() (a snapshot of an earlier one is stale).
+  uint64_t generation() const;
   int threads() const { return pool_.size(); }
   JobMode mode() const { return mode_; }
 

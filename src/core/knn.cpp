@@ -159,7 +159,7 @@ void validate(const KnnOptions& o, int n_train) {
     throw Error("the IVF recall target (--ivf-recall) must be in (0, 1] (got " + std::to_string(o.ivf.recall) + ")");
   if (int64_t(o.k) + o.l > n_train)
     throw Error("K + L = " + std::to_string(int64_t(o.k) + o.l) + " is more than the " + std::to_string(n_train) +
-                " training points: lower --k or --l (K + L = N sums over every one: the model without the estimator)");
+                " training points: lower K or L (K + L = N sums over every one: the model without the estimator)");
 }
 
 bool knn_neighbors(const TrainingSet& train, const NeighborIndex& index, int k, const float* queries, int n_queries,
