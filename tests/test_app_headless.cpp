@@ -388,11 +388,11 @@ TEST(AppHeadless, ASettingTooBigForMemoryIsRefusedAndTheRunKept) {
   EXPECT_EQ(app.stats_json().find("needs"), std::string::npos);
 }
 
-// Settings the library refuses once a run's data are built. Where the app's sliders reach them
-// (fewer training points than the estimator's K + L, fewer images than a PCA space's dimensions)
-// they are refused before the run, which stays. Where a run cannot start all the same (a sigma
-// beyond a dropped file's radius, from a slider or a link), the controls go back to the run before,
-// which runs again, and the message stays; drawn points stay as they are.
+// Settings the library refuses once a run's data are built. Where the app's controls reach them
+// (fewer training points than the estimator's K + L, fewer images than a PCA space's dimensions,
+// the local model on points or in a PCA space) they are refused before the run, which stays. Where a run cannot start
+// all the same (a sigma beyond a dropped file's radius, from a slider or a link), the controls go back to the run
+// before, which runs again, and the message stays; drawn points stay as they are.
 TEST(AppHeadless, SettingsTheLibraryWouldRefuseKeepOrGiveBackTheRunBefore) {
   HeadlessImGui imgui;
   for (app::JobMode mode : {app::JobMode::foreground, app::JobMode::background}) {
@@ -411,9 +411,16 @@ TEST(AppHeadless, SettingsTheLibraryWouldRefuseKeepOrGiveBackTheRunBefore) {
     EXPECT_NE(pca.find("a 64-dimensional PCA space needs at least as many training images, and there are 50"),
               std::string::npos)
         << pca;
+    // The local model compares windows of pixels: not on points, not in a PCA space.
+    const std::string points = app.update_state("model=local");
+    EXPECT_NE(points.find("so it needs images: choose MNIST or Fashion-MNIST, or another model"), std::string::npos)
+        << points;
+    const std::string pca_local = app.update_state("dataset=mnist&classes=3&n_train=300&space=pca&models=exact,local");
+    EXPECT_NE(pca_local.find("it runs in pixel space, not in the PCA space"), std::string::npos) << pca_local;
     for (int i = 0; i < 5; ++i) imgui.frame(app);
     EXPECT_EQ(app.snapshot().generation, generation);
     EXPECT_EQ(app.settings().n_train, 300);
+    EXPECT_EQ(app.settings().dataset, "moons");
     EXPECT_TRUE(bit_identical(app.snapshot().states, samples));
     EXPECT_EQ(app.update_state("n_train=30"), "") << "K + L = N is the model itself, and runs";
     ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app) && app.snapshot().generation > generation; }));
@@ -844,9 +851,12 @@ TEST(AppHeadless, TheLocalModelMakesNewDigitsAsTheLibraryDoes) {
     std::string error;
     const uint64_t before = app.snapshot().generation;
     app.apply(app::parse_state(link, app::Settings{}, &error));
-    ASSERT_TRUE(imgui.frames_until(app, [&] { return app.snapshot().generation > before && !app.snapshot().error.empty(); }))
-        << link;
-    EXPECT_NE(app.snapshot().error.find("local model"), std::string::npos) << app.snapshot().error;
+    for (int i = 0; i < 5; ++i) imgui.frame(app);
+    EXPECT_NE(app.error_message().find("the local model compares windows of pixels"), std::string::npos)
+        << app.error_message();
+    EXPECT_EQ(app.snapshot().generation, before) << "refused: the run on screen stays";
+    EXPECT_EQ(app.settings().dataset, "mnist");
+    EXPECT_FALSE(app.settings().pca);
   }
 }
 

@@ -129,13 +129,21 @@ void check_settings_fit(const Settings& s) {
 }
 
 // Settings the library would refuse once the run's training set is built, refused before it (the
-// current run and its samples stay) where the app's own sliders can reach them: K + L beyond the
-// training points of the nearest-neighbour estimator, a PCA space of more dimensions than images.
+// current run and its samples stay) where the app's own controls can reach them: the local model
+// on points or in a PCA space, K + L beyond the training points of the nearest-neighbour
+// estimator, a PCA space of more dimensions than images.
 // n_rows: the training rows the run would have (-1: not known before the run, as for drawn points,
 // which a click changes).
 void check_settings_apply(const Settings& s, int64_t n_rows) {
-  if (n_rows < 0) return;
   const bool image = is_image_name(s.dataset);
+  bool local = s.models.empty() && s.sampler.denoiser.model == cfdm::Model::local;
+  for (const std::string& name : s.models) local |= comparison_params(s, name).denoiser.model == cfdm::Model::local;
+  if (local && !(image && !s.pca))
+    throw Error(image ? "the local model compares windows of pixels: it runs in pixel space, not in the PCA space; "
+                        "choose another model first (the current run is kept)"
+                      : "the local model compares windows of pixels, so it needs images: choose MNIST or "
+                        "Fashion-MNIST, or another model (the current run is kept)");
+  if (n_rows < 0) return;
   const std::string rows = std::to_string(n_rows) + (image ? " training images" : " training points");
   bool knn = s.models.empty() && s.sampler.estimator == Estimator::knn;
   for (const std::string& name : s.models) knn |= comparison_params(s, name).estimator == Estimator::knn;

@@ -59,7 +59,7 @@ bool model_picker(Settings& s, bool image) {
     if (item.model == s.sampler.denoiser.model) current = &item;
   if (ImGui::BeginCombo("model", current->label)) {
     for (const Item& item : kItems) {
-      const bool usable = image || item.model != cfdm::Model::local;
+      const bool usable = (image && !s.pca) || item.model != cfdm::Model::local;
       if (ImGui::Selectable(item.label, &item == current, usable ? 0 : ImGuiSelectableFlags_Disabled) && usable &&
           &item != current) {
         s.sampler.denoiser.model = item.model;
@@ -69,9 +69,11 @@ bool model_picker(Settings& s, bool image) {
       if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) {
         ImGui::BeginTooltip();
         ImGui::PushTextWrapPos(ImGui::GetFontSize() * 28);
-        ImGui::TextUnformatted(usable ? item.help
-                                      : "The local model compares small windows of pixels, so it needs images: "
-                                        "choose MNIST or Fashion-MNIST.");
+        ImGui::TextUnformatted(usable  ? item.help
+                               : image ? "The local model compares small windows of pixels, so it runs in pixel "
+                                         "space: choose pixels instead of the PCA space."
+                                       : "The local model compares small windows of pixels, so it needs images: "
+                                         "choose MNIST or Fashion-MNIST.");
         ImGui::PopTextWrapPos();
         ImGui::EndTooltip();
       }
@@ -260,7 +262,11 @@ void App::draw_controls() {
           reset_view();
         }
         s.dataset = name;
-        if (!is_image_name(name)) s.models.clear();  // the comparison shows images
+        if (!is_image_name(name)) {
+          s.models.clear();  // the comparison shows images
+          if (s.sampler.denoiser.model == cfdm::Model::local)
+            s.sampler.denoiser.model = cfdm::Model::cfdm;  // it needs images
+        }
         changed = true;
       }
     ImGui::EndCombo();
