@@ -1499,6 +1499,46 @@ TEST(AppHeadless, TheSigmaSweepRunsTheStoryAndAgreesWithTheLibrary) {
   EXPECT_NE(app.stats_json().find("\"sweep_runs\": 9"), std::string::npos) << app.stats_json();
 }
 
+// The sweep's chart opens bottom right, where the moons reached: they are framed in the room above
+// it, at the usual scale (a sixth of the picture's side a unit). An image grid keeps clear of it too.
+TEST(AppHeadless, TheSweepsChartKeepsClearOfThePoints) {
+  HeadlessImGui imgui;
+  ImGui::GetIO().DisplaySize = ImVec2(1280, 800);
+  app::App app(app::PlatformInfo{}, 2);
+  app.apply_state("dataset=moons&n_train=100&n_samples=200&steps=20&sigma=0.15&draws=4&speed=max");
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app); }));
+  for (int i = 0; i < 3; ++i) imgui.frame(app);
+  const float usual = app.scene().scale;
+  const std::array<float, 4> alone = stats_box(app, "rings_box");
+  app.control(app::App::Control::sweep);
+  ASSERT_TRUE(imgui.frames_until(app, [&] { return !app.sweeping() && shown_done(app); }));
+  for (int i = 0; i < 3; ++i) imgui.frame(app);
+  const std::array<float, 4> sweep = stats_box(app, "sweep_box"), rings = stats_box(app, "rings_box");
+  ASSERT_GT(sweep[2], sweep[0]) << app.stats_json();
+  EXPECT_TRUE(alone[2] > sweep[0] && alone[3] > sweep[1]) << "the usual frame reaches under the chart";
+  EXPECT_TRUE(rings[2] < sweep[0] || rings[3] < sweep[1] || rings[0] > sweep[2] || rings[1] > sweep[3])
+      << "chart [" << sweep[0] << ", " << sweep[1] << ", " << sweep[2] << ", " << sweep[3] << "] over the points ["
+      << rings[0] << ", " << rings[1] << ", " << rings[2] << ", " << rings[3] << "]";
+  EXPECT_FLOAT_EQ(app.scene().scale, usual);
+  // Images: the grid takes the largest room beside, above or below the chart.
+  if (const std::string missing = mnist_missing(); missing.empty()) {
+    app.apply_state("dataset=mnist&classes=3&n_train=300&n_samples=8&steps=10&sigma=0.5&draws=4&speed=max");
+    ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app) && app.snapshot().model->is_image(); }));
+    app.control(app::App::Control::sweep);
+    ASSERT_TRUE(imgui.frames_until(app, [&] { return !app.sweeping() && shown_done(app); }));
+    for (int i = 0; i < 3; ++i) imgui.frame(app);
+    const std::array<float, 4> chart = stats_box(app, "sweep_box");
+    ASSERT_GT(chart[2], chart[0]) << app.stats_json();
+    ASSERT_EQ(app.scene().tiles.size(), 16u);
+    for (const app::Tile& tile : app.scene().tiles)
+      EXPECT_TRUE(tile.x + tile.w <= chart[0] || tile.x >= chart[2] || tile.y + tile.h <= chart[1] ||
+                  tile.y >= chart[3])
+          << "a tile at " << tile.x << ", " << tile.y << " under the chart";
+    EXPECT_GT(app.scene().tiles[0].w, 40) << "tiles large enough to read";
+  }
+  ImGui::GetIO().DisplaySize = ImVec2(1024, 768);
+}
+
 // Your own points: drawn on the canvas (here through the same calls the clicks make), sampled at
 // once, and carried by the link: another app opening it samples the same points, bit for bit.
 // Three points 3 apart at sigma = 0: every sample lands on one of them.

@@ -362,21 +362,46 @@ App::PlotFrame App::plot_frame() const {
   // points, in the usual frame, would reach under it, they are framed in the room above it (moved
   // up, and made smaller only if they must). Their extent from the frame's centre, in data units:
   // in 3-D the sphere about their box's centre that holds them, whichever way the camera turns.
-  float scale = std::min(size.x - left, size.y - top) / 6.0f, y = top + (size.y - top) * 0.5f;
+  float scale = std::min(size.x - left, size.y - top) / 6.0f, x = left + (size.x - left) * 0.5f,
+        y = top + (size.y - top) * 0.5f;
+  float x_lo = points_lo_[0], x_hi = points_hi_[0], above = points_hi_[1], below = -points_lo_[1];
+  if (points_.cols() == 3) above = below = x_hi = points_radius_, x_lo = -points_radius_;
+  const bool full = settings_.ui == Settings::Ui::full && points_.rows() > 0;
+  float bottom = size.y;  // of the room the points may take
   const float limit = status_top_seen_ - 6;
-  if (settings_.ui == Settings::Ui::full && !status_hidden_ && limit > top + 0.5f * (size.y - top) &&
-      status_right_ > status_left_ && points_.rows() > 0) {
-    float x_lo = points_lo_[0], x_hi = points_hi_[0], above = points_hi_[1], below = -points_lo_[1];
-    if (points_.cols() == 3) above = below = x_hi = points_radius_, x_lo = -points_radius_;
-    const float x = left + (size.x - left) * 0.5f;
+  if (full && !status_hidden_ && limit > top + 0.5f * (size.y - top) && status_right_ > status_left_) {
     if (y + below * scale > limit && x + x_lo * scale < status_right_ && x + x_hi * scale > status_left_ &&
         above + below > 0) {
       scale = std::min(scale, (limit - top - 6) / (above + below));
       y = (top + 6 + limit) * 0.5f + (above - below) * scale * 0.5f;  // their box in the middle of the room
+      bottom = limit;
     }
   }
+  // The sigma sweep's window (bottom right, or where it was moved): points that would reach under
+  // it are framed in the largest room beside, above or below it, the smaller scale only if they must.
+  const float* sweep = sweep_box_;
+  if (full && sweep[2] > sweep[0] && x + x_lo * scale < sweep[2] && x + x_hi * scale > sweep[0] &&
+      y - above * scale < sweep[3] && y + below * scale > sweep[1]) {
+    const float rooms[4][4] = {{left, top, sweep[0], bottom},
+                               {sweep[2], top, size.x, bottom},
+                               {left, top, size.x, std::min(sweep[1], bottom)},
+                               {left, sweep[3], size.x, bottom}};
+    float best = 0;
+    for (const auto& room : rooms) {
+      const float w = room[2] - room[0] - 12, h = room[3] - room[1] - 12;
+      if (w <= 0 || h <= 0) continue;
+      float fit = scale;
+      if (x_hi > x_lo) fit = std::min(fit, w / (x_hi - x_lo));
+      if (above + below > 0) fit = std::min(fit, h / (above + below));
+      if (fit <= best) continue;
+      best = fit;
+      x = (room[0] + room[2]) * 0.5f - (x_hi + x_lo) * fit * 0.5f;  // their box in the middle of the room
+      y = (room[1] + room[3]) * 0.5f + (above - below) * fit * 0.5f;
+    }
+    if (best > 0) scale = best;
+  }
   scale *= settings_.view.zoom;
-  return {left + (size.x - left) * 0.5f - settings_.view.x * scale, y + settings_.view.y * scale, scale};
+  return {x - settings_.view.x * scale, y + settings_.view.y * scale, scale};
 }
 
 std::string App::image_source(const Settings& s) const {
@@ -599,8 +624,8 @@ std::string App::stats_json() const {
     groups += item;
   }
   groups += "]";
-  // Where the status window was drawn and where the training points' rings are, on screen
-  // (logical pixels: left, top, right, bottom), for a check that the one does not hide the other.
+  // Where the status and sweep windows were drawn and where the training points' rings are, on
+  // screen (logical pixels: left, top, right, bottom), for a check that the one does not hide the other.
   char status_box[96] = "null", rings_box[96] = "null";
   if (!status_hidden_ && status_right_ > status_left_)
     std::snprintf(status_box, sizeof status_box, "[%.0f, %.0f, %.0f, %.0f]", status_left_, status_top_, status_right_,
@@ -612,6 +637,10 @@ std::string App::stats_json() const {
       lo_x = std::min(lo_x, x), hi_x = std::max(hi_x, x), lo_y = std::min(lo_y, y), hi_y = std::max(hi_y, y);
     }
   if (lo_x <= hi_x) std::snprintf(rings_box, sizeof rings_box, "[%.0f, %.0f, %.0f, %.0f]", lo_x, lo_y, hi_x, hi_y);
+  char sweep_box[96] = "null";
+  if (sweep_box_[2] > sweep_box_[0])
+    std::snprintf(sweep_box, sizeof sweep_box, "[%.0f, %.0f, %.0f, %.0f]", sweep_box_[0], sweep_box_[1], sweep_box_[2],
+                  sweep_box_[3]);
   char text[2048];  // four groups of at most 200 bytes, the figures; the texts appended after
   std::snprintf(
       text, sizeof text,
@@ -620,14 +649,15 @@ std::string App::stats_json() const {
       "\"seconds\": %.4f, \"dataset\": \"%s\", \"loading\": %s, \"fetched_bytes\": %.0f, \"reading\": %s, \"copies\": "
       "%d, "
       "\"copy_share\": %s, \"sweep_runs\": %zu, \"sweeping\": %s, "
-      "\"status_box\": %s, \"rings_box\": %s, \"marks\": %zu, \"tiles\": %zu, \"tile_size\": %.1f, \"paused\": %s, ",
+      "\"status_box\": %s, \"rings_box\": %s, \"sweep_box\": %s, \"marks\": %zu, \"tiles\": %zu, \"tile_size\": %.1f, "
+      "\"paused\": %s, ",
       groups.c_str(), snapshot_.step, snapshot_.n_steps, view_step(),
       snapshot_.done ? (long long)snapshot_.group_rows(size_t(snapshot_.states.rows())) : 0LL,
       settings_.sampler.n_samples, job_.threads(), platform_.build, platform_.cross_origin_isolated ? "true" : "false",
       steps_per_second_, ImGui::GetCurrentContext() ? ImGui::GetIO().Framerate : 0.0f, snapshot_.seconds,
       settings_.dataset.c_str(), waiting_for_data_ || !snapshot_.status.empty() ? "true" : "false", fetch_.loaded,
       reading_ ? "true" : "false", copies(), copy_share.c_str(), sweep_.rows.size(), sweep_.active ? "true" : "false",
-      status_box, rings_box, scene_.marks.size(), scene_.tiles.size(),
+      status_box, rings_box, sweep_box, scene_.marks.size(), scene_.tiles.size(),
       scene_.tiles.empty() ? 0.0 : double(scene_.tiles[0].w), paused_ ? "true" : "false");
   return text +
          ("\"error\": \"" + json_text(shown_error(), kMaxStatsText) + "\", \"warnings\": \"" +

@@ -247,6 +247,7 @@ class App {
   MatrixXfR points_;
   float points_lo_[3] = {}, points_hi_[3] = {};  // their box (3-D: the camera turns about its centre)
   float points_radius_ = 0.0f;                   // 3-D: their farthest from the box's centre
+  float sweep_box_[4] = {};  // the sigma sweep's window on screen, last frame: left, top, right, bottom (0 wide: none)
   // The velocity overlay's cache: grid points and their velocities, for one model, step and setting.
   std::string velocity_key_;
   std::shared_ptr<const Model> velocity_model_;  // the model velocity_mean_ evaluates

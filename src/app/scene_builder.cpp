@@ -497,15 +497,36 @@ void App::build_image_scene() {
   // control panel in a desktop window, else below the controls; tiles as large as fit, above the
   // status window (full controls) or the embed's link. A comparison puts its blocks side by side
   // or one above the other, whichever gives larger tiles.
-  const float beside = view_left(), left = beside + 20, top = (beside > 0 ? 0 : controls_bottom_) + 20;
-  const float bottom = settings_.ui == Settings::Ui::full && status_right_ > left && status_top_ > top
-                           ? status_top_ - 10
-                           : size.y - std::max(40.0f, bottom_inset_ + 10);
-  const float avail_w = size.x - left - 20, avail_h = bottom - top;
+  const float beside = view_left();
+  float left = beside + 20, top = (beside > 0 ? 0 : controls_bottom_) + 20;
+  float bottom = settings_.ui == Settings::Ui::full && status_right_ > left && status_top_ > top
+                     ? status_top_ - 10
+                     : size.y - std::max(40.0f, bottom_inset_ + 10);
+  float avail_w = size.x - left - 20, avail_h = bottom - top;
   const float title = groups > 1 ? 2 * ImGui::GetTextLineHeight() + 6 : 0.0f, block_gap = groups > 1 ? 14.0f : 0.0f;
   // (The same layout whether the nearest images are known or not: scrubbing back does not move it.)
-  const PairGrid across = sample_grid(n, (avail_w - block_gap * (groups - 1)) / groups, avail_h - title);
-  const PairGrid down = sample_grid(n, avail_w, (avail_h - block_gap * (groups - 1)) / groups - title);
+  auto across_of = [&](float w, float h) { return sample_grid(n, (w - block_gap * (groups - 1)) / groups, h - title); };
+  auto down_of = [&](float w, float h) { return sample_grid(n, w, (h - block_gap * (groups - 1)) / groups - title); };
+  // The sigma sweep's window, where it would cover tiles: the grid takes the largest room beside,
+  // above or below it.
+  const float* sweep = sweep_box_;
+  if (settings_.ui == Settings::Ui::full && sweep[2] > sweep[0] && sweep[0] < left + avail_w && sweep[2] > left &&
+      sweep[1] < bottom && sweep[3] > top) {
+    const float rooms[4][4] = {{left, top, std::min(left + avail_w, sweep[0] - 10), bottom},
+                               {std::max(left, sweep[2] + 10), top, left + avail_w, bottom},
+                               {left, top, left + avail_w, std::min(bottom, sweep[1] - 10)},
+                               {left, std::max(top, sweep[3] + 10), left + avail_w, bottom}};
+    float best = 0;
+    for (const auto& room : rooms) {
+      const float w = room[2] - room[0], h = room[3] - room[1];
+      if (w <= 0 || h <= 0) continue;
+      const float tile = std::max(across_of(w, h).tile, groups > 1 ? down_of(w, h).tile : 0.0f);
+      if (tile <= best) continue;
+      best = tile;
+      left = room[0], top = room[1], avail_w = w, avail_h = h;
+    }
+  }
+  const PairGrid across = across_of(avail_w, avail_h), down = down_of(avail_w, avail_h);
   const bool side_by_side = groups == 1 || across.tile >= down.tile;
   const PairGrid grid = side_by_side ? across : down;
   images_paired_ = grid.per == 2;

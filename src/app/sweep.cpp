@@ -68,6 +68,7 @@ void App::advance_sweep() {
 }
 
 void App::draw_sweep() {
+  std::fill(std::begin(sweep_box_), std::end(sweep_box_), 0.0f);
   if (sweep_.rows.empty() && !sweep_.active) return;
   const ImVec2 display = ImGui::GetIO().DisplaySize;
   const float width = std::min(440.0f, display.x - 20);
@@ -85,6 +86,8 @@ void App::draw_sweep() {
     ImGui::End();
     return;
   }
+  const ImVec2 pos = ImGui::GetWindowPos(), size = ImGui::GetWindowSize();
+  sweep_box_[0] = pos.x, sweep_box_[1] = pos.y, sweep_box_[2] = pos.x + size.x, sweep_box_[3] = pos.y + size.y;
   ImGui::TextWrapped("The same noise sampled at %zu values of sigma (M = %d, %s): the red curve is the share of "
                      "samples that copy a training point, the blue one the median distance to the nearest training "
                      "point. Left to right: memorize, then new points, then blur.",

@@ -356,6 +356,10 @@ async function story(browser, port) {
         JSON.stringify(stats));
   await page.waitForTimeout(300);
   await page.screenshot({ path: path.join(shotDir, 'app-sweep.png') });
+  stats = await page.evaluate(() => window.cfdm.stats());
+  check('story: the sweep\'s chart covers none of the training points (they move above it)',
+        stats && Array.isArray(stats.sweep_box) && Array.isArray(stats.rings_box) && !overlap(stats.sweep_box, stats.rings_box),
+        `chart ${JSON.stringify(stats && stats.sweep_box)}, training points ${JSON.stringify(stats && stats.rings_box)}`);
   // A drawn dataset, as a shared link carries it: a ring of 12 points and a dot in the middle.
   const drawn = [...Array(12).keys()].map(i => `${(2 * Math.cos(i * Math.PI / 6)).toFixed(3)},` +
                                              `${(2 * Math.sin(i * Math.PI / 6)).toFixed(3)}`).concat(['0,0']).join(';');
