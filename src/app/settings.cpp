@@ -84,39 +84,8 @@ bool same_run(const Settings& a, const Settings& b) {
   return shown_alike(a) == shown_alike(b);
 }
 
-const std::vector<std::string>& comparison_names() {
-  static const std::vector<std::string> names = {"exact", "scfdm", "wiener", "local", "local-knn", "pca-local",
-                                                 "nearest"};
-  return names;
-}
-
-namespace {
-
-// Empty when `name` is one of comparison_names(), else the message that says so.
-std::string unknown_compared(const std::string& name) {
-  const auto& names = comparison_names();
-  if (std::find(names.begin(), names.end(), name) != names.end()) return "";
-  return "unknown model " + in_quotes(name) +
-         " in the comparison: use exact, scfdm, wiener, local, local-knn, pca-local or nearest";
-}
-
-}  // namespace
-
 SamplerParams comparison_params(const Settings& s, const std::string& name) {
-  if (const std::string problem = unknown_compared(name); !problem.empty()) throw Error(problem);
-  SamplerParams params = s.sampler;
-  params.estimator = Estimator::exact;
-  params.denoiser = ModelOptions{};
-  if (name == "scfdm") return params;  // the run's sigma and M
-  params.sigma = 0;
-  params.n_draws = 1;
-  if (name == "local-knn") {  // the local model's nearest-neighbour estimator, with the run's K and L
-    params.denoiser.model = cfdm::Model::local;
-    params.estimator = Estimator::knn;
-  } else if (name != "exact") {
-    params.denoiser.model = parse_model(name);
-  }
-  return params;
+  return eval::comparison_params(s.sampler, name);
 }
 
 std::string comparison_title(const Settings& s, const std::string& name) {
@@ -141,7 +110,7 @@ std::string comparison_problem(const std::vector<std::string>& models) {
   if (models.size() < size_t(kMinCompared) || models.size() > size_t(kMaxCompared))
     return "the comparison shows 2 to 4 models side by side (" + std::to_string(models.size()) + " given)";
   for (size_t i = 0; i < models.size(); ++i) {
-    if (const std::string problem = unknown_compared(models[i]); !problem.empty()) return problem;
+    if (const std::string problem = eval::unknown_compared(models[i]); !problem.empty()) return problem;
     if (std::find(models.begin(), models.begin() + long(i), models[i]) != models.begin() + long(i))
       return "the comparison names " + in_quotes(models[i]) + " twice";
   }

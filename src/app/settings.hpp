@@ -6,6 +6,7 @@
 
 #include "core/sampler.hpp"
 #include "data/scenarios.hpp"
+#include "eval/comparison.hpp"
 #include "output/orbit.hpp"
 
 namespace cfdm::app {
@@ -57,12 +58,9 @@ struct Settings {
   } view;
 };
 
-// The comparison view's models: "exact" (cfdm at sigma = 0: it memorizes), "scfdm" (cfdm with the
-// run's sigma and M: it smooths), and the analytic family at sigma = 0 ("wiener", "local",
-// "local-knn" (the local model's nearest-neighbour estimator with the run's K and L), "pca-local",
-// "nearest").
+// The comparison view's models: eval::comparison_names() (eval/comparison.hpp), 2 to 4 of them.
 inline constexpr int kMinCompared = 2, kMaxCompared = 4;
-const std::vector<std::string>& comparison_names();
+using eval::comparison_names;
 // The sampler's parameters of one of them in these settings (the same noise: seed, samples, steps,
 // start T are the run's). Throws cfdm::Error for an unknown name.
 SamplerParams comparison_params(const Settings& s, const std::string& name);

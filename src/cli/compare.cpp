@@ -19,6 +19,7 @@
 #include "core/thread_pool.hpp"
 #include "data/files.hpp"
 #include "data/memory.hpp"
+#include "eval/comparison.hpp"
 #include "eval/metrics.hpp"
 #include "output/image_grid.hpp"
 
@@ -27,6 +28,7 @@ namespace {
 
 struct ModelRun {
   std::string name;
+  SamplerParams params;
   MatrixXfR samples;
   double seconds = 0;
   eval::Nearest nearest;       // to the training set (2 per sample)
@@ -79,11 +81,29 @@ int command_compare(const Args& args) {
   ThreadPool pool(thread_count(args));
   // The models' names, checked before the data are loaded (the default list depends on them).
   std::vector<std::string> names;
+  bool as_app = false;  // the app's comparison names: --sigma and --draws smooth scfdm alone
   if (args.has("models")) {
     names = split_list(args.text("models", ""), "--models");
     if (names.size() > 8) throw Error("--models takes at most 8 models (got " + std::to_string(names.size()) + ")");
-    for (const std::string& name : names) parse_model(name);
+    for (const std::string& name : names) as_app |= name == "exact" || name == "scfdm" || name == "local-knn";
+    for (const std::string& name : names) {
+      if (as_app && name == "cfdm")
+        throw Error(
+            "--models: a list with exact, scfdm or local-knn reads as the app's comparison view, where "
+            "cfdm is named exact (sigma = 0) or scfdm (smoothed by --sigma and --draws)");
+      if (as_app) {
+        if (const std::string problem = eval::unknown_compared(name); !problem.empty()) throw Error(problem);
+      } else {
+        parse_model(name);
+      }
+    }
   }
+  const bool local_knn = std::find(names.begin(), names.end(), "local-knn") != names.end();
+  for (const char* option : {"k", "l"})
+    if (args.has(option) && !local_knn)
+      throw Error(std::string("--") + option + " sets local-knn's neighbours: name local-knn in --models");
+  params.knn.k = checked_int(args, "k", params.knn.k);
+  params.knn.l = checked_int(args, "l", params.knn.l);
 
   const data::DataRequest request = parse_data_request(args);
   data::Dataset dataset = data::load_dataset(request, &pool);
@@ -108,9 +128,11 @@ int command_compare(const Args& args) {
     names = split_list(shape.empty() ? "cfdm,wiener,nearest" : "cfdm,wiener,local,pca-local", "--models");
   std::vector<SamplerParams> runs;
   for (const std::string& name : names) {
-    SamplerParams run = params;
+    SamplerParams run = as_app ? eval::comparison_params(params, name) : params;
+    const Model model = as_app ? run.denoiser.model : parse_model(name);
     parse_model_options(args, &run.denoiser, shape);
-    run.denoiser.model = parse_model(name);
+    run.denoiser.model = model;
+    if (run.estimator == Estimator::knn) validate(run.knn, train.n());
     // Options that belong to one model apply to it and are left out of the others.
     if (run.denoiser.model != Model::local) run.denoiser.patch = 0;
     if (run.denoiser.model != Model::pca_local) run.denoiser.mask_threshold = -1;
@@ -138,9 +160,11 @@ int command_compare(const Args& args) {
 
   std::vector<ModelRun> results;
   MatrixXfR noise;
-  for (const SamplerParams& run : runs) {
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const SamplerParams& run = runs[i];
     ModelRun result;
-    result.name = model_name(run.denoiser.model);
+    result.name = as_app ? names[i] : model_name(run.denoiser.model);
+    result.params = run;
     Sampler sampler(train, run, pool);
     if (noise.size() == 0) noise = sampler.states();
     Progress progress(result.name.c_str(), run.n_steps - sampler.first_step());
@@ -159,10 +183,10 @@ int command_compare(const Args& args) {
     results.push_back(std::move(result));
   }
 
-  std::printf("%s (N = %d, d = %d): %d samples from the same noise, %d %s steps, sigma = %g, M = %d, seed %llu\n",
+  std::printf("%s (N = %d, d = %d): %d samples from the same noise, %d %s steps, %ssigma = %g, M = %d%s, seed %llu\n",
               request.spec.c_str(), train.n(), train.dim(), params.n_samples, params.n_steps,
-              schedule_name(params.schedule), params.sigma, params.n_draws,
-              static_cast<unsigned long long>(params.seed));
+              schedule_name(params.schedule), as_app ? "scfdm at " : "", params.sigma, params.n_draws,
+              as_app ? " (the others at sigma = 0)" : "", static_cast<unsigned long long>(params.seed));
   std::printf("a copy: nearer than %.4g to a training point (a tenth of the typical spacing %.4g)\n", threshold,
               spacing);
   if (held_set) {
@@ -200,10 +224,13 @@ int command_compare(const Args& args) {
       // What the names mean to someone who reads only the picture: cfdm at sigma = 0 is the exact
       // model, and sigma smooths any model.
       char smoothing[64];
-      std::snprintf(smoothing, sizeof smoothing, " (smoothed: sigma = %g, M = %d)", params.sigma, params.n_draws);
-      const std::string title = r.name + (params.sigma > 0   ? smoothing
-                                          : r.name == "cfdm" ? " (the exact model, sigma = 0)"
-                                                             : "");
+      std::snprintf(smoothing, sizeof smoothing, " (smoothed: sigma = %g, M = %d)", r.params.sigma, r.params.n_draws);
+      char neighbours[64];
+      std::snprintf(neighbours, sizeof neighbours, " (K = %d, L = %d)", r.params.knn.k, r.params.knn.l);
+      const std::string title = r.name + (r.params.sigma > 0                      ? smoothing
+                                          : r.name == "cfdm" || r.name == "exact" ? " (the exact model, sigma = 0)"
+                                          : r.params.estimator == Estimator::knn  ? neighbours
+                                                                                  : "");
       sections.push_back({title + ": " + std::to_string(copies) + " of " + std::to_string(r.samples.rows()) +
                               " copies, median nearest distance " + fixed(r.train.quantile[3], 2),
                           &r.samples, &r.nearest});

@@ -72,8 +72,9 @@ const Option kOptions[] = {
   {Section::knn, kSample | kVelocity | kSweep, "estimator", "exact|knn", false,
    "knn: sum the K nearest training points of z/t exactly, plus L uniform\ndraws from the rest weighted (N-K)/L; "
    "the cfdm and local models [exact]"},
-  {Section::knn, kSample | kVelocity | kSweep, "k", "K", false, "nearest neighbours [15]; K + L <= N, and K + L = N is exact"},
-  {Section::knn, kSample | kVelocity | kSweep, "l", "L", false, "uniform draws from the rest [15]"},
+  {Section::knn, kSample | kVelocity | kSweep | kCompare, "k", "K", false,
+   "nearest neighbours [15]; K + L <= N, and K + L = N is exact"},
+  {Section::knn, kSample | kVelocity | kSweep | kCompare, "l", "L", false, "uniform draws from the rest [15]"},
   {Section::knn, kSample | kVelocity | kSweep, "knn-numerator", "all|neighbors", false,
    "DEANN weights on numerator and denominator, or the\nnumerator over the K neighbours only [all]"},
   {Section::knn, kSample | kVelocity | kSweep, "knn-neighbors", "per-draw|shared", false,
@@ -110,7 +111,10 @@ const Option kOptions[] = {
   {Section::sweep, kSweep, "plot", "FILE.png", false,
    "the chart: share of copies and median nearest distance against sigma"},
   {Section::compare, kCompare, "models", "A,B,...", false,
-   "the models to compare, from the same noise [images: cfdm,wiener,local,\npca-local; points: cfdm,wiener,nearest]"},
+   "the models to compare, from the same noise [images: cfdm,wiener,local,\npca-local; points: cfdm,wiener,nearest]; "
+   "--sigma and --draws smooth each.\nOr the app's comparison names: exact (cfdm at sigma = 0), scfdm (cfdm\n"
+   "smoothed by --sigma and --draws), wiener, local, local-knn (the local\nmodel's estimator, --k and --l), "
+   "pca-local, nearest: the same samples\nas the app's view, where only scfdm is smoothed"},
   {Section::compare, kCompare, "out", "FILE.csv", false,
    "one row a model: model, seconds, copy_share, nearest distance quantiles\nto the training set and to held-out data, median_r2"},
   {Section::compare, kCompare, "plot", "FILE.png", false,

@@ -211,6 +211,25 @@ if r.returncode == 0 and r2.returncode == 0:
         check("compare --plot is a PNG", f.read(8) == b"\x89PNG\r\n\x1a\n")
 else:
     check("compare runs", False, r.stderr + r2.stderr)
+# The app's comparison names: --sigma and --draws smooth scfdm alone, the others run at sigma = 0,
+# local-knn with --k and --l. Each model's samples are cfdm sample's with those settings (r^2 = 1
+# to them, and below 1 to the others').
+as_app = {"exact": ["--sigma", 0], "scfdm": ["--sigma", 0.5, "--draws", 3],
+          "local": ["--model", "local"], "local-knn": ["--model", "local", "--estimator", "knn", "--k", 4, "--l", 6]}
+for name, options in as_app.items():
+    run("sample", *compare_args, *options, "--out", path(f"app_{name}.npy"))
+for name in as_app:
+    r = run("compare", *compare_args, "--models", ",".join(as_app), "--sigma", 0.5, "--draws", 3, "--k", 4, "--l", 6,
+            "--reference", path(f"app_{name}.npy"), "--out", path("cmp_app.csv"))
+    table = (np.genfromtxt(path("cmp_app.csv"), delimiter=",", names=True, dtype=None, encoding="utf-8")
+             if r.returncode == 0 else [])
+    r2_of = {str(row["model"]): float(row["median_r2"]) for row in table}
+    check(f"compare --models exact,scfdm,local,local-knn: {name} is cfdm sample's with its settings (r2 = 1, "
+          "the others below)", list(r2_of) == list(as_app) and abs(r2_of[name] - 1) < 1e-12 and
+          all(v < 1 - 1e-6 for other, v in r2_of.items() if other != name), (r2_of, r.stderr))
+    if name == "exact":
+        check("compare with the app's names says scfdm alone is smoothed",
+              "scfdm at sigma = 0.5, M = 3 (the others at sigma = 0)" in r.stdout, r.stdout)
 # Two samples under a long title ("cfdm (smoothed: sigma = 0.5, M = 2): 0 of 2 copies, median
 # nearest distance ..."): the picture widens to hold the title (12 pixels a glyph), not cut it.
 r = run("compare", "--data", path("images.npy"), "--image-shape", "4x3x2", "--n-samples", 2, "--steps", 3,
@@ -363,6 +382,8 @@ bad_cases = [
     ("ddim with more steps than DDPM has", ["sample", "--schedule", "ddim", "--steps", 1001], "at most 1000 steps"),
     ("compare with an unknown model", ["compare", "--models", "cfdm,unet"], "the model must be cfdm, wiener"),
     ("compare with an empty model name", ["compare", "--models", "cfdm,,wiener"], "names separated by commas"),
+    ("compare mixing cfdm with the app's names", ["compare", "--models", "cfdm,scfdm"], "cfdm is named exact"),
+    ("compare with --k but no local-knn", ["compare", "--models", "exact,local", "--k", 3], "name local-knn in"),
     ("compare plotting points", ["compare", "--n-samples", 4, "--steps", 2, "--plot", path("bad_out.png")],
      "--plot draws image grids"),
     ("compare with a reference of another shape", ["compare", "--n-samples", 4, "--steps", 2, "--reference",
