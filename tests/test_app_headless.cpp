@@ -8,6 +8,7 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -617,6 +618,48 @@ app::Settings small_mnist(int n_steps) {
   s.sampler.n_samples = 8;
   s.sampler.n_steps = n_steps;
   return s;
+}
+
+// The export's command line of a run, run by the command-line tool, gives the app's samples bit for
+// bit (sigma and start T, float values, written as the doubles they are; a knn estimator on the
+// DDIM grid; two classes of MNIST with the local model). A comparison's command names its models.
+TEST(AppHeadless, TheCommandLineOfARunGivesItsSamples) {
+  HeadlessImGui imgui;
+  app::App app(app::PlatformInfo{}, 2);
+  std::vector<std::string> states = {
+      "dataset=moons&n_train=200&n_samples=50&steps=20&sigma=0.15&draws=3&start_t=0.3&seed=7",
+      "dataset=circles&n_train=300&n_samples=40&steps=10&estimator=knn&k=10&l=5&schedule=ddim"};
+  if (mnist_missing().empty())
+    states.push_back("dataset=mnist&classes=3,5&n_train=300&n_samples=4&steps=10&model=local&start_t=0.5");
+  const std::string dir = own_temp_dir("command");
+  for (const std::string& state : states) {
+    const uint64_t before = app.snapshot().generation;
+    app.apply_state(state);
+    ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app) && app.snapshot().generation > before; }))
+        << state << ": " << app.stats_json();
+    std::string command = app::command_line(app.settings(), "");
+    ASSERT_EQ(command.rfind("cfdm sample ", 0), 0u) << command;
+    const std::string out = " --out samples.npy";
+    ASSERT_EQ(command.substr(command.size() - out.size()), out) << command;
+    command = std::string(CFDM_CLI) + command.substr(4, command.size() - 4 - out.size()) + " --out " + dir +
+              "/samples.npy 2>" + dir + "/stderr.txt";
+    ASSERT_EQ(std::system(command.c_str()), 0) << command;
+    EXPECT_TRUE(bit_identical(data::read_matrix(dir + "/samples.npy"), app.snapshot().states)) << command;
+  }
+  app::Settings s = app::defaults_for("mnist");
+  s.classes_mask = 1 << 3, s.n_train = 1000, s.sampler.n_samples = 8, s.sampler.n_steps = 20;
+  s.sampler.sigma = 1, s.sampler.n_draws = 8, s.models = {"exact", "scfdm", "local"};
+  s.sampler.start_t = 0;
+  EXPECT_EQ(app::command_line(s, ""),
+            "cfdm compare --data mnist --n-train 1000 --classes 3 --n-samples 8 --steps 20 --seed 0 --sigma 1 "
+            "--draws 8 --models exact,scfdm,local --plot comparison.png");
+  s.models = {"exact", "local"};  // nothing smoothed: no sigma
+  EXPECT_EQ(app::command_line(s, "").find("--sigma"), std::string::npos);
+  s.dataset = app::kDrawnDataset;
+  EXPECT_EQ(app::command_line(s, ""), "") << "no file holds drawn points";
+  s = app::defaults_for("moons");
+  s.dataset = app::kDroppedDataset;
+  EXPECT_NE(app::command_line(s, "my points.csv").find("--data 'my points.csv' "), std::string::npos);
 }
 
 // At sigma = 0 every sample is a training image (method.md section 7, check 3), and the

@@ -302,6 +302,11 @@
     if (navigator.clipboard) navigator.clipboard.writeText(link).catch(function () { /* not allowed here */ });
   };
 
+  window.cfdmCopyText = function (text) {
+    window.cfdmLastCopied = text;  // (for tests: headless browsers may refuse the clipboard)
+    if (navigator.clipboard) navigator.clipboard.writeText(text).catch(function () { /* not allowed here */ });
+  };
+
   function saveBlob(blob, name) {
     var a = document.createElement('a');
     a.href = URL.createObjectURL(blob);

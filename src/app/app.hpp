@@ -46,6 +46,8 @@ struct PlatformInfo {
   // Copies a link to these settings (the browser: the page's address; null: the clipboard gets a
   // desktop command line).
   void (*copy_link)(const std::string& query) = nullptr;
+  // Copies a text (the command line of the run) to the clipboard; null: ImGui's clipboard.
+  void (*copy_text)(const std::string& text) = nullptr;
   // Exports: the folder files are written to, a call after each (the browser downloads it), and
   // a PNG of the canvas (browser only; null hides the button).
   std::string export_dir = ".";
@@ -89,7 +91,7 @@ class App {
   // A file dropped on the app (.npy or .csv of 2-D points) becomes the training data; anything
   // else leaves the current dataset and samples as they are and says why.
   void drop_file(const std::string& path);
-  static constexpr const char* kDroppedDataset = "dropped file";
+  static constexpr const char* kDroppedDataset = app::kDroppedDataset;
   // sweep: runs the same seed over a range of sigma (sweep.cpp), each run shown as it samples.
   enum class Control { play, pause, reset, step, sweep };
   void control(Control c);

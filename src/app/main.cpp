@@ -88,6 +88,12 @@ void copy_link(const std::string& query) {
   EM_ASM({ if (window.cfdmCopyLink) window.cfdmCopyLink(UTF8ToString($0)); }, query.c_str());
   // clang-format on
 }
+// A text to the clipboard (the page keeps it for tests too).
+void copy_text(const std::string& text) {
+  // clang-format off
+  EM_ASM({ if (window.cfdmCopyText) window.cfdmCopyText(UTF8ToString($0)); }, text.c_str());
+  // clang-format on
+}
 // An export written to /export: the page downloads it.
 void download(const std::string& path) {
   // clang-format off
@@ -206,6 +212,7 @@ bool init(Platform* p, const Options& options) {
   info.data = &g_web_data;
   info.on_state = replace_address;
   info.copy_link = copy_link;
+  info.copy_text = copy_text;
   info.export_dir = "/export";
   info.on_export = download;
   info.export_canvas = download_canvas;

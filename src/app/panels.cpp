@@ -553,6 +553,24 @@ void App::draw_export() {
     ImGui::SameLine();
     if (ImGui::Button("canvas .png")) platform_.export_canvas();
   }
+  // The same samples from the command line: to reproduce them, or to take the run further there.
+  const std::string command = command_line(settings_, dropped_name_);
+  if (!command.empty()) {
+    ImGui::TextWrapped("The same samples from the command line:");
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.2f, 0.25f, 0.45f, 1.0f));
+    ImGui::TextWrapped("%s", command.c_str());
+    ImGui::PopStyleColor();
+    if (ImGui::Button("copy command")) {
+      if (platform_.copy_text)
+        platform_.copy_text(command);
+      else
+        ImGui::SetClipboardText(command.c_str());
+      export_message_ = "copied the command";
+    }
+    tooltip(
+        "cfdm, the command-line tool, gives these samples bit for bit (the same seed and settings on any "
+        "machine); its --help lists more options.");
+  }
   if (!export_message_.empty()) ImGui::TextWrapped("%s", export_message_.c_str());
 }
 

@@ -1,8 +1,12 @@
 #include "app/settings.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
+#include "app/app_internal.hpp"
 #include "app/url_state.hpp"
 #include "core/error.hpp"
 #include "data/images.hpp"
@@ -129,6 +133,64 @@ Settings defaults_for(const std::string& dataset) {
     if (data::available_memory_bytes() < kSmallDeviceBytes) s.classes_mask = 1 << (dataset == "mnist" ? 3 : 7);
   }
   return s;
+}
+
+namespace {
+
+// The shortest decimal that reads back as the same double (0.15000000596046448 for 0.15f).
+std::string exact_decimal(double value) {
+  char text[40];
+  for (int digits = 1; digits <= 17; ++digits) {
+    std::snprintf(text, sizeof text, "%.*g", digits, value);
+    if (std::strtod(text, nullptr) == value) break;
+  }
+  return text;
+}
+
+// A word as a POSIX shell reads it: as it is when it holds no special character, else quoted.
+std::string shell_word(const std::string& word) {
+  const bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("._/,=+-", c) != nullptr;
+  });
+  if (plain) return word;
+  std::string quoted = "'";
+  for (char c : word) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+}  // namespace
+
+std::string command_line(const Settings& s, const std::string& dropped_name) {
+  const bool image = is_image_name(s.dataset), compare = !s.models.empty();
+  if (s.dataset == kDrawnDataset || (compare && s.pca)) return "";
+  const SamplerParams& p = s.sampler;
+  std::string c = compare ? "cfdm compare" : "cfdm sample";
+  c += " --data " + shell_word(s.dataset == kDroppedDataset ? dropped_name : s.dataset);
+  c += " --n-train " + std::to_string(s.n_train);
+  if (image && s.classes_mask) {
+    std::string classes;
+    for (int label : classes_of(s.classes_mask)) classes += (classes.empty() ? "" : ",") + std::to_string(label);
+    c += " --classes " + classes;
+  }
+  if (image && s.pca) c += " --space pca --pca-dim " + std::to_string(s.pca_dim);
+  c += " --n-samples " + std::to_string(p.n_samples) + " --steps " + std::to_string(p.n_steps);
+  if (p.start_t != 0) c += " --start-t " + exact_decimal(p.start_t);
+  if (p.schedule == Schedule::ddim) c += " --schedule ddim";
+  c += " --seed " + std::to_string(p.seed);
+  const bool smoothed = compare ? std::count(s.models.begin(), s.models.end(), "scfdm") > 0 : p.sigma > 0;
+  if (smoothed && p.sigma > 0) c += " --sigma " + exact_decimal(p.sigma) + " --draws " + std::to_string(p.n_draws);
+  if (compare) {
+    std::string names;
+    for (const std::string& name : s.models) names += (names.empty() ? "" : ",") + name;
+    c += " --models " + names;
+    if (std::count(s.models.begin(), s.models.end(), "local-knn"))
+      c += " --k " + std::to_string(p.knn.k) + " --l " + std::to_string(p.knn.l);
+    return c + " --plot comparison.png";
+  }
+  if (p.denoiser.model != Model::cfdm) c += std::string(" --model ") + model_name(p.denoiser.model);
+  if (p.estimator == Estimator::knn)
+    c += " --estimator knn --k " + std::to_string(p.knn.k) + " --l " + std::to_string(p.knn.l);
+  return c + " --out samples.npy";
 }
 
 }  // namespace cfdm::app

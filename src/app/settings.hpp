@@ -14,6 +14,8 @@ namespace cfdm::app {
 // The dataset of points drawn on the canvas (Settings::points), which a link carries.
 inline constexpr const char* kDrawnDataset = "drawn";
 inline constexpr int kMaxDrawnPoints = 400;
+// The dataset of a file dropped on the app (its points are the app's, not in a link).
+inline constexpr const char* kDroppedDataset = "dropped file";
 
 // Every dataset the app offers: the toy sets, the image datasets, then "drawn".
 const std::vector<std::string>& dataset_names();
@@ -68,6 +70,12 @@ SamplerParams comparison_params(const Settings& s, const std::string& name);
 std::string comparison_title(const Settings& s, const std::string& name);
 // Empty when `models` is a valid comparison (2 to 4 distinct names), else what is wrong.
 std::string comparison_problem(const std::vector<std::string>& models);
+
+// The same run from the command line: `cfdm sample` (or `cfdm compare` for a comparison) with
+// every setting that decides the samples, so that it gives them bit for bit (sigma and start T,
+// float values, written as the doubles they are). `dropped_name` stands for a dropped file. Empty
+// where no command gives the run: drawn points (no file holds them), a comparison in a PCA space.
+std::string command_line(const Settings& s, const std::string& dropped_name);
 
 // Presets that tell the story, each a link with every key (docs/embedding.md shows each as an
 // iframe): the registry's scenarios with a story title (data/scenarios.hpp), in its order.
