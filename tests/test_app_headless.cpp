@@ -679,9 +679,10 @@ TEST(AppHeadless, TheStatusSaysWhatThePreparationComputes) {
     s.models = models;
     const uint64_t before = app.snapshot().generation;
     app.apply(s);
-    if (models[1] == "wiener")
+    if (models[1] == "wiener") {
       EXPECT_TRUE(imgui.frames_until(app, [&] { return app.stats_json().find(covariance) != std::string::npos; }))
           << app.stats_json();
+    }
     ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app) && app.snapshot().generation > before; }))
         << app.snapshot().error;
     EXPECT_NE(app.stats_json().find("\"status\": \"\""), std::string::npos);
@@ -707,11 +708,12 @@ TEST(AppHeadless, MnistSamplesAtSigmaZeroAreAllCopies) {
     const uint64_t before = app.snapshot().generation;
     app.apply(s);
     // While the PCA space is fitted (the eigenvectors of a 784 x 784 covariance), the status says so.
-    if (pca)
+    if (pca) {
       EXPECT_TRUE(imgui.frames_until(app, [&] {
         return app.stats_json().find("\"status\": \"preparing the training set: fitting a 16-dimensional PCA space") !=
                std::string::npos;
       })) << app.stats_json();
+    }
     ASSERT_TRUE(imgui.frames_until(app, [&] { return shown_done(app) && app.snapshot().generation > before; }))
         << app.snapshot().error;
     imgui.frame(app);
