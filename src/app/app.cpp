@@ -129,13 +129,16 @@ void check_settings_fit(const Settings& s) {
 }
 
 // Settings the library would refuse once the run's training set is built, refused before it (the
-// current run and its samples stay) where the app's own controls can reach them: the local model
-// on points or in a PCA space, K + L beyond the training points of the nearest-neighbour
-// estimator, a PCA space of more dimensions than images.
-// n_rows: the training rows the run would have (-1: not known before the run, as for drawn points,
-// which a click changes).
+// current run and its samples stay) where the app's own controls or a link can reach them: a
+// comparison of points, the local model on points or in a PCA space, K + L beyond the training points of the
+// nearest-neighbour estimator, a PCA space of more dimensions than images. n_rows: the training rows the run would have
+// (-1: not known before the run, as for drawn points, which a click changes).
 void check_settings_apply(const Settings& s, int64_t n_rows) {
   const bool image = is_image_name(s.dataset);
+  if (!s.models.empty() && !image)
+    throw Error(
+        "the comparison view shows images side by side: choose MNIST or Fashion-MNIST, or one model (the "
+        "current run is kept)");
   bool local = s.models.empty() && s.sampler.denoiser.model == cfdm::Model::local;
   for (const std::string& name : s.models) local |= comparison_params(s, name).denoiser.model == cfdm::Model::local;
   if (local && !(image && !s.pca))
