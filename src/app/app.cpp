@@ -140,7 +140,12 @@ void check_settings_apply(const Settings& s, int64_t n_rows) {
         "the comparison view shows images side by side: choose MNIST or Fashion-MNIST, or one model (the "
         "current run is kept)");
   bool local = s.models.empty() && s.sampler.denoiser.model == cfdm::Model::local;
-  for (const std::string& name : s.models) local |= comparison_params(s, name).denoiser.model == cfdm::Model::local;
+  bool knn = s.models.empty() && s.sampler.estimator == Estimator::knn;
+  for (const std::string& name : s.models) {
+    const SamplerParams compared = comparison_params(s, name);
+    local |= compared.denoiser.model == cfdm::Model::local;
+    knn |= compared.estimator == Estimator::knn;
+  }
   if (local && !(image && !s.pca))
     throw Error(image ? "the local model compares windows of pixels: it runs in pixel space, not in the PCA space; "
                         "choose another model first (the current run is kept)"
@@ -148,8 +153,6 @@ void check_settings_apply(const Settings& s, int64_t n_rows) {
                         "Fashion-MNIST, or another model (the current run is kept)");
   if (n_rows < 0) return;
   const std::string rows = std::to_string(n_rows) + (image ? " training images" : " training points");
-  bool knn = s.models.empty() && s.sampler.estimator == Estimator::knn;
-  for (const std::string& name : s.models) knn |= comparison_params(s, name).estimator == Estimator::knn;
   const int64_t k_plus_l = int64_t(s.sampler.knn.k) + s.sampler.knn.l;
   if (knn && k_plus_l > n_rows)
     throw Error("the nearest-neighbour estimator's K + L = " + std::to_string(k_plus_l) + " is more than the " + rows +
@@ -385,12 +388,8 @@ App::PlotFrame App::plot_frame() const {
   const float* sweep = sweep_box_;
   if (full && sweep[2] > sweep[0] && x + x_lo * scale < sweep[2] && x + x_hi * scale > sweep[0] &&
       y - above * scale < sweep[3] && y + below * scale > sweep[1]) {
-    const float rooms[4][4] = {{left, top, sweep[0], bottom},
-                               {sweep[2], top, size.x, bottom},
-                               {left, top, size.x, std::min(sweep[1], bottom)},
-                               {left, sweep[3], size.x, bottom}};
     float best = 0;
-    for (const auto& room : rooms) {
+    for (const auto& room : rooms_around(sweep, {left, top, size.x, bottom}, 0)) {
       const float w = room[2] - room[0] - 12, h = room[3] - room[1] - 12;
       if (w <= 0 || h <= 0) continue;
       float fit = scale;

@@ -2,6 +2,7 @@
 // limits of the view, and small helpers. Internal to the app.
 #pragma once
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -31,6 +32,16 @@ inline const char* const kFashionClasses[] = {"T-shirt", "trouser", "pullover", 
 inline uint32_t with_alpha(uint32_t color, float alpha) {
   const int a = int(std::clamp(alpha, 0.0f, 1.0f) * float(color >> 24) + 0.5f);
   return (color & 0x00ffffffu) | uint32_t(a) << 24;
+}
+
+// The four rooms of the area {left, top, right, bottom} around a window `box` (the same form):
+// left of it, right of it, above it and below it, each `gap` clear of the window.
+inline std::array<std::array<float, 4>, 4> rooms_around(const float box[4], const std::array<float, 4>& area,
+                                                        float gap) {
+  return {{{area[0], area[1], std::min(area[2], box[0] - gap), area[3]},
+           {std::max(area[0], box[2] + gap), area[1], area[2], area[3]},
+           {area[0], area[1], area[2], std::min(area[3], box[1] - gap)},
+           {area[0], std::max(area[1], box[3] + gap), area[2], area[3]}}};
 }
 
 inline std::vector<int> classes_of(int mask) {

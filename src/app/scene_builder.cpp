@@ -512,12 +512,8 @@ void App::build_image_scene() {
   const float* sweep = sweep_box_;
   if (settings_.ui == Settings::Ui::full && sweep[2] > sweep[0] && sweep[0] < left + avail_w && sweep[2] > left &&
       sweep[1] < bottom && sweep[3] > top) {
-    const float rooms[4][4] = {{left, top, std::min(left + avail_w, sweep[0] - 10), bottom},
-                               {std::max(left, sweep[2] + 10), top, left + avail_w, bottom},
-                               {left, top, left + avail_w, std::min(bottom, sweep[1] - 10)},
-                               {left, std::max(top, sweep[3] + 10), left + avail_w, bottom}};
     float best = 0;
-    for (const auto& room : rooms) {
+    for (const auto& room : rooms_around(sweep, {left, top, left + avail_w, bottom}, 10)) {
       const float w = room[2] - room[0], h = room[3] - room[1];
       if (w <= 0 || h <= 0) continue;
       const float tile = std::max(across_of(w, h).tile, groups > 1 ? down_of(w, h).tile : 0.0f);
